@@ -1,0 +1,31 @@
+"""Typed connector errors: the poller picks one retry policy per type."""
+
+from __future__ import annotations
+
+
+class ConnectorError(Exception):
+    """Base of every error a connector raises."""
+
+
+class AuthFailed(ConnectorError):
+    """Credentials were refused: stop polling and tell a human."""
+
+
+class RateLimited(ConnectorError):
+    """The platform asked us to slow down; wait `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(ConnectorError):
+    """The platform is down, timed out or answered garbage at the HTTP level."""
+
+
+class BadPayload(ConnectorError):
+    """One item or response could not be parsed; `raw` keeps what arrived."""
+
+    def __init__(self, message: str, *, raw: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw

@@ -1,0 +1,145 @@
+"""The Mention model: one post, comment or message aimed at the brand."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.errors import BadPayload
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Author:
+    """Who wrote a mention."""
+
+    id: str
+    name: str
+    followers: int = 0
+    verified: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mention:
+    """A mention as a connector delivers it; `raw` keeps the platform payload."""
+
+    platform: str
+    account: str
+    platform_id: str
+    author: Author
+    text: str
+    created_at: datetime
+    kind: str = "mention"
+    thread_id: str | None = None
+    parent_id: str | None = None
+    url: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.created_at.tzinfo is None:
+            raise ValueError("Mention.created_at must be timezone-aware")
+        if self.created_at.utcoffset() != UTC.utcoffset(None):
+            object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
+        for name in ("platform", "account", "platform_id"):
+            if not getattr(self, name):
+                raise ValueError(f"Mention.{name} must not be empty")
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """Return what makes two deliveries the same mention."""
+        return (self.platform, self.account, self.platform_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict in the replay/stream format."""
+        return {
+            "platform": self.platform,
+            "account": self.account,
+            "id": self.platform_id,
+            "kind": self.kind,
+            "thread_id": self.thread_id,
+            "parent_id": self.parent_id,
+            "author": {
+                "id": self.author.id,
+                "name": self.author.name,
+                "followers": self.author.followers,
+                "verified": self.author.verified,
+            },
+            "text": self.text,
+            "created_at": self.created_at.isoformat(),
+            "url": self.url,
+            "raw": dict(self.raw),
+        }
+
+    def to_json(self) -> str:
+        """Serialize for the ingest stream (UTF-8, not \\u escapes)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, raw: Mapping[str, Any] | None = None) -> Mention:
+        """Build a Mention from the replay/stream format; raise BadPayload if it is off."""
+        try:
+            author = data["author"]
+            if not isinstance(author, Mapping):
+                raise TypeError("author must be an object")
+            text = data["text"]
+            if not isinstance(text, str):
+                raise TypeError("text must be a string")
+            return cls(
+                platform=_text(data["platform"]),
+                account=_text(data["account"]),
+                platform_id=_text(data["id"]),
+                kind=_text(data.get("kind") or "mention"),
+                thread_id=_optional(data.get("thread_id")),
+                parent_id=_optional(data.get("parent_id")),
+                author=Author(
+                    id=_text(author["id"]),
+                    name=_text(author.get("name") or author["id"]),
+                    followers=int(author.get("followers") or 0),
+                    verified=bool(author.get("verified", False)),
+                ),
+                text=text,
+                created_at=_parse_time(data["created_at"]),
+                url=_optional(data.get("url")),
+                raw=raw if raw is not None else data.get("raw") or {},
+            )
+        except KeyError as exc:
+            raise BadPayload(f"missing field {exc.args[0]!r}", raw=_dump(data)) from exc
+        except (TypeError, ValueError) as exc:
+            raise BadPayload(str(exc), raw=_dump(data)) from exc
+
+    @classmethod
+    def from_json(cls, line: str | bytes) -> Mention:
+        """Parse one JSON document; raise BadPayload on malformed input."""
+        try:
+            data = json.loads(line)
+        except (ValueError, UnicodeDecodeError) as exc:
+            shown = line if isinstance(line, str) else line.decode("utf-8", "replace")
+            raise BadPayload(f"not valid JSON: {exc}", raw=shown) from exc
+        if not isinstance(data, dict):
+            raise BadPayload("a mention must be a JSON object", raw=_dump(data))
+        return cls.from_dict(data)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return str(value)
+
+
+def _optional(value: Any) -> str | None:
+    return None if value is None or value == "" else _text(value)
+
+
+def _parse_time(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError("created_at must be an ISO 8601 string")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"created_at has no UTC offset: {value!r}")
+    return parsed.astimezone(UTC)
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str)[:2000]

@@ -1,0 +1,1 @@
+"""Everything that composes connectors and sentiment into the Tiexin service."""

@@ -1,0 +1,44 @@
+"""One injectable clock: wall time for timestamps, monotonic for intervals."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """What every time-dependent part of Tiexin takes instead of calling time itself."""
+
+    def now(self) -> datetime:
+        """Return the current time, aware and in UTC."""
+
+    def monotonic(self) -> float:
+        """Return seconds from an arbitrary fixed point."""
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds`."""
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+def to_epoch(moment: datetime) -> float:
+    """Return POSIX seconds for an aware datetime."""
+    return moment.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    """Return an aware UTC datetime for POSIX seconds."""
+    return datetime.fromtimestamp(seconds, UTC)

@@ -1,0 +1,196 @@
+"""config.toml: parsed once into frozen dataclasses, every problem reported at once."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from connectors.replay import ReplayConfig
+from responder.schema import Binder, Secret, show
+
+# Connector types and their own option dataclasses (each declared next to its code).
+CONNECTOR_TYPES: dict[str, type[Any]] = {"replay": ReplayConfig}
+PLANNED_TYPES = ("weibo", "wechat", "tieba", "http_json")
+_COMMON_KEYS = ("type", "enabled", "poll_interval")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; `problems` lists each as `path: message`."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(f"{source}: {count}\n" + "\n".join(f"  {p}" for p in problems))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerConfig:
+    host: str = field(default="127.0.0.1", metadata={"nonempty": True})
+    port: int = field(default=8080, metadata={"gt": 0, "le": 65535})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RedisConfig:
+    url: str | None = None  # None: start the embedded server
+    url_env: str | None = None  # name of an env var holding the URL (with password)
+    prefix: str = field(default="tiexin", metadata={"nonempty": True})
+    data_dir: Path = Path(".tiexin")  # the embedded server's socket and AOF files
+
+    def __post_init__(self) -> None:
+        if self.url and self.url_env:
+            raise ValueError("set url or url_env, not both")
+
+    def resolved_url(self) -> Secret | None:
+        """Return the external Redis URL, or None for the embedded server."""
+        if self.url_env:
+            return Secret(os.environ[self.url_env])
+        return Secret(self.url) if self.url else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlaOverride:
+    platform: str = field(metadata={"nonempty": True})
+    account: str | None = None
+    respond_within: timedelta | None = None
+    warn_after: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlaConfig:
+    respond_within: timedelta = timedelta(minutes=15)
+    warn_after: timedelta = timedelta(minutes=10)
+    overrides: tuple[SlaOverride, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.warn_after >= self.respond_within:
+            raise ValueError("warn_after must be shorter than respond_within")
+        for index, rule in enumerate(self.overrides):
+            within = rule.respond_within or self.respond_within
+            if (rule.warn_after or self.warn_after) >= within:
+                raise ValueError(
+                    f"overrides[{index}]: warn_after must be shorter than respond_within"
+                )
+
+    def for_account(self, platform: str, account: str) -> tuple[timedelta, timedelta]:
+        """Return (respond_within, warn_after) for one account; the most specific rule wins."""
+        within, warn = self.respond_within, self.warn_after
+        ranked = sorted(self.overrides, key=lambda rule: rule.account is not None)
+        for rule in ranked:
+            if rule.platform == platform and rule.account in (None, account):
+                within = rule.respond_within or within
+                warn = rule.warn_after or warn
+        return within, warn
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PipelineConfig:
+    batch_size: int = field(default=100, metadata={"gt": 0, "le": 10000})
+    scoring_processes: int = field(default=1, metadata={"gt": 0, "le": 64})
+    reclaim_after: timedelta = timedelta(
+        seconds=60
+    )  # idle time before a dead worker's entries move
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SweeperConfig:
+    interval: timedelta = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectorConfig:
+    name: str
+    type: str
+    options: Any
+    enabled: bool = True
+    poll_interval: timedelta = timedelta(seconds=30)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    server: ServerConfig = ServerConfig()
+    redis: RedisConfig = RedisConfig()
+    sla: SlaConfig = SlaConfig()
+    pipeline: PipelineConfig = PipelineConfig()
+    sweeper: SweeperConfig = SweeperConfig()
+    connectors: tuple[ConnectorConfig, ...] = ()
+    source: str = "<defaults>"
+
+
+def load(path: Path) -> Config:
+    """Read and validate a config file; raise ConfigError listing every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [f"cannot read the file: {exc}"]) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [f"invalid TOML: {exc}"]) from exc
+    return parse(data, base_dir=path.resolve().parent, source=str(path))
+
+
+def parse(data: Mapping[str, Any], *, base_dir: Path, source: str) -> Config:
+    """Validate an already-parsed TOML document."""
+    binder = Binder(base_dir)
+    tables = {k: v for k, v in data.items() if k != "connectors"}
+    connectors = _connectors(binder, data.get("connectors", {}))
+    config = binder.bind(Config, tables, "", connectors=connectors, source=source)
+    if config is not None:
+        _check_env(binder, config)
+    if binder.errors:
+        raise ConfigError(source, binder.errors)
+    assert isinstance(config, Config)
+    return config
+
+
+def defaults() -> Config:
+    """The embedded defaults: the demo replay feed, embedded Redis, 127.0.0.1:8080."""
+    demo = ConnectorConfig(
+        name="demo",
+        type="replay",
+        options=ReplayConfig(loop=True, time_mode="now"),
+        poll_interval=timedelta(seconds=2),
+    )
+    return Config(connectors=(demo,))
+
+
+def _connectors(binder: Binder, table: Any) -> tuple[ConnectorConfig, ...]:
+    if not isinstance(table, Mapping):
+        binder.error("connectors", f"must be a table of named connectors, got {show(table)}")
+        return ()
+    found: list[ConnectorConfig] = []
+    for name, body in table.items():
+        path = f"connectors.{name}"
+        if not isinstance(body, Mapping):
+            binder.error(path, f"must be a table, got {show(body)}")
+            continue
+        kind = body.get("type")
+        if kind not in CONNECTOR_TYPES:
+            known = ", ".join(f'"{k}"' for k in CONNECTOR_TYPES)
+            if kind in PLANNED_TYPES:
+                binder.error(f"{path}.type", f'"{kind}" is not available yet; available: {known}')
+            elif kind is None:
+                binder.error(f"{path}.type", f"required (one of {known})")
+            else:
+                binder.error(f"{path}.type", f"must be one of {known}, got {show(kind)}")
+            continue
+        options = binder.bind(
+            CONNECTOR_TYPES[kind], {k: v for k, v in body.items() if k not in _COMMON_KEYS}, path
+        )
+        common = {k: v for k, v in body.items() if k in _COMMON_KEYS}
+        bound = binder.bind(ConnectorConfig, common, path, name=name, options=options)
+        if bound is not None and options is not None:
+            found.append(bound)
+    return tuple(found)
+
+
+def _check_env(binder: Binder, config: Config) -> None:
+    env_name = config.redis.url_env
+    if env_name and not os.environ.get(env_name):
+        binder.error("redis.url_env", f'environment variable "{env_name}" is not set')

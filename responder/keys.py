@@ -1,0 +1,86 @@
+"""Every Redis key Tiexin uses, in one place.
+
+All keys share one hash tag (`{prefix}`), so Lua scripts that touch a mention and
+the queue together stay valid on Redis Cluster, and several deployments can share
+one Redis by choosing different prefixes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+PIPELINE_GROUP = "pipeline"  # consumer group of pipeline workers on the ingest stream
+
+
+def mention_id(platform: str, account: str, platform_id: str) -> str:
+    """Return the stable id of a mention: the same delivery always maps to the same id."""
+    identity = "\x1f".join((platform, account, platform_id)).encode()
+    return hashlib.blake2b(identity, digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Key names under one prefix."""
+
+    prefix: str = "tiexin"
+
+    @property
+    def root(self) -> str:
+        return "{" + self.prefix + "}"
+
+    @property
+    def ingest(self) -> str:
+        """Stream of raw mentions from pollers (consumer group `pipeline`)."""
+        return f"{self.root}:ingest"
+
+    @property
+    def rejected(self) -> str:
+        """Stream of inputs that could not be used, kept with the reason."""
+        return f"{self.root}:rejected"
+
+    @property
+    def queue(self) -> str:
+        """ZSET of open conversations (their head mention id) scored by deadline."""
+        return f"{self.root}:queue"
+
+    def due(self, stage: str) -> str:
+        """ZSET of mention ids scored by when alert `stage` (warn, breach) is due."""
+        return f"{self.root}:due:{stage}"
+
+    @property
+    def events(self) -> str:
+        """Global append-only stream of every mention event (reports read this)."""
+        return f"{self.root}:events"
+
+    @property
+    def stats(self) -> str:
+        """Hash of counters: duplicates dropped, rejected inputs."""
+        return f"{self.root}:stats"
+
+    def mention(self, mid: str) -> str:
+        """Hash of one mention's fields."""
+        return f"{self.root}:m:{mid}"
+
+    def mention_events(self, mid: str) -> str:
+        """List of one mention's events (JSON), oldest first."""
+        return f"{self.root}:m:{mid}:events"
+
+    def followups(self, mid: str) -> str:
+        """List of mention ids that joined this head mention's conversation."""
+        return f"{self.root}:m:{mid}:followups"
+
+    def conversation(self, platform: str, account: str, thread: str, author: str) -> str:
+        """String: the head mention id of an open conversation."""
+        tail = hashlib.blake2b(
+            "\x1f".join((platform, account, thread, author)).encode(), digest_size=8
+        ).hexdigest()
+        return f"{self.root}:conv:{tail}"
+
+    def cursor(self, connector: str) -> str:
+        """String: where a connector's next fetch starts."""
+        return f"{self.root}:cursor:{connector}"
+
+    def health(self, connector: str) -> str:
+        """Hash: a connector's last success, last error and failure count."""
+        return f"{self.root}:health:{connector}"

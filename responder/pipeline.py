@@ -1,0 +1,140 @@
+"""The pipeline worker: ingest stream → dedupe → score → queue → XACK."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from connectors.errors import BadPayload
+from connectors.model import Mention
+from responder.clock import Clock, from_epoch
+from responder.config import SlaConfig
+from responder.keys import mention_id
+from responder.sla import timing
+from responder.store import Entry, Store
+from sentiment import Sentiment
+
+log = logging.getLogger(__name__)
+
+
+class Scorer(Protocol):
+    async def score(self, texts: list[str]) -> list[Sentiment]:
+        """Score texts off the event loop."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Item:
+    entry_id: str
+    mention: Mention
+    source: str
+    ingested_at: datetime
+
+
+def consumer_name() -> str:
+    """Name this worker uniquely within the consumer group."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Pipeline:
+    """One worker in the `pipeline` consumer group; several may share the stream."""
+
+    def __init__(
+        self,
+        store: Store,
+        scorer: Scorer,
+        clock: Clock,
+        sla: SlaConfig,
+        *,
+        consumer: str,
+        batch_size: int = 100,
+        reclaim_after_ms: int = 60_000,
+    ) -> None:
+        self.store = store
+        self.scorer = scorer
+        self.clock = clock
+        self.sla = sla
+        self.consumer = consumer
+        self.batch_size = batch_size
+        self.reclaim_after_ms = reclaim_after_ms
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Ask run_forever to return after the batch in hand."""
+        self._stopping = True
+
+    async def run_once(self, block_ms: int | None = None) -> int:
+        """Handle one batch: entries a dead worker left pending first, then new ones."""
+        entries = await self.store.reclaim(self.consumer, self.reclaim_after_ms, self.batch_size)
+        if entries:
+            log.warning("reclaimed %d entries left pending by another worker", len(entries))
+        else:
+            entries = await self.store.read_ingest(self.consumer, self.batch_size, block_ms)
+        if entries:
+            await self.handle(entries)
+        return len(entries)
+
+    async def handle(self, entries: list[Entry]) -> None:
+        """Queue each entry's mention once, then acknowledge the whole batch."""
+        items: list[_Item] = []
+        for entry in entries:
+            try:
+                items.append(_parse(entry))
+            except BadPayload as exc:
+                log.error("ingest entry %s is unusable: %s", entry.entry_id, exc)
+                await self.store.reject(
+                    entry.fields.get("source", "?"),
+                    str(exc),
+                    exc.raw or str(entry.fields),
+                    self.clock.now(),
+                )
+        known = await self.store.known([mention_id(*item.mention.identity) for item in items])
+        fresh = [item for item, seen in zip(items, known, strict=True) if not seen]
+        if len(fresh) < len(items):
+            await self.store.count("duplicates", len(items) - len(fresh))
+        sentiments = await self.scorer.score([item.mention.text for item in fresh]) if fresh else []
+        now = self.clock.now()
+        for item, sentiment in zip(fresh, sentiments, strict=True):
+            mention = item.mention
+            within, warn = self.sla.for_account(mention.platform, mention.account)
+            timer = timing(
+                mention.created_at, item.ingested_at, respond_within=within, warn_after=warn
+            )
+            await self.store.enqueue(
+                mention, sentiment, timer, source=item.source, ingested_at=item.ingested_at, now=now
+            )
+        await self.store.ack([entry.entry_id for entry in entries])
+
+    async def run_forever(self, *, block_ms: int = 1000) -> None:
+        """Work until cancelled; a Redis outage pauses the worker instead of killing it."""
+        failures = 0
+        while not self._stopping:
+            try:
+                await self.run_once(block_ms=block_ms)
+                failures = 0
+            except (RedisConnectionError, OSError) as exc:
+                failures += 1
+                if failures == 1:
+                    log.error("pipeline cannot reach Redis, will retry: %s", exc)
+                await self.clock.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+
+
+def _parse(entry: Entry) -> _Item:
+    fields = entry.fields
+    if "mention" not in fields:
+        raise BadPayload("entry has no mention field", raw=str(fields))
+    try:
+        ingested_at = from_epoch(float(fields.get("ingested_at", "")))
+    except ValueError as exc:
+        raise BadPayload(f"bad ingested_at: {exc}", raw=str(fields)) from exc
+    return _Item(
+        entry_id=entry.entry_id,
+        mention=Mention.from_json(fields["mention"]),
+        source=fields.get("source", "?"),
+        ingested_at=ingested_at,
+    )

@@ -1,0 +1,182 @@
+"""Bind TOML tables to frozen dataclasses, collecting every error with its key path."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import types
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal, Union, cast, get_args, get_origin, get_type_hints
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_MISSING = object()
+
+
+class Secret:
+    """A value read from an environment variable; never shown in logs or reprs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret itself, for the one place that needs it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse "500ms", "30s", "15m", "1h30m", "2d"; raise ValueError otherwise."""
+    cleaned = text.strip().replace(" ", "")
+    parts = _DURATION.findall(cleaned)
+    if not cleaned or "".join(n + u for n, u in parts) != cleaned:
+        raise ValueError(text)
+    return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+
+
+def show(value: Any) -> str:
+    """Render a config value the way the user wrote it."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+class Binder:
+    """Collect errors as `path: message` while building dataclasses from tables."""
+
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+        self.errors: list[str] = []
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(f"{path}: {message}" if path else message)
+
+    def bind(self, cls: type[Any], data: Any, path: str, **given: Any) -> Any:
+        """Build `cls` from `data`; return None (and record errors) if anything is off."""
+        if not isinstance(data, Mapping):
+            self.error(path, f"must be a table, got {show(data)}")
+            return None
+        fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name not in given}
+        hints = get_type_hints(cls)
+        for key in data:
+            if key not in fields:
+                self.error(_join(path, key), "unknown key" + _suggest(key, list(fields)))
+        values: dict[str, Any] = dict(given)
+        ok = True
+        for name, spec in fields.items():
+            if name not in data:
+                if (
+                    spec.default is dataclasses.MISSING
+                    and spec.default_factory is dataclasses.MISSING
+                ):
+                    self.error(_join(path, name), "required")
+                    ok = False
+                continue
+            value = self.convert(hints[name], data[name], _join(path, name), spec.metadata)
+            if value is _MISSING:
+                ok = False
+            else:
+                values[name] = value
+        if not ok:
+            return None
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            self.error(path, str(exc))
+            return None
+
+    def convert(self, hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
+        """Convert one value to `hint`, or record an error and return the sentinel."""
+        origin, args = get_origin(hint), get_args(hint)
+        if origin in (Union, types.UnionType) and type(None) in args:
+            inner = [a for a in args if a is not type(None)]
+            return self.convert(inner[0], value, path, meta)
+        if origin is Literal:
+            if value in args:
+                return value
+            return self._fail(path, "one of " + ", ".join(show(a) for a in args), value)
+        if origin is tuple and args and dataclasses.is_dataclass(args[0]):
+            if not isinstance(value, list):
+                return self._fail(path, "a list of tables", value)
+            items = [
+                self.bind(cast(type, args[0]), item, f"{path}[{i}]") for i, item in enumerate(value)
+            ]
+            return _MISSING if None in items else tuple(items)
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+            bound = self.bind(hint, value, path)
+            return _MISSING if bound is None else bound
+        return self._scalar(hint, value, path, meta)
+
+    def _scalar(self, hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
+        low, what = meta.get("gt"), ""
+        if hint is bool:
+            return value if isinstance(value, bool) else self._fail(path, "true or false", value)
+        if hint is str or hint is Path:
+            if not isinstance(value, str) or (meta.get("nonempty") and not value.strip()):
+                return self._fail(
+                    path, "a non-empty string" if meta.get("nonempty") else "a string", value
+                )
+            return value if hint is str else self._path(value)
+        if hint is timedelta:
+            what = "a duration > 0"
+            try:
+                parsed = parse_duration(value) if isinstance(value, str) else None
+            except ValueError:
+                parsed = None
+            if parsed is None or parsed <= timedelta(0):
+                return self._fail(path, what + ' such as "30s", "15m" or "1h30m"', value)
+            return parsed
+        if hint is int or hint is float:
+            what = "an integer" if hint is int else "a number"
+            number_ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not number_ok or (hint is int and not isinstance(value, int)):
+                return self._fail(path, what, value)
+            limits = [f"> {low}" if low is not None else "", _le(meta.get("le"))]
+            if (low is not None and value <= low) or (
+                meta.get("le") is not None and value > meta["le"]
+            ):
+                return self._fail(path, f"{what} {' and '.join(x for x in limits if x)}", value)
+            return hint(value)
+        raise TypeError(f"schema has an unsupported type at {path}: {hint!r}")
+
+    def _path(self, value: str) -> Path:
+        candidate = Path(value).expanduser()
+        return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+    def _fail(self, path: str, expected: str, value: Any) -> Any:
+        self.error(path, f"must be {expected}, got {show(value)}")
+        return _MISSING
+
+
+def _le(limit: Any) -> str:
+    return "" if limit is None else f"<= {limit}"
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _suggest(key: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
+    if close:
+        return f' (did you mean "{close[0]}"?)'
+    return f" (known keys: {', '.join(sorted(choices))})" if choices else ""

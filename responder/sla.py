@@ -1,0 +1,64 @@
+"""The response timer: pure time math, and the sweeper that fires warn and breach once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from responder.clock import Clock
+from responder.records import EventType, Timing
+from responder.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def timing(
+    created_at: datetime, ingested_at: datetime, *, respond_within: timedelta, warn_after: timedelta
+) -> Timing:
+    """Start the clock when the person wrote (clamped to ingest time if the platform is ahead)."""
+    start = min(created_at, ingested_at)
+    warn_at = start + warn_after
+    return Timing(
+        start=start,
+        deadline=start + respond_within,
+        warn_at=warn_at,
+        lag=max(ingested_at - created_at, timedelta(0)),
+        at_risk=ingested_at >= warn_at,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fired:
+    """One alert stage that fired for one mention."""
+
+    mention_id: str
+    stage: EventType
+    due: datetime
+    fired_at: datetime
+
+
+class Sweeper:
+    """Fire each due stage exactly once, even with several processes sweeping."""
+
+    def __init__(self, store: Store, clock: Clock, *, batch: int = 500) -> None:
+        self.store = store
+        self.clock = clock
+        self.batch = batch
+
+    async def sweep(self) -> list[Fired]:
+        """Fire every stage due by now; cost grows with due items, not with pending ones."""
+        now = self.clock.now()
+        fired: list[Fired] = []
+        for stage, kind in (("warn", EventType.WARNED), ("breach", EventType.BREACHED)):
+            while True:
+                due = await self.store.sweep(stage, kind, now, self.batch)
+                fired += [Fired(mention_id=m, stage=kind, due=d, fired_at=now) for m, d in due]
+                if len(due) < self.batch:
+                    break
+        for item in fired:
+            late = (item.fired_at - item.due).total_seconds()
+            log.info(
+                "mention %s %s (due %s, %.1fs late)", item.mention_id, item.stage, item.due, late
+            )
+        return fired
