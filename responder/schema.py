@@ -127,7 +127,7 @@ class Binder:
         return self._scalar(hint, value, path, meta)
 
     def _scalar(self, hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
-        low, what = meta.get("gt"), ""
+        low = meta.get("gt")
         if hint is bool:
             return value if isinstance(value, bool) else self._fail(path, "true or false", value)
         if hint is str or hint is Path:
@@ -137,24 +137,24 @@ class Binder:
                 )
             return value if hint is str else self._path(value)
         if hint is timedelta:
-            what = "a duration > 0"
             try:
                 parsed = parse_duration(value) if isinstance(value, str) else None
             except ValueError:
                 parsed = None
             if parsed is None or parsed <= timedelta(0):
-                return self._fail(path, what + ' such as "30s", "15m" or "1h30m"', value)
+                return self._fail(path, 'a duration > 0 such as "30s", "15m" or "1h30m"', value)
             return parsed
         if hint is int or hint is float:
-            what = "an integer" if hint is int else "a number"
+            high = meta.get("le")
+            bounds = " and ".join(b for b in (_gt(low), _le(high)) if b)
+            what = ("an integer" if hint is int else "a number") + (f" {bounds}" if bounds else "")
             number_ok = isinstance(value, int | float) and not isinstance(value, bool)
             if not number_ok or (hint is int and not isinstance(value, int)):
                 return self._fail(path, what, value)
-            limits = [f"> {low}" if low is not None else "", _le(meta.get("le"))]
             if (low is not None and value <= low) or (
                 meta.get("le") is not None and value > meta["le"]
             ):
-                return self._fail(path, f"{what} {' and '.join(x for x in limits if x)}", value)
+                return self._fail(path, what, value)
             return hint(value)
         raise TypeError(f"schema has an unsupported type at {path}: {hint!r}")
 
@@ -165,6 +165,10 @@ class Binder:
     def _fail(self, path: str, expected: str, value: Any) -> Any:
         self.error(path, f"must be {expected}, got {show(value)}")
         return _MISSING
+
+
+def _gt(limit: Any) -> str:
+    return "" if limit is None else f"> {limit}"
 
 
 def _le(limit: Any) -> str:

@@ -1,0 +1,87 @@
+"""Config: every broken file in tests/configs/bad reports exactly its expected problems."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from responder.cli import main
+from responder.config import ConfigError, defaults, load
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = sorted((ROOT / "tests" / "configs" / "bad").glob("*.toml"))
+
+
+def _expected(path: Path) -> list[str]:
+    prefix = "# expect: "
+    return [
+        line[len(prefix) :]
+        for line in path.read_text("utf-8").splitlines()
+        if line.startswith(prefix)
+    ]
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_broken_config_reports_every_problem_with_its_path(path: Path) -> None:
+    expected = _expected(path)
+    assert expected, f"{path.name} has no '# expect:' lines"
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert sorted(caught.value.problems) == sorted(expected)
+    assert str(caught.value).startswith(f"{path}: {len(expected)} problem")
+
+
+def test_shipped_config_is_valid() -> None:
+    config = load(ROOT / "config.toml")
+    assert [c.type for c in config.connectors] == ["replay"]
+    assert config.redis.url is None  # embedded Redis by default
+    assert config.server.host == "127.0.0.1" and config.server.port == 8080
+
+
+def test_relative_paths_are_resolved_against_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text(
+        '[redis]\ndata_dir = "var"\n[connectors.r]\ntype = "replay"\npath = "f.jsonl"\n'
+    )
+    config = load(tmp_path / "c.toml")
+    assert config.redis.data_dir == tmp_path / "var"
+    assert config.connectors[0].options.path == tmp_path / "f.jsonl"
+
+
+def test_sla_overrides_pick_the_most_specific_rule(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text(
+        '[sla]\noverrides = [{ platform = "weibo", account = "vip", respond_within = "5m", warn_after = "2m" },\n'
+        '  { platform = "weibo", respond_within = "20m" }]\n'
+    )
+    sla = load(tmp_path / "c.toml").sla
+    assert sla.for_account("weibo", "vip") == (timedelta(minutes=5), timedelta(minutes=2))
+    assert sla.for_account("weibo", "other") == (timedelta(minutes=20), timedelta(minutes=10))
+    assert sla.for_account("tieba", "vip") == (timedelta(minutes=15), timedelta(minutes=10))
+
+
+def test_redis_url_from_env_is_a_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIEXIN_TEST_REDIS", "redis://:hunter2@db:6379/0")
+    (tmp_path / "c.toml").write_text('[redis]\nurl_env = "TIEXIN_TEST_REDIS"\n')
+    url = load(tmp_path / "c.toml").redis.resolved_url()
+    assert url is not None and url.reveal().endswith("@db:6379/0")
+    assert "hunter2" not in repr(url) and "hunter2" not in f"{url}"
+
+
+def test_defaults_run_the_demo_feed() -> None:
+    config = defaults()
+    assert [(c.name, c.type) for c in config.connectors] == [("demo", "replay")]
+
+
+def test_check_config_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", str(ROOT / "config.toml")]) == 0
+    assert "valid" in capsys.readouterr().out
+    assert (
+        main(["check-config", str(ROOT / "tests" / "configs" / "bad" / "many_at_once.toml")]) == 2
+    )
+    err = capsys.readouterr().err
+    assert (
+        "6 problems" in err and "server.port: must be an integer > 0 and <= 65535, got 70000" in err
+    )
+    assert main(["check-config", str(ROOT / "no-such.toml")]) == 2
+    assert "cannot read the file" in capsys.readouterr().err

@@ -1,0 +1,139 @@
+"""Pipeline: dedupe, follow-ups, crash between XREADGROUP and XACK, unusable entries."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from connectors.model import Author
+from responder.keys import mention_id
+from responder.pipeline import Pipeline
+from responder.records import State
+from responder.scoring import ScoringPool
+from responder.store import Store
+from tests.conftest import make_pipeline
+from tests.fakes import FakeClock, mention
+
+
+async def _queued_ids(store: Store) -> list[str]:
+    return list(await store.redis.zrange(store.keys.queue, 0, -1))
+
+
+async def test_mention_is_scored_timed_and_queued(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    clock.advance(30)  # ingested 30 s after it was written
+    await store.ingest("demo", [mention("1")], "c1", clock.now())
+    assert await pipeline.run_once() == 1
+    row = await store.mention(mention_id("weibo", "lanxing", "1"))
+    assert row is not None
+    assert row["state"] == "queued"
+    assert row["sentiment_label"] == "negative"
+    assert float(row["lag_s"]) == 30.0
+    assert float(row["deadline"]) == mention("1").created_at.timestamp() + 15 * 60
+    types = [e["type"] for e in await store.events_of(row["id"])]
+    assert types == ["ingested", "scored", "queued"]
+    assert await store.redis.xlen(store.keys.ingest) == 0  # acknowledged and trimmed
+
+
+async def test_same_mention_delivered_twice_is_queued_once(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await store.ingest("demo", [mention("1"), mention("1")], "c1", clock.now())
+    await pipeline.run_once()
+    await store.ingest("demo", [mention("1")], "c2", clock.now())  # redelivered later
+    await pipeline.run_once()
+    assert await _queued_ids(store) == [mention_id("weibo", "lanxing", "1")]
+    assert (await store.stats())["duplicates"] == 2
+
+
+async def test_same_id_on_another_account_is_another_mention(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await store.ingest("demo", [mention("1"), mention("1", account="other")], None, clock.now())
+    await pipeline.run_once()
+    assert len(await _queued_ids(store)) == 2
+
+
+async def test_follow_ups_in_a_thread_join_one_conversation(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    first = mention("1", thread_id="t1", kind="comment")
+    again = mention(
+        "2",
+        thread_id="t1",
+        kind="comment",
+        text="还在吗？",
+        created_at=first.created_at.replace(minute=3),
+    )
+    other_author = mention("3", thread_id="t1", author=Author(id="u9", name="路人"))
+    await store.ingest("demo", [first, again, other_author], None, clock.now())
+    await pipeline.run_once()
+    head = mention_id("weibo", "lanxing", "1")
+    assert sorted(await _queued_ids(store)) == sorted([head, mention_id("weibo", "lanxing", "3")])
+    row = await store.mention(head)
+    assert row is not None and row["followups"] == "1"
+    joined = await store.mention(mention_id("weibo", "lanxing", "2"))
+    assert joined is not None and joined["state"] == "joined" and joined["head"] == head
+    # The head keeps the earliest deadline: the person has waited since the first message.
+    assert float(row["deadline"]) == first.created_at.timestamp() + 900
+
+
+async def test_answered_conversation_lets_the_next_follow_up_start_a_new_one(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await store.ingest("demo", [mention("1", thread_id="t1")], None, clock.now())
+    await pipeline.run_once()
+    closed = await store.close(
+        mention_id("weibo", "lanxing", "1"), State.REPLIED, "amy", clock.now(), reply_text="来啦"
+    )
+    assert closed.ok
+    await store.ingest("demo", [mention("2", thread_id="t1")], None, clock.now())
+    await pipeline.run_once()
+    assert await _queued_ids(store) == [mention_id("weibo", "lanxing", "2")]
+
+
+async def test_worker_killed_between_read_and_ack_is_reclaimed_exactly_once(
+    store: Store, scoring_pool: ScoringPool, clock: FakeClock
+) -> None:
+    await store.ingest("demo", [mention(str(i)) for i in range(5)], None, clock.now())
+    dead = make_pipeline(store, scoring_pool, clock, consumer="dead")
+    taken = await store.read_ingest(dead.consumer, 100, None)  # XREADGROUP, then the worker "dies"
+    assert len(taken) == 5
+    assert await _queued_ids(store) == []
+    survivor = make_pipeline(store, scoring_pool, clock, consumer="alive", reclaim_after_ms=0)
+    assert await survivor.run_once() == 5
+    assert len(await _queued_ids(store)) == 5
+    pending = await store.redis.xpending(store.keys.ingest, "pipeline")
+    assert pending["pending"] == 0
+    # The "dead" worker was only slow: it wakes up and handles its stale batch. Still once each.
+    await dead.handle(taken)
+    assert len(await _queued_ids(store)) == 5
+    events = await store.redis.xrange(store.keys.events)
+    assert sum(1 for _, e in events if e["type"] == "queued") == 5
+
+
+async def test_entries_of_a_live_worker_are_not_reclaimed_early(
+    store: Store, scoring_pool: ScoringPool, clock: FakeClock
+) -> None:
+    await store.ingest("demo", [mention("1")], None, clock.now())
+    await store.read_ingest("busy", 100, None)
+    other = make_pipeline(store, scoring_pool, clock, consumer="other", reclaim_after_ms=60_000)
+    assert await other.run_once() == 0
+
+
+async def test_unusable_entry_is_kept_with_its_reason_and_acknowledged(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await store.redis.xadd(
+        store.keys.ingest, {"mention": "{not json", "source": "demo", "ingested_at": "1"}
+    )
+    await store.redis.xadd(store.keys.ingest, {"source": "demo"})
+    good = replace(mention("7"), text="😀👍 4-byte emoji survive")
+    await store.ingest("demo", [good], None, clock.now())
+    assert await pipeline.run_once() == 3
+    rejected = await store.redis.xrange(store.keys.rejected)
+    assert [e["source"] for _, e in rejected] == ["demo", "demo"]
+    assert "not valid JSON" in rejected[0][1]["reason"] and rejected[0][1]["raw"] == "{not json"
+    row = await store.mention(mention_id("weibo", "lanxing", "7"))
+    assert row is not None and row["text"] == "😀👍 4-byte emoji survive"
+    assert (await store.redis.xpending(store.keys.ingest, "pipeline"))["pending"] == 0

@@ -1,0 +1,100 @@
+"""The response timer: pure time math, and warn/breach firing exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from responder.keys import mention_id
+from responder.pipeline import Pipeline
+from responder.records import State
+from responder.sla import Sweeper, timing
+from responder.store import Store
+from tests.fakes import T0, FakeClock, mention
+
+M, W = timedelta(minutes=15), timedelta(minutes=10)
+
+
+@pytest.mark.parametrize(
+    ("written", "ingested", "deadline", "lag", "at_risk"),
+    [
+        (0, 5, 15 * 60, 5, False),  # the clock starts when the person wrote
+        (0, 0, 15 * 60, 0, False),
+        (120, 60, 60 + 15 * 60, 0, False),  # platform clock ahead: clamp to ingest time
+        (0, 10 * 60, 15 * 60, 600, True),  # arrives exactly at warn time: at risk
+        (0, 20 * 60, 15 * 60, 1200, True),  # arrives already breached
+        (0, 9 * 60 + 59, 15 * 60, 599, False),
+    ],
+)
+def test_timing(written: int, ingested: int, deadline: int, lag: int, at_risk: bool) -> None:
+    result = timing(
+        T0 + timedelta(seconds=written),
+        T0 + timedelta(seconds=ingested),
+        respond_within=M,
+        warn_after=W,
+    )
+    assert result.deadline == T0 + timedelta(seconds=deadline)
+    assert result.warn_at == result.start + W
+    assert result.lag == timedelta(seconds=lag)
+    assert result.at_risk is at_risk
+
+
+async def _queue(store: Store, pipeline: Pipeline, clock: FakeClock, *pids: str) -> None:
+    await store.ingest("demo", [mention(p) for p in pids], None, clock.now())
+    await pipeline.run_once()
+
+
+async def test_warn_and_breach_fire_once_each_at_their_time(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await _queue(store, pipeline, clock, "1")
+    sweeper = Sweeper(store, clock)
+    mid = mention_id("weibo", "lanxing", "1")
+    clock.advance(10 * 60 - 1)
+    assert await sweeper.sweep() == []
+    clock.advance(1)
+    fired = await sweeper.sweep()
+    assert [(f.mention_id, f.stage) for f in fired] == [(mid, "warned")]
+    assert await sweeper.sweep() == []  # never twice
+    clock.advance(5 * 60)
+    assert [f.stage for f in await sweeper.sweep()] == ["breached"]
+    clock.advance(3600)
+    assert await sweeper.sweep() == []
+    row = await store.mention(mid)
+    assert row is not None
+    assert float(row["warned_at"]) == (T0 + W).timestamp()
+    assert float(row["breached_at"]) == (T0 + M).timestamp()
+    types = [e["type"] for e in await store.events_of(mid)]
+    assert types.count("warned") == 1 and types.count("breached") == 1
+
+
+async def test_two_sweepers_racing_fire_each_stage_once(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await _queue(store, pipeline, clock, *[str(i) for i in range(50)])
+    clock.advance(16 * 60)
+    sweepers = [Sweeper(store, clock, batch=7) for _ in range(3)]
+    results = await asyncio.gather(*(s.sweep() for s in sweepers))
+    fired = [(f.mention_id, f.stage) for result in results for f in result]
+    assert len(fired) == 100 and len(set(fired)) == 100
+
+
+async def test_answered_mention_never_fires(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await _queue(store, pipeline, clock, "1")
+    await store.close(mention_id("weibo", "lanxing", "1"), State.DISMISSED, "amy", clock.now())
+    clock.advance(3600)
+    assert await Sweeper(store, clock).sweep() == []
+
+
+async def test_late_arrival_is_flagged_and_fires_at_once(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    clock.advance(12 * 60)  # the platform delivered it 12 minutes late
+    await _queue(store, pipeline, clock, "1")
+    row = await store.mention(mention_id("weibo", "lanxing", "1"))
+    assert row is not None and row["at_risk"] == "1"
+    assert [f.stage for f in await Sweeper(store, clock).sweep()] == ["warned"]
