@@ -79,6 +79,12 @@ class Mention:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, raw: Mapping[str, Any] | None = None) -> Mention:
         """Build a Mention from the replay/stream format; raise BadPayload if it is off."""
+        missing = [key for key in _REQUIRED if key not in data]
+        if missing:
+            names = ", ".join(repr(key) for key in missing)
+            raise BadPayload(
+                f"missing field{'s' if len(missing) > 1 else ''} {names}", raw=_dump(data)
+            )
         try:
             author = data["author"]
             if not isinstance(author, Mapping):
@@ -120,6 +126,9 @@ class Mention:
         if not isinstance(data, dict):
             raise BadPayload("a mention must be a JSON object", raw=_dump(data))
         return cls.from_dict(data)
+
+
+_REQUIRED = ("platform", "account", "id", "author", "text", "created_at")
 
 
 def _text(value: Any) -> str:

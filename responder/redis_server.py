@@ -60,6 +60,8 @@ class EmbeddedRedis:
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
+            self._lock.close()
+            self._lock = None
             raise EmbeddedRedisError(
                 f"{self.data_dir} is in use by another Tiexin process; stop it or choose another"
                 " [redis] data_dir"

@@ -51,7 +51,8 @@ def test_relative_paths_are_resolved_against_the_config_file(tmp_path: Path) -> 
 
 def test_sla_overrides_pick_the_most_specific_rule(tmp_path: Path) -> None:
     (tmp_path / "c.toml").write_text(
-        '[sla]\noverrides = [{ platform = "weibo", account = "vip", respond_within = "5m", warn_after = "2m" },\n'
+        '[sla]\noverrides = [\n{ platform = "weibo", account = "vip", respond_within = "5m",'
+        ' warn_after = "2m" },\n'
         '  { platform = "weibo", respond_within = "20m" }]\n'
     )
     sla = load(tmp_path / "c.toml").sla

@@ -1,0 +1,167 @@
+"""The queue API over real HTTP, backed by the real Redis."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from responder.config import Config, RedisConfig, defaults
+from responder.keys import mention_id
+from responder.runtime import SERVICES, create_app
+from responder.scoring import ScoringPool
+from tests.fakes import FakeClock, mention
+
+Client = TestClient[Any, Any]
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Any, redis: Any, redis_url: str, scoring_pool: ScoringPool, clock: FakeClock
+) -> Client:
+    config: Config = replace(
+        defaults(), connectors=(), redis=RedisConfig(url=redis_url, prefix="api")
+    )
+    app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
+    return await aiohttp_client(app)  # type: ignore[no-any-return]
+
+
+async def _feed(client: Client, clock: FakeClock, *mentions: Any) -> None:
+    app = client.server.app
+    store = app[SERVICES].pipeline.store  # type: ignore[union-attr]
+    await store.ingest("demo", list(mentions), None, clock.now())
+    await app[SERVICES].pipeline.run_once()  # type: ignore[union-attr]
+
+
+def _id(pid: str) -> str:
+    return mention_id("weibo", "lanxing", pid)
+
+
+async def test_queue_is_ordered_by_deadline_with_time_left(
+    client: Client, clock: FakeClock
+) -> None:
+    late = mention("late", text="谢谢澜星，X7 拍照太好看了[心]")
+    early = mention(
+        "early", created_at=clock.now() - timedelta(minutes=5), text="怎么还不发货？？？"
+    )
+    await _feed(client, clock, late, early)
+    clock.advance(60)
+    resp = await client.get("/api/queue")
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["total"] == 2
+    assert [i["id"] for i in body["items"]] == [_id("early"), _id("late")]
+    first = body["items"][0]
+    assert first["seconds_left"] == 15 * 60 - 5 * 60 - 60
+    assert first["text"] == "怎么还不发货？？？"
+    assert first["author"] == {"id": "u1", "name": "小王", "followers": 12, "verified": False}
+    assert first["sentiment"]["label"] in {"negative", "neutral", "positive"}
+    assert 0 <= first["sentiment"]["score"] <= 1
+    for key in ("platform", "account", "created_at", "deadline", "ingest_lag_s", "at_risk"):
+        assert key in first
+
+
+async def test_reply_takes_the_mention_out_and_records_who_and_when(
+    client: Client, clock: FakeClock
+) -> None:
+    await _feed(client, clock, mention("1"))
+    clock.advance(90)
+    resp = await client.post(
+        f"/api/mentions/{_id('1')}/reply", json={"text": "抱歉抱歉，马上帮你看 🙏", "agent": "amy"}
+    )
+    assert resp.status == 200
+    assert (await resp.json())["by"] == "amy"
+    assert (await (await client.get("/api/queue")).json())["total"] == 0
+    detail = await (await client.get(f"/api/mentions/{_id('1')}")).json()
+    assert detail["state"] == "replied" and detail["reply_text"] == "抱歉抱歉，马上帮你看 🙏"
+    assert detail["closed_by"] == "amy" and detail["closed_at"] == clock.now().isoformat()
+    assert [e["type"] for e in detail["events"]][-1] == "replied"
+    again = await client.post(f"/api/mentions/{_id('1')}/dismiss")
+    assert again.status == 409
+    assert (await again.json()) == {"error": f"mention {_id('1')} is already replied"}
+
+
+async def test_dismiss_with_reason_and_agent_header(client: Client, clock: FakeClock) -> None:
+    await _feed(client, clock, mention("1", text="加V信 代购 低价"))
+    resp = await client.post(
+        f"/api/mentions/{_id('1')}/dismiss",
+        json={"reason": "spam"},
+        headers={"X-Tiexin-Agent": "bo"},
+    )
+    assert resp.status == 200
+    detail = await (await client.get(f"/api/mentions/{_id('1')}")).json()
+    assert (detail["state"], detail["dismiss_reason"], detail["closed_by"]) == (
+        "dismissed",
+        "spam",
+        "bo",
+    )
+
+
+async def test_thread_shows_follow_ups(client: Client, clock: FakeClock) -> None:
+    await _feed(
+        client, clock, mention("1", thread_id="t"), mention("2", thread_id="t", text="人呢")
+    )
+    body = await (await client.get("/api/queue")).json()
+    assert body["total"] == 1 and body["items"][0]["followups"] == 1
+    detail = await (await client.get(f"/api/mentions/{_id('1')}")).json()
+    assert [m["text"] for m in detail["thread"]] == ["人呢"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "error"),
+    [
+        ("/api/mentions/nope/reply", {"text": "hi"}, 404, "no mention with id nope"),
+        ("/api/mentions/{id}/reply", {"text": "  "}, 400, 'body must have a non-empty "text"'),
+        ("/api/mentions/{id}/reply", {}, 400, 'body must have a non-empty "text"'),
+        ("/api/mentions/{id}/reply", b"{oops", 400, "body is not valid JSON"),
+        ("/api/mentions/{id}/reply", [1], 400, "body must be a JSON object"),
+        ("/api/mentions/{id}/reply", {"text": "x" * 2001}, 400, "reply is 2001 characters"),
+        ("/api/mentions/{id}/dismiss", {"reason": 5}, 400, '"reason" must be a string'),
+        (
+            "/api/mentions/{id}/reply",
+            {"text": "ok", "agent": "a" * 65},
+            400,
+            '"agent" must be a name',
+        ),
+        ("/api/queue?limit=0", None, 400, "limit must be an integer from 1 to 1000"),
+        ("/api/mentions/nope", None, 404, "no mention with id nope"),
+    ],
+)
+async def test_bad_requests_get_clear_errors_and_change_nothing(
+    client: Client, clock: FakeClock, path: str, body: Any, status: int, error: str
+) -> None:
+    await _feed(client, clock, mention("1"))
+    url = path.replace("{id}", _id("1"))
+    if body is None:
+        resp = await client.get(url)
+    elif isinstance(body, bytes):
+        resp = await client.post(url, data=body)
+    else:
+        resp = await client.post(url, json=body)
+    assert resp.status == status
+    assert (await resp.json())["error"].startswith(error)
+    assert (await (await client.get("/api/queue")).json())["total"] == 1
+
+
+async def test_oversized_body_is_refused(client: Client, clock: FakeClock) -> None:
+    await _feed(client, clock, mention("1"))
+    resp = await client.post(f"/api/mentions/{_id('1')}/reply", data=b"x" * (65 * 1024))
+    assert resp.status == 413
+    assert (await (await client.get("/api/queue")).json())["total"] == 1
+
+
+async def test_queue_page_renders(client: Client, clock: FakeClock) -> None:
+    await _feed(client, clock, mention("1", text="<script>alert(1)</script> 卡卡卡"))
+    resp = await client.get("/")
+    html = await resp.text()
+    assert resp.status == 200 and "1 open" in html
+    assert "&lt;script&gt;" in html and "<script>alert" not in html
+
+
+async def test_health_lists_stats(client: Client, clock: FakeClock) -> None:
+    await _feed(client, clock, mention("1"), mention("1"))
+    body = await (await client.get("/api/health")).json()
+    assert body["queued"] == 1 and body["stats"]["duplicates"] == 1

@@ -1,0 +1,128 @@
+"""Poller: cursor moves only after hand-off; one retry policy per error type; health."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+import pytest
+
+from connectors.base import Batch
+from connectors.errors import AuthFailed, BadPayload, RateLimited, Unavailable
+from responder.backoff import Backoff, BackoffPolicy
+from responder.poller import Health, Poller
+from responder.store import Store
+from tests.fakes import FakeClock, ScriptedConnector, mention
+
+
+def _poller(store: Store, clock: FakeClock) -> tuple[Poller, ScriptedConnector]:
+    connector = ScriptedConnector()
+    policy = BackoffPolicy(initial=2, factor=2, maximum=10, jitter=0)
+    return Poller(connector, store, clock, backoff=Backoff(policy)), connector
+
+
+async def test_cursor_advances_only_with_the_mentions(store: Store, clock: FakeClock) -> None:
+    poller, connector = _poller(store, clock)
+    connector.script = [
+        Batch(mentions=(mention("1"), mention("2")), cursor="c2"),
+        Unavailable("down"),
+        Batch(mentions=(), cursor="c2"),
+    ]
+    assert await poller.run_once() == 2
+    assert await store.cursor("fake") == "c2"
+    assert await store.redis.xlen(store.keys.ingest) == 2
+    assert await poller.run_once() == 0
+    assert await store.cursor("fake") == "c2"  # a failed fetch moves nothing
+    clock.advance(2)
+    await poller.run_once()
+    assert connector.cursors == [None, "c2", "c2"]
+
+
+async def test_unavailable_backs_off_and_logs_once_down_and_once_up(
+    store: Store, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    poller, connector = _poller(store, clock)
+    connector.script = [
+        Unavailable("502"),
+        Unavailable("502"),
+        Unavailable("timeout"),
+        Batch(mentions=(), cursor=None),
+    ]
+    caplog.set_level(logging.INFO, logger="responder.poller")
+    await poller.run_once()  # fails; wait 2 s
+    clock.advance(1.9)
+    await poller.run_once()  # still waiting: no fetch
+    assert len(connector.cursors) == 1
+    clock.advance(0.1)
+    await poller.run_once()  # fails; wait 4 s
+    clock.advance(4)
+    await poller.run_once()  # fails; wait 8 s
+    assert poller.health is Health.DOWN and poller.failures == 3
+    clock.advance(8)
+    await poller.run_once()
+    assert poller.health is Health.OK
+    messages = [r.getMessage() for r in caplog.records]
+    assert len([m for m in messages if "is down" in m]) == 1
+    assert len([m for m in messages if "recovered" in m]) == 1
+    health = (await store.health(["fake"]))["fake"]
+    assert health["state"] == "ok" and health["failures"] == "0"
+
+
+async def test_rate_limited_waits_what_the_platform_said(store: Store, clock: FakeClock) -> None:
+    poller, connector = _poller(store, clock)
+    connector.script = [RateLimited("10023", retry_after=600), Batch(mentions=(), cursor=None)]
+    await poller.run_once()
+    assert (await store.health(["fake"]))["fake"]["state"] == "rate_limited"
+    clock.advance(599)
+    await poller.run_once()
+    assert len(connector.cursors) == 1
+    clock.advance(1)
+    await poller.run_once()
+    assert len(connector.cursors) == 2
+
+
+async def test_auth_failure_stops_polling(store: Store, clock: FakeClock) -> None:
+    poller, connector = _poller(store, clock)
+    connector.script = [AuthFailed("21332 invalid token")]
+    await poller.run_once()
+    clock.advance(86400)
+    await poller.run_once()
+    assert connector.cursors == [None]
+    health = (await store.health(["fake"]))["fake"]
+    assert health["state"] == "auth_failed" and "21332" in health["last_error"]
+
+
+async def test_rejected_items_are_kept_and_polling_goes_on(store: Store, clock: FakeClock) -> None:
+    poller, connector = _poller(store, clock)
+    bad = BadPayload("missing field 'id'", raw='{"text": "x"}')
+    connector.script = [Batch(mentions=(mention("1"),), cursor="c1", rejected=(bad,))]
+    assert await poller.run_once() == 1
+    rows = await store.redis.xrange(store.keys.rejected)
+    assert rows[0][1]["raw"] == '{"text": "x"}' and rows[0][1]["source"] == "fake"
+    assert await store.cursor("fake") == "c1"
+
+
+@pytest.mark.parametrize(
+    ("policy", "delays"),
+    [
+        (BackoffPolicy(initial=1, factor=2, maximum=300, jitter=0), [1, 2, 4, 8, 16]),
+        (BackoffPolicy(initial=5, factor=3, maximum=50, jitter=0), [5, 15, 45, 50, 50]),
+        (BackoffPolicy(initial=2, factor=1, maximum=2, jitter=0), [2, 2, 2, 2, 2]),
+    ],
+)
+def test_backoff_arithmetic(policy: BackoffPolicy, delays: list[float]) -> None:
+    backoff = Backoff(policy)
+    assert [backoff.next() for _ in delays] == delays
+    backoff.reset()
+    assert backoff.next() == delays[0]
+
+
+def test_backoff_jitter_stays_in_bounds() -> None:
+    backoff = Backoff(BackoffPolicy(initial=10, factor=1, maximum=10, jitter=0.2), random.Random(7))
+    values = [backoff.next() for _ in range(200)]
+    assert all(8 <= v <= 10 for v in values) and len(set(values)) > 100
+
+
+def test_backoff_policy_validates() -> None:
+    with pytest.raises(ValueError, match="initial"):
+        BackoffPolicy(initial=0)
