@@ -27,19 +27,25 @@ class ScoringPool:
         self._pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=warm_up)
 
     async def score(self, texts: list[str]) -> list[Sentiment]:
-        """Score texts in a worker; a crashed worker pool is replaced and the batch retried."""
+        """Score texts across the workers; a crashed pool is replaced and the batch retried."""
         if self._pool is None:
             self.start()
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
-            assert self._pool is not None
+            pool = self._pool
+            assert pool is not None
+            size = max(16, -(-len(texts) // self.processes))  # one chunk per process
+            chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
             try:
-                return await loop.run_in_executor(self._pool, score_texts, texts)
+                parts = await asyncio.gather(
+                    *(loop.run_in_executor(pool, score_texts, chunk) for chunk in chunks)
+                )
+                return [sentiment for part in parts for sentiment in part]
             except BrokenProcessPool:
                 if attempt == 2:
                     raise
                 log.warning("a scoring process died; starting a new pool and retrying")
-                self._pool.shutdown(wait=False, cancel_futures=True)
+                pool.shutdown(wait=False, cancel_futures=True)
                 self.start()
         raise AssertionError("unreachable")
 
