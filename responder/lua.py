@@ -47,12 +47,16 @@ return {1, id}
 # KEYS: 1 mention hash, 2 queue, 3 due:warn, 4 due:breach, 5 mention events,
 #       6 global events, 7 followups list
 # ARGV: 1 id, 2 new state, 3 event JSON, 4 prefix root, 5.. extra field/value pairs
-# Returns {1, state} closed, {0, state} not open (state as it was), {-1, ""} unknown.
+# Returns {1, state} closed, {0, state} not open (state as it was), {-1, ""} unknown,
+# {2, agent} claimed by another agent.
 CLOSE = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {-1, ''} end
 if state ~= 'queued' then return {0, state} end
 local ev = cjson.decode(ARGV[3])
+local holder = redis.call('HGET', KEYS[1], 'claimed_by')
+local till = tonumber(redis.call('HGET', KEYS[1], 'claim_until') or '0')
+if holder and holder ~= ev['actor'] and till > ev['at'] then return {2, holder} end
 local fields = {'state', ARGV[2], 'closed_at', ev['at'], 'closed_by', ev['actor']}
 for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
@@ -90,4 +94,25 @@ for i = 1, #ids, 2 do
   fired[#fired + 1] = due
 end
 return fired
+"""
+
+# KEYS: 1 mention hash, 2 mention events, 3 global events
+# ARGV: 1 id, 2 agent, 3 now, 4 claim until, 5 event JSON
+# Returns {1, agent} claimed (or renewed), {0, state} not open, {-1, ""} unknown,
+# {2, agent} claimed by another agent whose claim has not expired.
+CLAIM = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {-1, ''} end
+if state ~= 'queued' then return {0, state} end
+local holder = redis.call('HGET', KEYS[1], 'claimed_by')
+local till = tonumber(redis.call('HGET', KEYS[1], 'claim_until') or '0')
+local now = tonumber(ARGV[3])
+if holder and holder ~= ARGV[2] and till > now then return {2, holder} end
+redis.call('HSET', KEYS[1], 'claimed_by', ARGV[2], 'claim_until', ARGV[4])
+if holder ~= ARGV[2] or till <= now then
+  redis.call('RPUSH', KEYS[2], ARGV[5])
+  redis.call('XADD', KEYS[3], '*', 'mention', ARGV[1], 'type', 'claimed', 'at', ARGV[3],
+             'actor', ARGV[2], 'event', ARGV[5])
+end
+return {1, ARGV[2]}
 """

@@ -130,6 +130,8 @@ def to_api(fields: dict[str, str], now: datetime) -> dict[str, Any]:
         "breached_at": _iso(fields.get("breached_at")),
         "followups": int(fields.get("followups", "0") or 0),
         "head": fields.get("head") or None,
+        "claimed_by": fields.get("claimed_by") or None,
+        "claim_until": _iso(fields.get("claim_until")),
         "closed_at": _iso(fields.get("closed_at")),
         "closed_by": fields.get("closed_by") or None,
         "reply_text": fields.get("reply_text") or None,

@@ -6,7 +6,8 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -29,12 +30,24 @@ class Entry:
     fields: dict[str, str]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Closed:
-    """Outcome of a reply or dismiss: `ok`, or why not (`state` as it was, None if unknown)."""
+class Result(StrEnum):
+    """How a claim, reply or dismiss went."""
 
-    ok: bool
-    state: str | None
+    OK = "ok"
+    UNKNOWN = "unknown"  # no such mention
+    NOT_OPEN = "not_open"  # already replied, dismissed or joined to another
+    CLAIMED = "claimed"  # another agent holds an unexpired claim
+
+
+_RESULTS = {1: Result.OK, 0: Result.NOT_OPEN, -1: Result.UNKNOWN, 2: Result.CLAIMED}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """`result`, and `detail`: the state (not open) or the agent holding the claim."""
+
+    result: Result
+    detail: str = ""
 
 
 class Store:
@@ -46,6 +59,7 @@ class Store:
         self._enqueue = redis.register_script(lua.ENQUEUE)
         self._close = redis.register_script(lua.CLOSE)
         self._sweep = redis.register_script(lua.SWEEP)
+        self._claim = redis.register_script(lua.CLAIM)
 
     async def ensure_group(self) -> None:
         """Create the ingest stream's consumer group if it is not there yet."""
@@ -225,8 +239,8 @@ class Store:
 
     async def close(
         self, mid: str, state: State, actor: str, now: datetime, **extra: str
-    ) -> Closed:
-        """Reply to or dismiss an open mention, once; record who and when."""
+    ) -> Outcome:
+        """Reply to or dismiss an open mention once, unless another agent claimed it."""
         kind = EventType.REPLIED if state is State.REPLIED else EventType.DISMISSED
         record = event(kind, now, actor, **extra)
         k = self.keys
@@ -248,8 +262,18 @@ class Store:
                 *[item for pair in extra.items() for item in pair],
             ],
         )
-        code, was = int(result[0]), str(result[1])
-        return Closed(ok=code == 1, state=was or None)
+        return Outcome(result=_RESULTS[int(result[0])], detail=str(result[1]))
+
+    async def claim(self, mid: str, agent: str, now: datetime, ttl: timedelta) -> Outcome:
+        """Lock an open mention for one agent until `now + ttl`; the same agent renews it."""
+        until = now + ttl
+        record = event(EventType.CLAIMED, now, agent, until=round(until.timestamp(), 3))
+        k = self.keys
+        result = await self._claim(
+            keys=[k.mention(mid), k.mention_events(mid), k.events],
+            args=[mid, agent, f"{now.timestamp():.3f}", f"{until.timestamp():.3f}", _dumps(record)],
+        )
+        return Outcome(result=_RESULTS[int(result[0])], detail=str(result[1]))
 
     async def sweep(
         self, stage: str, kind: EventType, now: datetime, limit: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import jinja2
@@ -10,9 +11,11 @@ from aiohttp import web
 
 from responder.records import State, to_api
 from responder.runtime import CLOCK, CONFIG, STORE
+from responder.store import Outcome, Result
 
 MAX_BODY = 64 * 1024  # replies are short; anything bigger is refused with 413
 MAX_REPLY = 2000
+CLAIM_TTL = timedelta(minutes=5)  # an agent's lock on a mention while writing
 routes = web.RouteTableDef()
 
 
@@ -81,6 +84,15 @@ async def dismiss(request: web.Request) -> web.Response:
     return await _close(request, State.DISMISSED, body, dismiss_reason=reason)
 
 
+@routes.post("/api/mentions/{id}/claim")
+async def claim(request: web.Request) -> web.Response:
+    body = await _body(request, optional=True)
+    mid, agent, now = request.match_info["id"], _agent(request, body), request.app[CLOCK].now()
+    _check(mid, await request.app[STORE].claim(mid, agent, now, CLAIM_TTL))
+    until = (now + CLAIM_TTL).isoformat()
+    return _json({"id": mid, "claimed_by": agent, "until": until})
+
+
 @routes.get("/api/health")
 async def health(request: web.Request) -> web.Response:
     store = request.app[STORE]
@@ -104,16 +116,28 @@ async def _close(
     request: web.Request, state: State, body: dict[str, Any], **extra: str
 ) -> web.Response:
     mid = request.match_info["id"]
+    agent = _agent(request, body)
+    now = request.app[CLOCK].now()
+    outcome = await request.app[STORE].close(mid, state, agent, now, **extra)
+    _check(mid, outcome)
+    return _json({"id": mid, "state": str(state), "by": agent, "at": now.isoformat()})
+
+
+def _check(mid: str, outcome: Outcome) -> None:
+    if outcome.result is Result.UNKNOWN:
+        raise fail(web.HTTPNotFound, f"no mention with id {mid}")
+    if outcome.result is Result.NOT_OPEN:
+        raise fail(web.HTTPConflict, f"mention {mid} is already {outcome.detail}")
+    if outcome.result is Result.CLAIMED:
+        raise fail(web.HTTPConflict, f"mention {mid} is claimed by {outcome.detail}")
+
+
+def _agent(request: web.Request, body: dict[str, Any]) -> str:
+    # Until logins exist (the web UI issue), agents name themselves.
     agent = body.get("agent") or request.headers.get("X-Tiexin-Agent") or "local"
     if not isinstance(agent, str) or len(agent) > 64:
         raise fail(web.HTTPBadRequest, '"agent" must be a name of at most 64 characters')
-    now = request.app[CLOCK].now()
-    result = await request.app[STORE].close(mid, state, agent, now, **extra)
-    if result.state is None:
-        raise fail(web.HTTPNotFound, f"no mention with id {mid}")
-    if not result.ok:
-        raise fail(web.HTTPConflict, f"mention {mid} is already {result.state}")
-    return _json({"id": mid, "state": str(state), "by": agent, "at": now.isoformat()})
+    return agent
 
 
 async def _body(request: web.Request, *, optional: bool = False) -> dict[str, Any]:

@@ -165,3 +165,40 @@ async def test_health_lists_stats(client: Client, clock: FakeClock) -> None:
     await _feed(client, clock, mention("1"), mention("1"))
     body = await (await client.get("/api/health")).json()
     assert body["queued"] == 1 and body["stats"]["duplicates"] == 1
+
+
+async def test_a_claim_keeps_other_agents_out_until_it_expires(
+    client: Client, clock: FakeClock
+) -> None:
+    await _feed(client, clock, mention("1"))
+    url = f"/api/mentions/{_id('1')}"
+    claimed = await client.post(f"{url}/claim", json={"agent": "amy"})
+    assert claimed.status == 200 and (await claimed.json())["claimed_by"] == "amy"
+    taken = await client.post(f"{url}/claim", json={"agent": "bo"})
+    assert taken.status == 409
+    assert (await taken.json())["error"] == f"mention {_id('1')} is claimed by amy"
+    blocked = await client.post(f"{url}/reply", json={"text": "来了", "agent": "bo"})
+    assert blocked.status == 409
+    clock.advance(5 * 60)  # amy walked away: her claim expired
+    assert (await client.post(f"{url}/claim", json={"agent": "bo"})).status == 200
+    assert (await client.post(f"{url}/reply", json={"text": "来了", "agent": "bo"})).status == 200
+    events = (await (await client.get(url)).json())["events"]
+    assert [(e["type"], e["actor"]) for e in events if e["type"] in {"claimed", "replied"}] == [
+        ("claimed", "amy"),
+        ("claimed", "bo"),
+        ("replied", "bo"),
+    ]
+
+
+async def test_the_claiming_agent_renews_and_replies(client: Client, clock: FakeClock) -> None:
+    await _feed(client, clock, mention("1"))
+    url = f"/api/mentions/{_id('1')}"
+    await client.post(f"{url}/claim", json={"agent": "amy"})
+    clock.advance(240)
+    await client.post(f"{url}/claim", json={"agent": "amy"})  # renewal: no second event
+    clock.advance(240)
+    assert (await client.post(f"{url}/claim", json={"agent": "bo"})).status == 409
+    assert (await client.post(f"{url}/reply", json={"text": "好的", "agent": "amy"})).status == 200
+    detail = await (await client.get(url)).json()
+    assert [e["type"] for e in detail["events"]].count("claimed") == 1
+    assert (await client.post(f"{url}/claim", json={"agent": "amy"})).status == 409

@@ -9,7 +9,7 @@ from responder.keys import mention_id
 from responder.pipeline import Pipeline
 from responder.records import State
 from responder.scoring import ScoringPool
-from responder.store import Store
+from responder.store import Result, Store
 from tests.conftest import make_pipeline
 from tests.fakes import FakeClock, mention
 
@@ -86,7 +86,7 @@ async def test_answered_conversation_lets_the_next_follow_up_start_a_new_one(
     closed = await store.close(
         mention_id("weibo", "lanxing", "1"), State.REPLIED, "amy", clock.now(), reply_text="来啦"
     )
-    assert closed.ok
+    assert closed.result is Result.OK
     await store.ingest("demo", [mention("2", thread_id="t1")], None, clock.now())
     await pipeline.run_once()
     assert await _queued_ids(store) == [mention_id("weibo", "lanxing", "2")]
