@@ -18,9 +18,10 @@ from responder.config import SlaConfig
 from responder.keys import mention_id
 from responder.sla import timing
 from responder.store import Entry, Store
-from sentiment import Sentiment
+from sentiment import Label, Sentiment
 
 log = logging.getLogger(__name__)
+UNSCORED = Sentiment(score=0.5, label=Label.NEUTRAL, cues=("(not scored)",))
 
 
 class Scorer(Protocol):
@@ -97,7 +98,7 @@ class Pipeline:
         fresh = [item for item, seen in zip(items, known, strict=True) if not seen]
         if len(fresh) < len(items):
             await self.store.count("duplicates", len(items) - len(fresh))
-        sentiments = await self.scorer.score([item.mention.text for item in fresh]) if fresh else []
+        sentiments = await self._score([item.mention.text for item in fresh]) if fresh else []
         now = self.clock.now()
         for item, sentiment in zip(fresh, sentiments, strict=True):
             mention = item.mention
@@ -110,17 +111,41 @@ class Pipeline:
             )
         await self.store.ack([entry.entry_id for entry in entries])
 
+    async def _score(self, texts: list[str]) -> list[Sentiment]:
+        """Score a batch; if the model fails on it, score one by one and queue any text
+        it cannot score as neutral, so a mention is never lost to the model."""
+        try:
+            return await self.scorer.score(texts)
+        except Exception:
+            log.exception("scoring a batch of %d failed; scoring one by one", len(texts))
+        results: list[Sentiment] = []
+        for text in texts:
+            try:
+                results += await self.scorer.score([text])
+            except Exception as exc:
+                log.error("cannot score %r, queueing it as neutral: %s", text[:80], exc)
+                results.append(UNSCORED)
+        return results
+
     async def run_forever(self, *, block_ms: int = 1000) -> None:
-        """Work until cancelled; a Redis outage pauses the worker instead of killing it."""
+        """Work until stopped; an outage or a bug pauses the worker instead of ending it.
+
+        Whatever a failed batch had read stays pending and is reclaimed, so nothing is lost.
+        """
         failures = 0
         while not self._stopping:
             try:
                 await self.run_once(block_ms=block_ms)
+                if failures:
+                    log.info("pipeline working again after %d failures", failures)
                 failures = 0
-            except (RedisConnectionError, OSError) as exc:
+            except Exception as exc:
                 failures += 1
-                if failures == 1:
-                    log.error("pipeline cannot reach Redis, will retry: %s", exc)
+                if failures == 1:  # once per outage, not once per retry
+                    if isinstance(exc, RedisConnectionError | OSError):
+                        log.error("pipeline cannot reach Redis, will retry: %s", exc)
+                    else:
+                        log.exception("pipeline batch failed, will retry")
                 await self.clock.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from connectors.model import Author
+from responder.config import SlaConfig
 from responder.keys import mention_id
 from responder.pipeline import Pipeline
 from responder.records import State
 from responder.scoring import ScoringPool
 from responder.store import Result, Store
+from sentiment import Sentiment
 from tests.conftest import make_pipeline
 from tests.fakes import FakeClock, mention
 
@@ -137,3 +140,51 @@ async def test_unusable_entry_is_kept_with_its_reason_and_acknowledged(
     row = await store.mention(mention_id("weibo", "lanxing", "7"))
     assert row is not None and row["text"] == "😀👍 4-byte emoji survive"
     assert (await store.redis.xpending(store.keys.ingest, "pipeline"))["pending"] == 0
+
+
+class _ChokingScorer:
+    """Our scorer interface, failing on one text the way a broken model would."""
+
+    def __init__(self, real: ScoringPool) -> None:
+        self.real = real
+
+    async def score(self, texts: list[str]) -> list[Sentiment]:
+        if "💣" in "".join(texts):
+            if len(texts) == 1:
+                raise ValueError("model choked")
+            raise RuntimeError("batch failed")
+        return await self.real.score(texts)
+
+
+async def test_a_text_the_model_cannot_score_is_still_queued(
+    store: Store, scoring_pool: ScoringPool, clock: FakeClock
+) -> None:
+    worker = Pipeline(store, _ChokingScorer(scoring_pool), clock, SlaConfig(), consumer="w")
+    await store.ingest(
+        "demo", [mention("1"), mention("2", text="💣💣"), mention("3")], None, clock.now()
+    )
+    assert await worker.run_once() == 3
+    assert await store.queue_size() == 3
+    bad = await store.mention(mention_id("weibo", "lanxing", "2"))
+    assert bad is not None and bad["sentiment_label"] == "neutral"
+    assert json.loads(bad["sentiment_cues"]) == ["(not scored)"]
+    good = await store.mention(mention_id("weibo", "lanxing", "1"))
+    assert good is not None and good["sentiment_label"] == "negative"
+
+
+async def test_run_forever_survives_a_failing_batch(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    calls = 0
+
+    async def flaky(block_ms: int | None = None) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("bug")
+        pipeline.stop()
+        return 0
+
+    pipeline.run_once = flaky  # type: ignore[method-assign]
+    await pipeline.run_forever(block_ms=1)
+    assert calls == 2 and clock.slept == [1.0]
