@@ -56,6 +56,7 @@ def run_service(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from aiohttp import web
+    from redis.exceptions import RedisError
 
     from responder.redis_server import EmbeddedRedisError
     from responder.runtime import create_app
@@ -88,6 +89,10 @@ def run_service(args: argparse.Namespace) -> int:
         )
     except EmbeddedRedisError as exc:
         print(f"tiexin: {exc}", file=sys.stderr)
+        return 1
+    except RedisError as exc:  # its messages name host and port, never the password
+        where = "[redis] url_env" if config.redis.url_env else "[redis] url"
+        print(f"tiexin: cannot use the Redis from {where}: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"tiexin: cannot serve on {server.host}:{server.port}: {exc}", file=sys.stderr)

@@ -130,3 +130,21 @@ def _answers(sock: Path) -> bool:
             return True
     except OSError:
         return False
+
+
+def test_unreachable_redis_is_a_clear_error_without_the_password(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[server]\nport = {_free_port()}\n[redis]\nurl = "redis://:s3cret@127.0.0.1:{_free_port()}/0"\n',
+        "utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "responder.cli", "run", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "tiexin: cannot use the Redis from [redis] url: Error 111 connecting" in result.stderr
+    assert "s3cret" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
