@@ -38,6 +38,8 @@ class ReplayConfig:
     def __post_init__(self) -> None:
         if self.batch_size < 1:
             raise ValueError("batch_size must be >= 1")
+        if self.path is not None and not self.path.is_file():
+            raise ValueError(f"path: no such file: {self.path}")
 
 
 class ReplayConnector:

@@ -16,10 +16,10 @@ BAD = sorted((ROOT / "tests" / "configs" / "bad").glob("*.toml"))
 
 def _expected(path: Path) -> list[str]:
     prefix = "# expect: "
+    lines = path.read_text("utf-8").splitlines()
+    here = str(path.parent)
     return [
-        line[len(prefix) :]
-        for line in path.read_text("utf-8").splitlines()
-        if line.startswith(prefix)
+        line[len(prefix) :].replace("{here}", here) for line in lines if line.startswith(prefix)
     ]
 
 
@@ -41,6 +41,7 @@ def test_shipped_config_is_valid() -> None:
 
 
 def test_relative_paths_are_resolved_against_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "f.jsonl").write_text("", "utf-8")
     (tmp_path / "c.toml").write_text(
         '[redis]\ndata_dir = "var"\n[connectors.r]\ntype = "replay"\npath = "f.jsonl"\n'
     )

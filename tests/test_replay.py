@@ -67,8 +67,13 @@ async def test_time_mode_now_stamps_fetch_time(tmp_path: Path) -> None:
 
 
 async def test_missing_file_is_unavailable(tmp_path: Path) -> None:
+    path = _write(tmp_path / "m.jsonl", mention("1").to_json())
+    replay = ReplayConnector("r", ReplayConfig(path=path))
+    path.unlink()  # deleted after the config was checked
     with pytest.raises(Unavailable, match="replay file not found"):
-        await ReplayConnector("r", ReplayConfig(path=tmp_path / "none.jsonl")).start()
+        await replay.start()
+    with pytest.raises(Unavailable, match="cannot read replay file"):
+        await replay.fetch(None)
 
 
 def test_mention_round_trips_and_keeps_raw() -> None:
