@@ -59,7 +59,12 @@ class Poller:
 
     async def _succeeded(self, now: datetime) -> None:
         if self.health is not Health.OK:
-            log.info("%s recovered after %d failed polls", self.name, self.failures)
+            log.info(
+                "%s recovered after %d failed polls",
+                self.name,
+                self.failures,
+                extra={"event": "source_recovered", "source": self.name},
+            )
         self.health, self.failures = Health.OK, 0
         self.backoff.reset()
         await self.store.set_health(
@@ -82,7 +87,14 @@ class Poller:
             state, wait = Health.DOWN, self.backoff.next()
         if state is not self.health:  # log once per change of state, never once per poll
             level = logging.ERROR if state is Health.AUTH_FAILED else logging.WARNING
-            log.log(level, "%s is %s: %s", self.name, state, exc)
+            log.log(
+                level,
+                "%s is %s: %s",
+                self.name,
+                state,
+                exc,
+                extra={"event": "source_down", "source": self.name, "state": str(state)},
+            )
         self.health = state
         self._resume_at = self.clock.monotonic() + wait
         now = self.clock.now()

@@ -61,9 +61,9 @@ async def test_unavailable_backs_off_and_logs_once_down_and_once_up(
     clock.advance(8)
     await poller.run_once()
     assert poller.health is Health.OK
-    messages = [r.getMessage() for r in caplog.records]
-    assert len([m for m in messages if "is down" in m]) == 1
-    assert len([m for m in messages if "recovered" in m]) == 1
+    events = [getattr(r, "event", None) for r in caplog.records]
+    assert events.count("source_down") == 1
+    assert events.count("source_recovered") == 1
     health = (await store.health(["fake"]))["fake"]
     assert health["state"] == "ok" and health["failures"] == "0"
 
