@@ -117,6 +117,18 @@ class EmbeddedRedis:
         self.stop()
         raise EmbeddedRedisError(f"redis-server did not answer within {timeout:.0f}s")
 
+    def answers(self) -> bool:
+        """Say whether a server (perhaps another process's) answers on this data dir's socket."""
+        import redis
+
+        client = redis.Redis(unix_socket_path=str(self.socket), socket_connect_timeout=1)
+        try:
+            return bool(client.ping())
+        except (redis.ConnectionError, FileNotFoundError):
+            return False
+        finally:
+            client.close()
+
     def stop(self) -> None:
         """Stop the server (it flushes the AOF on SIGTERM) and release the data dir."""
         if self._process is not None and self._process.poll() is None:

@@ -10,16 +10,14 @@ from datetime import UTC
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from redis.asyncio import Redis
 
 from connectors.base import Connector
 from connectors.replay import ReplayConnector
 from responder.clock import Clock, SystemClock
 from responder.config import Config, ConnectorConfig
-from responder.keys import Keys
+from responder.connect import open_store
 from responder.pipeline import Pipeline, Scorer, consumer_name
 from responder.poller import Poller
-from responder.redis_server import EmbeddedRedis
 from responder.scoring import ScoringPool
 from responder.sla import Sweeper
 from responder.store import Store
@@ -76,25 +74,9 @@ def build_connector(spec: ConnectorConfig, clock: Clock) -> Connector:
 
 
 async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
-    config = app[CONFIG].redis
-    embedded: EmbeddedRedis | None = None
-    url = config.resolved_url()
-    if url is None:
-        embedded = EmbeddedRedis(config.data_dir)
-        await asyncio.to_thread(embedded.start)
-        redis = Redis.from_url(embedded.url, decode_responses=True)
-    else:
-        redis = Redis.from_url(url.reveal(), decode_responses=True)
-    try:
-        await redis.ping()
-        store = Store(redis, Keys(config.prefix))
-        await store.ensure_group()
+    async with open_store(app[CONFIG].redis) as store:
         app[STORE] = store
         yield
-    finally:
-        await redis.aclose()
-        if embedded is not None:
-            await embedded.astop()
 
 
 async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
