@@ -58,6 +58,11 @@ class Keys:
         """Hash of counters: duplicates dropped, rejected inputs."""
         return f"{self.root}:stats"
 
+    @property
+    def corrections(self) -> str:
+        """Hash: mention id -> an agent's sentiment correction (JSON), training data."""
+        return f"{self.root}:corrections"
+
     def mention(self, mid: str) -> str:
         """Hash of one mention's fields."""
         return f"{self.root}:m:{mid}"

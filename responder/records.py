@@ -32,6 +32,7 @@ class EventType(StrEnum):
     WARNED = "warned"
     BREACHED = "breached"
     CLAIMED = "claimed"
+    CORRECTED = "corrected"  # an agent corrected the sentiment label
     REPLIED = "replied"
     DISMISSED = "dismissed"
 
@@ -123,6 +124,7 @@ def to_api(fields: dict[str, str], now: datetime) -> dict[str, Any]:
             "score": float(fields["sentiment_score"]),
             "label": fields["sentiment_label"],
             "cues": json.loads(fields["sentiment_cues"]),
+            "corrected": fields.get("sentiment_corrected") or None,
         },
         "deadline": _iso(fields["deadline"]),
         "seconds_left": round(deadline - now.timestamp(), 1),

@@ -275,6 +275,45 @@ class Store:
         )
         return Outcome(result=_RESULTS[int(result[0])], detail=str(result[1]))
 
+    async def correct(self, mid: str, label: str, agent: str, now: datetime) -> Outcome:
+        """Record an agent's sentiment label for a mention, as training data too."""
+        row = await self.mention(mid)
+        if row is None:
+            return Outcome(result=Result.UNKNOWN)
+        record = event(EventType.CORRECTED, now, agent, label=label, was=row["sentiment_label"])
+        sample = {
+            "text": row["text"],
+            "label": label,
+            "agent": agent,
+            "at": record["at"],
+            "model_label": row["sentiment_label"],
+            "model_score": row["sentiment_score"],
+        }
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self.keys.mention(mid),
+                mapping={"sentiment_corrected": label, "corrected_by": agent},
+            )
+            pipe.rpush(self.keys.mention_events(mid), _dumps(record))
+            pipe.xadd(
+                self.keys.events,
+                {
+                    "mention": mid,
+                    "type": str(EventType.CORRECTED),
+                    "at": str(record["at"]),
+                    "actor": agent,
+                    "event": _dumps(record),
+                },
+            )
+            pipe.hset(self.keys.corrections, mid, _dumps(sample))  # a second correction wins
+            await pipe.execute()
+        return Outcome(result=Result.OK)
+
+    async def corrections(self) -> list[dict[str, Any]]:
+        """Every sentiment correction agents made, one per mention."""
+        rows = cast(dict[str, str], await self.redis.hgetall(self.keys.corrections))
+        return [json.loads(value) for value in rows.values()]
+
     async def sweep(
         self, stage: str, kind: EventType, now: datetime, limit: int
     ) -> list[tuple[str, datetime]]:

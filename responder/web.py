@@ -12,9 +12,11 @@ from aiohttp import web
 from responder.records import State, to_api
 from responder.runtime import CLOCK, CONFIG, STORE
 from responder.store import Outcome, Result
+from sentiment import Label
 
 MAX_BODY = 64 * 1024  # replies are short; anything bigger is refused with 413
 MAX_REPLY = 2000
+LABELS = {str(label) for label in Label}
 CLAIM_TTL = timedelta(minutes=5)  # an agent's lock on a mention while writing
 routes = web.RouteTableDef()
 
@@ -91,6 +93,17 @@ async def claim(request: web.Request) -> web.Response:
     _check(mid, await request.app[STORE].claim(mid, agent, now, CLAIM_TTL))
     until = (now + CLAIM_TTL).isoformat()
     return _json({"id": mid, "claimed_by": agent, "until": until})
+
+
+@routes.post("/api/mentions/{id}/sentiment")
+async def correct_sentiment(request: web.Request) -> web.Response:
+    body = await _body(request)
+    label = body.get("label")
+    if label not in LABELS:
+        raise fail(web.HTTPBadRequest, '"label" must be one of "negative", "neutral", "positive"')
+    mid, agent, now = request.match_info["id"], _agent(request, body), request.app[CLOCK].now()
+    _check(mid, await request.app[STORE].correct(mid, label, agent, now))
+    return _json({"id": mid, "label": label, "by": agent})
 
 
 @routes.get("/api/health")

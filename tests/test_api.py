@@ -202,3 +202,26 @@ async def test_the_claiming_agent_renews_and_replies(client: Client, clock: Fake
     detail = await (await client.get(url)).json()
     assert [e["type"] for e in detail["events"]].count("claimed") == 1
     assert (await client.post(f"{url}/claim", json={"agent": "amy"})).status == 409
+
+
+async def test_agents_correct_sentiment_and_it_becomes_training_data(
+    client: Client, clock: FakeClock
+) -> None:
+    await _feed(client, clock, mention("1", text="真是太好了，又卡死了[微笑]"))
+    url = f"/api/mentions/{_id('1')}"
+    bad = await client.post(f"{url}/sentiment", json={"label": "angry"})
+    assert bad.status == 400
+    assert (
+        await client.post("/api/mentions/nope/sentiment", json={"label": "negative"})
+    ).status == 404
+    first = await client.post(f"{url}/sentiment", json={"label": "positive", "agent": "amy"})
+    assert first.status == 200
+    again = await client.post(f"{url}/sentiment", json={"label": "negative", "agent": "bo"})
+    assert again.status == 200
+    detail = await (await client.get(url)).json()
+    assert detail["sentiment"]["corrected"] == "negative"
+    assert [e["actor"] for e in detail["events"] if e["type"] == "corrected"] == ["amy", "bo"]
+    store = client.server.app[SERVICES].pipeline.store  # type: ignore[union-attr]
+    samples = await store.corrections()
+    assert len(samples) == 1  # one per mention: the latest correction wins
+    assert samples[0]["text"] == "真是太好了，又卡死了[微笑]" and samples[0]["label"] == "negative"
