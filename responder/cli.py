@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from responder import sentiment_cli
 from responder.config import Config, ConfigError, defaults, load
 
 log = logging.getLogger("tiexin")
@@ -24,9 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     check = commands.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("path", nargs="?", type=Path, default=DEFAULT_CONFIG)
+    sentiment_cli.add_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "check-config":
         return check_config(args.path)
+    if args.command == "sentiment":
+        return sentiment_cli.run(args)
     return run_service(args)
 
 

@@ -1,0 +1,61 @@
+"""`tiexin sentiment eval`: metrics, the machine-readable last line, clear data errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from responder.cli import main
+from sentiment.metrics import report
+
+
+def _csv(path: Path, rows: list[tuple[str, str]]) -> Path:
+    lines = ["text,label", *(f'"{text}",{label}' for text, label in rows)]
+    path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_eval_prints_metrics_and_a_last_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _csv(
+        tmp_path / "d.csv",
+        [
+            ("太好用了，超级喜欢", "pos"),
+            ("垃圾手机，卡死了，退货", "neg"),
+            ("质量很好，物流也快", "pos"),
+            ("太差了，再也不买了", "neg"),
+        ],
+    )
+    assert main(["sentiment", "eval", "--data", str(data), "--no-progress"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert re.fullmatch(
+        r"accuracy=[01]\.\d{4} macro_f1=[01]\.\d{4} ms_per_text=\d+\.\d{4} n=4", out[-1]
+    )
+    assert "true \\ predicted" in "\n".join(out)
+
+
+def test_eval_names_bad_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _csv(tmp_path / "d.csv", [("好", "pos"), ("坏", "bad"), ("还行", "")])
+    assert main(["sentiment", "eval", "--data", str(data), str(tmp_path / "none.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "d.csv: 2 bad rows" in err and "line 3: label must be pos or neg, got 'bad'" in err
+    assert "none.csv: cannot read" in err
+
+
+@pytest.mark.parametrize(
+    ("truth", "predicted", "accuracy", "macro_f1"),
+    [
+        (["pos", "neg"], ["pos", "neg"], 1.0, 1.0),
+        (["pos", "neg"], ["neg", "pos"], 0.0, 0.0),
+        (["pos", "pos", "pos", "neg"], ["pos", "pos", "pos", "pos"], 0.75, (6 / 7 + 0) / 2),
+        (["pos", "pos", "neg", "neg"], ["pos", "neg", "neg", "neg"], 0.75, (2 / 3 + 0.8) / 2),
+    ],
+)
+def test_metrics(truth: list[str], predicted: list[str], accuracy: float, macro_f1: float) -> None:
+    result = report(truth, predicted, seconds=0.004)
+    assert result.accuracy == pytest.approx(accuracy)
+    assert result.macro_f1 == pytest.approx(macro_f1)
+    assert result.ms_per_text == pytest.approx(4 / len(truth))
