@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: check install test lint typecheck format run bench clean
+.PHONY: check install test lint typecheck format run bench model clean
 
 check: lint typecheck test
 
@@ -32,6 +32,18 @@ run: install
 
 bench: install
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/sentiment.py
+
+# The shipped sentiment model, rebuilt from the shared data (see README, Sentiment).
+DATA ?= ../shared/data/sentiment
+HELD ?= build/sentiment
+model: install
+	$(BIN)/tiexin sentiment split $(DATA)/weibo2018_train.csv --fraction 0.2 --seed 2026 --out-dir $(HELD)
+	$(BIN)/tiexin sentiment train --out sentiment/model/default.tsm.gz \
+		--data $(HELD)/weibo2018_train.train.csv:3 $(DATA)/shopping_reviews_train.csv \
+		$(DATA)/weibo_senti_train.csv:0.3
+	$(BIN)/tiexin sentiment eval --model default --data $(HELD)/weibo2018_train.holdout.csv
+	$(BIN)/tiexin sentiment eval --model default --data $(DATA)/weibo_senti_dev.csv
 
 clean:
 	rm -rf $(VENV) .tiexin .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -46,7 +46,7 @@ def check_config(path: Path) -> int:
     return 0
 
 
-def _config_for(path: Path | None) -> Config:
+def config_for(path: Path | None) -> Config:
     if path is not None:
         return load(path)
     if DEFAULT_CONFIG.is_file():
@@ -70,7 +70,7 @@ def run_service(args: argparse.Namespace) -> int:
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
     try:
-        config = _config_for(args.config)
+        config = config_for(args.config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

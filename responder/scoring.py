@@ -8,8 +8,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from sentiment import Sentiment, score_texts
-from sentiment.snow import warm_up
+from sentiment import Sentiment, score_texts, warm_up
 
 log = logging.getLogger(__name__)
 

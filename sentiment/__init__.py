@@ -1,6 +1,6 @@
 """Text to Sentiment(score, label, cues)."""
 
 from sentiment.base import Label, Scorer, Sentiment
-from sentiment.snow import SnowScorer, score_texts
+from sentiment.default import score_texts, warm_up
 
-__all__ = ["Label", "Scorer", "Sentiment", "SnowScorer", "score_texts"]
+__all__ = ["Label", "Scorer", "Sentiment", "score_texts", "warm_up"]

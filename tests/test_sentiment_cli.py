@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +62,49 @@ def test_metrics(truth: list[str], predicted: list[str], accuracy: float, macro_
     assert result.accuracy == pytest.approx(accuracy)
     assert result.macro_f1 == pytest.approx(macro_f1)
     assert result.ms_per_text == pytest.approx(4 / len(truth))
+
+
+async def test_train_folds_in_agents_corrections(
+    tmp_path: Path, redis: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from responder.keys import Keys
+
+    url = redis.connection_pool.connection_kwargs["path"]
+    keys = Keys("corr")
+    for i, text in enumerate(["这个绿色好难看", "客服态度好差"]):
+        await redis.hset(keys.corrections, f"m{i}", json.dumps({"text": text, "label": "negative"}))
+    await redis.hset(keys.corrections, "m9", json.dumps({"text": "嗯", "label": "neutral"}))
+    config = tmp_path / "config.toml"
+    config.write_text(f'[redis]\nurl = "unix://{url}"\nprefix = "corr"\n', "utf-8")
+    data = _csv(
+        tmp_path / "d.csv",
+        [
+            ("太好用了，超级喜欢", "pos"),
+            ("垃圾手机，卡死了", "neg"),
+            ("质量很好", "pos"),
+            ("太差了", "neg"),
+        ]
+        * 3,
+    )
+    out = tmp_path / "m.tsm.gz"
+    args = [
+        "sentiment",
+        "train",
+        "--no-progress",
+        "--data",
+        f"{data}:2",
+        "--include-corrections",
+        "--config",
+        str(config),
+        "--out",
+        str(out),
+    ]
+    assert await asyncio.to_thread(main, args) == 0
+    captured = capsys.readouterr()
+    assert "corrections from agents: 2" in captured.err
+    assert "trained on 6 texts" in captured.out
+    from sentiment.linear import LinearScorer
+
+    provenance = LinearScorer(out).header.provenance
+    assert provenance["trained_on"]["corrections"] == {"rows": 2, "weight": 3.0}
+    assert provenance["trained_on"]["d.csv"]["weight"] == 2.0
