@@ -32,7 +32,7 @@ run: install
 
 bench: install
 	$(BIN)/python bench/pipeline.py
-	$(BIN)/python bench/sentiment.py
+	$(BIN)/python bench/scoring.py
 
 # The shipped sentiment model, rebuilt from the shared data (see README, Sentiment).
 DATA ?= ../shared/data/sentiment

@@ -1,6 +1,6 @@
 """Benchmark the shipped sentiment model: speed per text on one core, load time, size.
 
-    python bench/sentiment.py [--data CSV ...] [--repeat 3]
+    python bench/scoring.py [--data CSV ...] [--repeat 3]
 
 Speed is features + scoring + cues for every text, best of --repeat passes, in this one
 process (one core). Load time is the median of five fresh processes importing the package
