@@ -22,6 +22,7 @@ from sentiment.base import Label, Sentiment
 from sentiment.features import features
 
 FORMAT = "tiexin-sentiment-linear/1"
+_NOT_CUES = frozenset("[]@ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # text is lower-cased; upper case = masks
 
 
 def default_model_path() -> Path:
@@ -130,8 +131,8 @@ class LinearScorer:
                 break
             whole = name[:1] in "EJ" and len(name) > 1 and not name[1].isalnum()
             shown = name[1:] if whole else name
-            if not whole and ("[" in name or "]" in name):
-                continue
+            if not whole and any(c in _NOT_CUES for c in name):
+                continue  # a piece of an emoticon, or of a URL/@name placeholder
             if any(shown in cue or cue in shown for cue in cues):
                 continue
             cues.append(shown)

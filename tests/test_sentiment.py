@@ -60,6 +60,11 @@ def test_cues_are_whole_emoticons_and_words(tmp_path: Path) -> None:
     assert cues == ("坏", "[微笑]")
 
 
+def test_cues_never_show_placeholders() -> None:
+    cues = LinearScorer().score("@澜星 售后点个赞 服务真不错[赞] https://t.cn/abc").cues
+    assert cues and not any(c in cue for cue in cues for c in "@URL")
+
+
 def test_a_damaged_model_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.tsm.gz"
     with gzip.open(path, "wb") as handle:
