@@ -79,8 +79,14 @@ async def main(args: argparse.Namespace) -> None:
             rate = len(burst) / (time.perf_counter() - started)
             print(f"burst: {len(burst)} mentions queued at {rate:.0f}/s")
 
-            await redis.flushdb()
+            pipeline.stop()
+            await worker
+            await redis.flushdb()  # a clean start for the latency phase
             await store.ensure_group()
+            pipeline = Pipeline(
+                store, pool, clock, SlaConfig(), consumer="bench", batch_size=args.batch
+            )
+            worker = asyncio.create_task(pipeline.run_forever(block_ms=50))
             paced = _mentions(int(args.rate * args.seconds), "p")
             tick = 0.01
             per_tick = max(1, round(args.rate * tick))

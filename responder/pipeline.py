@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 
 from connectors.errors import BadPayload
 from connectors.model import Mention
@@ -139,6 +140,13 @@ class Pipeline:
                 if failures:
                     log.info("pipeline working again after %d failures", failures)
                 failures = 0
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                # The stream or its group vanished (a Redis restarted without its data, a
+                # FLUSHDB): recreate them, since pollers may be adding entries right now.
+                log.warning("ingest stream group missing; creating it again")
+                await self.store.ensure_group()
             except Exception as exc:
                 failures += 1
                 if failures == 1:  # once per outage, not once per retry

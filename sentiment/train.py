@@ -37,7 +37,7 @@ class Recipe:
     min_df: int = 2
     nb_alpha: float = 1.0
     c: float = 10.0
-    keep: int = 400_000
+    keep: int = 200_000  # pruning 890k features to 200k cost nothing measurable
     band: float = 0.15  # neutral when |p - 0.5| <= band
     folds: int = 5
     seed: int = 2026

@@ -188,3 +188,23 @@ async def test_run_forever_survives_a_failing_batch(
     pipeline.run_once = flaky  # type: ignore[method-assign]
     await pipeline.run_forever(block_ms=1)
     assert calls == 2 and clock.slept == [1.0]
+
+
+async def test_a_vanished_stream_group_is_created_again(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await store.redis.flushdb()  # e.g. a Redis restarted without its data
+    runs = 0
+
+    async def once(block_ms: int | None = None) -> int:
+        nonlocal runs
+        runs += 1
+        if runs == 2:
+            pipeline.stop()
+        return await Pipeline.run_once(pipeline, block_ms=None)
+
+    pipeline.run_once = once  # type: ignore[method-assign]
+    await pipeline.run_forever(block_ms=1)
+    assert runs == 2 and clock.slept == []  # recreated at once, no backoff
+    await store.ingest("demo", [mention("1")], None, clock.now())
+    assert await Pipeline.run_once(pipeline) == 1
