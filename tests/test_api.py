@@ -158,6 +158,8 @@ async def test_queue_page_renders(client: Client, clock: FakeClock) -> None:
     resp = await client.get("/")
     html = await resp.text()
     assert resp.status == 200 and "1 open" in html
+    cues = (await (await client.get("/api/queue")).json())["items"][0]["sentiment"]["cues"]
+    assert cues and " · ".join(cues) in html  # agents see why it scored so
     assert "&lt;script&gt;" in html and "<script>alert" not in html
 
 
