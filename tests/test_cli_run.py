@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from responder.redis_server import EmbeddedRedis
 from tests.fakes import mention
 
 STARTUP_LIMIT = 60.0  # seconds a process may take to come up (a bound, not a timer under test)
@@ -88,9 +89,7 @@ def test_run_stop_and_start_again(tmp_path: Path) -> None:
     _wait_for(lambda: _get(port, "/api/queue")["total"] == 6, "6 queued mentions", first)
     queue = _get(port, "/api/queue")
     _stop(first)
-    assert not (tmp_path / "data" / "redis.sock").exists() or not _answers(
-        tmp_path / "data" / "redis.sock"
-    )
+    assert not EmbeddedRedis(tmp_path / "data").answers()  # the embedded Redis stopped too
 
     second = _start(config)
     _wait_for(
@@ -106,43 +105,32 @@ def test_run_stop_and_start_again(tmp_path: Path) -> None:
     _stop(second)
 
 
-def test_run_refuses_an_invalid_config(tmp_path: Path) -> None:
+def _run_with(tmp_path: Path, config_text: str) -> subprocess.CompletedProcess[str]:
+    """Run `tiexin run` on a config that must make it exit at once."""
     config = tmp_path / "config.toml"
-    config.write_text(
-        '[server]\nport = "eighty"\n[connectors.x]\ntype = "replay"\npoll_interval = "-5s"\n',
-        "utf-8",
-    )
-    result = subprocess.run(
+    config.write_text(config_text, "utf-8")
+    return subprocess.run(
         [sys.executable, "-m", "responder.cli", "run", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,
+    )
+
+
+def test_run_refuses_an_invalid_config(tmp_path: Path) -> None:
+    result = _run_with(
+        tmp_path,
+        '[server]\nport = "eighty"\n[connectors.x]\ntype = "replay"\npoll_interval = "-5s"\n',
     )
     assert result.returncode == 2
     assert 'server.port: must be an integer > 0 and <= 65535, got "eighty"' in result.stderr
     assert "connectors.x.poll_interval: must be a duration > 0" in result.stderr
 
 
-def _answers(sock: Path) -> bool:
-    try:
-        with socket.socket(socket.AF_UNIX) as client:
-            client.connect(str(sock))
-            return True
-    except OSError:
-        return False
-
-
 def test_unreachable_redis_is_a_clear_error_without_the_password(tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
+    result = _run_with(
+        tmp_path,
         f'[server]\nport = {_free_port()}\n[redis]\nurl = "redis://:s3cret@127.0.0.1:{_free_port()}/0"\n',
-        "utf-8",
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "responder.cli", "run", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert result.returncode == 1
     assert "tiexin: cannot use the Redis from [redis] url: Error 111 connecting" in result.stderr
