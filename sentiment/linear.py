@@ -133,7 +133,7 @@ class LinearScorer:
             shown = name[1:] if whole else name
             if not whole and any(c in _NOT_CUES for c in name):
                 continue  # a piece of an emoticon, or of a URL/@name placeholder
-            if any(shown in cue or cue in shown for cue in cues):
-                continue
+            if (len(shown) == 1 and shown.isascii()) or any(shown in c or c in shown for c in cues):
+                continue  # a lone Latin letter or digit tells an agent nothing
             cues.append(shown)
         return tuple(cues)

@@ -63,6 +63,8 @@ def test_cues_are_whole_emoticons_and_words(tmp_path: Path) -> None:
 def test_cues_never_show_placeholders() -> None:
     cues = LinearScorer().score("@澜星 售后点个赞 服务真不错[赞] https://t.cn/abc").cues
     assert cues and not any(c in cue for cue in cues for c in "@URL")
+    latin = LinearScorer().score("集美们 Watch S 樱花粉也太好看了吧 X7 Pro").cues
+    assert latin and not any(len(cue) == 1 and cue.isascii() for cue in latin)
 
 
 def test_a_damaged_model_file_is_a_clear_error(tmp_path: Path) -> None:
