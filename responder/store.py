@@ -60,6 +60,7 @@ class Store:
         self._close = redis.register_script(lua.CLOSE)
         self._sweep = redis.register_script(lua.SWEEP)
         self._claim = redis.register_script(lua.CLAIM)
+        self._correct = redis.register_script(lua.CORRECT)
 
     async def ensure_group(self) -> None:
         """Create the ingest stream's consumer group if it is not there yet."""
@@ -277,37 +278,12 @@ class Store:
 
     async def correct(self, mid: str, label: str, agent: str, now: datetime) -> Outcome:
         """Record an agent's sentiment label for a mention, as training data too."""
-        row = await self.mention(mid)
-        if row is None:
-            return Outcome(result=Result.UNKNOWN)
-        record = event(EventType.CORRECTED, now, agent, label=label, was=row["sentiment_label"])
-        sample = {
-            "text": row["text"],
-            "label": label,
-            "agent": agent,
-            "at": record["at"],
-            "model_label": row["sentiment_label"],
-            "model_score": row["sentiment_score"],
-        }
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                self.keys.mention(mid),
-                mapping={"sentiment_corrected": label, "corrected_by": agent},
-            )
-            pipe.rpush(self.keys.mention_events(mid), _dumps(record))
-            pipe.xadd(
-                self.keys.events,
-                {
-                    "mention": mid,
-                    "type": str(EventType.CORRECTED),
-                    "at": str(record["at"]),
-                    "actor": agent,
-                    "event": _dumps(record),
-                },
-            )
-            pipe.hset(self.keys.corrections, mid, _dumps(sample))  # a second correction wins
-            await pipe.execute()
-        return Outcome(result=Result.OK)
+        k = self.keys
+        found = await self._correct(
+            keys=[k.mention(mid), k.mention_events(mid), k.events, k.corrections],
+            args=[mid, label, _dumps(event(EventType.CORRECTED, now, agent, label=label))],
+        )
+        return Outcome(result=Result.OK if int(found) == 1 else Result.UNKNOWN)
 
     async def corrections(self) -> list[dict[str, Any]]:
         """Every sentiment correction agents made, one per mention."""
