@@ -21,7 +21,6 @@ class Batch:
 
     mentions: tuple[Mention, ...]
     cursor: str | None
-    more: bool = False
     rejected: tuple[BadPayload, ...] = ()
 
 

@@ -56,7 +56,6 @@ class ReplayConnector:
         self.config = config
         self.path = config.path or demo_path()
         self._now = now
-        self._sent = 0
 
     async def start(self) -> None:
         if not self.path.is_file():
@@ -94,11 +93,9 @@ class ReplayConnector:
                 except BadPayload as exc:
                     log.warning("%s: skipping bad line at byte %d: %s", self.name, offset, exc)
                     rejected.append(exc)
-            more = bool(handle.readline()) or self.config.loop
         return Batch(
             mentions=tuple(mentions),
             cursor=f"{round_no}:{offset}",
-            more=more,
             rejected=tuple(rejected),
         )
 
@@ -112,7 +109,6 @@ class ReplayConnector:
         return mention
 
     async def send_reply(self, mention: Mention, text: str) -> ReplyReceipt:
-        self._sent += 1
         digest = hashlib.sha1(f"{mention.identity}{text}".encode()).hexdigest()[:12]
         receipt = ReplyReceipt(reply_id=f"replay-{digest}", sent_at=self._now())
         if self.config.replies_path:

@@ -34,11 +34,6 @@ class SystemClock:
         await asyncio.sleep(seconds)
 
 
-def to_epoch(moment: datetime) -> float:
-    """Return POSIX seconds for an aware datetime."""
-    return moment.timestamp()
-
-
 def from_epoch(seconds: float) -> datetime:
     """Return an aware UTC datetime for POSIX seconds."""
     return datetime.fromtimestamp(seconds, UTC)

@@ -32,7 +32,6 @@ class Services:
     pollers: list[Poller] = field(default_factory=list)
     pipeline: Pipeline | None = None
     sweeper: Sweeper | None = None
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 CONFIG = web.AppKey("config", Config)
@@ -154,7 +153,6 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
         coalesce=True,
     )
     pipeline_task = asyncio.create_task(pipeline.run_forever(), name="pipeline")
-    services.tasks.append(pipeline_task)
     scheduler.start()
     try:
         yield

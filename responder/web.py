@@ -175,8 +175,9 @@ def _int_param(request: web.Request, name: str, default: int, low: int, high: in
     return int(value)
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+def _json(data: Any) -> web.Response:
+    # Chinese text stays readable in the body (no \u escapes).
+    return web.json_response(data, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
 
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
