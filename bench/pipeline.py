@@ -25,11 +25,11 @@ from connectors.model import Mention
 from connectors.replay import demo_path
 from responder.clock import SystemClock
 from responder.config import SlaConfig
-from responder.keys import Keys
-from responder.pipeline import Pipeline
-from responder.redis_server import EmbeddedRedis
-from responder.scoring import ScoringPool
-from responder.store import Store
+from responder.pipeline.scoring import ScoringPool
+from responder.pipeline.worker import Pipeline
+from responder.store.embedded import EmbeddedRedis
+from responder.store.keys import Keys
+from responder.store.store import Store
 
 
 def _mentions(count: int, tag: str) -> list[Mention]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC
 
 from aiohttp import web
@@ -15,30 +14,15 @@ from connectors.base import Connector
 from connectors.replay import ReplayConnector
 from responder.clock import Clock, SystemClock
 from responder.config import Config, ConnectorConfig
-from responder.connect import open_store
-from responder.pipeline import Pipeline, Scorer, consumer_name
-from responder.poller import Poller
-from responder.scoring import ScoringPool
-from responder.sla import Sweeper
-from responder.store import Store
+from responder.ingest.poller import Poller
+from responder.pipeline.scoring import ScoringPool
+from responder.pipeline.worker import Pipeline, Scorer, consumer_name
+from responder.services import CLOCK, CONFIG, SCORER, SERVICES, STORE, Services
+from responder.sla.sweeper import Sweeper
+from responder.store.connect import open_store
+from responder.web.api import MAX_BODY, add_routes
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Services:
-    """The running parts, so tests (and later, roles) can drive each step directly."""
-
-    pollers: list[Poller] = field(default_factory=list)
-    pipeline: Pipeline | None = None
-    sweeper: Sweeper | None = None
-
-
-CONFIG = web.AppKey("config", Config)
-CLOCK = web.AppKey("clock", Clock)
-STORE = web.AppKey("store", Store)
-SERVICES = web.AppKey("services", Services)
-SCORER = web.AppKey("scorer", Scorer)
 
 
 def create_app(
@@ -49,8 +33,6 @@ def create_app(
     background: bool = True,
 ) -> web.Application:
     """Build the app; with background=False nothing runs by itself (tests call run_once)."""
-    from responder.web import MAX_BODY, add_routes
-
     app = web.Application(client_max_size=MAX_BODY)
     app[CONFIG] = config
     app[CLOCK] = clock or SystemClock()

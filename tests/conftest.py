@@ -9,11 +9,11 @@ import pytest
 from redis.asyncio import Redis
 
 from responder.config import PipelineConfig, SlaConfig
-from responder.keys import Keys
-from responder.pipeline import Pipeline
-from responder.redis_server import EmbeddedRedis
-from responder.scoring import ScoringPool
-from responder.store import Store
+from responder.pipeline.scoring import ScoringPool
+from responder.pipeline.worker import Pipeline
+from responder.store.embedded import EmbeddedRedis
+from responder.store.keys import Keys
+from responder.store.store import Store
 from tests.fakes import FakeClock
 
 

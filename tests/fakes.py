@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
+
+from redis.asyncio import Redis
 
 from connectors.base import Batch, ReplyReceipt
 from connectors.errors import ConnectorError
@@ -74,3 +76,8 @@ class ScriptedConnector:
 
     async def send_reply(self, mention: Mention, text: str) -> ReplyReceipt:
         raise NotImplementedError("replies are posted in a later issue")
+
+
+async def entries(redis: Redis, key: str) -> list[tuple[str, dict[str, str]]]:
+    """Return every entry of a stream, typed for tests."""
+    return cast(list[tuple[str, dict[str, str]]], await redis.xrange(key))

@@ -7,12 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from responder.config import Config, RedisConfig, defaults
-from responder.keys import mention_id
-from responder.runtime import SERVICES, create_app
-from responder.scoring import ScoringPool
+from responder.pipeline.scoring import ScoringPool
+from responder.runtime import create_app
+from responder.services import SERVICES, STORE
+from responder.store.keys import mention_id
 from tests.fakes import FakeClock, mention
 
 Client = TestClient[Any, Any]
@@ -30,10 +32,16 @@ async def client(
 
 
 async def _feed(client: Client, clock: FakeClock, *mentions: Any) -> None:
-    app = client.server.app
-    store = app[SERVICES].pipeline.store  # type: ignore[union-attr]
-    await store.ingest("demo", list(mentions), None, clock.now())
-    await app[SERVICES].pipeline.run_once()  # type: ignore[union-attr]
+    pipeline = _app(client)[SERVICES].pipeline
+    assert pipeline is not None
+    await pipeline.store.ingest("demo", list(mentions), None, clock.now())
+    await pipeline.run_once()
+
+
+def _app(client: Client) -> web.Application:
+    app = client.app
+    assert isinstance(app, web.Application)
+    return app
 
 
 def _id(pid: str) -> str:
@@ -223,7 +231,7 @@ async def test_agents_correct_sentiment_and_it_becomes_training_data(
     detail = await (await client.get(url)).json()
     assert detail["sentiment"]["corrected"] == "negative"
     assert [e["actor"] for e in detail["events"] if e["type"] == "corrected"] == ["amy", "bo"]
-    store = client.server.app[SERVICES].pipeline.store  # type: ignore[union-attr]
+    store = _app(client)[STORE]
     samples = await store.corrections()
     assert len(samples) == 1  # one per mention: the latest correction wins
     assert samples[0]["text"] == "真是太好了，又卡死了[微笑]" and samples[0]["label"] == "negative"

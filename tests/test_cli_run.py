@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from responder.redis_server import EmbeddedRedis
+from responder.store.embedded import EmbeddedRedis
 from tests.fakes import mention
 
 STARTUP_LIMIT = 60.0  # seconds a process may take to come up (a bound, not a timer under test)

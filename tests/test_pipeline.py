@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import cast
 
 from connectors.model import Author
 from responder.config import SlaConfig
-from responder.keys import mention_id
-from responder.pipeline import Pipeline
-from responder.records import State
-from responder.scoring import ScoringPool
-from responder.store import Result, Store
+from responder.pipeline.scoring import ScoringPool
+from responder.pipeline.worker import Pipeline
+from responder.store.keys import mention_id
+from responder.store.records import State
+from responder.store.store import Result, Store
 from sentiment import Sentiment
 from tests.conftest import make_pipeline
-from tests.fakes import FakeClock, mention
+from tests.fakes import FakeClock, entries, mention
 
 
 async def _queued_ids(store: Store) -> list[str]:
-    return list(await store.redis.zrange(store.keys.queue, 0, -1))
+    return cast(list[str], await store.redis.zrange(store.keys.queue, 0, -1))
 
 
 async def test_mention_is_scored_timed_and_queued(
@@ -111,8 +112,8 @@ async def test_worker_killed_between_read_and_ack_is_reclaimed_exactly_once(
     # The "dead" worker was only slow: it wakes up and handles its stale batch. Still once each.
     await dead.handle(taken)
     assert len(await _queued_ids(store)) == 5
-    events = await store.redis.xrange(store.keys.events)
-    assert sum(1 for _, e in events if e["type"] == "queued") == 5
+    events = await entries(store.redis, store.keys.events)
+    assert sum(e["type"] == "queued" for _, e in events) == 5
 
 
 async def test_entries_of_a_live_worker_are_not_reclaimed_early(
@@ -134,7 +135,7 @@ async def test_unusable_entry_is_kept_with_its_reason_and_acknowledged(
     good = replace(mention("7"), text="😀👍 4-byte emoji survive")
     await store.ingest("demo", [good], None, clock.now())
     assert await pipeline.run_once() == 3
-    rejected = await store.redis.xrange(store.keys.rejected)
+    rejected = await entries(store.redis, store.keys.rejected)
     assert [e["source"] for _, e in rejected] == ["demo", "demo"]
     assert "not valid JSON" in rejected[0][1]["reason"] and rejected[0][1]["raw"] == "{not json"
     row = await store.mention(mention_id("weibo", "lanxing", "7"))

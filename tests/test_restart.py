@@ -12,11 +12,12 @@ from aiohttp import web
 
 from connectors.replay import ReplayConfig
 from responder.config import Config, ConnectorConfig, PipelineConfig, RedisConfig
-from responder.records import State
-from responder.redis_server import EmbeddedRedis, EmbeddedRedisError
-from responder.runtime import SERVICES, STORE, create_app
-from responder.scoring import ScoringPool
-from responder.sla import Sweeper
+from responder.pipeline.scoring import ScoringPool
+from responder.runtime import create_app
+from responder.services import SERVICES, STORE
+from responder.sla.sweeper import Sweeper
+from responder.store.embedded import EmbeddedRedis, EmbeddedRedisError
+from responder.store.records import State
 from tests.fakes import FakeClock, mention
 
 

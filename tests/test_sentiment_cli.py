@@ -67,7 +67,7 @@ def test_metrics(truth: list[str], predicted: list[str], accuracy: float, macro_
 async def test_train_folds_in_agents_corrections(
     tmp_path: Path, redis: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from responder.keys import Keys
+    from responder.store.keys import Keys
 
     url = redis.connection_pool.connection_kwargs["path"]
     keys = Keys("corr")

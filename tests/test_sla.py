@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from responder.keys import mention_id
-from responder.pipeline import Pipeline
-from responder.records import State
-from responder.sla import Sweeper, timing
-from responder.store import Store
+from responder.pipeline.worker import Pipeline
+from responder.sla.sweeper import Sweeper
+from responder.sla.timer import timing
+from responder.store.keys import mention_id
+from responder.store.records import State
+from responder.store.store import Store
 from tests.fakes import T0, FakeClock, mention
 
 M, W = timedelta(minutes=15), timedelta(minutes=10)

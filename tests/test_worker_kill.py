@@ -7,18 +7,18 @@ import signal
 import subprocess
 import sys
 
-from responder.scoring import ScoringPool
-from responder.store import Store
+from responder.pipeline.scoring import ScoringPool
+from responder.store.store import Store
 from tests.conftest import make_pipeline
-from tests.fakes import FakeClock, mention
+from tests.fakes import FakeClock, entries, mention
 
 # Reads a batch as consumer "victim" (XREADGROUP), reports how many, then dies by SIGKILL
 # before it can acknowledge anything.
 VICTIM = """
 import asyncio, os, signal, sys
 from redis.asyncio import Redis
-from responder.keys import Keys
-from responder.store import Store
+from responder.store.keys import Keys
+from responder.store.store import Store
 
 async def main():
     store = Store(Redis.from_url(sys.argv[1], decode_responses=True), Keys("test"))
@@ -51,5 +51,5 @@ async def test_killed_worker_entries_are_reclaimed_and_queued_once(
     assert await survivor.run_once() == 0
     assert await store.queue_size() == 7
     assert (await store.redis.xpending(store.keys.ingest, "pipeline"))["pending"] == 0
-    queued = [e for _, e in await store.redis.xrange(store.keys.events) if e["type"] == "queued"]
+    queued = [e for _, e in await entries(store.redis, store.keys.events) if e["type"] == "queued"]
     assert len(queued) == 7

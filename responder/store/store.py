@@ -13,10 +13,10 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 from connectors.model import Mention
-from responder import lua
 from responder.clock import from_epoch
-from responder.keys import PIPELINE_GROUP, Keys, mention_id
-from responder.records import EventType, State, Timing, event, to_fields
+from responder.store import lua
+from responder.store.keys import PIPELINE_GROUP, Keys, mention_id
+from responder.store.records import EventType, State, Timing, event, to_fields
 from sentiment.base import Sentiment
 
 log = logging.getLogger(__name__)

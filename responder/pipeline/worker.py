@@ -16,9 +16,9 @@ from connectors.errors import BadPayload
 from connectors.model import Mention
 from responder.clock import Clock, from_epoch
 from responder.config import SlaConfig
-from responder.keys import mention_id
-from responder.sla import timing
-from responder.store import Entry, Store
+from responder.sla.timer import timing
+from responder.store.keys import mention_id
+from responder.store.store import Entry, Store
 from sentiment import Label, Sentiment
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 
 from responder.config import RedisConfig
-from responder.keys import Keys
-from responder.redis_server import EmbeddedRedis
-from responder.store import Store
+from responder.store.embedded import EmbeddedRedis
+from responder.store.keys import Keys
+from responder.store.store import Store
 
 
 @asynccontextmanager

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from responder import sentiment_cli
+from responder.cli import sentiment as sentiment_cli
 from responder.config import Config, ConfigError, defaults, load
 
 log = logging.getLogger("tiexin")
@@ -62,8 +62,8 @@ def run_service(args: argparse.Namespace) -> int:
     from aiohttp import web
     from redis.exceptions import RedisError
 
-    from responder.redis_server import EmbeddedRedisError
     from responder.runtime import create_app
+    from responder.store.embedded import EmbeddedRedisError
 
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -10,7 +10,7 @@ from connectors.base import Connector
 from connectors.errors import AuthFailed, BadPayload, ConnectorError, RateLimited, Unavailable
 from responder.backoff import Backoff
 from responder.clock import Clock
-from responder.store import Store
+from responder.store.store import Store
 
 log = logging.getLogger(__name__)
 

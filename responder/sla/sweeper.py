@@ -1,31 +1,16 @@
-"""The response timer: pure time math, and the sweeper that fires warn and breach once."""
+"""The sweeper: fires each due stage (warn, breach) exactly once."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from responder.clock import Clock
-from responder.records import EventType, Timing
-from responder.store import Store
+from responder.store.records import EventType
+from responder.store.store import Store
 
 log = logging.getLogger(__name__)
-
-
-def timing(
-    created_at: datetime, ingested_at: datetime, *, respond_within: timedelta, warn_after: timedelta
-) -> Timing:
-    """Start the clock when the person wrote (clamped to ingest time if the platform is ahead)."""
-    start = min(created_at, ingested_at)
-    warn_at = start + warn_after
-    return Timing(
-        start=start,
-        deadline=start + respond_within,
-        warn_at=warn_at,
-        lag=max(ingested_at - created_at, timedelta(0)),
-        at_risk=ingested_at >= warn_at,
-    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -166,7 +166,7 @@ def _split(args: argparse.Namespace) -> int:
 
 async def _corrections(config_path: Path | None) -> list[Example]:
     from responder.cli import config_for
-    from responder.connect import open_store
+    from responder.store.connect import open_store
 
     config = config_for(config_path)
     async with open_store(config.redis, share_running=True) as store:

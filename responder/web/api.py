@@ -9,9 +9,9 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from responder.records import State, to_api
-from responder.runtime import CLOCK, CONFIG, STORE
-from responder.store import Outcome, Result
+from responder.services import CLOCK, CONFIG, STORE
+from responder.store.records import State, to_api
+from responder.store.store import Outcome, Result
 from sentiment import Label
 
 MAX_BODY = 64 * 1024  # replies are short; anything bigger is refused with 413

@@ -1,0 +1,1 @@
+"""Getting mentions in: pollers that drive pull connectors."""

@@ -1,0 +1,1 @@
+"""The pipeline: ingest stream → dedupe → score → queue, and the scoring processes."""

@@ -1,0 +1,30 @@
+"""The app keys the web layer reads its services from (declared below web and runtime)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from responder.clock import Clock
+from responder.config import Config
+from responder.ingest.poller import Poller
+from responder.pipeline.worker import Pipeline, Scorer
+from responder.sla.sweeper import Sweeper
+from responder.store.store import Store
+
+
+@dataclass(slots=True)
+class Services:
+    """The running parts, so tests (and later, roles) can drive each step directly."""
+
+    pollers: list[Poller] = field(default_factory=list)
+    pipeline: Pipeline | None = None
+    sweeper: Sweeper | None = None
+
+
+CONFIG = web.AppKey("config", Config)
+CLOCK = web.AppKey("clock", Clock)
+STORE = web.AppKey("store", Store)
+SERVICES = web.AppKey("services", Services)
+SCORER = web.AppKey("scorer", Scorer)

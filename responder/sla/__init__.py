@@ -1,0 +1,1 @@
+"""The response timer: pure time math and the sweeper that fires each stage once."""

@@ -1,0 +1,1 @@
+"""HTTP: the JSON API, input validation, error middleware and the pages."""
