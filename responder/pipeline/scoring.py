@@ -5,12 +5,37 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from responder.procs import parent_death_hook
 from sentiment import Sentiment, score_texts, warm_up
 
 log = logging.getLogger(__name__)
+
+WATCH_EVERY = 0.5  # seconds between a worker's looks at whether Tiexin still lives
+
+
+def _init_worker(parent: int, death_signal: bool) -> None:
+    """Tie this worker's life to Tiexin's, then load the model."""
+    # The parent-death signal is only safe when the forking thread lasts as long as Tiexin;
+    # the watchdog covers every other case and platforms without prctl.
+    hook = parent_death_hook(parent, signal.SIGKILL) if death_signal else None
+    if hook is not None:
+        hook()  # nothing to flush in a worker, so the signal is SIGKILL
+    threading.Thread(target=_watch_parent, args=(parent,), name="watchdog", daemon=True).start()
+    warm_up()
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this worker once Tiexin is gone (it is re-parented), so nothing outlives it."""
+    while os.getppid() == parent:
+        time.sleep(WATCH_EVERY)
+    os._exit(1)
 
 
 class ScoringPool:
@@ -21,9 +46,20 @@ class ScoringPool:
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> None:
-        """Start the workers; they load the model at once, not on the first mention."""
+        """Start the workers now; they load the model at once, not on the first mention."""
         context = multiprocessing.get_context("spawn")  # no fork of a running event loop
-        self._pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=warm_up)
+        # The executor spawns a worker in the thread that submits while none is idle, so one
+        # no-op per worker spawns them all here, from a thread we can judge.
+        main = threading.current_thread() is threading.main_thread()
+        pool = ProcessPoolExecutor(
+            self.processes,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(os.getpid(), main),
+        )
+        for _ in range(self.processes):
+            pool.submit(os.getpid)
+        self._pool = pool
 
     async def score(self, texts: list[str]) -> list[Sentiment]:
         """Score texts across the workers; a crashed pool is replaced and the batch retried."""
@@ -49,6 +85,7 @@ class ScoringPool:
         raise AssertionError("unreachable")
 
     def stop(self) -> None:
+        """Stop the workers after the work they hold."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
