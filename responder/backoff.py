@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -19,6 +20,19 @@ class BackoffPolicy:
         if not (0 < self.initial <= self.maximum and self.factor >= 1 and 0 <= self.jitter < 1):
             raise ValueError("need 0 < initial <= maximum, factor >= 1, 0 <= jitter < 1")
 
+    @property
+    def steps_to_maximum(self) -> int:
+        """Return the exponent at which the delay reaches the maximum (the exponent's cap)."""
+        if self.factor == 1 or self.initial == self.maximum:
+            return 0
+        return math.ceil(math.log(self.maximum / self.initial, self.factor))
+
+    def delay(self, failures: int) -> float:
+        """Return the base delay (without jitter) after `failures` earlier failures."""
+        # Capping the exponent keeps factor**n finite after any number of failures.
+        exponent = min(failures, self.steps_to_maximum)
+        return min(self.maximum, self.initial * self.factor**exponent)
+
 
 @dataclass(slots=True)
 class Backoff:
@@ -29,7 +43,7 @@ class Backoff:
     failures: int = 0
 
     def next(self) -> float:
-        base = min(self.policy.maximum, self.policy.initial * self.policy.factor**self.failures)
+        base = self.policy.delay(self.failures)
         self.failures += 1
         spread = base * self.policy.jitter
         return min(self.policy.maximum, base + self.rng.uniform(-spread, spread))

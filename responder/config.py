@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -92,14 +93,33 @@ class SlaConfig:
 class PipelineConfig:
     batch_size: int = field(default=100, metadata={"gt": 0, "le": 10000})
     scoring_processes: int = field(default=1, metadata={"gt": 0, "le": 64})
-    reclaim_after: timedelta = timedelta(
-        seconds=60
-    )  # idle time before a dead worker's entries move
+    # Idle time before another worker takes over a dead worker's entries.
+    reclaim_after: timedelta = timedelta(seconds=60)
+    # An entry read this many times without being queued is set aside as a dead letter.
+    max_deliveries: int = field(default=5, metadata={"gt": 0, "le": 1000})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetentionConfig:
+    """How long and how much Tiexin keeps, so Redis does not grow without bound."""
+
+    closed: timedelta = timedelta(days=30)  # a replied or dismissed mention, then it expires
+    dedupe: timedelta = timedelta(days=90)  # a re-delivery of a mention is dropped this long
+    events: int = field(default=200_000, metadata={"gt": 0})  # global event stream entries
+    rejected: int = field(default=10_000, metadata={"gt": 0})  # unusable inputs kept
+    dead_letters: int = field(default=10_000, metadata={"gt": 0})
+    corrections: int = field(default=100_000, metadata={"gt": 0})  # training samples kept
+
+    def __post_init__(self) -> None:
+        if self.dedupe < self.closed:
+            raise ValueError("dedupe must be at least as long as closed")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SweeperConfig:
-    interval: timedelta = timedelta(seconds=1)
+    # The sweeper wakes at the next due stage; this caps its wait, so a stage queued after
+    # it looked fires at most this late.
+    interval: timedelta = timedelta(milliseconds=250)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +137,7 @@ class Config:
     redis: RedisConfig = RedisConfig()
     sla: SlaConfig = SlaConfig()
     pipeline: PipelineConfig = PipelineConfig()
+    retention: RetentionConfig = RetentionConfig()
     sweeper: SweeperConfig = SweeperConfig()
     connectors: tuple[ConnectorConfig, ...] = ()
     source: str = "<defaults>"
@@ -158,6 +179,17 @@ def defaults() -> Config:
         poll_interval=timedelta(seconds=2),
     )
     return Config(connectors=(demo,))
+
+
+def with_server(config: Config, *, host: str | None, port: int | None) -> Config:
+    """Apply `--host`/`--port` from the command line, validated like the file's values."""
+    table: dict[str, Any] = {"host": config.server.host, "port": config.server.port}
+    table.update({k: v for k, v in (("host", host), ("port", port)) if v is not None})
+    binder = Binder(Path.cwd())
+    server = binder.bind(ServerConfig, table, "server")
+    if binder.errors:
+        raise ConfigError("command line", binder.errors)
+    return dataclasses.replace(config, server=server)
 
 
 def _connectors(binder: Binder, table: Any) -> tuple[ConnectorConfig, ...]:

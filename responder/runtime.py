@@ -1,10 +1,10 @@
-"""Wiring: start Redis, the scoring pool, connectors, pollers, pipeline and sweeper with the app."""
+"""Wiring: lock the data dir, start Redis, workers and supervised tasks with the app."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC
 
 from aiohttp import web
@@ -19,10 +19,15 @@ from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline, Scorer, consumer_name
 from responder.services import CLOCK, CONFIG, SCORER, SERVICES, STORE, Services
 from responder.sla.sweeper import Sweeper
-from responder.store.connect import open_store
+from responder.store.connect import open_redis
+from responder.store.embedded import DataDir
+from responder.supervisor import Supervisor
+from responder.watchdog import RedisWatchdog
 from responder.web.api import MAX_BODY, add_routes
 
 log = logging.getLogger(__name__)
+# The pipeline's blocking read; short, so a stop finds it between batches within the grace.
+PIPELINE_BLOCK_MS = 250
 
 
 def create_app(
@@ -36,7 +41,7 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY)
     app[CONFIG] = config
     app[CLOCK] = clock or SystemClock()
-    app[SERVICES] = Services()
+    app[SERVICES] = Services(supervisor=Supervisor(app[CLOCK]))
     if scorer is not None:
         app[SCORER] = scorer
     app.cleanup_ctx.append(_redis_ctx)
@@ -55,9 +60,20 @@ def build_connector(spec: ConnectorConfig, clock: Clock) -> Connector:
 
 
 async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
-    async with open_store(app[CONFIG].redis) as store:
-        app[STORE] = store
-        yield
+    """Take the data-dir lock (also with an external Redis), then open Redis."""
+    config, services = app[CONFIG], app[SERVICES]
+    data_dir = DataDir(config.redis.data_dir)
+    await asyncio.to_thread(data_dir.lock)
+    try:
+        opened = open_redis(config.redis, data_dir=data_dir, retention=config.retention)
+        async with opened as (store, embedded):
+            app[STORE] = store
+            if embedded is not None:
+                assert services.supervisor is not None
+                services.watchdog = RedisWatchdog(embedded, services.supervisor)
+            yield
+    finally:
+        data_dir.unlock()
 
 
 async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -68,6 +84,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         pool.start()
     scorer = app.get(SCORER, pool)
     assert scorer is not None
+    services.scorer = scorer
     connectors = [build_connector(c, clock) for c in config.connectors if c.enabled]
     started: list[Connector] = []
     try:
@@ -80,11 +97,11 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
             scorer,
             clock,
             config.sla,
-            consumer=consumer_name(),
+            consumer=consumer_name(config.redis.data_dir),
             batch_size=config.pipeline.batch_size,
             reclaim_after_ms=int(config.pipeline.reclaim_after.total_seconds() * 1000),
         )
-        services.sweeper = Sweeper(store, clock)
+        services.sweeper = Sweeper(store, clock, max_wait=config.sweeper.interval.total_seconds())
         yield
     finally:
         for connector in reversed(started):
@@ -94,29 +111,15 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
-    """APScheduler triggers polls and sweeps; the pipeline runs as one long task."""
+    """Supervise the pipeline, sweeper and Redis watchdog; APScheduler triggers polls."""
     config, services = app[CONFIG], app[SERVICES]
+    supervisor, pipeline, sweeper = services.supervisor, services.pipeline, services.sweeper
+    assert supervisor is not None and pipeline is not None and sweeper is not None
     scheduler = AsyncIOScheduler(timezone=UTC)
-    running: set[asyncio.Task[object]] = set()
-
-    def job(step: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
-        async def run() -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            running.add(task)
-            try:
-                await step()
-            except Exception:
-                log.exception("scheduled step %s failed", getattr(step, "__qualname__", step))
-            finally:
-                running.discard(task)
-
-        return run
-
     intervals = {c.name: c.poll_interval for c in config.connectors}
     for poller in services.pollers:
         scheduler.add_job(
-            job(poller.run_once),
+            supervisor.job(f"poll:{poller.name}", poller.run_once),
             "interval",
             id=f"poll:{poller.name}",
             seconds=intervals[poller.name].total_seconds(),
@@ -124,25 +127,19 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
             coalesce=True,
             next_run_time=app[CLOCK].now(),
         )
-    assert services.sweeper is not None and services.pipeline is not None
-    pipeline = services.pipeline
-    scheduler.add_job(
-        job(services.sweeper.sweep),
-        "interval",
-        id="sla:sweep",
-        seconds=config.sweeper.interval.total_seconds(),
-        max_instances=1,
-        coalesce=True,
-    )
-    pipeline_task = asyncio.create_task(pipeline.run_forever(), name="pipeline")
+
+    async def pipeline_step() -> float:
+        await pipeline.step(block_ms=PIPELINE_BLOCK_MS)
+        return 0.0
+
+    if services.watchdog is not None:
+        supervisor.loop("redis", services.watchdog.step)
+    supervisor.loop("pipeline", pipeline_step)
+    supervisor.loop("sweeper", sweeper.step)
     scheduler.start()
     try:
         yield
     finally:
-        scheduler.shutdown(wait=False)  # no new polls or sweeps
-        pipeline.stop()  # finish the batch in hand, then return
-        done, _ = await asyncio.wait([pipeline_task, *running], timeout=10)
-        for task in (pipeline_task, *running):
-            if task not in done:
-                task.cancel()  # an unacknowledged batch is read again after a restart
-        await asyncio.gather(pipeline_task, *running, return_exceptions=True)
+        pipeline.stop()
+        await supervisor.stop()  # jobs started from now on return at once
+        scheduler.shutdown(wait=False)  # after: it cancels the jobs still running

@@ -12,6 +12,8 @@ from responder.ingest.poller import Poller
 from responder.pipeline.worker import Pipeline, Scorer
 from responder.sla.sweeper import Sweeper
 from responder.store.store import Store
+from responder.supervisor import Supervisor
+from responder.watchdog import RedisWatchdog
 
 
 @dataclass(slots=True)
@@ -21,6 +23,9 @@ class Services:
     pollers: list[Poller] = field(default_factory=list)
     pipeline: Pipeline | None = None
     sweeper: Sweeper | None = None
+    scorer: Scorer | None = None
+    supervisor: Supervisor | None = None
+    watchdog: RedisWatchdog | None = None  # only with an embedded Redis we started
 
 
 CONFIG = web.AppKey("config", Config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -15,12 +16,18 @@ T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
 
 class FakeClock:
-    """A clock that moves only when the test says so."""
+    """A clock that moves only when the test says so.
 
-    def __init__(self, start: datetime = T0) -> None:
+    By default `sleep` moves the clock at once; with `blocking=True` a sleeper waits until
+    `advance` moves the clock past its wake-up time, so tests can catch a task mid-sleep.
+    """
+
+    def __init__(self, start: datetime = T0, *, blocking: bool = False) -> None:
         self._now = start
         self._mono = 1000.0
         self.slept: list[float] = []
+        self.blocking = blocking
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
 
     def now(self) -> datetime:
         return self._now
@@ -30,11 +37,38 @@ class FakeClock:
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
-        self.advance(seconds)
+        if not self.blocking:
+            self.advance(seconds)
+            return
+        waiter = (self._mono + seconds, asyncio.get_running_loop().create_future())
+        self._sleepers.append(waiter)
+        try:
+            await waiter[1]
+        finally:
+            self._sleepers.remove(waiter)
 
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
         self._mono += seconds
+        for wake_at, future in self._sleepers:
+            if wake_at <= self._mono and not future.done():
+                future.set_result(None)
+
+    @property
+    def sleeping(self) -> list[float]:
+        """Return the time left of each sleeper still blocked, soonest first."""
+        return sorted(wake - self._mono for wake, future in self._sleepers if not future.done())
+
+    async def until_sleeping(self, count: int = 1) -> list[float]:
+        """Let other tasks run until `count` of them block in sleep; return `sleeping`.
+
+        It turns the event loop only (no real time passes), so it suits tasks that do no I/O.
+        """
+        for _ in range(1000):
+            if len(self.sleeping) >= count:
+                return self.sleeping
+            await asyncio.sleep(0)
+        raise AssertionError(f"expected {count} sleepers, have {self.sleeping}")
 
 
 def mention(pid: str = "1", **changes: Any) -> Mention:

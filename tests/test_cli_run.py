@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from responder.store.embedded import EmbeddedRedis
+from responder.store.embedded import PID_FILE, EmbeddedRedis
 from tests.fakes import mention
 
 STARTUP_LIMIT = 60.0  # seconds a process may take to come up (a bound, not a timer under test)
@@ -47,7 +50,17 @@ def _wait_for(check: Callable[[], bool], what: str, process: subprocess.Popen[st
     raise AssertionError(f"gave up waiting for {what}")
 
 
-def _start(config: Path) -> subprocess.Popen[str]:
+def _health(port: int) -> tuple[int, Any]:
+    """Return the status and JSON body of /api/health, 503 included."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        assert exc.headers.get_content_type() == "application/json"
+        return exc.code, json.loads(exc.read())
+
+
+def _start(config: Path, log_level: str = "WARNING") -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -57,7 +70,7 @@ def _start(config: Path) -> subprocess.Popen[str]:
             "--config",
             str(config),
             "--log-level",
-            "WARNING",
+            log_level,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -136,3 +149,114 @@ def test_unreachable_redis_is_a_clear_error_without_the_password(tmp_path: Path)
     assert "tiexin: cannot use the Redis from [redis] url: Error 111 connecting" in result.stderr
     assert "s3cret" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_port_taken_exits_1_and_starts_nothing(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        result = _run_with(
+            tmp_path,
+            f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
+            '[connectors.demo]\ntype = "replay"\npoll_interval = "100ms"\n',
+        )
+    assert result.returncode == 1
+    assert time.monotonic() - started < 10  # no Redis, scoring pool or poll was started
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"tiexin: cannot serve on 127.0.0.1:{port}:")
+    assert not (tmp_path / "data").exists()  # no lock, no AOF, nothing queued
+
+
+def test_port_out_of_range_exits_2_before_anything(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[redis]\ndata_dir = "data"\n', "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "responder.cli", "run", "--config", str(config), "--port", "99999"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "server.port: must be an integer > 0 and <= 65535, got 99999" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def _serving(
+    tmp_path: Path, feed_size: int, log_level: str = "WARNING"
+) -> tuple[subprocess.Popen[str], int]:
+    """Start `tiexin run` on a feed of `feed_size` mentions; return once all are queued."""
+    feed = tmp_path / "feed.jsonl"
+    now = datetime.now(UTC)  # fresh mentions: no SLA stage fires during the test
+    feed.write_text(
+        "".join(mention(str(i), created_at=now).to_json() + "\n" for i in range(feed_size)),
+        "utf-8",
+    )
+    port = _free_port()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
+        '[connectors.feed]\ntype = "replay"\npath = "feed.jsonl"\n'
+        'poll_interval = "100ms"\nbatch_size = 5\n',
+        "utf-8",
+    )
+    process = _start(config, log_level)
+
+    def ready() -> bool:
+        status, body = _health(port)
+        return status == 200 and body.get("queued") == feed_size
+
+    _wait_for(ready, f"{feed_size} queued and health 200", process)
+    return process, port
+
+
+def test_sigterm_stops_within_a_second_while_idle(tmp_path: Path) -> None:
+    process, _ = _serving(tmp_path, 2)
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert time.monotonic() - started < 1.0, err
+    assert process.returncode == 0, err
+    assert not EmbeddedRedis(tmp_path / "data").answers()
+
+
+def test_killed_embedded_redis_is_healed_without_loss(tmp_path: Path) -> None:
+    process, port = _serving(tmp_path, 20, log_level="INFO")
+    before = _get(port, "/api/queue?limit=100")["items"]
+    assert process.stderr is not None
+    redis_pid = int((tmp_path / "data" / PID_FILE).read_text())
+    os.kill(redis_pid, signal.SIGKILL)
+    killed = time.monotonic()
+
+    _wait_for(lambda: _health(port)[0] == 503, "health 503", process)
+    assert time.monotonic() - killed < 2
+    status, body = _health(port)
+    assert status == 503 and "redis" in body["failing"]
+
+    _wait_for(lambda: _health(port)[0] == 200, "health 200 again", process)
+    assert time.monotonic() - killed < 10
+    after = _get(port, "/api/queue?limit=100")["items"]
+    assert [(i["id"], i["deadline"]) for i in after] == [(i["id"], i["deadline"]) for i in before]
+    assert int((tmp_path / "data" / PID_FILE).read_text()) != redis_pid
+    err = _stop(process)
+    assert "Traceback" not in err  # Redis away is expected: one line per part, no trace
+    logged = [line for line in err.splitlines() if "aiohttp.access" not in line]
+    outage = logged[logged.index(next(x for x in logged if "Tiexin on http" in x)) + 1 :]
+    assert len(outage) <= 10, err  # down and back: Redis, pipeline, sweeper, poller
+
+
+def test_redis_that_cannot_be_restarted_makes_tiexin_exit_1(tmp_path: Path) -> None:
+    process, _ = _serving(tmp_path, 2)
+    data = tmp_path / "data"
+    # A corrupt AOF: redis-server refuses to load it, so every restart fails.
+    for aof in [data / "appendonly.aof", *data.glob("appendonly*.aof*")]:
+        if aof.is_file():
+            aof.write_bytes(b"not an append-only file\n")
+    os.kill(int((data / PID_FILE).read_text()), signal.SIGKILL)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("tiexin: the embedded Redis in") and "could not be restarted" in last
+    assert "Traceback" not in err

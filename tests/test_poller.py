@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import random
+from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
 from connectors.base import Batch
 from connectors.errors import AuthFailed, BadPayload, RateLimited, Unavailable
 from responder.backoff import Backoff, BackoffPolicy
 from responder.ingest.poller import Health, Poller
+from responder.store.embedded import EmbeddedRedis
+from responder.store.keys import Keys
 from responder.store.store import Store
 from tests.fakes import FakeClock, ScriptedConnector, entries, mention
 
@@ -126,3 +130,85 @@ def test_backoff_jitter_stays_in_bounds() -> None:
 def test_backoff_policy_validates() -> None:
     with pytest.raises(ValueError, match="initial"):
         BackoffPolicy(initial=0)
+
+
+@pytest.mark.parametrize(
+    ("policy", "steps"),
+    [
+        (BackoffPolicy(initial=1, factor=2, maximum=300), 9),  # 2**9 = 512 > 300
+        (BackoffPolicy(initial=1, factor=2, maximum=256), 8),
+        (BackoffPolicy(initial=5, factor=3, maximum=50), 3),
+        (BackoffPolicy(initial=2, factor=1, maximum=2), 0),
+        (BackoffPolicy(initial=0.001, factor=1.0001, maximum=1e6), 207244),
+    ],
+)
+def test_backoff_exponent_is_capped(policy: BackoffPolicy, steps: int) -> None:
+    assert policy.steps_to_maximum == steps
+    assert policy.delay(steps) == policy.maximum
+    assert steps == 0 or policy.delay(steps - 1) < policy.maximum  # the cap is the first
+    assert policy.delay(10**12) == policy.maximum  # factor**10**12 would overflow
+
+
+def test_backoff_never_overflows_after_thousands_of_failures() -> None:
+    backoff = Backoff(BackoffPolicy(initial=1, factor=10, maximum=300, jitter=0.2))
+    delays = [backoff.next() for _ in range(5000)]
+    assert backoff.failures == 5000
+    assert all(0.8 <= d <= 300 for d in delays) and 240 <= delays[-1] <= 300
+
+
+def _down_events(caplog: pytest.LogCaptureFixture) -> tuple[list[logging.LogRecord], int]:
+    events = [r for r in caplog.records if getattr(r, "event", None)]
+    down = [r for r in events if r.event == "source_down"]  # type: ignore[attr-defined]
+    up = [r for r in events if r.event == "source_recovered"]  # type: ignore[attr-defined]
+    return down, len(up)
+
+
+async def test_redis_down_sets_health_logs_once_and_recovers(
+    tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = EmbeddedRedis(tmp_path / "redis", appendonly=False)
+    server.start()
+    redis = Redis.from_url(server.url, decode_responses=True)
+    try:
+        store = Store(redis, Keys("down"))
+        await store.ensure_group()
+        poller, connector = _poller(store, clock)
+        connector.script = [Batch(mentions=(mention("1"),), cursor="c1")]
+        caplog.set_level(logging.INFO, logger="responder.ingest.poller")
+        server.stop()
+        for _ in range(5):  # Redis is away: each poll fails, none raises
+            assert await poller.run_once() == 0
+            clock.advance(10)
+        assert poller.health is Health.ERROR and poller.failures == 5
+        assert connector.cursors == []  # the cursor could not be read: nothing fetched
+        down, up = _down_events(caplog)
+        assert len(down) == 1 and up == 0 and down[0].exc_info is None  # one line, no trace
+
+        server.start()
+        assert await poller.run_once() == 1
+        assert str(poller.health) == "ok" and _down_events(caplog)[1] == 1
+        assert await store.cursor("fake") == "c1"
+        assert (await store.health(["fake"]))["fake"]["state"] == "ok"
+    finally:
+        await redis.aclose()
+        server.stop()
+
+
+async def test_any_other_exception_is_caught_logged_once_with_its_traceback(
+    store: Store, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    poller, connector = _poller(store, clock)
+
+    async def broken(cursor: str | None) -> Batch:
+        raise OverflowError("int too large to convert to float")
+
+    connector.fetch = broken  # type: ignore[method-assign]
+    caplog.set_level(logging.INFO, logger="responder.ingest.poller")
+    for _ in range(4):
+        assert await poller.run_once() == 0
+        clock.advance(10)
+    down, _ = _down_events(caplog)
+    assert len(down) == 1 and down[0].exc_info is not None
+    health = (await store.health(["fake"]))["fake"]
+    assert health["state"] == "error" and "OverflowError" in health["last_error"]
+    assert health["failures"] == "4"

@@ -99,3 +99,17 @@ async def test_late_arrival_is_flagged_and_fires_at_once(
     row = await store.mention(mention_id("weibo", "lanxing", "1"))
     assert row is not None and row["at_risk"] == "1"
     assert [f.stage for f in await Sweeper(store, clock).sweep()] == ["warned"]
+
+
+async def test_sweeper_waits_until_the_next_due_stage_capped(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    patient = Sweeper(store, clock, max_wait=3600)
+    assert await patient.step() == 3600  # nothing pending: the cap
+    await _queue(store, pipeline, clock, "1")
+    assert await patient.step() == 10 * 60  # the warn stage
+    assert await Sweeper(store, clock).step() == 0.25  # the default cap bounds lateness
+    clock.advance(10 * 60)
+    assert await patient.step() == 5 * 60  # warned now; next, the breach
+    clock.advance(5 * 60)
+    assert await patient.step() == 3600

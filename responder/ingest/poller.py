@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime
 from enum import StrEnum
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from connectors.base import Connector
 from connectors.errors import AuthFailed, BadPayload, ConnectorError, RateLimited, Unavailable
-from responder.backoff import Backoff
+from responder.backoff import Backoff, BackoffPolicy
 from responder.clock import Clock
 from responder.store.store import Store
 
 log = logging.getLogger(__name__)
+# Our own side failing (Redis away, a bug) is retried soon: the platform is not to blame.
+OWN_RETRY = BackoffPolicy(initial=0.5, factor=2.0, maximum=5.0, jitter=0.2)
 
 
 class Health(StrEnum):
@@ -20,6 +27,7 @@ class Health(StrEnum):
     DOWN = "down"  # unavailable or answering garbage; retried with backoff
     RATE_LIMITED = "rate_limited"
     AUTH_FAILED = "auth_failed"  # stopped until a human fixes the credentials
+    ERROR = "error"  # our side failed (Redis away, a bug); retried with a short backoff
 
 
 class Poller:
@@ -32,6 +40,7 @@ class Poller:
         self.store = store
         self.clock = clock
         self.backoff = backoff or Backoff()
+        self.own_retry = Backoff(OWN_RETRY)
         self.health = Health.OK
         self.failures = 0
         self._resume_at = 0.0  # monotonic time before which run_once does nothing
@@ -40,16 +49,29 @@ class Poller:
     def name(self) -> str:
         return self.connector.name
 
+    @property
+    def ok(self) -> bool:
+        """Say whether this source is healthy (a rate limit is the platform's normal pacing)."""
+        return self.health in (Health.OK, Health.RATE_LIMITED)
+
     async def run_once(self) -> int:
-        """Poll once unless waiting out a backoff; return how many mentions were handed on."""
+        """Poll once unless waiting out a backoff; return how many mentions were handed on.
+
+        Never raises: every failure becomes health and at most one log line per outage.
+        """
         if self.health is Health.AUTH_FAILED or self.clock.monotonic() < self._resume_at:
             return 0
-        cursor = await self.store.cursor(self.name)
         try:
-            batch = await self.connector.fetch(cursor)
+            return await self._poll()
         except ConnectorError as exc:
             await self._failed(exc)
-            return 0
+        except Exception as exc:
+            await self._errored(exc)
+        return 0
+
+    async def _poll(self) -> int:
+        cursor = await self.store.cursor(self.name)
+        batch = await self.connector.fetch(cursor)
         now = self.clock.now()
         await self.store.ingest(self.name, batch.mentions, batch.cursor, now)
         for bad in batch.rejected:
@@ -67,13 +89,9 @@ class Poller:
             )
         self.health, self.failures = Health.OK, 0
         self.backoff.reset()
-        await self.store.set_health(
-            self.name,
-            {
-                "state": str(Health.OK),
-                "last_success": f"{now.timestamp():.3f}",
-                "failures": 0,
-            },
+        self.own_retry.reset()
+        await self._write(
+            {"state": str(Health.OK), "last_success": f"{now.timestamp():.3f}", "failures": 0}
         )
 
     async def _failed(self, exc: ConnectorError) -> None:
@@ -97,13 +115,32 @@ class Poller:
             )
         self.health = state
         self._resume_at = self.clock.monotonic() + wait
+        await self._record(state, str(exc))
+
+    async def _errored(self, exc: Exception) -> None:
+        """Handle a failure on our side: Redis away, or a bug (logged with its traceback)."""
+        self.failures += 1
+        if self.health is not Health.ERROR:  # once per outage, never once per poll
+            extra = {"event": "source_down", "source": self.name, "state": str(Health.ERROR)}
+            if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError):
+                log.warning("%s cannot poll, will retry: %s", self.name, exc, extra=extra)
+            else:
+                log.error("%s poll failed", self.name, exc_info=exc, extra=extra)
+        self.health = Health.ERROR
+        self._resume_at = self.clock.monotonic() + self.own_retry.next()
+        await self._record(Health.ERROR, f"{type(exc).__name__}: {exc}")
+
+    async def _record(self, state: Health, error: str) -> None:
         now = self.clock.now()
-        await self.store.set_health(
-            self.name,
-            {
-                "state": str(state),
-                "last_error": str(exc)[:500],
-                "last_error_at": f"{now.timestamp():.3f}",
-                "failures": self.failures,
-            },
-        )
+        fields: dict[str, str | int] = {
+            "state": str(state),
+            "last_error": error[:500],
+            "last_error_at": f"{now.timestamp():.3f}",
+            "failures": self.failures,
+        }
+        await self._write(fields)
+
+    async def _write(self, fields: dict[str, str | int]) -> None:
+        # Redis may be away; then `health` on this object is what /api/health shows.
+        with contextlib.suppress(RedisError):
+            await self.store.set_health(self.name, fields)

@@ -26,10 +26,22 @@ class Fired:
 class Sweeper:
     """Fire each due stage exactly once, even with several processes sweeping."""
 
-    def __init__(self, store: Store, clock: Clock, *, batch: int = 500) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, *, batch: int = 500, max_wait: float = 0.25
+    ) -> None:
         self.store = store
         self.clock = clock
         self.batch = batch
+        self.max_wait = max_wait  # bounds the lateness of stages queued after we looked
+
+    async def step(self) -> float:
+        """Sweep, then return how long to wait: until the next due stage, at most max_wait."""
+        await self.sweep()
+        due = await self.store.next_due()
+        if due is None:
+            return self.max_wait
+        left = (due - self.clock.now()).total_seconds()
+        return min(self.max_wait, max(0.01, left))  # a floor, so a stuck item cannot spin us
 
     async def sweep(self) -> list[Fired]:
         """Fire every stage due by now; cost grows with due items, not with pending ones."""

@@ -8,23 +8,32 @@ from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
 
-from responder.config import RedisConfig
-from responder.store.embedded import EmbeddedRedis
+from responder.config import RedisConfig, RetentionConfig
+from responder.store.embedded import DataDir, EmbeddedRedis
 from responder.store.keys import Keys
 from responder.store.store import Store
 
 
 @asynccontextmanager
-async def open_store(config: RedisConfig, *, share_running: bool = False) -> AsyncIterator[Store]:
+async def open_redis(
+    config: RedisConfig,
+    *,
+    data_dir: DataDir | None = None,
+    share_running: bool = False,
+    retention: RetentionConfig | None = None,
+) -> AsyncIterator[tuple[Store, EmbeddedRedis | None]]:
     """Connect to the configured Redis, starting the embedded one if there is no URL.
 
+    Yields the store and the embedded server this call started (None for an external
+    Redis or a shared one), so the caller can watch over it. A `data_dir` the caller has
+    already locked is handed to the server, which keeps the lock while it runs.
     With `share_running`, an embedded Redis that a running `tiexin run` owns is used as is
     (for commands such as `tiexin sentiment train` next to a running service).
     """
     url = config.resolved_url()
     embedded: EmbeddedRedis | None = None
     if url is None:
-        server = EmbeddedRedis(config.data_dir)
+        server = EmbeddedRedis(data_dir or config.data_dir)
         if not (share_running and await asyncio.to_thread(server.answers)):
             await asyncio.to_thread(server.start)
             embedded = server
@@ -33,10 +42,19 @@ async def open_store(config: RedisConfig, *, share_running: bool = False) -> Asy
         redis = Redis.from_url(url.reveal(), decode_responses=True)
     try:
         await redis.ping()
-        store = Store(redis, Keys(config.prefix))
+        store = Store(redis, Keys(config.prefix), retention)
         await store.ensure_group()
-        yield store
+        yield store, embedded
     finally:
         await redis.aclose()
         if embedded is not None:
             await embedded.astop()
+
+
+@asynccontextmanager
+async def open_store(
+    config: RedisConfig, *, share_running: bool = False, retention: RetentionConfig | None = None
+) -> AsyncIterator[Store]:
+    """Connect to the configured Redis as `open_redis` does; yield only the store."""
+    async with open_redis(config, share_running=share_running, retention=retention) as (store, _):
+        yield store

@@ -1,0 +1,113 @@
+"""`tiexin run`: config, port and data-dir lock first, then Redis, then workers, then serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from responder.cli.common import config_for
+from responder.config import Config, ConfigError, with_server
+
+log = logging.getLogger("tiexin")
+STOP_GRACE = 0.25  # seconds in-flight HTTP requests get at shutdown (stop within 1 s)
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `run` under the main parser."""
+    run_cmd = commands.add_parser(
+        "run", help="run Tiexin (embedded Redis and demo feed by default)"
+    )
+    run_cmd.add_argument("--config", type=Path, help="config file (default: ./config.toml)")
+    run_cmd.add_argument("--host", help="override [server] host")
+    run_cmd.add_argument("--port", type=int, help="override [server] port")
+    run_cmd.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start everything or nothing, and serve until Ctrl-C or SIGTERM; return the exit status."""
+    from redis.exceptions import RedisError
+
+    from responder.store.embedded import EmbeddedRedisError
+
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
+    try:
+        config = with_server(config_for(args.config), host=args.host, port=args.port)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    host, port = config.server.host, config.server.port
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        print(f"tiexin: cannot serve on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    try:
+        return asyncio.run(serve(config, sock))
+    except EmbeddedRedisError as exc:
+        print(f"tiexin: {exc}", file=sys.stderr)
+        return 1
+    except RedisError as exc:  # its messages name host and port, never the password
+        where = "[redis] url_env" if config.redis.url_env else "[redis] url"
+        print(f"tiexin: cannot use the Redis from {where}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        sock.close()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind the listening socket before anything starts, so a taken port costs nothing."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio would
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+async def serve(config: Config, sock: socket.socket) -> int:
+    """Start the app on the bound socket; stop on a signal or when the supervisor gives up."""
+    from aiohttp import web
+
+    from responder.runtime import create_app
+    from responder.services import SERVICES
+
+    app = create_app(config)
+    supervisor = app[SERVICES].supervisor
+    assert supervisor is not None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    runner = web.AppRunner(app, shutdown_timeout=STOP_GRACE)
+    try:
+        await runner.setup()  # data-dir lock, Redis, workers, supervised tasks
+        await web.SockSite(runner, sock).start()
+        log.info("Tiexin on http://%s:%d/ with %s", *sock.getsockname()[:2], config.source)
+        waiters = [
+            asyncio.create_task(stop.wait()),
+            asyncio.create_task(supervisor.stopping.wait()),
+        ]
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+    finally:
+        await runner.cleanup()  # reverse order of start: web, tasks, workers, Redis, lock
+    if supervisor.fatal_error is not None:
+        print(f"tiexin: {supervisor.fatal_error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,88 @@
+"""Health, computed from each part on every request: Redis, tasks, connectors, scoring."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from responder.services import CONFIG, SERVICES, STORE, Services
+from responder.store.store import Store
+
+T = TypeVar("T")
+REDIS_TIMEOUT = 0.5  # seconds; health must answer fast while Redis is away
+
+
+async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
+    """Return (HTTP status, body): 200 when every part is ok, else 503 naming the failing."""
+    services, store = app[SERVICES], app[STORE]
+    names = [c.name for c in app[CONFIG].connectors if c.enabled]
+    failing: list[str] = []
+    body: dict[str, Any] = {}
+
+    redis = await _redis(store, services)
+    body["redis"] = redis
+    if redis["state"] != "ok":
+        failing.append("redis")
+
+    tasks = services.supervisor.snapshot() if services.supervisor else {}
+    body["tasks"] = tasks
+    failing += [f"task:{name}" for name, status in tasks.items() if status["state"] != "ok"]
+
+    scoring = _scoring(services)
+    body["scoring"] = scoring
+    if scoring["state"] != "ok":
+        failing.append("scoring")
+
+    connectors: dict[str, dict[str, Any]] = {name: {} for name in names}
+    if redis["state"] == "ok":
+        try:
+            connectors.update(await _bounded(store.health(names)))
+            body["stats"] = await _bounded(store.stats())
+            body["queued"] = await _bounded(store.queue_size())
+        except (RedisError, OSError, TimeoutError) as exc:
+            body["redis"] = {"state": "down", "error": _describe(exc)}
+            failing.insert(0, "redis")
+    for poller in services.pollers:  # this process's view is the freshest
+        row = connectors.setdefault(poller.name, {})
+        row["state"] = str(poller.health)
+        if not poller.ok:
+            row["failures"] = poller.failures
+            failing.append(f"connector:{poller.name}")
+    body["connectors"] = connectors
+
+    body = {"status": "failing" if failing else "ok", "failing": failing, **body}
+    return (503 if failing else 200), body
+
+
+async def _redis(store: Store, services: Services) -> dict[str, Any]:
+    watchdog = services.watchdog
+    if watchdog is not None and not watchdog.ok:
+        return watchdog.to_json()
+    try:
+        await _bounded(store.redis.ping())
+    except (RedisError, OSError, TimeoutError) as exc:
+        return {"state": "down", "error": _describe(exc)}
+    return {"state": "ok"}
+
+
+def _scoring(services: Services) -> dict[str, Any]:
+    scorer = services.scorer
+    if scorer is None:
+        return {"state": "ok", "detail": "not used by this process"}
+    alive = getattr(scorer, "alive", None)  # the scoring pool's own check, when it has one
+    if alive is not None and not alive():
+        return {"state": "down"}
+    return {"state": "ok"}
+
+
+async def _bounded(call: Awaitable[T]) -> T:
+    return await asyncio.wait_for(call, REDIS_TIMEOUT)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:300]

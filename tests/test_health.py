@@ -1,0 +1,177 @@
+"""Health is computed per request, answers JSON while Redis is down; the watchdog heals it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from redis.exceptions import ResponseError
+
+from connectors.replay import ReplayConfig
+from responder.config import Config, ConnectorConfig, RedisConfig
+from responder.ingest.poller import Health
+from responder.pipeline.scoring import ScoringPool
+from responder.runtime import create_app
+from responder.services import SERVICES, Services
+from responder.store.embedded import EmbeddedRedis, EmbeddedRedisError
+from responder.supervisor import Supervisor
+from responder.watchdog import RedisWatchdog
+from tests.fakes import FakeClock, mention
+
+Client = TestClient[Any, Any]
+BOUND = 10.0  # seconds a real redis-server may take to die after SIGKILL (a bound, not a timer)
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Any, tmp_path: Path, scoring_pool: ScoringPool, clock: FakeClock
+) -> Client:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(mention("1").to_json() + "\n", "utf-8")
+    source = ConnectorConfig(name="feed", type="replay", options=ReplayConfig(path=feed))
+    config = Config(redis=RedisConfig(data_dir=tmp_path / "data"), connectors=(source,))
+    app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
+    return await aiohttp_client(app)  # type: ignore[no-any-return]
+
+
+def _services(client: Client) -> Services:
+    app = client.app
+    assert isinstance(app, web.Application)
+    return app[SERVICES]
+
+
+def _kill(server: EmbeddedRedis) -> None:
+    """SIGKILL the real redis-server and wait until it is gone."""
+    assert server.pid is not None
+    os.kill(server.pid, signal.SIGKILL)
+    limit = time.monotonic() + BOUND
+    while server.alive() and time.monotonic() < limit:
+        time.sleep(0.01)  # waiting on a real process
+    assert not server.alive()
+
+
+async def _get(client: Client) -> tuple[int, dict[str, Any]]:
+    resp = await client.get("/api/health")
+    assert resp.content_type == "application/json"
+    return resp.status, await resp.json()
+
+
+async def test_all_parts_ok_is_200_with_the_usual_fields(client: Client) -> None:
+    await _services(client).pollers[0].run_once()
+    status, body = await _get(client)
+    assert status == 200 and body["status"] == "ok" and body["failing"] == []
+    assert body["redis"] == {"state": "ok"} and body["scoring"]["state"] == "ok"
+    assert body["connectors"]["feed"]["state"] == "ok" and body["queued"] == 0
+    assert "stats" in body
+
+
+async def test_redis_down_is_503_json_naming_it(client: Client) -> None:
+    services = _services(client)
+    assert services.watchdog is not None
+    _kill(services.watchdog.server)
+    started = time.monotonic()
+    status, body = await _get(client)
+    assert time.monotonic() - started < 2  # answers fast although Redis is away
+    assert status == 503 and body["status"] == "failing" and body["failing"][0] == "redis"
+    assert body["redis"]["state"] == "down"
+    assert body["connectors"] == {"feed": {"state": "ok"}}  # this process's view still shows
+
+
+async def test_a_failing_task_and_a_failing_connector_are_named(client: Client) -> None:
+    services = _services(client)
+    assert services.supervisor is not None
+    services.supervisor.failed("pipeline", RuntimeError("READONLY"))
+    services.pollers[0].health = Health.AUTH_FAILED
+    status, body = await _get(client)
+    assert status == 503 and body["failing"] == ["task:pipeline", "connector:feed"]
+    assert body["tasks"]["pipeline"]["last_error"] == "RuntimeError: READONLY"
+    assert body["connectors"]["feed"]["state"] == "auth_failed"
+    services.supervisor.ok("pipeline")
+    services.pollers[0].health = Health.OK
+    assert (await _get(client))[0] == 200
+
+
+async def test_watchdog_restarts_a_killed_server_from_its_aof(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = EmbeddedRedis(tmp_path / "data")
+    server.start()
+    try:
+        watchdog = RedisWatchdog(server, Supervisor(FakeClock()))
+        caplog.set_level(logging.INFO)
+        assert await watchdog.step() == 0.25 and watchdog.ok
+        _kill(server)
+        await watchdog.step()
+        assert watchdog.ok and server.alive() and server.answers()
+        await watchdog.step()
+        events = [getattr(r, "event", None) for r in caplog.records]
+        assert events.count("redis_down") == 1 and events.count("redis_recovered") == 1
+    finally:
+        server.stop()
+
+
+async def test_watchdog_gives_up_after_a_few_tries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = EmbeddedRedis(tmp_path / "data", appendonly=False)
+    server.start()
+    try:
+        clock = FakeClock()
+        supervisor = Supervisor(clock)
+        watchdog = RedisWatchdog(server, supervisor, tries=3)
+        attempts: list[int] = []
+
+        def refuse(timeout: float = 10.0) -> None:
+            attempts.append(1)
+            raise EmbeddedRedisError("redis-server exited with status 1")
+
+        monkeypatch.setattr(server, "restart", refuse)
+        _kill(server)
+        await watchdog.step()
+        assert len(attempts) == 3 and len(clock.slept) == 2  # backoff between tries only
+        assert supervisor.stopping.is_set() and supervisor.fatal_error is not None
+        assert "could not be restarted" in supervisor.fatal_error
+        assert "status 1" in supervisor.fatal_error
+        assert watchdog.to_json()["state"] == "restarting"
+    finally:
+        server.stop()
+
+
+async def test_a_pipeline_dying_of_a_redis_error_shows_in_health_and_logs_once(
+    aiohttp_client: Any,
+    tmp_path: Path,
+    scoring_pool: ScoringPool,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = Config(redis=RedisConfig(data_dir=tmp_path / "data"))
+    app = create_app(config, scorer=scoring_pool)  # real clock, background tasks running
+    client: Client = await aiohttp_client(app)
+    pipeline = app[SERVICES].pipeline
+    assert pipeline is not None
+    calls = 0
+
+    async def readonly(block_ms: int | None = None) -> int:
+        nonlocal calls
+        calls += 1
+        raise ResponseError("READONLY You can't write against a read only replica.")
+
+    caplog.set_level(logging.INFO, logger="responder.supervisor")
+    pipeline.run_once = readonly  # type: ignore[method-assign]
+    limit = time.monotonic() + BOUND
+    while calls < 3 and time.monotonic() < limit:  # restarted with backoff, not dead
+        status, body = await _get(client)
+        await asyncio.sleep(0.05)  # polling a real task with a deadline, not a timer test
+    assert calls >= 3
+    status, body = await _get(client)
+    assert status == 503 and "task:pipeline" in body["failing"]
+    assert "READONLY" in body["tasks"]["pipeline"]["last_error"]
+    failed = [r for r in caplog.records if getattr(r, "event", None) == "task_failed"]
+    assert len(failed) == 1 and failed[0].exc_info is not None
