@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,14 +19,22 @@ from responder.store.keys import mention_id
 from tests.fakes import FakeClock, mention
 
 Client = TestClient[Any, Any]
+UNKNOWN = "0" * 16  # a well-formed id that no mention has
 
 
 @pytest.fixture
 async def client(
-    aiohttp_client: Any, redis: Any, redis_url: str, scoring_pool: ScoringPool, clock: FakeClock
+    aiohttp_client: Any,
+    redis: Any,
+    redis_url: str,
+    scoring_pool: ScoringPool,
+    clock: FakeClock,
+    tmp_path: Path,
 ) -> Client:
     config: Config = replace(
-        defaults(), connectors=(), redis=RedisConfig(url=redis_url, prefix="api")
+        defaults(),
+        connectors=(),
+        redis=RedisConfig(url=redis_url, prefix="api", data_dir=tmp_path / "data"),
     )
     app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
     return await aiohttp_client(app)  # type: ignore[no-any-return]
@@ -121,21 +130,21 @@ async def test_thread_shows_follow_ups(client: Client, clock: FakeClock) -> None
 @pytest.mark.parametrize(
     ("path", "body", "status", "error"),
     [
-        ("/api/mentions/nope/reply", {"text": "hi"}, 404, "no mention with id nope"),
-        ("/api/mentions/{id}/reply", {"text": "  "}, 400, 'body must have a non-empty "text"'),
+        (f"/api/mentions/{UNKNOWN}/reply", {"text": "hi"}, 404, f"no mention with id {UNKNOWN}"),
+        ("/api/mentions/{id}/reply", {"text": "  "}, 400, '"text" must have a visible character'),
         ("/api/mentions/{id}/reply", {}, 400, 'body must have a non-empty "text"'),
         ("/api/mentions/{id}/reply", b"{oops", 400, "body is not valid JSON"),
         ("/api/mentions/{id}/reply", [1], 400, "body must be a JSON object"),
-        ("/api/mentions/{id}/reply", {"text": "x" * 2001}, 400, "reply is 2001 characters"),
+        ("/api/mentions/{id}/reply", {"text": "x" * 2001}, 400, '"text" is 2001 characters'),
         ("/api/mentions/{id}/dismiss", {"reason": 5}, 400, '"reason" must be a string'),
         (
             "/api/mentions/{id}/reply",
             {"text": "ok", "agent": "a" * 65},
             400,
-            '"agent" must be a name',
+            '"agent" is 65 characters; the limit is 64',
         ),
         ("/api/queue?limit=0", None, 400, "limit must be an integer from 1 to 1000"),
-        ("/api/mentions/nope", None, 404, "no mention with id nope"),
+        (f"/api/mentions/{UNKNOWN}", None, 404, f"no mention with id {UNKNOWN}"),
     ],
 )
 async def test_bad_requests_get_clear_errors_and_change_nothing(
@@ -222,7 +231,7 @@ async def test_agents_correct_sentiment_and_it_becomes_training_data(
     bad = await client.post(f"{url}/sentiment", json={"label": "angry"})
     assert bad.status == 400
     assert (
-        await client.post("/api/mentions/nope/sentiment", json={"label": "negative"})
+        await client.post(f"/api/mentions/{UNKNOWN}/sentiment", json={"label": "negative"})
     ).status == 404
     first = await client.post(f"{url}/sentiment", json={"label": "positive", "agent": "amy"})
     assert first.status == 200

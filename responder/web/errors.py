@@ -1,0 +1,86 @@
+"""Every error under /api/ is `{"error": ...}` JSON, whoever raised it; Redis outages are 503."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from redis import exceptions as redis_errors
+
+from responder.web.validate import ApiError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# Redis cannot serve right now (down, restarting, failing over, full): try again later.
+# Other RedisErrors (a bad command or script) are our bugs and answered as such.
+UNAVAILABLE = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.ReadOnlyError,
+    redis_errors.OutOfMemoryError,
+    redis_errors.ClusterDownError,
+    redis_errors.TryAgainError,
+)
+
+
+class RedisWatch:
+    """Say once when requests find Redis unavailable, and once when it answers again."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def failed(self, exc: Exception) -> None:
+        if not self.down:
+            self.down = True
+            log.error("Redis is unavailable to the API (%s); answering 503 until it is back", exc)
+
+    def answered(self) -> None:
+        if self.down:
+            self.down = False
+            log.info("Redis is available again")
+
+
+REDIS_WATCH = web.AppKey("redis_watch", RedisWatch)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer API errors as JSON with the right status; log what is not the client's fault."""
+    api = request.path.startswith("/api/")
+    try:
+        response = await handler(request)
+    except ApiError as exc:
+        return web.json_response(exc.body(), status=exc.status)
+    except web.HTTPException as exc:
+        if not api or exc.status < 400:
+            raise
+        return web.json_response({"error": _message(exc)}, status=exc.status)
+    except UNAVAILABLE as exc:
+        request.app[REDIS_WATCH].failed(exc)
+        return _answer(api, 503, "Redis is unavailable; try again in a few seconds")
+    except Exception:
+        log.exception("unexpected error answering %s %s", request.method, request.path)
+        return _answer(api, 500, "internal error")
+    if response.status < 500:
+        request.app[REDIS_WATCH].answered()
+    return response
+
+
+def _message(exc: web.HTTPException) -> str:
+    text = exc.text or exc.reason
+    return text.removeprefix(f"{exc.status}: ")
+
+
+def _answer(api: bool, status: int, message: str) -> web.Response:
+    if api:
+        return web.json_response({"error": message}, status=status)
+    return web.Response(text=message, status=status)
+
+
+def install(app: web.Application) -> None:
+    """Add the error middleware to `app`."""
+    app[REDIS_WATCH] = RedisWatch()
+    app.middlewares.append(json_errors)
