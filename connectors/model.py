@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,6 +93,7 @@ class Mention:
             text = data["text"]
             if not isinstance(text, str):
                 raise TypeError("text must be a string")
+            text = clean(text)
             return cls(
                 platform=_text(data["platform"]),
                 account=_text(data["account"]),
@@ -102,7 +104,7 @@ class Mention:
                 author=Author(
                     id=_text(author["id"]),
                     name=_text(author.get("name") or author["id"]),
-                    followers=int(author.get("followers") or 0),
+                    followers=_count(author.get("followers")),
                     verified=bool(author.get("verified", False)),
                 ),
                 text=text,
@@ -112,8 +114,8 @@ class Mention:
             )
         except KeyError as exc:
             raise BadPayload(f"missing field {exc.args[0]!r}", raw=_dump(data)) from exc
-        except (TypeError, ValueError) as exc:
-            raise BadPayload(str(exc), raw=_dump(data)) from exc
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise BadPayload(f"{type(exc).__name__}: {exc}", raw=_dump(data)) from exc
 
     @classmethod
     def from_json(cls, line: str | bytes) -> Mention:
@@ -129,12 +131,31 @@ class Mention:
 
 
 _REQUIRED = ("platform", "account", "id", "author", "text", "created_at")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """Replace lone UTF-16 surrogates (JSON allows "\\udc80") with U+FFFD: Redis, logs and
+    browsers need valid UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise TypeError(f"expected a string, got {type(value).__name__}")
-    return str(value)
+    return clean(str(value))
+
+
+def _count(value: Any) -> int:
+    """Read a follower count: a non-negative integer within reason."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError(f"followers must be a number, got {type(value).__name__}")
+    number = int(float(value)) if isinstance(value, float | str) else value
+    if not 0 <= number < 10**12:
+        raise ValueError(f"followers out of range: {value!r}")
+    return number
 
 
 def _optional(value: Any) -> str | None:

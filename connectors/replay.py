@@ -90,9 +90,10 @@ class ReplayConnector:
                     continue
                 try:
                     mentions.append(self._adapt(Mention.from_json(line), round_no))
-                except BadPayload as exc:
-                    log.warning("%s: skipping bad line at byte %d: %s", self.name, offset, exc)
-                    rejected.append(exc)
+                except Exception as exc:  # no line may stop the feed: keep it and go on
+                    bad = exc if isinstance(exc, BadPayload) else _unusable(exc, line)
+                    log.warning("%s: skipping bad line at byte %d: %s", self.name, offset, bad)
+                    rejected.append(bad)
         return Batch(
             mentions=tuple(mentions),
             cursor=f"{round_no}:{offset}",
@@ -116,6 +117,11 @@ class ReplayConnector:
             line = json.dumps(record, ensure_ascii=False) + "\n"
             await asyncio.to_thread(_append, self.config.replies_path, line)
         return receipt
+
+
+def _unusable(exc: Exception, line: bytes) -> BadPayload:
+    text = line.decode("utf-8", "replace")[:2000]
+    return BadPayload(f"{type(exc).__name__}: {exc}", raw=text)
 
 
 def _append(path: Path, line: str) -> None:

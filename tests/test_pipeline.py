@@ -6,10 +6,14 @@ import json
 from dataclasses import replace
 from typing import cast
 
+import pytest
+from redis.exceptions import ResponseError
+
 from connectors.model import Author
 from responder.config import SlaConfig
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
+from responder.store.deadletters import list_letters
 from responder.store.keys import mention_id
 from responder.store.records import State
 from responder.store.store import Result, Store
@@ -125,7 +129,7 @@ async def test_entries_of_a_live_worker_are_not_reclaimed_early(
     assert await other.run_once() == 0
 
 
-async def test_unusable_entry_is_kept_with_its_reason_and_acknowledged(
+async def test_unusable_entry_is_set_aside_with_its_reason_and_acknowledged(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
     await store.redis.xadd(
@@ -135,9 +139,11 @@ async def test_unusable_entry_is_kept_with_its_reason_and_acknowledged(
     good = replace(mention("7"), text="😀👍 4-byte emoji survive")
     await store.ingest("demo", [good], None, clock.now())
     assert await pipeline.run_once() == 3
-    rejected = await entries(store.redis, store.keys.rejected)
-    assert [e["source"] for _, e in rejected] == ["demo", "demo"]
-    assert "not valid JSON" in rejected[0][1]["reason"] and rejected[0][1]["raw"] == "{not json"
+    letters = await list_letters(store.redis, store.keys)
+    assert [letter.fields.get("source") for letter in letters] == ["demo", "demo"]
+    assert letters[1].reason.startswith("not valid JSON")
+    assert letters[1].fields["mention"] == "{not json"
+    assert letters[0].reason == "entry has no mention field"
     row = await store.mention(mention_id("weibo", "lanxing", "7"))
     assert row is not None and row["text"] == "😀👍 4-byte emoji survive"
     assert (await store.redis.xpending(store.keys.ingest, "pipeline"))["pending"] == 0
@@ -173,22 +179,15 @@ async def test_a_text_the_model_cannot_score_is_still_queued(
     assert good is not None and good["sentiment_label"] == "negative"
 
 
-async def test_run_forever_survives_a_failing_batch(
+async def test_run_forever_leaves_other_redis_errors_to_its_supervisor(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
-    calls = 0
+    async def refused(block_ms: int | None = None) -> int:
+        raise ResponseError("OOM command not allowed when used memory > 'maxmemory'.")
 
-    async def flaky(block_ms: int | None = None) -> int:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            raise RuntimeError("bug")
-        pipeline.stop()
-        return 0
-
-    pipeline.run_once = flaky  # type: ignore[method-assign]
-    await pipeline.run_forever(block_ms=1)
-    assert calls == 2 and clock.slept == [1.0]
+    pipeline.run_once = refused  # type: ignore[method-assign]
+    with pytest.raises(ResponseError, match="OOM"):  # not swallowed: the supervisor restarts it
+        await pipeline.run_forever(block_ms=1)
 
 
 async def test_a_vanished_stream_group_is_created_again(

@@ -71,9 +71,11 @@ async def test_train_folds_in_agents_corrections(
 
     url = redis.connection_pool.connection_kwargs["path"]
     keys = Keys("corr")
-    for i, text in enumerate(["这个绿色好难看", "客服态度好差"]):
-        await redis.hset(keys.corrections, f"m{i}", json.dumps({"text": text, "label": "negative"}))
-    await redis.hset(keys.corrections, "m9", json.dumps({"text": "嗯", "label": "neutral"}))
+    samples = [("m0", "这个绿色好难看", "positive"), ("m0", "这个绿色好难看", "negative")]
+    samples += [("m1", "客服态度好差", "negative"), ("m9", "嗯", "neutral")]
+    for mid, text, label in samples:  # m0 corrected twice: the latest label counts
+        sample = json.dumps({"text": text, "label": label})
+        await redis.xadd(keys.training, {"mention": mid, "sample": sample})
     config = tmp_path / "config.toml"
     config.write_text(f'[redis]\nurl = "unix://{url}"\nprefix = "corr"\n', "utf-8")
     data = _csv(

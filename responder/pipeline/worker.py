@@ -1,28 +1,37 @@
-"""The pipeline worker: ingest stream → dedupe → score → queue → XACK."""
+"""The pipeline worker: ingest stream → dedupe → score → queue → XACK, entry by entry."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import DataError, RedisError, ResponseError
 
 from connectors.errors import BadPayload
 from connectors.model import Mention
 from responder.clock import Clock, from_epoch
 from responder.config import SlaConfig
 from responder.sla.timer import timing
+from responder.store.deadletters import DeadLetter
+from responder.store.enqueue import Code, Ready
 from responder.store.keys import mention_id
-from responder.store.store import Entry, Store
+from responder.store.store import Store
+from responder.store.stream import Entry
 from sentiment import Label, Sentiment
 
 log = logging.getLogger(__name__)
 UNSCORED = Sentiment(score=0.5, label=Label.NEUTRAL, cues=("(not scored)",))
+# Redis refusing work for a reason of its own, not of the data: never dead-letter on these.
+_REDIS_STATES = (
+    *("OOM", "READONLY", "LOADING", "MISCONF", "BUSY", "MASTERDOWN"),
+    *("NOREPLICAS", "CLUSTERDOWN", "TRYAGAIN", "NOGROUP", "NOSCRIPT"),
+)
+_CLEANUP_EVERY = 600.0  # seconds between sweeps of the group's idle consumers
 
 
 class Scorer(Protocol):
@@ -32,15 +41,19 @@ class Scorer(Protocol):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Item:
-    entry_id: str
+    entry: Entry
     mention: Mention
     source: str
     ingested_at: datetime
 
 
-def consumer_name() -> str:
-    """Name this worker uniquely within the consumer group."""
-    return f"{socket.gethostname()}-{os.getpid()}"
+def consumer_name(data_dir: Path) -> str:
+    """Name this worker stably per host and data dir, so a restart finds its own entries.
+
+    The data-dir lock keeps two processes from sharing a name.
+    """
+    place = hashlib.blake2b(str(data_dir.resolve()).encode(), digest_size=4).hexdigest()
+    return f"{socket.gethostname()}-{place}"
 
 
 class Pipeline:
@@ -56,6 +69,8 @@ class Pipeline:
         consumer: str,
         batch_size: int = 100,
         reclaim_after_ms: int = 60_000,
+        max_deliveries: int = 5,
+        idle_consumer_ms: int = 3_600_000,
     ) -> None:
         self.store = store
         self.scorer = scorer
@@ -64,53 +79,130 @@ class Pipeline:
         self.consumer = consumer
         self.batch_size = batch_size
         self.reclaim_after_ms = reclaim_after_ms
+        self.max_deliveries = max_deliveries
+        self.idle_consumer_ms = idle_consumer_ms
         self._stopping = False
+        self._resumed = False  # own pending entries (from before a restart) taken back
+        self._cleaned_at: float | None = None
 
     def stop(self) -> None:
         """Ask run_forever to return after the batch in hand."""
         self._stopping = True
 
     async def run_once(self, block_ms: int | None = None) -> int:
-        """Handle one batch: entries a dead worker left pending first, then new ones."""
+        """Handle one batch: own leftovers first, then a dead worker's, then new entries."""
+        await self._cleanup()
+        if not self._resumed:
+            entries = await self.store.read_ingest(
+                self.consumer, self.batch_size, None, own_pending=True
+            )
+            self._resumed = len(entries) < self.batch_size
+            if entries:
+                log.warning("taking back %d entries read before a restart", len(entries))
+                return await self._handle_counted(entries)
         entries = await self.store.reclaim(self.consumer, self.reclaim_after_ms, self.batch_size)
         if entries:
             log.warning("reclaimed %d entries left pending by another worker", len(entries))
-        else:
-            entries = await self.store.read_ingest(self.consumer, self.batch_size, block_ms)
+            return await self._handle_counted(entries)
+        entries = await self.store.read_ingest(self.consumer, self.batch_size, block_ms)
         if entries:
             await self.handle(entries)
         return len(entries)
 
-    async def handle(self, entries: list[Entry]) -> None:
-        """Queue each entry's mention once, then acknowledge the whole batch."""
+    async def step(self, block_ms: int | None = None) -> int:
+        """Run one batch; a vanished stream group is recreated, any other error goes up to
+        the supervisor to log and restart (read entries stay pending, nothing is lost)."""
+        try:
+            return await self.run_once(block_ms=block_ms)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+        # A Redis restarted without its data, or a FLUSHDB: pollers may be adding entries
+        # right now, so the group must exist again at once.
+        log.warning("ingest stream group missing; creating it again")
+        await self.store.ensure_group()
+        self._resumed = True
+        return 0
+
+    async def run_forever(self, *, block_ms: int = 1000) -> None:
+        """Work until stopped (benchmarks; the service runs `step` under its supervisor)."""
+        while not self._stopping:
+            await self.step(block_ms=block_ms)
+
+    async def _handle_counted(self, entries: list[Entry]) -> int:
+        counts = await self.store.deliveries(self.consumer, [e.entry_id for e in entries])
+        await self.handle(entries, counts)
+        return len(entries)
+
+    async def handle(self, entries: list[Entry], deliveries: dict[str, int] | None = None) -> None:
+        """Queue each entry's mention once; set aside the ones that cannot be; ack all."""
+        dead: list[DeadLetter] = []
         items: list[_Item] = []
         for entry in entries:
+            count = (deliveries or {}).get(entry.entry_id, 1)
+            if count > self.max_deliveries:
+                reason = f"read {count} times without being queued (limit {self.max_deliveries})"
+                dead.append(self._letter(entry, reason, count))
+                continue
             try:
                 items.append(_parse(entry))
-            except BadPayload as exc:
-                log.error("ingest entry %s is unusable: %s", entry.entry_id, exc)
-                await self.store.reject(
-                    entry.fields.get("source", "?"),
-                    str(exc),
-                    exc.raw or str(entry.fields),
-                    self.clock.now(),
-                )
+            except Exception as exc:  # anything a payload can provoke, not only BadPayload
+                dead.append(self._letter(entry, _reason(exc), count))
         known = await self.store.known([mention_id(*item.mention.identity) for item in items])
         fresh = [item for item, seen in zip(items, known, strict=True) if not seen]
         if len(fresh) < len(items):
             await self.store.count("duplicates", len(items) - len(fresh))
         sentiments = await self._score([item.mention.text for item in fresh]) if fresh else []
-        now = self.clock.now()
+        ready: list[tuple[_Item, Ready]] = []
         for item, sentiment in zip(fresh, sentiments, strict=True):
-            mention = item.mention
-            within, warn = self.sla.for_account(mention.platform, mention.account)
-            timer = timing(
-                mention.created_at, item.ingested_at, respond_within=within, warn_after=warn
+            try:
+                ready.append((item, self._ready(item, sentiment)))
+            except Exception as exc:
+                dead.append(self._letter(item.entry, _reason(exc), 1))
+        dead += await self._enqueue(ready)
+        for letter in dead:
+            log.error(
+                "ingest entry %s set aside as a dead letter: %s",
+                letter.entry_id,
+                letter.reason,
+                extra={"event": "dead_letter", "entry": letter.entry_id},
             )
-            await self.store.enqueue(
-                mention, sentiment, timer, source=item.source, ingested_at=item.ingested_at, now=now
-            )
-        await self.store.ack([entry.entry_id for entry in entries])
+        await self.store.ack([entry.entry_id for entry in entries], dead)
+
+    def _ready(self, item: _Item, sentiment: Sentiment) -> Ready:
+        mention = item.mention
+        within, warn = self.sla.for_account(mention.platform, mention.account)
+        timer = timing(mention.created_at, item.ingested_at, respond_within=within, warn_after=warn)
+        return Ready(
+            mention=mention,
+            sentiment=sentiment,
+            timing=timer,
+            source=item.source,
+            ingested_at=item.ingested_at,
+        )
+
+    async def _enqueue(self, ready: list[tuple[_Item, Ready]]) -> list[DeadLetter]:
+        """Queue the batch in one call; if the data breaks it, queue one by one and return
+        the mentions that cannot be queued as dead letters."""
+        if not ready:
+            return []
+        now = self.clock.now()
+        try:
+            await self.store.enqueue([r for _, r in ready], now)
+            return []
+        except Exception as exc:
+            _raise_if_redis_state(exc)
+            log.warning("queueing a batch of %d failed (%s); queueing one by one", len(ready), exc)
+        dead: list[DeadLetter] = []
+        for item, one in ready:
+            try:
+                codes = await self.store.enqueue([one], now)
+            except Exception as exc:
+                _raise_if_redis_state(exc)
+                dead.append(self._letter(item.entry, _reason(exc), 1))
+                continue
+            assert codes[0] is not Code.RETRY
+        return dead
 
     async def _score(self, texts: list[str]) -> list[Sentiment]:
         """Score a batch; if the model fails on it, score one by one and queue any text
@@ -128,33 +220,37 @@ class Pipeline:
                 results.append(UNSCORED)
         return results
 
-    async def run_forever(self, *, block_ms: int = 1000) -> None:
-        """Work until stopped; an outage or a bug pauses the worker instead of ending it.
+    async def _cleanup(self) -> None:
+        """Now and then, drop consumers that left nothing pending (restarts, old hosts)."""
+        now = self.clock.monotonic()
+        if self._cleaned_at is not None and now - self._cleaned_at < _CLEANUP_EVERY:
+            return
+        self._cleaned_at = now
+        gone = await self.store.drop_idle_consumers(self.consumer, self.idle_consumer_ms)
+        if gone:
+            log.info("removed %d idle consumers from the ingest group: %s", len(gone), gone)
 
-        Whatever a failed batch had read stays pending and is reclaimed, so nothing is lost.
-        """
-        failures = 0
-        while not self._stopping:
-            try:
-                await self.run_once(block_ms=block_ms)
-                if failures:
-                    log.info("pipeline working again after %d failures", failures)
-                failures = 0
-            except ResponseError as exc:
-                if "NOGROUP" not in str(exc):
-                    raise
-                # The stream or its group vanished (a Redis restarted without its data, a
-                # FLUSHDB): recreate them, since pollers may be adding entries right now.
-                log.warning("ingest stream group missing; creating it again")
-                await self.store.ensure_group()
-            except Exception as exc:
-                failures += 1
-                if failures == 1:  # once per outage, not once per retry
-                    if isinstance(exc, RedisConnectionError | OSError):
-                        log.error("pipeline cannot reach Redis, will retry: %s", exc)
-                    else:
-                        log.exception("pipeline batch failed, will retry")
-                await self.clock.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+    def _letter(self, entry: Entry, reason: str, deliveries: int) -> DeadLetter:
+        return DeadLetter(
+            entry_id=entry.entry_id,
+            fields=entry.fields,
+            reason=reason,
+            at=self.clock.now(),
+            deliveries=deliveries,
+        )
+
+
+def _raise_if_redis_state(exc: Exception) -> None:
+    """Re-raise errors that say Redis (not the data) is in trouble: retry later, lose nothing."""
+    if isinstance(exc, ResponseError | DataError):
+        if str(exc).startswith(_REDIS_STATES):
+            raise exc
+    elif isinstance(exc, RedisError | OSError | TimeoutError):
+        raise exc
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, BadPayload) else f"{type(exc).__name__}: {exc}"
 
 
 def _parse(entry: Entry) -> _Item:
@@ -163,10 +259,10 @@ def _parse(entry: Entry) -> _Item:
         raise BadPayload("entry has no mention field", raw=str(fields))
     try:
         ingested_at = from_epoch(float(fields.get("ingested_at", "")))
-    except ValueError as exc:
+    except (ValueError, OverflowError, OSError) as exc:
         raise BadPayload(f"bad ingested_at: {exc}", raw=str(fields)) from exc
     return _Item(
-        entry_id=entry.entry_id,
+        entry=entry,
         mention=Mention.from_json(fields["mention"]),
         source=fields.get("source", "?"),
         ingested_at=ingested_at,

@@ -54,14 +54,19 @@ class Keys:
         return f"{self.root}:events"
 
     @property
+    def dead(self) -> str:
+        """Stream of ingest entries the pipeline could not queue (dead letters), with why."""
+        return f"{self.root}:dead"
+
+    @property
     def stats(self) -> str:
         """Hash of counters: duplicates dropped, rejected inputs."""
         return f"{self.root}:stats"
 
     @property
-    def corrections(self) -> str:
-        """Hash: mention id -> an agent's sentiment correction (JSON), training data."""
-        return f"{self.root}:corrections"
+    def training(self) -> str:
+        """Stream of agents' sentiment corrections (capped), read back as training data."""
+        return f"{self.root}:training"
 
     def mention(self, mid: str) -> str:
         """Hash of one mention's fields."""
@@ -70,6 +75,10 @@ class Keys:
     def mention_events(self, mid: str) -> str:
         """List of one mention's events (JSON), oldest first."""
         return f"{self.root}:m:{mid}:events"
+
+    def seen(self, mid: str) -> str:
+        """String: marks a mention id as already taken in; outlives the mention for dedupe."""
+        return f"{self.root}:seen:{mid}"
 
     def followups(self, mid: str) -> str:
         """List of mention ids that joined this head mention's conversation."""

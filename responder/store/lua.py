@@ -1,113 +1,170 @@
-"""Lua scripts: each state change of a mention is one atomic step in Redis."""
+"""Lua scripts: each state change of a mention is one atomic step in Redis.
 
-# Every script starts with this: append an event (JSON) to a mention's own log and to the
-# global event stream, so the two never disagree and the stream's fields have one shape.
+Every key a script touches arrives in KEYS (Redis Cluster routes a call by its keys, and
+all of ours share one hash tag). Where a script needs keys it can only learn by reading
+(a conversation's head, a head's follow-ups), the caller reads them first and passes
+them with what it expects; the script checks and answers "retry" (3) if they changed.
+ARGV[1] is always the MAXLEN of the global event stream.
+"""
+
+# Append an event (JSON) to a mention's own log and to the capped global event stream, so
+# the two never disagree and the stream's entries have one shape.
 _LOG = """
+local MAXLEN = ARGV[1]
 local function log(global_key, mid, events_key, event)
   redis.call('RPUSH', events_key, event)
   local ev = cjson.decode(event)
-  redis.call('XADD', global_key, '*', 'mention', mid, 'type', ev['type'],
-             'at', tostring(ev['at']), 'actor', ev['actor'] or '', 'event', event)
+  redis.call('XADD', global_key, 'MAXLEN', '~', MAXLEN, '*',
+             'mention', mid, 'type', ev['type'], 'event', event)
 end
 """
 
-# KEYS: 1 mention hash, 2 queue, 3 due:warn, 4 due:breach, 5 conversation (or ""),
-#       6 mention events, 7 global events, 8 stats
-# ARGV: 1 id, 2 deadline, 3 warn_at, 4 prefix root, 5 events JSON array (new head),
-#       6 joined event JSON, 7.. hash field/value pairs
-# Returns {0, ""} duplicate, {1, id} queued as a new conversation, {2, head} joined one.
+# KEYS: 1 queue, 2 due:warn, 3 due:breach, 4 global events, 5 stats, then per item, in
+#       order: mention hash, its events, its seen marker, [conversation, [head hash,
+#       head events, head followups]] (`k` in the item says how many).
+# ARGV: 1 events MAXLEN, 2.. one packed item (JSON) per mention:
+#       {id, deadline, warn_at, fields: [f, v, ...], events: [JSON...], joined: JSON,
+#        conv: 0|1, head: expected head id or "", k: number of keys}
+# Returns a flat list of (code, detail) per item: 0 duplicate, 1 queued as a new
+# conversation, 2 joined `detail`'s conversation, 3 retry (the conversation changed).
 ENQUEUE = (
     _LOG
     + """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('HINCRBY', KEYS[8], 'duplicates', 1)
-  return {0, ''}
+local out = {}
+local o = 6
+for i = 2, #ARGV do
+  local item = cjson.decode(ARGV[i])
+  local m, mev, seen = KEYS[o], KEYS[o + 1], KEYS[o + 2]
+  local conv = nil
+  if item.conv == 1 then conv = KEYS[o + 3] end
+  local hk = o + 4
+  o = o + item.k
+  if redis.call('EXISTS', seen) == 1 or redis.call('EXISTS', m) == 1 then
+    redis.call('HINCRBY', KEYS[5], 'duplicates', 1)
+    out[#out + 1] = 0
+    out[#out + 1] = ''
+  else
+    local head = false
+    if conv then head = redis.call('GET', conv) end
+    if (head or '') ~= item.head then
+      out[#out + 1] = 3
+      out[#out + 1] = head or ''
+    elseif head then
+      redis.call('HSET', m, unpack(item.fields))
+      redis.call('HSET', m, 'state', 'joined', 'head', head)
+      redis.call('HINCRBY', KEYS[hk], 'followups', 1)
+      redis.call('RPUSH', KEYS[hk + 2], item.id)
+      local ev = cjson.decode(item.joined)
+      ev['head'] = head
+      log(KEYS[4], item.id, mev, cjson.encode(ev))
+      ev['mention'] = item.id
+      log(KEYS[4], head, KEYS[hk + 1], cjson.encode(ev))
+      out[#out + 1] = 2
+      out[#out + 1] = head
+    else
+      redis.call('HSET', m, unpack(item.fields))
+      redis.call('HSET', m, 'state', 'queued', 'followups', 0)
+      redis.call('ZADD', KEYS[1], item.deadline, item.id)
+      redis.call('ZADD', KEYS[2], item.warn_at, item.id)
+      redis.call('ZADD', KEYS[3], item.deadline, item.id)
+      if conv then redis.call('SET', conv, item.id) end
+      for _, event in ipairs(item.events) do log(KEYS[4], item.id, mev, event) end
+      out[#out + 1] = 1
+      out[#out + 1] = item.id
+    end
+  end
 end
-local id = ARGV[1]
-local fields = {}
-for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
-local head = false
-if KEYS[5] ~= '' then head = redis.call('GET', KEYS[5]) end
-if head then
-  redis.call('HSET', KEYS[1], unpack(fields))
-  redis.call('HSET', KEYS[1], 'state', 'joined', 'head', head)
-  local head_key = ARGV[4] .. ':m:' .. head
-  redis.call('HINCRBY', head_key, 'followups', 1)
-  redis.call('RPUSH', head_key .. ':followups', id)
-  local ev = cjson.decode(ARGV[6])
-  ev['head'] = head
-  log(KEYS[7], id, KEYS[6], cjson.encode(ev))
-  ev['mention'] = id
-  log(KEYS[7], head, head_key .. ':events', cjson.encode(ev))
-  return {2, head}
-end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('HSET', KEYS[1], 'state', 'queued', 'followups', 0)
-redis.call('ZADD', KEYS[2], ARGV[2], id)
-redis.call('ZADD', KEYS[3], ARGV[3], id)
-redis.call('ZADD', KEYS[4], ARGV[2], id)
-if KEYS[5] ~= '' then redis.call('SET', KEYS[5], id) end
-for _, event in ipairs(cjson.decode(ARGV[5])) do log(KEYS[7], id, KEYS[6], cjson.encode(event)) end
-return {1, id}
+return out
 """
 )
 
 # KEYS: 1 mention hash, 2 queue, 3 due:warn, 4 due:breach, 5 mention events,
-#       6 global events, 7 followups list
-# ARGV: 1 id, 2 new state, 3 event JSON, 4 prefix root, 5.. extra field/value pairs
+#       6 global events, 7 followups list, 8 seen marker, [9 conversation], then per
+#       follow-up its hash, its events list and its seen marker.
+# ARGV: 1 events MAXLEN, 2 id, 3 new state, 4 event JSON, 5 retention TTL (s),
+#       6 dedupe TTL (s), 7 expected conversation key ("" if none), 8 expected follow-up
+#       count, 9.. extra field/value pairs
 # Returns {1, state} closed, {0, state} not open (state as it was), {-1, ""} unknown,
-# {2, agent} claimed by another agent.
+# {2, agent} claimed by another agent, or {3, conversation, follow-up ids...} when the
+# keys passed do not match: call again with those.
 CLOSE = (
     _LOG
     + """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {-1, ''} end
 if state ~= 'queued' then return {0, state} end
-local ev = cjson.decode(ARGV[3])
+local ev = cjson.decode(ARGV[4])
 local holder = redis.call('HGET', KEYS[1], 'claimed_by')
 local till = tonumber(redis.call('HGET', KEYS[1], 'claim_until') or '0')
 if holder and holder ~= ev['actor'] and till > ev['at'] then return {2, holder} end
-local fields = {'state', ARGV[2], 'closed_at', ev['at'], 'closed_by', ev['actor']}
-for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZREM', KEYS[4], ARGV[1])
-local conv = redis.call('HGET', KEYS[1], 'conversation')
-if conv and conv ~= '' and redis.call('GET', conv) == ARGV[1] then redis.call('DEL', conv) end
-for _, follower in ipairs(redis.call('LRANGE', KEYS[7], 0, -1)) do
-  redis.call('HSET', ARGV[4] .. ':m:' .. follower, 'state', ARGV[2], 'closed_at', ev['at'])
+local conv = redis.call('HGET', KEYS[1], 'conversation') or ''
+local n = redis.call('LLEN', KEYS[7])
+if conv ~= ARGV[7] or n ~= tonumber(ARGV[8]) then
+  local retry = {3, conv}
+  for _, follower in ipairs(redis.call('LRANGE', KEYS[7], 0, -1)) do
+    retry[#retry + 1] = follower
+  end
+  return retry
 end
-log(KEYS[6], ARGV[1], KEYS[5], ARGV[3])
-return {1, ARGV[2]}
+local fields = {'state', ARGV[3], 'closed_at', ev['at'], 'closed_by', ev['actor']}
+for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('ZREM', KEYS[4], ARGV[2])
+local f = 9
+if conv ~= '' then
+  if redis.call('GET', KEYS[9]) == ARGV[2] then redis.call('DEL', KEYS[9]) end
+  f = 10
+end
+local ttl = ARGV[5]
+-- While open, a mention's hash keeps re-deliveries out; once it may expire, the small
+-- seen marker does, for longer.
+redis.call('SET', KEYS[8], '1', 'EX', ARGV[6])
+for j = 0, n - 1 do
+  local base = f + 3 * j
+  redis.call('HSET', KEYS[base], 'state', ARGV[3], 'closed_at', ev['at'])
+  redis.call('EXPIRE', KEYS[base], ttl)
+  redis.call('EXPIRE', KEYS[base + 1], ttl)
+  redis.call('SET', KEYS[base + 2], '1', 'EX', ARGV[6])
+end
+log(KEYS[6], ARGV[2], KEYS[5], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('EXPIRE', KEYS[5], ttl)
+redis.call('EXPIRE', KEYS[7], ttl)
+return {1, ARGV[3]}
 """
 )
 
-# KEYS: 1 due ZSET of the stage, 2 global events
-# ARGV: 1 now, 2 limit, 3 stage event type (warned, breached), 4 prefix root
-# Claims due ids atomically (ZREM in the same script), so each fires once across processes.
+# KEYS: 1 due ZSET of the stage, 2 global events, then per candidate id its hash and
+#       its events list.
+# ARGV: 1 events MAXLEN, 2 now, 3 stage event type (warned, breached), 4.. candidate ids
+# Fires a candidate only if it is still due (ZREM in the same script), so each stage fires
+# once across processes. Returns a flat list of (id, due) for each fired.
 SWEEP = (
     _LOG
     + """
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
 local fired = {}
-for i = 1, #ids, 2 do
-  local id, due = ids[i], ids[i + 1]
-  redis.call('ZREM', KEYS[1], id)
-  local key = ARGV[4] .. ':m:' .. id
-  redis.call('HSET', key, ARGV[3] .. '_at', ARGV[1])
-  local event = cjson.encode({type = ARGV[3], at = tonumber(ARGV[1]), actor = 'sla',
-                              due = tonumber(due)})
-  log(KEYS[2], id, key .. ':events', event)
-  fired[#fired + 1] = id
-  fired[#fired + 1] = due
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  local due = redis.call('ZSCORE', KEYS[1], id)
+  if due and tonumber(due) <= tonumber(ARGV[2]) then
+    redis.call('ZREM', KEYS[1], id)
+    local k = 3 + 2 * (i - 4)
+    redis.call('HSET', KEYS[k], ARGV[3] .. '_at', ARGV[2])
+    local event = cjson.encode({type = ARGV[3], at = tonumber(ARGV[2]), actor = 'sla',
+                                due = tonumber(due)})
+    log(KEYS[2], id, KEYS[k + 1], event)
+    fired[#fired + 1] = id
+    fired[#fired + 1] = due
+  end
 end
 return fired
 """
 )
 
 # KEYS: 1 mention hash, 2 mention events, 3 global events
-# ARGV: 1 id, 2 agent, 3 now, 4 claim until, 5 event JSON
+# ARGV: 1 events MAXLEN, 2 id, 3 agent, 4 now, 5 claim until, 6 event JSON
 # Returns {1, agent} claimed (or renewed), {0, state} not open, {-1, ""} unknown,
 # {2, agent} claimed by another agent whose claim has not expired.
 CLAIM = (
@@ -118,30 +175,41 @@ if not state then return {-1, ''} end
 if state ~= 'queued' then return {0, state} end
 local holder = redis.call('HGET', KEYS[1], 'claimed_by')
 local till = tonumber(redis.call('HGET', KEYS[1], 'claim_until') or '0')
-local now = tonumber(ARGV[3])
-if holder and holder ~= ARGV[2] and till > now then return {2, holder} end
-redis.call('HSET', KEYS[1], 'claimed_by', ARGV[2], 'claim_until', ARGV[4])
-if holder ~= ARGV[2] or till <= now then
-  log(KEYS[3], ARGV[1], KEYS[2], ARGV[5])
+local now = tonumber(ARGV[4])
+if holder and holder ~= ARGV[3] and till > now then return {2, holder} end
+redis.call('HSET', KEYS[1], 'claimed_by', ARGV[3], 'claim_until', ARGV[5])
+if holder ~= ARGV[3] or till <= now then
+  log(KEYS[3], ARGV[2], KEYS[2], ARGV[6])
 end
-return {1, ARGV[2]}
+return {1, ARGV[3]}
 """
 )
 
-# KEYS: 1 mention hash, 2 mention events, 3 global events, 4 corrections hash
-# ARGV: 1 id, 2 label, 3 event JSON (without `was`)
-# Returns 1, or -1 for an unknown mention. The latest correction per mention wins.
+# KEYS: 1 mention hash, 2 mention events, 3 global events, 4 training stream
+# ARGV: 1 events MAXLEN, 2 id, 3 label, 4 event JSON (without `was`), 5 training MAXLEN
+# Returns 1, or -1 for an unknown mention. Readers keep the latest correction per mention.
 CORRECT = (
     _LOG
     + """
 local row = redis.call('HMGET', KEYS[1], 'text', 'sentiment_label', 'sentiment_score')
 if not row[1] then return -1 end
-local ev = cjson.decode(ARGV[3])
+local ev = cjson.decode(ARGV[4])
 ev['was'] = row[2]
-redis.call('HSET', KEYS[1], 'sentiment_corrected', ARGV[2], 'corrected_by', ev['actor'])
-log(KEYS[3], ARGV[1], KEYS[2], cjson.encode(ev))
-redis.call('HSET', KEYS[4], ARGV[1], cjson.encode({text = row[1], label = ARGV[2],
-           agent = ev['actor'], at = ev['at'], model_label = row[2], model_score = row[3]}))
+redis.call('HSET', KEYS[1], 'sentiment_corrected', ARGV[3], 'corrected_by', ev['actor'])
+log(KEYS[3], ARGV[2], KEYS[2], cjson.encode(ev))
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'mention', ARGV[2], 'sample',
+           cjson.encode({text = row[1], label = ARGV[3], agent = ev['actor'], at = ev['at'],
+                         model_label = row[2], model_score = row[3]}))
 return 1
 """
 )
+
+# KEYS: mention hashes; ARGV: the fields to read. A read: no state change, no event.
+# Returns one HMGET reply per key (missing fields and unknown keys come back as nil): one
+# command to send and one reply to parse, where a pipeline of HMGETs spent most of its
+# time packing the field names once per mention.
+READ = """
+local rows = {}
+for i, key in ipairs(KEYS) do rows[i] = redis.call('HMGET', key, unpack(ARGV)) end
+return rows
+"""

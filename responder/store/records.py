@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import functools
 import json
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from connectors.model import Mention
 from responder.clock import from_epoch
@@ -93,12 +96,66 @@ def to_fields(
         "sentiment_label": str(sentiment.label),
         "sentiment_cues": json.dumps(list(sentiment.cues), ensure_ascii=False),
         "conversation": conversation,
-        "raw": json.dumps(dict(mention.raw), ensure_ascii=False, default=str),
+        **_raw(mention),
     }
 
 
+def _raw(mention: Mention) -> dict[str, str]:
+    """Keep the platform payload compressed (it is rarely read), and only if there is one."""
+    if not mention.raw:
+        return {}
+    data = json.dumps(dict(mention.raw), ensure_ascii=False, default=str).encode()
+    return {"raw_z": base64.b64encode(zlib.compress(data, 6)).decode()}
+
+
+def raw_payload(fields: dict[str, str]) -> dict[str, Any]:
+    """Return the platform payload a stored mention came with ({} if none)."""
+    packed = fields.get("raw_z")
+    if not packed:
+        return {}
+    return cast(dict[str, Any], json.loads(zlib.decompress(base64.b64decode(packed))))
+
+
+# Every hash field to_api reads, and nothing else: views fetch these with HMGET, so the
+# raw payload and pipeline bookkeeping never cross the wire. Keep it in step with to_api.
+API_FIELDS = (
+    "id",
+    "state",
+    "platform",
+    "account",
+    "platform_id",
+    "kind",
+    "thread_id",
+    "author_id",
+    "author_name",
+    "author_followers",
+    "author_verified",
+    "text",
+    "url",
+    "created_at",
+    "ingested_at",
+    "lag_s",
+    "at_risk",
+    "sentiment_score",
+    "sentiment_label",
+    "sentiment_cues",
+    "sentiment_corrected",
+    "deadline",
+    "warned_at",
+    "breached_at",
+    "followups",
+    "head",
+    "claimed_by",
+    "claim_until",
+    "closed_at",
+    "closed_by",
+    "reply_text",
+    "dismiss_reason",
+)
+
+
 def to_api(fields: dict[str, str], now: datetime) -> dict[str, Any]:
-    """Turn a stored hash into the JSON the API returns."""
+    """Turn a stored hash (at least its API_FIELDS) into the JSON the API returns."""
     deadline = float(fields["deadline"])
     return {
         "id": fields["id"],
@@ -146,4 +203,11 @@ def _epoch(moment: datetime) -> str:
 
 
 def _iso(value: str | None) -> str | None:
-    return from_epoch(float(value)).isoformat() if value else None
+    return _iso_of(value) if value else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _iso_of(epoch: str) -> str:
+    # Every agent polls the same head of the queue: its timestamps repeat, request after
+    # request, and turning one into ISO text costs more than a cache look-up.
+    return from_epoch(float(epoch)).isoformat()

@@ -1,0 +1,109 @@
+"""Pack a batch of scored mentions for the ENQUEUE script: keys and one argument each."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from connectors.model import Mention
+from responder.store.keys import Keys, mention_id
+from responder.store.records import EventType, Timing, event, to_fields
+from sentiment.base import Sentiment
+
+
+class Code(IntEnum):
+    """What the ENQUEUE script did with one mention."""
+
+    DUPLICATE = 0
+    QUEUED = 1  # a new conversation in the queue
+    JOINED = 2  # a follow-up folded into an open conversation
+    RETRY = 3  # the conversation changed between our read and the script: read again
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ready:
+    """A parsed, scored and timed mention, ready to be queued."""
+
+    mention: Mention
+    sentiment: Sentiment
+    timing: Timing
+    source: str
+    ingested_at: datetime
+
+    @property
+    def id(self) -> str:
+        return mention_id(*self.mention.identity)
+
+    def conversation(self, keys: Keys) -> str | None:
+        """Return the conversation key follow-ups by the same author would share."""
+        m = self.mention
+        if not m.thread_id:
+            return None
+        return keys.conversation(m.platform, m.account, m.thread_id, m.author.id)
+
+
+def pack(item: Ready, keys: Keys, head: str | None, now: datetime) -> tuple[list[str], str]:
+    """Return the keys and the packed argument of one mention for ENQUEUE.
+
+    `head` is the conversation's head as last read (None: no open conversation).
+    """
+    mid = item.id
+    conv = item.conversation(keys)
+    fields = to_fields(
+        mid,
+        item.mention,
+        item.sentiment,
+        item.timing,
+        source=item.source,
+        ingested_at=item.ingested_at,
+        queued_at=now,
+        conversation=conv or "",
+    )
+    timing = item.timing
+    events = [
+        event(
+            EventType.INGESTED,
+            item.ingested_at,
+            item.source,
+            lag_s=round(timing.lag.total_seconds(), 3),
+        ),
+        event(
+            EventType.SCORED,
+            now,
+            "pipeline",
+            label=str(item.sentiment.label),
+            score=round(item.sentiment.score, 4),
+        ),
+        event(
+            EventType.QUEUED,
+            now,
+            "pipeline",
+            deadline=round(timing.deadline.timestamp(), 3),
+            at_risk=timing.at_risk,
+        ),
+    ]
+    item_keys = [keys.mention(mid), keys.mention_events(mid), keys.seen(mid)]
+    if conv is not None:
+        item_keys.append(conv)
+        if head is not None:
+            item_keys += [keys.mention(head), keys.mention_events(head), keys.followups(head)]
+    packed: dict[str, Any] = {
+        "id": mid,
+        "deadline": f"{timing.deadline.timestamp():.3f}",
+        "warn_at": f"{timing.warn_at.timestamp():.3f}",
+        "fields": [value for pair in fields.items() for value in pair],
+        "events": [dumps(e) for e in events],
+        "joined": dumps(event(EventType.JOINED, now, "pipeline")),
+        "conv": 1 if conv is not None else 0,
+        "head": head or "",
+        "k": len(item_keys),
+    }
+    return item_keys, dumps(packed)
+
+
+def dumps(value: Any) -> str:
+    """Encode JSON compactly, keeping Chinese text readable (no \\u escapes)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

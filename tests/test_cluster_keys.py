@@ -1,0 +1,84 @@
+"""Every multi-key call keeps its keys in one Redis Cluster slot, and passes no empty key."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import timedelta
+
+import redis
+from redis.crc import key_slot
+
+from responder.pipeline.worker import Pipeline
+from responder.store.keys import mention_id
+from responder.store.records import EventType, State
+from responder.store.store import Store
+from tests.fakes import FakeClock, mention
+
+DONE = "tiexin-test-monitor-done"
+MULTI_KEY = {"MGET", "DEL", "EXISTS", "UNLINK"}
+
+
+def _watch(url: str, seen: list[str], ready: threading.Event) -> None:
+    """Record every command the server runs until the DONE marker."""
+    client = redis.Redis.from_url(url, decode_responses=True)
+    with client.monitor() as monitor:  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+        ready.set()
+        for record in monitor.listen():
+            command = str(record["command"])
+            if DONE in command:
+                break
+            seen.append(command)
+    client.close()
+
+
+def _keys(command: str) -> list[str]:
+    """Return the keys of a script call or multi-key command as MONITOR shows them."""
+    words = command.split(" ")
+    name = words[0].upper()
+    if name in {"EVALSHA", "EVAL"}:
+        return words[3 : 3 + int(words[2])]
+    if name in MULTI_KEY:
+        return words[1:]
+    return []
+
+
+async def test_every_script_and_multi_key_call_stays_in_one_slot(
+    store: Store, pipeline: Pipeline, clock: FakeClock, redis_url: str
+) -> None:
+    seen: list[str] = []
+    ready = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(redis_url, seen, ready), daemon=True)
+    watcher.start()
+    await asyncio.to_thread(ready.wait, 10)
+
+    head = mention("1", thread_id="t1", kind="comment")
+    follow = mention("2", thread_id="t1", kind="comment", text="人呢")
+    alone = mention("3")  # no thread: once passed "" as its conversation key
+    await store.ingest("demo", [head, follow, alone], "c1", clock.now())
+    await pipeline.run_once()
+    await store.ingest("demo", [mention("4", thread_id="t1", kind="comment")], "c2", clock.now())
+    await pipeline.run_once()  # joins an existing conversation in a later batch
+    ids = {p: mention_id("weibo", "lanxing", p) for p in ("1", "3")}
+    await store.claim(ids["1"], "amy", clock.now(), timedelta(minutes=5))
+    await store.correct(ids["1"], "negative", "amy", clock.now())
+    clock.advance(16 * 60)
+    await store.sweep("warn", EventType.WARNED, clock.now(), 100)
+    await store.sweep("breach", EventType.BREACHED, clock.now(), 100)
+    await store.close(ids["1"], State.REPLIED, "amy", clock.now(), reply_text="来了")
+    await store.close(ids["3"], State.DISMISSED, "amy", clock.now())
+    await store.redis.echo(DONE)
+    await asyncio.to_thread(watcher.join, 10)
+
+    scripts = [c for c in seen if c.upper().startswith(("EVALSHA", "EVAL "))]
+    assert len(scripts) >= 7, seen  # enqueue x2, claim, correct, sweep x2, close x2
+    checked = 0
+    for command in seen:
+        keys = _keys(command)
+        if not keys:
+            continue
+        assert all(keys), f"an empty key in: {command[:200]}"
+        assert all(k.startswith("{test}:") for k in keys), command[:200]
+        assert len({key_slot(k.encode()) for k in keys}) == 1, command[:200]
+        checked += 1
+    assert checked >= len(scripts)
