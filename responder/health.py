@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from responder.clock import from_epoch
 from responder.services import CONFIG, SERVICES, STORE, Services
 from responder.store.store import Store
 
@@ -40,7 +41,8 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
     connectors: dict[str, dict[str, Any]] = {name: {} for name in names}
     if redis["state"] == "ok":
         try:
-            connectors.update(await _bounded(store.health(names)))
+            stored = await _bounded(store.health(names))
+            connectors.update({name: _readable(row) for name, row in stored.items()})
             body["stats"] = await _bounded(store.stats())
             body["queued"] = await _bounded(store.queue_size())
         except (RedisError, OSError, TimeoutError) as exc:
@@ -81,6 +83,17 @@ def _scoring(services: Services) -> dict[str, Any]:
 
 async def _bounded(call: Awaitable[T]) -> T:
     return await asyncio.wait_for(call, REDIS_TIMEOUT)
+
+
+def _readable(row: dict[str, str]) -> dict[str, Any]:
+    """Show a connector's stored health with ISO times and numbers, as people read them."""
+    shown: dict[str, Any] = dict(row)
+    for name in ("last_success", "last_error_at"):
+        if row.get(name):
+            shown[name] = from_epoch(float(row[name])).isoformat()
+    if row.get("failures", "").isdigit():
+        shown["failures"] = int(row["failures"])
+    return shown
 
 
 def _describe(exc: BaseException) -> str:

@@ -74,7 +74,8 @@ class RedisWatchdog:
             down_for = (clock.now() - self.down_since).total_seconds()
             self.down_since = None
             log.warning(
-                "embedded Redis is back after %.1fs",
+                "embedded Redis is back, restarted from its AOF (pid %s, down %.2fs)",
+                self.server.pid,
                 down_for,
                 extra={"event": "redis_recovered", "data_dir": str(self.server.data_dir)},
             )

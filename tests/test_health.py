@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,51 @@ async def test_a_pipeline_dying_of_a_redis_error_shows_in_health_and_logs_once(
     assert "READONLY" in body["tasks"]["pipeline"]["last_error"]
     failed = [r for r in caplog.records if getattr(r, "event", None) == "task_failed"]
     assert len(failed) == 1 and failed[0].exc_info is not None
+
+
+async def test_a_dead_scoring_worker_shows_in_health_and_scoring_heals(
+    aiohttp_client: Any, tmp_path: Path, clock: FakeClock
+) -> None:
+    others = set(await asyncio.to_thread(_workers, os.getpid()))  # the session's pool
+    pool = ScoringPool(1)  # its own pool: this test kills a worker
+    pool.start()
+    try:
+        config = Config(redis=RedisConfig(data_dir=tmp_path / "data"))
+        client = await aiohttp_client(
+            create_app(config, clock=clock, scorer=pool, background=False)
+        )
+        assert (await client.get("/api/health")).status == 200
+        [worker] = set(await asyncio.to_thread(_workers, os.getpid())) - others
+        os.kill(worker, signal.SIGKILL)
+        await asyncio.to_thread(_until, lambda: not pool.alive())
+        resp = await client.get("/api/health")
+        assert resp.status == 503 and (await resp.json())["failing"] == ["scoring"]
+        assert [s.label for s in await pool.score(["太好用了"])]  # a new pool takes over
+        assert (await client.get("/api/health")).status == 200
+    finally:
+        pool.stop()
+
+
+def _until(check: Callable[[], bool]) -> None:
+    """Wait (on a real process, not a timer) until `check` holds, within BOUND."""
+    limit = time.monotonic() + BOUND
+    while not check() and time.monotonic() < limit:
+        time.sleep(0.01)
+    assert check()
+
+
+def _workers(parent: int) -> list[int]:
+    """Return the pids of `parent`'s children that are multiprocessing spawn workers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        if ppid == parent and b"spawn_main" in cmdline:
+            found.append(int(entry.name))
+    return found

@@ -84,6 +84,15 @@ class ScoringPool:
                 self.start()
         raise AssertionError("unreachable")
 
+    def alive(self) -> bool:
+        """Say whether the pool runs with every worker process alive (for health)."""
+        pool = self._pool
+        if pool is None:
+            return False
+        # The executor keeps its workers private; reading them beats assuming they are up.
+        workers = getattr(pool, "_processes", None) or {}
+        return not getattr(pool, "_broken", False) and all(w.is_alive() for w in workers.values())
+
     def stop(self) -> None:
         """Stop the workers after the work they hold."""
         if self._pool is not None:

@@ -224,7 +224,7 @@ class EmbeddedRedis:
             raise EmbeddedRedisError("the embedded Redis was never started; cannot restart it")
         self._terminate()
         self._launch(timeout)
-        log.warning("embedded Redis restarted from its AOF on %s (pid %s)", self.socket, self.pid)
+        log.debug("embedded Redis restarted from its AOF on %s (pid %s)", self.socket, self.pid)
 
     def answers(self) -> bool:
         """Say whether a server (perhaps another process's) answers on this data dir's socket."""
