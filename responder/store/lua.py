@@ -19,6 +19,21 @@ local function log(global_key, mid, events_key, event)
 end
 """
 
+# Refuse an agent's action unless the mention is open and nobody else holds an unexpired
+# claim on it: return the refusal ({-1, ""} unknown, {0, state} not open, {2, holder}
+# claimed), or nil to go ahead.
+_OPEN = """
+local function refusal(key, actor, now)
+  local state = redis.call('HGET', key, 'state')
+  if not state then return {-1, ''} end
+  if state ~= 'queued' then return {0, state} end
+  local holder = redis.call('HGET', key, 'claimed_by')
+  local till = tonumber(redis.call('HGET', key, 'claim_until') or '0')
+  if holder and holder ~= actor and till > now then return {2, holder} end
+  return nil
+end
+"""
+
 # KEYS: 1 queue, 2 due:warn, 3 due:breach, 4 global events, 5 stats, then per item, in
 #       order: mention hash, its events, its seen marker, [conversation, [head hash,
 #       head events, head followups]] (`k` in the item says how many).
@@ -89,14 +104,11 @@ return out
 # keys passed do not match: call again with those.
 CLOSE = (
     _LOG
+    + _OPEN
     + """
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {-1, ''} end
-if state ~= 'queued' then return {0, state} end
 local ev = cjson.decode(ARGV[4])
-local holder = redis.call('HGET', KEYS[1], 'claimed_by')
-local till = tonumber(redis.call('HGET', KEYS[1], 'claim_until') or '0')
-if holder and holder ~= ev['actor'] and till > ev['at'] then return {2, holder} end
+local refused = refusal(KEYS[1], ev['actor'], ev['at'])
+if refused then return refused end
 local conv = redis.call('HGET', KEYS[1], 'conversation') or ''
 local n = redis.call('LLEN', KEYS[7])
 if conv ~= ARGV[7] or n ~= tonumber(ARGV[8]) then
@@ -169,14 +181,13 @@ return fired
 # {2, agent} claimed by another agent whose claim has not expired.
 CLAIM = (
     _LOG
+    + _OPEN
     + """
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {-1, ''} end
-if state ~= 'queued' then return {0, state} end
+local now = tonumber(ARGV[4])
+local refused = refusal(KEYS[1], ARGV[3], now)
+if refused then return refused end
 local holder = redis.call('HGET', KEYS[1], 'claimed_by')
 local till = tonumber(redis.call('HGET', KEYS[1], 'claim_until') or '0')
-local now = tonumber(ARGV[4])
-if holder and holder ~= ARGV[3] and till > now then return {2, holder} end
 redis.call('HSET', KEYS[1], 'claimed_by', ARGV[3], 'claim_until', ARGV[5])
 if holder ~= ARGV[3] or till <= now then
   log(KEYS[3], ARGV[2], KEYS[2], ARGV[6])
