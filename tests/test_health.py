@@ -23,6 +23,7 @@ from responder.pipeline.scoring import ScoringPool
 from responder.runtime import create_app
 from responder.services import SERVICES, Services
 from responder.store.embedded import EmbeddedRedis, EmbeddedRedisError
+from responder.supervisor import State as SupervisedState
 from responder.supervisor import Supervisor
 from responder.watchdog import RedisWatchdog
 from tests.fakes import FakeClock, mention
@@ -152,11 +153,12 @@ async def test_a_pipeline_dying_of_a_redis_error_shows_in_health_and_logs_once(
     scoring_pool: ScoringPool,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    clock = FakeClock(blocking=True)  # restart backoff passes only when the test says so
     config = Config(redis=RedisConfig(data_dir=tmp_path / "data"))
-    app = create_app(config, scorer=scoring_pool)  # real clock, background tasks running
+    app = create_app(config, clock=clock, scorer=scoring_pool)  # background tasks running
     client: Client = await aiohttp_client(app)
-    pipeline = app[SERVICES].pipeline
-    assert pipeline is not None
+    pipeline, supervisor = app[SERVICES].pipeline, app[SERVICES].supervisor
+    assert pipeline is not None and supervisor is not None
     calls = 0
 
     async def readonly(block_ms: int | None = None) -> int:
@@ -164,18 +166,32 @@ async def test_a_pipeline_dying_of_a_redis_error_shows_in_health_and_logs_once(
         calls += 1
         raise ResponseError("READONLY You can't write against a read only replica.")
 
+    def backing_off() -> bool:
+        return supervisor.statuses["pipeline"].state is SupervisedState.FAILING
+
     caplog.set_level(logging.INFO, logger="responder.supervisor")
     pipeline.run_once = readonly  # type: ignore[method-assign]
-    limit = time.monotonic() + BOUND
-    while calls < 3 and time.monotonic() < limit:  # restarted with backoff, not dead
-        status, body = await _get(client)
-        await asyncio.sleep(0.05)  # polling a real task with a deadline, not a timer test
-    assert calls >= 3
+    await _settle(lambda: calls == 1)  # once the read in hand (real I/O, <= 250 ms) ends
+    for expected in (2, 3):
+        await _settle(backing_off)  # not dead: waiting out its backoff on the clock
+        assert calls == expected - 1
+        clock.advance(10)  # past the capped restart backoff (5 s)
+        await _settle(lambda e=expected: calls == e)  # type: ignore[misc]
     status, body = await _get(client)
     assert status == 503 and "task:pipeline" in body["failing"]
     assert "READONLY" in body["tasks"]["pipeline"]["last_error"]
     failed = [r for r in caplog.records if getattr(r, "event", None) == "task_failed"]
     assert len(failed) == 1 and failed[0].exc_info is not None
+
+
+async def _settle(check: Callable[[], bool]) -> None:
+    """Let the app's real tasks and I/O run until `check` holds, within BOUND."""
+    limit = time.monotonic() + BOUND
+    for _ in range(int(BOUND / 0.005)):
+        if check() or time.monotonic() > limit:
+            break
+        await asyncio.sleep(0.005)  # turns the loop for real I/O; no timer is tested
+    assert check()
 
 
 async def test_a_dead_scoring_worker_shows_in_health_and_scoring_heals(
