@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from connectors.model import Author, Mention
 from responder.clock import SystemClock
 from responder.config import SlaConfig
+from responder.drafts.suggest import sample_job, unsuggested
 from responder.sla.sweeper import Sweeper
 from responder.sla.timer import timing
 from responder.store.embedded import EmbeddedRedis
@@ -32,9 +33,8 @@ from responder.store.enqueue import Ready
 from responder.store.keys import Keys
 from responder.store.store import Store
 from responder.supervisor import Supervisor
-from sentiment import Label, Sentiment
 
-NEUTRAL = Sentiment(score=0.5, label=Label.NEUTRAL, cues=())
+PLAIN = unsuggested(sample_job())  # neutral, no drafts: this measures the sweeper
 
 
 def _ready(n: int, count: int, seconds: float, sla: SlaConfig, clock: SystemClock) -> Ready:
@@ -52,7 +52,7 @@ def _ready(n: int, count: int, seconds: float, sla: SlaConfig, clock: SystemCloc
     timer = timing(
         mention.created_at, now, respond_within=sla.respond_within, warn_after=sla.warn_after
     )
-    return Ready(mention=mention, sentiment=NEUTRAL, timing=timer, source="bench", ingested_at=now)
+    return Ready(mention=mention, suggestion=PLAIN, timing=timer, source="bench", ingested_at=now)
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -42,6 +42,7 @@ from connectors.model import Mention
 from connectors.replay import demo_path
 from responder.clock import SystemClock
 from responder.config import SlaConfig
+from responder.drafts.suggest import sample_job
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
 from responder.store.embedded import EmbeddedRedis
@@ -203,7 +204,7 @@ async def main(args: argparse.Namespace) -> None:
         server.start()
         pool = ScoringPool(args.processes)
         pool.start()
-        await pool.score(["预热"] * args.processes)  # workers loaded before timing
+        await pool.suggest([sample_job()] * args.processes)  # workers loaded before timing
         redis = Redis.from_url(server.url, decode_responses=True)
         try:
             store = Store(redis, KEYS)

@@ -42,6 +42,7 @@ from connectors.model import Mention
 from connectors.replay import demo_path
 from responder.clock import SystemClock
 from responder.config import Config, RedisConfig, SlaConfig, defaults
+from responder.drafts.suggest import sample_job
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
 from responder.runtime import create_app
@@ -83,7 +84,7 @@ async def fill(url: str, pending: int) -> int:
     pool = ScoringPool(1)
     pool.start()
     try:
-        await pool.score(["预热"])
+        await pool.suggest([sample_job()])
         store = Store(redis, Keys(PREFIX))
         await store.ensure_group()
         before = await _used_memory(redis)
@@ -173,7 +174,7 @@ async def serve(url: str, *, settle: bool) -> None:
     await site.start()
     pipeline = runner.app[SERVICES].pipeline
     if settle and pipeline is not None:
-        await pipeline.scorer.score(["预热"])
+        await pipeline.scorer.suggest([sample_job()])
     print(f"port {runner.addresses[0][1]}", flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

@@ -123,6 +123,19 @@ class SweeperConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DraftsConfig:
+    """Where reply templates live and whose clock they read (time of day, festivals)."""
+
+    templates: Path | None = None  # None: the packaged templates/drafts folder
+    timezone: str = field(default="Asia/Shanghai", metadata={"nonempty": True})
+
+    def __post_init__(self) -> None:
+        from responder.drafts.moments import time_zone
+
+        time_zone(self.timezone)  # ValueError naming the zone if it is unknown
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectorConfig:
     name: str
     type: str
@@ -139,6 +152,7 @@ class Config:
     pipeline: PipelineConfig = PipelineConfig()
     retention: RetentionConfig = RetentionConfig()
     sweeper: SweeperConfig = SweeperConfig()
+    drafts: DraftsConfig = DraftsConfig()
     connectors: tuple[ConnectorConfig, ...] = ()
     source: str = "<defaults>"
 

@@ -14,6 +14,8 @@ from connectors.base import Connector
 from connectors.replay import ReplayConnector
 from responder.clock import Clock, SystemClock
 from responder.config import Config, ConnectorConfig
+from responder.drafts.drafter import default_directory
+from responder.drafts.style import load_style
 from responder.ingest.poller import Poller
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline, Scorer, consumer_name
@@ -24,6 +26,7 @@ from responder.store.embedded import DataDir
 from responder.supervisor import Supervisor
 from responder.watchdog import RedisWatchdog
 from responder.web.api import MAX_BODY, add_routes
+from responder.web.replies import STYLE
 
 log = logging.getLogger(__name__)
 # The pipeline's blocking read; short, so a stop finds it between batches within the grace.
@@ -49,6 +52,8 @@ def create_app(
     if background:
         app.cleanup_ctx.append(_background_ctx)
     add_routes(app)
+    templates = config.drafts.templates or default_directory()
+    app[STYLE] = load_style(templates / "style.toml")
     return app
 
 
@@ -80,7 +85,11 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
     config, clock, services, store = app[CONFIG], app[CLOCK], app[SERVICES], app[STORE]
     pool: ScoringPool | None = None
     if SCORER not in app:
-        pool = ScoringPool(config.pipeline.scoring_processes)
+        pool = ScoringPool(
+            config.pipeline.scoring_processes,
+            templates=config.drafts.templates,
+            zone=config.drafts.timezone,
+        )
         pool.start()
     scorer = app.get(SCORER, pool)
     assert scorer is not None

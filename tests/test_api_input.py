@@ -185,11 +185,12 @@ async def test_a_non_utf8_agent_header_is_refused(client: Client, redis_url: str
         ({"text": "好的"}, {}, "local"),
         ({"text": "好的"}, {"X-Tiexin-Agent": "bo"}, "bo"),
         ({"text": "好的", "agent": "amy"}, {"X-Tiexin-Agent": "bo"}, "amy"),
-        ({"text": "好的 👍🏽\u200d", "agent": "小王"}, {}, "小王"),
+        # emoji to an upset author fail the style check: sent only with an override
+        ({"text": "好的 👍🏽\u200d", "agent": "小王", "override": True}, {}, "小王"),
     ],
 )
 async def test_good_input_still_works(
-    client: Client, body: dict[str, str], headers: dict[str, str], agent: str
+    client: Client, body: dict[str, Any], headers: dict[str, str], agent: str
 ) -> None:
     resp = await client.post(f"/api/mentions/{MID}/reply", json=body, headers=headers)
     assert resp.status == 200

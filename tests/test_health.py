@@ -18,6 +18,8 @@ from redis.exceptions import ResponseError
 
 from connectors.replay import ReplayConfig
 from responder.config import Config, ConnectorConfig, RedisConfig
+from responder.drafts.drafter import Author
+from responder.drafts.suggest import Job
 from responder.ingest.poller import Health
 from responder.pipeline.scoring import ScoringPool
 from responder.runtime import create_app
@@ -211,7 +213,15 @@ async def test_a_dead_scoring_worker_shows_in_health_and_scoring_heals(
         await asyncio.to_thread(_until, lambda: not pool.alive())
         resp = await client.get("/api/health")
         assert resp.status == 503 and (await resp.json())["failing"] == ["scoring"]
-        assert [s.label for s in await pool.score(["太好用了"])]  # a new pool takes over
+        job = Job(
+            id="1",
+            text="太好用了",
+            platform="weibo",
+            kind="comment",
+            author=Author(name="a"),
+            at=clock.now(),
+        )
+        assert [s.sentiment.label for s in await pool.suggest([job])]  # a new pool takes over
         assert (await client.get("/api/health")).status == 200
     finally:
         pool.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import cast
 
@@ -11,13 +12,13 @@ from redis.exceptions import ResponseError
 
 from connectors.model import Author
 from responder.config import SlaConfig
+from responder.drafts.suggest import Job, Suggestion
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
 from responder.store.deadletters import list_letters
 from responder.store.keys import mention_id
 from responder.store.records import State
 from responder.store.store import Result, Store
-from sentiment import Sentiment
 from tests.conftest import make_pipeline
 from tests.fakes import FakeClock, entries, mention
 
@@ -155,12 +156,14 @@ class _ChokingScorer:
     def __init__(self, real: ScoringPool) -> None:
         self.real = real
 
-    async def score(self, texts: list[str]) -> list[Sentiment]:
-        if "💣" in "".join(texts):
-            if len(texts) == 1:
+    async def suggest(
+        self, jobs: list[Job], ranking: Mapping[str, float] | None = None
+    ) -> list[Suggestion]:
+        if "💣" in "".join(job.text for job in jobs):
+            if len(jobs) == 1:
                 raise ValueError("model choked")
             raise RuntimeError("batch failed")
-        return await self.real.score(texts)
+        return await self.real.suggest(jobs, ranking)
 
 
 async def test_a_text_the_model_cannot_score_is_still_queued(

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from responder.cli.common import config_for
 from responder.config import Config, ConfigError, with_server
+from responder.drafts.drafter import Drafter
+from responder.drafts.render import TemplateProblem
 
 log = logging.getLogger("tiexin")
 STOP_GRACE = 0.25  # seconds in-flight HTTP requests get at shutdown (stop within 1 s)
@@ -45,6 +47,11 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    try:
+        check_templates(config)
+    except (TemplateProblem, ValueError) as exc:  # a broken template, brand or style file
+        print(f"tiexin: {exc}", file=sys.stderr)
+        return 2
     host, port = config.server.host, config.server.port
     try:
         sock = bind(host, port)
@@ -62,6 +69,14 @@ def run(args: argparse.Namespace) -> int:
         return 1
     finally:
         sock.close()
+
+
+def check_templates(config: Config) -> None:
+    """Load and render every reply template now, so a broken one stops the start with its
+    file and line instead of failing when a mention arrives; log what will never show."""
+    drafter = Drafter(config.drafts.templates, zone=config.drafts.timezone)
+    for warning in drafter.check():
+        logging.getLogger("responder.drafts").warning("template %s", warning)
 
 
 def bind(host: str, port: int) -> socket.socket:

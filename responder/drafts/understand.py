@@ -22,6 +22,7 @@ class Understanding:
     crisis: Crisis = field(default_factory=Crisis)
     urgent: bool = False
     spam: bool = False
+    question: bool = False  # it asks something
     sentiment: Sentiment  # the combined judgement shown to agents
     model_sentiment: Sentiment  # the model's own, with its raw score
 
@@ -50,6 +51,7 @@ def understand(
         crisis=crisis,
         urgent=crisis.flag,
         spam=main == "spam",
+        question=tone.question,
         sentiment=combine(sentiment, tone, tokens, intent=main, crisis_words=crisis.words),
         model_sentiment=sentiment,
     )

@@ -1,4 +1,4 @@
-"""Sentiment scoring in a process pool, so scoring never blocks the event loop."""
+"""Scoring, understanding and drafting in a process pool, off the event loop."""
 
 from __future__ import annotations
 
@@ -9,26 +9,28 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
+from responder.drafts.suggest import Job, Suggestion, start, suggest_all
 from responder.procs import parent_death_hook
-from sentiment import Sentiment, score_texts, warm_up
 
 log = logging.getLogger(__name__)
 
 WATCH_EVERY = 0.5  # seconds between a worker's looks at whether Tiexin still lives
 
 
-def _init_worker(parent: int, death_signal: bool) -> None:
-    """Tie this worker's life to Tiexin's, then load the model."""
+def _init_worker(parent: int, death_signal: bool, directory: Path | None, zone: str) -> None:
+    """Tie this worker's life to Tiexin's, then load the model, lexicon and templates."""
     # The parent-death signal is only safe when the forking thread lasts as long as Tiexin;
     # the watchdog covers every other case and platforms without prctl.
     hook = parent_death_hook(parent, signal.SIGKILL) if death_signal else None
     if hook is not None:
         hook()  # nothing to flush in a worker, so the signal is SIGKILL
     threading.Thread(target=_watch_parent, args=(parent,), name="watchdog", daemon=True).start()
-    warm_up()
+    start(directory, zone)
 
 
 def _watch_parent(parent: int) -> None:
@@ -39,10 +41,14 @@ def _watch_parent(parent: int) -> None:
 
 
 class ScoringPool:
-    """A pool of worker processes holding the sentiment model."""
+    """A pool of worker processes holding the sentiment model, lexicon and templates."""
 
-    def __init__(self, processes: int = 1) -> None:
+    def __init__(
+        self, processes: int = 1, *, templates: Path | None = None, zone: str = "Asia/Shanghai"
+    ) -> None:
         self.processes = processes
+        self.templates = templates
+        self.zone = zone
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> None:
@@ -55,27 +61,37 @@ class ScoringPool:
             self.processes,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(os.getpid(), main),
+            initargs=(os.getpid(), main, self.templates, self.zone),
         )
         for _ in range(self.processes):
             pool.submit(os.getpid)
         self._pool = pool
 
-    async def score(self, texts: list[str]) -> list[Sentiment]:
-        """Score texts across the workers; a crashed pool is replaced and the batch retried."""
+    async def suggest(
+        self, jobs: list[Job], ranking: Mapping[str, float] | None = None
+    ) -> list[Suggestion]:
+        """Suggest for jobs across the workers (one thread's jobs stay in one chunk, in
+        order); a crashed pool is replaced and the batch retried."""
         if self._pool is None:
             self.start()
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             pool = self._pool
             assert pool is not None
-            size = max(16, -(-len(texts) // self.processes))  # one chunk per process
-            chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+            chunks = _chunks(jobs, self.processes)
             try:
                 parts = await asyncio.gather(
-                    *(loop.run_in_executor(pool, score_texts, chunk) for chunk in chunks)
+                    *(
+                        loop.run_in_executor(pool, suggest_all, [jobs[i] for i in chunk], ranking)
+                        for chunk in chunks
+                    )
                 )
-                return [sentiment for part in parts for sentiment in part]
+                found = {
+                    i: s
+                    for chunk, part in zip(chunks, parts, strict=True)
+                    for i, s in zip(chunk, part, strict=True)
+                }
+                return [found[i] for i in range(len(jobs))]
             except BrokenProcessPool:
                 if attempt == 2:
                     raise
@@ -98,3 +114,17 @@ class ScoringPool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _chunks(jobs: list[Job], processes: int) -> list[list[int]]:
+    """Split job indexes into about one chunk per process, keeping each thread together."""
+    size = max(16, -(-len(jobs) // processes))
+    groups: dict[str, list[int]] = {}
+    for i, job in enumerate(jobs):
+        groups.setdefault(job.thread or f"#{i}", []).append(i)
+    chunks: list[list[int]] = [[]]
+    for group in groups.values():
+        if chunks[-1] and len(chunks[-1]) + len(group) > size:
+            chunks.append([])
+        chunks[-1].extend(group)
+    return chunks

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,27 +17,30 @@ from connectors.errors import BadPayload
 from connectors.model import Mention
 from responder.clock import Clock, from_epoch
 from responder.config import SlaConfig
+from responder.drafts.drafter import Author
+from responder.drafts.suggest import Job, Suggestion, unsuggested
 from responder.sla.timer import timing
 from responder.store.deadletters import DeadLetter
 from responder.store.enqueue import Code, Ready
 from responder.store.keys import mention_id
 from responder.store.store import Store
 from responder.store.stream import Entry
-from sentiment import Label, Sentiment
 
 log = logging.getLogger(__name__)
-UNSCORED = Sentiment(score=0.5, label=Label.NEUTRAL, cues=("(not scored)",))
 # Redis refusing work for a reason of its own, not of the data: never dead-letter on these.
 _REDIS_STATES = (
     *("OOM", "READONLY", "LOADING", "MISCONF", "BUSY", "MASTERDOWN"),
     *("NOREPLICAS", "CLUSTERDOWN", "TRYAGAIN", "NOGROUP", "NOSCRIPT"),
 )
 _CLEANUP_EVERY = 600.0  # seconds between sweeps of the group's idle consumers
+_RANKING_EVERY = 60.0  # seconds between reads of what agents made of each draft template
 
 
 class Scorer(Protocol):
-    async def score(self, texts: list[str]) -> list[Sentiment]:
-        """Score texts off the event loop."""
+    async def suggest(
+        self, jobs: list[Job], ranking: Mapping[str, float] | None = None
+    ) -> list[Suggestion]:
+        """Score, understand and draft off the event loop."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,6 +88,8 @@ class Pipeline:
         self._stopping = False
         self._resumed = False  # own pending entries (from before a restart) taken back
         self._cleaned_at: float | None = None
+        self._ranking: dict[str, float] = {}
+        self._ranked_at: float | None = None
 
     def stop(self) -> None:
         """Ask run_forever to return after the batch in hand."""
@@ -152,11 +158,11 @@ class Pipeline:
         fresh = [item for item, seen in zip(items, known, strict=True) if not seen]
         if len(fresh) < len(items):
             await self.store.count("duplicates", len(items) - len(fresh))
-        sentiments = await self._score([item.mention.text for item in fresh]) if fresh else []
+        suggestions = await self._suggest(await self._jobs(fresh)) if fresh else []
         ready: list[tuple[_Item, Ready]] = []
-        for item, sentiment in zip(fresh, sentiments, strict=True):
+        for item, suggestion in zip(fresh, suggestions, strict=True):
             try:
-                ready.append((item, self._ready(item, sentiment)))
+                ready.append((item, self._ready(item, suggestion)))
             except Exception as exc:
                 dead.append(self._letter(item.entry, _reason(exc), 1))
         dead += await self._enqueue(ready)
@@ -169,13 +175,36 @@ class Pipeline:
             )
         await self.store.ack([entry.entry_id for entry in entries], dead)
 
-    def _ready(self, item: _Item, sentiment: Sentiment) -> Ready:
+    async def _jobs(self, items: list[_Item]) -> list[Job]:
+        """Describe each mention for the workers, with what its thread was already told."""
+        threads = [self.store.said_key(item.mention) for item in items]
+        said = await self.store.said([t for t in threads if t])
+        avoid = dict(zip([t for t in threads if t], said, strict=True))
+        return [
+            Job(
+                id=mention_id(*item.mention.identity),
+                text=item.mention.text,
+                platform=item.mention.platform,
+                kind=item.mention.kind,
+                author=Author(
+                    name=item.mention.author.name,
+                    followers=item.mention.author.followers,
+                    verified=item.mention.author.verified,
+                ),
+                at=item.mention.created_at,
+                thread=thread or "",
+                avoid=frozenset(avoid.get(thread, ())) if thread else frozenset(),
+            )
+            for item, thread in zip(items, threads, strict=True)
+        ]
+
+    def _ready(self, item: _Item, suggestion: Suggestion) -> Ready:
         mention = item.mention
         within, warn = self.sla.for_account(mention.platform, mention.account)
         timer = timing(mention.created_at, item.ingested_at, respond_within=within, warn_after=warn)
         return Ready(
             mention=mention,
-            sentiment=sentiment,
+            suggestion=suggestion,
             timing=timer,
             source=item.source,
             ingested_at=item.ingested_at,
@@ -204,21 +233,30 @@ class Pipeline:
             assert codes[0] is not Code.RETRY
         return dead
 
-    async def _score(self, texts: list[str]) -> list[Sentiment]:
-        """Score a batch; if the model fails on it, score one by one and queue any text
-        it cannot score as neutral, so a mention is never lost to the model."""
+    async def _suggest(self, jobs: list[Job]) -> list[Suggestion]:
+        """Score and draft a batch; if that fails, go one by one and queue any mention it
+        fails on as neutral without drafts, so a mention is never lost to the model."""
+        ranking = await self._learned_ranking()
         try:
-            return await self.scorer.score(texts)
+            return await self.scorer.suggest(jobs, ranking)
         except Exception:
-            log.exception("scoring a batch of %d failed; scoring one by one", len(texts))
-        results: list[Sentiment] = []
-        for text in texts:
+            log.exception("scoring a batch of %d failed; scoring one by one", len(jobs))
+        results: list[Suggestion] = []
+        for job in jobs:
             try:
-                results += await self.scorer.score([text])
+                results += await self.scorer.suggest([job], ranking)
             except Exception as exc:
-                log.error("cannot score %r, queueing it as neutral: %s", text[:80], exc)
-                results.append(UNSCORED)
+                log.error("cannot score %r, queueing it as neutral: %s", job.text[:80], exc)
+                results.append(unsuggested(job))
         return results
+
+    async def _learned_ranking(self) -> dict[str, float]:
+        """Return how well each draft template does with agents, read now and then."""
+        now = self.clock.monotonic()
+        if self._ranked_at is None or now - self._ranked_at >= _RANKING_EVERY:
+            self._ranked_at = now
+            self._ranking = await self.store.draft_ranking()
+        return self._ranking
 
     async def _cleanup(self) -> None:
         """Now and then, drop consumers that left nothing pending (restarts, old hosts)."""

@@ -9,9 +9,11 @@ from enum import IntEnum
 from typing import Any
 
 from connectors.model import Mention
+from responder.drafts.priority import sort_key
+from responder.drafts.render import sentences
+from responder.drafts.suggest import Suggestion
 from responder.store.keys import Keys, mention_id
 from responder.store.records import EventType, Timing, event, to_fields
-from sentiment.base import Sentiment
 
 
 class Code(IntEnum):
@@ -28,7 +30,7 @@ class Ready:
     """A parsed, scored and timed mention, ready to be queued."""
 
     mention: Mention
-    sentiment: Sentiment
+    suggestion: Suggestion
     timing: Timing
     source: str
     ingested_at: datetime
@@ -45,7 +47,16 @@ class Ready:
         return keys.conversation(m.platform, m.account, m.thread_id, m.author.id)
 
 
-def pack(item: Ready, keys: Keys, head: str | None, now: datetime) -> tuple[list[str], str]:
+def said_key(mention: Mention, keys: Keys) -> str | None:
+    """Return the key of what its author's thread was told (None without a thread)."""
+    if not mention.thread_id:
+        return None
+    return keys.said(mention.platform, mention.account, mention.thread_id, mention.author.id)
+
+
+def pack(
+    item: Ready, keys: Keys, head: str | None, now: datetime, said_ttl: int
+) -> tuple[list[str], str]:
     """Return the keys and the packed argument of one mention for ENQUEUE.
 
     `head` is the conversation's head as last read (None: no open conversation).
@@ -55,7 +66,7 @@ def pack(item: Ready, keys: Keys, head: str | None, now: datetime) -> tuple[list
     fields = to_fields(
         mid,
         item.mention,
-        item.sentiment,
+        item.suggestion,
         item.timing,
         source=item.source,
         ingested_at=item.ingested_at,
@@ -63,6 +74,8 @@ def pack(item: Ready, keys: Keys, head: str | None, now: datetime) -> tuple[list
         conversation=conv or "",
     )
     timing = item.timing
+    suggestion = item.suggestion
+    crisis = suggestion.understanding.crisis
     events = [
         event(
             EventType.INGESTED,
@@ -74,8 +87,11 @@ def pack(item: Ready, keys: Keys, head: str | None, now: datetime) -> tuple[list
             EventType.SCORED,
             now,
             "pipeline",
-            label=str(item.sentiment.label),
-            score=round(item.sentiment.score, 4),
+            label=str(suggestion.sentiment.label),
+            score=round(suggestion.sentiment.score, 4),
+            model_score=round(suggestion.understanding.model_sentiment.score, 4),
+            intent=suggestion.understanding.intent,
+            **({"crisis": list(crisis.words)} if crisis.flag else {}),
         ),
         event(
             EventType.QUEUED,
@@ -86,18 +102,30 @@ def pack(item: Ready, keys: Keys, head: str | None, now: datetime) -> tuple[list
         ),
     ]
     item_keys = [keys.mention(mid), keys.mention_events(mid), keys.seen(mid)]
+    said = said_key(item.mention, keys)
+    drafted = [s for d in suggestion.drafts for s in sentences(d.text)]
+    if said is not None and drafted:
+        item_keys.append(said)
     if conv is not None:
         item_keys.append(conv)
         if head is not None:
             item_keys += [keys.mention(head), keys.mention_events(head), keys.followups(head)]
+    deadline = timing.deadline.timestamp()
+    base = suggestion.priority.base
     packed: dict[str, Any] = {
         "id": mid,
-        "deadline": f"{timing.deadline.timestamp():.3f}",
+        "deadline": f"{deadline:.3f}",
+        "order": f"{sort_key(0.0, deadline, crisis=crisis.flag):.3f}",
+        "rank": f"{sort_key(base, deadline, crisis=crisis.flag):.3f}",
+        "pin": 1 if crisis.flag else 0,
+        "said": drafted if said is not None and drafted else [],
+        "said_ttl": said_ttl,
         "warn_at": f"{timing.warn_at.timestamp():.3f}",
         "fields": [value for pair in fields.items() for value in pair],
         "events": [dumps(e) for e in events],
         "joined": dumps(event(EventType.JOINED, now, "pipeline")),
         "conv": 1 if conv is not None else 0,
+        "crisis": fields.get("crisis", ""),
         "head": head or "",
         "k": len(item_keys),
     }

@@ -44,6 +44,16 @@ class Keys:
         """ZSET of open conversations (their head mention id) scored by deadline."""
         return f"{self.root}:queue"
 
+    @property
+    def priority(self) -> str:
+        """ZSET of open conversations scored so that the lowest is the highest priority."""
+        return f"{self.root}:queue:priority"
+
+    @property
+    def draft_stats(self) -> str:
+        """Hash of counts per draft template: offered, sent as is, edited, passed over."""
+        return f"{self.root}:drafts:stats"
+
     def due(self, stage: str) -> str:
         """ZSET of mention ids scored by when alert `stage` (warn, breach) is due."""
         return f"{self.root}:due:{stage}"
@@ -86,10 +96,11 @@ class Keys:
 
     def conversation(self, platform: str, account: str, thread: str, author: str) -> str:
         """String: the head mention id of an open conversation."""
-        tail = hashlib.blake2b(
-            "\x1f".join((platform, account, thread, author)).encode(), digest_size=8
-        ).hexdigest()
-        return f"{self.root}:conv:{tail}"
+        return f"{self.root}:conv:{_tail(platform, account, thread, author)}"
+
+    def said(self, platform: str, account: str, thread: str, author: str) -> str:
+        """SET of sentences drafted for or sent to one author in one thread (never twice)."""
+        return f"{self.root}:said:{_tail(platform, account, thread, author)}"
 
     def cursor(self, connector: str) -> str:
         """String: where a connector's next fetch starts."""
@@ -98,3 +109,7 @@ class Keys:
     def health(self, connector: str) -> str:
         """Hash: a connector's last success, last error and failure count."""
         return f"{self.root}:health:{connector}"
+
+
+def _tail(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).hexdigest()

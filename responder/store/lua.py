@@ -7,6 +7,8 @@ them with what it expects; the script checks and answers "retry" (3) if they cha
 ARGV[1] is always the MAXLEN of the global event stream.
 """
 
+from responder.drafts.priority import PIN
+
 # Append an event (JSON) to a mention's own log and to the capped global event stream, so
 # the two never disagree and the stream's entries have one shape.
 _LOG = """
@@ -34,25 +36,35 @@ local function refusal(key, actor, now)
 end
 """
 
-# KEYS: 1 queue, 2 due:warn, 3 due:breach, 4 global events, 5 stats, then per item, in
-#       order: mention hash, its events, its seen marker, [conversation, [head hash,
-#       head events, head followups]] (`k` in the item says how many).
+# KEYS: 1 queue, 2 due:warn, 3 due:breach, 4 global events, 5 stats, 6 priority queue,
+#       then per item, in order: mention hash, its events, its seen marker, [what its
+#       thread was told (when `said` has sentences)], [conversation, [head hash, head
+#       events, head followups]] (`k` in the item says how many).
 # ARGV: 1 events MAXLEN, 2.. one packed item (JSON) per mention:
-#       {id, deadline, warn_at, fields: [f, v, ...], events: [JSON...], joined: JSON,
-#        conv: 0|1, head: expected head id or "", k: number of keys}
+#       {id, deadline, warn_at, order: queue score, rank: priority score, pin: 0|1
+#        (crisis), crisis: JSON or "", said: [sentences], said_ttl, fields: [f, v, ...],
+#        events: [JSON...], joined: JSON, conv: 0|1, head: expected head id or "", k}
 # Returns a flat list of (code, detail) per item: 0 duplicate, 1 queued as a new
 # conversation, 2 joined `detail`'s conversation, 3 retry (the conversation changed).
+# A crisis follow-up pins its conversation's head too.
 ENQUEUE = (
     _LOG
+    + f"local PIN = {PIN}\n"
     + """
 local out = {}
-local o = 6
+local o = 7
 for i = 2, #ARGV do
   local item = cjson.decode(ARGV[i])
   local m, mev, seen = KEYS[o], KEYS[o + 1], KEYS[o + 2]
+  local next_key = o + 3
+  local said = nil
+  if #item.said > 0 then
+    said = KEYS[next_key]
+    next_key = next_key + 1
+  end
   local conv = nil
-  if item.conv == 1 then conv = KEYS[o + 3] end
-  local hk = o + 4
+  if item.conv == 1 then conv = KEYS[next_key] end
+  local hk = next_key + 1
   o = o + item.k
   if redis.call('EXISTS', seen) == 1 or redis.call('EXISTS', m) == 1 then
     redis.call('HINCRBY', KEYS[5], 'duplicates', 1)
@@ -64,28 +76,42 @@ for i = 2, #ARGV do
     if (head or '') ~= item.head then
       out[#out + 1] = 3
       out[#out + 1] = head or ''
-    elseif head then
-      redis.call('HSET', m, unpack(item.fields))
-      redis.call('HSET', m, 'state', 'joined', 'head', head)
-      redis.call('HINCRBY', KEYS[hk], 'followups', 1)
-      redis.call('RPUSH', KEYS[hk + 2], item.id)
-      local ev = cjson.decode(item.joined)
-      ev['head'] = head
-      log(KEYS[4], item.id, mev, cjson.encode(ev))
-      ev['mention'] = item.id
-      log(KEYS[4], head, KEYS[hk + 1], cjson.encode(ev))
-      out[#out + 1] = 2
-      out[#out + 1] = head
     else
-      redis.call('HSET', m, unpack(item.fields))
-      redis.call('HSET', m, 'state', 'queued', 'followups', 0)
-      redis.call('ZADD', KEYS[1], item.deadline, item.id)
-      redis.call('ZADD', KEYS[2], item.warn_at, item.id)
-      redis.call('ZADD', KEYS[3], item.deadline, item.id)
-      if conv then redis.call('SET', conv, item.id) end
-      for _, event in ipairs(item.events) do log(KEYS[4], item.id, mev, event) end
-      out[#out + 1] = 1
-      out[#out + 1] = item.id
+      if said then
+        redis.call('SADD', said, unpack(item.said))
+        redis.call('EXPIRE', said, item.said_ttl)
+      end
+      if head then
+        redis.call('HSET', m, unpack(item.fields))
+        redis.call('HSET', m, 'state', 'joined', 'head', head)
+        redis.call('HINCRBY', KEYS[hk], 'followups', 1)
+        redis.call('RPUSH', KEYS[hk + 2], item.id)
+        if item.pin == 1 and redis.call('HGET', KEYS[hk], 'urgent') ~= '1' then
+          redis.call('HSET', KEYS[hk], 'urgent', '1', 'crisis', item.crisis)
+          for _, z in ipairs({KEYS[1], KEYS[6]}) do
+            local score = redis.call('ZSCORE', z, head)
+            if score then redis.call('ZADD', z, tonumber(score) - PIN, head) end
+          end
+        end
+        local ev = cjson.decode(item.joined)
+        ev['head'] = head
+        log(KEYS[4], item.id, mev, cjson.encode(ev))
+        ev['mention'] = item.id
+        log(KEYS[4], head, KEYS[hk + 1], cjson.encode(ev))
+        out[#out + 1] = 2
+        out[#out + 1] = head
+      else
+        redis.call('HSET', m, unpack(item.fields))
+        redis.call('HSET', m, 'state', 'queued', 'followups', 0)
+        redis.call('ZADD', KEYS[1], item.order, item.id)
+        redis.call('ZADD', KEYS[6], item.rank, item.id)
+        redis.call('ZADD', KEYS[2], item.warn_at, item.id)
+        redis.call('ZADD', KEYS[3], item.deadline, item.id)
+        if conv then redis.call('SET', conv, item.id) end
+        for _, event in ipairs(item.events) do log(KEYS[4], item.id, mev, event) end
+        out[#out + 1] = 1
+        out[#out + 1] = item.id
+      end
     end
   end
 end
@@ -94,8 +120,9 @@ return out
 )
 
 # KEYS: 1 mention hash, 2 queue, 3 due:warn, 4 due:breach, 5 mention events,
-#       6 global events, 7 followups list, 8 seen marker, [9 conversation], then per
-#       follow-up its hash, its events list and its seen marker.
+#       6 global events, 7 followups list, 8 seen marker, 9 priority queue,
+#       [10 conversation], then per follow-up its hash, its events list and its seen
+#       marker.
 # ARGV: 1 events MAXLEN, 2 id, 3 new state, 4 event JSON, 5 retention TTL (s),
 #       6 dedupe TTL (s), 7 expected conversation key ("" if none), 8 expected follow-up
 #       count, 9.. extra field/value pairs
@@ -124,10 +151,11 @@ redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])
-local f = 9
+redis.call('ZREM', KEYS[9], ARGV[2])
+local f = 10
 if conv ~= '' then
-  if redis.call('GET', KEYS[9]) == ARGV[2] then redis.call('DEL', KEYS[9]) end
-  f = 10
+  if redis.call('GET', KEYS[10]) == ARGV[2] then redis.call('DEL', KEYS[10]) end
+  f = 11
 end
 local ttl = ARGV[5]
 -- While open, a mention's hash keeps re-deliveries out; once it may expire, the small

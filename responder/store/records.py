@@ -13,7 +13,8 @@ from typing import Any, cast
 
 from connectors.model import Mention
 from responder.clock import from_epoch
-from sentiment.base import Sentiment
+from responder.drafts.priority import score_at
+from responder.drafts.suggest import Suggestion
 
 
 class State(StrEnum):
@@ -59,7 +60,7 @@ def event(kind: EventType, at: datetime, actor: str, **data: Any) -> dict[str, A
 def to_fields(
     mid: str,
     mention: Mention,
-    sentiment: Sentiment,
+    suggestion: Suggestion,
     timing: Timing,
     *,
     source: str,
@@ -69,6 +70,7 @@ def to_fields(
 ) -> dict[str, str]:
     """Flatten a scored mention into the hash stored in Redis."""
     author = mention.author
+    sentiment = suggestion.sentiment
     return {
         "id": mid,
         "platform": mention.platform,
@@ -96,8 +98,38 @@ def to_fields(
         "sentiment_label": str(sentiment.label),
         "sentiment_cues": json.dumps(list(sentiment.cues), ensure_ascii=False),
         "conversation": conversation,
+        **understood(suggestion),
         **_raw(mention),
     }
+
+
+def understood(suggestion: Suggestion) -> dict[str, str]:
+    """Flatten intent, crisis, priority and drafts; empty parts take no field at all (a
+    pending mention's memory is counted in bytes)."""
+    known = suggestion.understanding
+    fields = {
+        "intent": known.intent,
+        "tone": suggestion.tone,
+        "priority": f"{suggestion.priority.base:g}",
+        "priority_reasons": _json(list(suggestion.priority.reasons)),
+    }
+    if known.secondary:
+        fields["intents"] = _json(list(known.secondary))
+    if words := known.words_for(known.intent):
+        fields["intent_words"] = _json(list(words))
+    if known.crisis.flag:
+        fields["crisis"] = _json({"words": known.crisis.words, "kinds": known.crisis.kinds})
+    if known.urgent:
+        fields["urgent"] = "1"
+    if known.spam:
+        fields["spam"] = "1"
+    if suggestion.drafts:
+        fields["drafts"] = _json([[d.text, d.template] for d in suggestion.drafts])
+    return fields
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _raw(mention: Mention) -> dict[str, str]:
@@ -140,6 +172,13 @@ API_FIELDS = (
     "sentiment_label",
     "sentiment_cues",
     "sentiment_corrected",
+    "intent",
+    "intents",
+    "crisis",
+    "urgent",
+    "spam",
+    "priority",
+    "priority_reasons",
     "deadline",
     "warned_at",
     "breached_at",
@@ -183,6 +222,12 @@ def to_api(fields: dict[str, str], now: datetime) -> dict[str, Any]:
             "cues": json.loads(fields["sentiment_cues"]),
             "corrected": fields.get("sentiment_corrected") or None,
         },
+        "intent": fields.get("intent") or None,
+        "intents": _loads(fields.get("intents"), []),
+        "crisis": _crisis(fields.get("crisis")),
+        "urgent": fields.get("urgent") == "1",
+        "spam": fields.get("spam") == "1",
+        "priority": _priority(fields, deadline, now),
         "deadline": _iso(fields["deadline"]),
         "seconds_left": round(deadline - now.timestamp(), 1),
         "warned_at": _iso(fields.get("warned_at")),
@@ -195,6 +240,44 @@ def to_api(fields: dict[str, str], now: datetime) -> dict[str, Any]:
         "closed_by": fields.get("closed_by") or None,
         "reply_text": fields.get("reply_text") or None,
         "dismiss_reason": fields.get("dismiss_reason") or None,
+    }
+
+
+# What the detail view adds to API_FIELDS.
+DETAIL_FIELDS = (*API_FIELDS, "tone", "intent_words", "drafts")
+
+
+def to_detail(fields: dict[str, str], now: datetime) -> dict[str, Any]:
+    """Turn a stored hash (at least its DETAIL_FIELDS) into one mention's full JSON."""
+    out = to_api(fields, now)
+    out["tone"] = fields.get("tone") or None
+    out["intent_words"] = _loads(fields.get("intent_words"), [])
+    out["drafts"] = [
+        {"index": i, "text": text, "template": template}
+        for i, (text, template) in enumerate(_loads(fields.get("drafts"), []))
+    ]
+    return out
+
+
+def _loads(value: str | None, empty: Any) -> Any:
+    return json.loads(value) if value else empty
+
+
+def _crisis(value: str | None) -> dict[str, Any]:
+    found = _loads(value, {})
+    return {"flag": bool(found), "words": found.get("words", []), "kinds": found.get("kinds", [])}
+
+
+def _priority(fields: dict[str, str], deadline: float, now: datetime) -> dict[str, Any] | None:
+    """The priority now, the fixed part and its reasons (None for a mention from before
+    priorities were kept)."""
+    if not fields.get("priority"):
+        return None
+    base = float(fields["priority"])
+    return {
+        "score": score_at(base, deadline, now),
+        "base": base,
+        "reasons": _loads(fields.get("priority_reasons"), []),
     }
 
 

@@ -14,6 +14,8 @@ from redis.asyncio import Redis
 
 from responder.clock import from_epoch
 from responder.config import RetentionConfig
+from responder.drafts.learning import ranking
+from responder.drafts.render import sentences
 from responder.store import lua
 from responder.store.enqueue import dumps
 from responder.store.keys import Keys
@@ -55,11 +57,15 @@ class Store(StreamStore):
         self._correct = redis.register_script(lua.CORRECT)
 
     # -- queue and actions -------------------------------------------------
-    async def queue(self, limit: int, offset: int = 0) -> tuple[int, list[dict[str, str]]]:
-        """Return (open count, the open mentions by deadline), each with its API_FIELDS."""
+    async def queue(
+        self, limit: int, offset: int = 0, *, by: str = "deadline"
+    ) -> tuple[int, list[dict[str, str]]]:
+        """Return (open count, the open mentions), each with its API_FIELDS: by deadline
+        or by priority, a crisis first either way."""
+        key = self.keys.priority if by == "priority" else self.keys.queue
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zcard(self.keys.queue)
-            pipe.zrange(self.keys.queue, offset, offset + limit - 1)
+            pipe.zrange(key, offset, offset + limit - 1)
             total, ids = await pipe.execute()
         return int(total), await self.mentions(ids)
 
@@ -98,21 +104,29 @@ class Store(StreamStore):
         return await self.mentions(ids)
 
     async def close(
-        self, mid: str, state: State, actor: str, now: datetime, **extra: str
+        self,
+        mid: str,
+        state: State,
+        actor: str,
+        now: datetime,
+        *,
+        details: dict[str, Any] | None = None,
+        **extra: str,
     ) -> Outcome:
         """Reply to or dismiss an open mention once, unless another agent claimed it.
 
+        `extra` is stored on the mention and in its event, `details` in the event only.
         The mention, its follow-ups and their logs then expire after `retention.closed`.
         The first call assumes no conversation and no follow-ups (one round trip for most
         mentions); if there are, the script names them and the call is made again.
         """
         kind = EventType.REPLIED if state is State.REPLIED else EventType.DISMISSED
-        record = _dumps(event(kind, now, actor, **extra))
+        record = _dumps(event(kind, now, actor, **extra, **(details or {})))
         k = self.keys
         conv, followers = "", list[str]()
         for _ in range(ROUNDS):
             keys = [k.mention(mid), k.queue, k.due("warn"), k.due("breach")]
-            keys += [k.mention_events(mid), k.events, k.followups(mid), k.seen(mid)]
+            keys += [k.mention_events(mid), k.events, k.followups(mid), k.seen(mid), k.priority]
             if conv:
                 keys.append(conv)
             for follower in followers:
@@ -193,6 +207,33 @@ class Store(StreamStore):
             keys=keys, args=[self.retention.events, f"{now.timestamp():.3f}", str(kind), *ids]
         )
         return [(flat[i], from_epoch(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
+
+    async def remember_said(self, row: dict[str, str], text: str) -> None:
+        """Add a sent reply's sentences to what its author's thread was told, so no draft
+        for them repeats one (`row` has platform, account, thread_id and author_id)."""
+        said = sentences(text)
+        if not row.get("thread_id") or not said:
+            return
+        key = self.keys.said(row["platform"], row["account"], row["thread_id"], row["author_id"])
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, *said)
+            pipe.expire(key, seconds(self.retention.closed))
+            await pipe.execute()
+
+    async def draft_ranking(self) -> dict[str, float]:
+        """Return the ranking of draft templates learned from agents' choices."""
+        return ranking(cast(dict[str, str], await self.redis.hgetall(self.keys.draft_stats)))
+
+    async def draft_stats(self) -> dict[str, str]:
+        return cast(dict[str, str], await self.redis.hgetall(self.keys.draft_stats))
+
+    async def count_drafts(self, counts: dict[str, int]) -> None:
+        """Add what agents did with a mention's drafts to the per-template counts."""
+        if counts:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for field, n in counts.items():
+                    pipe.hincrby(self.keys.draft_stats, field, n)
+                await pipe.execute()
 
     async def next_due(self) -> datetime | None:
         """Return when the earliest alert stage (warn or breach) is due, or None."""

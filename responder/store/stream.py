@@ -14,7 +14,7 @@ from connectors.model import Mention
 from responder.config import RetentionConfig
 from responder.store import lua
 from responder.store.deadletters import DeadLetter
-from responder.store.enqueue import Code, Ready, pack
+from responder.store.enqueue import Code, Ready, pack, said_key
 from responder.store.keys import PIPELINE_GROUP, Keys
 
 
@@ -156,8 +156,9 @@ class StreamStore:
                 break
             heads = await self._heads([items[i] for i in todo])
             keys = [self.keys.queue, self.keys.due("warn"), self.keys.due("breach")]
-            keys += [self.keys.events, self.keys.stats]
+            keys += [self.keys.events, self.keys.stats, self.keys.priority]
             args: list[str | int] = [self.retention.events]
+            said_ttl = seconds(self.retention.closed)
             opened: dict[str, str] = {}  # conversations this round opens, in batch order
             for i in todo:
                 conv = items[i].conversation(self.keys)
@@ -166,7 +167,7 @@ class StreamStore:
                     head = opened[conv]  # an earlier mention of this batch opens it
                 elif conv and head is None:
                     opened[conv] = items[i].id
-                item_keys, packed = pack(items[i], self.keys, head, now)
+                item_keys, packed = pack(items[i], self.keys, head, now, said_ttl)
                 keys += item_keys
                 args.append(packed)
             flat = await self._enqueue(keys=keys, args=args)
@@ -184,6 +185,19 @@ class StreamStore:
             return {}
         values = cast(list[str | None], await self.redis.mget(convs))
         return dict(zip(convs, values, strict=True))
+
+    def said_key(self, mention: Mention) -> str | None:
+        """Return the key of what the mention's author was told in its thread, if any."""
+        return said_key(mention, self.keys)
+
+    async def said(self, keys: Sequence[str]) -> list[set[str]]:
+        """Return the sentences already drafted or sent in each thread (by said_key)."""
+        if not keys:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.smembers(key)
+            return [set(found) for found in await pipe.execute()]
 
     async def ack(self, entry_ids: Sequence[str], dead: Sequence[DeadLetter] = ()) -> None:
         """Acknowledge handled entries and drop them from the stream (the hash keeps all);

@@ -20,25 +20,37 @@ INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 class ApiError(Exception):
     """A request the API refuses, with its status and the field at fault (if one is)."""
 
-    def __init__(self, message: str, *, field: str | None = None, status: int = 400) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        status: int = 400,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.status = status
+        self.details = details or {}
 
-    def body(self) -> dict[str, str]:
+    def body(self) -> dict[str, Any]:
         """Return the JSON error body."""
-        if self.field is None:
-            return {"error": self.message}
-        return {"error": self.message, "field": self.field}
+        body: dict[str, Any] = {"error": self.message, **self.details}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Field:
-    """One string field of a request and its rules."""
+    """One field of a request and its rules: a string unless `kind` says int or bool."""
 
     name: str
-    max_length: int
+    max_length: int = 0
+    kind: type = str  # str, int (from `low` to `high`) or bool
+    low: int = 0
+    high: int = 0
     required: bool = False
     visible: bool = False  # must show something once whitespace and invisible marks go
     one_line: bool = False  # no control characters: a name, not prose
@@ -53,7 +65,7 @@ class Body:
     optional: bool = False
 
 
-async def read_body(request: web.Request, schema: Body) -> dict[str, str]:
+async def read_body(request: web.Request, schema: Body) -> dict[str, Any]:
     """Return the body's fields, each checked against `schema`; raise ApiError otherwise."""
     raw = await request.read()  # over client_max_size: aiohttp raises 413 here
     if schema.optional and not raw.strip():
@@ -76,9 +88,20 @@ async def read_body(request: web.Request, schema: Body) -> dict[str, str]:
     return {name: check(known[name], value) for name, value in data.items()}
 
 
-def check(field: Field, value: Any, source: str | None = None) -> str:
-    """Return `value` if it is a string that keeps `field`'s rules; raise ApiError otherwise."""
+def check(field: Field, value: Any, source: str | None = None) -> Any:
+    """Return `value` if it keeps `field`'s rules; raise ApiError otherwise."""
     name = source or field.name
+    if field.kind is bool:
+        if not isinstance(value, bool):
+            raise ApiError(f'"{name}" must be true or false', field=name)
+        return value
+    if field.kind is int:
+        # JSON true is an int to Python, and 1.0 is not a draft number.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ApiError(f'"{name}" must be an integer', field=name)
+        if not field.low <= value <= field.high:
+            raise ApiError(f'"{name}" must be from {field.low} to {field.high}', field=name)
+        return value
     if field.choices:
         if not isinstance(value, str) or value not in field.choices:
             allowed = ", ".join(f'"{choice}"' for choice in field.choices)

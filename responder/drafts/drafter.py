@@ -1,0 +1,204 @@
+"""Drafts for one understood mention: tone, context, and three checked replies."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import sys
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from responder.drafts.brand import Brand, load_brand
+from responder.drafts.moments import moment_at
+from responder.drafts.render import Draft, Request, TemplateProblem, Templates, make_drafts
+from responder.drafts.style import StyleRules, check, limit_for, load_style, packaged_path
+from responder.drafts.understand import Understanding
+from sentiment import Label
+
+log = logging.getLogger(__name__)
+BIG_ACCOUNT = 100_000  # followers from which an account counts as big
+SHORT_LIMIT = 300  # a channel whose length limit is at most this is `short`
+_PLAYFUL_CHANNELS = ("comment", "post")  # public replies; a private message stays plain
+
+
+def default_directory() -> Path:
+    """Return the packaged templates/drafts folder."""
+    return packaged_path().parent
+
+
+def channel_of(platform: str, kind: str) -> str:
+    """Return how a reply travels: a public `comment`, a `private` message or a `post`."""
+    if platform == "wechat" or kind in ("dm", "private", "message"):
+        return "private"
+    if platform == "tieba":
+        return "post"
+    return "comment"
+
+
+def tone_of(understanding: Understanding) -> str:
+    """Pick the tone of the drafts from what the mention is and how it feels."""
+    if understanding.crisis.flag:
+        return "crisis"
+    label = understanding.sentiment.label
+    if label is Label.NEGATIVE:
+        return "upset"
+    if label is Label.POSITIVE:
+        return "happy"
+    return "question" if understanding.question else "neutral"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Author:
+    name: str
+    followers: int = 0
+    verified: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DraftSet:
+    """The drafts made for one mention and the tone they were written in."""
+
+    tone: str
+    drafts: tuple[Draft, ...]
+
+
+class Drafter:
+    """Templates, style rules and brand facts, loaded and checked once per process."""
+
+    def __init__(self, directory: Path | None = None, *, zone: str = "Asia/Shanghai") -> None:
+        self.directory = directory or default_directory()
+        self.zone = zone
+        self.templates = Templates(self.directory)
+        self.style: StyleRules = load_style(self.directory / "style.toml")
+        self.brand: Brand = load_brand(self.directory / "brand.toml")
+        moment_at(datetime.now().astimezone(), zone)  # an unknown zone fails here, at start
+
+    def draft(
+        self,
+        understanding: Understanding,
+        *,
+        text: str,
+        platform: str,
+        kind: str,
+        author: Author,
+        at: datetime,
+        seed: str,
+        avoid: frozenset[str] = frozenset(),
+        ranking: Mapping[str, float] | None = None,
+    ) -> DraftSet:
+        """Return the drafts for one mention (none for spam)."""
+        tone = tone_of(understanding)
+        if understanding.spam:
+            return DraftSet(tone=tone, drafts=())
+        channel = channel_of(platform, kind)
+        moment = moment_at(at, self.zone)
+        variables = {
+            "name": author.name,
+            "platform": platform,
+            "channel": channel,
+            "short": self.style_limit_is_short(platform, channel),
+            "product": self.brand.product_in(text),
+            "brand": self.brand.facts,
+            "time": moment.time,
+            "festival": moment.festival,
+            "holiday": moment.holiday,
+            "makeup_workday": moment.makeup_workday,
+            "playful": tone in ("happy", "neutral") and channel in _PLAYFUL_CHANNELS,
+            "words": list(understanding.words_for(understanding.intent)),
+            "crisis_words": list(understanding.crisis.words),
+            "big": author.followers >= BIG_ACCOUNT or author.verified,
+        }
+        request = Request(
+            intent=understanding.intent,
+            tone=tone,
+            platform=platform,
+            channel=channel,
+            variables=variables,
+            seed=seed,
+            avoid=avoid,
+        )
+        return DraftSet(
+            tone=tone, drafts=tuple(make_drafts(request, self.templates, self.style, ranking))
+        )
+
+    def style_limit_is_short(self, platform: str, channel: str) -> bool:
+        """Say whether replies on this channel must be short (a Weibo comment)."""
+        limit = limit_for(platform, channel, self.style)
+        return limit is not None and limit[0] <= SHORT_LIMIT
+
+    def check(self) -> list[str]:
+        """Render every block in sample contexts. Raise TemplateProblem, naming file and
+        line, for a block that cannot render; return a warning for each block the style
+        check refuses in every sample of some platform (it will never be offered there)."""
+        problems: list[str] = []
+        warnings: list[str] = []
+        for (stem, tone), blocks in sorted(self.templates.blocks.items()):
+            for block in blocks:
+                refused: dict[str, list[str]] = {}
+                for variables in _samples(self.brand.facts, tone):
+                    try:
+                        text = self.templates.render(block, variables, block.id)
+                    except jinja2.TemplateError as exc:
+                        problems.append(f"{_where(stem, exc)}: {block.id}: {exc}")
+                        break
+                    where = f"{variables['platform']} {variables['channel']}"
+                    findings = check(
+                        text,
+                        platform=variables["platform"],
+                        channel=variables["channel"],
+                        tone=tone,
+                        rules=self.style,
+                    )
+                    refused.setdefault(where, [])
+                    if findings:
+                        refused[where].append(findings[0].message)
+                    else:
+                        refused[where].append("")
+                for where, messages in refused.items():
+                    if messages and all(messages):
+                        warnings.append(f"{block.id}: never offered on {where}: {messages[0]}")
+        if problems:
+            raise TemplateProblem(problems)
+        return warnings
+
+
+def _samples(brand: Any, tone: str) -> list[dict[str, Any]]:
+    """Contexts covering each platform, channel and switch a template may branch on."""
+    out = []
+    places = (("weibo", "comment", True), ("wechat", "private", False), ("tieba", "post", False))
+    for (platform, channel, short), playful, (name, product, festival) in itertools.product(
+        places, (True, False), (("", "", ""), ("小澜", "X7 Pro", "中秋"))
+    ):
+        variables = {
+            "name": name,
+            "platform": platform,
+            "channel": channel,
+            "short": short,
+            "product": product,
+            "brand": brand,
+            "time": "late_night" if festival else "afternoon",
+            "festival": festival,
+            "holiday": "国庆节" if festival else "",
+            "makeup_workday": not festival,
+            "playful": playful and tone in ("happy", "neutral"),
+            "words": ["发货"] if name else [],
+            "crisis_words": ["起火"] if tone == "crisis" else [],
+            "big": bool(name),
+        }
+        out.append(variables)
+    return out
+
+
+def _where(stem: str, exc: jinja2.TemplateError) -> str:
+    """Return "file:line" of the template frame an error came from."""
+    line = getattr(exc, "lineno", None)
+    if line is None:
+        frames = traceback.extract_tb(sys.exc_info()[2])
+        line = next((f.lineno for f in reversed(frames) if f.filename.endswith(".j2")), None)
+    return f"{stem}.j2:{line or '?'}"

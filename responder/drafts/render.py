@@ -1,0 +1,183 @@
+"""Render a mention's drafts from the Jinja2 blocks in templates/drafts/, compiled once."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from responder.drafts.learning import UNSEEN
+from responder.drafts.style import StyleRules, check
+
+TONES = ("upset", "happy", "question", "neutral", "crisis")
+DRAFTS = 3
+GENERAL = "_general"
+_BLOCK = re.compile(r"^(?P<tone>[a-z]+)_\w+$")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?~～…])")
+_NOT_WORD = re.compile(r"[\W_]+")
+_VARIATIONS = 4  # renderings of one block tried before giving up on it for a mention
+
+Render = Callable[[jinja2.runtime.Context], Iterator[str]]
+
+
+class TemplateProblem(Exception):
+    """A template that cannot be used, with its file and line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("reply templates:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One suggested reply and the template block that produced it."""
+
+    text: str
+    template: str  # "<file>/<block>", e.g. "shipping/upset_2"
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    id: str
+    template: jinja2.Template
+    render: Render
+
+
+def sentences(text: str) -> list[str]:
+    """Split a reply into sentences, each reduced to its letters for comparing."""
+    parts = (_NOT_WORD.sub("", part).lower() for part in _SENTENCE_END.split(text))
+    return [part for part in parts if len(part) >= 4]  # "好的" may repeat; sentences may not
+
+
+class Templates:
+    """Every draft block, by file stem and tone; compiled once when loaded."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(directory)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # plain text for social platforms, not HTML
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.blocks: dict[tuple[str, str], list[_Block]] = {}
+        problems: list[str] = []
+        for name in sorted(self.env.list_templates(filter_func=lambda n: n.endswith(".j2"))):
+            try:
+                template = self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(f"{name}:{exc.lineno}: {exc.message}")
+                continue
+            stem = name.removesuffix(".j2")
+            for block, render in template.blocks.items():
+                match = _BLOCK.match(block)
+                if match is None or match["tone"] not in TONES:
+                    line = _line_of(directory / name, f"block {block}")
+                    problems.append(
+                        f"{name}:{line}: block {block!r} is not <tone>_<label> with a tone "
+                        f"of {', '.join(TONES)}"
+                    )
+                    continue
+                key = (stem, match["tone"])
+                self.blocks.setdefault(key, []).append(_Block(f"{stem}/{block}", template, render))
+        if problems:
+            raise TemplateProblem(problems)
+
+    def candidates(self, intent: str, tone: str) -> list[_Block]:
+        """Return the intent's blocks for a tone, then the general ones."""
+        own = self.blocks.get((intent, tone), [])
+        return own + [b for b in self.blocks.get((GENERAL, tone), []) if b not in own]
+
+    def render(self, block: _Block, variables: Mapping[str, Any], seed: str) -> str:
+        """Render one block; `seed` decides what one_of picks, so output is reproducible."""
+        rng = random.Random(seed)
+        playful = bool(variables.get("playful"))
+
+        def one_of(*options: str) -> str:
+            return rng.choice(options) if options else ""
+
+        def fun(*options: str) -> str:
+            return rng.choice(options) if options and playful else ""
+
+        context = block.template.new_context({**variables, "one_of": one_of, "fun": fun})
+        text = "".join(block.render(context))
+        return " ".join("".join(line.strip() for line in text.splitlines()).split())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    """What drafting needs to know of one mention."""
+
+    intent: str
+    tone: str
+    platform: str
+    channel: str
+    variables: Mapping[str, Any]
+    seed: str  # stable per mention, so a mention's drafts can be made again alike
+    avoid: frozenset[str] = frozenset()  # sentences already said or drafted in its thread
+
+
+def make_drafts(
+    request: Request,
+    templates: Templates,
+    style: StyleRules,
+    ranking: Mapping[str, float] | None = None,
+) -> list[Draft]:
+    """Return up to three drafts, best first, each passing the style check, none sharing a
+    sentence with another or with what was already said in the thread."""
+    blocks = templates.candidates(request.intent, request.tone)
+    order = _rank(blocks, request.seed, ranking or {})
+    used = set(request.avoid)
+    drafts: list[Draft] = []
+    for block in order:
+        for attempt in range(_VARIATIONS):
+            text = templates.render(
+                block, request.variables, f"{request.seed}|{block.id}|{attempt}"
+            )
+            said = sentences(text)
+            if not said or used.intersection(said):
+                continue
+            findings = check(
+                text,
+                platform=request.platform,
+                channel=request.channel,
+                tone=request.tone,
+                rules=style,
+            )
+            if findings:
+                continue  # another variation may be shorter or worded otherwise
+            drafts.append(Draft(text=text, template=block.id))
+            used.update(said)
+            break
+        if len(drafts) == DRAFTS:
+            break
+    return drafts
+
+
+def _rank(blocks: list[_Block], seed: str, ranking: Mapping[str, float]) -> list[_Block]:
+    """Order blocks by learned score (own intent before general on ties), then by a hash of
+    the seed, so equally good blocks take turns across mentions."""
+
+    def key(indexed: tuple[int, _Block]) -> tuple[float, bool, bytes]:
+        _, block = indexed
+        spin = hashlib.blake2b(f"{seed}|{block.id}".encode(), digest_size=4).digest()
+        score = ranking.get(block.id, ranking.get(UNSEEN, 0.0))
+        return (-score, block.id.startswith(GENERAL), spin)
+
+    return [block for _, block in sorted(enumerate(blocks), key=key)]
+
+
+def _line_of(path: Path, needle: str) -> int:
+    """Return the first line of a file containing `needle` (1 if none): for error messages."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 1
+    return next((i for i, line in enumerate(lines, 1) if needle in line), 1)

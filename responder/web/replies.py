@@ -1,0 +1,107 @@
+"""Answering a mention: approve a draft or an edited reply, after the style check."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from responder.drafts.drafter import channel_of
+from responder.drafts.learning import usage
+from responder.drafts.style import StyleRules, check
+from responder.services import CLOCK, STORE
+from responder.store.records import State
+from responder.web.common import AGENT, agent_of, check_outcome, json_response, unknown
+from responder.web.validate import ApiError, Body, Field, mention_id, read_body
+
+STYLE = web.AppKey("style", StyleRules)
+TEXT = Field(name="text", max_length=2000, visible=True)
+DRAFT = Field(name="draft", kind=int, low=0, high=2)
+OVERRIDE = Field(name="override", kind=bool)
+OVERRIDE_REASON = Field(name="override_reason", max_length=500, visible=True)
+APPROVE = Body((DRAFT, TEXT, OVERRIDE, OVERRIDE_REASON, AGENT))
+REPLY = Body(
+    (Field(name="text", max_length=2000, required=True, visible=True), *APPROVE.fields[2:])
+)
+# What approving reads of a mention: where it is, its tone, its drafts, whose thread it is.
+_FIELDS = ("state", "platform", "account", "kind", "tone", "drafts", "thread_id", "author_id")
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/mentions/{id}/approve")
+async def approve(request: web.Request) -> web.Response:
+    """Send draft N as it is (`{"draft": N}`), or an edited reply (`{"text": ...}`, with
+    the draft it came from if any); a reply failing the style check needs `override`."""
+    mid, body = mention_id(request), await read_body(request, APPROVE)
+    if "draft" not in body and "text" not in body:
+        raise ApiError('give "draft" (0-2) to send a draft, or "text" to send your own')
+    return await answer(request, mid, body)
+
+
+@routes.post("/api/mentions/{id}/reply")
+async def reply(request: web.Request) -> web.Response:
+    """Send a reply written or edited by hand (approve with `text`)."""
+    mid, body = mention_id(request), await read_body(request, REPLY)
+    return await answer(request, mid, body)
+
+
+async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Response:
+    store, now = request.app[STORE], request.app[CLOCK].now()
+    row = await store.mention(mid, _FIELDS)
+    if row is None:
+        raise unknown(mid)
+    drafts: list[list[str]] = json.loads(row.get("drafts") or "[]")
+    chosen: int | None = body.get("draft")
+    if chosen is not None and chosen >= len(drafts):
+        raise ApiError(f"mention {mid} has {len(drafts)} drafts", field="draft")
+    text: str = body["text"] if "text" in body else drafts[chosen or 0][0]
+    findings = check(
+        text,
+        platform=row["platform"],
+        channel=channel_of(row["platform"], row["kind"]),
+        tone=row.get("tone") or "neutral",
+        rules=request.app[STYLE],
+    )
+    found = [{"rule": f.rule, "message": f.message, "words": list(f.words)} for f in findings]
+    if findings and not body.get("override"):
+        raise ApiError(
+            "这条回复没通过风格检查：" + "；".join(f.message for f in findings),
+            field="text",
+            status=422,
+            details={"findings": found},
+        )
+    use = usage([d[0] for d in drafts], text, chosen)
+    template = drafts[use.chosen][1] if use.chosen is not None else ""
+    how = "written" if use.chosen is None else "edited" if use.edited else "as_is"
+    details: dict[str, Any] = {"draft_use": how}
+    if use.diff:
+        details["diff"] = use.diff
+    if findings:
+        details["override"] = {"findings": found, "reason": body.get("override_reason", "")}
+    agent = agent_of(request, body)
+    outcome = await store.close(
+        mid,
+        State.REPLIED,
+        agent,
+        now,
+        details=details,
+        reply_text=text,
+        draft_template=template,
+    )
+    check_outcome(mid, outcome)
+    await store.count_drafts(use.counts([d[1] for d in drafts]))
+    await store.remember_said(row, text)
+    return json_response(
+        {
+            "id": mid,
+            "state": str(State.REPLIED),
+            "by": agent,
+            "at": now.isoformat(),
+            "text": text,
+            "template": template or None,
+            "draft_use": how,
+            "overridden": [f["rule"] for f in found],
+        }
+    )
