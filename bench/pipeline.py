@@ -88,13 +88,28 @@ def _cpu_seconds() -> dict[str, float]:
     return used
 
 
-def _pipeline(store: Store, pool: ScoringPool, batch: int) -> Pipeline:
-    return Pipeline(store, pool, SystemClock(), SlaConfig(), consumer="bench", batch_size=batch)
+class _Workers:
+    """`count` pipeline workers in this process, like `[pipeline] workers` in the service."""
+
+    def __init__(self, store: Store, pool: ScoringPool, batch: int, count: int) -> None:
+        self.pipelines = [
+            Pipeline(
+                store, pool, SystemClock(), SlaConfig(), consumer=f"bench-{i}", batch_size=batch
+            )
+            for i in range(count)
+        ]
+
+    async def run_forever(self, block_ms: int) -> None:
+        await asyncio.gather(*(p.run_forever(block_ms=block_ms) for p in self.pipelines))
+
+    def stop(self) -> None:
+        for pipeline in self.pipelines:
+            pipeline.stop()
 
 
-async def burst(store: Store, pool: ScoringPool, count: int, batch: int) -> float:
+async def burst(store: Store, pool: ScoringPool, count: int, args: argparse.Namespace) -> float:
     """Add `count` mentions at once; return mentions queued per second."""
-    pipeline = _pipeline(store, pool, batch)
+    pipeline = _Workers(store, pool, args.batch, args.workers)
     worker = asyncio.create_task(pipeline.run_forever(block_ms=50))
     mentions = _mentions(count, "b")
     clock = SystemClock()
@@ -149,7 +164,7 @@ async def paced(
     await pubsub.subscribe("__keyevent@0__:hset")
     watch = _Watch()
     listener = asyncio.create_task(_listen(pubsub, watch))
-    pipeline = _pipeline(store, pool, args.batch)
+    pipeline = _Workers(store, pool, args.batch, args.workers)
     worker = asyncio.create_task(pipeline.run_forever(block_ms=50))
     mentions = _mentions(int(args.rate * args.seconds), "p")
     keys = [KEYS.mention(mention_id(*m.identity)) for m in mentions]
@@ -209,7 +224,7 @@ async def main(args: argparse.Namespace) -> None:
         try:
             store = Store(redis, KEYS)
             await store.ensure_group()
-            rate = await burst(store, pool, args.burst, args.batch)
+            rate = await burst(store, pool, args.burst, args)
             print(f"burst: {args.burst} mentions queued at {rate:.0f}/s")
 
             await redis.flushdb()  # a clean start for the latency phase
@@ -240,6 +255,7 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=1000.0, help="mentions offered per second")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--tick-ms", type=float, default=5.0, help="shortest pause between offers")
-    parser.add_argument("--processes", type=int, default=1, help="scoring processes")
+    parser.add_argument("--processes", type=int, default=2, help="scoring processes")
+    parser.add_argument("--workers", type=int, default=3, help="pipeline workers (consumers)")
     parser.add_argument("--batch", type=int, default=100, help="pipeline batch size")
     asyncio.run(main(parser.parse_args()))

@@ -92,7 +92,10 @@ class SlaConfig:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineConfig:
     batch_size: int = field(default=100, metadata={"gt": 0, "le": 10000})
-    scoring_processes: int = field(default=1, metadata={"gt": 0, "le": 64})
+    # Processes that score, understand and draft (bench/pipeline.py: 2 on 2 cores).
+    scoring_processes: int = field(default=2, metadata={"gt": 0, "le": 64})
+    # Pipeline workers in the service process, each a consumer of the ingest stream.
+    workers: int = field(default=3, metadata={"gt": 0, "le": 32})
     # Idle time before another worker takes over a dead worker's entries.
     reclaim_after: timedelta = timedelta(seconds=60)
     # An entry read this many times without being queued is set aside as a dead letter.

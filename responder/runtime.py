@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC
 
 from aiohttp import web
@@ -101,15 +101,23 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
             await connector.start()
             started.append(connector)
         services.pollers = [Poller(c, store, clock) for c in connectors]
-        services.pipeline = Pipeline(
-            store,
-            scorer,
-            clock,
-            config.sla,
-            consumer=consumer_name(config.redis.data_dir),
-            batch_size=config.pipeline.batch_size,
-            reclaim_after_ms=int(config.pipeline.reclaim_after.total_seconds() * 1000),
-        )
+        # Several workers in one process overlap one batch's Redis work with another's
+        # scoring; each is its own consumer, so a restart takes back what each had read.
+        base = consumer_name(config.redis.data_dir)
+        services.pipelines = [
+            Pipeline(
+                store,
+                scorer,
+                clock,
+                config.sla,
+                consumer=base if i == 0 else f"{base}-{i + 1}",
+                batch_size=config.pipeline.batch_size,
+                reclaim_after_ms=int(config.pipeline.reclaim_after.total_seconds() * 1000),
+                max_deliveries=config.pipeline.max_deliveries,
+            )
+            for i in range(config.pipeline.workers)
+        ]
+        services.pipeline = services.pipelines[0]
         services.sweeper = Sweeper(store, clock, max_wait=config.sweeper.interval.total_seconds())
         yield
     finally:
@@ -117,6 +125,14 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
             await connector.stop()
         if pool is not None:
             await asyncio.to_thread(pool.stop)
+
+
+def _stepper(pipeline: Pipeline) -> Callable[[], Awaitable[float]]:
+    async def step() -> float:
+        await pipeline.step(block_ms=PIPELINE_BLOCK_MS)
+        return 0.0
+
+    return step
 
 
 async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -137,13 +153,10 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
             next_run_time=app[CLOCK].now(),
         )
 
-    async def pipeline_step() -> float:
-        await pipeline.step(block_ms=PIPELINE_BLOCK_MS)
-        return 0.0
-
     if services.watchdog is not None:
         supervisor.loop("redis", services.watchdog.step)
-    supervisor.loop("pipeline", pipeline_step)
+    for i, worker in enumerate(services.pipelines):
+        supervisor.loop("pipeline" if i == 0 else f"pipeline-{i + 1}", _stepper(worker))
     supervisor.loop("sweeper", sweeper.step)
     scheduler.start()
     try:

@@ -21,7 +21,8 @@ class Services:
     """The running parts, so tests (and later, roles) can drive each step directly."""
 
     pollers: list[Poller] = field(default_factory=list)
-    pipeline: Pipeline | None = None
+    pipeline: Pipeline | None = None  # the first of `pipelines`
+    pipelines: list[Pipeline] = field(default_factory=list)
     sweeper: Sweeper | None = None
     scorer: Scorer | None = None
     supervisor: Supervisor | None = None

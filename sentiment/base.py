@@ -15,7 +15,7 @@ class Label(StrEnum):
     POSITIVE = "positive"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Sentiment:
     """`score` is P(positive) in [0, 1]; `cues` are what drove it, for agents to see."""
 

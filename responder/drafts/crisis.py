@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from responder.drafts.data import Lexicon, Terms
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Crisis:
     """Whether a mention is a crisis, the words that said so, and which kinds they are."""
 

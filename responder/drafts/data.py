@@ -62,6 +62,10 @@ class Terms:
     words: tuple[tuple[str, float], ...] = ()
     phrases: tuple[tuple[str, float], ...] = ()
     patterns: tuple[tuple[re.Pattern[str], float], ...] = ()
+    word_set: frozenset[str] = frozenset()  # the words alone: one set test finds none
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "word_set", frozenset(w for w, _ in self.words))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -53,7 +53,7 @@ def tone_of(understanding: Understanding) -> str:
     return "question" if understanding.question else "neutral"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Author:
     name: str
     followers: int = 0

@@ -32,7 +32,7 @@ class Weights:
     intents: dict[str, float]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Priority:
     """The fixed part of a mention's priority and why it has it."""
 

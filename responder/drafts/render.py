@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import random
 import re
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +34,7 @@ class TemplateProblem(Exception):
         super().__init__("reply templates:\n" + "\n".join(f"  {p}" for p in problems))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Draft:
     """One suggested reply and the template block that produced it."""
 
@@ -97,16 +97,26 @@ class Templates:
 
     def render(self, block: _Block, variables: Mapping[str, Any], seed: str) -> str:
         """Render one block; `seed` decides what one_of picks, so output is reproducible."""
-        rng = random.Random(seed)
+        state = zlib.crc32(seed.encode())
         playful = bool(variables.get("playful"))
 
+        def pick(options: tuple[str, ...]) -> str:
+            # A 64-bit LCG (Knuth's MMIX constants): seeding random.Random cost more than
+            # the rest of a render, and a draft needs only a few stable picks.
+            nonlocal state
+            state = (state * 6364136223846793005 + 1442695040888963407) % 2**64
+            return options[(state >> 33) % len(options)] if options else ""
+
         def one_of(*options: str) -> str:
-            return rng.choice(options) if options else ""
+            return pick(options)
 
         def fun(*options: str) -> str:
-            return rng.choice(options) if options and playful else ""
+            return pick(options) if playful else ""
 
-        context = block.template.new_context({**variables, "one_of": one_of, "fun": fun})
+        # shared: the variables are the context as they are, no merge with globals (none).
+        context = block.template.new_context(
+            {**variables, "one_of": one_of, "fun": fun}, shared=True
+        )
         text = "".join(block.render(context))
         return " ".join("".join(line.strip() for line in text.splitlines()).split())
 

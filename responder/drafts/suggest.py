@@ -20,7 +20,7 @@ UNSCORED = Sentiment(score=0.5, label=Label.NEUTRAL, cues=("(not scored)",))
 UNKNOWN_INTENT = "chit_chat"  # a mention that could not be understood still gets a row
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Job:
     """One mention to understand and draft for (plain values: it crosses processes)."""
 
@@ -34,7 +34,7 @@ class Job:
     avoid: frozenset[str] = frozenset()  # sentences said or drafted in that thread before
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Suggestion:
     """What the pipeline stores on a mention besides the mention itself."""
 

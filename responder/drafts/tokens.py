@@ -73,7 +73,9 @@ def tokenize(text: str, lexicon: Lexicon) -> Tokens:
 
 def find(terms: Terms, tokens: Tokens) -> list[tuple[str, float]]:
     """Return each term found in the text, as the text wrote it, with its weight."""
-    found = [(w, weight) for w, weight in terms.words if w in tokens.vocabulary]
+    found = []
+    if not terms.word_set.isdisjoint(tokens.vocabulary):  # most texts have none of them
+        found = [(w, weight) for w, weight in terms.words if w in tokens.vocabulary]
     found += [(p, weight) for p, weight in terms.phrases if p in tokens.text]
     for pattern, weight in terms.patterns:
         match = pattern.search(tokens.text)

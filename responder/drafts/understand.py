@@ -12,7 +12,7 @@ from responder.drafts.tone import combine, read_tone
 from sentiment import Sentiment
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Understanding:
     """What a mention is about and how it feels; plain tuples, so it pickles across processes."""
 

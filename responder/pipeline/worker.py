@@ -154,11 +154,15 @@ class Pipeline:
                 items.append(_parse(entry))
             except Exception as exc:  # anything a payload can provoke, not only BadPayload
                 dead.append(self._letter(entry, _reason(exc), count))
-        known = await self.store.known([mention_id(*item.mention.identity) for item in items])
+        threads = [self.store.said_key(item.mention) for item in items]
+        known, said = await self.store.lookup(
+            [mention_id(*item.mention.identity) for item in items], [t for t in threads if t]
+        )
+        told = dict(zip([t for t in threads if t], said, strict=True))
         fresh = [item for item, seen in zip(items, known, strict=True) if not seen]
         if len(fresh) < len(items):
             await self.store.count("duplicates", len(items) - len(fresh))
-        suggestions = await self._suggest(await self._jobs(fresh)) if fresh else []
+        suggestions = await self._suggest(self._jobs(fresh, told)) if fresh else []
         ready: list[tuple[_Item, Ready]] = []
         for item, suggestion in zip(fresh, suggestions, strict=True):
             try:
@@ -175,11 +179,9 @@ class Pipeline:
             )
         await self.store.ack([entry.entry_id for entry in entries], dead)
 
-    async def _jobs(self, items: list[_Item]) -> list[Job]:
+    def _jobs(self, items: list[_Item], told: dict[str, set[str]]) -> list[Job]:
         """Describe each mention for the workers, with what its thread was already told."""
         threads = [self.store.said_key(item.mention) for item in items]
-        said = await self.store.said([t for t in threads if t])
-        avoid = dict(zip([t for t in threads if t], said, strict=True))
         return [
             Job(
                 id=mention_id(*item.mention.identity),
@@ -193,7 +195,7 @@ class Pipeline:
                 ),
                 at=item.mention.created_at,
                 thread=thread or "",
-                avoid=frozenset(avoid.get(thread, ())) if thread else frozenset(),
+                avoid=frozenset(told.get(thread, ())) if thread else frozenset(),
             )
             for item, thread in zip(items, threads, strict=True)
         ]

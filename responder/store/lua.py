@@ -252,3 +252,16 @@ local rows = {}
 for i, key in ipairs(KEYS) do rows[i] = redis.call('HMGET', key, unpack(ARGV)) end
 return rows
 """
+
+# KEYS: per mention its seen marker and its hash, then the "said" sets of some threads
+# ARGV: 1 the number of mentions
+# Returns {flags, sets}: per mention 1 if either key exists (taken in before), and per
+# said set its members. One call where a pipeline spent its time packing commands.
+LOOKUP = """
+local n = tonumber(ARGV[1])
+local known = {}
+for i = 1, n do known[i] = redis.call('EXISTS', KEYS[2 * i - 1], KEYS[2 * i]) end
+local said = {}
+for j = 2 * n + 1, #KEYS do said[#said + 1] = redis.call('SMEMBERS', KEYS[j]) end
+return {known, said}
+"""

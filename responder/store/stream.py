@@ -34,6 +34,7 @@ class StreamStore:
         self.keys = keys
         self.retention = retention or RetentionConfig()
         self._enqueue = redis.register_script(lua.ENQUEUE)
+        self._lookup = redis.register_script(lua.LOOKUP)
 
     async def ensure_group(self) -> None:
         """Create the ingest stream's consumer group if it is not there yet."""
@@ -135,12 +136,14 @@ class StreamStore:
                 gone.append(name)
         return gone
 
-    async def known(self, ids: Sequence[str]) -> list[bool]:
-        """Say which mention ids were already taken in (kept `retention.dedupe`)."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for mid in ids:
-                pipe.exists(self.keys.seen(mid), self.keys.mention(mid))
-            return [bool(n) for n in await pipe.execute()]
+    async def lookup(
+        self, ids: Sequence[str], said: Sequence[str]
+    ) -> tuple[list[bool], list[set[str]]]:
+        """Say which mention ids were already taken in (kept `retention.dedupe`), and
+        return what each thread in `said` (said_key) was already told or drafted."""
+        keys = [key for mid in ids for key in (self.keys.seen(mid), self.keys.mention(mid))]
+        known, sets = await self._lookup(keys=[*keys, *said], args=[len(ids)])
+        return [bool(n) for n in known], [set(members) for members in sets]
 
     async def enqueue(self, items: Sequence[Ready], now: datetime) -> list[Code]:
         """Queue scored mentions with one script call per round; return a code for each.
@@ -189,15 +192,6 @@ class StreamStore:
     def said_key(self, mention: Mention) -> str | None:
         """Return the key of what the mention's author was told in its thread, if any."""
         return said_key(mention, self.keys)
-
-    async def said(self, keys: Sequence[str]) -> list[set[str]]:
-        """Return the sentences already drafted or sent in each thread (by said_key)."""
-        if not keys:
-            return []
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.smembers(key)
-            return [set(found) for found in await pipe.execute()]
 
     async def ack(self, entry_ids: Sequence[str], dead: Sequence[DeadLetter] = ()) -> None:
         """Acknowledge handled entries and drop them from the stream (the hash keeps all);
