@@ -1,13 +1,20 @@
-"""`tiexin drafts ...`: evaluate how mentions are understood."""
+"""`tiexin drafts ...`: evaluate understanding, try drafts on one mention, check templates,
+and report what agents did with each template's drafts."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import sys
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
+from responder.cli.common import config_for
+from responder.config import ConfigError
 from responder.drafts.data import DataError
+from responder.drafts.render import TemplateProblem
 
 
 def demo_path() -> Path:
@@ -16,31 +23,168 @@ def demo_path() -> Path:
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `drafts eval` under the main parser."""
+    """Register `drafts eval|suggest|check|report` under the main parser."""
     group = commands.add_parser("drafts", help="understand mentions and draft replies")
     actions = group.add_subparsers(dest="action", required=True)
     evaluate = actions.add_parser(
         "eval", help="intent precision/recall, crisis recall, sentiment accuracy and speed"
     )
     evaluate.add_argument(
-        "--data",
-        type=Path,
-        nargs="+",
-        help="labelled jsonl files (default: the demo mentions)",
+        "--data", type=Path, nargs="+", help="labelled jsonl files (default: the demo mentions)"
     )
     evaluate.add_argument(
         "--errors", action="store_true", help="also list every mention judged wrongly"
     )
+    suggest = actions.add_parser(
+        "suggest", help="intent, sentiment, crisis, priority and three drafts for one mention"
+    )
+    suggest.add_argument("--text", required=True, help="what the mention says")
+    suggest.add_argument("--platform", default="weibo", help="weibo, wechat, tieba, ...")
+    suggest.add_argument("--kind", help="comment, mention, dm, post (default: by platform)")
+    suggest.add_argument("--author", default="", help="the author's nickname")
+    suggest.add_argument("--followers", type=int, default=0, help="the author's followers")
+    suggest.add_argument("--verified", action="store_true", help="a verified account")
+    suggest.add_argument(
+        "--at", type=datetime.fromisoformat, help="when it was written, ISO 8601 (default: now)"
+    )
+    suggest.add_argument("--json", action="store_true", help="one JSON object")
+    suggest.add_argument("--config", type=Path, help="config file ([drafts] templates, timezone)")
+    check = actions.add_parser("check", help="load and render every template; list problems")
+    check.add_argument("--config", type=Path, help="config file ([drafts] templates)")
+    report = actions.add_parser(
+        "report", help="per template: drafts offered, sent as is, edited, passed over"
+    )
+    report.add_argument("--config", type=Path, help="config file naming the Redis")
+    report.add_argument("--json", action="store_true", help="one JSON object per template")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run a `drafts` action; return the exit status."""
-    from responder.drafts.evaluate import evaluate, read_rows
-
     try:
-        rows = read_rows(args.data or [demo_path()])
-        print("\n".join(evaluate(rows).lines(errors=args.errors)))
-    except DataError as exc:
+        if args.action == "eval":
+            return _evaluate(args)
+        config = config_for(args.config)
+        if args.action == "report":
+            return asyncio.run(_report(config, args))
+        from responder.drafts.drafter import Drafter
+
+        drafter = Drafter(config.drafts.templates, zone=config.drafts.timezone)
+        if args.action == "check":
+            warnings = drafter.check()
+            for warning in warnings:
+                print(f"warning: {warning}")
+            blocks = sum(len(b) for b in drafter.templates.blocks.values())
+            print(f"{blocks} template blocks render; {len(warnings)} warning(s)")
+            return 0
+        return _suggest(drafter, args)
+    except (DataError, ConfigError, TemplateProblem, ValueError) as exc:
         print(f"tiexin: {exc}", file=sys.stderr)
         return 2
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from responder.drafts.evaluate import evaluate, read_rows
+
+    rows = read_rows(args.data or [demo_path()])
+    print("\n".join(evaluate(rows).lines(errors=args.errors)))
     return 0
+
+
+def _suggest(drafter: object, args: argparse.Namespace) -> int:
+    from responder.drafts.drafter import Author, Drafter
+    from responder.drafts.suggest import Job, suggest
+    from sentiment import score_texts
+
+    assert isinstance(drafter, Drafter)
+    at = args.at or datetime.now().astimezone()
+    if at.tzinfo is None:
+        raise ValueError(f"--at {args.at}: give a time zone, e.g. 2026-09-25T20:00+08:00")
+    kind = args.kind or {"wechat": "dm", "tieba": "post"}.get(args.platform, "comment")
+    author = Author(name=args.author, followers=args.followers, verified=args.verified)
+    job = Job(id=args.text, text=args.text, platform=args.platform, kind=kind, author=author, at=at)
+    result = suggest(job, score_texts([args.text])[0], drafter)
+    out = described(result)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    crisis = out["crisis"]
+    print(
+        f"intent     {out['intent']}"
+        + (f" (also {', '.join(out['secondary'])})" if out["secondary"] else "")
+    )
+    sentiment = out["sentiment"]
+    cues = " · ".join(sentiment["cues"])
+    print(
+        f"sentiment  {sentiment['label']} {sentiment['score']:.2f}"
+        + (f"  ({cues})" if cues else "")
+    )
+    print(f"crisis     {'YES: ' + ' '.join(crisis['words']) if crisis['flag'] else 'no'}")
+    print(f"spam       {'yes' if out['spam'] else 'no'}")
+    print(f"priority   {out['priority']['base']:g}  ({', '.join(out['priority']['reasons'])})")
+    print(f"tone       {out['tone']}")
+    for i, draft in enumerate(out["drafts"], 1):
+        print(f"draft {i}    {draft['text']}\n           [{draft['template']}]")
+    if not out["drafts"]:
+        print("drafts     none" + (" (spam)" if out["spam"] else ""))
+    return 0
+
+
+def described(result: object) -> dict[str, object]:
+    """Return a suggestion as the JSON `tiexin drafts suggest --json` prints."""
+    from responder.drafts.suggest import Suggestion
+
+    assert isinstance(result, Suggestion)
+    known = result.understanding
+    return {
+        "intent": known.intent,
+        "secondary": list(known.secondary),
+        "sentiment": {
+            "label": str(known.sentiment.label),
+            "score": round(known.sentiment.score, 4),
+            "cues": list(known.sentiment.cues),
+        },
+        "crisis": {
+            "flag": known.crisis.flag,
+            "words": list(known.crisis.words),
+            "kinds": list(known.crisis.kinds),
+        },
+        "urgent": known.urgent,
+        "spam": known.spam,
+        "tone": result.tone,
+        "priority": {"base": result.priority.base, "reasons": list(result.priority.reasons)},
+        "drafts": [{"text": d.text, "template": d.template} for d in result.drafts],
+    }
+
+
+async def _report(config: object, args: argparse.Namespace) -> int:
+    from responder.config import Config
+    from responder.drafts.learning import table
+    from responder.store.connect import open_store
+
+    assert isinstance(config, Config)
+    async with open_store(config.redis, share_running=True, retention=config.retention) as store:
+        counts = table(await store.draft_stats())
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1]["offered"], kv[0]))
+    if args.json:
+        for template, c in rows:
+            print(json.dumps({"template": template, **c, **_rates(c)}, ensure_ascii=False))
+        return 0
+    head = ("offered", "as is", "edited", "passed", "kept", "edit rate")
+    print(f"{'template':32} " + " ".join(f"{h:>9}" for h in head))
+    for template, c in rows:
+        rates = _rates(c)
+        print(
+            f"{template:32} {c['offered']:>9} {c['as_is']:>9} {c['edited']:>9} {c['passed']:>9}"
+            f" {rates['acceptance']:>9.0%} {rates['edit_rate']:>9.0%}"
+        )
+    if not rows:
+        print("no draft has been offered to an agent yet", file=sys.stderr)
+    return 0
+
+
+def _rates(c: dict[str, int]) -> dict[str, float]:
+    kept = c["as_is"] + c["edited"]
+    return {
+        "acceptance": kept / c["offered"] if c["offered"] else 0.0,
+        "edit_rate": c["edited"] / kept if kept else 0.0,
+    }
