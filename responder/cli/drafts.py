@@ -10,11 +10,17 @@ import sys
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from responder.cli.common import config_for
 from responder.config import ConfigError
 from responder.drafts.data import DataError
 from responder.drafts.render import TemplateProblem
+
+if TYPE_CHECKING:
+    from responder.config import Config
+    from responder.drafts.drafter import Drafter
+    from responder.drafts.suggest import Suggestion
 
 
 def demo_path() -> Path:
@@ -90,12 +96,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _suggest(drafter: object, args: argparse.Namespace) -> int:
-    from responder.drafts.drafter import Author, Drafter
+def _suggest(drafter: Drafter, args: argparse.Namespace) -> int:
+    from responder.drafts.drafter import Author
     from responder.drafts.suggest import Job, suggest
     from sentiment import score_texts
 
-    assert isinstance(drafter, Drafter)
     at = args.at or datetime.now().astimezone()
     if at.tzinfo is None:
         raise ValueError(f"--at {args.at}: give a time zone, e.g. 2026-09-25T20:00+08:00")
@@ -129,11 +134,8 @@ def _suggest(drafter: object, args: argparse.Namespace) -> int:
     return 0
 
 
-def described(result: object) -> dict[str, object]:
+def described(result: Suggestion) -> dict[str, Any]:
     """Return a suggestion as the JSON `tiexin drafts suggest --json` prints."""
-    from responder.drafts.suggest import Suggestion
-
-    assert isinstance(result, Suggestion)
     known = result.understanding
     return {
         "intent": known.intent,
@@ -156,12 +158,10 @@ def described(result: object) -> dict[str, object]:
     }
 
 
-async def _report(config: object, args: argparse.Namespace) -> int:
-    from responder.config import Config
+async def _report(config: Config, args: argparse.Namespace) -> int:
     from responder.drafts.learning import table
     from responder.store.connect import open_store
 
-    assert isinstance(config, Config)
     async with open_store(config.redis, share_running=True, retention=config.retention) as store:
         counts = table(await store.draft_stats())
     rows = sorted(counts.items(), key=lambda kv: (-kv[1]["offered"], kv[0]))
