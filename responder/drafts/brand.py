@@ -10,7 +10,7 @@ from typing import Any
 
 from responder.drafts.tokens import fold
 
-_REQUIRED = ("name", "hotline", "store_finder", "crisis_channel")
+_REQUIRED = ("name", "hotline", "store_finder", "crisis_channel", "escalation_channel")
 
 
 class BrandError(ValueError):

@@ -23,6 +23,8 @@ from sentiment import Label
 
 log = logging.getLogger(__name__)
 BIG_ACCOUNT = 100_000  # followers from which an account counts as big
+# Crisis kinds where someone may get hurt: the drafts say "are you safe" first.
+SAFETY_KINDS = frozenset({"fire", "smoke", "explosion", "swelling", "injury", "safety"})
 SHORT_LIMIT = 300  # a channel whose length limit is at most this is `short`
 _PLAYFUL_CHANNELS = ("comment", "post")  # public replies; a private message stays plain
 
@@ -112,6 +114,7 @@ class Drafter:
             "playful": tone in ("happy", "neutral") and channel in _PLAYFUL_CHANNELS,
             "words": list(understanding.words_for(understanding.intent)),
             "crisis_words": list(understanding.crisis.words),
+            "safety": bool(SAFETY_KINDS.intersection(understanding.crisis.kinds)),
             "big": author.followers >= BIG_ACCOUNT or author.verified,
         }
         request = Request(
@@ -189,6 +192,7 @@ def _samples(brand: Any, tone: str) -> list[dict[str, Any]]:
             "playful": playful and tone in ("happy", "neutral"),
             "words": ["发货"] if name else [],
             "crisis_words": ["起火"] if tone == "crisis" else [],
+            "safety": bool(name),
             "big": bool(name),
         }
         out.append(variables)
