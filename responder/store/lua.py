@@ -120,12 +120,15 @@ return out
 )
 
 # KEYS: 1 mention hash, 2 queue, 3 due:warn, 4 due:breach, 5 mention events,
-#       6 global events, 7 followups list, 8 seen marker, 9 priority queue,
-#       [10 conversation], then per follow-up its hash, its events list and its seen
-#       marker.
+#       6 global events, 7 followups list, 8 seen marker, 9 priority queue, 10 draft
+#       stats, 11 what the thread was told (or the stats key again when there is no
+#       thread), [12 conversation], then per follow-up its hash, its events list and its
+#       seen marker.
 # ARGV: 1 events MAXLEN, 2 id, 3 new state, 4 event JSON, 5 retention TTL (s),
 #       6 dedupe TTL (s), 7 expected conversation key ("" if none), 8 expected follow-up
-#       count, 9.. extra field/value pairs
+#       count, 9 bookkeeping JSON or "": {counts: {template|outcome: n}, said: [sentences]}
+#       (what agents did with the drafts, what the author was told), 10.. extra
+#       field/value pairs
 # Returns {1, state} closed, {0, state} not open (state as it was), {-1, ""} unknown,
 # {2, agent} claimed by another agent, or {3, conversation, follow-up ids...} when the
 # keys passed do not match: call again with those.
@@ -146,18 +149,26 @@ if conv ~= ARGV[7] or n ~= tonumber(ARGV[8]) then
   return retry
 end
 local fields = {'state', ARGV[3], 'closed_at', ev['at'], 'closed_by', ev['actor']}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])
 redis.call('ZREM', KEYS[9], ARGV[2])
-local f = 10
+local f = 12
 if conv ~= '' then
-  if redis.call('GET', KEYS[10]) == ARGV[2] then redis.call('DEL', KEYS[10]) end
-  f = 11
+  if redis.call('GET', KEYS[12]) == ARGV[2] then redis.call('DEL', KEYS[12]) end
+  f = 13
 end
 local ttl = ARGV[5]
+if ARGV[9] ~= '' then
+  local book = cjson.decode(ARGV[9])
+  for field, count in pairs(book.counts) do redis.call('HINCRBY', KEYS[10], field, count) end
+  if #book.said > 0 then
+    redis.call('SADD', KEYS[11], unpack(book.said))
+    redis.call('EXPIRE', KEYS[11], ttl)
+  end
+end
 -- While open, a mention's hash keeps re-deliveries out; once it may expire, the small
 -- seen marker does, for longer.
 redis.call('SET', KEYS[8], '1', 'EX', ARGV[6])

@@ -13,8 +13,9 @@ from typing import Any, cast
 
 from connectors.model import Mention
 from responder.clock import from_epoch
-from responder.drafts.priority import score_at
+from responder.drafts.priority import priority, score_at
 from responder.drafts.suggest import Suggestion
+from sentiment import Label
 
 
 class State(StrEnum):
@@ -110,8 +111,7 @@ def understood(suggestion: Suggestion) -> dict[str, str]:
     fields = {
         "intent": known.intent,
         "tone": suggestion.tone,
-        "priority": f"{suggestion.priority.base:g}",
-        "priority_reasons": _json(list(suggestion.priority.reasons)),
+        "priority": f"{suggestion.priority.base:g}",  # its reasons are worked out on read
     }
     if known.secondary:
         fields["intents"] = _json(list(known.secondary))
@@ -178,7 +178,6 @@ API_FIELDS = (
     "urgent",
     "spam",
     "priority",
-    "priority_reasons",
     "deadline",
     "warned_at",
     "breached_at",
@@ -274,11 +273,15 @@ def _priority(fields: dict[str, str], deadline: float, now: datetime) -> dict[st
     if not fields.get("priority"):
         return None
     base = float(fields["priority"])
-    return {
-        "score": score_at(base, deadline, now),
-        "base": base,
-        "reasons": _loads(fields.get("priority_reasons"), []),
-    }
+    # The reasons follow from fields the mention keeps; storing them cost ~80 B a mention.
+    parts = priority(
+        crisis=bool(fields.get("crisis")),
+        sentiment=Label(fields["sentiment_label"]),
+        intent=fields.get("intent", ""),
+        followers=int(fields["author_followers"]),
+        verified=fields["author_verified"] == "1",
+    )
+    return {"score": score_at(base, deadline, now), "base": base, "reasons": list(parts.reasons)}
 
 
 def _epoch(moment: datetime) -> str:

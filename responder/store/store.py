@@ -15,7 +15,6 @@ from redis.asyncio import Redis
 from responder.clock import from_epoch
 from responder.config import RetentionConfig
 from responder.drafts.learning import ranking
-from responder.drafts.render import sentences
 from responder.store import lua
 from responder.store.enqueue import dumps
 from responder.store.keys import Keys
@@ -35,6 +34,20 @@ class Result(StrEnum):
 
 
 _RESULTS = {1: Result.OK, 0: Result.NOT_OPEN, -1: Result.UNKNOWN, 2: Result.CLAIMED}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bookkeeping:
+    """What closing a mention also records: what agents did with each draft template, and
+    the sentences its author was told (`said_key`: keys.said of its thread, if any)."""
+
+    counts: dict[str, int]
+    said_key: str | None = None
+    sentences: tuple[str, ...] = ()
+
+    def packed(self) -> str:
+        said = list(self.sentences) if self.said_key else []
+        return dumps({"counts": self.counts, "said": said})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,11 +124,13 @@ class Store(StreamStore):
         now: datetime,
         *,
         details: dict[str, Any] | None = None,
+        book: Bookkeeping | None = None,
         **extra: str,
     ) -> Outcome:
         """Reply to or dismiss an open mention once, unless another agent claimed it.
 
-        `extra` is stored on the mention and in its event, `details` in the event only.
+        `extra` is stored on the mention and in its event, `details` in the event only;
+        `book` is counted and remembered in the same step, only if the mention closes.
         The mention, its follow-ups and their logs then expire after `retention.closed`.
         The first call assumes no conversation and no follow-ups (one round trip for most
         mentions); if there are, the script names them and the call is made again.
@@ -127,6 +142,7 @@ class Store(StreamStore):
         for _ in range(ROUNDS):
             keys = [k.mention(mid), k.queue, k.due("warn"), k.due("breach")]
             keys += [k.mention_events(mid), k.events, k.followups(mid), k.seen(mid), k.priority]
+            keys += [k.draft_stats, (book and book.said_key) or k.draft_stats]
             if conv:
                 keys.append(conv)
             for follower in followers:
@@ -142,6 +158,7 @@ class Store(StreamStore):
                     seconds(self.retention.dedupe),
                     conv,
                     len(followers),
+                    book.packed() if book else "",
                     *[item for pair in extra.items() for item in pair],
                 ],
             )
@@ -208,32 +225,12 @@ class Store(StreamStore):
         )
         return [(flat[i], from_epoch(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
 
-    async def remember_said(self, row: dict[str, str], text: str) -> None:
-        """Add a sent reply's sentences to what its author's thread was told, so no draft
-        for them repeats one (`row` has platform, account, thread_id and author_id)."""
-        said = sentences(text)
-        if not row.get("thread_id") or not said:
-            return
-        key = self.keys.said(row["platform"], row["account"], row["thread_id"], row["author_id"])
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.sadd(key, *said)
-            pipe.expire(key, seconds(self.retention.closed))
-            await pipe.execute()
-
     async def draft_ranking(self) -> dict[str, float]:
         """Return the ranking of draft templates learned from agents' choices."""
         return ranking(cast(dict[str, str], await self.redis.hgetall(self.keys.draft_stats)))
 
     async def draft_stats(self) -> dict[str, str]:
         return cast(dict[str, str], await self.redis.hgetall(self.keys.draft_stats))
-
-    async def count_drafts(self, counts: dict[str, int]) -> None:
-        """Add what agents did with a mention's drafts to the per-template counts."""
-        if counts:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                for field, n in counts.items():
-                    pipe.hincrby(self.keys.draft_stats, field, n)
-                await pipe.execute()
 
     async def next_due(self) -> datetime | None:
         """Return when the earliest alert stage (warn or breach) is due, or None."""

@@ -9,9 +9,11 @@ from aiohttp import web
 
 from responder.drafts.drafter import channel_of
 from responder.drafts.learning import usage
+from responder.drafts.render import sentences
 from responder.drafts.style import StyleRules, check
 from responder.services import CLOCK, STORE
 from responder.store.records import State
+from responder.store.store import Bookkeeping
 from responder.web.common import AGENT, agent_of, check_outcome, json_response, unknown
 from responder.web.validate import ApiError, Body, Field, mention_id, read_body
 
@@ -81,18 +83,25 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
     if findings:
         details["override"] = {"findings": found, "reason": body.get("override_reason", "")}
     agent = agent_of(request, body)
+    thread = row.get("thread_id")
+    book = Bookkeeping(
+        counts=use.counts([d[1] for d in drafts]),
+        said_key=store.keys.said(row["platform"], row["account"], thread, row["author_id"])
+        if thread
+        else None,
+        sentences=tuple(sentences(text)),
+    )
     outcome = await store.close(
         mid,
         State.REPLIED,
         agent,
         now,
         details=details,
+        book=book,
         reply_text=text,
         draft_template=template,
     )
     check_outcome(mid, outcome)
-    await store.count_drafts(use.counts([d[1] for d in drafts]))
-    await store.remember_said(row, text)
     return json_response(
         {
             "id": mid,
