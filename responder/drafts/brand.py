@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from responder.drafts.tokens import fold
 
+_LEFT, _RIGHT = r"(?<![a-z0-9])", r"(?![a-z0-9])"
 _REQUIRED = ("name", "hotline", "store_finder", "crisis_channel", "escalation_channel")
 
 
@@ -21,6 +23,13 @@ class BrandError(ValueError):
 class Product:
     name: str
     aliases: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # A Latin edge must not touch another letter or digit: "x7" is not in "vivo x70",
+        # nor "pad" in "ipad".
+        found = tuple(re.compile(_LEFT + re.escape(a) + _RIGHT) for a in self.aliases)
+        object.__setattr__(self, "patterns", found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +45,13 @@ class Brand:
         folded = fold(text)
         best: tuple[int, int, str] | None = None
         for product in self.products:
-            for alias in product.aliases:
-                at = folded.find(alias)
-                if at >= 0 and (best is None or (at, -len(alias)) < best[:2]):
-                    best = (at, -len(alias), product.name)
+            for pattern in product.patterns:
+                match = pattern.search(folded)
+                if match is None:
+                    continue
+                at, size = match.start(), match.end() - match.start()
+                if best is None or (at, -size) < best[:2]:
+                    best = (at, -size, product.name)
         return best[2] if best else ""
 
 

@@ -16,7 +16,14 @@ import jinja2
 
 from responder.drafts.brand import Brand, load_brand
 from responder.drafts.moments import moment_at
-from responder.drafts.render import Draft, Request, TemplateProblem, Templates, make_drafts
+from responder.drafts.render import (
+    Draft,
+    Request,
+    TemplateProblem,
+    Templates,
+    make_drafts,
+    unknown_facts,
+)
 from responder.drafts.style import StyleRules, check, limit_for, load_style, packaged_path
 from responder.drafts.understand import Understanding
 from sentiment import Label
@@ -139,7 +146,7 @@ class Drafter:
         """Render every block in sample contexts. Raise TemplateProblem, naming file and
         line, for a block that cannot render; return a warning for each block the style
         check refuses in every sample of some platform (it will never be offered there)."""
-        problems: list[str] = []
+        problems: list[str] = unknown_facts(self.templates, self.brand.facts)
         warnings: list[str] = []
         for (stem, tone), blocks in sorted(self.templates.blocks.items()):
             for block in blocks:

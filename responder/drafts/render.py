@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -11,11 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta, nodes
 
 from responder.drafts.learning import UNSEEN
 from responder.drafts.style import StyleRules, check
 
 TONES = ("upset", "happy", "question", "neutral", "crisis")
+# Every variable and function a template may use (templates/drafts/README.md lists them).
+VARIABLES = frozenset(
+    {
+        *("name", "platform", "channel", "short", "product", "brand", "time", "festival"),
+        *("holiday", "makeup_workday", "playful", "words", "crisis_words", "safety", "big"),
+        *("one_of", "fun"),
+    }
+)
 DRAFTS = 3
 GENERAL = "_general"
 _BLOCK = re.compile(r"^(?P<tone>[a-z]+)_\w+$")
@@ -23,7 +33,9 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?~～…])")
 _NOT_WORD = re.compile(r"[\W_]+")
 _VARIATIONS = 4  # renderings of one block tried before giving up on it for a mention
 
+
 Render = Callable[[jinja2.runtime.Context], Iterator[str]]
+log = logging.getLogger(__name__)
 
 
 class TemplateProblem(Exception):
@@ -75,11 +87,14 @@ class Templates:
             except jinja2.TemplateSyntaxError as exc:
                 problems.append(f"{name}:{exc.lineno}: {exc.message}")
                 continue
+            problems += _unknown_names(self.env, directory / name, name)
             stem = name.removesuffix(".j2")
             for block, render in template.blocks.items():
+                if block.startswith("_"):
+                    continue  # a helper other blocks call as self._name()
                 match = _BLOCK.match(block)
                 if match is None or match["tone"] not in TONES:
-                    line = _line_of(directory / name, f"block {block}")
+                    line = _line_of(directory / name, _block_tag(block))
                     problems.append(
                         f"{name}:{line}: block {block!r} is not <tone>_<label> with a tone "
                         f"of {', '.join(TONES)}"
@@ -117,7 +132,11 @@ class Templates:
         context = block.template.new_context(
             {**variables, "one_of": one_of, "fun": fun}, shared=True
         )
-        text = "".join(block.render(context))
+        try:
+            text = "".join(block.render(context))
+        except Exception:
+            # What Template.render does: the traceback then names template file and line.
+            block.template.environment.handle_exception()
         return " ".join("".join(line.strip() for line in text.splitlines()).split())
 
 
@@ -148,9 +167,13 @@ def make_drafts(
     drafts: list[Draft] = []
     for block in order:
         for attempt in range(_VARIATIONS):
-            text = templates.render(
-                block, request.variables, f"{request.seed}|{block.id}|{attempt}"
-            )
+            try:
+                text = templates.render(
+                    block, request.variables, f"{request.seed}|{block.id}|{attempt}"
+                )
+            except Exception as exc:  # a branch no start-up sample reached: skip the block
+                _report_once(block.id, exc)
+                break
             said = sentences(text)
             if not said or used.intersection(said):
                 continue
@@ -184,10 +207,62 @@ def _rank(blocks: list[_Block], seed: str, ranking: Mapping[str, float]) -> list
     return [block for _, block in sorted(enumerate(blocks), key=key)]
 
 
-def _line_of(path: Path, needle: str) -> int:
-    """Return the first line of a file containing `needle` (1 if none): for error messages."""
+def unknown_facts(templates: Templates, facts: Any) -> list[str]:
+    """Name each `brand.x.y` a template reads that the brand file does not have, with its
+    line, in every branch (a sample render reaches only some)."""
+    problems = []
+    for name in sorted(templates.env.list_templates(filter_func=lambda n: n.endswith(".j2"))):
+        path = templates.directory / name
+        tree = templates.env.parse(path.read_text(encoding="utf-8"))
+        for node in tree.find_all(nodes.Getattr):
+            chain: list[str] = []
+            current: nodes.Node = node
+            while isinstance(current, nodes.Getattr):
+                chain.insert(0, current.attr)
+                current = current.node
+            if not (isinstance(current, nodes.Name) and current.name == "brand"):
+                continue
+            value = facts
+            for attr in chain:
+                if not hasattr(value, attr):
+                    dotted = ".".join(["brand", *chain])
+                    problems.append(f"{name}:{node.lineno}: {dotted}: brand.toml has no {attr!r}")
+                    break
+                value = getattr(value, attr)
+    return sorted(set(problems))
+
+
+def _unknown_names(env: jinja2.Environment, path: Path, name: str) -> list[str]:
+    """Name each variable a template uses that no mention provides, with its line: found
+    in every branch, not only the ones a sample render reaches."""
+    tree = env.parse(path.read_text(encoding="utf-8"))
+    macros = {macro.name for macro in tree.find_all(nodes.Macro)}
+    unknown = meta.find_undeclared_variables(tree) - VARIABLES - macros - set(env.globals)
+    problems = []
+    for variable in sorted(unknown):
+        word = re.compile(r"\b" + re.escape(variable) + r"\b")
+        line = _line_of(path, word)
+        problems.append(f"{name}:{line}: unknown variable {variable!r} (see README.md)")
+    return problems
+
+
+_reported: set[str] = set()
+
+
+def _report_once(block: str, exc: Exception) -> None:
+    if block not in _reported:
+        _reported.add(block)
+        log.error("template block %s cannot render, skipped: %s", block, exc)
+
+
+def _block_tag(name: str) -> re.Pattern[str]:
+    return re.compile(r"\{%-?\s*block\s+" + re.escape(name) + r"\s*-?%\}")
+
+
+def _line_of(path: Path, tag: re.Pattern[str]) -> int:
+    """Return the first line of a file where `tag` matches (1 if none): for messages."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return 1
-    return next((i for i, line in enumerate(lines, 1) if needle in line), 1)
+    return next((i for i, line in enumerate(lines, 1) if tag.search(line)), 1)
