@@ -9,7 +9,7 @@ from enum import IntEnum
 from typing import Any
 
 from connectors.model import Mention
-from responder.drafts.priority import sort_key
+from responder.drafts.priority import PIN, sort_key, weights
 from responder.drafts.render import sentences
 from responder.drafts.suggest import Suggestion
 from responder.store.keys import Keys, mention_id
@@ -129,6 +129,11 @@ def pack(
         "head": head or "",
         "k": len(item_keys),
     }
+    if crisis.flag:  # a crisis follow-up makes its conversation a crisis: onto the head
+        w = weights()
+        packed["pin_fields"] = ["tone", "crisis", "drafts", fields.get("drafts", "")]
+        packed["pin_points"] = w.crisis
+        packed["pin_rank"] = f"{PIN + w.crisis * 60 / w.per_minute:.3f}"
     return item_keys, dumps(packed)
 
 

@@ -46,7 +46,8 @@ end
 #        events: [JSON...], joined: JSON, conv: 0|1, head: expected head id or "", k}
 # Returns a flat list of (code, detail) per item: 0 duplicate, 1 queued as a new
 # conversation, 2 joined `detail`'s conversation, 3 retry (the conversation changed).
-# A crisis follow-up pins its conversation's head too.
+# A crisis follow-up makes its conversation's head a crisis too: pinned, its priority
+# raised, its tone and drafts the follow-up's.
 ENQUEUE = (
     _LOG
     + f"local PIN = {PIN}\n"
@@ -87,10 +88,15 @@ for i = 2, #ARGV do
         redis.call('HINCRBY', KEYS[hk], 'followups', 1)
         redis.call('RPUSH', KEYS[hk + 2], item.id)
         if item.pin == 1 and redis.call('HGET', KEYS[hk], 'urgent') ~= '1' then
-          redis.call('HSET', KEYS[hk], 'urgent', '1', 'crisis', item.crisis)
-          for _, z in ipairs({KEYS[1], KEYS[6]}) do
-            local score = redis.call('ZSCORE', z, head)
-            if score then redis.call('ZADD', z, tonumber(score) - PIN, head) end
+          -- The conversation is a crisis now: pinned, ranked, toned and drafted as one.
+          redis.call('HSET', KEYS[hk], 'urgent', '1', 'crisis', item.crisis,
+                     unpack(item.pin_fields))
+          redis.call('HINCRBYFLOAT', KEYS[hk], 'priority', item.pin_points)
+          local score = redis.call('ZSCORE', KEYS[1], head)
+          if score then redis.call('ZADD', KEYS[1], tonumber(score) - PIN, head) end
+          score = redis.call('ZSCORE', KEYS[6], head)
+          if score then
+            redis.call('ZADD', KEYS[6], tonumber(score) - tonumber(item.pin_rank), head)
           end
         end
         local ev = cjson.decode(item.joined)
