@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
+from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from responder.config import PipelineConfig, SlaConfig
+from responder.config import Config, PipelineConfig, RedisConfig, SlaConfig, defaults
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
+from responder.runtime import create_app
 from responder.store.embedded import EmbeddedRedis
 from responder.store.keys import Keys
 from responder.store.store import Store
@@ -79,3 +83,21 @@ def make_pipeline(
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
+
+
+async def api_client(
+    aiohttp_client: Any,
+    redis_url: str,
+    scorer: ScoringPool,
+    clock: FakeClock,
+    data_dir: Path,
+    prefix: str,
+) -> TestClient[Any, Any]:
+    """The app over the session's Redis and scoring pool, nothing running by itself."""
+    config: Config = replace(
+        defaults(),
+        connectors=(),
+        redis=RedisConfig(url=redis_url, prefix=prefix, data_dir=data_dir),
+    )
+    app = create_app(config, clock=clock, scorer=scorer, background=False)
+    return cast(TestClient[Any, Any], await aiohttp_client(app))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -11,6 +12,8 @@ from redis.asyncio import Redis
 from connectors.base import Batch, ReplyReceipt
 from connectors.errors import ConnectorError
 from connectors.model import Author, Mention
+from responder.drafts.suggest import Job, Suggestion
+from responder.pipeline.worker import Scorer
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
@@ -115,3 +118,18 @@ class ScriptedConnector:
 async def entries(redis: Redis, key: str) -> list[tuple[str, dict[str, str]]]:
     """Return every entry of a stream, typed for tests."""
     return cast(list[tuple[str, dict[str, str]]], await redis.xrange(key))
+
+
+class ChokingScorer:
+    """Our scorer interface over the real pool, failing on a text with 💣 as a broken model
+    would: a batch holding one fails, and so does that text alone."""
+
+    def __init__(self, real: Scorer) -> None:
+        self.real = real
+
+    async def suggest(
+        self, jobs: list[Job], ranking: Mapping[str, float] | None = None
+    ) -> list[Suggestion]:
+        if any("💣" in job.text for job in jobs):
+            raise ValueError("model choked" if len(jobs) == 1 else "batch failed")
+        return await self.real.suggest(jobs, ranking)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,11 +10,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from responder.config import Config, RedisConfig, defaults
 from responder.pipeline.scoring import ScoringPool
-from responder.runtime import create_app
 from responder.services import SERVICES, STORE
 from responder.store.keys import mention_id
+from tests.conftest import api_client
 from tests.fakes import FakeClock, mention
 
 Client = TestClient[Any, Any]
@@ -31,13 +29,8 @@ async def client(
     clock: FakeClock,
     tmp_path: Path,
 ) -> Client:
-    config: Config = replace(
-        defaults(),
-        connectors=(),
-        redis=RedisConfig(url=redis_url, prefix="api", data_dir=tmp_path / "data"),
-    )
-    app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
-    return await aiohttp_client(app)  # type: ignore[no-any-return]
+    data_dir = tmp_path / "data"
+    return await api_client(aiohttp_client, redis_url, scoring_pool, clock, data_dir, "api")
 
 
 async def _feed(client: Client, clock: FakeClock, *mentions: Any) -> None:

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 import emoji
 import pytest
 
+from connectors.model import Author
 from responder.cli import main
 from responder.drafts import INTENTS
 from responder.drafts.crisis import Crisis
-from responder.drafts.drafter import Author, Drafter, DraftSet, default_directory
+from responder.drafts.drafter import Drafter, DraftSet, default_directory
 from responder.drafts.moments import moment_at
 from responder.drafts.render import GENERAL, TemplateProblem, Templates, sentences
 from responder.drafts.style import check, weibo_length
@@ -41,9 +42,9 @@ MOMENTS = (
     datetime(2026, 10, 3, 10, 0, tzinfo=SHANGHAI),  # 国庆节, a day off
 )
 MENTION_IDS = [str(4_987_000_000_000_000 + 7919 * i) for i in range(200)]  # Weibo-like ids
-SMALL = Author(name="小澜", followers=12)
-BIG = Author(name="小澜", followers=3_000_000, verified=True)
-LONG_NAME = Author(name="今天也要努力搬砖的澜星老用户阿杰同学")
+SMALL = Author(id="a", name="小澜", followers=12)
+BIG = Author(id="a", name="小澜", followers=3_000_000, verified=True)
+LONG_NAME = Author(id="a", name="今天也要努力搬砖的澜星老用户阿杰同学")
 LABELS = {
     "upset": Label.NEGATIVE,
     "crisis": Label.NEGATIVE,
@@ -57,7 +58,7 @@ BRANCH_WORDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "purchase_intent": (("纠结", "预算"), ("降价",)),
     "system_update": (("变砖",), ("推送",), ("推送", "更了", "bug")),
 }
-TEXTS = (("我的X7 Pro最近怎么回事", SMALL), ("你们好", Author(name="")))
+TEXTS = (("我的X7 Pro最近怎么回事", SMALL), ("你们好", Author(id="a", name="")))
 LAUGHING = re.compile(r"哈哈|嘿嘿|嘻嘻|呵呵|hhh|233")
 BRACKET_CODE = re.compile(r"\[[^\[\]\s]{1,8}\]")  # Weibo emoticons: [doge], [二哈], [哈哈]
 LEFTOVER = re.compile(
@@ -181,44 +182,37 @@ def test_every_intent_but_spam_has_its_own_template_file(drafter: Drafter) -> No
 # 2. Lengths by Weibo's count.
 
 
-def test_weibo_comment_drafts_fit_140_by_weibo_count_over_200_mentions(
+@pytest.mark.parametrize(
+    ("platform", "limit", "length", "mentions", "shortest_longest"),
+    [
+        ("weibo", 140, weibo_length, 200, 40),  # a Weibo comment, by Weibo's count
+        ("wechat", 600, len, 100, 60),
+    ],
+)
+def test_drafts_fit_the_platform_length_over_many_mentions(
     drafter: Drafter,
+    platform: str,
+    limit: int,
+    length: Callable[[str], int],
+    mentions: int,
+    shortest_longest: int,
 ) -> None:
     longest = 0
-    for i, seed in enumerate(MENTION_IDS):
+    for i, seed in enumerate(MENTION_IDS[:mentions]):
         for intent, tone in intent_tones(drafter):
             got = draft(
                 drafter,
                 understanding(intent, tone),
-                platform="weibo",
+                platform=platform,
                 seed=seed,
                 at=MOMENTS[i % len(MOMENTS)],
                 author=LONG_NAME,
             )
             assert len(got.drafts) == 3, (intent, tone, seed)
             for d in got.drafts:
-                assert weibo_length(d.text) <= 140, d
-                longest = max(longest, weibo_length(d.text))
-    assert longest > 40  # real replies were measured, not empty ones
-
-
-def test_wechat_drafts_fit_600_chars_over_100_mentions(drafter: Drafter) -> None:
-    longest = 0
-    for i, seed in enumerate(MENTION_IDS[:100]):
-        for intent, tone in intent_tones(drafter):
-            got = draft(
-                drafter,
-                understanding(intent, tone),
-                platform="wechat",
-                seed=seed,
-                at=MOMENTS[i % len(MOMENTS)],
-                author=LONG_NAME,
-            )
-            assert len(got.drafts) == 3, (intent, tone, seed)
-            for d in got.drafts:
-                assert len(d.text) <= 600, d
-                longest = max(longest, len(d.text))
-    assert longest > 60
+                assert length(d.text) <= limit, d
+                longest = max(longest, length(d.text))
+    assert longest > shortest_longest  # real replies were measured, not empty ones
 
 
 # 3. No laughing at upset customers; crisis drafts are serious and take it offline.

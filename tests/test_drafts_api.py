@@ -19,19 +19,18 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from connectors.model import Author
-from responder.config import Config, RedisConfig, SlaConfig, defaults
+from responder.config import SlaConfig
 from responder.drafts.drafter import default_directory
 from responder.drafts.learning import UNSEEN
 from responder.drafts.priority import weights
 from responder.drafts.render import GENERAL, Templates, sentences
-from responder.drafts.suggest import Job, Suggestion
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
-from responder.runtime import create_app
 from responder.services import SERVICES, STORE
 from responder.store.keys import mention_id
 from responder.store.store import Store
-from tests.fakes import FakeClock, mention
+from tests.conftest import api_client
+from tests.fakes import ChokingScorer, FakeClock, mention
 
 Client = TestClient[Any, Any]
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -48,13 +47,8 @@ async def client(
     clock: FakeClock,
     tmp_path: Path,
 ) -> Client:
-    config: Config = replace(
-        defaults(),
-        connectors=(),
-        redis=RedisConfig(url=redis_url, prefix="drafts", data_dir=tmp_path / "data"),
-    )
-    app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
-    return await aiohttp_client(app)  # type: ignore[no-any-return]
+    data_dir = tmp_path / "data"
+    return await api_client(aiohttp_client, redis_url, scoring_pool, clock, data_dir, "drafts")
 
 
 def _app(client: Client) -> web.Application:
@@ -532,25 +526,11 @@ async def test_spam_is_queued_without_drafts_at_the_lowest_priority(
     assert status == 400 and body["error"] == f"mention {_id('spam')} has 0 drafts"
 
 
-class _ChokingScorer:
-    """Our scorer interface over the real pool, failing on one text as a broken model would."""
-
-    def __init__(self, real: ScoringPool) -> None:
-        self.real = real
-
-    async def suggest(
-        self, jobs: list[Job], ranking: Mapping[str, float] | None = None
-    ) -> list[Suggestion]:
-        if any("💣" in job.text for job in jobs):
-            raise ValueError("model choked")
-        return await self.real.suggest(jobs, ranking)
-
-
 async def test_a_mention_the_scorer_cannot_handle_is_queued_without_drafts_with_a_priority(
     client: Client, clock: FakeClock, scoring_pool: ScoringPool
 ) -> None:
     store = _store(client)
-    worker = Pipeline(store, _ChokingScorer(scoring_pool), clock, SlaConfig(), consumer="choke")
+    worker = Pipeline(store, ChokingScorer(scoring_pool), clock, SlaConfig(), consumer="choke")
     await store.ingest("demo", [mention("ok"), mention("bomb", text="💣💣")], None, clock.now())
     assert await worker.run_once() == 2
     bad = await _detail(client, "bomb")

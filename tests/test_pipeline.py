@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import cast
 
@@ -12,7 +11,6 @@ from redis.exceptions import ResponseError
 
 from connectors.model import Author
 from responder.config import SlaConfig
-from responder.drafts.suggest import Job, Suggestion
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
 from responder.store.deadletters import list_letters
@@ -20,7 +18,7 @@ from responder.store.keys import mention_id
 from responder.store.records import State
 from responder.store.store import Result, Store
 from tests.conftest import make_pipeline
-from tests.fakes import FakeClock, entries, mention
+from tests.fakes import ChokingScorer, FakeClock, entries, mention
 
 
 async def _queued_ids(store: Store) -> list[str]:
@@ -150,26 +148,10 @@ async def test_unusable_entry_is_set_aside_with_its_reason_and_acknowledged(
     assert (await store.redis.xpending(store.keys.ingest, "pipeline"))["pending"] == 0
 
 
-class _ChokingScorer:
-    """Our scorer interface, failing on one text the way a broken model would."""
-
-    def __init__(self, real: ScoringPool) -> None:
-        self.real = real
-
-    async def suggest(
-        self, jobs: list[Job], ranking: Mapping[str, float] | None = None
-    ) -> list[Suggestion]:
-        if "💣" in "".join(job.text for job in jobs):
-            if len(jobs) == 1:
-                raise ValueError("model choked")
-            raise RuntimeError("batch failed")
-        return await self.real.suggest(jobs, ranking)
-
-
 async def test_a_text_the_model_cannot_score_is_still_queued(
     store: Store, scoring_pool: ScoringPool, clock: FakeClock
 ) -> None:
-    worker = Pipeline(store, _ChokingScorer(scoring_pool), clock, SlaConfig(), consumer="w")
+    worker = Pipeline(store, ChokingScorer(scoring_pool), clock, SlaConfig(), consumer="w")
     await store.ingest(
         "demo", [mention("1"), mention("2", text="💣💣"), mention("3")], None, clock.now()
     )

@@ -97,7 +97,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _suggest(drafter: Drafter, args: argparse.Namespace) -> int:
-    from responder.drafts.drafter import Author
+    from connectors.model import Author
     from responder.drafts.suggest import Job, suggest
     from sentiment import score_texts
 
@@ -105,7 +105,7 @@ def _suggest(drafter: Drafter, args: argparse.Namespace) -> int:
     if at.tzinfo is None:
         raise ValueError(f"--at {args.at}: give a time zone, e.g. 2026-09-25T20:00+08:00")
     kind = args.kind or {"wechat": "dm", "tieba": "post"}.get(args.platform, "comment")
-    author = Author(name=args.author, followers=args.followers, verified=args.verified)
+    author = Author(id="a", name=args.author, followers=args.followers, verified=args.verified)
     job = Job(id=args.text, text=args.text, platform=args.platform, kind=kind, author=author, at=at)
     result = suggest(job, score_texts([args.text])[0], drafter)
     out = described(result)

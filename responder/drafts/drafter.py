@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from connectors.model import Author
 from responder.drafts.brand import Brand, load_brand
 from responder.drafts.moments import moment_at
 from responder.drafts.render import (
@@ -60,13 +61,6 @@ def tone_of(understanding: Understanding) -> str:
     if label is Label.POSITIVE:
         return "happy"
     return "question" if understanding.question else "neutral"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Author:
-    name: str
-    followers: int = 0
-    verified: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

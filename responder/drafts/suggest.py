@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from responder.drafts.drafter import Author, Drafter, tone_of
+from connectors.model import Author
+from responder.drafts.drafter import Drafter, tone_of
 from responder.drafts.priority import Priority, priority
 from responder.drafts.render import Draft, sentences
 from responder.drafts.understand import Understanding, understand
@@ -119,7 +120,7 @@ def sample_job(text: str = "预热一下") -> Job:
         text=text,
         platform="weibo",
         kind="comment",
-        author=Author(name="小澜"),
+        author=Author(id="a", name="小澜"),
         at=datetime.now().astimezone(),
     )
 

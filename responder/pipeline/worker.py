@@ -17,7 +17,6 @@ from connectors.errors import BadPayload
 from connectors.model import Mention
 from responder.clock import Clock, from_epoch
 from responder.config import SlaConfig
-from responder.drafts.drafter import Author
 from responder.drafts.suggest import Job, Suggestion, unsuggested
 from responder.sla.timer import timing
 from responder.store.deadletters import DeadLetter
@@ -188,11 +187,7 @@ class Pipeline:
                 text=item.mention.text,
                 platform=item.mention.platform,
                 kind=item.mention.kind,
-                author=Author(
-                    name=item.mention.author.name,
-                    followers=item.mention.author.followers,
-                    verified=item.mention.author.verified,
-                ),
+                author=item.mention.author,
                 at=item.mention.created_at,
                 thread=thread or "",
                 avoid=frozenset(told.get(thread, ())) if thread else frozenset(),

@@ -13,8 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from connectors.model import Author
 from responder.cli.drafts import described
-from responder.drafts.drafter import Author, Drafter
+from responder.drafts.drafter import Drafter
 from responder.drafts.suggest import Job, suggest
 from sentiment import score_texts
 
@@ -35,7 +36,9 @@ def outcome(row: dict[str, Any], drafter: Drafter) -> dict[str, Any]:
         text=row["text"],
         platform=row["platform"],
         kind=row["kind"],
-        author=Author(name=row["author"], followers=row["followers"], verified=row["verified"]),
+        author=Author(
+            id="a", name=row["author"], followers=row["followers"], verified=row["verified"]
+        ),
         at=datetime.fromisoformat(row["at"]),
     )
     result = described(suggest(job, score_texts([row["text"]])[0], drafter))
