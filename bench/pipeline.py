@@ -42,7 +42,6 @@ from connectors.model import Mention
 from connectors.replay import demo_path
 from responder.clock import SystemClock
 from responder.config import SlaConfig
-from responder.drafts.suggest import sample_job
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
 from responder.store.embedded import EmbeddedRedis
@@ -219,7 +218,7 @@ async def main(args: argparse.Namespace) -> None:
         server.start()
         pool = ScoringPool(args.processes)
         pool.start()
-        await pool.suggest([sample_job()] * args.processes)  # workers loaded before timing
+        await pool.ready()  # workers loaded before timing
         redis = Redis.from_url(server.url, decode_responses=True)
         try:
             store = Store(redis, KEYS)

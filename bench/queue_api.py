@@ -32,7 +32,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from aiohttp import web
@@ -42,7 +42,6 @@ from connectors.model import Mention
 from connectors.replay import demo_path
 from responder.clock import SystemClock
 from responder.config import Config, RedisConfig, SlaConfig, defaults
-from responder.drafts.suggest import sample_job
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
 from responder.runtime import create_app
@@ -84,7 +83,7 @@ async def fill(url: str, pending: int) -> int:
     pool = ScoringPool(1)
     pool.start()
     try:
-        await pool.suggest([sample_job()])
+        await pool.ready()
         store = Store(redis, Keys(PREFIX))
         await store.ensure_group()
         before = await _used_memory(redis)
@@ -174,7 +173,7 @@ async def serve(url: str, *, settle: bool) -> None:
     await site.start()
     pipeline = runner.app[SERVICES].pipeline
     if settle and pipeline is not None:
-        await pipeline.scorer.suggest([sample_job()])
+        await cast(ScoringPool, pipeline.scorer).ready()
     print(f"port {runner.addresses[0][1]}", flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

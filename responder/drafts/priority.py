@@ -80,10 +80,13 @@ INTENT_NAMES = {
 }
 
 
+@functools.lru_cache(maxsize=8192)
 def priority(
     *, crisis: bool, sentiment: Label, intent: str, followers: int, verified: bool
 ) -> Priority:
-    """Return the fixed part of the priority and its reasons (in Chinese, for agents)."""
+    """Return the fixed part of the priority and its reasons (in Chinese, for agents).
+
+    Cached: every agent's queue read shows the same head of the queue again."""
     w = weights()
     parts: list[tuple[str, float]] = []
     if crisis:

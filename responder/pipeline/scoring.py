@@ -100,6 +100,16 @@ class ScoringPool:
                 self.start()
         raise AssertionError("unreachable")
 
+    async def ready(self) -> None:
+        """Wait until every worker has loaded (benchmarks time the work, not the start)."""
+        if self._pool is None:
+            self.start()
+        loop, pool = asyncio.get_running_loop(), self._pool
+        # One short busy task per worker: each can only start once its worker is loaded.
+        await asyncio.gather(
+            *(loop.run_in_executor(pool, time.sleep, 0.05) for _ in range(self.processes))
+        )
+
     def alive(self) -> bool:
         """Say whether the pool runs with every worker process alive (for health)."""
         pool = self._pool

@@ -85,6 +85,19 @@ class Store(StreamStore):
     async def queue_size(self) -> int:
         return int(await self.redis.zcard(self.keys.queue))
 
+    async def for_closing(
+        self, mid: str, fields: Sequence[str]
+    ) -> tuple[dict[str, str] | None, tuple[str, list[str]]]:
+        """Return a mention's `fields` and what closing it expects (its conversation and
+        follow-ups), in one round trip."""
+        keys = self.keys
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(keys.mention(mid), [*fields, "conversation"])
+            pipe.lrange(keys.followups(mid), 0, -1)
+            values, followers = await pipe.execute()
+        row = _row([*fields, "conversation"], values)
+        return row or None, (row.get("conversation", ""), list(followers))
+
     async def mentions(
         self, ids: Sequence[str], fields: Sequence[str] = API_FIELDS
     ) -> list[dict[str, str]]:
@@ -125,6 +138,7 @@ class Store(StreamStore):
         *,
         details: dict[str, Any] | None = None,
         book: Bookkeeping | None = None,
+        expect: tuple[str, list[str]] | None = None,
         **extra: str,
     ) -> Outcome:
         """Reply to or dismiss an open mention once, unless another agent claimed it.
@@ -132,13 +146,14 @@ class Store(StreamStore):
         `extra` is stored on the mention and in its event, `details` in the event only;
         `book` is counted and remembered in the same step, only if the mention closes.
         The mention, its follow-ups and their logs then expire after `retention.closed`.
-        The first call assumes no conversation and no follow-ups (one round trip for most
-        mentions); if there are, the script names them and the call is made again.
+        The first call assumes `expect` (conversation key, follow-up ids; default none: one
+        round trip for most mentions); if they differ, the script names them and the call
+        is made again.
         """
         kind = EventType.REPLIED if state is State.REPLIED else EventType.DISMISSED
         record = _dumps(event(kind, now, actor, **extra, **(details or {})))
         k = self.keys
-        conv, followers = "", list[str]()
+        conv, followers = expect or ("", list[str]())
         for _ in range(ROUNDS):
             keys = [k.mention(mid), k.queue, k.due("warn"), k.due("breach")]
             keys += [k.mention_events(mid), k.events, k.followups(mid), k.seen(mid), k.priority]

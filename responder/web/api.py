@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import jinja2
@@ -89,7 +88,7 @@ async def correct_sentiment(request: web.Request) -> web.Response:
 async def health(request: web.Request) -> web.Response:
     """Answer 200 when every part is ok, else 503 naming the failing ones; JSON either way."""
     status, body = await health_report(request.app)
-    return web.json_response(body, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+    return json_response(body, status=status)
 
 
 @routes.get("/")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from responder.store.store import Outcome, Result
@@ -38,6 +38,8 @@ def agent_of(request: web.Request, body: dict[str, Any]) -> str:
     return "local" if header is None else str(check(AGENT, header, source=AGENT_HEADER))
 
 
-def json_response(data: Any) -> web.Response:
-    # Chinese text stays readable in the body (no \u escapes).
-    return web.json_response(data, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """Answer JSON, UTF-8 with Chinese text readable (no \\u escapes).
+
+    orjson: encoding a page of the queue took a quarter of the server's time with json."""
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")

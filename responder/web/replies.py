@@ -51,7 +51,7 @@ async def reply(request: web.Request) -> web.Response:
 
 async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Response:
     store, now = request.app[STORE], request.app[CLOCK].now()
-    row = await store.mention(mid, _FIELDS)
+    row, expect = await store.for_closing(mid, _FIELDS)
     if row is None:
         raise unknown(mid)
     drafts: list[list[str]] = json.loads(row.get("drafts") or "[]")
@@ -98,6 +98,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
         now,
         details=details,
         book=book,
+        expect=expect,
         reply_text=text,
         draft_template=template,
     )
