@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from redis import exceptions as redis_errors
 
+from responder.web.common import json_response
 from responder.web.validate import ApiError
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     try:
         response = await handler(request)
     except ApiError as exc:
-        return web.json_response(exc.body(), status=exc.status)
+        return json_response(exc.body(), status=exc.status)
     except web.HTTPException as exc:
         if not api or exc.status < 400:
             raise
-        return web.json_response({"error": _message(exc)}, status=exc.status)
+        return json_response({"error": _message(exc)}, status=exc.status)
     except UNAVAILABLE as exc:
         request.app[REDIS_WATCH].failed(exc)
         return _answer(api, 503, "Redis is unavailable; try again in a few seconds")
@@ -76,7 +77,7 @@ def _message(exc: web.HTTPException) -> str:
 
 def _answer(api: bool, status: int, message: str) -> web.Response:
     if api:
-        return web.json_response({"error": message}, status=status)
+        return json_response({"error": message}, status=status)
     return web.Response(text=message, status=status)
 
 
