@@ -11,12 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from connectors.registry import PLANNED, TYPES
 from connectors.replay import ReplayConfig
-from responder.schema import Binder, Secret, show
+from connectors.secret import Secret
+from responder.schema import Binder, show
 
-# Connector types and their own option dataclasses (each declared next to its code).
-CONNECTOR_TYPES: dict[str, type[Any]] = {"replay": ReplayConfig}
-PLANNED_TYPES = ("weibo", "wechat", "tieba", "http_json")
 _COMMON_KEYS = ("type", "enabled", "poll_interval")
 
 
@@ -220,9 +219,9 @@ def _connectors(binder: Binder, table: Any) -> tuple[ConnectorConfig, ...]:
             binder.error(path, f"must be a table, got {show(body)}")
             continue
         kind = body.get("type")
-        if kind not in CONNECTOR_TYPES:
-            known = ", ".join(f'"{k}"' for k in CONNECTOR_TYPES)
-            if kind in PLANNED_TYPES:
+        if kind not in TYPES:
+            known = ", ".join(f'"{k}"' for k in TYPES)
+            if kind in PLANNED:
                 binder.error(f"{path}.type", f'"{kind}" is not available yet; available: {known}')
             elif kind is None:
                 binder.error(f"{path}.type", f"required (one of {known})")
@@ -230,7 +229,7 @@ def _connectors(binder: Binder, table: Any) -> tuple[ConnectorConfig, ...]:
                 binder.error(f"{path}.type", f"must be one of {known}, got {show(kind)}")
             continue
         options = binder.bind(
-            CONNECTOR_TYPES[kind], {k: v for k, v in body.items() if k not in _COMMON_KEYS}, path
+            TYPES[kind].config, {k: v for k, v in body.items() if k not in _COMMON_KEYS}, path
         )
         common = {k: v for k, v in body.items() if k in _COMMON_KEYS}
         bound = binder.bind(ConnectorConfig, common, path, name=name, options=options)

@@ -11,9 +11,10 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from connectors.base import Connector
-from connectors.replay import ReplayConnector
+from connectors.http import Http
+from connectors.registry import Context, build
 from responder.clock import Clock, SystemClock
-from responder.config import Config, ConnectorConfig
+from responder.config import Config
 from responder.drafts.drafter import default_directory
 from responder.drafts.style import load_style
 from responder.ingest.poller import Poller
@@ -57,13 +58,6 @@ def create_app(
     return app
 
 
-def build_connector(spec: ConnectorConfig, clock: Clock) -> Connector:
-    """Instantiate the connector a config entry describes."""
-    if spec.type == "replay":
-        return ReplayConnector(spec.name, spec.options, now=clock.now)
-    raise ValueError(f"unknown connector type {spec.type!r}")
-
-
 async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
     """Take the data-dir lock (also with an external Redis), then open Redis."""
     config, services = app[CONFIG], app[SERVICES]
@@ -94,7 +88,9 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
     scorer = app.get(SCORER, pool)
     assert scorer is not None
     services.scorer = scorer
-    connectors = [build_connector(c, clock) for c in config.connectors if c.enabled]
+    http = Http()
+    ctx = Context(http=http, now=clock.now)
+    connectors = [build(c.type, c.name, c.options, ctx) for c in config.connectors if c.enabled]
     started: list[Connector] = []
     try:
         for connector in connectors:
@@ -123,6 +119,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
     finally:
         for connector in reversed(started):
             await connector.stop()
+        await http.stop()
         if pool is not None:
             await asyncio.to_thread(pool.stop)
 

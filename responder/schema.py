@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 import types
 from collections.abc import Mapping
@@ -11,31 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, Union, cast, get_args, get_origin, get_type_hints
 
+from connectors.secret import Secret
+
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _MISSING = object()
-
-
-class Secret:
-    """A value read from an environment variable; never shown in logs or reprs."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """Return the secret itself, for the one place that needs it."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -77,12 +58,17 @@ class Binder:
             return None
         fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name not in given}
         hints = get_type_hints(cls)
+        secrets = {name for name in fields if _is_secret(hints[name])}
+        data, ok = self._secrets(data, secrets, path)
+        keys = [*(n for n in fields if n not in secrets), *(f"{n}_env" for n in secrets)]
         for key in data:
             if key not in fields:
-                self.error(_join(path, key), "unknown key" + _suggest(key, list(fields)))
+                self.error(_join(path, key), "unknown key" + _suggest(key, keys))
         values: dict[str, Any] = dict(given)
-        ok = True
         for name, spec in fields.items():
+            if name in secrets and isinstance(data.get(name), Secret):
+                values[name] = data[name]
+                continue
             if name not in data:
                 if (
                     spec.default is dataclasses.MISSING
@@ -104,6 +90,36 @@ class Binder:
             self.error(path, str(exc))
             return None
 
+    def _secrets(
+        self, data: Mapping[str, Any], secrets: set[str], path: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Read each secret field `X` from the environment variable its `X_env` key names;
+        a secret written into the file itself is refused (config files get shared)."""
+        out, ok = dict(data), True
+        for name in secrets:
+            if name in out:
+                self.error(
+                    _join(path, name),
+                    f'secrets are read from the environment: write {name}_env = "VARIABLE"',
+                )
+                del out[name]
+                ok = False
+            variable = out.pop(f"{name}_env", None)
+            if variable is None:
+                continue
+            where = _join(path, f"{name}_env")
+            if not isinstance(variable, str) or not variable.strip():
+                self.error(
+                    where, f"must be the name of an environment variable, got {show(variable)}"
+                )
+                ok = False
+            elif not os.environ.get(variable):
+                self.error(where, f'environment variable "{variable}" is not set')
+                ok = False
+            else:
+                out[name] = Secret(os.environ[variable])
+        return out, ok
+
     def convert(self, hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
         """Convert one value to `hint`, or record an error and return the sentinel."""
         origin, args = get_origin(hint), get_args(hint)
@@ -124,6 +140,11 @@ class Binder:
         if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             bound = self.bind(hint, value, path)
             return _MISSING if bound is None else bound
+        if origin is tuple and args and args[-1] is Ellipsis:  # a list of scalars
+            if not isinstance(value, list):
+                return self._fail(path, "a list", value)
+            items = [self.convert(args[0], v, f"{path}[{i}]", meta) for i, v in enumerate(value)]
+            return _MISSING if any(item is _MISSING for item in items) else tuple(items)
         return self._scalar(hint, value, path, meta)
 
     def _scalar(self, hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
@@ -165,6 +186,12 @@ class Binder:
     def _fail(self, path: str, expected: str, value: Any) -> Any:
         self.error(path, f"must be {expected}, got {show(value)}")
         return _MISSING
+
+
+def _is_secret(hint: Any) -> bool:
+    return hint is Secret or (
+        get_origin(hint) in (Union, types.UnionType) and Secret in get_args(hint)
+    )
 
 
 def _gt(limit: Any) -> str:

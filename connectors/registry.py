@@ -1,0 +1,44 @@
+"""The one registry of connector types: each type's config dataclass and how to build it.
+
+`[connectors.NAME] type = "..."` in config.toml names an entry here; the config binder
+reads the options into the type's dataclass (declared next to the connector's code), and
+the runtime builds the connector with what every connector may use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.base import Connector
+from connectors.http import Http
+from connectors.replay import ReplayConfig, ReplayConnector
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the runtime gives every connector: the shared HTTP session and the clock."""
+
+    http: Http
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorType:
+    config: type[Any]
+    build: Callable[[str, Any, Context], Connector]
+
+
+TYPES: dict[str, ConnectorType] = {
+    "replay": ConnectorType(
+        ReplayConfig, lambda name, options, ctx: ReplayConnector(name, options, now=ctx.now)
+    ),
+}
+PLANNED = ("weibo", "wechat", "tieba", "http_json")  # named in the docs, not built yet
+
+
+def build(type_name: str, name: str, options: Any, ctx: Context) -> Connector:
+    """Build the connector a config entry describes."""
+    return TYPES[type_name].build(name, options, ctx)
