@@ -59,7 +59,8 @@ class Binder:
         fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name not in given}
         hints = get_type_hints(cls)
         secrets = {name for name in fields if _is_secret(hints[name])}
-        data, ok = self._secrets(data, secrets, path)
+        data, failed = self._secrets(data, secrets, path)
+        ok = not failed
         keys = [*(n for n in fields if n not in secrets), *(f"{n}_env" for n in secrets)]
         for key in data:
             if key not in fields:
@@ -70,6 +71,8 @@ class Binder:
                 values[name] = data[name]
                 continue
             if name not in data:
+                if name in failed:
+                    continue  # its _env key was already reported
                 if (
                     spec.default is dataclasses.MISSING
                     and spec.default_factory is dataclasses.MISSING
@@ -92,18 +95,19 @@ class Binder:
 
     def _secrets(
         self, data: Mapping[str, Any], secrets: set[str], path: str
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[dict[str, Any], set[str]]:
         """Read each secret field `X` from the environment variable its `X_env` key names;
-        a secret written into the file itself is refused (config files get shared)."""
-        out, ok = dict(data), True
-        for name in secrets:
+        a secret written into the file itself is refused (config files get shared).
+        Return the table with the secrets read, and the names that failed."""
+        out, failed = dict(data), set[str]()
+        for name in sorted(secrets):
             if name in out:
                 self.error(
                     _join(path, name),
                     f'secrets are read from the environment: write {name}_env = "VARIABLE"',
                 )
                 del out[name]
-                ok = False
+                failed.add(name)
             variable = out.pop(f"{name}_env", None)
             if variable is None:
                 continue
@@ -112,13 +116,13 @@ class Binder:
                 self.error(
                     where, f"must be the name of an environment variable, got {show(variable)}"
                 )
-                ok = False
+                failed.add(name)
             elif not os.environ.get(variable):
                 self.error(where, f'environment variable "{variable}" is not set')
-                ok = False
+                failed.add(name)
             else:
                 out[name] = Secret(os.environ[variable])
-        return out, ok
+        return out, failed
 
     def convert(self, hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
         """Convert one value to `hint`, or record an error and return the sentinel."""
