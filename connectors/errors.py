@@ -29,3 +29,21 @@ class BadPayload(ConnectorError):
     def __init__(self, message: str, *, raw: str = "") -> None:
         super().__init__(message)
         self.raw = raw
+
+
+class Refused(ConnectorError):
+    """The platform definitely refused a reply (window closed, content rejected, quota used
+    up): sending it again cannot help. `code` is the platform's error code, if any."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class PostByHand(ConnectorError):
+    """This platform takes replies only from a person (Tieba): show the text and `url`, and
+    let the agent mark it sent."""
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url

@@ -12,23 +12,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import Connector
+from connectors.base import Connector, PushConnector
 from connectors.http import Http
 from connectors.replay import ReplayConfig, ReplayConnector
+from connectors.shared import Shared
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What the runtime gives every connector: the shared HTTP session and the clock."""
+    """What the runtime gives every connector: the process's HTTP session, what processes
+    share (`shared(name)`: tokens, rate-limit waits, scoped to one connector), the clock."""
 
     http: Http
+    shared: Callable[[str], Shared]
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class ConnectorType:
     config: type[Any]
-    build: Callable[[str, Any, Context], Connector]
+    build: Callable[[str, Any, Context], Connector | PushConnector]
 
 
 TYPES: dict[str, ConnectorType] = {
@@ -39,6 +42,6 @@ TYPES: dict[str, ConnectorType] = {
 PLANNED = ("weibo", "wechat", "tieba", "http_json")  # named in the docs, not built yet
 
 
-def build(type_name: str, name: str, options: Any, ctx: Context) -> Connector:
+def build(type_name: str, name: str, options: Any, ctx: Context) -> Connector | PushConnector:
     """Build the connector a config entry describes."""
     return TYPES[type_name].build(name, options, ctx)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from connectors.base import Connector
+from connectors.base import Connector, PushConnector
 from connectors.http import Http
+from connectors.model import Mention
 from connectors.registry import Context, build
+from connectors.shared import Shared
 from responder.clock import Clock, SystemClock
 from responder.config import Config
 from responder.drafts.drafter import default_directory
@@ -20,10 +22,20 @@ from responder.drafts.style import load_style
 from responder.ingest.poller import Poller
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline, Scorer, consumer_name
-from responder.services import CLOCK, CONFIG, SCORER, SERVICES, STORE, Services
+from responder.services import (
+    CLOCK,
+    CONFIG,
+    CONNECTORS,
+    SCORER,
+    SERVICES,
+    STORE,
+    Connectors,
+    Services,
+)
 from responder.sla.sweeper import Sweeper
 from responder.store.connect import open_redis
 from responder.store.embedded import DataDir
+from responder.store.shared import RedisShared
 from responder.supervisor import Supervisor
 from responder.watchdog import RedisWatchdog
 from responder.web.api import MAX_BODY, add_routes
@@ -48,11 +60,18 @@ def create_app(
     app[SERVICES] = Services(supervisor=Supervisor(app[CLOCK]))
     if scorer is not None:
         app[SCORER] = scorer
+    http = Http()
+    ctx = Context(http=http, shared=lambda name: _AppShared(app, name), now=app[CLOCK].now)
+    connectors = [build(c.type, c.name, c.options, ctx) for c in config.connectors if c.enabled]
+    app[CONNECTORS] = Connectors(http=http, all=connectors)
     app.cleanup_ctx.append(_redis_ctx)
     app.cleanup_ctx.append(_workers_ctx)
     if background:
         app.cleanup_ctx.append(_background_ctx)
     add_routes(app)
+    for connector in connectors:
+        if isinstance(connector, PushConnector):
+            app.router.add_route("*", connector.path, _push_handler(app, connector))
     templates = config.drafts.templates or default_directory()
     app[STYLE] = load_style(templates / "style.toml")
     return app
@@ -88,15 +107,15 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
     scorer = app.get(SCORER, pool)
     assert scorer is not None
     services.scorer = scorer
-    http = Http()
-    ctx = Context(http=http, now=clock.now)
-    connectors = [build(c.type, c.name, c.options, ctx) for c in config.connectors if c.enabled]
-    started: list[Connector] = []
+    http, connectors = app[CONNECTORS].http, app[CONNECTORS].all
+    started: list[Connector | PushConnector] = []
     try:
         for connector in connectors:
             await connector.start()
             started.append(connector)
-        services.pollers = [Poller(c, store, clock) for c in connectors]
+        services.pollers = [
+            Poller(c, store, clock) for c in connectors if not isinstance(c, PushConnector)
+        ]
         # Several workers in one process overlap one batch's Redis work with another's
         # scoring; each is its own consumer, so a restart takes back what each had read.
         base = consumer_name(config.redis.data_dir)
@@ -122,6 +141,47 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         await http.stop()
         if pool is not None:
             await asyncio.to_thread(pool.stop)
+
+
+class _AppShared:
+    """A connector's Shared, over the app's Redis once it is open (connectors are built
+    with the app, before Redis)."""
+
+    def __init__(self, app: web.Application, name: str) -> None:
+        self._app, self._name = app, name
+        self._shared: RedisShared | None = None
+
+    def _target(self) -> Shared:
+        if self._shared is None:
+            store = self._app[STORE]
+            self._shared = RedisShared(store.redis, store.keys, self._name)
+        return self._shared
+
+    async def get(self, key: str) -> str | None:
+        return await self._target().get(key)
+
+    async def put(self, key: str, value: str, ttl: float) -> None:
+        await self._target().put(key, value, ttl)
+
+    async def put_new(self, key: str, value: str, ttl: float) -> bool:
+        return await self._target().put_new(key, value, ttl)
+
+    async def delete(self, key: str, value: str | None = None) -> None:
+        await self._target().delete(key, value)
+
+
+def _push_handler(
+    app: web.Application, connector: PushConnector
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Mount a push connector: what it decodes goes to the ingest stream like a poll's."""
+
+    async def deliver(mentions: Sequence[Mention]) -> None:
+        await app[STORE].ingest(connector.name, mentions, None, app[CLOCK].now())
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await connector.handle(request, deliver)
+
+    return handle
 
 
 def _stepper(pipeline: Pipeline) -> Callable[[], Awaitable[float]]:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from connectors.base import Connector, PushConnector
+from connectors.http import Http
 from responder.clock import Clock
 from responder.config import Config
 from responder.ingest.poller import Poller
@@ -29,6 +31,19 @@ class Services:
     watchdog: RedisWatchdog | None = None  # only with an embedded Redis we started
 
 
+@dataclass(frozen=True, slots=True)
+class Connectors:
+    """The configured connectors (built with the app, started with the workers) and the
+    process's one HTTP session they share."""
+
+    http: Http
+    all: list[Connector | PushConnector]
+
+    def named(self, name: str) -> Connector | PushConnector | None:
+        return next((c for c in self.all if c.name == name), None)
+
+
+CONNECTORS = web.AppKey("connectors", Connectors)
 CONFIG = web.AppKey("config", Config)
 CLOCK = web.AppKey("clock", Clock)
 STORE = web.AppKey("store", Store)

@@ -106,6 +106,14 @@ class Keys:
         """String: where a connector's next fetch starts."""
         return f"{self.root}:cursor:{connector}"
 
+    def shared(self, connector: str, key: str) -> str:
+        """String: state a connector shares across processes (a token, a rate-limit wait)."""
+        return f"{self.root}:shared:{connector}:{key}"
+
+    def lease(self, connector: str) -> str:
+        """String: the process polling a connector now (expires if that process dies)."""
+        return f"{self.root}:lease:{connector}"
+
     def health(self, connector: str) -> str:
         """Hash: a connector's last success, last error and failure count."""
         return f"{self.root}:health:{connector}"
