@@ -36,13 +36,18 @@ class Mention:
     thread_id: str | None = None
     parent_id: str | None = None
     url: str | None = None
+    # The platform takes a reply until then (WeChat's 48 hours, Weibo's private-message
+    # window); None: no limit known.
+    reply_until: datetime | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.created_at.tzinfo is None:
-            raise ValueError("Mention.created_at must be timezone-aware")
-        if self.created_at.utcoffset() != UTC.utcoffset(None):
-            object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
+        for name in ("created_at", "reply_until"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"Mention.{name} must be timezone-aware")
+            if value is not None and value.utcoffset() != UTC.utcoffset(None):
+                object.__setattr__(self, name, value.astimezone(UTC))
         for name in ("platform", "account", "platform_id"):
             if not getattr(self, name):
                 raise ValueError(f"Mention.{name} must not be empty")
@@ -70,6 +75,7 @@ class Mention:
             "text": self.text,
             "created_at": self.created_at.isoformat(),
             "url": self.url,
+            "reply_until": self.reply_until.isoformat() if self.reply_until else None,
             "raw": dict(self.raw),
         }
 
@@ -110,6 +116,7 @@ class Mention:
                 text=text,
                 created_at=_parse_time(data["created_at"]),
                 url=_optional(data.get("url")),
+                reply_until=_parse_time(data["reply_until"]) if data.get("reply_until") else None,
                 raw=raw if raw is not None else data.get("raw") or {},
             )
         except KeyError as exc:
