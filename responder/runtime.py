@@ -20,6 +20,8 @@ from responder.config import Config
 from responder.drafts.drafter import default_directory
 from responder.drafts.style import load_style
 from responder.ingest.poller import Poller
+from responder.outbox.sender import Sender
+from responder.outbox.store import OutboxStore
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline, Scorer, consumer_name
 from responder.services import (
@@ -134,6 +136,9 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         ]
         services.pipeline = services.pipelines[0]
         services.sweeper = Sweeper(store, clock, max_wait=config.sweeper.interval.total_seconds())
+        outbox = OutboxStore(store)
+        await outbox.ensure_group()
+        services.sender = Sender(outbox, app[CONNECTORS].named, clock, consumer=base)
         yield
     finally:
         for connector in reversed(started):
@@ -215,6 +220,9 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     for i, worker in enumerate(services.pipelines):
         supervisor.loop("pipeline" if i == 0 else f"pipeline-{i + 1}", _stepper(worker))
     supervisor.loop("sweeper", sweeper.step)
+    if services.sender is not None:
+        sender = services.sender
+        supervisor.loop("outbox", lambda: sender.step(block_ms=PIPELINE_BLOCK_MS))
     scheduler.start()
     try:
         yield

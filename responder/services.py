@@ -11,6 +11,7 @@ from connectors.http import Http
 from responder.clock import Clock
 from responder.config import Config
 from responder.ingest.poller import Poller
+from responder.outbox.sender import Sender
 from responder.pipeline.worker import Pipeline, Scorer
 from responder.sla.sweeper import Sweeper
 from responder.store.store import Store
@@ -26,6 +27,7 @@ class Services:
     pipeline: Pipeline | None = None  # the first of `pipelines`
     pipelines: list[Pipeline] = field(default_factory=list)
     sweeper: Sweeper | None = None
+    sender: Sender | None = None  # posts approved replies (the outbox)
     scorer: Scorer | None = None
     supervisor: Supervisor | None = None
     watchdog: RedisWatchdog | None = None  # only with an embedded Redis we started

@@ -91,12 +91,15 @@ def mention(pid: str = "1", **changes: Any) -> Mention:
 
 
 class ScriptedConnector:
-    """A Connector that returns or raises what the test queued up, recording cursors."""
+    """A Connector that returns or raises what the test queued up, recording cursors and
+    the replies it was asked to post (`replies`: an error or None to post it)."""
 
     def __init__(self, name: str = "fake") -> None:
         self.name = name
         self.script: list[Batch | ConnectorError] = []
         self.cursors: list[str | None] = []
+        self.replies: list[Exception | None] = []
+        self.posted: list[tuple[str, str]] = []  # (platform id, text) of every call
 
     async def start(self) -> None:
         return None
@@ -112,7 +115,11 @@ class ScriptedConnector:
         return step
 
     async def send_reply(self, mention: Mention, text: str) -> ReplyReceipt:
-        raise NotImplementedError("replies are posted in a later issue")
+        self.posted.append((mention.platform_id, text))
+        outcome = self.replies.pop(0) if self.replies else None
+        if outcome is not None:
+            raise outcome
+        return ReplyReceipt(reply_id=f"r{len(self.posted)}", sent_at=T0)
 
 
 async def entries(redis: Redis, key: str) -> list[tuple[str, dict[str, str]]]:

@@ -86,12 +86,12 @@ async def test_reply_takes_the_mention_out_and_records_who_and_when(
     assert (await resp.json())["by"] == "amy"
     assert (await (await client.get("/api/queue")).json())["total"] == 0
     detail = await (await client.get(f"/api/mentions/{_id('1')}")).json()
-    assert detail["state"] == "replied" and detail["reply_text"] == "抱歉抱歉，马上帮你看"
+    assert detail["state"] == "approved" and detail["reply_text"] == "抱歉抱歉，马上帮你看"
     assert detail["closed_by"] == "amy" and detail["closed_at"] == clock.now().isoformat()
-    assert [e["type"] for e in detail["events"]][-1] == "replied"
+    assert [e["type"] for e in detail["events"]][-1] == "approved"
     again = await client.post(f"/api/mentions/{_id('1')}/dismiss")
     assert again.status == 409
-    assert (await again.json()) == {"error": f"mention {_id('1')} is already replied"}
+    assert (await again.json()) == {"error": f"mention {_id('1')} is already approved"}
 
 
 async def test_dismiss_with_reason_and_agent_header(client: Client, clock: FakeClock) -> None:
@@ -195,10 +195,10 @@ async def test_a_claim_keeps_other_agents_out_until_it_expires(
     assert (await client.post(f"{url}/claim", json={"agent": "bo"})).status == 200
     assert (await client.post(f"{url}/reply", json={"text": "来了", "agent": "bo"})).status == 200
     events = (await (await client.get(url)).json())["events"]
-    assert [(e["type"], e["actor"]) for e in events if e["type"] in {"claimed", "replied"}] == [
+    assert [(e["type"], e["actor"]) for e in events if e["type"] in {"claimed", "approved"}] == [
         ("claimed", "amy"),
         ("claimed", "bo"),
-        ("replied", "bo"),
+        ("approved", "bo"),
     ]
 
 

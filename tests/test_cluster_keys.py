@@ -65,7 +65,7 @@ async def test_every_script_and_multi_key_call_stays_in_one_slot(
     clock.advance(16 * 60)
     await store.sweep("warn", EventType.WARNED, clock.now(), 100)
     await store.sweep("breach", EventType.BREACHED, clock.now(), 100)
-    await store.close(ids["1"], State.REPLIED, "amy", clock.now(), reply_text="来了")
+    await store.close(ids["1"], State.APPROVED, "amy", clock.now(), reply_text="来了")
     await store.close(ids["3"], State.DISMISSED, "amy", clock.now())
     await store.redis.echo(DONE)
     await asyncio.to_thread(watcher.join, 10)

@@ -98,7 +98,7 @@ async def _approve(client: Client, pid: str, body: Any) -> tuple[int, dict[str, 
 
 
 def _replied_event(detail: dict[str, Any]) -> dict[str, Any]:
-    replied: list[dict[str, Any]] = [e for e in detail["events"] if e["type"] == "replied"]
+    replied: list[dict[str, Any]] = [e for e in detail["events"] if e["type"] == "approved"]
     assert len(replied) == 1
     return replied[0]
 
@@ -291,7 +291,7 @@ async def test_approving_a_draft_as_is_sends_it_and_counts_every_template_offere
     assert body["draft_use"] == "as_is" and body["template"] == drafts[1]["template"]
     assert body["by"] == "amy" and body["overridden"] == []
     detail = await _detail(client, "1")
-    assert detail["state"] == "replied" and detail["closed_by"] == "amy"
+    assert detail["state"] == "approved" and detail["closed_by"] == "amy"
     assert detail["reply_text"] == drafts[1]["text"]
     replied = _replied_event(detail)
     assert replied["draft_use"] == "as_is" and replied["actor"] == "amy"
@@ -397,7 +397,7 @@ async def test_an_override_with_a_reason_sends_a_reply_the_style_check_refused(
     assert status == 200, body
     assert body["overridden"] == ["laughing"]
     detail = await _detail(client, "1")
-    assert detail["state"] == "replied" and detail["reply_text"] == text
+    assert detail["state"] == "approved" and detail["reply_text"] == text
     override = _replied_event(detail)["override"]
     assert override["reason"] == reason
     assert [f["rule"] for f in override["findings"]] == ["laughing"]
@@ -432,9 +432,9 @@ async def test_approving_twice_is_409_and_counts_once(client: Client, clock: Fak
     stats = await _stats(client)
     status, body = await _approve(client, "1", {"draft": 1})
     assert status == 409
-    assert body == {"error": f"mention {_id('1')} is already replied"}
+    assert body == {"error": f"mention {_id('1')} is already approved"}
     assert await _stats(client) == stats
-    assert [e["type"] for e in (await _detail(client, "1"))["events"]].count("replied") == 1
+    assert [e["type"] for e in (await _detail(client, "1"))["events"]].count("approved") == 1
 
 
 # 8 ---------------------------------------------------------------------------------------

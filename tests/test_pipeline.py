@@ -91,7 +91,7 @@ async def test_answered_conversation_lets_the_next_follow_up_start_a_new_one(
     await store.ingest("demo", [mention("1", thread_id="t1")], None, clock.now())
     await pipeline.run_once()
     closed = await store.close(
-        mention_id("weibo", "lanxing", "1"), State.REPLIED, "amy", clock.now(), reply_text="来啦"
+        mention_id("weibo", "lanxing", "1"), State.APPROVED, "amy", clock.now(), reply_text="来啦"
     )
     assert closed.result is Result.OK
     await store.ingest("demo", [mention("2", thread_id="t1")], None, clock.now())

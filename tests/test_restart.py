@@ -62,7 +62,7 @@ async def test_restart_keeps_queue_timers_cursor_and_in_flight_work(
         await services.pipeline.run_once()  # 4 queued
         _, rows = await app[STORE].queue(1)
         await app[STORE].close(
-            rows[0]["id"], State.REPLIED, "amy", clock.now(), reply_text="在的～"
+            rows[0]["id"], State.APPROVED, "amy", clock.now(), reply_text="在的～"
         )
         await services.pollers[0].run_once()  # 2 more waiting in the stream, not yet read
         await services.pollers[0].run_once()  # 2 more, which a worker reads and then "dies"

@@ -35,7 +35,7 @@ async def test_a_closed_conversation_expires_with_its_follow_ups(
     await pipeline.run_once()
     k = store.keys
     assert await _ttl(store, k.mention(_id("1"))) == -1  # open: kept
-    await store.close(_id("1"), State.REPLIED, "amy", clock.now(), reply_text="来了来了")
+    await store.close(_id("1"), State.APPROVED, "amy", clock.now(), reply_text="来了来了")
     for key in (
         k.mention(_id("1")),
         k.mention_events(_id("1")),
@@ -49,7 +49,7 @@ async def test_a_closed_conversation_expires_with_its_follow_ups(
     conv = k.conversation("weibo", "lanxing", "t1", "u1")
     assert await store.redis.exists(conv) == 0  # a new message opens a new conversation
     follower = await store.mention(_id("2"))
-    assert follower is not None and follower["state"] == "replied"
+    assert follower is not None and follower["state"] == "approved"
 
 
 async def test_a_mention_stays_deduplicated_after_it_expired(

@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 
 PIPELINE_GROUP = "pipeline"  # consumer group of pipeline workers on the ingest stream
+OUTBOX_GROUP = "outbox"  # consumer group of senders on the outbox stream
 
 
 def mention_id(platform: str, account: str, platform_id: str) -> str:
@@ -67,6 +68,17 @@ class Keys:
     def dead(self) -> str:
         """Stream of ingest entries the pipeline could not queue (dead letters), with why."""
         return f"{self.root}:dead"
+
+    @property
+    def outbox(self) -> str:
+        """Stream of approved replies to post: mention id and send key (consumer group
+        `outbox`)."""
+        return f"{self.root}:outbox"
+
+    @property
+    def outbox_later(self) -> str:
+        """ZSET of replies to try again ("id send_key"), scored by when."""
+        return f"{self.root}:outbox:later"
 
     @property
     def stats(self) -> str:

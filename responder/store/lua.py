@@ -11,7 +11,7 @@ from responder.drafts.priority import PIN
 
 # Append an event (JSON) to a mention's own log and to the capped global event stream, so
 # the two never disagree and the stream's entries have one shape.
-_LOG = """
+LOG = """
 local MAXLEN = ARGV[1]
 local function log(global_key, mid, events_key, event)
   redis.call('RPUSH', events_key, event)
@@ -28,7 +28,7 @@ _OPEN = """
 local function refusal(key, actor, now)
   local state = redis.call('HGET', key, 'state')
   if not state then return {-1, ''} end
-  if state ~= 'queued' then return {0, state} end
+  if state ~= 'queued' and state ~= 'failed' then return {0, state} end
   local holder = redis.call('HGET', key, 'claimed_by')
   local till = tonumber(redis.call('HGET', key, 'claim_until') or '0')
   if holder and holder ~= actor and till > now then return {2, holder} end
@@ -49,7 +49,7 @@ end
 # A crisis follow-up makes its conversation's head a crisis too: pinned, its priority
 # raised, its tone and drafts the follow-up's.
 ENQUEUE = (
-    _LOG
+    LOG
     + f"local PIN = {PIN}\n"
     + """
 local out = {}
@@ -128,18 +128,20 @@ return out
 # KEYS: 1 mention hash, 2 queue, 3 due:warn, 4 due:breach, 5 mention events,
 #       6 global events, 7 followups list, 8 seen marker, 9 priority queue, 10 draft
 #       stats, 11 what the thread was told (or the stats key again when there is no
-#       thread), [12 conversation], then per follow-up its hash, its events list and its
-#       seen marker.
+#       thread), 12 outbox stream, [13 conversation], then per follow-up its hash, its
+#       events list and its seen marker.
 # ARGV: 1 events MAXLEN, 2 id, 3 new state, 4 event JSON, 5 retention TTL (s),
 #       6 dedupe TTL (s), 7 expected conversation key ("" if none), 8 expected follow-up
 #       count, 9 bookkeeping JSON or "": {counts: {template|outcome: n}, said: [sentences]}
 #       (what agents did with the drafts, what the author was told), 10.. extra
 #       field/value pairs
+# Approving (state "approved") also puts the reply in the outbox with a send key of its
+# own (the mention id and its approval count), in the same step.
 # Returns {1, state} closed, {0, state} not open (state as it was), {-1, ""} unknown,
 # {2, agent} claimed by another agent, or {3, conversation, follow-up ids...} when the
 # keys passed do not match: call again with those.
 CLOSE = (
-    _LOG
+    LOG
     + _OPEN
     + """
 local ev = cjson.decode(ARGV[4])
@@ -156,15 +158,22 @@ if conv ~= ARGV[7] or n ~= tonumber(ARGV[8]) then
 end
 local fields = {'state', ARGV[3], 'closed_at', ev['at'], 'closed_by', ev['actor']}
 for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
+if ARGV[3] == 'approved' then
+  local key = ARGV[2] .. ':' .. redis.call('HINCRBY', KEYS[1], 'approvals', 1)
+  fields[#fields + 1] = 'send_key'
+  fields[#fields + 1] = key
+  redis.call('XADD', KEYS[12], '*', 'mention', ARGV[2], 'key', key)
+end
+redis.call('HDEL', KEYS[1], 'send_error')
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])
 redis.call('ZREM', KEYS[9], ARGV[2])
-local f = 12
+local f = 13
 if conv ~= '' then
-  if redis.call('GET', KEYS[12]) == ARGV[2] then redis.call('DEL', KEYS[12]) end
-  f = 13
+  if redis.call('GET', KEYS[13]) == ARGV[2] then redis.call('DEL', KEYS[13]) end
+  f = 14
 end
 local ttl = ARGV[5]
 if ARGV[9] ~= '' then
@@ -199,7 +208,7 @@ return {1, ARGV[3]}
 # Fires a candidate only if it is still due (ZREM in the same script), so each stage fires
 # once across processes. Returns a flat list of (id, due) for each fired.
 SWEEP = (
-    _LOG
+    LOG
     + """
 local fired = {}
 for i = 4, #ARGV do
@@ -225,7 +234,7 @@ return fired
 # Returns {1, agent} claimed (or renewed), {0, state} not open, {-1, ""} unknown,
 # {2, agent} claimed by another agent whose claim has not expired.
 CLAIM = (
-    _LOG
+    LOG
     + _OPEN
     + """
 local now = tonumber(ARGV[4])
@@ -245,7 +254,7 @@ return {1, ARGV[3]}
 # ARGV: 1 events MAXLEN, 2 id, 3 label, 4 event JSON (without `was`), 5 training MAXLEN
 # Returns 1, or -1 for an unknown mention. Readers keep the latest correction per mention.
 CORRECT = (
-    _LOG
+    LOG
     + """
 local row = redis.call('HMGET', KEYS[1], 'text', 'sentiment_label', 'sentiment_score')
 if not row[1] then return -1 end

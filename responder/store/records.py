@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from connectors.model import Mention
+from connectors.model import Author, Mention
 from responder.clock import from_epoch
 from responder.drafts.priority import priority, score_at
 from responder.drafts.suggest import Suggestion
@@ -23,8 +23,16 @@ class State(StrEnum):
 
     QUEUED = "queued"  # waiting for an answer (the head of a conversation)
     JOINED = "joined"  # a follow-up folded into an open conversation
-    REPLIED = "replied"
+    APPROVED = "approved"  # a person approved a reply: the SLA stops; the outbox sends it
+    SENDING = "sending"  # the platform call is in flight
+    SENT = "sent"  # the platform confirmed it (reply_id)
+    FAILED = "failed"  # the platform refused it, or it kept failing: back in the queue
+    MANUAL = "manual"  # a person must post it (Tieba) and mark it sent
     DISMISSED = "dismissed"
+
+
+# States in which agents may act on a mention (claim, approve, dismiss).
+OPEN_STATES = (State.QUEUED, State.FAILED)
 
 
 class EventType(StrEnum):
@@ -38,7 +46,13 @@ class EventType(StrEnum):
     BREACHED = "breached"
     CLAIMED = "claimed"
     CORRECTED = "corrected"  # an agent corrected the sentiment label
-    REPLIED = "replied"
+    APPROVED = "approved"
+    SENDING = "sending"
+    SENT = "sent"
+    SEND_RETRY = "send_retry"  # a transient failure; tried again later
+    SEND_FAILED = "send_failed"
+    MANUAL = "manual"
+    MARKED_SENT = "marked_sent"  # a person posted it by hand and said so
     DISMISSED = "dismissed"
 
 
@@ -99,6 +113,7 @@ def to_fields(
         "sentiment_label": str(sentiment.label),
         "sentiment_cues": json.dumps(list(sentiment.cues), ensure_ascii=False),
         "conversation": conversation,
+        **({"reply_until": _epoch(mention.reply_until)} if mention.reply_until else {}),
         **understood(suggestion),
         **_raw(mention),
     }
@@ -148,6 +163,30 @@ def raw_payload(fields: dict[str, str]) -> dict[str, Any]:
     return cast(dict[str, Any], json.loads(zlib.decompress(base64.b64decode(packed))))
 
 
+def to_mention(fields: dict[str, str]) -> Mention:
+    """Rebuild the Mention a stored hash came from (what a connector needs to reply)."""
+    until = fields.get("reply_until")
+    return Mention(
+        platform=fields["platform"],
+        account=fields["account"],
+        platform_id=fields["platform_id"],
+        kind=fields["kind"],
+        thread_id=fields.get("thread_id") or None,
+        parent_id=fields.get("parent_id") or None,
+        author=Author(
+            id=fields["author_id"],
+            name=fields["author_name"],
+            followers=int(fields["author_followers"]),
+            verified=fields["author_verified"] == "1",
+        ),
+        text=fields["text"],
+        created_at=from_epoch(float(fields["created_at"])),
+        url=fields.get("url") or None,
+        reply_until=from_epoch(float(until)) if until else None,
+        raw=raw_payload(fields),
+    )
+
+
 # Every hash field to_api reads, and nothing else: views fetch these with HMGET, so the
 # raw payload and pipeline bookkeeping never cross the wire. Keep it in step with to_api.
 API_FIELDS = (
@@ -189,6 +228,12 @@ API_FIELDS = (
     "closed_by",
     "reply_text",
     "dismiss_reason",
+    "reply_until",
+    "sent_at",
+    "reply_id",
+    "send_error",
+    "send_url",
+    "send_attempts",
 )
 
 
@@ -239,7 +284,19 @@ def to_api(fields: dict[str, str], now: datetime) -> dict[str, Any]:
         "closed_by": fields.get("closed_by") or None,
         "reply_text": fields.get("reply_text") or None,
         "dismiss_reason": fields.get("dismiss_reason") or None,
+        "reply_until": _iso(fields.get("reply_until")),
+        "window_closed": _closed(fields.get("reply_until"), now),
+        "sent_at": _iso(fields.get("sent_at")),
+        "reply_id": fields.get("reply_id") or None,
+        "send_error": fields.get("send_error") or None,
+        "send_url": fields.get("send_url") or None,
+        "send_attempts": int(fields.get("send_attempts") or 0),
     }
+
+
+def _closed(until: str | None, now: datetime) -> bool:
+    """Whether the platform no longer takes a reply to this mention."""
+    return bool(until) and float(until or 0) <= now.timestamp()
 
 
 # What the detail view adds to API_FIELDS.

@@ -150,14 +150,14 @@ class Store(StreamStore):
         round trip for most mentions); if they differ, the script names them and the call
         is made again.
         """
-        kind = EventType.REPLIED if state is State.REPLIED else EventType.DISMISSED
+        kind = EventType.APPROVED if state is State.APPROVED else EventType.DISMISSED
         record = _dumps(event(kind, now, actor, **extra, **(details or {})))
         k = self.keys
         conv, followers = expect or ("", list[str]())
         for _ in range(ROUNDS):
             keys = [k.mention(mid), k.queue, k.due("warn"), k.due("breach")]
             keys += [k.mention_events(mid), k.events, k.followups(mid), k.seen(mid), k.priority]
-            keys += [k.draft_stats, (book and book.said_key) or k.draft_stats]
+            keys += [k.draft_stats, (book and book.said_key) or k.draft_stats, k.outbox]
             if conv:
                 keys.append(conv)
             for follower in followers:

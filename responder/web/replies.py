@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from responder.clock import from_epoch
 from responder.drafts.drafter import channel_of
 from responder.drafts.learning import usage
 from responder.drafts.render import sentences
 from responder.drafts.style import StyleRules, check
-from responder.services import CLOCK, STORE
+from responder.outbox.store import OutboxStore
+from responder.services import CLOCK, CONFIG, STORE
 from responder.store.records import State
 from responder.store.store import Bookkeeping
 from responder.web.common import AGENT, agent_of, check_outcome, json_response, unknown
@@ -27,7 +30,10 @@ REPLY = Body(
     (Field(name="text", max_length=2000, required=True, visible=True), *APPROVE.fields[2:])
 )
 # What approving reads of a mention: where it is, its tone, its drafts, whose thread it is.
-_FIELDS = ("state", "platform", "account", "kind", "tone", "drafts", "thread_id", "author_id")
+_FIELDS = (
+    *("state", "platform", "account", "kind", "tone", "drafts", "thread_id", "author_id"),
+    "reply_until",
+)
 
 routes = web.RouteTableDef()
 
@@ -49,11 +55,38 @@ async def reply(request: web.Request) -> web.Response:
     return await answer(request, mid, body)
 
 
+MARK = Body((Field(name="url", max_length=1000, visible=True, one_line=True), AGENT))
+
+
+@routes.post("/api/mentions/{id}/sent")
+async def mark_sent(request: web.Request) -> web.Response:
+    """Say that a reply waiting to be posted by hand (Tieba) was posted; `url` optional."""
+    mid, body = mention_id(request), await read_body(request, MARK)
+    agent, now = agent_of(request, body), request.app[CLOCK].now()
+    extra = {"posted_url": body["url"]} if body.get("url") else {}
+    code, state = await OutboxStore(request.app[STORE]).mark_sent(mid, agent, now, **extra)
+    if code == -1:
+        raise unknown(mid)
+    if code == 0:
+        raise ApiError(f"mention {mid} is {state}, not waiting to be posted by hand", status=409)
+    return json_response({"id": mid, "state": "sent", "by": agent, "at": now.isoformat()})
+
+
 async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Response:
     store, now = request.app[STORE], request.app[CLOCK].now()
     row, expect = await store.for_closing(mid, _FIELDS)
     if row is None:
         raise unknown(mid)
+    until = row.get("reply_until")
+    if until and float(until) <= now.timestamp():
+        closed = from_epoch(float(until))
+        local = closed.astimezone(ZoneInfo(request.app[CONFIG].drafts.timezone))
+        raise ApiError(
+            f"回复窗口已关闭：平台只接受 {local:%m月%d日 %H:%M} 之前的回复。"
+            "请换个渠道联系对方，或忽略这条",
+            status=422,
+            details={"reply_until": closed.isoformat()},
+        )
     drafts: list[list[str]] = json.loads(row.get("drafts") or "[]")
     chosen: int | None = body.get("draft")
     if chosen is not None and chosen >= len(drafts):
@@ -93,7 +126,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
     )
     outcome = await store.close(
         mid,
-        State.REPLIED,
+        State.APPROVED,
         agent,
         now,
         details=details,
@@ -106,7 +139,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
     return json_response(
         {
             "id": mid,
-            "state": str(State.REPLIED),
+            "state": str(State.APPROVED),
             "by": agent,
             "at": now.isoformat(),
             "text": text,

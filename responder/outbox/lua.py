@@ -1,0 +1,99 @@
+"""Lua for the outbox: each step of a send is one atomic state change of its mention.
+
+A send is named by its key (mention id and approval count, set when the reply was
+approved); a step for a key the mention no longer carries changes nothing, so a stale
+stream entry or a second process can never send twice.
+"""
+
+from responder.store.lua import LOG
+
+# KEYS: 1 mention hash, 2 mention events, 3 global events
+# ARGV: 1 events MAXLEN, 2 id, 3 send key, 4 consumer, 5 now, 6 seconds after which
+#       another consumer's send in flight counts as abandoned, 7 event JSON
+# Returns {"go"} (now sending), {"unsure"} (a send was in flight when its process
+# stopped: check before sending again), {"busy"} (another consumer is sending),
+# {"done", state} (nothing to do) or {"gone"} (the mention expired).
+BEGIN = (
+    LOG
+    + """
+local row = redis.call('HMGET', KEYS[1], 'state', 'send_key', 'sending_by', 'sending_at')
+local state = row[1]
+if not state then return {'gone'} end
+if row[2] ~= ARGV[3] then return {'done', state} end
+if state == 'approved' then
+  redis.call('HSET', KEYS[1], 'state', 'sending', 'sending_by', ARGV[4], 'sending_at', ARGV[5])
+  redis.call('HINCRBY', KEYS[1], 'send_attempts', 1)
+  log(KEYS[3], ARGV[2], KEYS[2], ARGV[7])
+  return {'go'}
+end
+if state == 'sending' then
+  local age = tonumber(ARGV[5]) - tonumber(row[4] or '0')
+  if row[3] ~= ARGV[4] and age < tonumber(ARGV[6]) then return {'busy'} end
+  redis.call('HSET', KEYS[1], 'sending_by', ARGV[4], 'sending_at', ARGV[5])
+  return {'unsure'}
+end
+return {'done', state}
+"""
+)
+
+# KEYS: 1 mention hash, 2 mention events, 3 global events, 4 queue, 5 priority queue,
+#       6 outbox retry ZSET
+# ARGV: 1 events MAXLEN, 2 id, 3 send key, 4 outcome: sent | manual | failed | retry,
+#       5 event JSON, 6 retry at (retry), 7 queue score, 8 priority score (failed),
+#       9.. field/value pairs to store
+# A failed reply goes back in the queue (it stays there until answered: no expiry); a
+# retry goes back to "approved" and into the retry ZSET. Returns 1, or 0 if the mention
+# is not sending this key any more.
+END = (
+    LOG
+    + """
+local row = redis.call('HMGET', KEYS[1], 'state', 'send_key')
+if row[1] ~= 'sending' or row[2] ~= ARGV[3] then return 0 end
+local outcome = ARGV[4]
+local state = outcome
+if outcome == 'retry' then state = 'approved' end
+local fields = {'state', state}
+for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HDEL', KEYS[1], 'sending_by', 'sending_at')
+redis.call('HSET', KEYS[1], unpack(fields))
+if outcome == 'retry' then
+  redis.call('ZADD', KEYS[6], ARGV[6], ARGV[2] .. ' ' .. ARGV[3])
+elseif outcome == 'failed' then
+  redis.call('ZADD', KEYS[4], ARGV[7], ARGV[2])
+  redis.call('ZADD', KEYS[5], ARGV[8], ARGV[2])
+  redis.call('PERSIST', KEYS[1])
+  redis.call('PERSIST', KEYS[2])
+end
+log(KEYS[3], ARGV[2], KEYS[2], ARGV[5])
+return 1
+"""
+)
+
+# KEYS: 1 outbox retry ZSET, 2 outbox stream
+# ARGV: 1 now, 2 how many at most
+# Moves the retries due by now back into the outbox stream; returns how many.
+DUE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for _, member in ipairs(due) do
+  local sep = string.find(member, ' ', 1, true)
+  redis.call('ZREM', KEYS[1], member)
+  redis.call('XADD', KEYS[2], '*', 'mention', string.sub(member, 1, sep - 1),
+             'key', string.sub(member, sep + 1))
+end
+return #due
+"""
+
+# KEYS: 1 mention hash, 2 mention events, 3 global events
+# ARGV: 1 events MAXLEN, 2 id, 3 event JSON, 4.. field/value pairs
+# A person posted a manual reply and says so. Returns 1, or {0, state} if not manual.
+MARK_SENT = (
+    LOG
+    + """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {-1, ''} end
+if state ~= 'manual' then return {0, state} end
+redis.call('HSET', KEYS[1], 'state', 'sent', unpack(ARGV, 4))
+log(KEYS[3], ARGV[2], KEYS[2], ARGV[3])
+return {1, 'sent'}
+"""
+)

@@ -1,0 +1,193 @@
+"""The sender: posts each approved reply through its connector, at most once per approval.
+
+An approval puts (mention, send key) in the outbox stream. Before calling the platform
+the sender marks the mention "sending" under that key; after, it records sent, manual,
+failed or a retry, and only then acknowledges the entry. A process killed mid-call
+leaves the entry pending and the mention "sending": whoever picks it up next reads back
+from the platform (`find_reply`) where it can, and otherwise flags it for a person
+rather than risk posting twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from connectors.base import ReplyReceipt
+from connectors.errors import (
+    AuthFailed,
+    BadPayload,
+    ConnectorError,
+    PostByHand,
+    RateLimited,
+    Refused,
+    Unavailable,
+)
+from connectors.model import Mention
+from responder.backoff import BackoffPolicy
+from responder.clock import Clock
+from responder.drafts.priority import sort_key
+from responder.outbox.store import OutboxStore, Send
+from responder.store.records import EventType, event, to_mention
+
+log = logging.getLogger(__name__)
+RETRY = BackoffPolicy(initial=5.0, factor=2.0, maximum=300.0, jitter=0.2)
+UNSURE = "发送中途中断，无法确认是否已发出：请先到平台上查看，再决定是否重新发送"
+
+
+class Replier(Protocol):
+    async def send_reply(self, mention: Mention, text: str) -> ReplyReceipt: ...
+
+
+Lookup = Callable[[str], Replier | None]  # connector by name (the mention's `source`)
+FindReply = Callable[[Mention, str], Awaitable[ReplyReceipt | None]]
+
+
+class Sender:
+    """One consumer of the outbox stream; several processes may each run one."""
+
+    def __init__(
+        self,
+        outbox: OutboxStore,
+        connectors: Lookup,
+        clock: Clock,
+        *,
+        consumer: str,
+        max_attempts: int = 8,
+        reclaim_after_ms: int = 300_000,
+        batch: int = 20,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.outbox, self.connectors, self.clock = outbox, connectors, clock
+        self.consumer, self.max_attempts, self.batch = consumer, max_attempts, batch
+        self.reclaim_after_ms = reclaim_after_ms
+        self.rng = rng or random.Random()
+        self._own_done = False
+
+    async def step(self, block_ms: int | None = None) -> float:
+        """Handle what is due; return how long to wait before the next step."""
+        now = self.clock.now()
+        await self.outbox.due(now)
+        if not self._own_done:  # after a restart: what this consumer read and never finished
+            sends = await self.outbox.read(self.consumer, self.batch, None, own=True)
+            self._own_done = len(sends) < self.batch
+        else:
+            sends = await self.outbox.reclaim(self.consumer, self.reclaim_after_ms, self.batch)
+            sends += await self.outbox.read(self.consumer, self.batch, block_ms, own=False)
+        for send in sends:
+            await self.handle(send)
+        if sends or block_ms:
+            return 0.0  # a blocking read already waited
+        retry = await self.outbox.next_retry()
+        left = 1.0 if retry is None else retry - self.clock.now().timestamp()
+        return min(1.0, max(0.05, left))
+
+    async def handle(self, send: Send) -> None:
+        now = self.clock.now()
+        stale = self.reclaim_after_ms / 1000
+        what, _ = await self.outbox.begin(send, self.consumer, now, stale)
+        if what == "busy":
+            return  # another process is sending it; its entry stays pending until done
+        if what == "go":
+            await self._send(send, unsure=False)
+        elif what == "unsure":
+            await self._send(send, unsure=True)
+        await self.outbox.ack(send)
+
+    async def _send(self, send: Send, *, unsure: bool) -> None:
+        row = await self.outbox.store.mention(send.mention)
+        if row is None:
+            return
+        source, text = row.get("source", ""), row.get("reply_text", "")
+        connector = self.connectors(source)
+        if connector is None:
+            await self._failed(send, row, f"connector {source!r} is not configured here", "")
+            return
+        mention = to_mention(row)
+        if unsure:
+            find: FindReply | None = getattr(connector, "find_reply", None)
+            found = await self._find(find, mention, text)
+            if found is not None:
+                await self._sent(send, found, checked=True)
+                return
+            if find is None:
+                await self._failed(send, row, UNSURE, "")
+                return
+        try:
+            receipt = await connector.send_reply(mention, text)
+        except PostByHand as exc:
+            await self._end(send, "manual", EventType.MANUAL, send_url=exc.url, reason=str(exc))
+        except (Refused, AuthFailed) as exc:
+            await self._failed(send, row, str(exc), getattr(exc, "code", ""))
+        except (Unavailable, RateLimited, BadPayload) as exc:
+            await self._retry(send, row, exc)
+        except ConnectorError as exc:
+            await self._failed(send, row, str(exc), "")
+        except Exception as exc:  # a bug: keep the reply, try again later
+            log.exception("sending the reply to %s failed", send.mention)
+            await self._retry(send, row, exc)
+        else:
+            await self._sent(send, receipt, checked=False)
+
+    async def _find(self, find: FindReply | None, mention: Mention, text: str) -> Any:
+        if find is None:
+            return None
+        try:
+            return await find(mention, text)
+        except ConnectorError as exc:
+            log.warning("could not read back the reply to %s: %s", mention.platform_id, exc)
+            return None
+
+    async def _sent(self, send: Send, receipt: ReplyReceipt, *, checked: bool) -> None:
+        at = f"{receipt.sent_at.timestamp():.3f}"
+        extra: dict[str, Any] = {"read_back": True} if checked else {}
+        await self._end(
+            send, "sent", EventType.SENT, reply_id=receipt.reply_id, sent_at=at, **extra
+        )
+        log.info("reply to %s sent as %s", send.mention, receipt.reply_id)
+
+    async def _retry(self, send: Send, row: dict[str, str], exc: Exception) -> None:
+        attempts = int(row.get("send_attempts") or 0)
+        if attempts >= self.max_attempts:
+            await self._failed(send, row, f"gave up after {attempts} attempts: {exc}", "")
+            return
+        wait = exc.retry_after if isinstance(exc, RateLimited) else self._delay(attempts)
+        at = self.clock.now().timestamp() + wait
+        await self._end(send, "retry", EventType.SEND_RETRY, retry_at=at, error=str(exc)[:500])
+        log.warning("reply to %s not sent (%s); trying again in %.0fs", send.mention, exc, wait)
+
+    def _delay(self, attempts: int) -> float:
+        base = RETRY.delay(max(0, attempts - 1))
+        return base * (1 + self.rng.uniform(-RETRY.jitter, RETRY.jitter))
+
+    async def _failed(self, send: Send, row: dict[str, str], error: str, code: str) -> None:
+        deadline, base = float(row["deadline"]), float(row.get("priority") or 0)
+        crisis = row.get("urgent") == "1"
+        scores = (sort_key(0.0, deadline, crisis=crisis), sort_key(base, deadline, crisis=crisis))
+        message = f"[{code}] {error}" if code else error
+        await self._end(
+            send, "failed", EventType.SEND_FAILED, scores=scores, send_error=message[:500]
+        )
+        log.warning("reply to %s failed, back in the queue: %s", send.mention, message)
+
+    async def _end(
+        self,
+        send: Send,
+        outcome: str,
+        kind: EventType,
+        *,
+        retry_at: float = 0.0,
+        scores: tuple[float, float] = (0.0, 0.0),
+        **details: Any,
+    ) -> None:
+        now: datetime = self.clock.now()
+        record = event(kind, now, self.consumer, key=send.key, **details)
+        fields = {k: str(v) for k, v in details.items() if k in _STORED}
+        await self.outbox.end(send, outcome, record, retry_at=retry_at, scores=scores, **fields)
+
+
+# What an outcome's details also leave on the mention itself.
+_STORED = ("reply_id", "sent_at", "send_url", "send_error")

@@ -1,0 +1,157 @@
+"""The outbox's reads and writes: the stream of approved replies and each send's steps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from redis.exceptions import ResponseError
+
+from responder.outbox import lua
+from responder.store.keys import OUTBOX_GROUP
+from responder.store.records import EventType, event
+from responder.store.store import Store
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Send:
+    """One outbox entry: reply to `mention` under `key` (one approval)."""
+
+    entry_id: str
+    mention: str
+    key: str
+
+
+class OutboxStore:
+    """Outbox operations over the Store's Redis and keys."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.redis, self.keys = store, store.redis, store.keys
+        self._begin = self.redis.register_script(lua.BEGIN)
+        self._end = self.redis.register_script(lua.END)
+        self._due = self.redis.register_script(lua.DUE)
+        self._mark = self.redis.register_script(lua.MARK_SENT)
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.redis.xgroup_create(self.keys.outbox, OUTBOX_GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def read(
+        self, consumer: str, count: int, block_ms: int | None, *, own: bool
+    ) -> list[Send]:
+        """New entries (or, with `own`, this consumer's unacknowledged ones)."""
+        reply = await self.redis.xreadgroup(
+            OUTBOX_GROUP,
+            consumer,
+            {self.keys.outbox: "0" if own else ">"},
+            count=count,
+            block=None if own else block_ms,
+        )
+        return [_send(i, f) for _, items in cast(list[Any], reply) or [] for i, f in items if f]
+
+    async def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> list[Send]:
+        """Take over entries a stopped process read and never finished."""
+        reply = await self.redis.xautoclaim(
+            self.keys.outbox, OUTBOX_GROUP, consumer, min_idle_time=min_idle_ms, count=count
+        )
+        return [_send(i, f) for i, f in reply[1] if f]
+
+    async def ack(self, send: Send) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xack(self.keys.outbox, OUTBOX_GROUP, send.entry_id)
+            pipe.xdel(self.keys.outbox, send.entry_id)
+            await pipe.execute()
+
+    async def due(self, now: datetime, limit: int = 100) -> int:
+        """Move retries due by `now` back into the stream."""
+        keys = [self.keys.outbox_later, self.keys.outbox]
+        return int(await self._due(keys=keys, args=[f"{now.timestamp():.3f}", limit]))
+
+    async def next_retry(self) -> float | None:
+        """When the earliest retry is due (POSIX seconds), or None."""
+        rows = await self.redis.zrange(self.keys.outbox_later, 0, 0, withscores=True)
+        return float(rows[0][1]) if rows else None
+
+    async def begin(
+        self, send: Send, consumer: str, now: datetime, stale_after: float
+    ) -> tuple[str, str]:
+        """Mark the send in flight; return what to do ("go", "unsure", "busy", "done",
+        "gone") and, for "done", the mention's state."""
+        k, mid = self.keys, send.mention
+        record = event(EventType.SENDING, now, consumer, key=send.key)
+        reply = await self._begin(
+            keys=[k.mention(mid), k.mention_events(mid), k.events],
+            args=[
+                self.store.retention.events,
+                mid,
+                send.key,
+                consumer,
+                f"{now.timestamp():.3f}",
+                stale_after,
+                _dumps(record),
+            ],
+        )
+        values = [str(v) for v in reply]
+        return values[0], values[1] if len(values) > 1 else ""
+
+    async def end(
+        self,
+        send: Send,
+        outcome: str,
+        record: dict[str, Any],
+        *,
+        retry_at: float = 0.0,
+        scores: tuple[float, float] = (0.0, 0.0),
+        **fields: str,
+    ) -> bool:
+        """Record how the send ended (sent, manual, failed, retry); False if the mention
+        had moved on (nothing changed)."""
+        k, mid = self.keys, send.mention
+        keys = [k.mention(mid), k.mention_events(mid), k.events, k.queue, k.priority]
+        done = await self._end(
+            keys=[*keys, k.outbox_later],
+            args=[
+                self.store.retention.events,
+                mid,
+                send.key,
+                outcome,
+                _dumps(record),
+                f"{retry_at:.3f}",
+                f"{scores[0]:.3f}",
+                f"{scores[1]:.3f}",
+                *[item for pair in fields.items() for item in pair],
+            ],
+        )
+        return int(done) == 1
+
+    async def mark_sent(
+        self, mid: str, agent: str, now: datetime, **fields: str
+    ) -> tuple[int, str]:
+        """A person posted a manual reply: it is sent. Returns (1, "sent"), (0, state) if
+        the mention is not waiting for that, or (-1, "") if unknown."""
+        k = self.keys
+        record = event(EventType.MARKED_SENT, now, agent, **fields)
+        fields = {"sent_at": f"{now.timestamp():.3f}", "sent_by": agent, **fields}
+        reply = await self._mark(
+            keys=[k.mention(mid), k.mention_events(mid), k.events],
+            args=[
+                self.store.retention.events,
+                mid,
+                _dumps(record),
+                *[item for pair in fields.items() for item in pair],
+            ],
+        )
+        return int(reply[0]), str(reply[1])
+
+
+def _send(entry_id: str, fields: dict[str, str]) -> Send:
+    return Send(entry_id=entry_id, mention=fields.get("mention", ""), key=fields.get("key", ""))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

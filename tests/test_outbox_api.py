@@ -1,0 +1,85 @@
+"""The outbox seen through the API: closed reply windows, posting by hand."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from responder.pipeline.scoring import ScoringPool
+from responder.services import SERVICES, STORE
+from responder.store.keys import mention_id
+from tests.conftest import api_client
+from tests.fakes import FakeClock, mention
+
+Client = TestClient[Any, Any]
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Any,
+    redis: Any,
+    redis_url: str,
+    scoring_pool: ScoringPool,
+    clock: FakeClock,
+    tmp_path: Path,
+) -> Client:
+    return await api_client(aiohttp_client, redis_url, scoring_pool, clock, tmp_path, "ob")
+
+
+def _app(client: Client) -> web.Application:
+    assert isinstance(client.app, web.Application)
+    return client.app
+
+
+async def _feed(client: Client, clock: FakeClock, *mentions: Any) -> None:
+    pipeline = _app(client)[SERVICES].pipeline
+    assert pipeline is not None
+    await pipeline.store.ingest("demo", list(mentions), None, clock.now())
+    await pipeline.run_once()
+
+
+async def test_a_closed_reply_window_is_shown_and_refuses_approval(
+    client: Client, clock: FakeClock
+) -> None:
+    until = clock.now() + timedelta(hours=1)
+    await _feed(client, clock, mention("1", platform="wechat", kind="message", reply_until=until))
+    mid = mention_id("wechat", "lanxing", "1")
+    item = await (await client.get(f"/api/mentions/{mid}")).json()
+    assert item["window_closed"] is False and item["reply_until"] == until.isoformat()
+    clock.advance(3601)
+    item = await (await client.get(f"/api/mentions/{mid}")).json()
+    assert item["window_closed"] is True
+    answer = await client.post(f"/api/mentions/{mid}/approve", json={"text": "在的，说说看"})
+    assert answer.status == 422
+    error = await answer.json()
+    local = until.astimezone(ZoneInfo("Asia/Shanghai"))  # the team's clock, not UTC
+    assert error["error"].startswith("回复窗口已关闭") and f"{local:%H:%M} 之前" in error["error"]
+    assert error["reply_until"] == until.isoformat()
+
+
+async def test_a_reply_posted_by_hand_is_marked_sent_once(client: Client, clock: FakeClock) -> None:
+    await _feed(client, clock, mention("1", platform="tieba", kind="reply", thread_id="t1"))
+    mid = mention_id("tieba", "lanxing", "1")
+    approved = await client.post(f"/api/mentions/{mid}/approve", json={"text": "来啦，马上看"})
+    assert approved.status == 200 and (await approved.json())["state"] == "approved"
+    early = await client.post(f"/api/mentions/{mid}/sent", json={"agent": "amy"})
+    assert early.status == 409 and "approved" in (await early.json())["error"]
+    await _app(client)[STORE].redis.hset(  # what the sender does on PostByHand
+        _app(client)[STORE].keys.mention(mid), mapping={"state": "manual"}
+    )
+    url = "https://tieba.baidu.com/p/1?pid=9"
+    done = await client.post(f"/api/mentions/{mid}/sent", json={"agent": "amy", "url": url})
+    assert done.status == 200 and (await done.json())["state"] == "sent"
+    item = await (await client.get(f"/api/mentions/{mid}")).json()
+    assert item["state"] == "sent" and item["sent_at"] == clock.now().isoformat()
+    assert [e["type"] for e in item["events"]][-1] == "marked_sent"
+    again = await client.post(f"/api/mentions/{mid}/sent", json={})
+    assert again.status == 409
+    unknown = await client.post(f"/api/mentions/{'0' * 16}/sent", json={})
+    assert unknown.status == 404
