@@ -19,6 +19,7 @@ from responder.clock import Clock, SystemClock
 from responder.config import Config
 from responder.drafts.drafter import default_directory
 from responder.drafts.style import load_style
+from responder.ingest.lease import Leases, owner_id
 from responder.ingest.poller import Poller
 from responder.outbox.sender import Sender
 from responder.outbox.store import OutboxStore
@@ -115,8 +116,12 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         for connector in connectors:
             await connector.start()
             started.append(connector)
+        leases = Leases(store, owner_id())
+        intervals = {c.name: c.poll_interval.total_seconds() for c in config.connectors}
         services.pollers = [
-            Poller(c, store, clock) for c in connectors if not isinstance(c, PushConnector)
+            Poller(c, store, clock, leases=leases, lease_ttl=max(120.0, 3 * intervals[c.name]))
+            for c in connectors
+            if not isinstance(c, PushConnector)
         ]
         # Several workers in one process overlap one batch's Redis work with another's
         # scoring; each is its own consumer, so a restart takes back what each had read.
@@ -141,6 +146,8 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         services.sender = Sender(outbox, app[CONNECTORS].named, clock, consumer=base)
         yield
     finally:
+        for poller in services.pollers:
+            await poller.release()
         for connector in reversed(started):
             await connector.stop()
         await http.stop()

@@ -15,6 +15,7 @@ from connectors.base import Connector
 from connectors.errors import AuthFailed, BadPayload, ConnectorError, RateLimited, Unavailable
 from responder.backoff import Backoff, BackoffPolicy
 from responder.clock import Clock
+from responder.ingest.lease import Leases
 from responder.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -28,18 +29,28 @@ class Health(StrEnum):
     RATE_LIMITED = "rate_limited"
     AUTH_FAILED = "auth_failed"  # stopped until a human fixes the credentials
     ERROR = "error"  # our side failed (Redis away, a bug); retried with a short backoff
+    STANDBY = "standby"  # another process holds this account's lease and polls it
 
 
 class Poller:
     """Fetch from one connector; hand mentions on before the cursor moves."""
 
     def __init__(
-        self, connector: Connector, store: Store, clock: Clock, *, backoff: Backoff | None = None
+        self,
+        connector: Connector,
+        store: Store,
+        clock: Clock,
+        *,
+        backoff: Backoff | None = None,
+        leases: Leases | None = None,
+        lease_ttl: float = 120.0,
     ) -> None:
         self.connector = connector
         self.store = store
         self.clock = clock
         self.backoff = backoff or Backoff()
+        self.leases = leases  # None: this process is the only poller
+        self.lease_ttl = lease_ttl
         self.own_retry = Backoff(OWN_RETRY)
         self.health = Health.OK
         self.failures = 0
@@ -52,7 +63,7 @@ class Poller:
     @property
     def ok(self) -> bool:
         """Say whether this source is healthy (a rate limit is the platform's normal pacing)."""
-        return self.health in (Health.OK, Health.RATE_LIMITED)
+        return self.health in (Health.OK, Health.RATE_LIMITED, Health.STANDBY)
 
     async def run_once(self) -> int:
         """Poll once unless waiting out a backoff; return how many mentions were handed on.
@@ -70,6 +81,8 @@ class Poller:
         return 0
 
     async def _poll(self) -> int:
+        if self.leases is not None and not await self._may_poll():
+            return 0
         cursor = await self.store.cursor(self.name)
         batch = await self.connector.fetch(cursor)
         now = self.clock.now()
@@ -78,6 +91,24 @@ class Poller:
             await self.store.reject(self.name, str(bad), bad.raw, now)
         await self._succeeded(now)
         return len(batch.mentions)
+
+    async def _may_poll(self) -> bool:
+        """Wait out a rate limit any process was told of; poll only under our lease."""
+        assert self.leases is not None
+        wait = await self.leases.held_back(self.name)
+        if wait > 0:
+            self._resume_at = self.clock.monotonic() + wait
+            return False
+        if not await self.leases.take(self.name, self.lease_ttl):
+            self.health = Health.STANDBY  # the holder reports this source's health
+            return False
+        return True
+
+    async def release(self) -> None:
+        """Give up the lease (on a clean stop), so another process takes over at once."""
+        if self.leases is not None:
+            with contextlib.suppress(RedisError):
+                await self.leases.release(self.name)
 
     async def _succeeded(self, now: datetime) -> None:
         if self.health is not Health.OK:
@@ -115,6 +146,11 @@ class Poller:
             )
         self.health = state
         self._resume_at = self.clock.monotonic() + wait
+        with contextlib.suppress(RedisError):
+            if isinstance(exc, BadPayload):  # kept with its raw body; polling goes on
+                await self.store.reject(self.name, str(exc), exc.raw, self.clock.now())
+            if isinstance(exc, RateLimited) and self.leases is not None:
+                await self.leases.hold_back(self.name, wait)
         await self._record(state, str(exc))
 
     async def _errored(self, exc: Exception) -> None:
