@@ -83,3 +83,20 @@ async def test_a_reply_posted_by_hand_is_marked_sent_once(client: Client, clock:
     assert again.status == 409
     unknown = await client.post(f"/api/mentions/{'0' * 16}/sent", json={})
     assert unknown.status == 404
+
+
+async def test_a_mention_whose_window_closed_before_it_was_queued_gets_no_drafts(
+    client: Client, clock: FakeClock
+) -> None:
+    closed = clock.now() - timedelta(minutes=1)  # e.g. read back after an outage
+    still = clock.now() + timedelta(hours=47)
+    await _feed(
+        client,
+        clock,
+        mention("1", platform="wechat", kind="message", reply_until=closed),
+        mention("2", platform="wechat", kind="message", reply_until=still),
+    )
+    late = await (await client.get(f"/api/mentions/{mention_id('wechat', 'lanxing', '1')}")).json()
+    fresh = await (await client.get(f"/api/mentions/{mention_id('wechat', 'lanxing', '2')}")).json()
+    assert late["window_closed"] is True and late["drafts"] == []
+    assert fresh["window_closed"] is False and len(fresh["drafts"]) == 3

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -199,6 +199,8 @@ class Pipeline:
         mention = item.mention
         within, warn = self.sla.for_account(mention.platform, mention.account)
         timer = timing(mention.created_at, item.ingested_at, respond_within=within, warn_after=warn)
+        if mention.reply_until is not None and mention.reply_until <= self.clock.now():
+            suggestion = replace(suggestion, drafts=())  # the platform takes no reply now
         return Ready(
             mention=mention,
             suggestion=suggestion,
