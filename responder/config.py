@@ -235,7 +235,23 @@ def _connectors(binder: Binder, table: Any) -> tuple[ConnectorConfig, ...]:
         bound = binder.bind(ConnectorConfig, common, path, name=name, options=options)
         if bound is not None and options is not None:
             found.append(bound)
+    _check_routes(binder, found)
     return tuple(found)
+
+
+def _check_routes(binder: Binder, connectors: list[ConnectorConfig]) -> None:
+    """Two push connectors cannot answer at one URL path (a replay `path` is a file)."""
+    taken: dict[str, str] = {}
+    for connector in connectors:
+        route = getattr(connector.options, "path", None)
+        if not isinstance(route, str):
+            continue
+        if route in taken:
+            binder.error(
+                f"connectors.{connector.name}.path",
+                f'"{route}" is already the path of connectors.{taken[route]}',
+            )
+        taken.setdefault(route, connector.name)
 
 
 def _check_env(binder: Binder, config: Config) -> None:
