@@ -83,7 +83,7 @@ class TiebaClient:
             await self.start()
         self.last_body = b""
         result = await call(self._client)
-        check(result.err, what, self._raw())
+        check(getattr(result, "err", None), what, self._raw())  # a success may lack .err
         return result
 
     def _tap(self, send: Callable[..., Awaitable[bytes]]) -> Callable[..., Awaitable[bytes]]:
@@ -120,6 +120,8 @@ def check(err: Exception | None, what: str, raw: str = "") -> None:
         raise Unavailable(f"tieba {what}: HTTP {err.code} {err.msg}")
     if isinstance(err, TimeoutError | aiohttp.ClientError | OSError):
         raise Unavailable(f"tieba {what}: {detail}")
+    if raw.lstrip().startswith("<"):  # an HTML error or maintenance page, as Http sees it
+        raise Unavailable(f"tieba {what}: answered an HTML page, not data")
     if isinstance(err, ValueError | KeyError | TypeError | IndexError | DecodeError):
         # orjson's JSONDecodeError is a ValueError; a missing key a KeyError.
         raise BadPayload(f"tieba {what}: unreadable answer: {detail}", raw=raw)
