@@ -21,7 +21,7 @@ from connectors.tieba import TiebaConfig, TiebaConnector
 from responder.ingest.poller import Health, Poller
 from responder.store.store import Store
 from tests.fake_tieba import BDUSS, OWN_ID, FakeTieba, Post
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, entries
 
 T = 1_700_000_000
 
@@ -218,8 +218,7 @@ async def test_mentions_reach_the_ingest_stream_through_the_poller(
     fake.replys = [Post(pid=803, tid=9003, text="😀𠮷 回复", time=T + 900, quote_pid=800)]
     poller = Poller(tieba, store, clock)
     assert await poller.run_once() == 3
-    entries = await store.redis.xrange(store.keys.ingest)
-    stored = [json.loads(fields["mention"]) for _, fields in entries]
+    stored = [json.loads(f["mention"]) for _, f in await entries(store.redis, store.keys.ingest)]
     assert [(m["id"], m["kind"]) for m in stored] == [
         ("801", "at"),
         ("802", "at"),
