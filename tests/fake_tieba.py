@@ -19,7 +19,7 @@ NOT_LOGGED_IN = "用户未登录或登录失败，请更换账号或重试"
 OWN_ID = 777  # the brand account's user id
 BDUSS = "B" * 150 + "0123456789" * 4 + "xy"  # 192 ASCII characters
 # Faults a test can queue per route: the next request on that route gets one of these.
-FAULTS = ("500", "502", "truncated", "not_json", "garbage", "missing_key", "auth", "slow")
+FAULTS = ("500", "502", "truncated", "not_json", "garbage", "missing_key", "auth", "other", "slow")
 
 
 @dataclass
@@ -166,11 +166,12 @@ class FakeTieba:
             return web.Response(body=b"\xff\xfe\x00garbage\x8a")
         if fault == "missing_key":  # JSON only: protobuf has defaults for every field
             return _json({"error_code": "0", "at_list": [{"content": "x", "fname": "品牌"}]})
-        if fault == "auth":
+        if fault in ("auth", "other"):  # "other": a code with no meaning of its own to us
+            code, message = (1, NOT_LOGGED_IN) if fault == "auth" else (300000, "fake: 服务繁忙")
             if json:
-                return _json({"error_code": "1", "error_msg": NOT_LOGGED_IN})
+                return _json({"error_code": str(code), "error_msg": message})
             res = ReplyMeResIdl_pb2.ReplyMeResIdl()
-            res.error.errorno, res.error.errmsg = 1, NOT_LOGGED_IN
+            res.error.errorno, res.error.errmsg = code, message
             return web.Response(body=res.SerializeToString())
         await asyncio.sleep(self.slow)  # "slow": past the client's read timeout
         return _json({"error_code": "0"})

@@ -44,10 +44,9 @@ class TiebaClient:
         """Open the Client's connection pool (no request is sent yet)."""
         if self._client is not None:
             return
-        read = self.config.timeout.total_seconds()
-        timeout = aiotieba.TimeoutConfig(
-            http_read=read, http_connect=min(3.0, read), http_acquire_conn=min(4.0, read)
-        )
+        # Only the read timeout: aiotieba rounds the loop clock to whole seconds when it
+        # times a connect, so a connect timeout under a second would fire at random.
+        timeout = aiotieba.TimeoutConfig(http_read=self.config.timeout.total_seconds())
         client = aiotieba.Client(self.config.bduss.reveal(), timeout=timeout)
         await client.__aenter__()
         core = client._http_core  # created by __aenter__; ours alone
@@ -76,14 +75,16 @@ class TiebaClient:
 
     async def replys(self, pn: int) -> Any:
         """Return page `pn` of the replies to the account's posts (aiotieba `Replys`)."""
-        return await self._call(f"get_replys page {pn}", lambda c: c.get_replys(pn))
+        return await self._call(f"get_replys page {pn}", lambda c: c.get_replys(pn), proto=True)
 
-    async def _call(self, what: str, call: Callable[[Any], Awaitable[Any]]) -> Any:
+    async def _call(
+        self, what: str, call: Callable[[Any], Awaitable[Any]], *, proto: bool = False
+    ) -> Any:
         if self._client is None:
             await self.start()
         self.last_body = b""
         result = await call(self._client)
-        check(getattr(result, "err", None), what, self._raw())  # a success may lack .err
+        check(getattr(result, "err", None), what, self._raw(proto=proto))  # success may lack .err
         return result
 
     def _tap(self, send: Callable[..., Awaitable[bytes]]) -> Callable[..., Awaitable[bytes]]:
@@ -94,13 +95,13 @@ class TiebaClient:
 
         return tapped
 
-    def _raw(self) -> str:
-        """Return the last answer as text: UTF-8 as is, protobuf as base64."""
+    def _raw(self, *, proto: bool = False) -> str:
+        """Return the last answer as text: JSON as UTF-8 (a cut character replaced),
+        protobuf as "base64:..."."""
         body = self.last_body[:RAW_KEPT]
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
+        if proto:
             return "base64:" + base64.b64encode(body).decode("ascii")
+        return body.decode("utf-8", errors="replace")
 
 
 def check(err: Exception | None, what: str, raw: str = "") -> None:
