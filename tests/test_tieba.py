@@ -18,6 +18,7 @@ from connectors.http import Http
 from connectors.registry import TYPES, Context, build
 from connectors.secret import Secret
 from connectors.tieba import TiebaConfig, TiebaConnector
+from connectors.tieba.cursor import Seen, dump
 from responder.ingest.poller import Health, Poller
 from responder.store.store import Store
 from tests.fake_tieba import BDUSS, OWN_ID, FakeTieba, Post
@@ -91,6 +92,16 @@ async def test_a_new_instance_resumes_from_the_stored_cursor(
     await after.stop()
     assert [m.platform_id for m in batch.mentions] == ["104"]
     assert fake.pages("replyme") == [1] and [c.route for c in fake.calls].count("login") == 1
+
+
+async def test_paging_stops_at_older_posts_when_the_known_ones_were_deleted(
+    fake: FakeTieba, tieba: TiebaConnector
+) -> None:
+    cursor = dump({"reply": Seen(newest=106, recent=(106,))})  # 106 was deleted since
+    fake.replys = posts(108, 107, 105, 104, 103, 102)
+    batch = await tieba.fetch(cursor)
+    assert fake.pages("replyme") == [1, 2]  # 105 is older than 106: the rest was read
+    assert [m.platform_id for m in batch.mentions] == ["104", "105", "107", "108"]
 
 
 async def test_overlapping_pages_give_each_post_once(fake: FakeTieba, server: TestServer) -> None:
