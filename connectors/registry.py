@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors import tieba
 from connectors.base import Connector, PushConnector
 from connectors.http import Http
 from connectors.replay import ReplayConfig, ReplayConnector
 from connectors.shared import Shared
-from connectors.tieba import TiebaConfig, TiebaConnector
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,9 @@ TYPES: dict[str, ConnectorType] = {
     "replay": ConnectorType(
         ReplayConfig, lambda name, options, ctx: ReplayConnector(name, options, now=ctx.now)
     ),
-    "tieba": ConnectorType(TiebaConfig, lambda name, options, ctx: TiebaConnector(name, options)),
+    "tieba": ConnectorType(
+        tieba.TiebaConfig, lambda name, options, ctx: tieba.build(name, options)
+    ),
 }
 PLANNED = ("weibo", "wechat", "http_json")  # named in the docs, not built yet
 

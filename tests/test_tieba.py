@@ -17,7 +17,8 @@ from connectors.errors import PostByHand
 from connectors.http import Http
 from connectors.registry import TYPES, Context, build
 from connectors.secret import Secret
-from connectors.tieba import TiebaConfig, TiebaConnector
+from connectors.tieba import TiebaConfig
+from connectors.tieba.connector import TiebaConnector
 from connectors.tieba.cursor import Seen, dump
 from responder.ingest.poller import Health, Poller
 from responder.store.store import Store
@@ -102,6 +103,18 @@ async def test_paging_stops_at_older_posts_when_the_known_ones_were_deleted(
     batch = await tieba.fetch(cursor)
     assert fake.pages("replyme") == [1, 2]  # 105 is older than 106: the rest was read
     assert [m.platform_id for m in batch.mentions] == ["104", "105", "107", "108"]
+
+
+async def test_more_new_posts_than_max_pages_is_reported_once_per_fetch(
+    fake: FakeTieba, server: TestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.replys = posts(108, 107, 106, 105, 104, 103, 102, 101)
+    connector = TiebaConnector("brand", config(server, max_pages=2))
+    batch = await connector.fetch(dump({"reply": Seen(newest=101, recent=(101,))}))
+    await connector.stop()
+    assert fake.pages("replyme") == [1, 2] and len(batch.mentions) == 4
+    gaps = [r for r in caplog.records if getattr(r, "event", None) == "tieba_gap"]
+    assert [(r.levelname, getattr(r, "feed", None)) for r in gaps] == [("WARNING", "reply")]
 
 
 async def test_overlapping_pages_give_each_post_once(fake: FakeTieba, server: TestServer) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -99,3 +101,10 @@ def test_config_errors_name_the_key_and_never_the_value(
         "connectors.tb: bduss: must be the 192-character BDUSS cookie, got 20 characters"
     ]
     assert "secret-but-too-short" not in str(short.value)
+
+
+def test_aiotieba_loads_only_when_a_tieba_source_is_built() -> None:
+    code = "import sys, connectors.registry; print('aiotieba' in sys.modules)"
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr

@@ -14,7 +14,8 @@ from aiohttp.test_utils import TestServer
 
 from connectors.errors import AuthFailed, BadPayload, ConnectorError, Unavailable
 from connectors.secret import Secret
-from connectors.tieba import TiebaConfig, TiebaConnector
+from connectors.tieba import TiebaConfig
+from connectors.tieba.connector import TiebaConnector
 from connectors.tieba.logs import LOGGER_NAME
 from responder.ingest.poller import Health, Poller
 from responder.store.store import Store
