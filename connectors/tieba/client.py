@@ -28,17 +28,18 @@ NOT_LOGGED_IN = 1  # "用户未登录或登录失败": the BDUSS was logged out 
 
 
 class TiebaClient:
-    """The account's aiotieba Client, plus the last raw answer it read (for `raw`)."""
+    """The account's aiotieba Client, plus the last raw answer it read (for `raw`).
+
+    Calls are made one at a time (a poll reads its pages in order), so `last_body` is the
+    answer to the call that just returned. This reaches into `Client._http_core`, which is
+    private: fine with aiotieba pinned to 4.8, to be checked on any upgrade.
+    """
 
     def __init__(self, config: TiebaConfig) -> None:
         self.config = config
         self.last_body = b""
         self._client: Any = None
         self._own_id = 0
-
-    @property
-    def open(self) -> bool:
-        return self._client is not None
 
     async def start(self) -> None:
         """Open the Client's connection pool (no request is sent yet)."""
