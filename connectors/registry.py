@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors import tieba
 from connectors.base import Connector, PushConnector
 from connectors.http import Http
 from connectors.replay import ReplayConfig, ReplayConnector
@@ -38,8 +39,11 @@ TYPES: dict[str, ConnectorType] = {
     "replay": ConnectorType(
         ReplayConfig, lambda name, options, ctx: ReplayConnector(name, options, now=ctx.now)
     ),
+    "tieba": ConnectorType(
+        tieba.TiebaConfig, lambda name, options, ctx: tieba.build(name, options)
+    ),
 }
-PLANNED = ("weibo", "wechat", "tieba", "http_json")  # named in the docs, not built yet
+PLANNED = ("weibo", "wechat", "http_json")  # named in the docs, not built yet
 
 
 def build(type_name: str, name: str, options: Any, ctx: Context) -> Connector | PushConnector:
