@@ -16,7 +16,7 @@ from connectors.errors import AuthFailed, BadPayload, ConnectorError, Unavailabl
 from connectors.secret import Secret
 from connectors.tieba import TiebaConfig
 from connectors.tieba.connector import TiebaConnector
-from connectors.tieba.logs import LOGGER_NAME
+from connectors.tieba.logs import LOGGER_NAME, route
 from responder.ingest.poller import Health, Poller
 from responder.store.store import Store
 from tests.fake_tieba import BDUSS, FakeTieba, Post
@@ -127,3 +127,18 @@ async def test_aiotieba_logs_into_our_logger_not_stdout(
     assert capsys.readouterr().out == ""  # aiotieba's own stdout handler never printed
     assert logging.getLevelName(logging.WARNING) == "WARNING"  # aiotieba renamed it "WARN"
     assert logging.getLevelName(logging.CRITICAL) == "CRITICAL" and logging.raiseExceptions
+
+
+def test_aiotieba_warnings_are_quiet_unless_asked_for() -> None:
+    """aiotieba warns on every failed call; the poller already logs once per outage."""
+    ours = logging.getLogger(LOGGER_NAME)
+    before = ours.level
+    try:
+        ours.setLevel(logging.NOTSET)
+        route()
+        assert ours.level == logging.ERROR
+        ours.setLevel(logging.INFO)  # an admin asking for them keeps them
+        route()
+        assert ours.level == logging.INFO
+    finally:
+        ours.setLevel(before)

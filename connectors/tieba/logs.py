@@ -42,6 +42,10 @@ def route(*secrets: str) -> logging.Logger:
     connector shares the child logger, and each adds its BDUSS to the mask.
     """
     logger = logging.getLogger(LOGGER_NAME)
+    if logger.level == logging.NOTSET:
+        # aiotieba warns on every failed call, so one outage would log once per poll; the
+        # poller already says it once. Set this logger's level to see them.
+        logger.setLevel(logging.ERROR)
     if _mask not in logger.filters:
         logger.addFilter(_mask)
     _mask.secrets.update(s for s in secrets if s)
