@@ -14,6 +14,7 @@ from typing import Any
 
 from connectors.base import Connector, PushConnector
 from connectors.http import Http
+from connectors.http_json import HttpJsonConfig, HttpJsonConnector
 from connectors.replay import ReplayConfig, ReplayConnector
 from connectors.shared import Shared
 
@@ -38,8 +39,12 @@ TYPES: dict[str, ConnectorType] = {
     "replay": ConnectorType(
         ReplayConfig, lambda name, options, ctx: ReplayConnector(name, options, now=ctx.now)
     ),
+    "http_json": ConnectorType(
+        HttpJsonConfig,
+        lambda name, options, ctx: HttpJsonConnector(name, options, http=ctx.http, now=ctx.now),
+    ),
 }
-PLANNED = ("weibo", "wechat", "tieba", "http_json")  # named in the docs, not built yet
+PLANNED = ("weibo", "wechat", "tieba")  # named in the docs, not built yet
 
 
 def build(type_name: str, name: str, options: Any, ctx: Context) -> Connector | PushConnector:
