@@ -35,6 +35,15 @@ class Page:
     rejected: tuple[BadPayload, ...]
 
 
+class FieldError(BadPayload):
+    """An item that does not map, with the config key (`fields.text`) that failed."""
+
+    def __init__(self, key: str, message: str, *, raw: str) -> None:
+        super().__init__(f"{key}: {message}", raw=raw)
+        self.key = key
+        self.detail = message
+
+
 class Mapper:
     """Compiled paths of one connector's config."""
 
@@ -54,11 +63,13 @@ class Mapper:
         self.more = jmespath.compile(cursor.more) if cursor and cursor.more else None
 
     def page(self, data: Any) -> Page:
-        """Map a whole response; raise BadPayload if it has no list where `items` points."""
+        """Map a whole response; raise FieldError (a BadPayload) if it has no list where
+        `items` points."""
         found = self.items.search(data)
         if not isinstance(found, list):
-            raise BadPayload(
-                f'items: "{self.config.items}" is not a list in the response (got {_kind(found)})',
+            raise FieldError(
+                "items",
+                f'"{self.config.items}" is not a list in the response (got {_kind(found)})',
                 raw=_dump(data),
             )
         mentions: list[Mention] = []
@@ -71,9 +82,9 @@ class Mapper:
         return Page(items=tuple(found), mentions=tuple(mentions), rejected=tuple(rejected))
 
     def mention(self, item: Any) -> Mention:
-        """Map one item; raise BadPayload naming the field key that failed."""
+        """Map one item; raise FieldError naming the field key that failed."""
         if not isinstance(item, dict):
-            raise BadPayload(f"an item must be a JSON object, got {_kind(item)}", raw=_dump(item))
+            raise FieldError("items", f"expected an object, got {_kind(item)}", raw=_dump(item))
         fields = self.config.fields
         key = "id"
         try:
@@ -126,7 +137,7 @@ class Mapper:
                 raw=item,
             )
         except (TypeError, ValueError, ArithmeticError, OSError, Missing) as exc:
-            raise BadPayload(f"fields.{key}: {exc}", raw=_dump(item)) from exc
+            raise FieldError(f"fields.{key}", str(exc), raw=_dump(item)) from exc
 
     def time(self, value: Any) -> datetime:
         """Read a time in the configured format; a time without a zone is in `timezone`."""
