@@ -39,9 +39,19 @@ def path_problem(expression: str | None) -> str | None:
     try:
         jmespath.compile(expression)
     except JMESPathError as exc:
-        detail = str(exc).splitlines()[0]
-        return f'not a valid JMESPath expression: "{expression}" ({detail})'
+        return f'not a valid JMESPath expression: "{expression}" ({_why(exc)})'
     return None
+
+
+def _why(exc: JMESPathError) -> str:
+    """Say where a JMESPath expression goes wrong, in one line."""
+    position = getattr(exc, "lex_position", None)
+    if position is None:
+        return "empty"
+    message = getattr(exc, "message", None)  # the lexer's: 'Unclosed " delimiter'
+    if message is None and getattr(exc, "token_value", None) is not None:
+        message = f"unexpected {exc.token_value!r}"
+    return f"{message or 'ends too soon'} at column {position + 1}"
 
 
 def _raise(problems: list[tuple[str, str]]) -> None:
