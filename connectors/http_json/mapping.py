@@ -23,7 +23,7 @@ from connectors.model import Author, Mention, clean
 RAW_KEPT = 4096  # characters of a bad item or response kept for the rejected stream
 PATH_KEYS = ("id", "text", "author_id", "author_name", "followers", "verified", "created_at")
 PATH_KEYS_MORE = ("thread", "parent")
-SECONDS_LIMIT = 1e11  # epoch seconds past this are year 5138: surely milliseconds
+SECONDS_LIMIT = 1e11  # past this, seconds are year 5138 and milliseconds are after 1973
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,7 +148,7 @@ class Mapper:
             number = float(value)
             if fmt == "epoch" and number > SECONDS_LIMIT:
                 raise ValueError(f'{value!r} looks like milliseconds: set time_format = "epoch_ms"')
-            if fmt == "epoch_ms" and 0 < number < SECONDS_LIMIT / 1000:
+            if fmt == "epoch_ms" and 0 < number < SECONDS_LIMIT:  # before 1973 in ms
                 raise ValueError(f'{value!r} looks like seconds: set time_format = "epoch"')
             return datetime.fromtimestamp(number / 1000 if fmt == "epoch_ms" else number, UTC)
         if not isinstance(value, str):
