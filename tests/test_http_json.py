@@ -160,6 +160,16 @@ async def test_bad_items_are_rejected_with_their_raw_and_the_rest_maps(
     assert batch.cursor == "102"  # bad items still move the cursor on: never retried forever
 
 
+async def test_a_post_repeated_in_one_fetch_is_handed_on_once(
+    connector: HttpJsonConnector, forum: tuple[Forum, str]
+) -> None:
+    fake, _ = forum
+    fake.posts = [post(101), post(101), post(102), post(103, text="第二页：屏幕偶尔闪！")]
+    batch = await connector.fetch(None)
+    assert [m.platform_id for m in batch.mentions] == ["101", "102", "103"]
+    assert batch.mentions[2].text == "第二页：屏幕偶尔闪！" and batch.cursor == "103"
+
+
 @pytest.mark.parametrize(
     ("failure", "error", "words"),
     [

@@ -58,10 +58,12 @@ class HttpJsonConnector:
 
     async def fetch(self, cursor: str | None) -> Batch:
         """Fetch up to `cursor.max_pages` pages from `cursor` on. A failure after the first
-        page returns what came so far (its cursor included); the next poll goes on."""
+        page returns what came so far (its cursor included); the next poll goes on. A post
+        seen twice in one fetch is handed on once (the pipeline drops later repeats)."""
         pages = self.config.cursor.max_pages if self.config.cursor else 1
         mentions: list[Mention] = []
         rejected: list[BadPayload] = []
+        taken: set[str] = set()
         for number in range(pages):
             try:
                 data = await self._list(cursor)
@@ -73,7 +75,10 @@ class HttpJsonConnector:
                 )
                 break
             page = self.mapper.page(data)
-            mentions += page.mentions
+            for mention in page.mentions:  # a post may show twice, or shift to the next page
+                if mention.platform_id not in taken:
+                    taken.add(mention.platform_id)
+                    mentions.append(mention)
             rejected += page.rejected
             following = self.mapper.next_cursor(data, page.items, cursor)
             done = following is None or following == cursor or not page.items
