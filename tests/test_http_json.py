@@ -230,10 +230,14 @@ async def test_a_wrong_token_is_auth_failed_and_never_shown(
 async def test_a_later_page_failing_keeps_the_pages_before_it(
     connector: HttpJsonConnector, forum: tuple[Forum, str]
 ) -> None:
-    forum[0].failures = ["pass", "500"]
-    batch = await connector.fetch(None)
-    assert [m.platform_id for m in batch.mentions] == ["101", "102"]
-    assert batch.cursor == "102"  # the next poll asks for page two again
+    for failure in ("500", "shape"):
+        forum[0].failures = ["pass", failure]
+        batch = await connector.fetch(None)
+        assert [m.platform_id for m in batch.mentions] == ["101", "102"]
+        assert batch.cursor == "102"  # the next poll asks for page two again
+    forum[0].failures = ["shape"]
+    with pytest.raises(BadPayload):  # and says what is wrong if it fails again
+        await connector.fetch("102")
 
 
 def _mention(thread: str | None = "7") -> Mention:

@@ -67,14 +67,14 @@ class HttpJsonConnector:
         for number in range(pages):
             try:
                 data = await self._list(cursor)
-            except (Unavailable, RateLimited) as exc:
+                page = self.mapper.page(data)
+            except (Unavailable, RateLimited, BadPayload) as exc:
                 if number == 0:
                     raise
                 log.warning(
                     "%s: page %d failed, keeping pages before it: %s", self.name, number, exc
                 )
                 break
-            page = self.mapper.page(data)
             for mention in page.mentions:  # a post may show twice, or shift to the next page
                 if mention.platform_id not in taken:
                     taken.add(mention.platform_id)
