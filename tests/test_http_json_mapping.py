@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connectors.http_json import HttpJsonConfig, Mapper
 from connectors.http_json.config import CursorConfig, FieldsConfig
+from connectors.http_json.template import render_body
+from connectors.model import clean
 from responder.cli import main
 from tests.fake_forum import TOKEN, write_config
 
@@ -78,6 +82,17 @@ def test_a_max_of_cursor_compares_numbers_as_numbers_and_never_goes_back() -> No
     assert mapper.next_cursor({}, items, "12") == "12"
     assert mapper.next_cursor({}, (), None) is None
     assert _mapper(max_of="t").next_cursor({}, ({"t": "b"}, {"t": "a"}), None) == "b"
+
+
+@given(st.text(st.characters(exclude_categories=())), st.sampled_from(["7", "42", "-3"]))
+def test_any_reply_text_gives_valid_raw_utf8_json(text: str, thread: str) -> None:
+    """Any text at all, lone surrogates included (JSON allows "\\udc80")."""
+    template = json.loads('{"raw": "{text}", "topic": "{thread:int}", "k{id}": ["{author_name}"]}')
+    values = {"text": text, "thread": thread, "id": "1", "author_name": text}
+    body = render_body(template, values)
+    assert json.loads(body) == {"raw": clean(text), "topic": int(thread), "k1": [clean(text)]}
+    wide = {ch for ch in clean(text) if ord(ch) > 127}
+    assert all(ch.encode("utf-8") in body for ch in wide)  # raw UTF-8, not \u escapes
 
 
 def _config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **swaps: str) -> Path:

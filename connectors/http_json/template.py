@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from connectors.model import clean
+
 PLACEHOLDER = re.compile(r"\{(\w+)(?::(int))?\}")
 # What a mention's link may name (its mapped fields), and what a reply may name.
 LINK_NAMES = ("id", "thread", "parent", "author_id", "author_name", "kind")
@@ -61,7 +63,8 @@ def fill(template: str, values: Mapping[str, str | None], *, in_url: bool) -> st
 def render_body(body: Any, values: Mapping[str, str | None]) -> bytes:
     """Fill a parsed JSON body and encode it as compact raw UTF-8 JSON. Raise Missing."""
     filled = _fill_json(body, values)
-    return json.dumps(filled, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(filled, ensure_ascii=False, separators=(",", ":"))
+    return clean(text).encode("utf-8")  # a lone surrogate cannot be UTF-8: U+FFFD instead
 
 
 def _fill_json(node: Any, values: Mapping[str, str | None]) -> Any:
