@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from connectors.http_json import HttpJsonConfig, Mapper
@@ -85,6 +85,7 @@ def test_a_max_of_cursor_compares_numbers_as_numbers_and_never_goes_back() -> No
 
 
 @given(st.text(st.characters(exclude_categories=())), st.sampled_from(["7", "42", "-3"]))
+@example(text='他说"好"\n\udc80😀𠮷', thread="7")
 def test_any_reply_text_gives_valid_raw_utf8_json(text: str, thread: str) -> None:
     """Any text at all, lone surrogates included (JSON allows "\\udc80")."""
     template = json.loads('{"raw": "{text}", "topic": "{thread:int}", "k{id}": ["{author_name}"]}')
