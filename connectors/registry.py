@@ -15,6 +15,7 @@ from typing import Any
 from connectors import tieba
 from connectors.base import Connector, PushConnector
 from connectors.http import Http
+from connectors.http_json import HttpJsonConfig, HttpJsonConnector
 from connectors.replay import ReplayConfig, ReplayConnector
 from connectors.shared import Shared
 
@@ -42,8 +43,12 @@ TYPES: dict[str, ConnectorType] = {
     "tieba": ConnectorType(
         tieba.TiebaConfig, lambda name, options, ctx: tieba.build(name, options)
     ),
+    "http_json": ConnectorType(
+        HttpJsonConfig,
+        lambda name, options, ctx: HttpJsonConnector(name, options, http=ctx.http, now=ctx.now),
+    ),
 }
-PLANNED = ("weibo", "wechat", "http_json")  # named in the docs, not built yet
+PLANNED = ("weibo", "wechat")  # named in the docs, not built yet
 
 
 def build(type_name: str, name: str, options: Any, ctx: Context) -> Connector | PushConnector:

@@ -90,7 +90,10 @@ class Binder:
         try:
             return cls(**values)
         except ValueError as exc:
-            self.error(path, str(exc))
+            # An error may name the keys it is about: `problems` = ((key, message), ...).
+            problems = getattr(exc, "problems", None) or (("", str(exc)),)
+            for key, message in problems:
+                self.error(_join(path, key) if key else path, message)
             return None
 
     def _secrets(
@@ -144,6 +147,11 @@ class Binder:
         if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             bound = self.bind(hint, value, path)
             return _MISSING if bound is None else bound
+        if origin is dict and args and args[0] is str:  # a table of scalars: headers, params
+            if not isinstance(value, Mapping):
+                return self._fail(path, "a table", value)
+            table = {k: self.convert(args[1], v, _join(path, k), meta) for k, v in value.items()}
+            return _MISSING if _MISSING in table.values() else table
         if origin is tuple and args and args[-1] is Ellipsis:  # a list of scalars
             if not isinstance(value, list):
                 return self._fail(path, "a list", value)

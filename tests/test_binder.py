@@ -64,3 +64,43 @@ def test_a_list_of_scalars_checks_each_item() -> None:
         "c.kinds[1]: must be a string, got 3",
         'c.waits: must be a list, got "1s"',
     ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    params: dict[str, str]
+    limits: dict[str, int] | None = None
+
+
+def test_a_table_of_scalars_becomes_a_dict_checked_per_key() -> None:
+    binder = Binder(Path("."))
+    bound = binder.bind(Request, {"params": {"q": "澜星", "order": "new"}}, "c")
+    assert binder.errors == [] and bound == Request(params={"q": "澜星", "order": "new"})
+    binder = Binder(Path("."))
+    binder.bind(Request, {"params": {"q": 1, "ok": "x"}, "limits": ["a"]}, "c")
+    assert binder.errors == [
+        "c.params.q: must be a string, got 1",
+        "c.limits: must be a table, got a list",
+    ]
+
+
+class KeyedError(ValueError):
+    def __init__(self, problems: tuple[tuple[str, str], ...]) -> None:
+        super().__init__("; ".join(message for _, message in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Checked:
+    low: int = 0
+    high: int = 1
+
+    def __post_init__(self) -> None:
+        if self.low > self.high:
+            raise KeyedError((("low", "must not exceed high"), ("high", "must exceed low")))
+
+
+def test_a_check_names_the_keys_it_is_about() -> None:
+    binder = Binder(Path("."))
+    assert binder.bind(Checked, {"low": 5}, "c.range") is None
+    assert binder.errors == ["c.range.low: must not exceed high", "c.range.high: must exceed low"]

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from responder.cli import deadletters, drafts, run, sentiment
+from responder.cli import connectors, deadletters, drafts, run, sentiment
 from responder.cli.common import DEFAULT_CONFIG, config_for
 from responder.config import ConfigError, load
 
 __all__ = ["DEFAULT_CONFIG", "config_for", "main"]  # config_for: used by subcommand modules
 # Each module registers its own subcommands with `add_commands` and runs them with `run`.
-SUBCOMMANDS: tuple[ModuleType, ...] = (run, sentiment, deadletters, drafts)
+SUBCOMMANDS: tuple[ModuleType, ...] = (run, sentiment, deadletters, drafts, connectors)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,11 +35,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check_config(path: Path) -> int:
-    """Print every problem of a config file; exit 2 on errors, 0 when valid."""
+    """Print every problem of a config file (an http_json mapping checked against its
+    sample response included); exit 2 on errors, 0 when valid."""
     try:
         config = load(path)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    problems = connectors.sample_problems_of(config)  # an http_json mapping over its sample
+    if problems:
+        print(ConfigError(str(path), problems), file=sys.stderr)
         return 2
     names = ", ".join(c.name for c in config.connectors) or "none"
     print(f"{path}: valid ({len(config.connectors)} connectors: {names})")
