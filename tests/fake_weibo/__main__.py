@@ -3,7 +3,8 @@
 Prints `listening on http://127.0.0.1:PORT` once it accepts connections. The state file
 (JSON: {"brand": user, "statuses": [...], "comments": [...]}, items as the API shows
 them) is read at start; `--record FILE` gets every write as a JSON line. While running,
-GET /_fake/writes shows what was received, POST /_fake/state adds items and POST
+GET /_fake/writes shows what was received (writes with their form fields, and
+reads), GET /_fake/state the statuses and comments, POST /_fake/state adds items and POST
 /_fake/fault queues a fault ({"path": "comments/create", "code": 10023, "status": 403}).
 """
 

@@ -75,6 +75,7 @@ class FakeWeibo:
         for name in WRITES:
             app.router.add_post(f"/2/{name}.json", self._handler(name))
         app.router.add_get("/_fake/writes", self._show_writes)
+        app.router.add_get("/_fake/state", self._show_state)
         app.router.add_post("/_fake/fault", self._add_fault)
         app.router.add_post("/_fake/state", self._add_state)
         return app
@@ -177,6 +178,9 @@ class FakeWeibo:
 
     async def _show_writes(self, request: web.Request) -> web.Response:
         return _json({"writes": self.writes, "reads": self.reads})
+
+    async def _show_state(self, request: web.Request) -> web.Response:
+        return _json(self.state.to_dict())
 
     async def _add_fault(self, request: web.Request) -> web.Response:
         self.fail(Fault(**await request.json()))
