@@ -20,7 +20,7 @@ from tests.fake_weibo.running import RIP, TOKEN, config, serve
 
 FAN = user(1664695495, "_Iambda")
 POST, OURS, ASK = 3763000496676483, 3763000496676490, 3763139219216762
-TEXT = "感谢关注！下周到货😀𠮷，敬请期待～"  # 4-byte UTF-8 and full-width punctuation
+TEXT = "感谢关注！下周到货😀𠮷\u200b，敬请期待～"  # 4-byte UTF-8, zero width, full width
 
 
 @pytest.fixture
