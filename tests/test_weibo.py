@@ -103,7 +103,7 @@ async def test_the_fake_treats_max_id_as_inclusive_and_since_id_as_exclusive() -
     assert page["total_number"] == 2 and page["hasvisible"] is False
 
 
-async def test_an_overlapping_page_and_items_in_two_lists_come_once(
+async def test_a_comment_in_two_lists_comes_once(
     fake: FakeWeibo, api_base: str, http: Http
 ) -> None:
     fake.state.add_status(BASE + 1, "新品发布！")  # ours

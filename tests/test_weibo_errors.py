@@ -194,3 +194,18 @@ async def test_the_registry_builds_a_weibo_connector(api_base: str, http: Http) 
     made = build("weibo", "brand", config(api_base), Context(http=http, shared=scoped))
     assert isinstance(made, WeiboConnector) and made.name == "brand" and shared == ["brand"]
     assert len((await made.fetch(None)).mentions) == 1
+
+
+async def test_a_reply_quota_holds_back_replies_but_not_polling(
+    fake: FakeWeibo, api_base: str, http: Http, redis: Redis
+) -> None:
+    shared = RedisShared(redis, Keys("test"), "brand")
+    weibo = WeiboConnector("brand", config(api_base), http=http, shared=shared, now=lambda: NOW)
+    (post,) = (await weibo.fetch(None)).mentions
+    fake.fail(Fault(path="comments/create", code=20016, error="Out of limit!"))
+    with pytest.raises(RateLimited):
+        await weibo.send_reply(post, "稍等")
+    with pytest.raises(RateLimited):
+        await weibo.send_reply(post, "稍等")  # waits: not sent again
+    assert len(fake.writes) == 1
+    await weibo.fetch(None)  # polling goes on

@@ -20,7 +20,10 @@ from connectors.weibo.paging import Pager
 from connectors.weibo.parse import dump, item_id, parse_time
 
 log = logging.getLogger(__name__)
-WAIT_KEY = "rate_limited_until"  # in Shared: when every process may call Weibo again
+# In Shared: when every process may call Weibo again; a per-call limit (10024, or 20016
+# posting too often) holds back only that method, so a reply quota never stops the polling.
+WAIT_KEY = "rate_limited_until"
+PER_CALL = frozenset({10024, 20016})
 BY_ME = "comments/by_me"
 
 
@@ -130,8 +133,9 @@ class WeiboConnector:
     ) -> Any:
         """One API call, never while a rate-limit wait is on (in any process)."""
         now = self._now()
-        if self.shared is not None and (until := await self.shared.get(WAIT_KEY)):
-            left = float(until) - now.timestamp()
+        for key in (WAIT_KEY, f"{WAIT_KEY}:{method}"):
+            until = await self.shared.get(key) if self.shared is not None else None
+            left = float(until) - now.timestamp() if until else 0.0
             if left > 0:
                 raise RateLimited(f"weibo: rate limited for {left:.0f} s more", retry_after=left)
         if params is not None:
@@ -142,8 +146,10 @@ class WeiboConnector:
         if error is None:
             return reply.data
         if isinstance(error, RateLimited) and self.shared is not None:
+            code = reply.data.get("error_code") if isinstance(reply.data, Mapping) else None
+            key = f"{WAIT_KEY}:{method}" if str(code) in map(str, PER_CALL) else WAIT_KEY
             resume = now.timestamp() + error.retry_after
-            await self.shared.put(WAIT_KEY, f"{resume:.3f}", error.retry_after)
+            await self.shared.put(key, f"{resume:.3f}", error.retry_after)
         raise error
 
 
