@@ -4,6 +4,7 @@ the 140 limit, refusals, and a send that timed out but went through (20019, read
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qs
@@ -180,3 +181,20 @@ async def test_a_deleted_status_or_comment_is_refused(
 
 def _fields(fault: Fault) -> dict[str, Any]:
     return {k: getattr(fault, k) for k in ("status", "code", "error", "body")}
+
+
+async def test_what_cannot_be_sent_is_refused_before_sending(
+    fake: FakeWeibo, weibo: WeiboConnector
+) -> None:
+    post = await mention(weibo, POST)
+    cases = [
+        (post, "  \u200b ", "20008"),
+        (post, "坏\ud800字", "encoding"),
+        (replace(post, platform="tieba"), "你好", "platform"),
+        (replace(post, kind="dm"), "你好", "kind"),
+    ]
+    for target, text, code in cases:
+        with pytest.raises(Refused) as caught:
+            await weibo.send_reply(target, text)
+        assert caught.value.code == code
+    assert fake.writes == []

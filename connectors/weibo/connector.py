@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # posting too often) holds back only that method, so a reply quota never stops the polling.
 WAIT_KEY = "rate_limited_until"
 PER_CALL = frozenset({10024, 20016})
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # zero width
 BY_ME = "comments/by_me"
 
 
@@ -73,8 +74,10 @@ class WeiboConnector:
         length = weibo_length(text)
         if length > LIMIT:
             raise Refused(f"weibo: reply is {length} long, over Weibo's {LIMIT}", code="length")
-        if not text.strip():
+        if not text.translate(_INVISIBLE).strip():
             raise Refused("weibo: reply is empty", code="20008")
+        if not _utf8(text):
+            raise Refused("weibo: reply has characters UTF-8 cannot carry", code="encoding")
         path, form = self._reply_request(mention, text)
         try:
             data = await self.call("POST", path, form=form)
@@ -153,8 +156,18 @@ class WeiboConnector:
         raise error
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
 def _targets(mention: Mention) -> tuple[str, str | None]:
     """Return (status id, comment id or None) a reply to this mention goes to."""
+    if mention.platform != "weibo":
+        raise Refused(f"weibo: cannot reply to a {mention.platform} mention", code="platform")
     if mention.kind == "mention":
         return mention.platform_id, None
     if mention.kind in ("comment", "comment_mention") and mention.thread_id:
@@ -174,7 +187,9 @@ def _is_our_reply(item: Any, text: str, status_id: str, comment_id: str | None) 
 
 
 def _matches(posted: str, text: str) -> bool:
-    # Weibo prepends "回复@name:" to a reply unless without_mention=1.
+    # Weibo prepends "回复@name:" to a reply unless without_mention=1; whether it trims
+    # surrounding spaces is not known, so they do not count.
+    posted, text = posted.strip(), text.strip()
     return posted == text or (posted.startswith("回复@") and posted.endswith(":" + text))
 
 
