@@ -280,3 +280,17 @@ def test_a_cursor_that_is_not_ours_is_bad_payload() -> None:
     for bad in ("3:120", '{"v": 1, "kinds": {"mentions": {"since": 1.5e16}}}', "null"):
         with pytest.raises(BadPayload):
             load(bad)
+
+
+async def test_gaps_are_capped_when_new_items_outrun_the_pages(
+    fake: FakeWeibo, api_base: str, http: Http
+) -> None:
+    mentions(fake, BASE + 1)
+    weibo = connector(api_base, http, count=1, max_pages=1, kinds=("mentions",))
+    cursor = (await weibo.fetch(None)).cursor
+    for poll in range(25):  # two new a poll, one page of one a poll: a gap each time
+        mentions(fake, BASE + 100 + 10 * poll, BASE + 101 + 10 * poll)
+        cursor = (await weibo.fetch(cursor)).cursor
+    gaps = since(cursor)["gaps"]
+    assert len(gaps) == 20
+    assert gaps[0] == [str(BASE + 331), str(BASE + 340)]  # the newest gap is kept first

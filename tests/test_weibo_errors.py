@@ -110,6 +110,10 @@ async def test_the_fake_checks_the_token_every_way_it_travels(
     assert anonymous.data["request"] == "/2/statuses/mentions.json"
     header = await http.request("GET", url, headers={"Authorization": "OAuth2 other"})
     assert header.data["error_code"] == 21332
+    fake.expired.clear()
+    by_header = await http.request("GET", url, headers={"Authorization": f"OAuth2 {TOKEN}"})
+    by_appkey = await http.request("GET", url, params={"source": "1352222456"})
+    assert by_header.data["statuses"] == by_appkey.data["statuses"] != []
 
 
 async def test_an_hourly_limit_is_waited_out_by_every_process(

@@ -52,11 +52,13 @@ class FakeWeibo:
         *,
         tokens: tuple[str, ...] = ("good-token",),
         expired: tuple[str, ...] = (),
+        appkeys: tuple[str, ...] = ("1352222456",),
         hourly_limit: int | None = None,
         record: Path | None = None,
     ) -> None:
         self.state = state or WeiboState()
         self.tokens, self.expired = set(tokens), set(expired)
+        self.appkeys = set(appkeys)  # `source=<AppKey>`: a call without OAuth (§1.1)
         self.hourly_limit = hourly_limit  # calls per token per hour, then 10023
         self.record = record  # also append every write here, one JSON line each
         self.faults: list[Fault] = []
@@ -131,6 +133,10 @@ class FakeWeibo:
 
     def _answer(self, name: str, request: web.Request, form: Mapping[str, str]) -> web.Response:
         token = _token(request, form)
+        source = request.query.get("source") or form.get("source")
+        if token is None and source in self.appkeys:
+            token = f"app:{source}"
+            self.tokens.add(token)
         if token is None:
             return _error(name, 21301, "auth faild!", 401)
         if token in self.expired:
