@@ -294,3 +294,19 @@ async def test_gaps_are_capped_when_new_items_outrun_the_pages(
     gaps = since(cursor)["gaps"]
     assert len(gaps) == 20
     assert gaps[0] == [str(BASE + 331), str(BASE + 340)]  # the newest gap is kept first
+
+
+async def test_items_arriving_between_page_fetches_are_neither_lost_nor_doubled(
+    fake: FakeWeibo, api_base: str, http: Http
+) -> None:
+    mentions(fake, BASE + 1)
+    weibo = connector(api_base, http, count=2, kinds=("mentions",))
+    cursor = (await weibo.fetch(None)).cursor
+    mentions(fake, *(BASE + i for i in range(10, 15)))
+    arriving = iter([BASE + 50, BASE + 51])
+    fake.after_read.append(lambda path: mentions(fake, next(arriving, BASE + 99)))
+    batch = await weibo.fetch(cursor)
+    assert ids(batch) == [str(BASE + i) for i in range(14, 9, -1)]
+    fake.after_read.clear()
+    later = await weibo.fetch(batch.cursor)
+    assert sorted(ids(later)) == [str(BASE + 50), str(BASE + 51), str(BASE + 99)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,8 @@ class FakeWeibo:
         self.faults: list[Fault] = []
         self.writes: list[dict[str, Any]] = []  # path, form fields, content type, raw body
         self.reads: list[dict[str, Any]] = []  # path and query of every list call
+        # Called after each answered list call (with its path): new items arriving mid-paging.
+        self.after_read: list[Callable[[str], None]] = []
         self._calls: dict[tuple[str, int], int] = {}
 
     def fail(self, *faults: Fault) -> None:
@@ -101,6 +103,8 @@ class FakeWeibo:
                 response = self._answer(name, request, fields)
             if fault is not None and fault.delay:
                 await asyncio.sleep(fault.delay)  # a bound for the client's timeout
+            for hook in self.after_read if request.method == "GET" else ():
+                hook(name)
             return response
 
         return handle
