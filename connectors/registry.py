@@ -18,6 +18,7 @@ from connectors.http import Http
 from connectors.http_json import HttpJsonConfig, HttpJsonConnector
 from connectors.replay import ReplayConfig, ReplayConnector
 from connectors.shared import Shared
+from connectors.weibo import WeiboConfig, WeiboConnector
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,12 @@ TYPES: dict[str, ConnectorType] = {
     "replay": ConnectorType(
         ReplayConfig, lambda name, options, ctx: ReplayConnector(name, options, now=ctx.now)
     ),
+    "weibo": ConnectorType(
+        WeiboConfig,
+        lambda name, options, ctx: WeiboConnector(
+            name, options, http=ctx.http, shared=ctx.shared(name), now=ctx.now
+        ),
+    ),
     "tieba": ConnectorType(
         tieba.TiebaConfig, lambda name, options, ctx: tieba.build(name, options)
     ),
@@ -48,7 +55,7 @@ TYPES: dict[str, ConnectorType] = {
         lambda name, options, ctx: HttpJsonConnector(name, options, http=ctx.http, now=ctx.now),
     ),
 }
-PLANNED = ("weibo", "wechat")  # named in the docs, not built yet
+PLANNED = ("wechat",)  # named in the docs, not built yet
 
 
 def build(type_name: str, name: str, options: Any, ctx: Context) -> Connector | PushConnector:

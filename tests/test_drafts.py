@@ -19,13 +19,14 @@ import emoji
 import pytest
 
 from connectors.model import Author
+from connectors.weibo.length import weibo_length
 from responder.cli import main
 from responder.drafts import INTENTS
 from responder.drafts.crisis import Crisis
 from responder.drafts.drafter import Drafter, DraftSet, default_directory
 from responder.drafts.moments import moment_at
 from responder.drafts.render import GENERAL, TemplateProblem, Templates, sentences
-from responder.drafts.style import check, weibo_length
+from responder.drafts.style import check
 from responder.drafts.suggest import Job, start, suggest, suggest_all
 from responder.drafts.understand import Understanding
 from sentiment import Label, Sentiment, score_texts

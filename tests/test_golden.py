@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from responder.drafts.style import weibo_length
+from connectors.weibo.length import weibo_length
 from tests.golden import EXPECTED, mentions, outcomes
 
 

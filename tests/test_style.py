@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.weibo.length import weibo_length
 from responder.drafts.style import (
     StyleError,
     StyleRules,
@@ -15,7 +16,6 @@ from responder.drafts.style import (
     limit_for,
     load_style,
     packaged_path,
-    weibo_length,
 )
 
 PLACES = [

@@ -20,6 +20,8 @@ from typing import Any
 
 import emoji
 
+from connectors.weibo.length import weibo_length
+
 TONES = ("upset", "happy", "question", "neutral", "crisis")
 UNITS = ("weibo", "chars")
 
@@ -93,14 +95,6 @@ class StyleRules:
     messages: dict[str, str]  # "template", "empty", "banned", "sensitive" -> message
     laughing_tones: dict[str, str]  # tone -> message; laughing is only checked in these
     limits: dict[tuple[str, str], Limit]  # (platform, channel) -> limit
-
-
-def weibo_length(text: str) -> int:
-    """Weibo's count (PLATFORMS.md §1.9): ceil((ascii_chars + 2 * other_chars) / 2), per code
-    point, so an emoji counts 1 (2 when it has a skin tone or selector) and a URL is plain
-    ASCII (the spec names no URL rule it could state)."""
-    ascii_chars = len(text.encode("ascii", "ignore"))
-    return len(text) - ascii_chars + (ascii_chars + 1) // 2
 
 
 def length_of(text: str, unit: str) -> int:
