@@ -16,6 +16,7 @@ from connectors.base import Connector, PushConnector
 from connectors.http import Http
 from connectors.replay import ReplayConfig, ReplayConnector
 from connectors.shared import Shared
+from connectors.wechat import WechatConfig, WechatConnector
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +39,14 @@ TYPES: dict[str, ConnectorType] = {
     "replay": ConnectorType(
         ReplayConfig, lambda name, options, ctx: ReplayConnector(name, options, now=ctx.now)
     ),
+    "wechat": ConnectorType(
+        WechatConfig,
+        lambda name, options, ctx: WechatConnector(
+            name, options, http=ctx.http, shared=ctx.shared(name), now=ctx.now
+        ),
+    ),
 }
-PLANNED = ("weibo", "wechat", "tieba", "http_json")  # named in the docs, not built yet
+PLANNED = ("weibo", "tieba", "http_json")  # named in the docs, not built yet
 
 
 def build(type_name: str, name: str, options: Any, ctx: Context) -> Connector | PushConnector:
