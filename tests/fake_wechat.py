@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import re
 import secrets
@@ -111,7 +112,7 @@ class Pusher:
                 attempts += 1
                 try:
                     async with session.request(
-                        method, self.url, params=query, data=body, headers=_XML
+                        method, self.url, params=query, data=io.BytesIO(body), headers=_XML
                     ) as resp:
                         status, text = resp.status, await resp.text()
                 except TimeoutError:
