@@ -9,7 +9,9 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from wechatpy.crypto import PrpCrypto
+from wechatpy import parse_message
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.replies import TextReply
 
 from connectors.wechat.crypto import MessageCrypto, PushError, signature
 from connectors.wechat.messages import parse
@@ -81,6 +83,21 @@ def test_the_known_push_verifies_and_decrypts() -> None:
     assert fields["MsgId"] == "4363689963896700987"
     assert signature(KAT_TOKEN, "1411443780", "437374425", KAT_ECHO) == KAT_ECHO_SIGNATURE
     assert kat_crypto().decrypt(KAT_ECHO)  # the echostr case carries the same id
+
+
+def test_a_reply_we_encrypt_is_one_wechatpy_reads() -> None:
+    reply = TextReply(source="gh_0123456789ab", target="o-user", content="收到😀𠮷，谢谢！")
+    fields = kat_crypto().envelope(reply.render(), "1700000000", "5150")
+    xml = (
+        f"<xml><Encrypt><![CDATA[{fields['Encrypt']}]]></Encrypt>"
+        f"<MsgSignature><![CDATA[{fields['MsgSignature']}]]></MsgSignature>"
+        f"<TimeStamp>1700000000</TimeStamp><Nonce><![CDATA[5150]]></Nonce></xml>"
+    )
+    theirs = WeChatCrypto(KAT_TOKEN, KAT_KEY, KAT_ID)
+    message = parse_message(
+        theirs.decrypt_message(xml, fields["MsgSignature"], "1700000000", "5150")
+    )
+    assert (message.type, message.content, message.target) == ("text", "收到😀𠮷，谢谢！", "o-user")
 
 
 def test_another_appid_is_refused() -> None:

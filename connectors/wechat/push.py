@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -90,7 +91,12 @@ class Webhook:
         return web.Response(text="" if encrypted else "success", content_type="text/plain")
 
     def _decode(
-        self, outer: dict[str, Any], encrypted: bool, query: Any, timestamp: str, nonce: str
+        self,
+        outer: dict[str, Any],
+        encrypted: bool,
+        query: Mapping[str, str],
+        timestamp: str,
+        nonce: str,
     ) -> dict[str, Any]:
         """Return the message fields: the body itself, or what its `Encrypt` holds."""
         if not encrypted:
