@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import aiohttp
 import pytest
@@ -19,8 +20,12 @@ from connectors.model import Mention
 from connectors.registry import Context, build
 from connectors.wechat import WechatConfig, WechatConnector
 from connectors.wechat.crypto import signature
+from responder.config import ConnectorConfig, RedisConfig, defaults
+from responder.pipeline.scoring import ScoringPool
+from responder.runtime import create_app
 from responder.schema import Binder
-from responder.store.keys import Keys
+from responder.services import SERVICES, STORE
+from responder.store.keys import Keys, mention_id
 from responder.store.shared import RedisShared
 from responder.store.store import Store
 from tests.fake_wechat import (
@@ -35,7 +40,7 @@ from tests.fake_wechat import (
 )
 from tests.fakes import T0, FakeClock
 from tests.test_wechat_crypto import raw_aes
-from tests.wechat_rig import rig
+from tests.wechat_rig import PATH, rig
 
 AT = int(T0.timestamp())
 TRICKY = "澜星客服在吗？😀𠮷　全角，标点！\u200b零宽 ]]> 与 <b>&amp;</b>"
@@ -300,3 +305,37 @@ async def test_the_registry_builds_a_push_connector(redis: Redis, clock: FakeClo
         built = build("wechat", "lanxing", r.config, ctx)
         assert isinstance(built, WechatConnector) and isinstance(built, PushConnector)
         assert built.path == "/hooks/wechat/lanxing" and built.name == "lanxing"
+
+
+async def test_the_web_app_mounts_it_and_a_retried_push_is_queued_once(
+    aiohttp_client: Any,
+    redis_url: str,
+    scoring_pool: ScoringPool,
+    clock: FakeClock,
+    data_dir: Path,
+    redis: Redis,
+) -> None:
+    async with rig(redis, clock, aes=True) as r:
+        config = replace(
+            defaults(),
+            connectors=(ConnectorConfig(name="lanxing", type="wechat", options=r.config),),
+            redis=RedisConfig(url=redis_url, prefix="wx", data_dir=data_dir),
+        )
+        app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
+        client = await aiohttp_client(app)
+        pusher = Pusher(str(client.make_url(PATH)))
+        xml = text_xml("o-app", "你们的耳机坏了😡", msg_id=777, create_time=AT)
+        for nonce in ("1", "2"):  # the first answer was lost: WeChat sends it again
+            answer = await pusher.push(xml, "safe", nonce=nonce)
+            assert answer.status == 200 and pusher.accepts(answer)
+        pipeline = app[SERVICES].pipeline
+        assert pipeline is not None
+        await pipeline.run_once()
+        stored = await app[STORE].mention(mention_id("wechat", "lanxing", "777"))
+        assert stored is not None
+        assert (stored["text"], stored["thread_id"], stored["state"]) == (
+            "你们的耳机坏了😡",
+            "o-app",
+            "queued",
+        )
+        assert await app[STORE].redis.zcard(app[STORE].keys.queue) == 1
