@@ -159,6 +159,8 @@ class FakeApi:
     expires_in: int = 7200
     quota: int = 5
     delay: float = 0.0
+    overlap: timedelta = timedelta(0)  # the docs: old and new tokens both work for 5 min
+    msgids: bool = False  # answer with a msgid, as some accounts' API does
     users: dict[str, datetime] = field(default_factory=dict)  # openid -> last message
     unsubscribed: set[str] = field(default_factory=set)
     token_errors: list[int] = field(default_factory=list)
@@ -168,6 +170,7 @@ class FakeApi:
     attempts: list[bytes] = field(default_factory=list)
     token_fetches: int = 0
     current: str | None = None
+    previous: tuple[str, datetime] | None = None  # the superseded token, valid until
     expired: set[str] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -184,6 +187,8 @@ class FakeApi:
     def rotate(self) -> str:
         """Someone else fetched a token: ours is now superseded (40001)."""
         self.token_fetches += 1
+        if self.current is not None:
+            self.previous = (self.current, self.now() + self.overlap)
         self.current = f"T{self.token_fetches}-{secrets.token_hex(4)}"
         return self.current
 
@@ -215,7 +220,8 @@ class FakeApi:
         token = request.query.get("access_token")
         if not token:
             return self._error(41001, "access_token missing")
-        if token != self.current:
+        previous, until = self.previous or ("", self.now())
+        if token != self.current and not (token == previous and self.now() < until):
             known = re.fullmatch(r"T\d+-[0-9a-f]{8}", token) is not None
             if known:
                 return self._error(40001, "invalid credential, access_token is not latest")
@@ -241,4 +247,5 @@ class FakeApi:
             return self._error(45047, "out of response count limit")
         self.counts[openid] += 1
         self.sent.append(Sent(raw=raw, data=data, token=token))
-        return web.json_response({"errcode": 0, "errmsg": "ok"})
+        extra = {"msgid": 3_000_000_000 + len(self.sent)} if self.msgids else {}
+        return web.json_response({"errcode": 0, "errmsg": "ok"} | extra)

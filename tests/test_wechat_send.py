@@ -32,6 +32,17 @@ async def test_the_body_is_raw_utf8_json_byte_for_byte(redis: Redis, clock: Fake
         assert again.reply_id == receipt.reply_id  # stable: no msgid from WeChat
 
 
+async def test_the_receipt_carries_the_msgid_when_wechat_gives_one(
+    redis: Redis, clock: FakeClock
+) -> None:
+    async with rig(redis, clock) as r:
+        r.api.msgids = True
+        mention = await r.user_writes("o-user-1", "到哪了？", msg_id=1, at=T0)
+        clock.advance(30)
+        receipt = await r.connector.send_reply(mention, "明天到")
+        assert receipt.reply_id == "3000000001" and receipt.sent_at == T0 + timedelta(seconds=30)
+
+
 async def test_two_processes_share_one_token_and_refresh_it_once(
     redis: Redis, clock: FakeClock
 ) -> None:
@@ -50,6 +61,20 @@ async def test_two_processes_share_one_token_and_refresh_it_once(
         assert r.api.token_fetches == 4
         assert sorted(s.data["text"]["content"] for s in r.api.sent) == sorted("一二三四五")
         assert len(r.api.sent) == 5 and len(r.api.attempts) == 8  # 3 refused, each retried
+
+
+async def test_a_superseded_token_works_during_the_overlap(redis: Redis, clock: FakeClock) -> None:
+    async with rig(redis, clock) as r:
+        r.api.overlap = timedelta(minutes=5)
+        mention = await r.user_writes("o1", "在吗", msg_id=1, at=T0)
+        await r.connector.send_reply(mention, "一")
+        r.api.rotate()  # another holder fetched (there should be none, but a tool might)
+        clock.advance(299)
+        await r.connector.send_reply(mention, "二")
+        assert r.api.token_fetches == 2 and len(r.api.attempts) == 2
+        clock.advance(2)
+        await r.connector.send_reply(mention, "三")  # 40001 now: refreshed and retried
+        assert r.api.token_fetches == 3 and len(r.api.attempts) == 4
 
 
 async def test_a_token_refused_twice_is_an_auth_failure(redis: Redis, clock: FakeClock) -> None:
@@ -136,6 +161,9 @@ async def test_the_platform_window_refusal_45015(redis: Redis, clock: FakeClock)
         with pytest.raises(Refused, match="48小时") as caught:
             await r.connector.send_reply(mention, "hi")
         assert caught.value.code == "45015" and "45015" in str(caught.value)
+        with pytest.raises(Refused, match="WeChat said so") as caught:
+            await r.another().send_reply(mention, "hi again")
+        assert caught.value.code == "45015" and len(r.api.attempts) == 1  # not asked again
 
 
 async def test_after_the_window_nothing_is_sent_unless_the_user_wrote_again(

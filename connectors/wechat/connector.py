@@ -64,16 +64,21 @@ class WechatConnector:
                 shown = max(until, last or until).isoformat(timespec="seconds")
                 raise Refused(f"{REFUSED[45015]}: the window closed at {shown}", code="45015")
         if await self.windows.closed(openid):
-            raise Refused(f"{REFUSED[45015]}: the user unsubscribed", code="45015")
+            raise Refused(
+                f"{REFUSED[45015]}: the user unsubscribed, or WeChat said so already",
+                code="45015",
+            )
         sent = await self.windows.sent_count(openid)
         limit = self.config.replies_per_message
         if sent >= limit:
             raise Refused(f"{REFUSED[45047]}: {sent} of {limit} sent", code="45047")
         try:
             data = await self.api.send_text(openid, text)
-        except Refused as exc:
-            if exc.code == "45047":  # WeChat counted more than we did: stop asking it
+        except Refused as exc:  # WeChat knows better than we do: stop asking it
+            if exc.code == "45047":
                 await self.windows.count_sent(openid, limit)
+            elif exc.code == "45015":
+                await self.windows.close(openid)
             raise
         await self.windows.count_sent(openid, sent + 1)
         msgid = data.get("msgid")

@@ -81,7 +81,7 @@ class Webhook:
                     await deliver([mention])
                     await self.windows.user_wrote(openid, created_at)
                 elif event_name(fields) == "unsubscribe":
-                    await self.windows.unsubscribed(openid)
+                    await self.windows.close(openid)
         except Exception as exc:  # any failure: WeChat must retry, never hear "success"
             what = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
             log.error("wechat %s: could not store a push (%s); answering 503", self.name, what)

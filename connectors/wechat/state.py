@@ -47,8 +47,9 @@ class Windows:
         value = await self.shared.get(_last(openid))
         return datetime.fromtimestamp(int(value), UTC) if value and value.isdigit() else None
 
-    async def unsubscribed(self, openid: str) -> None:
-        """Close the window: WeChat would answer 45015 to every reply."""
+    async def close(self, openid: str) -> None:
+        """Close the window (an unsubscribe, or WeChat's 45015): every reply would be
+        refused until the user writes again."""
         await self.shared.put(_closed(openid), "1", _WINDOW)
 
     async def closed(self, openid: str) -> bool:
