@@ -11,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from connectors.errors import AuthFailed, RateLimited, Refused, Unavailable
-from tests.fake_wechat import APP_SECRET, event_xml
+from tests.fake_wechat import APP_SECRET, event_xml, text_xml
 from tests.fakes import T0, FakeClock
 from tests.wechat_rig import rig
 
@@ -223,3 +223,19 @@ async def test_an_unsubscribe_closes_the_window(redis: Redis, clock: FakeClock) 
         other = replace(mention, author=replace(mention.author, id="o2"))
         r.api.user_wrote("o2", T0)
         await r.connector.send_reply(other, "hi")  # only that user's window closed
+
+
+async def test_a_late_retry_of_an_older_message_does_not_reset_the_quota(
+    redis: Redis, clock: FakeClock
+) -> None:
+    async with rig(redis, clock) as r:
+        await r.user_writes("o1", "第一条", msg_id=1, at=T0)
+        clock.advance(60)
+        mention = await r.user_writes("o1", "第二条", msg_id=2, at=clock.now())
+        for i in range(5):
+            await r.connector.send_reply(mention, f"回复{i}")
+        late = text_xml("o1", "第一条", msg_id=1, create_time=int(T0.timestamp()))
+        assert (await r.pusher.push(late)).body == "success"
+        with pytest.raises(Refused) as caught:
+            await r.connector.send_reply(mention, "第6条")
+        assert caught.value.code == "45047" and len(r.api.attempts) == 5

@@ -1,6 +1,7 @@
 """Per-user reply state shared by every process (PLATFORMS.md §2.4, §2.5): how many
 customer-service messages went out since the user last wrote (the quota, 5 by default),
-and whether the user unsubscribed. The push handler resets it, send_reply reads it.
+when they last wrote, and whether the window is closed (an unsubscribe, a 45015). The
+push handler resets it when the user writes; send_reply reads it.
 
 Shared has no atomic increment, so two processes sending to one user at the same instant
 may both pass the check; WeChat's own 45047 is the backstop.
@@ -36,11 +37,12 @@ class Windows:
 
     async def user_wrote(self, openid: str, at: datetime) -> None:
         """A new message opens a new window with a fresh quota."""
+        last = await self.last_wrote(openid)
+        if last is not None and at < last:  # a late retry of an older message
+            return
         await self.shared.delete(_sent(openid))
         await self.shared.delete(_closed(openid))
-        last = await self.last_wrote(openid)
-        if last is None or at > last:  # a late retry of an older message changes nothing
-            await self.shared.put(_last(openid), str(int(at.timestamp())), _WINDOW)
+        await self.shared.put(_last(openid), str(int(at.timestamp())), _WINDOW)
 
     async def last_wrote(self, openid: str) -> datetime | None:
         """When the user last wrote, if within the window."""
