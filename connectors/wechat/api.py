@@ -53,7 +53,8 @@ class WechatApi:
         data = _object(reply.data)
         token = data.get("access_token")
         if isinstance(token, str) and token:
-            return token, float(data.get("expires_in") or 7200)
+            lifetime = data.get("expires_in")
+            return token, float(lifetime) if isinstance(lifetime, int | float) else 7200.0
         code = _code(data)
         if code in SETUP or code == -1:
             raise _error("fetching the access token", code, data)
