@@ -18,6 +18,7 @@ from connectors.http import Http
 from connectors.http_json import HttpJsonConfig, HttpJsonConnector
 from connectors.replay import ReplayConfig, ReplayConnector
 from connectors.shared import Shared
+from connectors.wechat import WechatConfig, WechatConnector
 from connectors.weibo import WeiboConfig, WeiboConnector
 
 
@@ -47,6 +48,12 @@ TYPES: dict[str, ConnectorType] = {
             name, options, http=ctx.http, shared=ctx.shared(name), now=ctx.now
         ),
     ),
+    "wechat": ConnectorType(
+        WechatConfig,
+        lambda name, options, ctx: WechatConnector(
+            name, options, http=ctx.http, shared=ctx.shared(name), now=ctx.now
+        ),
+    ),
     "tieba": ConnectorType(
         tieba.TiebaConfig, lambda name, options, ctx: tieba.build(name, options)
     ),
@@ -55,7 +62,6 @@ TYPES: dict[str, ConnectorType] = {
         lambda name, options, ctx: HttpJsonConnector(name, options, http=ctx.http, now=ctx.now),
     ),
 }
-PLANNED = ("wechat",)  # named in the docs, not built yet
 
 
 def build(type_name: str, name: str, options: Any, ctx: Context) -> Connector | PushConnector:

@@ -59,6 +59,9 @@ class TokenCache:
         for _ in range(tries):
             if await self.shared.put_new(lock, "1", 30.0):
                 try:
+                    current = await self.shared.get(self.key)
+                    if current is not None and current != stale:
+                        return current  # renewed by another caller between our read and lock
                     token, lifetime = await self.fetch()
                     await self.shared.put(self.key, token, max(lifetime - self.margin, 60.0))
                     return token

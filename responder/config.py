@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors.registry import PLANNED, TYPES
+from connectors.registry import TYPES
 from connectors.replay import ReplayConfig
 from connectors.secret import Secret
 from responder.schema import Binder, show
@@ -221,9 +221,7 @@ def _connectors(binder: Binder, table: Any) -> tuple[ConnectorConfig, ...]:
         kind = body.get("type")
         if kind not in TYPES:
             known = ", ".join(f'"{k}"' for k in TYPES)
-            if kind in PLANNED:
-                binder.error(f"{path}.type", f'"{kind}" is not available yet; available: {known}')
-            elif kind is None:
+            if kind is None:
                 binder.error(f"{path}.type", f"required (one of {known})")
             else:
                 binder.error(f"{path}.type", f"must be one of {known}, got {show(kind)}")

@@ -49,3 +49,27 @@ async def test_one_fetch_serves_every_caller_and_a_refusal_refreshes_once(redis:
     assert fetched == ["t1", "t2"]
     ttl = await redis.pttl("{t}:shared:wx:token")
     assert 6_800_000 < ttl <= 6_900_000  # lifetime minus the 5-minute margin
+
+
+async def test_a_renewal_between_a_read_and_the_lock_is_not_fetched_again(redis: Redis) -> None:
+    fetched: list[str] = []
+
+    async def fetch() -> tuple[str, float]:
+        fetched.append(f"t{len(fetched) + 1}")
+        return fetched[-1], 7200.0
+
+    a = TokenCache(RedisShared(redis, Keys("t"), "wx"), fetch)
+    assert await a.get() == "t1"
+
+    class Late(RedisShared):
+        """B reads the refused token; A renews and lets go of the lock before B locks."""
+
+        async def get(self, key: str) -> str | None:
+            value = await super().get(key)
+            if key == "token" and value == "t1":
+                await a.refresh("t1")
+            return value
+
+    b = TokenCache(Late(redis, Keys("t"), "wx"), fetch)
+    assert await b.refresh("t1") == "t2"
+    assert fetched == ["t1", "t2"]  # without the check after locking: t3, and t2 is dead
