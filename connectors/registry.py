@@ -16,6 +16,7 @@ from connectors.base import Connector, PushConnector
 from connectors.http import Http
 from connectors.replay import ReplayConfig, ReplayConnector
 from connectors.shared import Shared
+from connectors.weibo_dm import WeiboDmConfig, WeiboDmConnector
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,12 @@ class ConnectorType:
 TYPES: dict[str, ConnectorType] = {
     "replay": ConnectorType(
         ReplayConfig, lambda name, options, ctx: ReplayConnector(name, options, now=ctx.now)
+    ),
+    "weibo_dm": ConnectorType(
+        WeiboDmConfig,
+        lambda name, options, ctx: WeiboDmConnector(
+            name, options, http=ctx.http, shared=ctx.shared(name), now=ctx.now
+        ),
     ),
 }
 PLANNED = ("weibo", "wechat", "tieba", "http_json")  # named in the docs, not built yet
