@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from connectors.base import Deliver, ReplyReceipt
-from connectors.errors import AuthFailed, RateLimited, Refused
+from connectors.errors import ConnectorError, Refused
 from connectors.http import Http
 from connectors.model import Mention
 from connectors.shared import Shared
@@ -133,12 +133,14 @@ class WeiboDmConnector:
             raise Refused("the fan unfollowed: Weibo takes no reply", code="unfollowed")
         slot = await self._claim(fan, mention)
         token = self.config.access_token.reveal()
+        # No answer (timeout, dropped, an HTML 502) may still have been sent: the slot
+        # stays taken. An answer with an error means it was not: the slot is given back.
+        answer = await self.http.request(
+            "POST", self.config.reply_url, form=reply.form(token, fan, text)
+        )
         try:
-            answer = await self.http.request(
-                "POST", self.config.reply_url, form=reply.form(token, fan, text)
-            )
             return reply.receipt(answer, fan, text, now)
-        except (AuthFailed, RateLimited, Refused):  # definitely not sent: give the slot back
+        except ConnectorError:
             await self.shared.delete(*slot)
             raise
 
