@@ -4,8 +4,10 @@ pushes over real HTTP, retries, and the answer that makes Weibo push again."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 from redis.asyncio import Redis
 
@@ -107,6 +109,33 @@ async def test_a_retry_gives_the_same_identity(redis: Redis, clock: FakeClock) -
         await r.pusher.push(json_push("text", HARD + "!", now))  # another message, same second
         ids = [m.platform_id for m in r.inbox.mentions]
         assert ids[0] == ids[1] != ids[2]
+
+
+async def test_no_answer_in_time_makes_weibo_push_the_same_body_again(
+    redis: Redis, clock: FakeClock
+) -> None:
+    async with rig(redis, clock, ack_timeout=timedelta(seconds=1)) as r:
+        r.pusher.timeout = 0.2  # Weibo's patience, shortened: our store takes 0.4 s once
+        r.inbox.stall = 0.4
+        body = json_push("text", HARD, clock.now())
+        first = await r.pusher.push(body)
+        assert [t.status for t in first] == [None] * 4  # dropped each time, as Weibo does
+        r.inbox.stall = 0.0
+        again = await r.pusher.push(body)
+        assert [t.status for t in again] == [200]
+        assert {m.identity for m in r.inbox.mentions} == {r.inbox.mentions[-1].identity}
+
+
+async def test_a_huge_chunked_body_is_cut_off(redis: Redis, clock: FakeClock) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b" " * 65536
+
+    async with rig(redis, clock) as r, aiohttp.ClientSession() as session:
+        query = {"timestamp": "1397022061823", "nonce": "57155157"}
+        query["signature"] = signature(SECRET, query["timestamp"], query["nonce"])
+        async with session.post(r.pusher.url, params=query, data=chunks()) as resp:
+            assert resp.status == 413 and r.inbox.calls == []
 
 
 async def test_a_slow_store_is_answered_503_in_time(redis: Redis, clock: FakeClock) -> None:

@@ -16,7 +16,15 @@ from connectors.errors import AuthFailed, ConnectorError, RateLimited, Refused, 
 from connectors.model import Mention
 from connectors.secret import Secret
 from connectors.weibo_dm import WeiboDmConfig
-from tests.fake_weibo_dm import FAN, QUOTA_CODE, TOKEN, WINDOW_CODE, ReplyApi, json_push
+from tests.fake_weibo_dm import (
+    FAN,
+    QUOTA_CODE,
+    TOKEN,
+    WINDOW_CODE,
+    ReplyApi,
+    json_push,
+    xml_push,
+)
 from tests.fakes import FakeClock
 from tests.weibo_dm_rig import Rig, options, rig
 
@@ -112,6 +120,24 @@ async def test_unfollow_is_refused_until_the_fan_is_back(redis: Redis, clock: Fa
             await r.connector.send_reply(mention, REPLY)
         assert caught.value.code == "unfollowed" and r.api.received == []
         await r.pusher.push(json_push("event", "关注事件消息", clock.now(), {"subtype": "follow"}))
+        await r.connector.send_reply(mention, REPLY)
+        assert len(r.api.received) == 1
+
+
+async def test_xml_unsubscribe_is_an_unfollow(redis: Redis, clock: FakeClock) -> None:
+    async with rig(redis, clock, format="xml") as r:
+        await r.pusher.push(xml_push("text", "在吗？", clock.now()))
+        event = "<Event><![CDATA[unsubscribe]]></Event>"
+        await r.pusher.push(xml_push("event", "", clock.now(), event))
+        with pytest.raises(Refused) as caught:
+            await r.connector.send_reply(r.inbox.mentions[0], REPLY)
+        assert caught.value.code == "unfollowed" and r.api.received == []
+
+
+async def test_json_unsubscribe_is_only_a_keyword(redis: Redis, clock: FakeClock) -> None:
+    async with rig(redis, clock) as r:
+        mention = await _wrote(r)
+        await r.pusher.push(json_push("event", "dy", clock.now(), {"subtype": "unsubscribe"}))
         await r.connector.send_reply(mention, REPLY)
         assert len(r.api.received) == 1
 

@@ -23,8 +23,11 @@ from connectors.weibo_dm.push import MESSAGES, Malformed, Push, read_json, read_
 
 log = logging.getLogger(__name__)
 MAX_PUSH = 1024 * 1024  # a push is a few hundred bytes; anything near this is not Weibo
-# Events that end or restore the fan's relation; after an unfollow Weibo takes no reply.
-GONE, BACK = {"unfollow", "unsubscribe"}, {"follow", "subscribe", "scan_follow"}
+# Events that end or restore the fan's relation: after an unfollow Weibo takes no reply
+# (5.4.4). In JSON mode "unsubscribe" is a keyword subscription, not an unfollow; in XML
+# mode Weibo mimics WeChat, whose "unsubscribe" is the unfollow [U].
+GONE = {"json": {"unfollow"}, "xml": {"unfollow", "unsubscribe"}}
+BACK = {"follow", "subscribe", "scan_follow"}
 
 
 class WeiboDmConnector:
@@ -97,7 +100,7 @@ class WeiboDmConnector:
         if push.type in MESSAGES:
             await deliver([push.to_mention(self.name, self.config.reply_window)])
             await self._wrote(push)
-        elif push.type == "event" and push.subtype in GONE:
+        elif push.type == "event" and push.subtype in GONE[self.config.format]:
             await self.shared.put(f"gone:{push.sender}", push.identity, self._ttl)
         elif push.type == "event" and push.subtype in BACK:
             await self.shared.delete(f"gone:{push.sender}")
