@@ -89,6 +89,7 @@ async def test_events_mentions_and_unknown_types_are_acknowledged_not_delivered(
         json_push("event", "自定义菜单跳转链接事件消息", now, {"subtype": "view", "key": "u"}),
         json_push("mention", "@澜星 好", now, {"subtype": "status", "key": "4900000000000000"}),
         json_push("sticker", "?", now),
+        json_push("text", "您好，已收到", now, fan=BRAND),  # the account's own message
     ]
     async with rig(redis, clock) as r:
         for body in bodies:

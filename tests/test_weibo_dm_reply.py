@@ -119,6 +119,10 @@ async def test_unfollow_is_refused_until_the_fan_is_back(redis: Redis, clock: Fa
         with pytest.raises(Refused) as caught:
             await r.connector.send_reply(mention, REPLY)
         assert caught.value.code == "unfollowed" and r.api.received == []
+        before = mention.created_at - timedelta(seconds=1)
+        await r.pusher.push(json_push("text", "早先的", before))  # a late resend: still gone
+        with pytest.raises(Refused):
+            await r.connector.send_reply(mention, REPLY)
         await r.pusher.push(json_push("event", "关注事件消息", clock.now(), {"subtype": "follow"}))
         await r.connector.send_reply(mention, REPLY)
         assert len(r.api.received) == 1

@@ -96,12 +96,14 @@ class WeiboDmConnector:
     async def _take(self, push: Push, deliver: Deliver) -> None:
         """Deliver an ordinary message and note it for the quota; note relation events;
         ignore the rest (@-mentions come through the `weibo` connector, unknown types
-        are to be ignored per the docs)."""
-        if push.type in MESSAGES:
+        are to be ignored per the docs, and the account's own messages need no answer)."""
+        if push.sender == self.config.uid:
+            log.info("%s: ignored the account's own %s push", self.name, push.type)
+        elif push.type in MESSAGES:
             await deliver([push.to_mention(self.name, self.config.reply_window)])
             await self._wrote(push)
         elif push.type == "event" and push.subtype in GONE[self.config.format]:
-            await self.shared.put(f"gone:{push.sender}", push.identity, self._ttl)
+            await self.shared.put(f"gone:{push.sender}", str(_stamp(push)), self._ttl)
         elif push.type == "event" and push.subtype in BACK:
             await self.shared.delete(f"gone:{push.sender}")
         else:
@@ -109,8 +111,10 @@ class WeiboDmConnector:
 
     async def _wrote(self, push: Push) -> None:
         """The fan wrote: their reply quota starts over, unless this is a retry or older."""
-        await self.shared.delete(f"gone:{push.sender}")
-        stamp = int(push.created_at.timestamp())
+        stamp = _stamp(push)
+        gone = await self.shared.get(f"gone:{push.sender}")
+        if gone is not None and int(gone) <= stamp:  # not a late resend from before it
+            await self.shared.delete(f"gone:{push.sender}")
         last = await self.shared.get(f"last:{push.sender}")
         if last is None or int(last.split(":", 1)[0]) <= stamp:
             await self.shared.put(f"last:{push.sender}", f"{stamp}:{push.identity}", self._ttl)
@@ -160,6 +164,10 @@ class WeiboDmConnector:
             f"quota of {self.config.quota} replies since the fan last wrote is used up",
             code="quota",
         )
+
+
+def _stamp(push: Push) -> int:
+    return int(push.created_at.timestamp())
 
 
 async def _read(request: web.Request) -> bytes | None:
