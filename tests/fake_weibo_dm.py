@@ -93,19 +93,19 @@ class Pusher:
     async def bind(self, *, secret: str | None = None) -> Attempt:
         """The first handshake: expect the echostr back, byte for byte."""
         query = self._signed(secret, echostr=secrets.token_urlsafe(8))
-        return await self._send("GET", query, None)
+        return await self.send("GET", query, None)
 
     async def push(self, body: bytes, *, secret: str | None = None) -> list[Attempt]:
         """Push `body`; resend it (fresh nonce and signature) until success or out of tries."""
         tries: list[Attempt] = []
         for _ in range(self.attempts):
-            tries.append(await self._send("POST", self._signed(secret), body))
+            tries.append(await self.send("POST", self._signed(secret), body))
             status = tries[-1].status
             if status == 200 or (status is not None and not self.retry_on_error):
                 break
         return tries
 
-    async def _send(self, method: str, query: dict[str, str], body: bytes | None) -> Attempt:
+    async def send(self, method: str, query: dict[str, str], body: bytes | None) -> Attempt:
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             try:

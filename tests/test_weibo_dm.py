@@ -34,6 +34,8 @@ async def test_binding_echoes_only_a_good_signature(redis: Redis, clock: FakeClo
         assert len(good.query["timestamp"]) == 13
         bad = await r.pusher.bind(secret="not-the-secret")
         assert bad.status == 403 and bad.query["echostr"].encode() not in bad.body
+        unsigned = await r.pusher.send("GET", {"echostr": "abc"}, None)
+        assert unsigned.status == 403 and b"abc" not in unsigned.body
 
 
 async def test_json_text_push_becomes_a_dm_mention(redis: Redis, clock: FakeClock) -> None:
@@ -170,7 +172,9 @@ async def test_bad_pushes_are_refused_and_not_delivered(
         r.pusher.attempts = 1
         [attempt] = await r.pusher.push(body)
         assert attempt.status == status and r.inbox.calls == []
-        assert SECRET not in caplog.text
+    [record] = [r for r in caplog.records if r.name.startswith("connectors.weibo_dm")]
+    assert record.levelname in ("WARNING", "ERROR") and record.getMessage().startswith("dm: ")
+    assert SECRET not in caplog.text and attempt.query["signature"] not in caplog.text
 
 
 async def test_a_bad_signature_on_a_push_is_refused(redis: Redis, clock: FakeClock) -> None:
