@@ -204,6 +204,25 @@ async def test_xml_entities_are_refused(redis: Redis, clock: FakeClock, body: by
         assert b"root:" not in attempt.body
 
 
+async def test_data_as_a_string_and_lone_surrogates_are_taken(
+    redis: Redis, clock: FakeClock
+) -> None:
+    push = {
+        "type": "text",
+        "receiver_id": int(BRAND),
+        "sender_id": int(FAN),
+        "created_at": weibo_time(clock.now()),
+        "text": "hi \udc80",  # json.dumps writes lone surrogates as \u escapes
+        "data": json.dumps({"note": "\ud800"}),
+    }
+    body = json.dumps(push)
+    async with rig(redis, clock) as r:
+        assert [t.status for t in await r.pusher.push(body.encode())] == [200]
+        [m] = r.inbox.mentions
+        assert m.text == "hi \ufffd" and m.raw["data"] == push["data"]  # as received
+        m.to_json().encode("utf-8")  # storable
+
+
 async def test_uids_as_strings_and_weibo_time_in_beijing(redis: Redis, clock: FakeClock) -> None:
     body = {
         "type": "text",

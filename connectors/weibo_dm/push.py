@@ -95,12 +95,17 @@ def signed(secret: str, query: Mapping[str, str]) -> bool:
 def read_json(body: bytes) -> Push:
     """Read a JSON-mode push (the default format)."""
     try:
-        raw = json.loads(body.decode("utf-8"))
+        raw = _scrub(json.loads(body.decode("utf-8")))
     except (UnicodeDecodeError, ValueError) as exc:
         raise Malformed(f"body is not UTF-8 JSON: {exc}") from exc
     if not isinstance(raw, dict):
         raise Malformed("body is not a JSON object")
     data = raw.get("data") or {}
+    if isinstance(data, str):  # the docs' table says "string"; every example an object
+        try:
+            data = _scrub(json.loads(data))
+        except ValueError:
+            data = {"value": data}
     if not isinstance(data, dict):
         raise Malformed("data is not an object")
     created = raw.get("created_at")
@@ -115,7 +120,7 @@ def read_json(body: bytes) -> Push:
         sender=_uid(raw, "sender_id"),
         receiver=_uid(raw, "receiver_id"),
         created_at=when,
-        text=clean(text if isinstance(text := raw.get("text"), str) else ""),
+        text=text if isinstance(text := raw.get("text"), str) else "",
         data=data,
         raw=raw,
     )
@@ -154,6 +159,18 @@ def read_xml(body: bytes) -> Push:
         msg_id=raw.get("MsgId", ""),
         raw=raw,
     )
+
+
+def _scrub(value: Any) -> Any:
+    """Replace lone surrogates ("\\udc80" is valid JSON) everywhere, `raw` included:
+    Redis and the browser need valid UTF-8."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    if isinstance(value, dict):
+        return {clean(key): _scrub(item) for key, item in value.items()}
+    return value
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:
