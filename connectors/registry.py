@@ -20,6 +20,7 @@ from connectors.replay import ReplayConfig, ReplayConnector
 from connectors.shared import Shared
 from connectors.wechat import WechatConfig, WechatConnector
 from connectors.weibo import WeiboConfig, WeiboConnector
+from connectors.weibo_dm import WeiboDmConfig, WeiboDmConnector
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,12 @@ TYPES: dict[str, ConnectorType] = {
     "wechat": ConnectorType(
         WechatConfig,
         lambda name, options, ctx: WechatConnector(
+            name, options, http=ctx.http, shared=ctx.shared(name), now=ctx.now
+        ),
+    ),
+    "weibo_dm": ConnectorType(
+        WeiboDmConfig,
+        lambda name, options, ctx: WeiboDmConnector(
             name, options, http=ctx.http, shared=ctx.shared(name), now=ctx.now
         ),
     ),
