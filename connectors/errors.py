@@ -23,6 +23,11 @@ class Unavailable(ConnectorError):
     """The platform is down, timed out or answered garbage at the HTTP level."""
 
 
+class TimedOut(Unavailable):
+    """No answer in time: the request may still have been acted on (a reply posted), so a
+    retry can post twice unless the platform can be read back."""
+
+
 class BadPayload(ConnectorError):
     """One item or response could not be parsed; `raw` keeps what arrived."""
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from connectors.errors import BadPayload, RateLimited, Unavailable
+from connectors.errors import BadPayload, RateLimited, TimedOut, Unavailable
 
 MAX_BODY = 8 * 1024 * 1024  # a platform page is far smaller; more is an error page or worse
 RAW_KEPT = 4096  # characters of a bad body kept for the dead-letter stream
@@ -77,7 +77,7 @@ class Http:
                 status = resp.status
                 got = {k.title(): v for k, v in resp.headers.items()}  # last of a repeated one
         except TimeoutError as exc:
-            raise Unavailable(f"{method} {_where(url)}: timed out") from exc
+            raise TimedOut(f"{method} {_where(url)}: timed out") from exc
         except aiohttp.ClientError as exc:
             raise Unavailable(f"{method} {_where(url)}: {type(exc).__name__}: {exc}") from exc
         if len(raw) > MAX_BODY:

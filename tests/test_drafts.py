@@ -764,3 +764,22 @@ def test_big_and_small_accounts_get_the_same_templates_and_facts(drafter: Drafte
                 assert big == small, (intent, tone, platform, seed)
                 with_facts += sum(bool(f) for _, f in small)
     assert with_facts >= 100
+
+
+def test_an_author_known_only_by_id_is_not_greeted_by_it(drafter: Drafter) -> None:
+    """WeChat gives an OpenID, not a nickname: "o6_bm…，" would read like a bug."""
+    openid = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"
+    named = Author(id=openid, name="小澜")
+    for author, shown in ((Author(id=openid, name=openid), False), (named, True)):
+        for seed in ("1", "2", "3", "4"):
+            result = draft(
+                drafter,
+                understanding("lag", "upset"),
+                platform="wechat",
+                seed=seed,
+                author=author,
+            )
+            texts = [d.text for d in result.drafts]
+            assert texts and all(openid not in t for t in texts)
+            if shown:
+                assert any("小澜" in t for t in texts)

@@ -7,9 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from connectors.base import ReplyReceipt
-from connectors.errors import PostByHand, RateLimited, Refused, Unavailable
+from connectors.errors import PostByHand, RateLimited, Refused, TimedOut, Unavailable
 from connectors.model import Mention
-from responder.outbox.sender import UNSURE, Sender
+from responder.outbox.sender import NO_ANSWER, UNSURE, Sender
 from responder.outbox.store import OutboxStore, Send
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
@@ -241,3 +241,31 @@ async def test_a_stale_entry_for_an_earlier_approval_sends_nothing(
     for _ in range(3):
         await sender.step()
     assert connector.posted == [("1", "来啦")]
+
+
+async def test_a_timeout_is_retried_only_where_the_platform_can_be_read_back(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    blind = ScriptedConnector()  # WeChat: no read-back, so a retry could post twice
+    blind.replies = [TimedOut("POST /cgi-bin/message/custom/send: timed out")]
+    sender, _ = await _sender(store, clock, blind)
+    await _approved(store, pipeline, clock)
+    for _ in range(3):
+        await sender.step()
+        clock.advance(400)
+    assert len(blind.posted) == 1
+    row = await _state(store)
+    assert row["state"] == "failed" and row["send_error"].startswith(NO_ANSWER)
+
+
+async def test_a_timeout_where_the_platform_can_be_read_back_is_tried_again(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    checked = ReadBack(None)  # Weibo: the retry meets 20019 and reads back
+    checked.replies = [TimedOut("POST /2/comments/reply.json: timed out")]
+    sender, _ = await _sender(store, clock, checked)
+    await _approved(store, pipeline, clock)
+    for _ in range(3):
+        await sender.step()
+        clock.advance(400)
+    assert len(checked.posted) == 2 and (await _state(store))["state"] == "sent"

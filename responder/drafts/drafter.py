@@ -102,7 +102,8 @@ class Drafter:
         channel = channel_of(platform, kind)
         moment = moment_at(at, self.zone)
         variables = {
-            "name": author.name,
+            # A platform that gives no nickname (WeChat: the OpenID) leaves the name out.
+            "name": author.name if author.name != author.id else "",
             "platform": platform,
             "channel": channel,
             "short": self.style_limit_is_short(platform, channel),

@@ -24,6 +24,7 @@ from connectors.errors import (
     PostByHand,
     RateLimited,
     Refused,
+    TimedOut,
     Unavailable,
 )
 from connectors.model import Mention
@@ -36,6 +37,7 @@ from responder.store.records import EventType, event, to_mention
 log = logging.getLogger(__name__)
 RETRY = BackoffPolicy(initial=5.0, factor=2.0, maximum=300.0, jitter=0.2)
 UNSURE = "发送中途中断，无法确认是否已发出：请先到平台上查看，再决定是否重新发送"
+NO_ANSWER = "平台超时没有答复，无法确认是否已发出：请先到平台上查看，再决定是否重新发送"
 
 
 class Replier(Protocol):
@@ -122,6 +124,11 @@ class Sender:
             await self._end(send, "manual", EventType.MANUAL, send_url=exc.url, reason=str(exc))
         except (Refused, AuthFailed) as exc:
             await self._failed(send, row, str(exc), getattr(exc, "code", ""))
+        except TimedOut as exc:
+            if getattr(connector, "find_reply", None) is None:  # no way to check: a person
+                await self._failed(send, row, f"{NO_ANSWER}（{exc}）", "")
+            else:  # the retry reads back first (Weibo: 20019, then comments/by_me)
+                await self._retry(send, row, exc)
         except (Unavailable, RateLimited, BadPayload) as exc:
             await self._retry(send, row, exc)
         except ConnectorError as exc:
