@@ -2,88 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from responder.config import PipelineConfig
 from responder.store.embedded import PID_FILE, EmbeddedRedis
 from tests.fakes import mention
-
-STARTUP_LIMIT = 60.0  # seconds a process may take to come up (a bound, not a timer under test)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(port: int, path: str) -> Any:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as resp:
-        return json.loads(resp.read())
-
-
-def _wait_for(check: Callable[[], bool], what: str, process: subprocess.Popen[str]) -> None:
-    """Poll a real process until `check` holds; fail with its output if it never does."""
-    limit = time.monotonic() + STARTUP_LIMIT
-    while time.monotonic() < limit:
-        if process.poll() is not None:
-            output = process.stderr.read() if process.stderr else ""
-            raise AssertionError(f"tiexin exited early ({process.returncode}): {output}")
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-def _health(port: int) -> tuple[int, Any]:
-    """Return the status and JSON body of /api/health, 503 included."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        assert exc.headers.get_content_type() == "application/json"
-        return exc.code, json.loads(exc.read())
-
-
-def _start(config: Path, log_level: str = "WARNING") -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "responder.cli",
-            "run",
-            "--config",
-            str(config),
-            "--log-level",
-            log_level,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _stop(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=30)
-    assert process.returncode == 0, err
-    return err
+from tests.running import free_port, get_json, health_of, start_tiexin, stop_tiexin, wait_for
 
 
 def test_run_stop_and_start_again(tmp_path: Path) -> None:
@@ -91,7 +22,7 @@ def test_run_stop_and_start_again(tmp_path: Path) -> None:
     feed.write_text(
         "".join(mention(str(i), thread_id=None).to_json() + "\n" for i in range(6)), "utf-8"
     )
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(
         f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
@@ -99,24 +30,24 @@ def test_run_stop_and_start_again(tmp_path: Path) -> None:
         'poll_interval = "100ms"\nbatch_size = 2\n',
         "utf-8",
     )
-    first = _start(config)
-    _wait_for(lambda: _get(port, "/api/queue")["total"] == 6, "6 queued mentions", first)
-    queue = _get(port, "/api/queue")
-    _stop(first)
+    first = start_tiexin(config)
+    wait_for(lambda: get_json(port, "/api/queue")["total"] == 6, "6 queued mentions", first)
+    queue = get_json(port, "/api/queue")
+    stop_tiexin(first)
     assert not EmbeddedRedis(tmp_path / "data").answers()  # the embedded Redis stopped too
 
-    second = _start(config)
-    _wait_for(
-        lambda: _get(port, "/api/health")["connectors"]["feed"].get("state") == "ok",
+    second = start_tiexin(config)
+    wait_for(
+        lambda: get_json(port, "/api/health")["connectors"]["feed"].get("state") == "ok",
         "a poll",
         second,
     )
-    again = _get(port, "/api/queue")
+    again = get_json(port, "/api/queue")
     assert [(i["id"], i["deadline"]) for i in again["items"]] == [
         (i["id"], i["deadline"]) for i in queue["items"]
     ]
-    assert _get(port, "/api/health")["stats"].get("duplicates", 0) == 0  # the cursor survived
-    _stop(second)
+    assert get_json(port, "/api/health")["stats"].get("duplicates", 0) == 0  # the cursor survived
+    stop_tiexin(second)
 
 
 def _run_with(tmp_path: Path, config_text: str) -> subprocess.CompletedProcess[str]:
@@ -144,7 +75,7 @@ def test_run_refuses_an_invalid_config(tmp_path: Path) -> None:
 def test_unreachable_redis_is_a_clear_error_without_the_password(tmp_path: Path) -> None:
     result = _run_with(
         tmp_path,
-        f'[server]\nport = {_free_port()}\n[redis]\nurl = "redis://:s3cret@127.0.0.1:{_free_port()}/0"\n',
+        f'[server]\nport = {free_port()}\n[redis]\nurl = "redis://:s3cret@127.0.0.1:{free_port()}/0"\n',
     )
     assert result.returncode == 1
     assert "tiexin: cannot use the Redis from [redis] url: Error 111 connecting" in result.stderr
@@ -195,7 +126,7 @@ def _serving(
         "".join(mention(str(i), created_at=now).to_json() + "\n" for i in range(feed_size)),
         "utf-8",
     )
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(
         f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
@@ -203,13 +134,13 @@ def _serving(
         'poll_interval = "100ms"\nbatch_size = 5\n',
         "utf-8",
     )
-    process = _start(config, log_level)
+    process = start_tiexin(config, log_level)
 
     def ready() -> bool:
-        status, body = _health(port)
+        status, body = health_of(port)
         return status == 200 and body.get("queued") == feed_size
 
-    _wait_for(ready, f"{feed_size} queued and health 200", process)
+    wait_for(ready, f"{feed_size} queued and health 200", process)
     return process, port
 
 
@@ -225,23 +156,23 @@ def test_sigterm_stops_within_a_second_while_idle(tmp_path: Path) -> None:
 
 def test_killed_embedded_redis_is_healed_without_loss(tmp_path: Path) -> None:
     process, port = _serving(tmp_path, 20, log_level="INFO")
-    before = _get(port, "/api/queue?limit=100")["items"]
+    before = get_json(port, "/api/queue?limit=100")["items"]
     assert process.stderr is not None
     redis_pid = int((tmp_path / "data" / PID_FILE).read_text())
     os.kill(redis_pid, signal.SIGKILL)
     killed = time.monotonic()
 
-    _wait_for(lambda: _health(port)[0] == 503, "health 503", process)
+    wait_for(lambda: health_of(port)[0] == 503, "health 503", process)
     assert time.monotonic() - killed < 2
-    status, body = _health(port)
+    status, body = health_of(port)
     assert status == 503 and "redis" in body["failing"]
 
-    _wait_for(lambda: _health(port)[0] == 200, "health 200 again", process)
+    wait_for(lambda: health_of(port)[0] == 200, "health 200 again", process)
     assert time.monotonic() - killed < 10
-    after = _get(port, "/api/queue?limit=100")["items"]
+    after = get_json(port, "/api/queue?limit=100")["items"]
     assert [(i["id"], i["deadline"]) for i in after] == [(i["id"], i["deadline"]) for i in before]
     assert int((tmp_path / "data" / PID_FILE).read_text()) != redis_pid
-    err = _stop(process)
+    err = stop_tiexin(process)
     assert "Traceback" not in err  # Redis away is expected: one line per part, no trace
     logged = [line for line in err.splitlines() if "aiohttp.access" not in line]
     outage = logged[logged.index(next(x for x in logged if "Tiexin on http" in x)) + 1 :]

@@ -1,0 +1,97 @@
+"""Driving a real `tiexin run` process from tests: start, poll, ask, stop."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+STARTUP_LIMIT = 60.0  # seconds a process may take to come up (a bound, not a timer under test)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get_json(port: int, path: str) -> Any:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as resp:
+        return json.loads(resp.read())
+
+
+def wait_for(check: Callable[[], bool], what: str, process: subprocess.Popen[str]) -> None:
+    """Poll a real process until `check` holds; fail with its output if it never does."""
+    limit = time.monotonic() + STARTUP_LIMIT
+    while time.monotonic() < limit:
+        if process.poll() is not None:
+            output = process.stderr.read() if process.stderr else ""
+            raise AssertionError(f"tiexin exited early ({process.returncode}): {output}")
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def health_of(port: int) -> tuple[int, Any]:
+    """Return the status and JSON body of /api/health, 503 included."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        assert exc.headers.get_content_type() == "application/json"
+        return exc.code, json.loads(exc.read())
+
+
+def start_tiexin(
+    config: Path, log_level: str = "WARNING", env: Mapping[str, str] | None = None
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "responder.cli",
+            "run",
+            "--config",
+            str(config),
+            "--log-level",
+            log_level,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=None if env is None else dict(env),
+    )
+
+
+def stop_tiexin(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    return err
+
+
+def post_json(port: int, path: str, body: Any) -> tuple[int, Any]:
+    """POST JSON; return the status and JSON answer, errors included."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
