@@ -1,23 +1,36 @@
-"""Shared fixtures: one real embedded Redis per session, a clean database per test."""
+"""Shared fixtures: one real embedded Redis per session, a clean database per test; the app
+behind aiohttp's test client; the shared HTTP session and a module's fake platform served on
+loopback."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
-from responder.config import Config, PipelineConfig, RedisConfig, SlaConfig, defaults
+from connectors.http import Http
+from responder.config import (
+    Config,
+    ConnectorConfig,
+    PipelineConfig,
+    RedisConfig,
+    SlaConfig,
+    defaults,
+)
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
 from responder.runtime import create_app
 from responder.store.embedded import EmbeddedRedis
 from responder.store.keys import Keys
 from responder.store.store import Store
+from tests.fake_weibo import FakeWeibo
+from tests.fake_weibo.running import serve
 from tests.fakes import FakeClock
 
 
@@ -92,12 +105,67 @@ async def api_client(
     clock: FakeClock,
     data_dir: Path,
     prefix: str,
+    connectors: tuple[ConnectorConfig, ...] = (),
 ) -> TestClient[Any, Any]:
     """The app over the session's Redis and scoring pool, nothing running by itself."""
     config: Config = replace(
         defaults(),
-        connectors=(),
+        connectors=connectors,
         redis=RedisConfig(url=redis_url, prefix=prefix, data_dir=data_dir),
     )
     app = create_app(config, clock=clock, scorer=scorer, background=False)
     return cast(TestClient[Any, Any], await aiohttp_client(app))
+
+
+class MakeClient(Protocol):
+    async def __call__(self, prefix: str, *connectors: ConnectorConfig) -> TestClient[Any, Any]: ...
+
+
+@pytest.fixture
+def make_client(
+    aiohttp_client: Any,
+    redis: Redis,
+    redis_url: str,
+    scoring_pool: ScoringPool,
+    clock: FakeClock,
+    data_dir: Path,
+) -> MakeClient:
+    """`api_client` over a clean database; each module names its own key prefix, so the
+    keys a test looks at in Redis say which module wrote them."""
+
+    async def make(prefix: str, *connectors: ConnectorConfig) -> TestClient[Any, Any]:
+        return await api_client(
+            aiohttp_client, redis_url, scoring_pool, clock, data_dir, prefix, connectors
+        )
+
+    return make
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[Http]:
+    """The one shared session, with timeouts short enough that a fake that hangs fails the
+    test quickly."""
+    client = Http(total=0.3, connect=0.3)
+    await client.start()
+    yield client
+    await client.stop()
+
+
+class Fake(Protocol):
+    def app(self) -> web.Application: ...
+
+
+@pytest.fixture
+async def server(fake: Fake) -> AsyncIterator[TestServer]:
+    """The module's `fake` platform (each module seeds its own) on 127.0.0.1, port 0."""
+    running = TestServer(fake.app(), host="127.0.0.1", port=0)
+    await running.start_server()
+    yield running
+    await running.close()
+
+
+@pytest.fixture
+async def api_base(fake: FakeWeibo) -> AsyncIterator[str]:
+    """The module's `fake` Weibo served on loopback, as the api_base a connector points at."""
+    async with serve(fake) as base:
+        yield base

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from responder.pipeline.scoring import ScoringPool
 from responder.services import SERVICES, STORE
 from responder.store.keys import mention_id
-from tests.conftest import api_client
+from tests.conftest import MakeClient
 from tests.fakes import FakeClock, mention
 
 Client = TestClient[Any, Any]
@@ -21,16 +19,8 @@ UNKNOWN = "0" * 16  # a well-formed id that no mention has
 
 
 @pytest.fixture
-async def client(
-    aiohttp_client: Any,
-    redis: Any,
-    redis_url: str,
-    scoring_pool: ScoringPool,
-    clock: FakeClock,
-    tmp_path: Path,
-) -> Client:
-    data_dir = tmp_path / "data"
-    return await api_client(aiohttp_client, redis_url, scoring_pool, clock, data_dir, "api")
+async def client(make_client: MakeClient) -> Client:
+    return await make_client("api")
 
 
 async def _feed(client: Client, clock: FakeClock, *mentions: Any) -> None:

@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -29,7 +28,7 @@ from responder.pipeline.worker import Pipeline
 from responder.services import SERVICES, STORE
 from responder.store.keys import mention_id
 from responder.store.store import Store
-from tests.conftest import api_client
+from tests.conftest import MakeClient
 from tests.fakes import ChokingScorer, FakeClock, mention
 
 Client = TestClient[Any, Any]
@@ -39,16 +38,8 @@ NEWS = Author(id="news", name="某某新闻", followers=3_820_457, verified=True
 
 
 @pytest.fixture
-async def client(
-    aiohttp_client: Any,
-    redis: Any,
-    redis_url: str,
-    scoring_pool: ScoringPool,
-    clock: FakeClock,
-    tmp_path: Path,
-) -> Client:
-    data_dir = tmp_path / "data"
-    return await api_client(aiohttp_client, redis_url, scoring_pool, clock, data_dir, "drafts")
+async def client(make_client: MakeClient) -> Client:
+    return await make_client("drafts")
 
 
 def _app(client: Client) -> web.Application:

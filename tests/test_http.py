@@ -59,14 +59,6 @@ async def server() -> AsyncIterator[TestServer]:
     await running.close()
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[Http]:
-    client = Http(total=0.3, connect=0.3)
-    await client.start()
-    yield client
-    await client.stop()
-
-
 async def test_json_answers_come_back_with_their_status(server: TestServer, http: Http) -> None:
     ok = await http.request("GET", str(server.make_url("/json")), params={"a": "1"})
     assert ok.status == 200 and ok.data == {"ok": True, "q": {"a": "1"}}

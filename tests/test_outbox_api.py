@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,25 +10,17 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from responder.pipeline.scoring import ScoringPool
 from responder.services import SERVICES, STORE
 from responder.store.keys import mention_id
-from tests.conftest import api_client
+from tests.conftest import MakeClient
 from tests.fakes import FakeClock, mention
 
 Client = TestClient[Any, Any]
 
 
 @pytest.fixture
-async def client(
-    aiohttp_client: Any,
-    redis: Any,
-    redis_url: str,
-    scoring_pool: ScoringPool,
-    clock: FakeClock,
-    tmp_path: Path,
-) -> Client:
-    return await api_client(aiohttp_client, redis_url, scoring_pool, clock, tmp_path, "ob")
+async def client(make_client: MakeClient) -> Client:
+    return await make_client("ob")
 
 
 def _app(client: Client) -> web.Application:

@@ -40,14 +40,6 @@ def fake() -> FakeTieba:
     return FakeTieba()
 
 
-@pytest.fixture
-async def server(fake: FakeTieba) -> AsyncIterator[TestServer]:
-    running = TestServer(fake.app(), host="127.0.0.1", port=0)
-    await running.start_server()
-    yield running
-    await running.close()
-
-
 def config(server: TestServer, **options: Any) -> TiebaConfig:
     return TiebaConfig(bduss=Secret(BDUSS), api_base=f"http://127.0.0.1:{server.port}", **options)
 

@@ -32,14 +32,6 @@ def fake() -> FakeTieba:
 
 
 @pytest.fixture
-async def server(fake: FakeTieba) -> AsyncIterator[TestServer]:
-    running = TestServer(fake.app(), host="127.0.0.1", port=0)
-    await running.start_server()
-    yield running
-    await running.close()
-
-
-@pytest.fixture
 async def tieba(server: TestServer) -> AsyncIterator[TiebaConnector]:
     options: dict[str, Any] = {"timeout": timedelta(seconds=0.3)}  # the "slow" fault: 1 s
     config = TiebaConfig(bduss=Secret(BDUSS), api_base=f"http://127.0.0.1:{server.port}", **options)

@@ -4,7 +4,6 @@ max_id, cursors across restarts and gaps, dedupe, exact ids, times, own posts, b
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +13,7 @@ from connectors.errors import BadPayload
 from connectors.http import Http
 from connectors.weibo import WeiboConnector
 from tests.fake_weibo import BRAND, FakeWeibo, Fault, WeiboState, user
-from tests.fake_weibo.running import config, serve
+from tests.fake_weibo.running import config
 
 FAN = user(1664695495, "_Iambda", followers=68)
 STAR = user(2000000001, "大V数码", followers=3_000_000, verified=True)
@@ -26,20 +25,6 @@ BASE = 3_763_000_000_000_000  # realistic 16-digit ids
 @pytest.fixture
 def fake() -> FakeWeibo:
     return FakeWeibo(WeiboState())
-
-
-@pytest.fixture
-async def api_base(fake: FakeWeibo) -> AsyncIterator[str]:
-    async with serve(fake) as base:
-        yield base
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[Http]:
-    client = Http(total=0.3, connect=0.3)
-    await client.start()
-    yield client
-    await client.stop()
 
 
 def connector(api_base: str, http: Http, **changes: Any) -> WeiboConnector:

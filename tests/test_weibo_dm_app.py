@@ -3,17 +3,12 @@ pushes stored in the real Redis, and Weibo's resends queued once."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
-from typing import Any
-
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
 
-from responder.config import ConnectorConfig, RedisConfig, defaults
-from responder.pipeline.scoring import ScoringPool
-from responder.runtime import create_app
+from responder.config import ConnectorConfig
 from responder.services import SERVICES
+from tests.conftest import MakeClient
 from tests.fake_weibo_dm import FAN, Pusher, json_push
 from tests.fakes import FakeClock
 from tests.weibo_dm_rig import PATH, options
@@ -22,21 +17,10 @@ HARD = "你好！澜星客服在吗？😀𠮷"
 
 
 async def test_a_push_and_its_resends_are_queued_once(
-    aiohttp_client: Any,
-    redis: Any,
-    redis_url: str,
-    scoring_pool: ScoringPool,
-    clock: FakeClock,
-    tmp_path: Path,
+    make_client: MakeClient, redis: Redis, clock: FakeClock
 ) -> None:
     dm = ConnectorConfig(name="lanxing-dm", type="weibo_dm", options=options("http://127.0.0.1:9"))
-    config = replace(
-        defaults(),
-        connectors=(dm,),
-        redis=RedisConfig(url=redis_url, prefix="dm", data_dir=tmp_path / "data"),
-    )
-    app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
-    client: TestClient[Any, Any] = await aiohttp_client(app)
+    client = await make_client("dm", dm)
     pusher = Pusher(str(client.make_url(PATH)))
     assert (await pusher.bind()).status == 200
     body = json_push("text", HARD, clock.now())

@@ -3,7 +3,6 @@ rate limit is waited out by every process; the token never shows; config errors 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from responder.config import ConfigError, parse
 from responder.store.keys import Keys
 from responder.store.shared import RedisShared
 from tests.fake_weibo import FakeWeibo, Fault, WeiboState, user
-from tests.fake_weibo.running import TOKEN, config, serve
+from tests.fake_weibo.running import TOKEN, config
 
 NOW = datetime(2026, 11, 20, 2, 20, tzinfo=UTC)  # 40 minutes to the next hour window
 FAN = user(1664695495, "_Iambda")
@@ -32,20 +31,6 @@ def fake() -> FakeWeibo:
     state = WeiboState()
     state.add_status(100, "@品牌官方 你好", by=FAN)
     return FakeWeibo(state)
-
-
-@pytest.fixture
-async def api_base(fake: FakeWeibo) -> AsyncIterator[str]:
-    async with serve(fake) as base:
-        yield base
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[Http]:
-    client = Http(total=0.3, connect=0.3)
-    await client.start()
-    yield client
-    await client.stop()
 
 
 def connector(api_base: str, http: Http, **changes: Any) -> WeiboConnector:

@@ -4,7 +4,6 @@ ingest stream with the cursor, bad items in the rejected stream, and a restart c
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -13,7 +12,7 @@ from connectors.weibo import WeiboConnector
 from responder.ingest.poller import Health, Poller
 from responder.store.store import Store
 from tests.fake_weibo import FakeWeibo, Fault, WeiboState, user
-from tests.fake_weibo.running import config, serve
+from tests.fake_weibo.running import config
 from tests.fakes import FakeClock, entries
 
 FAN = user(1664695495, "_Iambda", followers=68)
@@ -23,20 +22,6 @@ BIG = 2**53 + 1
 @pytest.fixture
 def fake() -> FakeWeibo:
     return FakeWeibo(WeiboState())
-
-
-@pytest.fixture
-async def api_base(fake: FakeWeibo) -> AsyncIterator[str]:
-    async with serve(fake) as base:
-        yield base
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[Http]:
-    client = Http(total=0.3, connect=0.3)
-    await client.start()
-    yield client
-    await client.stop()
 
 
 async def test_mentions_land_in_the_ingest_stream_with_the_cursor(

@@ -3,7 +3,6 @@ the 140 limit, refusals, and a send that timed out but went through (20019, read
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC
 from typing import Any
@@ -17,7 +16,7 @@ from connectors.model import Mention
 from connectors.weibo import WeiboConnector, weibo_length
 from connectors.weibo.parse import parse_time
 from tests.fake_weibo import FakeWeibo, Fault, WeiboState, user
-from tests.fake_weibo.running import RIP, TOKEN, config, serve
+from tests.fake_weibo.running import RIP, TOKEN, config
 
 FAN = user(1664695495, "_Iambda")
 POST, OURS, ASK = 3763000496676483, 3763000496676490, 3763139219216762
@@ -34,12 +33,8 @@ def fake() -> FakeWeibo:
 
 
 @pytest.fixture
-async def weibo(fake: FakeWeibo) -> AsyncIterator[WeiboConnector]:
-    http = Http(total=0.3, connect=0.3)
-    await http.start()
-    async with serve(fake) as base:
-        yield WeiboConnector("brand", config(base), http=http)
-    await http.stop()
+def weibo(api_base: str, http: Http) -> WeiboConnector:
+    return WeiboConnector("brand", config(api_base), http=http)
 
 
 async def mention(weibo: WeiboConnector, platform_id: int) -> Mention:
