@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
-
-import defusedxml
-import defusedxml.ElementTree as SafeET
+from xml.etree.ElementTree import Element
 
 from connectors.model import Author, Mention
 from connectors.wechat.crypto import PushError
+from connectors.xmlpush import NotXml, xml_root
 
 # The customer-service API takes replies for 48 hours after the user writes (§2.5).
 REPLY_WINDOW = timedelta(hours=48)
@@ -31,14 +29,9 @@ PLACEHOLDERS = {
 def parse(body: bytes | str) -> dict[str, Any]:
     """Return the children of `<xml>` as a dict (nested elements as dicts)."""
     try:
-        root = SafeET.fromstring(body, forbid_dtd=True)
-    except defusedxml.DefusedXmlException as exc:
-        raise PushError(f"XML refused: {type(exc).__name__}") from exc
-    except ParseError as exc:
-        raise PushError(f"malformed XML: {exc}") from exc
-    if root.tag != "xml":
-        raise PushError(f"XML root is <{root.tag}>, expected <xml>")
-    return _fields(root)
+        return _fields(xml_root(body))
+    except NotXml as exc:
+        raise PushError(str(exc)) from exc
 
 
 def _fields(element: Element) -> dict[str, Any]:

@@ -10,12 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from xml.etree.ElementTree import ParseError
-
-import defusedxml
-import defusedxml.ElementTree
 
 from connectors.model import Author, Mention, clean
+from connectors.xmlpush import NotXml, xml_root
 
 # Ordinary messages (5.2.1) become mentions; anything else in this list is handled
 # without one; types not listed are ignored, as the docs require.
@@ -130,13 +127,9 @@ def read_xml(body: bytes) -> Push:
     """Read a WeChat-compatible XML push (5.2.5). defusedxml refuses any DTD, so neither
     entity bombs nor external entities are expanded."""
     try:
-        root = defusedxml.ElementTree.fromstring(body, forbid_dtd=True)
-    except defusedxml.DefusedXmlException as exc:
-        raise Malformed(f"XML body refused: {type(exc).__name__}") from exc
-    except ParseError as exc:
-        raise Malformed(f"body is not XML: {exc}") from exc
-    if root.tag != "xml":
-        raise Malformed(f"XML root is <{root.tag}>, not <xml>")
+        root = xml_root(body)
+    except NotXml as exc:
+        raise Malformed(str(exc)) from exc
     raw = {child.tag: clean(child.text or "").strip() for child in root}
     try:
         stamp = int(raw.get("CreateTime", ""))
