@@ -125,3 +125,26 @@ async def test_dead_letters_command_lists_and_requeues(
     assert await store.redis.xlen(store.keys.ingest) == 1
     unknown = ["dead-letters", "--config", str(config), "--requeue", "1-1"]
     assert await asyncio.to_thread(main, unknown) == 1
+
+
+async def test_rejected_command_shows_what_a_connector_could_not_use(
+    tmp_path: Path,
+    store: Store,
+    clock: FakeClock,
+    redis_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await store.reject(
+        "brand_weibo", "GET /2/comments/to_me.json: not JSON", "<html>维护中", clock.now()
+    )
+    await store.reject("forum", "item 3: missing id", '{"body": "😀"}', clock.now())
+    config = tmp_path / "config.toml"
+    config.write_text(f'[redis]\nurl = "{redis_url}"\nprefix = "test"\n', "utf-8")
+    assert await asyncio.to_thread(main, ["rejected", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert out.index("source=forum") < out.index("source=brand_weibo")  # newest first
+    assert "raw: <html>维护中" in out and "missing id" in out
+    args = ["rejected", "--config", str(config), "--json", "--limit", "1"]
+    assert await asyncio.to_thread(main, args) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["raw"] == '{"body": "😀"}'
