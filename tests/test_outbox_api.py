@@ -10,10 +10,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from connectors.errors import PostByHand
+from responder.outbox.sender import Sender
+from responder.outbox.store import OutboxStore
 from responder.services import SERVICES, STORE
 from responder.store.keys import mention_id
 from tests.conftest import MakeClient
-from tests.fakes import FakeClock, mention
+from tests.fakes import FakeClock, ScriptedConnector, mention
 
 Client = TestClient[Any, Any]
 
@@ -61,15 +64,26 @@ async def test_a_reply_posted_by_hand_is_marked_sent_once(client: Client, clock:
     assert approved.status == 200 and (await approved.json())["state"] == "approved"
     early = await client.post(f"/api/mentions/{mid}/sent", json={"agent": "amy"})
     assert early.status == 409 and "approved" in (await early.json())["error"]
-    await _app(client)[STORE].redis.hset(  # what the sender does on PostByHand
-        _app(client)[STORE].keys.mention(mid), mapping={"state": "manual"}
-    )
+    tieba = ScriptedConnector("demo")  # the mention's source; Tieba takes no automated post
+    link = "https://tieba.baidu.com/p/t1?pid=1#1"
+    tieba.replies = [PostByHand("请手动回复", url=link)]
+    outbox = OutboxStore(_app(client)[STORE])
+    await outbox.ensure_group()
+    sender = Sender(outbox, {"demo": tieba}.get, clock, consumer="t")
+    for _ in range(3):
+        await sender.step()
+    waiting = await (await client.get("/api/manual")).json()
+    assert waiting["total"] == 1
+    (item,) = waiting["items"]
+    assert (item["id"], item["state"], item["send_url"]) == (mid, "manual", link)
+    assert item["reply_text"] == "来啦，马上看"
     url = "https://tieba.baidu.com/p/1?pid=9"
     done = await client.post(f"/api/mentions/{mid}/sent", json={"agent": "amy", "url": url})
     assert done.status == 200 and (await done.json())["state"] == "sent"
     item = await (await client.get(f"/api/mentions/{mid}")).json()
     assert item["state"] == "sent" and item["sent_at"] == clock.now().isoformat()
     assert [e["type"] for e in item["events"]][-1] == "marked_sent"
+    assert (await (await client.get("/api/manual")).json())["total"] == 0
     again = await client.post(f"/api/mentions/{mid}/sent", json={})
     assert again.status == 409
     unknown = await client.post(f"/api/mentions/{'0' * 16}/sent", json={})

@@ -37,12 +37,13 @@ return {'done', state}
 )
 
 # KEYS: 1 mention hash, 2 mention events, 3 global events, 4 queue, 5 priority queue,
-#       6 outbox retry ZSET
+#       6 outbox retry ZSET, 7 manual ZSET
 # ARGV: 1 events MAXLEN, 2 id, 3 send key, 4 outcome: sent | manual | failed | retry,
-#       5 event JSON, 6 retry at (retry), 7 queue score, 8 priority score (failed),
-#       9.. field/value pairs to store
+#       5 event JSON, 6 retry at (retry) or now (manual), 7 queue score, 8 priority
+#       score (failed), 9.. field/value pairs to store
 # A failed reply goes back in the queue (it stays there until answered: no expiry); a
-# retry goes back to "approved" and into the retry ZSET. Returns 1, or 0 if the mention
+# retry goes back to "approved" and into the retry ZSET; a manual one waits in the manual
+# ZSET for a person. Returns 1, or 0 if the mention
 # is not sending this key any more.
 END = (
     LOG
@@ -58,6 +59,8 @@ redis.call('HDEL', KEYS[1], 'sending_by', 'sending_at')
 redis.call('HSET', KEYS[1], unpack(fields))
 if outcome == 'retry' then
   redis.call('ZADD', KEYS[6], ARGV[6], ARGV[2] .. ' ' .. ARGV[3])
+elseif outcome == 'manual' then
+  redis.call('ZADD', KEYS[7], ARGV[6], ARGV[2])
 elseif outcome == 'failed' then
   redis.call('ZADD', KEYS[4], ARGV[7], ARGV[2])
   redis.call('ZADD', KEYS[5], ARGV[8], ARGV[2])
@@ -83,7 +86,7 @@ end
 return #due
 """
 
-# KEYS: 1 mention hash, 2 mention events, 3 global events
+# KEYS: 1 mention hash, 2 mention events, 3 global events, 4 manual ZSET
 # ARGV: 1 events MAXLEN, 2 id, 3 event JSON, 4.. field/value pairs
 # A person posted a manual reply and says so. Returns 1, or {0, state} if not manual.
 MARK_SENT = (
@@ -93,6 +96,7 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {-1, ''} end
 if state ~= 'manual' then return {0, state} end
 redis.call('HSET', KEYS[1], 'state', 'sent', unpack(ARGV, 4))
+redis.call('ZREM', KEYS[4], ARGV[2])
 log(KEYS[3], ARGV[2], KEYS[2], ARGV[3])
 return {1, 'sent'}
 """

@@ -121,7 +121,10 @@ class Sender:
         try:
             receipt = await connector.send_reply(mention, text)
         except PostByHand as exc:
-            await self._end(send, "manual", EventType.MANUAL, send_url=exc.url, reason=str(exc))
+            now = self.clock.now().timestamp()
+            await self._end(
+                send, "manual", EventType.MANUAL, retry_at=now, send_url=exc.url, reason=str(exc)
+            )
         except (Refused, AuthFailed) as exc:
             await self._failed(send, row, str(exc), getattr(exc, "code", ""))
         except TimedOut as exc:

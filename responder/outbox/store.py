@@ -114,7 +114,7 @@ class OutboxStore:
         k, mid = self.keys, send.mention
         keys = [k.mention(mid), k.mention_events(mid), k.events, k.queue, k.priority]
         done = await self._end(
-            keys=[*keys, k.outbox_later],
+            keys=[*keys, k.outbox_later, k.manual],
             args=[
                 self.store.retention.events,
                 mid,
@@ -129,6 +129,14 @@ class OutboxStore:
         )
         return int(done) == 1
 
+    async def manual(self, limit: int, offset: int = 0) -> tuple[int, list[str]]:
+        """Replies waiting to be posted by a person, oldest first: (count, mention ids)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(self.keys.manual)
+            pipe.zrange(self.keys.manual, offset, offset + limit - 1)
+            total, ids = await pipe.execute()
+        return int(total), [str(i) for i in ids]
+
     async def mark_sent(
         self, mid: str, agent: str, now: datetime, **fields: str
     ) -> tuple[int, str]:
@@ -138,7 +146,7 @@ class OutboxStore:
         record = event(EventType.MARKED_SENT, now, agent, **fields)
         fields = {"sent_at": f"{now.timestamp():.3f}", "sent_by": agent, **fields}
         reply = await self._mark(
-            keys=[k.mention(mid), k.mention_events(mid), k.events],
+            keys=[k.mention(mid), k.mention_events(mid), k.events, k.manual],
             args=[
                 self.store.retention.events,
                 mid,

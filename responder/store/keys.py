@@ -81,6 +81,11 @@ class Keys:
         return f"{self.root}:outbox:later"
 
     @property
+    def manual(self) -> str:
+        """ZSET of approved replies waiting to be posted by a person, scored by when."""
+        return f"{self.root}:outbox:manual"
+
+    @property
     def stats(self) -> str:
         """Hash of counters: duplicates dropped, rejected inputs."""
         return f"{self.root}:stats"

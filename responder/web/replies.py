@@ -15,10 +15,10 @@ from responder.drafts.render import sentences
 from responder.drafts.style import StyleRules, check
 from responder.outbox.store import OutboxStore
 from responder.services import CLOCK, CONFIG, STORE
-from responder.store.records import State
+from responder.store.records import State, to_api
 from responder.store.store import Bookkeeping
 from responder.web.common import AGENT, agent_of, check_outcome, json_response, unknown
-from responder.web.validate import ApiError, Body, Field, mention_id, read_body
+from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
 
 STYLE = web.AppKey("style", StyleRules)
 TEXT = Field(name="text", max_length=2000, visible=True)
@@ -53,6 +53,19 @@ async def reply(request: web.Request) -> web.Response:
     """Send a reply written or edited by hand (approve with `text`)."""
     mid, body = mention_id(request), await read_body(request, REPLY)
     return await answer(request, mid, body)
+
+
+@routes.get("/api/manual")
+async def manual(request: web.Request) -> web.Response:
+    """Approved replies a person must post (Tieba), oldest first: each with `reply_text`
+    and `send_url`; `POST /api/mentions/{id}/sent` once posted."""
+    limit = int_param(request, "limit", 100, 1, 1000)
+    offset = int_param(request, "offset", 0, 0, 10**9)
+    store = request.app[STORE]
+    total, ids = await OutboxStore(store).manual(limit, offset)
+    now = request.app[CLOCK].now()
+    items = [to_api(row, now) for row in await store.mentions(ids)]
+    return json_response({"now": now.isoformat(), "total": total, "items": items})
 
 
 MARK = Body((Field(name="url", max_length=1000, visible=True, one_line=True), AGENT))
