@@ -35,3 +35,6 @@ async def test_a_push_and_its_resends_are_queued_once(
     assert queue["total"] == 1
     [item] = queue["items"]
     assert item["text"] == HARD and item["author"]["id"] == FAN
+    health = await (await client.get("/api/health")).json()
+    assert health["connectors"]["lanxing-dm"]["state"] == "ok"
+    assert health["connectors"]["lanxing-dm"]["last_success"] == clock.now().isoformat()
