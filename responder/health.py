@@ -45,6 +45,7 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
             connectors.update({name: _readable(row) for name, row in stored.items()})
             body["stats"] = await _bounded(store.stats())
             body["queued"] = await _bounded(store.queue_size())
+            body["outbox"] = await _bounded(_outbox(store))
         except (RedisError, OSError, TimeoutError) as exc:
             body["redis"] = {"state": "down", "error": _describe(exc)}
             failing.insert(0, "redis")
@@ -69,6 +70,17 @@ async def _redis(store: Store, services: Services) -> dict[str, Any]:
     except (RedisError, OSError, TimeoutError) as exc:
         return {"state": "down", "error": _describe(exc)}
     return {"state": "ok"}
+
+
+async def _outbox(store: Store) -> dict[str, int]:
+    """Replies approved and not yet confirmed: to send, to try again, to post by hand."""
+    keys = store.keys
+    async with store.redis.pipeline(transaction=False) as pipe:
+        pipe.xlen(keys.outbox)
+        pipe.zcard(keys.outbox_later)
+        pipe.zcard(keys.manual)
+        to_send, retrying, manual = await pipe.execute()
+    return {"to_send": int(to_send), "retrying": int(retrying), "manual": int(manual)}
 
 
 def _scoring(services: Services) -> dict[str, Any]:

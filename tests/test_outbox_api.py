@@ -77,6 +77,8 @@ async def test_a_reply_posted_by_hand_is_marked_sent_once(client: Client, clock:
     (item,) = waiting["items"]
     assert (item["id"], item["state"], item["send_url"]) == (mid, "manual", link)
     assert item["reply_text"] == "来啦，马上看"
+    health = await (await client.get("/api/health")).json()
+    assert health["outbox"] == {"to_send": 0, "retrying": 0, "manual": 1}
     url = "https://tieba.baidu.com/p/1?pid=9"
     done = await client.post(f"/api/mentions/{mid}/sent", json={"agent": "amy", "url": url})
     assert done.status == 200 and (await done.json())["state"] == "sent"
