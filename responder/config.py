@@ -105,7 +105,7 @@ class PipelineConfig:
 class RetentionConfig:
     """How long and how much Tiexin keeps, so Redis does not grow without bound."""
 
-    closed: timedelta = timedelta(days=30)  # a replied or dismissed mention, then it expires
+    closed: timedelta = timedelta(days=30)  # an approved or dismissed mention, then it expires
     dedupe: timedelta = timedelta(days=90)  # a re-delivery of a mention is dropped this long
     events: int = field(default=200_000, metadata={"gt": 0})  # global event stream entries
     rejected: int = field(default=10_000, metadata={"gt": 0})  # unusable inputs kept
