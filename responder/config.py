@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from argon2 import extract_parameters
+from argon2.exceptions import InvalidHashError
+from argon2.low_level import Type
 
 from connectors.registry import TYPES
 from connectors.replay import ReplayConfig
@@ -138,6 +143,65 @@ class DraftsConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UserConfig:
+    """One login: `tiexin user add` prints this table with the hash to paste."""
+
+    name: str = field(metadata={"nonempty": True})
+    role: Literal["agent", "lead", "admin"]
+    display: str = ""
+    password_hash: str = field(metadata={"nonempty": True})  # argon2id, never the password
+    token_hash: str = ""  # sha256 hex of a per-user API token (`tiexin user token`)
+
+    def __post_init__(self) -> None:
+        problems: list[tuple[str, str]] = []
+        if not NAME.fullmatch(self.name):
+            problems.append(("name", "use 1-32 letters, digits, _ . or -"))
+        try:
+            if extract_parameters(self.password_hash).type is not Type.ID:
+                raise InvalidHashError
+        except (InvalidHashError, ValueError):
+            problems.append(
+                ("password_hash", "must be an argon2id hash (make one with `tiexin user add`)")
+            )
+        if self.token_hash and not TOKEN_HASH.fullmatch(self.token_hash):
+            problems.append(
+                ("token_hash", "must be 64 hex characters (make one with `tiexin user token`)")
+            )
+        if problems:
+            raise UserProblems(problems)
+
+
+class UserProblems(ValueError):
+    """Each bad key of a user at once (the binder reports `problems` under their keys)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(f"{k}: {m}" for k, m in self.problems))
+
+
+DEMO_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$vuKeU72WkKM5/n/aQsJlww$cQzPgC/dCzXpl6saotjDSxfPuccchIXZ5v+Yz2aJDjk"
+)
+NAME = re.compile(r"[\w.-]{1,32}")
+TOKEN_HASH = re.compile(r"[0-9a-f]{64}")
+# The demo login the README states (password "tiexin"); `tiexin run` warns when it is
+# reachable beyond this machine.
+DEMO_USER = UserConfig(
+    name="demo",
+    role="admin",
+    display="演示",
+    password_hash=DEMO_HASH,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuthConfig:
+    session_secret: Secret | None = None  # None: a random key per start (logins end at restart)
+    session_ttl: timedelta = timedelta(hours=12)
+    cookie_secure: bool | None = None  # None: true unless server.host is a loopback address
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectorConfig:
     name: str
     type: str
@@ -156,6 +220,8 @@ class Config:
     sweeper: SweeperConfig = SweeperConfig()
     drafts: DraftsConfig = DraftsConfig()
     connectors: tuple[ConnectorConfig, ...] = ()
+    auth: AuthConfig = AuthConfig()
+    users: tuple[UserConfig, ...] = ()
     source: str = "<defaults>"
 
 
@@ -180,6 +246,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path, source: str) -> Config:
     config = binder.bind(Config, tables, "", connectors=connectors, source=source)
     if config is not None:
         _check_env(binder, config)
+        _check_users(binder, config)
     if binder.errors:
         raise ConfigError(source, binder.errors)
     assert isinstance(config, Config)
@@ -194,7 +261,7 @@ def defaults() -> Config:
         options=ReplayConfig(loop=True, time_mode="now"),
         poll_interval=timedelta(seconds=2),
     )
-    return Config(connectors=(demo,))
+    return Config(connectors=(demo,), users=(DEMO_USER,))
 
 
 def with_server(config: Config, *, host: str | None, port: int | None) -> Config:
@@ -256,3 +323,11 @@ def _check_env(binder: Binder, config: Config) -> None:
     env_name = config.redis.url_env
     if env_name and not os.environ.get(env_name):
         binder.error("redis.url_env", f'environment variable "{env_name}" is not set')
+
+
+def _check_users(binder: Binder, config: Config) -> None:
+    seen: set[str] = set()
+    for index, user in enumerate(config.users):
+        if user.name in seen:
+            binder.error(f"users[{index}].name", f'"{user.name}" is already a user')
+        seen.add(user.name)

@@ -11,6 +11,7 @@ from typing import Any, Protocol, cast
 
 import pytest
 from aiohttp import web
+from argon2 import PasswordHasher
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
@@ -21,6 +22,7 @@ from responder.config import (
     PipelineConfig,
     RedisConfig,
     SlaConfig,
+    UserConfig,
     defaults,
 )
 from responder.pipeline.scoring import ScoringPool
@@ -29,6 +31,7 @@ from responder.runtime import create_app
 from responder.store.embedded import EmbeddedRedis
 from responder.store.keys import Keys
 from responder.store.store import Store
+from responder.web.auth import token_hash
 from tests.fake_weibo import FakeWeibo
 from tests.fake_weibo.running import serve
 from tests.fakes import FakeClock
@@ -98,6 +101,27 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+# Test logins: amy and bo are agents, lee a lead, ada an admin. Each signs in with
+# "<name>-password" or sends "Bearer <name>-token". Cheap argon2 parameters keep tests fast
+# (verifying reads the parameters from the hash).
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+ROLES = {"amy": "agent", "bo": "agent", "lee": "lead", "ada": "admin"}
+USERS = tuple(
+    UserConfig(
+        name=name,
+        role=role,  # type: ignore[arg-type]  # a Literal, checked by the config binder
+        password_hash=CHEAP.hash(f"{name}-password"),
+        token_hash=token_hash(f"{name}-token"),
+    )
+    for name, role in ROLES.items()
+)
+
+
+def bearer(name: str) -> dict[str, str]:
+    """The Authorization header of a test user's API token."""
+    return {"Authorization": f"Bearer {name}-token"}
+
+
 async def api_client(
     aiohttp_client: Any,
     redis_url: str,
@@ -106,15 +130,36 @@ async def api_client(
     data_dir: Path,
     prefix: str,
     connectors: tuple[ConnectorConfig, ...] = (),
+    user: str | None = "amy",
 ) -> TestClient[Any, Any]:
-    """The app over the session's Redis and scoring pool, nothing running by itself."""
+    """The app over the session's Redis and scoring pool, nothing running by itself; the
+    client sends `user`'s API token (None: nobody's)."""
     config: Config = replace(
         defaults(),
         connectors=connectors,
         redis=RedisConfig(url=redis_url, prefix=prefix, data_dir=data_dir),
+        users=USERS,
     )
     app = create_app(config, clock=clock, scorer=scorer, background=False)
-    return cast(TestClient[Any, Any], await aiohttp_client(app))
+    headers = bearer(user) if user else {}
+    return cast(TestClient[Any, Any], await aiohttp_client(app, headers=headers))
+
+
+class ClientAs(Protocol):
+    async def __call__(
+        self, client: TestClient[Any, Any], user: str | None
+    ) -> TestClient[Any, Any]: ...
+
+
+@pytest.fixture
+def client_as(aiohttp_client: Any) -> ClientAs:
+    """Another client of the same running app, as `user` (a colleague) or as nobody."""
+
+    async def make(client: TestClient[Any, Any], user: str | None) -> TestClient[Any, Any]:
+        headers = bearer(user) if user else {}
+        return cast(TestClient[Any, Any], await aiohttp_client(client.server, headers=headers))
+
+    return make
 
 
 class MakeClient(Protocol):

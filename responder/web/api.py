@@ -10,18 +10,18 @@ from aiohttp import web
 from responder.health import report as health_report
 from responder.services import CLOCK, STORE
 from responder.store.records import DETAIL_FIELDS, State, to_api, to_detail
-from responder.web import errors, replies
-from responder.web.common import AGENT, agent_of, check_outcome, json_response, unknown
+from responder.web import auth, errors, login, replies
+from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
 from sentiment import Label
 
 MAX_BODY = 64 * 1024  # replies are short; anything bigger is refused with 413
 CLAIM_TTL = timedelta(minutes=5)  # an agent's lock on a mention while writing
 
-DISMISS = Body((Field(name="reason", max_length=500), AGENT), optional=True)
-CLAIM = Body((AGENT,), optional=True)
+DISMISS = Body((Field(name="reason", max_length=500),), optional=True)
+CLAIM = Body((), optional=True)
 LABEL = Field(name="label", max_length=16, required=True, choices=tuple(map(str, Label)))
-SENTIMENT = Body((LABEL, AGENT))
+SENTIMENT = Body((LABEL,))
 
 SORTS = ("deadline", "priority")  # a crisis comes first in both
 routes = web.RouteTableDef()
@@ -57,7 +57,7 @@ async def mention(request: web.Request) -> web.Response:
 @routes.post("/api/mentions/{id}/dismiss")
 async def dismiss(request: web.Request) -> web.Response:
     mid, body = mention_id(request), await read_body(request, DISMISS)
-    agent, now = agent_of(request, body), request.app[CLOCK].now()
+    agent, now = agent_of(request), request.app[CLOCK].now()
     reason = str(body.get("reason", ""))
     outcome = await request.app[STORE].close(
         mid, State.DISMISSED, agent, now, dismiss_reason=reason
@@ -70,7 +70,7 @@ async def dismiss(request: web.Request) -> web.Response:
 @routes.post("/api/mentions/{id}/claim")
 async def claim(request: web.Request) -> web.Response:
     mid, body = mention_id(request), await read_body(request, CLAIM)
-    agent, now = agent_of(request, body), request.app[CLOCK].now()
+    agent, now = agent_of(request), request.app[CLOCK].now()
     check_outcome(mid, await request.app[STORE].claim(mid, agent, now, CLAIM_TTL))
     until = (now + CLAIM_TTL).isoformat()
     return json_response({"id": mid, "claimed_by": agent, "until": until})
@@ -79,7 +79,7 @@ async def claim(request: web.Request) -> web.Response:
 @routes.post("/api/mentions/{id}/sentiment")
 async def correct_sentiment(request: web.Request) -> web.Response:
     mid, body = mention_id(request), await read_body(request, SENTIMENT)
-    label, agent, now = body["label"], agent_of(request, body), request.app[CLOCK].now()
+    label, agent, now = body["label"], agent_of(request), request.app[CLOCK].now()
     check_outcome(mid, await request.app[STORE].correct(mid, label, agent, now))
     return json_response({"id": mid, "label": label, "by": agent})
 
@@ -111,5 +111,7 @@ def add_routes(app: web.Application) -> None:
         undefined=jinja2.StrictUndefined,
     )
     errors.install(app)
+    auth.install(app)  # after the JSON errors: they wrap it (sessions go outermost)
     app.add_routes(routes)
     app.add_routes(replies.routes)
+    app.add_routes(login.routes)

@@ -8,10 +8,8 @@ import orjson
 from aiohttp import web
 
 from responder.store.store import Outcome, Result
-from responder.web.validate import ApiError, Field, check
-
-AGENT_HEADER = "X-Tiexin-Agent"
-AGENT = Field(name="agent", max_length=64, visible=True, one_line=True)
+from responder.web.auth import current_user
+from responder.web.validate import ApiError
 
 
 def check_outcome(mid: str, outcome: Outcome) -> None:
@@ -29,13 +27,9 @@ def unknown(mid: str) -> ApiError:
     return ApiError(f"no mention with id {mid}", status=404)
 
 
-def agent_of(request: web.Request, body: dict[str, Any]) -> str:
-    # Until logins exist (the web UI issue), agents name themselves; only no name at all
-    # means "local", never a name that is empty or not a string.
-    if "agent" in body:
-        return str(body["agent"])
-    header = request.headers.get(AGENT_HEADER)
-    return "local" if header is None else str(check(AGENT, header, source=AGENT_HEADER))
+def agent_of(request: web.Request) -> str:
+    """The signed-in user's name: identity comes from the session or token, never the body."""
+    return current_user(request).name
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:

@@ -17,7 +17,7 @@ from responder.outbox.store import OutboxStore
 from responder.services import CLOCK, CONFIG, STORE
 from responder.store.records import State, to_api
 from responder.store.store import Bookkeeping
-from responder.web.common import AGENT, agent_of, check_outcome, json_response, unknown
+from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
 
 STYLE = web.AppKey("style", StyleRules)
@@ -25,7 +25,7 @@ TEXT = Field(name="text", max_length=2000, visible=True)
 DRAFT = Field(name="draft", kind=int, low=0, high=2)
 OVERRIDE = Field(name="override", kind=bool)
 OVERRIDE_REASON = Field(name="override_reason", max_length=500, visible=True)
-APPROVE = Body((DRAFT, TEXT, OVERRIDE, OVERRIDE_REASON, AGENT))
+APPROVE = Body((DRAFT, TEXT, OVERRIDE, OVERRIDE_REASON))
 REPLY = Body(
     (Field(name="text", max_length=2000, required=True, visible=True), *APPROVE.fields[2:])
 )
@@ -68,14 +68,14 @@ async def manual(request: web.Request) -> web.Response:
     return json_response({"now": now.isoformat(), "total": total, "items": items})
 
 
-MARK = Body((Field(name="url", max_length=1000, visible=True, one_line=True), AGENT))
+MARK = Body((Field(name="url", max_length=1000, visible=True, one_line=True),))
 
 
 @routes.post("/api/mentions/{id}/sent")
 async def mark_sent(request: web.Request) -> web.Response:
     """Say that a reply waiting to be posted by hand (Tieba) was posted; `url` optional."""
     mid, body = mention_id(request), await read_body(request, MARK)
-    agent, now = agent_of(request, body), request.app[CLOCK].now()
+    agent, now = agent_of(request), request.app[CLOCK].now()
     extra = {"posted_url": body["url"]} if body.get("url") else {}
     code, state = await OutboxStore(request.app[STORE]).mark_sent(mid, agent, now, **extra)
     if code == -1:
@@ -128,7 +128,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
         details["diff"] = use.diff
     if findings:
         details["override"] = {"findings": found, "reason": body.get("override_reason", "")}
-    agent = agent_of(request, body)
+    agent = agent_of(request)
     thread = row.get("thread_id")
     book = Bookkeeping(
         counts=use.counts([d[1] for d in drafts]),

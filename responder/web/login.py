@@ -1,0 +1,132 @@
+"""Signing in and out: the login page, its rate limit in Redis, and who am I."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import math
+
+import jinja2
+from aiohttp import web
+from aiohttp_session import get_session, new_session
+from redis.asyncio import Redis
+
+from responder.services import CLOCK, STORE
+from responder.web.auth import (
+    DIRECTORY,
+    ROLE_NAMES,
+    csrf_token,
+    current_user,
+    new_token,
+)
+from responder.web.common import json_response
+
+MAX_FAILURES = 5  # per login name and per client address...
+WINDOW = 15 * 60  # ...in this many seconds, then 429 until the window ends
+FAILED = "用户名或密码不对"  # the same for an unknown name: names are not to be guessed
+PAGE = jinja2.Environment(
+    loader=jinja2.PackageLoader("templates", "."),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+).get_template("ui/login.html")
+
+routes = web.RouteTableDef()
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never `//evil.example` or `https://...` (open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if any(c in target for c in "\r\n\t\\"):
+        return "/"
+    return target
+
+
+async def _page(
+    request: web.Request, *, status: int = 200, error: str = "", name: str = ""
+) -> web.Response:
+    session = await get_session(request)
+    if "csrf" not in session:  # a pre-session, so the login form itself is CSRF-checked
+        session["csrf"] = new_token()
+    html = PAGE.render(
+        csrf=session["csrf"], next=safe_next(request.query.get("next")), error=error, name=name
+    )
+    return web.Response(text=html, status=status, content_type="text/html")
+
+
+@routes.get("/login")
+async def login_page(request: web.Request) -> web.Response:
+    return await _page(request)
+
+
+@routes.post("/login")
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    name, password = str(form.get("name", "")).strip()[:64], str(form.get("password", ""))
+    session = await get_session(request)
+    sent, expected = str(form.get("csrf", "")), str(session.get("csrf", ""))
+    if not expected or not _same(sent, expected):
+        return await _page(request, status=403, error="页面已过期，请重新登录", name=name)
+    redis, root = request.app[STORE].redis, request.app[STORE].keys.root
+    keys = (f"{root}:login:name:{name}", f"{root}:login:ip:{request.remote or '-'}")
+    wait = await _blocked(redis, keys)
+    if wait:
+        minutes = max(1, math.ceil(wait / 60))
+        message = f"登录失败次数太多，请 {minutes} 分钟后再试"
+        return await _page(request, status=429, error=message, name=name)
+    directory = request.app[DIRECTORY]
+    user = await asyncio.to_thread(directory.check_password, name, password)
+    if user is None:
+        await _failed(redis, keys)
+        return await _page(request, status=401, error=FAILED, name=name)
+    await redis.delete(keys[0])
+    fresh = await new_session(request)  # a new session on login: no fixation
+    fresh["user"] = user.name
+    fresh["at"] = request.app[CLOCK].now().timestamp()
+    fresh["csrf"] = new_token()
+    raise web.HTTPFound(safe_next(str(form.get("next", "/"))))
+
+
+@routes.post("/logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    (await get_session(request)).invalidate()
+    raise web.HTTPSeeOther("/login")
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    """Who is signed in, and the CSRF token a script sends back on writes."""
+    user = current_user(request)
+    return json_response(
+        {
+            "name": user.name,
+            "role": user.role.name.lower(),
+            "role_label": ROLE_NAMES[user.role],
+            "display": user.display,
+            "csrf": csrf_token(request),
+        }
+    )
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+async def _blocked(redis: Redis, keys: tuple[str, ...]) -> float:
+    """Seconds until a name or address may try again (0: now)."""
+    counts = await redis.mget(keys)
+    wait = 0.0
+    for key, count in zip(keys, counts, strict=True):
+        if count is not None and int(count) >= MAX_FAILURES:
+            wait = max(wait, (await redis.pttl(key)) / 1000)
+    return wait
+
+
+async def _failed(redis: Redis, keys: tuple[str, ...]) -> None:
+    """Count a failure; each counter's window starts at its first failure (SET NX: Redis
+    6.2 has no EXPIRE NX)."""
+    async with redis.pipeline(transaction=True) as pipe:
+        for key in keys:
+            pipe.set(key, 0, ex=WINDOW, nx=True)
+            pipe.incr(key)
+        await pipe.execute()
