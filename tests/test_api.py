@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from responder.services import SERVICES, STORE
 from responder.store.keys import mention_id
-from tests.conftest import MakeClient
+from tests.conftest import ClientAs, MakeClient
 from tests.fakes import FakeClock, mention
 
 Client = TestClient[Any, Any]
@@ -20,7 +20,12 @@ UNKNOWN = "0" * 16  # a well-formed id that no mention has
 
 @pytest.fixture
 async def client(make_client: MakeClient) -> Client:
-    return await make_client("api")
+    return await make_client("api")  # signed in as amy (tests/conftest.py USERS)
+
+
+@pytest.fixture
+async def bo(client: Client, client_as: ClientAs) -> Client:
+    return await client_as(client, "bo")  # amy's colleague, on the same app
 
 
 async def _feed(client: Client, clock: FakeClock, *mentions: Any) -> None:
@@ -70,7 +75,7 @@ async def test_reply_takes_the_mention_out_and_records_who_and_when(
     await _feed(client, clock, mention("1"))
     clock.advance(90)
     resp = await client.post(
-        f"/api/mentions/{_id('1')}/reply", json={"text": "抱歉抱歉，马上帮你看", "agent": "amy"}
+        f"/api/mentions/{_id('1')}/reply", json={"text": "抱歉抱歉，马上帮你看"}
     )
     assert resp.status == 200
     assert (await resp.json())["by"] == "amy"
@@ -84,13 +89,11 @@ async def test_reply_takes_the_mention_out_and_records_who_and_when(
     assert (await again.json()) == {"error": f"mention {_id('1')} is already approved"}
 
 
-async def test_dismiss_with_reason_and_agent_header(client: Client, clock: FakeClock) -> None:
+async def test_dismiss_records_reason_and_the_signed_in_agent(
+    client: Client, bo: Client, clock: FakeClock
+) -> None:
     await _feed(client, clock, mention("1", text="加V信 代购 低价"))
-    resp = await client.post(
-        f"/api/mentions/{_id('1')}/dismiss",
-        json={"reason": "spam"},
-        headers={"X-Tiexin-Agent": "bo"},
-    )
+    resp = await bo.post(f"/api/mentions/{_id('1')}/dismiss", json={"reason": "spam"})
     assert resp.status == 200
     detail = await (await client.get(f"/api/mentions/{_id('1')}")).json()
     assert (detail["state"], detail["dismiss_reason"], detail["closed_by"]) == (
@@ -122,9 +125,9 @@ async def test_thread_shows_follow_ups(client: Client, clock: FakeClock) -> None
         ("/api/mentions/{id}/dismiss", {"reason": 5}, 400, '"reason" must be a string'),
         (
             "/api/mentions/{id}/reply",
-            {"text": "ok", "agent": "a" * 65},
+            {"text": "ok", "agent": "bo"},
             400,
-            '"agent" is 65 characters; the limit is 64',
+            'unknown field "agent"',  # who answers comes from the login, never the body
         ),
         ("/api/queue?limit=0", None, 400, "limit must be an integer from 1 to 1000"),
         (f"/api/mentions/{UNKNOWN}", None, 404, f"no mention with id {UNKNOWN}"),
@@ -170,20 +173,20 @@ async def test_health_lists_stats(client: Client, clock: FakeClock) -> None:
 
 
 async def test_a_claim_keeps_other_agents_out_until_it_expires(
-    client: Client, clock: FakeClock
+    client: Client, bo: Client, clock: FakeClock
 ) -> None:
     await _feed(client, clock, mention("1"))
     url = f"/api/mentions/{_id('1')}"
-    claimed = await client.post(f"{url}/claim", json={"agent": "amy"})
+    claimed = await client.post(f"{url}/claim")
     assert claimed.status == 200 and (await claimed.json())["claimed_by"] == "amy"
-    taken = await client.post(f"{url}/claim", json={"agent": "bo"})
+    taken = await bo.post(f"{url}/claim")
     assert taken.status == 409
     assert (await taken.json())["error"] == f"mention {_id('1')} is claimed by amy"
-    blocked = await client.post(f"{url}/reply", json={"text": "来了", "agent": "bo"})
+    blocked = await bo.post(f"{url}/reply", json={"text": "来了"})
     assert blocked.status == 409
     clock.advance(5 * 60)  # amy walked away: her claim expired
-    assert (await client.post(f"{url}/claim", json={"agent": "bo"})).status == 200
-    assert (await client.post(f"{url}/reply", json={"text": "来了", "agent": "bo"})).status == 200
+    assert (await bo.post(f"{url}/claim")).status == 200
+    assert (await bo.post(f"{url}/reply", json={"text": "来了"})).status == 200
     events = (await (await client.get(url)).json())["events"]
     assert [(e["type"], e["actor"]) for e in events if e["type"] in {"claimed", "approved"}] == [
         ("claimed", "amy"),
@@ -192,22 +195,24 @@ async def test_a_claim_keeps_other_agents_out_until_it_expires(
     ]
 
 
-async def test_the_claiming_agent_renews_and_replies(client: Client, clock: FakeClock) -> None:
+async def test_the_claiming_agent_renews_and_replies(
+    client: Client, bo: Client, clock: FakeClock
+) -> None:
     await _feed(client, clock, mention("1"))
     url = f"/api/mentions/{_id('1')}"
-    await client.post(f"{url}/claim", json={"agent": "amy"})
+    await client.post(f"{url}/claim")
     clock.advance(240)
-    await client.post(f"{url}/claim", json={"agent": "amy"})  # renewal: no second event
+    await client.post(f"{url}/claim")  # renewal: no second event
     clock.advance(240)
-    assert (await client.post(f"{url}/claim", json={"agent": "bo"})).status == 409
-    assert (await client.post(f"{url}/reply", json={"text": "好的", "agent": "amy"})).status == 200
+    assert (await bo.post(f"{url}/claim")).status == 409
+    assert (await client.post(f"{url}/reply", json={"text": "好的"})).status == 200
     detail = await (await client.get(url)).json()
     assert [e["type"] for e in detail["events"]].count("claimed") == 1
-    assert (await client.post(f"{url}/claim", json={"agent": "amy"})).status == 409
+    assert (await client.post(f"{url}/claim")).status == 409
 
 
 async def test_agents_correct_sentiment_and_it_becomes_training_data(
-    client: Client, clock: FakeClock
+    client: Client, bo: Client, clock: FakeClock
 ) -> None:
     await _feed(client, clock, mention("1", text="真是太好了，又卡死了[微笑]"))
     url = f"/api/mentions/{_id('1')}"
@@ -216,9 +221,9 @@ async def test_agents_correct_sentiment_and_it_becomes_training_data(
     assert (
         await client.post(f"/api/mentions/{UNKNOWN}/sentiment", json={"label": "negative"})
     ).status == 404
-    first = await client.post(f"{url}/sentiment", json={"label": "positive", "agent": "amy"})
+    first = await client.post(f"{url}/sentiment", json={"label": "positive"})
     assert first.status == 200
-    again = await client.post(f"{url}/sentiment", json={"label": "negative", "agent": "bo"})
+    again = await bo.post(f"{url}/sentiment", json={"label": "negative"})
     assert again.status == 200
     detail = await (await client.get(url)).json()
     assert detail["sentiment"]["corrected"] == "negative"

@@ -24,6 +24,7 @@ from responder.runtime import create_app
 from responder.services import SERVICES
 from responder.store.embedded import EmbeddedRedis
 from responder.store.keys import mention_id
+from tests.conftest import USERS, bearer
 from tests.fakes import FakeClock, mention
 
 Client = TestClient[Any, Any]
@@ -34,7 +35,7 @@ LABEL = '"label" must be one of "negative", "neutral", "positive"'
 
 def _app_for(url: str, clock: FakeClock, scorer: ScoringPool, tmp: Path) -> web.Application:
     redis = RedisConfig(url=url, prefix="api", data_dir=tmp / "data")
-    config: Config = replace(defaults(), connectors=(), redis=redis)
+    config: Config = replace(defaults(), connectors=(), redis=redis, users=USERS)
     return create_app(config, clock=clock, scorer=scorer, background=False)
 
 
@@ -47,7 +48,8 @@ async def client(
     clock: FakeClock,
     tmp_path: Path,
 ) -> Client:
-    client: Client = await aiohttp_client(_app_for(redis_url, clock, scoring_pool, tmp_path))
+    app = _app_for(redis_url, clock, scoring_pool, tmp_path)
+    client: Client = await aiohttp_client(app, headers=bearer("amy"))
     pipeline = client.app[SERVICES].pipeline
     assert pipeline is not None
     await pipeline.store.ingest("demo", [mention("1")], None, clock.now())
@@ -74,8 +76,6 @@ CASES: list[tuple[str, str, Any, dict[str, str], int, dict[str, str]]] = [
      {"error": 'body must have a non-empty "label"', "field": "label"}),
     ("POST", "/api/mentions/{id}/reply", b'{"text": "\\udc80"}', {}, 400,
      {"error": '"text" must be valid Unicode (no lone surrogates)', "field": "text"}),
-    ("POST", "/api/mentions/{id}/reply", b'{"text": "ok", "agent": "a\\ud800"}', {}, 400,
-     {"error": '"agent" must be valid Unicode (no lone surrogates)', "field": "agent"}),
     ("POST", "/api/mentions/{id}/dismiss", b'{"reason": "\\udc80"}', {}, 400,
      {"error": '"reason" must be valid Unicode (no lone surrogates)', "field": "reason"}),
     ("POST", "/api/mentions/{id}/sentiment", b'{"label": "\\udc80"}', {}, 400,
@@ -109,20 +109,15 @@ CASES: list[tuple[str, str, Any, dict[str, str], int, dict[str, str]]] = [
      {"error": '"text" must be a string', "field": "text"}),
     ("POST", "/api/mentions/{id}/reply", {"text": "x" * 2001}, {}, 400,
      {"error": '"text" is 2001 characters; the limit is 2000', "field": "text"}),
-    ("POST", "/api/mentions/{id}/reply", {"text": "ok", "agent": False}, {}, 400,
-     {"error": '"agent" must be a string', "field": "agent"}),
-    ("POST", "/api/mentions/{id}/reply", {"text": "ok", "agent": 0}, {}, 400,
-     {"error": '"agent" must be a string', "field": "agent"}),
-    ("POST", "/api/mentions/{id}/reply", {"text": "ok", "agent": None}, {}, 400,
-     {"error": '"agent" must be a string', "field": "agent"}),
-    ("POST", "/api/mentions/{id}/reply", {"text": "ok", "agent": ""}, {}, 400,
-     {"error": '"agent" must have a visible character', "field": "agent"}),
-    ("POST", "/api/mentions/{id}/claim", {"agent": "a\nb"}, {}, 400,
-     {"error": '"agent" must not contain control characters', "field": "agent"}),
-    ("POST", "/api/mentions/{id}/claim", {"agent": "a" * 65}, {}, 400,
-     {"error": '"agent" is 65 characters; the limit is 64', "field": "agent"}),
-    ("POST", "/api/mentions/{id}/claim", None, {"X-Tiexin-Agent": ""}, 400,
-     {"error": '"X-Tiexin-Agent" must have a visible character', "field": "X-Tiexin-Agent"}),
+    # Who acts comes from the login: a body naming an agent is refused like any unknown field.
+    ("POST", "/api/mentions/{id}/reply", {"text": "ok", "agent": "bo"}, {}, 400,
+     {"error": 'unknown field "agent"', "field": "agent"}),
+    ("POST", "/api/mentions/{id}/claim", {"agent": "bo"}, {}, 400,
+     {"error": 'unknown field "agent"', "field": "agent"}),
+    ("POST", "/api/mentions/{id}/claim", None, {"Authorization": "Bearer nope"}, 401,
+     {"error": "请先登录"}),
+    ("POST", "/api/mentions/{id}/claim", None, {"Authorization": "Basic YW15OmFteQ=="}, 401,
+     {"error": "请先登录"}),
     ("POST", "/api/mentions/{id}/dismiss", {"reason": "spam", "agnet": "amy"}, {}, 400,
      {"error": 'unknown field "agnet"', "field": "agnet"}),
     ("POST", "/api/mentions/{id}/dismiss", b"[" * 30000 + b"]" * 30000, {}, 400,
@@ -158,35 +153,32 @@ async def test_bad_input_is_a_json_error_and_changes_nothing(
     assert await _snapshot(redis_url) == before
 
 
-async def test_a_non_utf8_agent_header_is_refused(client: Client, redis_url: str) -> None:
+async def test_a_non_utf8_token_is_refused(client: Client, redis_url: str) -> None:
     before = await _snapshot(redis_url)
     # Raw bytes: the aiohttp client would not send a header that is not UTF-8.
     reader, writer = await asyncio.open_connection(client.host, client.port)
     writer.write(
         f"POST /api/mentions/{MID}/claim HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n".encode()
-        + b"Connection: close\r\nX-Tiexin-Agent: amy\xff\r\n\r\n"
+        + b"Connection: close\r\nAuthorization: Bearer amy-token\xff\r\n\r\n"
     )
     answer = await reader.read()
     writer.close()
     await writer.wait_closed()
     head, _, payload = answer.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 400 ")
+    assert head.startswith(b"HTTP/1.1 401 ")
     assert b"content-type: application/json" in head.lower()
-    assert json.loads(payload) == {
-        "error": '"X-Tiexin-Agent" must be valid UTF-8',
-        "field": "X-Tiexin-Agent",
-    }
+    assert json.loads(payload) == {"error": "请先登录"}
     assert await _snapshot(redis_url) == before
 
 
 @pytest.mark.parametrize(
     ("body", "headers", "agent"),
     [
-        ({"text": "好的"}, {}, "local"),
-        ({"text": "好的"}, {"X-Tiexin-Agent": "bo"}, "bo"),
-        ({"text": "好的", "agent": "amy"}, {"X-Tiexin-Agent": "bo"}, "amy"),
+        ({"text": "好的"}, {}, "amy"),
+        ({"text": "好的"}, {"X-Tiexin-Agent": "bo"}, "amy"),  # the old header names nobody
+        ({"text": "好的"}, bearer("bo"), "bo"),
         # emoji to an upset author fail the style check: sent only with an override
-        ({"text": "好的 👍🏽\u200d", "agent": "小王", "override": True}, {}, "小王"),
+        ({"text": "好的 👍🏽\u200d", "override": True}, {}, "amy"),
     ],
 )
 async def test_good_input_still_works(
@@ -214,7 +206,7 @@ async def test_an_unexpected_error_is_logged_once_and_answered_without_details(
 ) -> None:
     app = _app_for(redis_url, clock, scoring_pool, tmp_path)
     app.router.add_get("/api/boom", _boom)  # stands in for any bug in a handler
-    client: Client = await aiohttp_client(app)
+    client: Client = await aiohttp_client(app, headers=bearer("amy"))
     with caplog.at_level(logging.ERROR):
         resp = await client.get("/api/boom")
     assert (resp.status, resp.content_type) == (500, "application/json")
@@ -241,7 +233,8 @@ async def test_redis_down_is_a_503_logged_once_per_outage(
     caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
 ) -> None:
-    client: Client = await aiohttp_client(_app_for(own_redis.url, clock, scoring_pool, tmp_path))
+    app = _app_for(own_redis.url, clock, scoring_pool, tmp_path)
+    client: Client = await aiohttp_client(app, headers=bearer("amy"))
     assert (await client.get("/api/queue")).status == 200
     await own_redis.astop()
     with caplog.at_level(logging.INFO, logger="responder.web"):
@@ -254,7 +247,7 @@ async def test_redis_down_is_a_503_logged_once_per_outage(
         await asyncio.to_thread(own_redis.start)
         assert (await client.get("/api/queue")).status == 200
         assert (await client.get("/api/queue")).status == 200
-    messages = [r.getMessage() for r in caplog.records if r.name.startswith("responder.web")]
+    messages = [r.getMessage() for r in caplog.records if r.name == "responder.web.errors"]
     assert len(messages) == 2
     assert messages[0].startswith("Redis is unavailable")
     assert messages[1] == "Redis is available again"
@@ -285,12 +278,12 @@ FUZZ = settings(
             max_size=4,
         ).map(lambda d: json.dumps(d).encode()),
     ),
-    agent=st.none() | st.text(max_size=70).filter(lambda s: "\n" not in s and "\r" not in s),
+    auth=st.none() | st.text(max_size=70).filter(lambda s: "\n" not in s and "\r" not in s),
 )
 async def test_fuzzed_bodies_never_get_a_5xx(
-    client: Client, route: str, body: bytes, agent: str | None
+    client: Client, route: str, body: bytes, auth: str | None
 ) -> None:
-    headers = {} if agent is None else {"X-Tiexin-Agent": agent}
+    headers = {} if auth is None else {"Authorization": auth}
     try:
         resp = await client.post(f"/api/mentions/{MID}/{route}", data=body, headers=headers)
     except ValueError:
@@ -308,5 +301,5 @@ async def test_fuzzed_ids_and_params_never_get_a_5xx(client: Client, mid: str, l
     resp = await client.get("/api/queue", params={"limit": limit})
     assert resp.status < 500 and resp.content_type == "application/json"
     path = "/api/mentions/" + quote(mid, safe="", errors="surrogatepass") + "/claim"
-    resp = await client.post(path, json={"agent": "amy"})
+    resp = await client.post(path)
     assert resp.status < 500 and resp.content_type == "application/json"

@@ -277,7 +277,7 @@ async def test_approving_a_draft_as_is_sends_it_and_counts_every_template_offere
     await _feed(client, clock, mention("1", text="怎么还不发货？？？"))
     drafts = (await _detail(client, "1"))["drafts"]
     clock.advance(30)
-    status, body = await _approve(client, "1", {"draft": 1, "agent": "amy"})
+    status, body = await _approve(client, "1", {"draft": 1})
     assert status == 200, body
     assert body["draft_use"] == "as_is" and body["template"] == drafts[1]["template"]
     assert body["by"] == "amy" and body["overridden"] == []
@@ -316,7 +316,7 @@ async def test_an_edited_reply_is_diffed_and_a_written_one_credits_no_template(
     original = drafts[0]["text"]
     assert "我们" in original
     edited = original.replace("我们", "咱们", 1)
-    status, body = await _approve(client, "1", {"text": edited, "draft": 0, "agent": "amy"})
+    status, body = await _approve(client, "1", {"text": edited, "draft": 0})
     assert status == 200, body
     assert body["draft_use"] == "edited" and body["template"] == drafts[0]["template"]
     detail = await _detail(client, "1")
@@ -366,7 +366,7 @@ async def test_the_style_check_blocks_approval_with_findings(
 ) -> None:
     await _feed(client, clock, mention("1", text="怎么还不发货？？？"))
     assert (await _detail(client, "1"))["tone"] == "upset"
-    status, body = await _approve(client, "1", {"text": text, "agent": "amy"})
+    status, body = await _approve(client, "1", {"text": text})
     assert status == 422, body
     assert body["field"] == "text" and CJK.search(body["error"])
     assert [f["rule"] for f in body["findings"]] == [rule]
@@ -383,7 +383,7 @@ async def test_an_override_with_a_reason_sends_a_reply_the_style_check_refused(
     text = "哈哈哈，马上帮你查"
     reason = "老粉丝，平时就这么聊"
     status, body = await _approve(
-        client, "1", {"text": text, "override": True, "override_reason": reason, "agent": "bo"}
+        client, "1", {"text": text, "override": True, "override_reason": reason}
     )
     assert status == 200, body
     assert body["overridden"] == ["laughing"]

@@ -62,7 +62,7 @@ async def test_a_reply_posted_by_hand_is_marked_sent_once(client: Client, clock:
     mid = mention_id("tieba", "lanxing", "1")
     approved = await client.post(f"/api/mentions/{mid}/approve", json={"text": "来啦，马上看"})
     assert approved.status == 200 and (await approved.json())["state"] == "approved"
-    early = await client.post(f"/api/mentions/{mid}/sent", json={"agent": "amy"})
+    early = await client.post(f"/api/mentions/{mid}/sent")
     assert early.status == 409 and "approved" in (await early.json())["error"]
     tieba = ScriptedConnector("demo")  # the mention's source; Tieba takes no automated post
     link = "https://tieba.baidu.com/p/t1?pid=1#1"
@@ -80,7 +80,7 @@ async def test_a_reply_posted_by_hand_is_marked_sent_once(client: Client, clock:
     health = await (await client.get("/api/health")).json()
     assert health["outbox"] == {"to_send": 0, "retrying": 0, "manual": 1}
     url = "https://tieba.baidu.com/p/1?pid=9"
-    done = await client.post(f"/api/mentions/{mid}/sent", json={"agent": "amy", "url": url})
+    done = await client.post(f"/api/mentions/{mid}/sent", json={"url": url})
     assert done.status == 200 and (await done.json())["state"] == "sent"
     item = await (await client.get(f"/api/mentions/{mid}")).json()
     assert item["state"] == "sent" and item["sent_at"] == clock.now().isoformat()

@@ -84,7 +84,8 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     """What config stores of an API token: its SHA-256 (a token is random, so no salt)."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    # A header's bad bytes arrive as lone surrogates: they hash (to nobody's token), not fail.
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 class Directory:
