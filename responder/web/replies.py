@@ -68,7 +68,7 @@ async def manual(request: web.Request) -> web.Response:
     return json_response({"now": now.isoformat(), "total": total, "items": items})
 
 
-MARK = Body((Field(name="url", max_length=1000, visible=True, one_line=True),))
+MARK = Body((Field(name="url", max_length=1000, visible=True, one_line=True),), optional=True)
 
 
 @routes.post("/api/mentions/{id}/sent")
