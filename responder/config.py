@@ -179,8 +179,9 @@ class UserProblems(ValueError):
         super().__init__("; ".join(f"{k}: {m}" for k, m in self.problems))
 
 
-DEMO_HASH = (
-    "$argon2id$v=19$m=65536,t=3,p=4$vuKeU72WkKM5/n/aQsJlww$cQzPgC/dCzXpl6saotjDSxfPuccchIXZ5v+Yz2aJDjk"
+DEMO_HASH = (  # argon2id of "tiexin"
+    "$argon2id$v=19$m=65536,t=3,p=4$vuKeU72WkKM5/n/aQsJlww$"
+    "cQzPgC/dCzXpl6saotjDSxfPuccchIXZ5v+Yz2aJDjk"
 )
 NAME = re.compile(r"[\w.-]{1,32}")
 TOKEN_HASH = re.compile(r"[0-9a-f]{64}")

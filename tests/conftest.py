@@ -11,8 +11,8 @@ from typing import Any, Protocol, cast
 
 import pytest
 from aiohttp import web
-from argon2 import PasswordHasher
 from aiohttp.test_utils import TestClient, TestServer
+from argon2 import PasswordHasher
 from redis.asyncio import Redis
 
 from connectors.http import Http

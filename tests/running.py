@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import socket
@@ -15,6 +16,15 @@ from pathlib import Path
 from typing import Any
 
 STARTUP_LIMIT = 60.0  # seconds a process may take to come up (a bound, not a timer under test)
+# A login for a real process: append USERS_TOML to its config, send OPS_TOKEN (Bearer).
+OPS_TOKEN = "ops-test-token"
+USERS_TOML = (
+    '\n[[users]]\nname = "ops"\nrole = "admin"\n'
+    # argon2id of "ops-password" with cheap parameters (tests only)
+    'password_hash = "$argon2id$v=19$m=8,t=1,p=1$yY6QQV/2B9yX+WXpe8lJow$'
+    'ZpPfljI6M3gWAkzo1Udvc7rcwq9IwEFgug9lFvskFzo"\n'
+    f'token_hash = "{hashlib.sha256(OPS_TOKEN.encode()).hexdigest()}"\n'
+)
 
 
 def free_port() -> int:
@@ -23,8 +33,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def get_json(port: int, path: str) -> Any:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as resp:
+def _headers(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def get_json(port: int, path: str, token: str | None = None) -> Any:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=_headers(token))
+    with urllib.request.urlopen(request, timeout=5) as resp:
         return json.loads(resp.read())
 
 
@@ -83,12 +98,12 @@ def stop_tiexin(process: subprocess.Popen[str]) -> str:
     return err
 
 
-def post_json(port: int, path: str, body: Any) -> tuple[int, Any]:
+def post_json(port: int, path: str, body: Any, token: str | None = None) -> tuple[int, Any]:
     """POST JSON; return the status and JSON answer, errors included."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **_headers(token)},
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as resp:

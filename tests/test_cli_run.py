@@ -14,7 +14,16 @@ from pathlib import Path
 from responder.config import PipelineConfig
 from responder.store.embedded import PID_FILE, EmbeddedRedis
 from tests.fakes import mention
-from tests.running import free_port, get_json, health_of, start_tiexin, stop_tiexin, wait_for
+from tests.running import (
+    OPS_TOKEN,
+    USERS_TOML,
+    free_port,
+    get_json,
+    health_of,
+    start_tiexin,
+    stop_tiexin,
+    wait_for,
+)
 
 
 def test_run_stop_and_start_again(tmp_path: Path) -> None:
@@ -27,26 +36,30 @@ def test_run_stop_and_start_again(tmp_path: Path) -> None:
     config.write_text(
         f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
         '[connectors.feed]\ntype = "replay"\npath = "feed.jsonl"\n'
-        'poll_interval = "100ms"\nbatch_size = 2\n',
+        'poll_interval = "100ms"\nbatch_size = 2\n' + USERS_TOML,
         "utf-8",
     )
     first = start_tiexin(config)
-    wait_for(lambda: get_json(port, "/api/queue")["total"] == 6, "6 queued mentions", first)
-    queue = get_json(port, "/api/queue")
+    wait_for(
+        lambda: get_json(port, "/api/queue", OPS_TOKEN)["total"] == 6, "6 queued mentions", first
+    )
+    queue = get_json(port, "/api/queue", OPS_TOKEN)
     stop_tiexin(first)
     assert not EmbeddedRedis(tmp_path / "data").answers()  # the embedded Redis stopped too
 
     second = start_tiexin(config)
     wait_for(
-        lambda: get_json(port, "/api/health")["connectors"]["feed"].get("state") == "ok",
+        lambda: get_json(port, "/api/health", OPS_TOKEN)["connectors"]["feed"].get("state") == "ok",
         "a poll",
         second,
     )
-    again = get_json(port, "/api/queue")
+    again = get_json(port, "/api/queue", OPS_TOKEN)
     assert [(i["id"], i["deadline"]) for i in again["items"]] == [
         (i["id"], i["deadline"]) for i in queue["items"]
     ]
-    assert get_json(port, "/api/health")["stats"].get("duplicates", 0) == 0  # the cursor survived
+    assert (
+        get_json(port, "/api/health", OPS_TOKEN)["stats"].get("duplicates", 0) == 0
+    )  # the cursor survived
     stop_tiexin(second)
 
 
@@ -131,7 +144,7 @@ def _serving(
     config.write_text(
         f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
         '[connectors.feed]\ntype = "replay"\npath = "feed.jsonl"\n'
-        'poll_interval = "100ms"\nbatch_size = 5\n',
+        'poll_interval = "100ms"\nbatch_size = 5\n' + USERS_TOML,
         "utf-8",
     )
     process = start_tiexin(config, log_level)
@@ -156,7 +169,7 @@ def test_sigterm_stops_within_a_second_while_idle(tmp_path: Path) -> None:
 
 def test_killed_embedded_redis_is_healed_without_loss(tmp_path: Path) -> None:
     process, port = _serving(tmp_path, 20, log_level="INFO")
-    before = get_json(port, "/api/queue?limit=100")["items"]
+    before = get_json(port, "/api/queue?limit=100", OPS_TOKEN)["items"]
     assert process.stderr is not None
     redis_pid = int((tmp_path / "data" / PID_FILE).read_text())
     os.kill(redis_pid, signal.SIGKILL)
@@ -169,7 +182,7 @@ def test_killed_embedded_redis_is_healed_without_loss(tmp_path: Path) -> None:
 
     wait_for(lambda: health_of(port)[0] == 200, "health 200 again", process)
     assert time.monotonic() - killed < 10
-    after = get_json(port, "/api/queue?limit=100")["items"]
+    after = get_json(port, "/api/queue?limit=100", OPS_TOKEN)["items"]
     assert [(i["id"], i["deadline"]) for i in after] == [(i["id"], i["deadline"]) for i in before]
     assert int((tmp_path / "data" / PID_FILE).read_text()) != redis_pid
     err = stop_tiexin(process)

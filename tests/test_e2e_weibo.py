@@ -21,7 +21,16 @@ from responder.store.keys import mention_id
 from tests.fake_weibo import BRAND_UID, WeiboState, user
 from tests.fake_weibo.running import RIP, TOKEN
 from tests.fake_weibo.state import CST
-from tests.running import free_port, get_json, post_json, start_tiexin, stop_tiexin, wait_for
+from tests.running import (
+    OPS_TOKEN,
+    USERS_TOML,
+    free_port,
+    get_json,
+    post_json,
+    start_tiexin,
+    stop_tiexin,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 POST = 4_300_000_000_000_001  # the brand's post the fans comment on
@@ -82,7 +91,7 @@ def _id(platform_id: int, port: int) -> str:
 
 
 def _state(port: int, platform_id: int) -> str:
-    return str(get_json(port, f"/api/mentions/{_id(platform_id, port)}")["state"])
+    return str(get_json(port, f"/api/mentions/{_id(platform_id, port)}", OPS_TOKEN)["state"])
 
 
 def _kill(process: subprocess.Popen[str]) -> None:
@@ -98,7 +107,7 @@ def test_mentions_in_replies_out_once_across_kills(tmp_path: Path, fake_weibo: s
         "[connectors.brand]\n"
         'type = "weibo"\naccess_token_env = "E2E_WEIBO_TOKEN"\n'
         f'uid = "{BRAND_UID}"\nrip = "{RIP}"\napi_base = "{fake_weibo}/2"\n'
-        'poll_interval = "200ms"\n',
+        'poll_interval = "200ms"\n' + USERS_TOML,
         "utf-8",
     )
     env = os.environ | {"E2E_WEIBO_TOKEN": TOKEN}
@@ -106,27 +115,31 @@ def test_mentions_in_replies_out_once_across_kills(tmp_path: Path, fake_weibo: s
     try:
 
         def drafted() -> bool:
-            items = get_json(port, "/api/queue?limit=10")["items"]
-            details = [get_json(port, f"/api/mentions/{i['id']}") for i in items]
+            items = get_json(port, "/api/queue?limit=10", OPS_TOKEN)["items"]
+            details = [get_json(port, f"/api/mentions/{i['id']}", OPS_TOKEN) for i in items]
             return len(items) == 4 and all(len(d["drafts"]) == 3 for d in details)
 
         wait_for(drafted, "4 mentions queued with 3 drafts each", process)
 
         # 1. Approve draft 0 of a comment: one comments/reply, formed as Weibo wants it.
-        lag = get_json(port, f"/api/mentions/{_id(LAG, port)}")
-        status, answer = post_json(port, f"/api/mentions/{lag['id']}/approve", {"draft": 0})
+        lag = get_json(port, f"/api/mentions/{_id(LAG, port)}", OPS_TOKEN)
+        status, answer = post_json(
+            port, f"/api/mentions/{lag['id']}/approve", {"draft": 0}, OPS_TOKEN
+        )
         assert status == 200 and answer["state"] == "approved", answer
         wait_for(lambda: _state(port, LAG) == "sent", "the reply to LAG sent", process)
         (write,) = _writes(fake_weibo, "comments/reply", cid=str(LAG))
         assert write["form"]["id"] == str(POST) and write["form"]["rip"] == RIP
         assert write["form"]["comment"] == lag["drafts"][0]["text"]
-        sent = get_json(port, f"/api/mentions/{lag['id']}")
+        sent = get_json(port, f"/api/mentions/{lag['id']}", OPS_TOKEN)
         comments = _fake(fake_weibo, "/_fake/state")["comments"]
         assert sent["reply_id"] in {c["idstr"] for c in comments}
 
         # 2. Killed in the middle of the send: Weibo stored the reply, Tiexin never heard.
         _fake(fake_weibo, "/_fake/fault", {"path": "comments/reply", "delay": 60})
-        status, _ = post_json(port, f"/api/mentions/{_id(SLOW, port)}/approve", {"draft": 1})
+        status, _ = post_json(
+            port, f"/api/mentions/{_id(SLOW, port)}/approve", {"draft": 1}, OPS_TOKEN
+        )
         assert status == 200
         wait_for(
             lambda: len(_writes(fake_weibo, "comments/reply", cid=str(SLOW))) == 1,
@@ -137,11 +150,13 @@ def test_mentions_in_replies_out_once_across_kills(tmp_path: Path, fake_weibo: s
         process = start_tiexin(config, env=env)
         wait_for(lambda: _state(port, SLOW) == "sent", "SLOW confirmed after restart", process)
         assert len(_writes(fake_weibo, "comments/reply", cid=str(SLOW))) == 1  # read back
-        events = get_json(port, f"/api/mentions/{_id(SLOW, port)}")["events"]
+        events = get_json(port, f"/api/mentions/{_id(SLOW, port)}", OPS_TOKEN)["events"]
         assert next(e for e in events if e["type"] == "sent")["read_back"] is True
 
         # 3. Killed right after the approval: the reply is posted after the restart, once.
-        status, _ = post_json(port, f"/api/mentions/{_id(ASKS, port)}/approve", {"draft": 0})
+        status, _ = post_json(
+            port, f"/api/mentions/{_id(ASKS, port)}/approve", {"draft": 0}, OPS_TOKEN
+        )
         assert status == 200
         _kill(process)
         process = start_tiexin(config, env=env)

@@ -69,7 +69,8 @@ async def dismiss(request: web.Request) -> web.Response:
 
 @routes.post("/api/mentions/{id}/claim")
 async def claim(request: web.Request) -> web.Response:
-    mid, body = mention_id(request), await read_body(request, CLAIM)
+    mid = mention_id(request)
+    await read_body(request, CLAIM)  # none, or `{}`: any field is refused
     agent, now = agent_of(request), request.app[CLOCK].now()
     check_outcome(mid, await request.app[STORE].claim(mid, agent, now, CLAIM_TTL))
     until = (now + CLAIM_TTL).isoformat()

@@ -74,7 +74,7 @@ def require(request: web.Request, role: Role) -> User:
 
 def csrf_token(request: web.Request) -> str:
     """The token a page embeds and sends back on every write (header X-CSRF-Token)."""
-    return request.get(CSRF, "")
+    return str(request.get(CSRF, ""))
 
 
 def new_token() -> str:
