@@ -155,7 +155,9 @@ class UserConfig:
     def __post_init__(self) -> None:
         problems: list[tuple[str, str]] = []
         if not NAME.fullmatch(self.name):
-            problems.append(("name", "use 1-32 letters, digits, _ . or -"))
+            problems.append(
+                ("name", f"must be 1-32 letters, digits, _ . or -, got {show(self.name)}")
+            )
         try:
             if extract_parameters(self.password_hash).type is not Type.ID:
                 raise InvalidHashError
@@ -245,9 +247,9 @@ def parse(data: Mapping[str, Any], *, base_dir: Path, source: str) -> Config:
     tables = {k: v for k, v in data.items() if k != "connectors"}
     connectors = _connectors(binder, data.get("connectors", {}))
     config = binder.bind(Config, tables, "", connectors=connectors, source=source)
+    _check_users(binder, data.get("users"))
     if config is not None:
         _check_env(binder, config)
-        _check_users(binder, config)
     if binder.errors:
         raise ConfigError(source, binder.errors)
     assert isinstance(config, Config)
@@ -326,9 +328,13 @@ def _check_env(binder: Binder, config: Config) -> None:
         binder.error("redis.url_env", f'environment variable "{env_name}" is not set')
 
 
-def _check_users(binder: Binder, config: Config) -> None:
-    seen: set[str] = set()
-    for index, user in enumerate(config.users):
-        if user.name in seen:
-            binder.error(f"users[{index}].name", f'"{user.name}" is already a user')
-        seen.add(user.name)
+def _check_users(binder: Binder, users: Any) -> None:
+    """One login per name (checked on the raw tables, so it shows with other problems)."""
+    seen: dict[str, int] = {}
+    for index, user in enumerate(users if isinstance(users, list) else ()):
+        name = user.get("name") if isinstance(user, Mapping) else None
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            binder.error(f"users[{index}].name", f'"{name}" is already users[{seen[name]}]')
+        seen.setdefault(name, index)
