@@ -40,6 +40,7 @@ from redis.asyncio import Redis
 
 from connectors.model import Mention
 from connectors.replay import demo_path
+from responder.accounts import DEMO_HASH, UserConfig
 from responder.clock import SystemClock
 from responder.config import Config, RedisConfig, SlaConfig, defaults
 from responder.pipeline.scoring import ScoringPool
@@ -49,6 +50,7 @@ from responder.services import SERVICES
 from responder.store.embedded import EmbeddedRedis
 from responder.store.keys import Keys
 from responder.store.store import Store
+from responder.web.auth import token_hash
 
 PREFIX = "bench"
 
@@ -155,6 +157,14 @@ async def memory_report(url: str, pending: int) -> None:
         await redis.aclose()
 
 
+# The agents sign in with an API token (the API is behind logins since issue 16).
+BENCH_TOKEN = "bench-token"
+BENCH_USER = UserConfig(
+    name="bench", role="agent", password_hash=DEMO_HASH, token_hash=token_hash(BENCH_TOKEN)
+)
+AUTH = {"Authorization": f"Bearer {BENCH_TOKEN}"}
+
+
 def _server_command(url: str, *, settle: bool) -> list[str]:
     command = [sys.executable, str(Path(__file__).resolve()), "--serve", url]
     return [*command, "--settle"] if settle else command
@@ -166,7 +176,9 @@ async def serve(url: str, *, settle: bool) -> None:
     With `settle`, the port is printed only once the app's scoring workers have loaded
     the model, so a load phase measures the API rather than the start-up.
     """
-    config: Config = replace(defaults(), connectors=(), redis=RedisConfig(url=url, prefix=PREFIX))
+    config: Config = replace(
+        defaults(), connectors=(), redis=RedisConfig(url=url, prefix=PREFIX), users=(BENCH_USER,)
+    )
     runner = web.AppRunner(create_app(config, background=False), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -204,7 +216,7 @@ async def _client(
 ) -> int:
     """One agent: list the queue, reply to a mention nobody else took; return conflicts."""
     conflicts = 0
-    async with aiohttp.ClientSession(base) as session:
+    async with aiohttp.ClientSession(base, headers=AUTH) as session:
         for n in range(rounds + 1):  # round 0 warms the connection up, unmeasured
             started = time.perf_counter()
             async with session.get("/api/queue", params={"limit": "50"}) as resp:
@@ -221,7 +233,7 @@ async def _client(
             taken.add(mid)
             started = time.perf_counter()
             async with session.post(
-                f"/api/mentions/{mid}/reply", json={"text": "谢谢反馈，马上处理", "agent": "bench"}
+                f"/api/mentions/{mid}/reply", json={"text": "谢谢反馈，马上处理"}
             ) as resp:
                 await resp.read()
                 status = resp.status
@@ -238,7 +250,7 @@ async def _client(
 async def _first_queue(base: str) -> None:
     """Poll GET /api/queue until it answers 200 (for at most a minute)."""
     deadline = time.perf_counter() + 60.0
-    async with aiohttp.ClientSession(base) as session:
+    async with aiohttp.ClientSession(base, headers=AUTH) as session:
         while True:
             with contextlib.suppress(aiohttp.ClientError):
                 async with session.get("/api/queue", params={"limit": "50"}) as resp:

@@ -16,13 +16,13 @@ from argon2 import PasswordHasher
 from redis.asyncio import Redis
 
 from connectors.http import Http
+from responder.accounts import UserConfig
 from responder.config import (
     Config,
     ConnectorConfig,
     PipelineConfig,
     RedisConfig,
     SlaConfig,
-    UserConfig,
     defaults,
 )
 from responder.pipeline.scoring import ScoringPool

@@ -16,13 +16,12 @@ from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 from yarl import URL
 
+from responder.accounts import AuthConfig, UserConfig
 from responder.cli import main
 from responder.config import (
-    AuthConfig,
     Config,
     RedisConfig,
     ServerConfig,
-    UserConfig,
     defaults,
     parse,
 )

@@ -10,7 +10,7 @@ import sys
 
 from argon2 import PasswordHasher
 
-from responder.config import NAME
+from responder.accounts import NAME
 from responder.web.auth import ROLES, new_token, token_hash
 
 MIN_PASSWORD = 8

@@ -21,7 +21,8 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from responder.config import Config, UserConfig
+from responder.accounts import UserConfig
+from responder.config import Config
 from responder.services import CLOCK, CONFIG
 from responder.web.validate import ApiError
 
@@ -198,6 +199,8 @@ def install(app: web.Application) -> None:
     middleware (inside the JSON errors, so a Redis outage at login is a 503)."""
     config = app[CONFIG]
     app[DIRECTORY] = Directory(config.users)
+    if not config.users:
+        log.warning("no [[users]] in %s: nobody can sign in (see `tiexin user add`)", config.source)
     auth = config.auth
     if auth.session_secret is None:
         log.warning(
