@@ -158,8 +158,9 @@ async def test_cookie_writes_need_the_csrf_token_and_token_writes_do_not(
     url = f"/api/mentions/{MID}/claim"
     missing = await anon.post(url)
     assert (missing.status, await missing.json()) == (403, CSRF_FAILED)
-    forged = await anon.post(url, headers={"X-CSRF-Token": csrf[:-1] + "x"})
-    assert (forged.status, await forged.json()) == (403, CSRF_FAILED)
+    for wrong in (csrf[:-1] + "x", "é" * 43, ""):
+        forged = await anon.post(url, headers={"X-CSRF-Token": wrong})
+        assert (forged.status, await forged.json()) == (403, CSRF_FAILED)
     ok = await anon.post(url, headers={"X-CSRF-Token": csrf})
     assert ok.status == 404  # through auth and CSRF to the handler
     form = await anon.post(url, data={"csrf": csrf})  # a form field does as well

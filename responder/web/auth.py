@@ -191,7 +191,12 @@ async def _csrf_ok(request: web.Request) -> bool:
         "multipart/form-data",
     ):
         sent = str((await request.post()).get("csrf", ""))
-    return bool(expected) and sent is not None and hmac.compare_digest(sent, expected)
+    return bool(expected) and sent is not None and same(sent, expected)
+
+
+def same(sent: str, expected: str) -> bool:
+    """Compare in constant time (as bytes: compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode())
 
 
 def install(app: web.Application) -> None:

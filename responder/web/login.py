@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import math
 
 import jinja2
@@ -18,6 +17,7 @@ from responder.web.auth import (
     csrf_token,
     current_user,
     new_token,
+    same,
 )
 from responder.web.common import json_response
 
@@ -65,7 +65,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     name, password = str(form.get("name", "")).strip()[:64], str(form.get("password", ""))
     session = await get_session(request)
     sent, expected = str(form.get("csrf", "")), str(session.get("csrf", ""))
-    if not expected or not _same(sent, expected):
+    if not expected or not same(sent, expected):
         return await _page(request, status=403, error="页面已过期，请重新登录", name=name)
     redis, root = request.app[STORE].redis, request.app[STORE].keys.root
     keys = (f"{root}:login:name:{name}", f"{root}:login:ip:{request.remote or '-'}")
@@ -106,10 +106,6 @@ async def me(request: web.Request) -> web.Response:
             "csrf": csrf_token(request),
         }
     )
-
-
-def _same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 async def _blocked(redis: Redis, keys: tuple[str, ...]) -> float:
