@@ -4,6 +4,7 @@ turned once into the message every open page gets, handed to each page's bounded
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -24,13 +25,18 @@ READ_COUNT = 500  # stream entries per read; one Store.mentions call fetches all
 STREAM_ID = re.compile(r"^(\d+)-(\d+)$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Message:
     """One SSE message, encoded once and shared by every page."""
 
     id: str  # the Redis stream id (a page resumes after it with Last-Event-ID)
     event: str  # "mention", or "reset": the page must reload the queue
-    data: str  # JSON
+    data: str  # JSON on one line
+
+    @functools.cached_property
+    def frame(self) -> bytes:
+        """The message as sent: built once, written to every page as is."""
+        return f"id: {self.id}\r\nevent: {self.event}\r\ndata: {self.data}\r\n\r\n".encode()
 
 
 def parse_id(value: str) -> tuple[int, int] | None:

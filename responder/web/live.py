@@ -56,11 +56,11 @@ async def _pump(
                 for message in missed:
                     await _send(resp, message)
                 last = parse_id(missed[-1].id) if missed else parse_id(since)
-        while (queued := await subscriber.queue.get()) is not None:
-            current = parse_id(queued.id)
-            if last is not None and current is not None and current <= last:
-                continue  # replayed already
-            await _send(resp, queued)
+        while batch := await _next(subscriber):
+            if last is not None:  # skip what the replay sent already
+                batch = [m for m in batch if (parse_id(m.id) or (0, 0)) > last]
+            if batch:
+                await resp.write(b"".join(m.frame for m in batch))
     finally:
         resp.stop_streaming()
 
@@ -71,7 +71,20 @@ def _abort(request: web.Request) -> None:
 
 
 async def _send(resp: EventSourceResponse, message: Message) -> None:
-    await resp.send(message.data, id=message.id, event=message.event)
+    await resp.write(message.frame)
+
+
+async def _next(subscriber: Subscriber) -> list[Message]:
+    """Wait for the next message and take whatever else is waiting with it, to write them
+    in one go; [] when the stream must end."""
+    first = await subscriber.queue.get()
+    batch: list[Message] = []
+    while first is not None:
+        batch.append(first)
+        if subscriber.queue.empty():
+            return batch
+        first = subscriber.queue.get_nowait()
+    return []
 
 
 async def _close_streams(app: web.Application) -> None:
