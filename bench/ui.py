@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import tempfile
@@ -107,12 +108,13 @@ class Pages:
             if self.open == self.count:
                 self.all_open.set()
             tail = b""  # the end of the last chunk: a message may span two
+            noted = ""  # the claim this page has seen already
             async for chunk in resp.content.iter_any():
                 self.messages += chunk.count(b"\nevent: mention")
                 seen, tail = tail + chunk, chunk[-4096:]
                 watching = self.watching
-                if watching and f'"claimed","id":"{watching}"'.encode() in seen:
-                    self.watching = ""
+                if watching != noted and f'"claimed","id":"{watching}"'.encode() in seen:
+                    noted = watching
                     self.arrived.append(time.perf_counter())
                     if len(self.arrived) == self.count:
                         self.everyone.set()
@@ -157,7 +159,13 @@ async def _agent(
                 ok_ms.append((time.perf_counter() - started) * 1000)
 
 
-async def measure(base: str, args: argparse.Namespace) -> tuple[float, float, float]:
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(base: str, server: int, args: argparse.Namespace) -> tuple[float, float, float]:
     pages = Pages()
     pages.count = args.pages
     connector = aiohttp.TCPConnector(limit=0)
@@ -168,17 +176,19 @@ async def measure(base: str, args: argparse.Namespace) -> tuple[float, float, fl
             queue_ms: list[float] = []
             ok_ms: list[float] = []
             taken: set[str] = set()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu_s(server)
             await asyncio.gather(
                 *(
                     _agent(base, f"agent{i}", args.rounds, taken, queue_ms, ok_ms)
                     for i in range(args.agents)
                 )
             )
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, _cpu_s(server) - cpu
             print(
                 f"agents: {len(queue_ms)} queue reads, {len(ok_ms)} approvals in {wall:.1f} s"
-                f" with {args.pages} pages open ({pages.messages} live messages received)"
+                f" with {args.pages} pages open ({pages.messages} live messages received);"
+                f" the server used {cpu:.1f} s of CPU, {cpu / max(1, len(ok_ms)) * 1000:.1f} ms"
+                " per approval"
             )
             url = f"{base}/api/queue?limit={args.changes}"
             async with session.get(url, headers=auth_headers("bench-live")) as resp:
@@ -205,7 +215,7 @@ async def main(args: argparse.Namespace) -> None:
             print(f"fill: {args.pending} mentions in {time.perf_counter() - started:.1f} s")
             process, base = await _start_server(server.url)
             try:
-                queue_p95, approve_p95, fanout_p95 = await measure(base, args)
+                queue_p95, approve_p95, fanout_p95 = await measure(base, process.pid, args)
             finally:
                 await _stop_server(process)
         finally:
