@@ -189,6 +189,26 @@ async def test_an_id_older_than_the_stream_keeps_gets_a_reset(
         assert (await resumed.message()).json()["type"] == "claimed"
 
 
+async def test_more_missed_than_a_replay_holds_gets_a_reset(
+    client: Client, clock: FakeClock
+) -> None:
+    hub = _app(client)[LIVE]
+    hub.replay_limit = 2
+    stream = await _open(client)
+    await _feed(client, clock, mention("1"))
+    seen = await stream.until("queued", _id("1"))
+    assert seen.id is not None
+    for agent in ("amy", "bob"):  # two missed: replayed
+        await _claim_again(client, clock, _id("1"), agent)
+    await stream.until("claimed", _id("1"))
+    await stream.until("claimed", _id("1"))
+    replayed = await _open(client, since=seen.id)
+    assert [(await replayed.message()).json()["actor"] for _ in range(2)] == ["amy", "bob"]
+    await _claim_again(client, clock, _id("1"), "carol")  # three missed: too many
+    await stream.until("claimed", _id("1"))
+    assert (await (await _open(client, since=seen.id)).message()).event == "reset"
+
+
 async def test_pings_keep_the_stream_open(client: Client) -> None:
     _app(client)[LIVE].ping_interval = 0.05
     stream = await _open(client)
