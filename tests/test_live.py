@@ -170,6 +170,22 @@ async def test_resume_replays_exactly_what_was_missed_then_goes_live(
     assert live.id is not None and live.id > (missed[1].id or "")
 
 
+async def test_a_mention_that_expired_comes_with_a_null_item(
+    client: Client, clock: FakeClock
+) -> None:
+    stream = await _open(client)
+    await _feed(client, clock, mention("1"))
+    seen = await stream.until("queued", _id("1"))
+    assert seen.id is not None
+    dismissed = await client.post(f"/api/mentions/{_id('1')}/dismiss", json={"reason": "广告"})
+    assert dismissed.status == 200
+    store = _app(client)[STORE]
+    await store.redis.delete(store.keys.mention(_id("1")))  # what retention does later
+    resumed = await _open(client, since=seen.id)
+    replayed = (await resumed.message()).json()
+    assert (replayed["type"], replayed["id"], replayed["item"]) == ("dismissed", _id("1"), None)
+
+
 async def test_an_id_older_than_the_stream_keeps_gets_a_reset(
     client: Client, clock: FakeClock
 ) -> None:
