@@ -21,6 +21,7 @@ from responder.drafts.drafter import default_directory
 from responder.drafts.style import load_style
 from responder.ingest.lease import Leases, owner_id
 from responder.ingest.poller import Poller
+from responder.live.broadcaster import LIVE, Broadcaster
 from responder.outbox.sender import Sender
 from responder.outbox.store import OutboxStore
 from responder.pipeline.scoring import ScoringPool
@@ -41,6 +42,7 @@ from responder.store.embedded import DataDir
 from responder.store.shared import RedisShared
 from responder.supervisor import Supervisor
 from responder.watchdog import RedisWatchdog
+from responder.web import live
 from responder.web.api import MAX_BODY, add_routes
 from responder.web.replies import STYLE
 
@@ -72,6 +74,7 @@ def create_app(
     if background:
         app.cleanup_ctx.append(_background_ctx)
     add_routes(app)
+    live.add_routes(app)
     for connector in connectors:
         if isinstance(connector, PushConnector):
             app.router.add_route("*", connector.path, _push_handler(app, connector))
@@ -144,6 +147,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         outbox = OutboxStore(store)
         await outbox.ensure_group()
         services.sender = Sender(outbox, app[CONNECTORS].named, clock, consumer=base)
+        app[LIVE] = Broadcaster(store, clock)
         yield
     finally:
         for poller in services.pollers:
@@ -232,6 +236,7 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     for i, worker in enumerate(services.pipelines):
         supervisor.loop("pipeline" if i == 0 else f"pipeline-{i + 1}", _stepper(worker))
     supervisor.loop("sweeper", sweeper.step)
+    supervisor.loop("live", app[LIVE].step)
     if services.sender is not None:
         sender = services.sender
         supervisor.loop("outbox", lambda: sender.step(block_ms=PIPELINE_BLOCK_MS))

@@ -189,9 +189,10 @@ def test_killed_embedded_redis_is_healed_without_loss(tmp_path: Path) -> None:
     assert "Traceback" not in err  # Redis away is expected: one line per part, no trace
     logged = [line for line in err.splitlines() if "aiohttp.access" not in line]
     outage = logged[logged.index(next(x for x in logged if "Tiexin on http" in x)) + 1 :]
-    # Down and back, one line each: Redis, each pipeline worker, sweeper, outbox, poller.
+    # Down and back, one line each: Redis, each pipeline worker, sweeper, outbox, live,
+    # poller.
     workers = PipelineConfig().workers
-    assert len(outage) <= 10 + 2 * workers, err
+    assert len(outage) <= 12 + 2 * workers, err
 
 
 def test_redis_that_cannot_be_restarted_makes_tiexin_exit_1(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Live updates: one reader of the event stream per process, fanned out to every open page."""
