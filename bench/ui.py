@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve()
 # Run the checkout this file is in (and its bench.queue_api), not an installed copy.
 sys.path.insert(0, str(HERE.parent.parent))
 
-from bench.queue_api import PREFIX, _p95, _stop_server, fill  # noqa: E402
+from bench.queue_api import AUTH, BENCH_USER, PREFIX, _p95, _stop_server, fill  # noqa: E402
 from responder.config import Config, RedisConfig, defaults  # noqa: E402
 from responder.live.broadcaster import LIVE  # noqa: E402
 from responder.pipeline.scoring import ScoringPool  # noqa: E402
@@ -52,15 +52,18 @@ BOUND = 30.0  # seconds one change may take to reach every page before the bench
 
 
 def auth_headers(agent: str) -> dict[str, str]:
-    """The headers that sign `agent` in. The hook for logins: once /api/* needs them, log
-    in (or issue an API token) here and return {"Authorization": "Bearer <token>"}."""
-    return {}
+    """The headers that sign an agent in: the bench user's API token (every agent of the
+    bench is that one user; claims and approvals still go to distinct mentions)."""
+    del agent
+    return dict(AUTH)
 
 
 async def serve(url: str) -> None:
     """The real app on 127.0.0.1 port 0 with the broadcaster running; print the port once
     the scoring workers are ready; stop on SIGTERM."""
-    config: Config = replace(defaults(), connectors=(), redis=RedisConfig(url=url, prefix=PREFIX))
+    config: Config = replace(
+        defaults(), connectors=(), redis=RedisConfig(url=url, prefix=PREFIX), users=(BENCH_USER,)
+    )
     app = create_app(config, background=False)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -123,7 +126,7 @@ class Pages:
         """Claim `mid`; return ms until the claim's message reached every page."""
         self.watching, self.arrived, self.everyone = mid, [], asyncio.Event()
         started = time.perf_counter()
-        body = {"agent": "bench-live"}
+        body: dict[str, str] = {}
         url = f"{base}/api/mentions/{mid}/claim"
         async with session.post(url, json=body, headers=auth_headers("bench-live")) as resp:
             if resp.status != 200:
@@ -150,7 +153,7 @@ async def _agent(
                 continue
             taken.add(mid)
             started = time.perf_counter()
-            body = {"text": REPLY, "agent": name}
+            body = {"text": REPLY}
             async with session.post(f"/api/mentions/{mid}/approve", json=body) as resp:
                 await resp.read()
                 if resp.status not in (200, 409):

@@ -28,7 +28,7 @@ from responder.runtime import create_app
 from responder.services import SERVICES, STORE
 from responder.store.keys import mention_id
 from responder.web.api import CLAIM_TTL
-from tests.conftest import MakeClient
+from tests.conftest import USERS, ClientAs, MakeClient, bearer
 from tests.fakes import FakeClock, ScriptedConnector, mention
 from tests.live_stream import BOUND, Stream
 
@@ -89,15 +89,16 @@ async def _feed(client: Client, clock: FakeClock, *mentions: Any) -> None:
     await pipeline.run_once()
 
 
-async def _claim(client: Client, mid: str, agent: str = "amy") -> None:
-    resp = await client.post(f"/api/mentions/{mid}/claim", json={"agent": agent})
+async def _claim(client: Client, mid: str) -> None:
+    """Claim as the client's signed-in user."""
+    resp = await client.post(f"/api/mentions/{mid}/claim")
     assert resp.status == 200, await resp.text()
 
 
-async def _claim_again(client: Client, clock: FakeClock, mid: str, agent: str = "amy") -> None:
+async def _claim_again(client: Client, clock: FakeClock, mid: str) -> None:
     """Claim once the last claim expired (renewing an unexpired claim logs no event)."""
     clock.advance(CLAIM_TTL.total_seconds() + 1)
-    await _claim(client, mid, agent)
+    await _claim(client, mid)
 
 
 async def test_a_page_sees_a_mention_queued_claimed_approved_and_sent(
@@ -116,9 +117,7 @@ async def test_a_page_sees_a_mention_queued_claimed_approved_and_sent(
     body = (await stream.until("claimed", mid)).json()
     assert body["actor"] == "amy" and body["item"]["claimed_by"] == "amy"
 
-    approved = await client.post(
-        f"/api/mentions/{mid}/approve", json={"text": "马上处理～", "agent": "amy"}
-    )
+    approved = await client.post(f"/api/mentions/{mid}/approve", json={"text": "马上处理～"})
     assert approved.status == 200, await approved.text()
     body = (await stream.until("approved", mid)).json()
     assert body["item"]["state"] == "approved" and body["item"]["reply_text"] == "马上处理～"
@@ -137,11 +136,11 @@ async def test_a_page_sees_a_mention_queued_claimed_approved_and_sent(
 async def test_two_pages_both_receive_the_same_message(client: Client, clock: FakeClock) -> None:
     first, second = await _open(client), await _open(client)
     await _feed(client, clock, mention("1"))
-    await _claim(client, _id("1"), "李雷")
+    await _claim(client, _id("1"))
     one = await first.until("claimed", _id("1"))
     two = await second.until("claimed", _id("1"))
     assert (one.id, one.data) == (two.id, two.data)
-    assert one.json()["actor"] == "李雷"
+    assert one.json()["actor"] == "amy"
 
 
 async def test_resume_replays_exactly_what_was_missed_then_goes_live(
@@ -164,7 +163,7 @@ async def test_resume_replays_exactly_what_was_missed_then_goes_live(
         ("dismissed", _id("2")),
     ]
     assert missed[1].json()["item"]["state"] == "dismissed"
-    await _claim_again(client, clock, _id("1"), "amy")  # live again, nothing replayed twice
+    await _claim_again(client, clock, _id("1"))  # live again, nothing replayed twice
     live = await resumed.message()
     assert (live.json()["type"], live.json()["actor"]) == ("claimed", "amy")
     assert live.id is not None and live.id > (missed[1].id or "")
@@ -206,7 +205,7 @@ async def test_an_id_older_than_the_stream_keeps_gets_a_reset(
 
 
 async def test_more_missed_than_a_replay_holds_gets_a_reset(
-    client: Client, clock: FakeClock
+    client: Client, clock: FakeClock, client_as: ClientAs
 ) -> None:
     hub = _app(client)[LIVE]
     hub.replay_limit = 2
@@ -214,13 +213,13 @@ async def test_more_missed_than_a_replay_holds_gets_a_reset(
     await _feed(client, clock, mention("1"))
     seen = await stream.until("queued", _id("1"))
     assert seen.id is not None
-    for agent in ("amy", "bob"):  # two missed: replayed
-        await _claim_again(client, clock, _id("1"), agent)
+    for agent in (client, await client_as(client, "bo")):  # two missed: replayed
+        await _claim_again(agent, clock, _id("1"))
     await stream.until("claimed", _id("1"))
     await stream.until("claimed", _id("1"))
     replayed = await _open(client, since=seen.id)
-    assert [(await replayed.message()).json()["actor"] for _ in range(2)] == ["amy", "bob"]
-    await _claim_again(client, clock, _id("1"), "carol")  # three missed: too many
+    assert [(await replayed.message()).json()["actor"] for _ in range(2)] == ["amy", "bo"]
+    await _claim_again(await client_as(client, "lee"), clock, _id("1"))  # three: too many
     await stream.until("claimed", _id("1"))
     assert (await (await _open(client, since=seen.id)).message()).event == "reset"
 
@@ -244,7 +243,10 @@ async def test_a_slow_page_is_dropped_and_a_fast_one_keeps_up(
     slow.setblocking(False)
     assert client.port is not None
     await asyncio.get_running_loop().sock_connect(slow, ("127.0.0.1", client.port))
-    request = b"GET /api/live HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n"
+    request = (
+        b"GET /api/live HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n"
+        b"Authorization: Bearer amy-token\r\n\r\n"
+    )
     await asyncio.get_running_loop().sock_sendall(slow, request)
     await _until(lambda: len(hub.subscribers) == 2)
     await _feed(client, clock, mention("1", text="很长的一条微博，" * 400))
@@ -257,7 +259,7 @@ async def test_a_slow_page_is_dropped_and_a_fast_one_keeps_up(
             await _claim_again(client, clock, _id("1"))
             claims += 1
             await fast.until("claimed", _id("1"))  # the fast page got every one of them
-        await _claim_again(client, clock, _id("1"), "amy")
+        await _claim_again(client, clock, _id("1"))
         assert (await fast.until("claimed", _id("1"))).json()["actor"] == "amy"
         assert any(getattr(r, "event", None) == "live_client_dropped" for r in caplog.records)
         # The slow page's connection was cut, not left hanging.
@@ -272,11 +274,12 @@ async def test_a_slow_page_is_dropped_and_a_fast_one_keeps_up(
 async def test_shutdown_ends_open_streams_at_once(
     tmp_path: Path, redis_url: str, scoring_pool: ScoringPool, aiohttp_client: Any
 ) -> None:
-    config = Config(redis=RedisConfig(url=redis_url, prefix="live", data_dir=tmp_path / "d"))
+    redis = RedisConfig(url=redis_url, prefix="live", data_dir=tmp_path / "d")
+    config = Config(redis=redis, users=USERS)
     app = create_app(config, scorer=scoring_pool)  # the runtime runs the broadcaster
-    client: Client = await aiohttp_client(app)
+    client: Client = await aiohttp_client(app, headers=bearer("amy"))
     await _until(lambda: app[LIVE].last_id is not None)
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers=bearer("amy")) as session:
         resp = await session.get(client.make_url("/api/live"))
         stream = Stream(resp)
         assert (await stream.block()) is not None
@@ -291,9 +294,9 @@ async def test_shutdown_ends_open_streams_at_once(
 async def test_events_flow_again_after_redis_restarts(
     tmp_path: Path, scoring_pool: ScoringPool, aiohttp_client: Any, clock: FakeClock
 ) -> None:
-    config = Config(redis=RedisConfig(data_dir=tmp_path / "data"))
+    config = Config(redis=RedisConfig(data_dir=tmp_path / "data"), users=USERS)
     app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
-    client: Client = await aiohttp_client(app)
+    client: Client = await aiohttp_client(app, headers=bearer("amy"))
     await _start(client)
     try:
         stream = await _open(client)
