@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import pytest
 
@@ -13,6 +14,7 @@ from tests.fakes import FakeClock, mention
 from tests.workspace import Client, app_of, feed, mid
 
 UNKNOWN = "0" * 16
+Entries = list[tuple[str, dict[str, str]]]  # a stream read (decode_responses)
 
 
 @pytest.fixture
@@ -39,9 +41,9 @@ async def test_intent_correction_is_shown_logged_and_kept(client: Client, clock:
         "was": model or "",
     }
     store = app_of(client)[STORE]
-    stream = await store.redis.xrevrange(store.keys.events, count=1)
+    stream = cast(Entries, await store.redis.xrevrange(store.keys.events, count=1))
     assert stream[0][1]["type"] == "intent_corrected" and stream[0][1]["mention"] == m
-    samples = await store.redis.xrange(training_key(store.keys))
+    samples = cast(Entries, await store.redis.xrange(training_key(store.keys)))
     sample = json.loads(samples[0][1]["sample"])
     assert sample == {
         "text": "X7 太卡了",
