@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -9,6 +10,8 @@ import pytest
 
 from connectors.model import Author
 from responder.services import STORE
+from responder.store.filters import QueueFilter
+from responder.web.queue import FLIGHTS, _shared_walk
 from tests.conftest import MakeClient
 from tests.fakes import FakeClock, mention
 from tests.workspace import Client, app_of, feed, mid
@@ -170,3 +173,25 @@ async def test_bad_parameters_are_refused_with_400(
     assert resp.status == 400
     body = await resp.json()
     assert body["field"] == field and body["error"].startswith(error), body
+
+
+async def test_the_same_question_asked_at_once_walks_the_queue_once(
+    client: Client, clock: FakeClock
+) -> None:
+    await _ten(client, clock)
+    app = app_of(client)
+    redis = app[STORE].redis
+    walk = (QueueFilter(view="unassigned"), 3, 0, "deadline")
+    await _shared_walk(app, walk, clock.now())  # the script is loaded (EVALSHA finds it)
+    await redis.config_resetstat()
+    answers = await asyncio.gather(*(_shared_walk(app, walk, clock.now()) for _ in range(5)))
+    assert all(answer == answers[0] for answer in answers) and answers[0][0] == 10
+    stats = await redis.info("commandstats")
+    calls = sum(
+        int(v["calls"]) for k, v in stats.items() if k in ("cmdstat_evalsha", "cmdstat_eval")
+    )
+    assert calls == 1
+    assert app[FLIGHTS] == {}  # nothing kept once answered
+    await _shared_walk(app, walk, clock.now())  # a later request walks again
+    stats = await redis.info("commandstats")
+    assert int(stats["cmdstat_evalsha"]["calls"]) == 2

@@ -14,49 +14,52 @@ from typing import cast
 
 from redis.asyncio import Redis
 
+from responder.store.enqueue import dumps
 from responder.store.keys import Keys
 
 # KEYS: 1 the queue ZSET to walk (by deadline or by priority)
-# ARGV: 1 key root ("{prefix}"), 2 offset, 3 limit, 4 now (epoch s), 5 view (all, mine,
-#       unassigned), 6 the current user, 7 platform, 8 account, 9 kind, 10 intent,
-#       11 sentiment label, 12 state (queued, failed, open), 13 keyword (lowercased)
-# "" means no filter. Mention hashes are named from the root: every key shares its hash
-# tag, so they live in the queue's slot on Redis Cluster too.
+# ARGV: 1 key root ("{prefix}"), 2 offset, 3 limit, 4 the checks (JSON): {fields: the
+#       hash fields to read, eq: [[i, j, value]...] (field i, or field j where i is empty,
+#       must equal value; j 0: none), held: [i, j] (claimed_by, claim_until) with view
+#       (mine or unassigned), me, now, q: the keyword lowercased ("" for none)}
+# Mention hashes are named from the root: every key shares its hash tag, so they live in
+# the queue's slot on Redis Cluster too. Only the fields a filter needs are read, and the
+# keyword's (text, author, follow-ups) only for mentions that pass the rest.
 # Returns {total, id, id, ...}: how many match, then the ids of the page.
 FILTER = """
-local root, offset, limit, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local view, me = ARGV[5], ARGV[6]
-local want = {platform = ARGV[7], account = ARGV[8], kind = ARGV[9]}
-local intent, label, state, q = ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+local root, offset, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local spec = cjson.decode(ARGV[4])
+local fields, eq, held, q = spec.fields, spec.eq, spec.held, spec.q
 local function has(text)
   return text and string.find(string.lower(text), q, 1, true) ~= nil
 end
-local function matches(id)
-  local m = root .. ':m:' .. id
-  local r = redis.call('HMGET', m, 'state', 'platform', 'account', 'kind', 'intent',
-    'intent_corrected', 'sentiment_label', 'sentiment_corrected', 'claimed_by',
-    'claim_until', 'text', 'author_name', 'followups')
-  if not r[1] then return false end
-  if state == 'open' then
-    if r[1] ~= 'queued' and r[1] ~= 'failed' then return false end
-  elseif state ~= '' and r[1] ~= state then return false end
-  if want.platform ~= '' and r[2] ~= want.platform then return false end
-  if want.account ~= '' and r[3] ~= want.account then return false end
-  if want.kind ~= '' and r[4] ~= want.kind then return false end
-  if intent ~= '' and (r[6] or r[5]) ~= intent then return false end
-  if label ~= '' and (r[8] or r[7]) ~= label then return false end
-  if view ~= 'all' then
-    local held = r[9] and r[9] ~= '' and tonumber(r[10] or '0') > now
-    if view == 'mine' and not (held and r[9] == me) then return false end
-    if view == 'unassigned' and held then return false end
-  end
-  if q == '' or has(r[11]) or has(r[12]) then return true end
-  if tonumber(r[13] or '0') > 0 then
+local function found(m)
+  local r = redis.call('HMGET', m, 'text', 'author_name', 'followups')
+  if has(r[1]) or has(r[2]) then return true end
+  if tonumber(r[3] or '0') > 0 then
     for _, f in ipairs(redis.call('LRANGE', m .. ':followups', 0, -1)) do
       if has(redis.call('HGET', root .. ':m:' .. f, 'text')) then return true end
     end
   end
   return false
+end
+local function matches(id)
+  local m = root .. ':m:' .. id
+  if #fields > 0 then
+    local r = redis.call('HMGET', m, unpack(fields))
+    for _, c in ipairs(eq) do
+      local v = r[c[1]]
+      if (not v or v == '') and c[2] > 0 then v = r[c[2]] end
+      if v ~= c[3] then return false end
+    end
+    if held[1] then
+      local who = r[held[1]]
+      local mine = who and who ~= '' and tonumber(r[held[2]] or '0') > spec.now
+      if spec.view == 'mine' and not (mine and who == spec.me) then return false end
+      if spec.view == 'unassigned' and mine then return false end
+    end
+  end
+  return q == '' or found(m)
 end
 local out = {0}
 local total = 0
@@ -75,6 +78,16 @@ end
 out[1] = total
 return out
 """
+
+# Filters on the value the team sees: an agent's correction, else the model's.
+SHOWN = {
+    "platform": ("platform", ""),
+    "account": ("account", ""),
+    "kind": ("kind", ""),
+    "intent": ("intent_corrected", "intent"),
+    "sentiment": ("sentiment_corrected", "sentiment_label"),
+    "state": ("state", ""),
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,26 +131,38 @@ class Filters:
         key = self.keys.priority if by == "priority" else self.keys.queue
         reply = cast(
             list[int | str],
-            await self._filter(
-                keys=[key],
-                args=[
-                    self.keys.root,
-                    offset,
-                    limit,
-                    f"{now.timestamp():.3f}",
-                    want.view,
-                    want.user,
-                    want.platform,
-                    want.account,
-                    want.kind,
-                    want.intent,
-                    want.sentiment,
-                    want.state or "open",
-                    _ascii_lower(want.q),
-                ],
-            ),
+            await self._filter(keys=[key], args=[self.keys.root, offset, limit, checks(want, now)]),
         )
         return int(reply[0]), [str(mid) for mid in reply[1:]]
+
+
+def checks(want: QueueFilter, now: datetime) -> str:
+    """The FILTER script's checks for `want`: which fields to read and what to compare."""
+    fields: list[str] = []
+
+    def at(name: str) -> int:  # Lua's 1-based index of a field in the HMGET reply
+        if name not in fields:
+            fields.append(name)
+        return fields.index(name) + 1
+
+    eq: list[tuple[int, int, str]] = []
+    state = "" if want.state == "open" else want.state
+    for name, (first, fallback) in SHOWN.items():
+        value = state if name == "state" else str(getattr(want, name))
+        if value:
+            eq.append((at(first), at(fallback) if fallback else 0, value))
+    held = [at("claimed_by"), at("claim_until")] if want.view != "all" else []
+    return dumps(
+        {
+            "fields": fields,
+            "eq": eq,
+            "held": held,
+            "view": want.view,
+            "me": want.user,
+            "now": round(now.timestamp(), 3),
+            "q": _ascii_lower(want.q),
+        }
+    )
 
 
 def _ascii_lower(text: str) -> str:

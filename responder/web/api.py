@@ -101,5 +101,6 @@ def add_routes(app: web.Application) -> None:
     errors.install(app)
     app.add_routes(routes)
     app.add_routes(replies.routes)
+    queue.setup(app)
     app.add_routes(queue.routes)
     app.add_routes(audit.routes)
