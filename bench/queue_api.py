@@ -14,7 +14,9 @@
 3. --clients concurrent aiohttp clients each run --rounds of: `GET /api/queue?limit=50`,
    then `POST /api/mentions/{id}/reply` on one listed mention no other client took.
    Reports p95 of each (after one warm-up round). `--filter` adds its query parameters to
-   every queue read, so the filtered path (one Lua walk over the whole queue) is timed.
+   every queue read, so the filtered path (one Lua walk over the whole queue) is timed;
+   several filters separated by ";" are spread over the clients (client n uses filter
+   n mod their number), as agents with different views would ask.
 4. Stops the app and Redis, starts Redis on the same data dir and the app again, and
    times until the first successful `GET /api/queue` (start_s; Python start-up included).
 
@@ -277,12 +279,14 @@ async def main(args: argparse.Namespace) -> None:
                 queue_ms: list[float] = []
                 reply_ms: list[float] = []
                 taken: set[str] = set()
-                query = dict(parse_qsl(args.filter or ""))
+                queries = [dict(parse_qsl(f)) for f in (args.filter or "").split(";")]
                 started = time.perf_counter()
                 conflicts = await asyncio.gather(
                     *(
-                        _client(base, args.rounds, taken, queue_ms, reply_ms, query)
-                        for _ in range(args.clients)
+                        _client(
+                            base, args.rounds, taken, queue_ms, reply_ms, queries[n % len(queries)]
+                        )
+                        for n in range(args.clients)
                     )
                 )
                 wall = time.perf_counter() - started
@@ -315,7 +319,7 @@ async def main(args: argparse.Namespace) -> None:
         print(f"start: Redis answered after {redis_s:.2f} s, the queue after {start_s:.2f} s")
     print(
         f"queue_api pending={args.pending} clients={args.clients}"
-        + (f" filter={quote(args.filter, safe='=&')}" if args.filter else "")
+        + (f" filter={quote(args.filter, safe='=&;')}" if args.filter else "")
         + f" queue_p95_ms={queue_p95:.1f} reply_p95_ms={reply_p95:.1f}"
         f" redis_bytes_per_mention={per_mention:.0f} start_s={start_s:.2f}"
     )
