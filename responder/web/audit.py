@@ -19,7 +19,7 @@ from responder.web.auth import Role, require
 from responder.web.common import json_response
 from responder.web.validate import ApiError, int_param
 
-CHUNK = 500  # stream entries read per round trip
+CHUNK = 1000  # stream entries read per round trip
 # Events are appended in time order up to small clock differences between processes:
 # walking back, stop this far past `since`.
 SLACK = timedelta(minutes=5)
