@@ -1,6 +1,7 @@
 """Benchmark the agent-facing API with a full queue: latency, Redis memory, start time.
 
     python bench/queue_api.py [--pending 10000] [--clients 20] [--rounds 50]
+                              [--filter "view=unassigned&q=卡"]
 
 1. Starts a fresh embedded Redis (AOF on) and fills it with --pending open mentions
    through the real write path: `Store.ingest` (XADD) and a `Pipeline` with the real
@@ -12,7 +13,10 @@
    CPU does not run on the server's event loop.
 3. --clients concurrent aiohttp clients each run --rounds of: `GET /api/queue?limit=50`,
    then `POST /api/mentions/{id}/reply` on one listed mention no other client took.
-   Reports p95 of each (after one warm-up round).
+   Reports p95 of each (after one warm-up round). `--filter` adds its query parameters to
+   every queue read, so the filtered path (one Lua walk over the whole queue) is timed;
+   several filters separated by ";" are spread over the clients (client n uses filter
+   n mod their number), as agents with different views would ask.
 4. Stops the app and Redis, starts Redis on the same data dir and the app again, and
    times until the first successful `GET /api/queue` (start_s; Python start-up included).
 
@@ -33,6 +37,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import parse_qsl, quote
 
 import aiohttp
 from aiohttp import web
@@ -212,14 +217,19 @@ async def _stop_server(process: asyncio.subprocess.Process) -> None:
 
 
 async def _client(
-    base: str, rounds: int, taken: set[str], queue_ms: list[float], reply_ms: list[float]
+    base: str,
+    rounds: int,
+    taken: set[str],
+    queue_ms: list[float],
+    reply_ms: list[float],
+    query: dict[str, str],
 ) -> int:
     """One agent: list the queue, reply to a mention nobody else took; return conflicts."""
     conflicts = 0
     async with aiohttp.ClientSession(base, headers=AUTH) as session:
         for n in range(rounds + 1):  # round 0 warms the connection up, unmeasured
             started = time.perf_counter()
-            async with session.get("/api/queue", params={"limit": "50"}) as resp:
+            async with session.get("/api/queue", params={"limit": "50", **query}) as resp:
                 body = await resp.read()
                 if resp.status != 200:
                     raise RuntimeError(f"GET /api/queue: {resp.status} {body[:200]!r}")
@@ -281,11 +291,14 @@ async def main(args: argparse.Namespace) -> None:
                 queue_ms: list[float] = []
                 reply_ms: list[float] = []
                 taken: set[str] = set()
+                queries = [dict(parse_qsl(f)) for f in (args.filter or "").split(";")]
                 started = time.perf_counter()
                 conflicts = await asyncio.gather(
                     *(
-                        _client(base, args.rounds, taken, queue_ms, reply_ms)
-                        for _ in range(args.clients)
+                        _client(
+                            base, args.rounds, taken, queue_ms, reply_ms, queries[n % len(queries)]
+                        )
+                        for n in range(args.clients)
                     )
                 )
                 wall = time.perf_counter() - started
@@ -318,7 +331,8 @@ async def main(args: argparse.Namespace) -> None:
         print(f"start: Redis answered after {redis_s:.2f} s, the queue after {start_s:.2f} s")
     print(
         f"queue_api pending={args.pending} clients={args.clients}"
-        f" queue_p95_ms={queue_p95:.1f} reply_p95_ms={reply_p95:.1f}"
+        + (f" filter={quote(args.filter, safe='=&;')}" if args.filter else "")
+        + f" queue_p95_ms={queue_p95:.1f} reply_p95_ms={reply_p95:.1f}"
         f" redis_bytes_per_mention={per_mention:.0f} start_s={start_s:.2f}"
     )
 
@@ -330,6 +344,9 @@ if __name__ == "__main__":
     parser.add_argument("--pending", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=50, help="queue reads + replies per client")
+    parser.add_argument(
+        "--filter", metavar="QUERY", help='queue view parameters, e.g. "view=unassigned&q=卡"'
+    )
     parser.add_argument("--serve", metavar="REDIS_URL", help=argparse.SUPPRESS)
     parser.add_argument("--settle", action="store_true", help=argparse.SUPPRESS)
     parsed = parser.parse_args()

@@ -46,6 +46,7 @@ class EventType(StrEnum):
     BREACHED = "breached"
     CLAIMED = "claimed"
     CORRECTED = "corrected"  # an agent corrected the sentiment label
+    INTENT_CORRECTED = "intent_corrected"  # an agent corrected the intent
     APPROVED = "approved"
     SENDING = "sending"
     SENT = "sent"
@@ -212,6 +213,7 @@ API_FIELDS = (
     "sentiment_cues",
     "sentiment_corrected",
     "intent",
+    "intent_corrected",
     "intents",
     "crisis",
     "urgent",
@@ -266,7 +268,9 @@ def to_api(fields: dict[str, str], now: datetime) -> dict[str, Any]:
             "cues": json.loads(fields["sentiment_cues"]),
             "corrected": fields.get("sentiment_corrected") or None,
         },
-        "intent": fields.get("intent") or None,
+        # What the team sees: an agent's correction wins over the model's guess.
+        "intent": fields.get("intent_corrected") or fields.get("intent") or None,
+        "intent_corrected": fields.get("intent_corrected") or None,
         "intents": _loads(fields.get("intents"), []),
         "crisis": _crisis(fields.get("crisis")),
         "urgent": fields.get("urgent") == "1",

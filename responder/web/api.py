@@ -10,9 +10,9 @@ from aiohttp import web
 from responder.health import report as health_report
 from responder.services import CLOCK, STORE
 from responder.store.records import DETAIL_FIELDS, State, to_api, to_detail
-from responder.web import auth, errors, login, replies
+from responder.web import audit, auth, errors, login, queue, replies
 from responder.web.common import agent_of, check_outcome, json_response, unknown
-from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
+from responder.web.validate import Body, Field, mention_id, read_body
 from sentiment import Label
 
 MAX_BODY = 64 * 1024  # replies are short; anything bigger is refused with 413
@@ -23,21 +23,7 @@ CLAIM = Body((), optional=True)
 LABEL = Field(name="label", max_length=16, required=True, choices=tuple(map(str, Label)))
 SENTIMENT = Body((LABEL,))
 
-SORTS = ("deadline", "priority")  # a crisis comes first in both
 routes = web.RouteTableDef()
-
-
-@routes.get("/api/queue")
-async def queue(request: web.Request) -> web.Response:
-    limit = int_param(request, "limit", 100, 1, 1000)
-    offset = int_param(request, "offset", 0, 0, 10**9)
-    by = request.query.get("sort", "deadline")
-    if by not in SORTS:
-        raise ApiError(f"sort must be one of {', '.join(SORTS)}", field="sort")
-    total, rows = await request.app[STORE].queue(limit, offset, by=by)
-    now = request.app[CLOCK].now()
-    items = [to_api(row, now) for row in rows]
-    return json_response({"now": now.isoformat(), "total": total, "items": items})
 
 
 @routes.get("/api/mentions/{id}")
@@ -51,6 +37,8 @@ async def mention(request: web.Request) -> web.Response:
     body = to_detail(row, now)
     body["events"] = await store.events_of(mid)
     body["thread"] = [to_api(r, now) for r in await store.followups_of(mid)]
+    # What the agent has read: approving with it is refused once the author writes again.
+    body["seen"] = str(body["followups"])
     return json_response(body)
 
 
@@ -116,3 +104,6 @@ def add_routes(app: web.Application) -> None:
     app.add_routes(routes)
     app.add_routes(replies.routes)
     app.add_routes(login.routes)
+    queue.setup(app)
+    app.add_routes(queue.routes)
+    app.add_routes(audit.routes)

@@ -25,7 +25,9 @@ TEXT = Field(name="text", max_length=2000, visible=True)
 DRAFT = Field(name="draft", kind=int, low=0, high=2)
 OVERRIDE = Field(name="override", kind=bool)
 OVERRIDE_REASON = Field(name="override_reason", max_length=500, visible=True)
-APPROVE = Body((DRAFT, TEXT, OVERRIDE, OVERRIDE_REASON))
+# `seen`: GET /api/mentions/{id}'s token (follow-ups read); a newer follow-up refuses.
+SEEN = Field(name="seen", max_length=12, one_line=True)
+APPROVE = Body((DRAFT, TEXT, OVERRIDE, OVERRIDE_REASON, SEEN))
 REPLY = Body(
     (Field(name="text", max_length=2000, required=True, visible=True), *APPROVE.fields[2:])
 )
@@ -90,6 +92,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
     row, expect = await store.for_closing(mid, _FIELDS)
     if row is None:
         raise unknown(mid)
+    _check_seen(body, len(expect[1]))
     until = row.get("reply_until")
     if until and float(until) <= now.timestamp():
         closed = from_epoch(float(until))
@@ -161,3 +164,18 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
             "overridden": [f["rule"] for f in found],
         }
     )
+
+
+def _check_seen(body: dict[str, Any], followups: int) -> None:
+    """Refuse (409 "stale") a reply written before the author's latest follow-up arrived."""
+    seen = body.get("seen")
+    if seen is None:
+        return  # API clients that do not send it keep the old behaviour
+    if not (seen.isascii() and seen.isdigit()):
+        raise ApiError('"seen" must be the token GET /api/mentions/{id} returned', field="seen")
+    if int(seen) < followups:
+        raise ApiError(
+            "对方又发了新消息，请先看完最新内容再回复",
+            status=409,
+            details={"code": "stale", "seen": str(followups)},
+        )

@@ -1,0 +1,164 @@
+"""The audit log: who did what to which mention and when, from the global event stream,
+newest first; JSON for the page, CSV for Excel. Leads and admins only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from responder.clock import from_epoch
+from responder.services import CLOCK, CONFIG, STORE
+from responder.web import labels
+from responder.web.auth import Role, require
+from responder.web.common import json_response
+from responder.web.validate import ApiError, int_param
+
+CHUNK = 1000  # stream entries read per round trip
+# Events are appended in time order up to small clock differences between processes:
+# walking back, stop this far past `since`.
+SLACK = timedelta(minutes=5)
+# Where each kind of event keeps the words that matter (the reply sent, the reason).
+TEXT_OF = {
+    "approved": "reply_text",
+    "dismissed": "dismiss_reason",
+    "corrected": "label",
+    "intent_corrected": "intent",
+    "marked_sent": "posted_url",
+}
+HEADERS = ("时间", "操作人", "操作", "提及ID", "内容", "详情")
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # cells Excel would run as formulas
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/audit")
+async def audit(request: web.Request) -> web.StreamResponse:
+    """`since`, `until` (ISO times; without an offset, the team's zone), `actor`, `type`
+    (comma-separated event types, or "all"; default: people's actions), `limit`,
+    `format=csv`."""
+    require(request, Role.LEAD)
+    zone = ZoneInfo(request.app[CONFIG].drafts.timezone)
+    query = request.query
+    since = _time(query.get("since"), zone, "since")
+    until = _time(query.get("until"), zone, "until")
+    types = _types(query.get("type"))
+    actor = query.get("actor", "")
+    form = query.get("format", "json")
+    if form not in ("json", "csv"):
+        raise ApiError("format must be json or csv", field="format")
+    limit = int_param(request, "limit", 200 if form == "json" else 10_000, 1, 10_000)
+    rows = await _rows(request, since, until, types, actor, limit, zone)
+    if form == "csv":
+        return _csv(rows, zone, request.app[CLOCK].now())
+    return json_response({"timezone": str(zone), "count": len(rows), "items": rows})
+
+
+async def _rows(
+    request: web.Request,
+    since: datetime | None,
+    until: datetime | None,
+    types: frozenset[str] | None,
+    actor: str,
+    limit: int,
+    zone: ZoneInfo,
+) -> list[dict[str, Any]]:
+    store = request.app[STORE]
+    low = since.timestamp() if since else None
+    high = until.timestamp() if until else None
+    rows: list[dict[str, Any]] = []
+    top = "+"
+    while len(rows) < limit:
+        entries = cast(
+            list[tuple[str, dict[str, str]]],
+            await store.redis.xrevrange(store.keys.events, max=top, min="-", count=CHUNK),
+        )
+        for _, fields in entries:
+            ev: dict[str, Any] = json.loads(fields["event"])
+            at = float(ev.get("at", 0))
+            if low is not None and at < low - SLACK.total_seconds():
+                return rows
+            if (low is not None and at < low) or (high is not None and at >= high):
+                continue
+            if types is not None and ev.get("type") not in types:
+                continue
+            if actor and ev.get("actor") != actor:
+                continue
+            rows.append(_row(fields["mention"], ev, zone))
+            if len(rows) >= limit:
+                break
+        if len(entries) < CHUNK:
+            break
+        top = "(" + entries[-1][0]
+    return rows
+
+
+def _row(mention: str, ev: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    kind = str(ev.get("type", ""))
+    at = from_epoch(float(ev.get("at", 0)))
+    text_key = TEXT_OF.get(kind)
+    details = {k: v for k, v in ev.items() if k not in ("type", "at", "actor", text_key)}
+    return {
+        "at": at.isoformat(),
+        "at_local": at.astimezone(zone).isoformat(),
+        "actor": ev.get("actor", ""),
+        "type": kind,
+        "type_label": labels.EVENTS.get(kind, kind),
+        "mention": mention,
+        "text": str(ev.get(text_key, "")) if text_key else "",
+        "details": details,
+    }
+
+
+def _csv(rows: list[dict[str, Any]], zone: ZoneInfo, now: datetime) -> web.Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADERS)
+    for row in rows:
+        local = datetime.fromisoformat(row["at_local"])
+        details = json.dumps(row["details"], ensure_ascii=False) if row["details"] else ""
+        cells = (f"{local:%Y-%m-%d %H:%M:%S}", row["actor"], row["type_label"])
+        writer.writerow(_safe((*cells, row["mention"], row["text"], details)))
+    name = f"tiexin-audit-{now.astimezone(zone):%Y%m%d-%H%M}.csv"
+    return web.Response(
+        body=("\ufeff" + out.getvalue()).encode("utf-8"),  # the BOM tells Excel it is UTF-8
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _safe(cells: tuple[str, ...]) -> list[str]:
+    """Cells as text: one starting like a formula gets a leading quote (Excel runs them)."""
+    return ["'" + c if c.startswith(FORMULA) else c for c in cells]
+
+
+def _time(value: str | None, zone: ZoneInfo, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ApiError(
+            f"{name} must be an ISO time such as 2026-12-03T09:00 or 2026-12-03T01:00Z",
+            field=name,
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _types(value: str | None) -> frozenset[str] | None:
+    """The event types asked for; None: every type."""
+    if not value:
+        return frozenset(labels.HUMAN_EVENTS)
+    if value == "all":
+        return None
+    asked = frozenset(t.strip() for t in value.split(",") if t.strip())
+    unknown = sorted(asked - set(labels.EVENTS))
+    if unknown:
+        raise ApiError(f"unknown event type {unknown[0][:64]!r}; see GET /api/meta", field="type")
+    return asked

@@ -1,0 +1,75 @@
+"""The Chinese words the workspace shows for the codes the API keeps (GET /api/meta)."""
+
+from __future__ import annotations
+
+from responder.drafts.priority import INTENT_NAMES
+from responder.store.records import EventType, State
+from sentiment import Label
+
+INTENTS = dict(INTENT_NAMES)
+
+PLATFORMS = {
+    "weibo": "微博",
+    "wechat": "微信",
+    "tieba": "贴吧",
+    "douyin": "抖音",
+    "xiaohongshu": "小红书",
+    "bilibili": "哔哩哔哩",
+    "zhihu": "知乎",
+}
+
+KINDS = {
+    "comment": "微博评论",
+    "mention": "微博@",
+    "comment_mention": "评论@",
+    "dm": "微博私信",
+    "message": "微信消息",
+    "at": "贴吧@",
+    "reply": "贴吧回复",
+}
+
+LABELS = {str(Label.POSITIVE): "正面", str(Label.NEUTRAL): "中性", str(Label.NEGATIVE): "负面"}
+
+STATES = {
+    str(State.QUEUED): "待回复",
+    str(State.FAILED): "发送失败",
+    str(State.APPROVED): "已批准",
+    str(State.SENDING): "发送中",
+    str(State.SENT): "已发送",
+    str(State.MANUAL): "待手动发帖",
+    str(State.DISMISSED): "已忽略",
+    str(State.JOINED): "已合并",
+}
+
+VIEWS = {"all": "全部", "mine": "我的", "unassigned": "未分配"}
+
+# What happened, as the audit log names it.
+EVENTS = {
+    str(EventType.INGESTED): "收录",
+    str(EventType.SCORED): "评分",
+    str(EventType.QUEUED): "进入队列",
+    str(EventType.JOINED): "合并",
+    str(EventType.WARNED): "即将超时",
+    str(EventType.BREACHED): "已超时",
+    str(EventType.CLAIMED): "认领",
+    str(EventType.CORRECTED): "修正情绪",
+    str(EventType.INTENT_CORRECTED): "修正意图",
+    str(EventType.APPROVED): "批准回复",
+    str(EventType.SENDING): "发送中",
+    str(EventType.SENT): "已发送",
+    str(EventType.SEND_RETRY): "重试发送",
+    str(EventType.SEND_FAILED): "发送失败",
+    str(EventType.MANUAL): "待手动发帖",
+    str(EventType.MARKED_SENT): "标记已发",
+    str(EventType.DISMISSED): "忽略",
+}
+
+# The events people cause (the audit log's default); the rest are the pipeline's own.
+HUMAN_EVENTS = (
+    str(EventType.CLAIMED),
+    str(EventType.CORRECTED),
+    str(EventType.INTENT_CORRECTED),
+    str(EventType.APPROVED),
+    str(EventType.MARKED_SENT),
+    str(EventType.DISMISSED),
+)

@@ -1,0 +1,153 @@
+"""The audit log and its CSV over real HTTP, backed by the real Redis; leads only."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from responder.pipeline.scoring import ScoringPool
+from tests.fakes import FakeClock, mention
+from tests.workspace import Client, as_user, feed, mid, user_client
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Any,
+    redis: Any,
+    redis_url: str,
+    scoring_pool: ScoringPool,
+    clock: FakeClock,
+    data_dir: Path,
+) -> Client:
+    return await user_client(aiohttp_client, redis_url, scoring_pool, clock, data_dir)
+
+
+LEAD = as_user("lee")
+# Fails the style check (a smile to an angry author): sent with an override, recorded.
+REPLY = {"text": "抱歉，马上帮您看😀𠮷", "override": True, "override_reason": "对方先发的表情"}
+
+
+async def _act(client: Client, clock: FakeClock) -> None:
+    """Mentions 1-3 queued at T0; then a minute apart: amy claims 1, corrects its
+    sentiment and intent, replies past the style check; bo dismisses 2 with a reason that
+    looks like a formula."""
+    await feed(client, clock, mention("1"), mention("2"), mention("3"))
+    amy = as_user("amy")
+    steps: list[tuple[str, dict[str, Any] | None, dict[str, str]]] = [
+        (f"/api/mentions/{mid('1')}/claim", None, amy),
+        (f"/api/mentions/{mid('1')}/sentiment", {"label": "negative"}, amy),
+        (f"/api/mentions/{mid('1')}/intent", {"intent": "lag"}, amy),
+        (f"/api/mentions/{mid('1')}/reply", REPLY, amy),
+        (f"/api/mentions/{mid('2')}/dismiss", {"reason": "=广告+1"}, as_user("bo")),
+    ]
+    for path, body, headers in steps:
+        clock.advance(60)
+        resp = await client.post(path, json=body, headers=headers)
+        assert resp.status == 200, await resp.text()
+
+
+async def test_people_actions_newest_first_with_what_was_sent(
+    client: Client, clock: FakeClock
+) -> None:
+    await _act(client, clock)
+    resp = await client.get("/api/audit", headers=LEAD)
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["timezone"] == "Asia/Shanghai"
+    rows = body["items"]
+    assert [(r["type"], r["actor"]) for r in rows] == [
+        ("dismissed", "bo"),
+        ("approved", "amy"),
+        ("intent_corrected", "amy"),
+        ("corrected", "amy"),
+        ("claimed", "amy"),
+    ]
+    approved = rows[1]
+    assert approved["mention"] == mid("1") and approved["text"] == "抱歉，马上帮您看😀𠮷"
+    assert approved["details"]["draft_use"] == "written"
+    override = approved["details"]["override"]
+    assert override["reason"] == "对方先发的表情"
+    assert [f["rule"] for f in override["findings"]] == ["laughing"]
+    assert approved["at"] == "2026-11-20T01:04:00+00:00"
+    assert approved["at_local"] == "2026-11-20T09:04:00+08:00"
+    assert approved["type_label"] == "批准回复"
+    assert rows[0]["text"] == "=广告+1"
+    assert rows[2]["text"] == "lag" and "was" in rows[2]["details"]
+
+
+async def test_filters_by_actor_type_and_time(client: Client, clock: FakeClock) -> None:
+    await _act(client, clock)
+
+    async def types(**params: str) -> list[str]:
+        resp = await client.get("/api/audit", params=params, headers=LEAD)
+        assert resp.status == 200, await resp.text()
+        return [r["type"] for r in (await resp.json())["items"]]
+
+    assert await types(actor="bo") == ["dismissed"]
+    assert await types(type="approved,dismissed") == ["dismissed", "approved"]
+    every = await types(type="all")
+    assert "queued" in every and "scored" in every and len(every) > 5
+    # T0 is 09:00 in Shanghai; the actions are at 09:01 to 09:05.
+    assert await types(since="2026-11-20T09:03:00", until="2026-11-20T09:05") == [
+        "approved",
+        "intent_corrected",
+    ]
+    assert await types(since="2026-11-20T01:04:30Z") == ["dismissed"]
+    assert await types(limit="2") == ["dismissed", "approved"]
+
+
+async def test_csv_download_opens_in_excel(client: Client, clock: FakeClock) -> None:
+    await _act(client, clock)
+    resp = await client.get("/api/audit", params={"format": "csv"}, headers=LEAD)
+    assert resp.status == 200
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert resp.headers["Content-Disposition"] == (
+        'attachment; filename="tiexin-audit-20261120-0905.csv"'
+    )
+    raw = await resp.read()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["时间", "操作人", "操作", "提及ID", "内容", "详情"]
+    assert rows[1][:5] == ["2026-11-20 09:05:00", "bo", "忽略", mid("2"), "'=广告+1"]
+    assert rows[2][:5] == [
+        "2026-11-20 09:04:00",
+        "amy",
+        "批准回复",
+        mid("1"),
+        "抱歉，马上帮您看😀𠮷",
+    ]
+    assert '"draft_use": "written"' in rows[2][5]
+    assert len(rows) == 6
+
+
+async def test_agents_may_not_read_it(client: Client, clock: FakeClock) -> None:
+    resp = await client.get("/api/audit", headers=as_user("amy"))
+    assert resp.status == 403
+    assert await resp.json() == {"error": "需要组长权限"}
+    resp = await client.get("/api/audit", params={"format": "csv"}, headers=as_user("amy"))
+    assert resp.status == 403
+    admin = await client.get("/api/audit", headers=as_user("ada"))
+    assert admin.status == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"type": "hacked"}, "type"),
+        ({"since": "yesterday"}, "since"),
+        ({"until": "2026-13-01"}, "until"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "10001"}, "limit"),
+        ({"format": "xlsx"}, "format"),
+    ],
+)
+async def test_bad_parameters_are_refused(
+    client: Client, params: dict[str, str], field: str
+) -> None:
+    resp = await client.get("/api/audit", params=params, headers=LEAD)
+    assert resp.status == 400
+    assert (await resp.json())["field"] == field
