@@ -10,7 +10,7 @@ from aiohttp import web
 from responder.health import report as health_report
 from responder.services import CLOCK, STORE
 from responder.store.records import DETAIL_FIELDS, State, to_api, to_detail
-from responder.web import errors, replies
+from responder.web import errors, pages, replies
 from responder.web.common import AGENT, agent_of, check_outcome, json_response, unknown
 from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
 from sentiment import Label
@@ -91,15 +91,6 @@ async def health(request: web.Request) -> web.Response:
     return json_response(body, status=status)
 
 
-@routes.get("/")
-async def index(request: web.Request) -> web.Response:
-    total, rows = await request.app[STORE].queue(200)
-    now = request.app[CLOCK].now()
-    page = request.app[TEMPLATES].get_template("ui/queue.html")
-    html = page.render(total=total, items=[to_api(r, now) for r in rows], now=now)
-    return web.Response(text=html, content_type="text/html")
-
-
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 
 
@@ -113,3 +104,4 @@ def add_routes(app: web.Application) -> None:
     errors.install(app)
     app.add_routes(routes)
     app.add_routes(replies.routes)
+    pages.install(app)

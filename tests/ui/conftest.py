@@ -1,0 +1,92 @@
+"""The real app on 127.0.0.1 (port 0, the session's embedded Redis, a FakeClock) driven by
+Debian's chromium through Playwright; each test gets its own browser."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from playwright.async_api import Browser, Page, async_playwright
+
+from connectors.model import Author, Mention
+from responder.services import SERVICES
+from responder.store.keys import mention_id
+from tests.conftest import MakeClient
+from tests.fakes import FakeClock, mention
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    *("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"),
+    *("--disable-background-networking", "--disable-component-update"),
+    *("--no-first-run", "--disable-sync"),
+]
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+Client = TestClient[Any, Any]
+
+
+@pytest.fixture
+async def client(make_client: MakeClient) -> Client:
+    return await make_client("ui")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as driver:
+        running = await driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield running
+        await running.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    opened = await context.new_page()
+    yield opened
+    await context.close()
+
+
+def url(client: Client, path: str = "/") -> str:
+    return str(client.make_url(path))
+
+
+def app_of(client: Client) -> web.Application:
+    app = client.app
+    assert isinstance(app, web.Application)
+    return app
+
+
+def mid(pid: str) -> str:
+    return mention_id("weibo", "lanxing", pid)
+
+
+async def feed(client: Client, clock: FakeClock, *mentions: Mention) -> None:
+    """Ingest and score mentions the way the running service does."""
+    pipeline = app_of(client)[SERVICES].pipeline
+    assert pipeline is not None
+    await pipeline.store.ingest("demo", list(mentions), None, clock.now())
+    await pipeline.run_once()
+
+
+async def seed(client: Client, clock: FakeClock) -> None:
+    """Three mentions: one close to its deadline from a big account, a fresh one, and one
+    already late."""
+    star = Author(id="u2", name="数码老张", followers=3_820_457, verified=True)
+    await feed(
+        client,
+        clock,
+        mention("late", created_at=clock.now() - timedelta(minutes=20), text="怎么还不发货？？？"),
+        mention("soon", author=star, created_at=clock.now() - timedelta(minutes=12)),
+        mention("fresh", text="谢谢澜星，X7 拍照太好看了"),
+    )
+
+
+async def open_page(page: Page, client: Client) -> None:
+    """Load the workspace and wait until the first mention's detail and claim are in."""
+    await page.goto(url(client))
+    await page.wait_for_selector("#list .row")
+    await page.wait_for_selector("#reply")
