@@ -11,7 +11,7 @@ import jinja2
 from aiohttp import web
 
 from responder.services import CONFIG
-from responder.web.auth import current_user, csrf_token
+from responder.web.auth import csrf_token, current_user
 
 PAGES = web.AppKey("pages", jinja2.Environment)
 # In the templates package (installed next to responder; package-data globs carry them).

@@ -69,12 +69,13 @@ async def feed(client: Client, clock: FakeClock, *mentions: Mention) -> None:
     pipeline = app_of(client)[SERVICES].pipeline
     assert pipeline is not None
     await pipeline.store.ingest("demo", list(mentions), None, clock.now())
-    await pipeline.run_once()
+    while await pipeline.run_once():  # one batch at a time
+        pass
 
 
 async def seed(client: Client, clock: FakeClock) -> None:
-    """Three mentions: one close to its deadline from a big account, a fresh one, and one
-    already late."""
+    """Four mentions: one already late, one close to its deadline from a big account, a
+    fresh one, and a fresh crisis (pinned first all the same)."""
     star = Author(id="u2", name="数码老张", followers=3_820_457, verified=True)
     await feed(
         client,
@@ -82,6 +83,7 @@ async def seed(client: Client, clock: FakeClock) -> None:
         mention("late", created_at=clock.now() - timedelta(minutes=20), text="怎么还不发货？？？"),
         mention("soon", author=star, created_at=clock.now() - timedelta(minutes=12)),
         mention("fresh", text="谢谢澜星，X7 拍照太好看了"),
+        mention("fire", text="X7 Pro 充电时冒烟起火了，已经报警"),
     )
 
 

@@ -21,6 +21,20 @@
   const $ = (id) => document.getElementById(id);
   const list = $("list"), pane = $("detail");
 
+  // Icons as inline SVG (24x24 paths), so they show without an emoji font.
+  const ICONS = {
+    calm: "M12 2a10 10 0 1 0 0 20a10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16a8 8 0 0 1 0-16zm-1 3v6l5 3 1-1.7-4-2.3V7z",
+    warn: "M12 2 1 21h22L12 2zm0 4 8 14H4l8-14zm-1 5v4h2v-4zm0 6v2h2v-2z",
+    late: "M12 2a10 10 0 1 0 0 20a10 10 0 0 0 0-20zm-1 5h2v7h-2zm0 9h2v2h-2z",
+    done: "M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z",
+    lock: "M6 10V8a6 6 0 0 1 12 0v2h1v12H5V10zm2 0h8V8a4 4 0 0 0-8 0z",
+  };
+  function icon(name) {
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("aria-hidden", "true"); svg.setAttribute("class", "icon i-" + name);
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path"); path.setAttribute("d", ICONS[name]); svg.append(path);
+    return svg;
+  }
   function el(tag, attrs, ...kids) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -77,11 +91,11 @@
 
   // ---- the list ----
   function countdown(m) {
-    if (!OPEN.includes(m.state)) return { cls: "done", icon: "✔", text: label("states", m.state) };
+    if (!OPEN.includes(m.state)) return { cls: "done", text: label("states", m.state) };
     const left = Date.parse(m.deadline) - nowMs();
-    if (left < 0) return { cls: "late", icon: "⛔", text: "已超时 " + duration(left) };
-    if (left <= WARN_BEFORE) return { cls: "warn", icon: "⚠", text: "剩 " + duration(left) };
-    return { cls: "calm", icon: "⏱", text: "剩 " + duration(left) };
+    if (left < 0) return { cls: "late", text: "已超时 " + duration(left) };
+    if (left <= WARN_BEFORE) return { cls: "warn", text: "剩 " + duration(left) };
+    return { cls: "calm", text: "剩 " + duration(left) };
   }
   function claimText(m) {
     if (!m.claimed_by || !m.claim_until || Date.parse(m.claim_until) <= nowMs()) return null;
@@ -95,16 +109,16 @@
   function row(m) {
     const c = countdown(m), claim = claimText(m), st = stateText(m), sent = sentimentOf(m);
     const li = el("li", { class: "row" + (m.crisis.flag ? " crisis" : "") + (m.id === S.sel ? " selected" : ""), "data-id": m.id, "aria-current": m.id === S.sel ? "true" : null, tabindex: "-1", onclick: () => select(m.id, true) },
-      el("span", { class: "countdown " + c.cls, "data-deadline": m.deadline }, el("span", { class: "icon", "aria-hidden": "true" }, c.icon), el("span", { class: "left" }, c.text)),
+      el("span", { class: "countdown " + c.cls, "data-deadline": m.deadline }, icon(c.cls), el("span", { class: "left" }, c.text)),
       el("span", { class: "where" }, where(m), el("span", { class: "account" }, " · " + m.account)),
       el("span", { class: "author" }, m.author.name, m.author.verified ? el("span", { class: "verified", title: "认证用户", "aria-label": "认证用户" }, "✔V") : null, el("span", { class: "reach" }, " 粉丝 " + reach(m.author.followers))),
       el("p", { class: "text" }, m.text),
       el("span", { class: "badges" },
-        m.crisis.flag ? el("span", { class: "badge crisis" }, "🚨 危机") : null,
-        m.intent ? el("span", { class: "badge intent" }, label("intents", m.intent)) : null,
+        m.crisis.flag ? el("span", { class: "badge crisis" }, icon("warn"), "危机") : null,
+        m.intent && !(m.crisis.flag && m.intent === "crisis") ? el("span", { class: "badge intent" }, label("intents", m.intent)) : null,
         el("span", { class: "badge s-" + sent }, label("sentiments", sent) + (m.sentiment.corrected ? "（已更正）" : "")),
         m.followups ? el("span", { class: "badge" }, "追问 " + m.followups) : null,
-        claim ? el("span", { class: "badge claim" }, "🔒 " + claim) : null,
+        claim ? el("span", { class: "badge claim" }, icon("lock"), claim) : null,
         st ? el("span", { class: "badge state st-" + m.state }, st) : null));
     return li;
   }
@@ -131,7 +145,7 @@
     return p;
   }
   const manualView = () => $("filter-form").elements.state.value === "manual";
-  async function loadList(more) {
+  async function loadList(more, reselect) {
     const offset = more ? S.items.length : 0;
     const r = await api("GET", (manualView() ? "/api/manual?" : "/api/queue?") + query(offset));
     if (r.status !== 200) return toast(r.data.error || "队列加载失败");
@@ -140,7 +154,8 @@
     S.total = r.data.total;
     if (!manualView()) sortItems();
     renderList();
-    if (!S.sel && S.items.length) select(S.items[0].id, false);
+    const gone = !S.items.some((m) => m.id === S.sel);
+    if (S.items.length && (!S.sel || (reselect && gone))) select(S.items[0].id, false);
   }
   function upsert(item) {
     const i = S.items.findIndex((m) => m.id === item.id);
@@ -160,7 +175,8 @@
     for (const node of list.querySelectorAll(".row")) {
       const m = S.items.find((x) => x.id === node.dataset.id); if (!m) continue;
       const c = countdown(m), box = node.querySelector(".countdown");
-      box.className = "countdown " + c.cls; box.firstChild.textContent = c.icon; box.lastChild.textContent = c.text;
+      if (!box.classList.contains(c.cls)) { box.className = "countdown " + c.cls; box.firstChild.replaceWith(icon(c.cls)); }
+      box.lastChild.textContent = c.text;
       const was = S.warned.get(m.id); S.warned.set(m.id, c.cls);
       if (was === "calm" && c.cls === "warn") alertAgent("即将超时：" + m.author.name, m.text);
     }
@@ -210,13 +226,13 @@
     const drafts = d.drafts || [];
     const kids = [
       el("h2", { id: "detail-title" }, where(d), " · ", d.author.name, d.author.verified ? el("span", { class: "verified", "aria-label": "认证用户" }, " ✔V") : null, el("span", { class: "reach" }, " 粉丝 " + reach(d.author.followers))),
-      el("p", { class: "countdown " + c.cls }, el("span", { class: "icon", "aria-hidden": "true" }, c.icon), " ", c.text, " · 截止 ", when(d.deadline)),
+      el("p", { class: "countdown " + c.cls }, icon(c.cls), c.text, " · 截止 ", when(d.deadline)),
       el("p", { id: "claim-note", class: "note claim", role: "status", hidden: !S.note }, S.note),
       section("原帖", el("blockquote", { class: "post" }, d.text), el("p", { class: "meta" }, "发布于 ", when(d.created_at), " · 账号 ", d.account),
         d.url && d.url.startsWith("https://") ? el("a", { href: d.url, target: "_blank", rel: "noopener noreferrer" }, "打开原帖") : null),
       (d.thread || []).length ? section("后续消息", el("ol", { class: "thread" }, d.thread.map((t) => el("li", null, el("span", { class: "meta" }, when(t.created_at)), " ", t.text)))) : null,
       el("div", { id: "stale", class: "note stale", role: "alert", hidden: !S.mustReread }, "对方又发了新消息，请先读完上面的后续消息。 ", el("button", { type: "button", id: "reread", onclick: reread }, "我已阅读")),
-      section("判断", el("p", { class: "badges" }, d.crisis.flag ? el("span", { class: "badge crisis" }, "🚨 危机：" + d.crisis.words.join("、")) : null,
+      section("判断", el("p", { class: "badges" }, d.crisis.flag ? el("span", { class: "badge crisis" }, icon("warn"), "危机：" + d.crisis.words.join("、")) : null,
         el("label", null, "情绪 ", el("select", { id: "fix-sentiment", onchange: (e) => correct("sentiment", e.target.value) }, Object.entries(L.sentiments).map(([k, v]) => el("option", { value: k, selected: k === sent }, v)))),
         " ", el("label", null, "意图 ", el("select", { id: "fix-intent", onchange: (e) => correct("intent", e.target.value) }, intentOptions(d.intent))),
         d.sentiment.cues.length ? el("span", { class: "meta" }, " 线索：" + d.sentiment.cues.join(" · ")) : null)),
@@ -402,11 +418,11 @@
     for (const sel of document.querySelectorAll("select[data-labels]")) for (const [k, v] of Object.entries(L[sel.dataset.labels])) sel.append(el("option", { value: k }, v));
   }
   for (const b of document.querySelectorAll("[data-view]")) b.addEventListener("click", () => {
-    S.view = b.dataset.view; for (const x of document.querySelectorAll("[data-view]")) x.setAttribute("aria-pressed", String(x === b)); loadList(false);
+    S.view = b.dataset.view; for (const x of document.querySelectorAll("[data-view]")) x.setAttribute("aria-pressed", String(x === b)); loadList(false, true);
   });
   let searchTimer = 0;
-  $("filter-form").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => loadList(false), 250); });
-  $("filter-form").addEventListener("submit", (e) => { e.preventDefault(); loadList(false); });
+  $("filter-form").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => loadList(false, true), 250); });
+  $("filter-form").addEventListener("submit", (e) => { e.preventDefault(); loadList(false, true); });
   $("more").addEventListener("click", () => loadList(true));
   $("help-open").addEventListener("click", () => $("help").showModal());
   window.tiexin = { weiboLength, reach, duration }; // for the browser tests
