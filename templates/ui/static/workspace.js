@@ -217,7 +217,7 @@
   function patchItem(id, changes) {
     const m = S.items.find((x) => x.id === id); if (!m) return;
     Object.assign(m, changes); const old = list.querySelector(`[data-id="${id}"]`);
-    if (old) { const fresh = row(m); old.replaceWith(fresh); if (document.activeElement === old) fresh.focus(); }
+    if (old) { const had = document.activeElement === old, fresh = row(m); old.replaceWith(fresh); if (had) fresh.focus(); }
   }
   function section(title, ...kids) { return el("section", { class: "block", "aria-label": title }, el("h3", null, title), ...kids); }
   function renderDetail() {
