@@ -49,6 +49,9 @@ async def test_j_and_k_move_through_the_list(page: Page, client: Client, clock: 
     await page.keyboard.press("k")
     await expect(selected).to_have_attribute("data-id", ids[2])
     await expect(selected).to_be_focused()  # focus follows, and shows
+    await expect(selected.locator(".claim")).to_have_text("我在处理")
+    ring = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring == "solid"
 
 
 async def test_1_then_a_approves_the_first_draft(
