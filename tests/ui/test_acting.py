@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Request, expect
 
 from connectors.errors import PostByHand
 from connectors.weibo.length import weibo_length
@@ -141,3 +142,34 @@ async def test_question_mark_shows_the_keys(page: Page, client: Client, clock: F
     await expect(help).to_contain_text(re.compile("批准发送"))
     await page.keyboard.press("Escape")
     await expect(help).to_be_hidden()
+
+
+async def test_views_filters_and_search_ask_the_queue(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    """The page asks GET /api/queue with the contract's parameters (the server side of
+    views and filters is the api part's; its own tests check what comes back)."""
+    await feed(client, clock, mention("1"))
+    await open_page(page, client)
+
+    def queue(request: Request) -> bool:
+        return "/api/queue?" in request.url
+
+    def searched(request: Request) -> bool:  # the search box waits for a pause in typing
+        return queue(request) and "q=" in request.url
+
+    async with page.expect_request(queue) as mine:
+        await page.get_by_role("button", name="我的").click()
+    asked = parse_qs(urlsplit((await mine.value).url).query)
+    assert asked["view"] == ["mine"] and asked["state"] == ["open"]
+    await expect(page.get_by_role("button", name="我的")).to_have_attribute("aria-pressed", "true")
+    async with page.expect_request(searched) as found:
+        await page.locator("select[name=platform]").select_option("weibo")
+        await page.locator("select[name=sentiment]").select_option("negative")
+        await page.locator("#q").fill("卡")
+    asked = parse_qs(urlsplit((await found.value).url).query)
+    assert asked["platform"] == ["weibo"] and asked["sentiment"] == ["negative"]
+    assert asked["q"] == ["卡"] and asked["limit"] == ["200"] and asked["offset"] == ["0"]
+    async with page.expect_request(queue) as by:
+        await page.locator("select[name=sort]").select_option("priority")
+    assert parse_qs(urlsplit((await by.value).url).query)["sort"] == ["priority"]

@@ -92,3 +92,25 @@ async def test_follow_ups_show_in_the_thread(page: Page, client: Client, clock: 
     await expect(page.locator("#list .row")).to_have_count(1)
     await expect(page.locator("#list .row .badges")).to_contain_text("追问 1")
     await expect(page.locator("#detail .thread li")).to_contain_text("人呢")
+
+
+async def test_without_the_live_stream_the_list_refreshes_and_a_crisis_alerts(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    # The stream answers 404 here whether or not the server has one: this is the fallback.
+    await page.route("**/api/live", lambda route: route.fulfill(status=404, body="{}"))
+    await feed(client, clock, mention("1"))
+    await page.add_init_script(RECORD)
+    await page.clock.install()
+    await open_page(page, client)
+    await expect(page.locator("#live")).to_have_text("每 15 秒刷新")
+    await page.locator("#notify").click()
+    await page.locator("#reply").fill("写到一半")
+    await feed(client, clock, mention("2", text="X7 Pro 充电时冒烟起火了，已经报警"))
+    await later(page, clock, 0.25)
+    rows = page.locator("#list .row")
+    await expect(rows).to_have_count(2)
+    await expect(rows.nth(0)).to_have_attribute("data-id", mid("2"))  # the crisis, on top
+    assert await page.evaluate("window.shown") == ["🚨 危机提及：小王"]
+    await expect(page.locator("#reply")).to_have_value("写到一半")
+    await expect(page.locator("#list .row.selected")).to_have_attribute("data-id", mid("1"))

@@ -150,8 +150,14 @@
     const r = await api("GET", (manualView() ? "/api/manual?" : "/api/queue?") + query(offset));
     if (r.status !== 200) return toast(r.data.error || "队列加载失败");
     S.skew = Date.parse(r.data.now) - Date.now();
-    S.items = more ? S.items.concat(r.data.items) : r.data.items;
+    // The server filters; filtering here too keeps a server without filters from showing
+    // rows that do not belong in the chosen view.
+    const page = manualView() ? r.data.items : r.data.items.filter(matches);
+    S.items = more ? S.items.concat(page) : page;
     S.total = r.data.total;
+    // A crisis that appeared since the last load (the polling fallback has no events).
+    for (const m of page) if (m.crisis.flag && S.known && !S.known.has(m.id)) alertAgent("🚨 危机提及：" + m.author.name, m.text);
+    S.known = new Set([...(S.known || []), ...page.map((m) => m.id)]);
     if (!manualView()) sortItems();
     renderList();
     const gone = !S.items.some((m) => m.id === S.sel);
@@ -222,7 +228,7 @@
   function section(title, ...kids) { return el("section", { class: "block", "aria-label": title }, el("h3", null, title), ...kids); }
   function renderDetail() {
     const d = S.detail, ta = $("reply"), keep = ta ? { text: ta.value, focus: document.activeElement === ta, a: ta.selectionStart, b: ta.selectionEnd, id: ta.dataset.id } : null;
-    const c = countdown(d), sent = sentimentOf(d), open = OPEN.includes(d.state), limit = limitOf(d);
+    const c = countdown(d), sent = sentimentOf(d), open = OPEN.includes(d.state);
     const drafts = d.drafts || [];
     const kids = [
       el("h2", { id: "detail-title" }, where(d), " · ", d.author.name, d.author.verified ? el("span", { class: "verified", "aria-label": "认证用户" }, " ✔V") : null, el("span", { class: "reach" }, " 粉丝 " + reach(d.author.followers))),
@@ -319,8 +325,10 @@
   async function correct(what, value) {
     const d = S.detail, path = `/api/mentions/${d.id}/${what}`;
     const r = await api("POST", path, what === "sentiment" ? { label: value } : { intent: value });
-    if (r.status === 404 && what === "intent") return toast("暂时不能更正意图（服务端尚未支持）");
-    if (r.status !== 200) return toast(r.data.error || "更正失败");
+    if (r.status !== 200) { // put the select back to what the server still says
+      renderDetail();
+      return toast(r.status === 404 && what === "intent" ? "暂时不能更正意图（服务端尚未支持）" : r.data.error || "更正失败");
+    }
     const change = what === "sentiment" ? { sentiment: Object.assign({}, d.sentiment, { corrected: value }) } : { intent: value };
     Object.assign(d, change); patchItem(d.id, change); toast("已更正");
   }
@@ -341,8 +349,8 @@
   }
   document.addEventListener("keydown", (e) => {
     const t = e.target, typing = t instanceof Element && t.matches("input, textarea, select");
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); approve(); return; }
     if (document.querySelector("dialog[open]")) return;
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); approve(); return; }
     if (typing) { if (e.key === "Escape") t.blur(); return; }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const acts = { j: () => move(1), k: () => move(-1), e: () => { const a = $("reply"); if (a) a.focus(); }, a: approve, d: dismiss, "?": () => $("help").showModal(), "/": () => $("q").focus() };
@@ -354,6 +362,8 @@
   function setLive(text, ok) { const p = $("live"); p.textContent = text; p.className = "live " + (ok ? "on" : "off"); }
   function matches(m) {
     const f = $("filter-form").elements, claim = m.claimed_by && Date.parse(m.claim_until || 0) > nowMs();
+    const state = f.state.value || "open";
+    if (state === "manual" ? m.state !== "manual" : state === "open" ? !OPEN.includes(m.state) : m.state !== state) return false;
     if (S.view === "mine" && m.claimed_by !== ME) return false;
     if (S.view === "unassigned" && claim) return false;
     for (const [n, v] of [["platform", m.platform], ["account", m.account], ["kind", m.kind], ["intent", m.intent], ["sentiment", sentimentOf(m)]]) if (f[n].value && f[n].value !== v) return false;
@@ -369,9 +379,10 @@
     }
     if (ev.id === S.sel && S.detail && !OPEN.includes(item.state) && ev.actor !== ME) { S.detail = Object.assign(S.detail, item); S.note = (ev.actor || "同事") + " 已处理这条：" + label("states", item.state); renderDetail(); }
     if (ev.id === S.sel && ev.type === "claimed" && ev.actor !== ME) { S.note = ev.actor + " 正在处理这条，先别重复回复"; const b = $("claim-note"); if (b) { b.textContent = S.note; b.hidden = false; } }
-    const known = S.items.some((m) => m.id === item.id);
+    const known = S.items.some((m) => m.id === item.id), first = !(S.known && S.known.has(item.id));
+    if (S.known) S.known.add(item.id);
     if (known || matches(item)) upsert(item);
-    if (ev.type === "queued" && item.crisis && item.crisis.flag) alertAgent("🚨 危机提及：" + item.author.name, item.text);
+    if (ev.type === "queued" && item.crisis && item.crisis.flag && first) alertAgent("🚨 危机提及：" + item.author.name, item.text);
   }
   function connectLive() {
     if (!window.EventSource) return poll();
