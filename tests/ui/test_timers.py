@@ -114,3 +114,21 @@ async def test_without_the_live_stream_the_list_refreshes_and_a_crisis_alerts(
     assert await page.evaluate("window.shown") == ["🚨 危机提及：小王"]
     await expect(page.locator("#reply")).to_have_value("写到一半")
     await expect(page.locator("#list .row.selected")).to_have_attribute("data-id", mid("1"))
+
+
+async def test_a_follow_up_while_open_shows_as_new_and_keeps_the_reply(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    await page.route("**/api/live", lambda route: route.fulfill(status=404, body="{}"))
+    await feed(client, clock, mention("1", thread_id="t"))
+    await page.clock.install()
+    await open_page(page, client)
+    await page.locator("#reply").fill("马上帮你查")
+    late = clock.now() + timedelta(seconds=20)
+    await feed(client, clock, mention("2", thread_id="t", text="人呢", created_at=late))
+    await later(page, clock, 0.25)
+    fresh = page.locator("#detail .thread li.new")
+    await expect(fresh).to_contain_text("人呢")
+    await expect(fresh).to_contain_text("新")
+    await expect(page.locator("#toast")).to_have_text("对方又发了新消息")
+    await expect(page.locator("#reply")).to_have_value("马上帮你查")

@@ -160,7 +160,9 @@
     S.known = new Set([...(S.known || []), ...page.map((m) => m.id)]);
     if (!manualView()) sortItems();
     renderList();
-    const gone = !S.items.some((m) => m.id === S.sel);
+    const open = S.items.find((m) => m.id === S.sel);
+    if (open && S.detail && S.detail.id === open.id && open.followups !== S.detail.followups) { refreshDetail(false); toast("对方又发了新消息"); }
+    const gone = !open;
     if (S.items.length && (!S.sel || (reselect && gone))) select(S.items[0].id, false);
   }
   function upsert(item) {
@@ -204,6 +206,8 @@
     if (S.sel !== id) return;
     if (r.status !== 200) { toast(r.data.error || "加载详情失败"); return; }
     if (fresh) { S.chosen = 0; S.findings = null; S.mustReread = false; S.note = ""; }
+    // Follow-ups that arrived while the mention was open are marked 新 until it is reopened.
+    S.before = fresh || !S.detail ? null : new Set((S.detail.thread || []).map((t) => t.id));
     S.detail = r.data; renderDetail();
     if (fresh && OPEN.includes(r.data.state)) { await claim(); S.claimTimer = setInterval(claim, CLAIM_RENEW_MS); }
   }
@@ -236,7 +240,7 @@
       el("p", { id: "claim-note", class: "note claim", role: "status", hidden: !S.note }, S.note),
       section("原帖", el("blockquote", { class: "post" }, d.text), el("p", { class: "meta" }, "发布于 ", when(d.created_at), " · 账号 ", d.account),
         d.url && d.url.startsWith("https://") ? el("a", { href: d.url, target: "_blank", rel: "noopener noreferrer" }, "打开原帖") : null),
-      (d.thread || []).length ? section("后续消息", el("ol", { class: "thread" }, d.thread.map((t) => el("li", null, el("span", { class: "meta" }, when(t.created_at)), " ", t.text)))) : null,
+      (d.thread || []).length ? section("后续消息", el("ol", { class: "thread" }, d.thread.map((t) => el("li", { class: S.before && !S.before.has(t.id) ? "new" : null }, S.before && !S.before.has(t.id) ? el("strong", { class: "badge state" }, "新") : null, el("span", { class: "meta" }, when(t.created_at)), " ", t.text)))) : null,
       el("div", { id: "stale", class: "note stale", role: "alert", hidden: !S.mustReread }, "对方又发了新消息，请先读完上面的后续消息。 ", el("button", { type: "button", id: "reread", onclick: reread }, "我已阅读")),
       section("判断", el("p", { class: "badges" }, d.crisis.flag ? el("span", { class: "badge crisis" }, icon("warn"), "危机：" + d.crisis.words.join("、")) : null,
         el("label", null, "情绪 ", el("select", { id: "fix-sentiment", onchange: (e) => correct("sentiment", e.target.value) }, Object.entries(L.sentiments).map(([k, v]) => el("option", { value: k, selected: k === sent }, v)))),
