@@ -57,8 +57,9 @@ async def test_an_open_mention_stays_claimed(page: Page, client: Client, clock: 
     assert (await first.value).headers.get("x-csrf-token") is not None  # every write has it
     await expect(page.locator("#list .row .claim")).to_have_text("我在处理")
     for _ in range(2):  # renewed every 4 minutes of a 5-minute lock
-        async with page.expect_request(lambda r: r.url.endswith("/claim")):
+        async with page.expect_response(lambda r: r.url.endswith("/claim")) as renewed:
             await later(page, clock, 4)
+        assert (await renewed.value).status == 200
         item = await (await client.get(f"/api/mentions/{mid('1')}")).json()
         assert item["claimed_by"] == "local"
         assert item["claim_until"] == (clock.now() + timedelta(minutes=5)).isoformat()

@@ -137,7 +137,9 @@ async def test_a_colleagues_claim_shows_by_name(
     try:
         theirs = await other.new_page()
         await open_page(theirs, client)
-        claimed = await theirs.locator("#list .row.selected").get_attribute("data-id")
+        mine = theirs.locator("#list .row.selected")
+        await expect(mine.locator(".claim")).to_have_text("xiaowang 正在处理")  # theirs now
+        claimed = await mine.get_attribute("data-id")
         await open_page(page, client)
         await expect(page.locator("#claim-note")).to_have_text(re.compile("xiaowang 正在处理"))
         row = page.locator(f'#list [data-id="{claimed}"]')
