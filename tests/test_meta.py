@@ -27,7 +27,7 @@ async def test_meta_names_codes_in_chinese_for_the_user(
     assert body["timezone"] == "Asia/Shanghai"
     assert body["intents"]["after_sales"] == "售后" and body["intents"]["lag"] == "卡顿"
     assert body["platforms"]["weibo"] == "微博" and body["platforms"]["tieba"] == "贴吧"
-    assert body["kinds"]["dm"] == "微博私信" and body["kinds"]["comment"] == "微博评论"
+    assert body["kinds"]["dm"] == "私信" and body["kinds"]["comment"] == "评论"  # after 微博
     assert body["labels"] == {"positive": "正面", "neutral": "中性", "negative": "负面"}
     assert set(body["states"]) == {str(s) for s in State}
     assert body["states"]["failed"] == "发送失败"

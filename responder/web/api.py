@@ -10,7 +10,7 @@ from aiohttp import web
 from responder.health import report as health_report
 from responder.services import CLOCK, STORE
 from responder.store.records import DETAIL_FIELDS, State, to_api, to_detail
-from responder.web import audit, auth, errors, login, queue, replies
+from responder.web import audit, auth, errors, login, pages, queue, replies
 from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import Body, Field, mention_id, read_body
 from sentiment import Label
@@ -80,15 +80,6 @@ async def health(request: web.Request) -> web.Response:
     return json_response(body, status=status)
 
 
-@routes.get("/")
-async def index(request: web.Request) -> web.Response:
-    total, rows = await request.app[STORE].queue(200)
-    now = request.app[CLOCK].now()
-    page = request.app[TEMPLATES].get_template("ui/queue.html")
-    html = page.render(total=total, items=[to_api(r, now) for r in rows], now=now)
-    return web.Response(text=html, content_type="text/html")
-
-
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 
 
@@ -107,3 +98,4 @@ def add_routes(app: web.Application) -> None:
     queue.setup(app)
     app.add_routes(queue.routes)
     app.add_routes(audit.routes)
+    pages.install(app)

@@ -18,14 +18,16 @@ PLATFORMS = {
     "zhihu": "知乎",
 }
 
+# What a mention is, shown after its platform's name: 微博评论, 微博私信, 贴吧回复 ...
 KINDS = {
-    "comment": "微博评论",
-    "mention": "微博@",
-    "comment_mention": "评论@",
-    "dm": "微博私信",
-    "message": "微信消息",
-    "at": "贴吧@",
-    "reply": "贴吧回复",
+    "comment": "评论",
+    "mention": "提及",
+    "comment_mention": "评论里@",
+    "dm": "私信",
+    "message": "消息",
+    "at": "@提及",
+    "reply": "回复",
+    "post": "帖子",
 }
 
 LABELS = {str(Label.POSITIVE): "正面", str(Label.NEUTRAL): "中性", str(Label.NEGATIVE): "负面"}

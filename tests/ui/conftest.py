@@ -1,0 +1,109 @@
+"""The real app on 127.0.0.1 (port 0, the session's embedded Redis, a FakeClock) driven by
+Debian's chromium through Playwright; each test gets its own browser."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from playwright.async_api import Browser, Page, async_playwright
+
+from connectors.model import Author, Mention
+from responder.services import SERVICES
+from responder.store.keys import mention_id
+from tests.conftest import MakeClient
+from tests.fakes import FakeClock, mention
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    *("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"),
+    *("--disable-background-networking", "--disable-component-update"),
+    *("--no-first-run", "--disable-sync"),
+]
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+Client = TestClient[Any, Any]
+
+
+@pytest.fixture
+async def client(make_client: MakeClient) -> Client:
+    return await make_client("ui")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as driver:
+        running = await driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield running
+        await running.close()
+
+
+@pytest.fixture
+async def page(browser: Browser, client: Client) -> AsyncIterator[Page]:
+    """A desktop-sized page signed in as amy (an agent)."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    opened = await context.new_page()
+    await sign_in(opened, client, "amy")
+    yield opened
+    await context.close()
+
+
+async def sign_in(page: Page, client: Client, user: str) -> None:
+    """Sign in through the login form as test user `user` (password "<user>-password")."""
+    await page.goto(url(client, "/login?next=/api/me"))  # opening / would claim a mention
+    await page.fill("#name", user)
+    await page.fill("#password", f"{user}-password")
+    async with page.expect_navigation():
+        await page.click("button[type=submit]")
+
+
+def url(client: Client, path: str = "/") -> str:
+    return str(client.make_url(path))
+
+
+def app_of(client: Client) -> web.Application:
+    app = client.app
+    assert isinstance(app, web.Application)
+    return app
+
+
+def mid(pid: str) -> str:
+    return mention_id("weibo", "lanxing", pid)
+
+
+async def feed(client: Client, clock: FakeClock, *mentions: Mention) -> None:
+    """Ingest and score mentions the way the running service does."""
+    pipeline = app_of(client)[SERVICES].pipeline
+    assert pipeline is not None
+    await pipeline.store.ingest("demo", list(mentions), None, clock.now())
+    while await pipeline.run_once():  # one batch at a time
+        pass
+
+
+async def seed(client: Client, clock: FakeClock) -> None:
+    """Four mentions: one already late, one close to its deadline from a big account, a
+    fresh one, and a fresh crisis (pinned first all the same)."""
+    star = Author(id="u2", name="数码老张", followers=3_820_457, verified=True)
+    await feed(
+        client,
+        clock,
+        mention("late", created_at=clock.now() - timedelta(minutes=20), text="怎么还不发货？？？"),
+        mention("soon", author=star, created_at=clock.now() - timedelta(minutes=12)),
+        mention("fresh", text="谢谢澜星，X7 拍照太好看了"),
+        mention("fire", text="X7 Pro 充电时冒烟起火了，已经报警"),
+    )
+
+
+async def open_page(page: Page, client: Client, user: str = "amy") -> None:
+    """Load the workspace (signing in as `user` first if the page is not yet) and wait
+    until the first mention's detail and claim are in."""
+    await page.goto(url(client))
+    if "/login" in page.url:
+        await sign_in(page, client, user)
+        await page.goto(url(client))
+    await page.wait_for_selector("#list .row")
+    await page.wait_for_selector("#reply")
