@@ -15,23 +15,17 @@ import argparse
 import asyncio
 import json
 import statistics
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 from typing import cast
 
-from redis.asyncio import Redis
-
+from bench.fresh import fresh_store
 from connectors.model import Author, Mention
 from responder.clock import SystemClock
 from responder.config import SlaConfig
 from responder.drafts.suggest import sample_job, unsuggested
 from responder.sla.sweeper import Sweeper
 from responder.sla.timer import timing
-from responder.store.embedded import EmbeddedRedis
 from responder.store.enqueue import Ready
-from responder.store.keys import Keys
-from responder.store.store import Store
 from responder.supervisor import Supervisor
 
 PLAIN = unsuggested(sample_job())  # neutral, no drafts: this measures the sweeper
@@ -57,30 +51,21 @@ def _ready(n: int, count: int, seconds: float, sla: SlaConfig, clock: SystemCloc
 
 async def main(args: argparse.Namespace) -> None:
     clock, sla = SystemClock(), SlaConfig()
-    with tempfile.TemporaryDirectory() as tmp:
-        server = EmbeddedRedis(Path(tmp) / "redis")
-        server.start()
-        redis = Redis.from_url(server.url, decode_responses=True)
-        try:
-            store = Store(redis, Keys("bench"))
-            items = [
-                _ready(n, args.mentions, args.seconds, sla, clock) for n in range(args.mentions)
-            ]
-            for i in range(0, len(items), 200):
-                await store.enqueue(items[i : i + 200], clock.now())
-            supervisor = Supervisor(clock)
-            supervisor.loop("sweeper", Sweeper(store, clock).step)  # as the service runs it
-            await asyncio.sleep(args.seconds + 1.0)
-            await supervisor.stop()
-            rows = cast(list[tuple[str, dict[str, str]]], await redis.xrange(store.keys.events))
-            late = sorted(
-                (event["at"] - event["due"]) * 1000
-                for event in (json.loads(fields["event"]) for _, fields in rows)
-                if event["type"] == "warned"
-            )
-        finally:
-            await redis.aclose()
-            server.stop()
+    async with fresh_store() as store:
+        redis = store.redis
+        items = [_ready(n, args.mentions, args.seconds, sla, clock) for n in range(args.mentions)]
+        for i in range(0, len(items), 200):
+            await store.enqueue(items[i : i + 200], clock.now())
+        supervisor = Supervisor(clock)
+        supervisor.loop("sweeper", Sweeper(store, clock).step)  # as the service runs it
+        await asyncio.sleep(args.seconds + 1.0)
+        await supervisor.stop()
+        rows = cast(list[tuple[str, dict[str, str]]], await redis.xrange(store.keys.events))
+        late = sorted(
+            (event["at"] - event["due"]) * 1000
+            for event in (json.loads(fields["event"]) for _, fields in rows)
+            if event["type"] == "warned"
+        )
     p50, p99 = statistics.median(late), late[min(len(late) - 1, int(len(late) * 0.99))]
     print(f"{len(late)} of {args.mentions} warn stages fired over {args.seconds:.0f} s")
     print(

@@ -15,12 +15,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from redis.asyncio import Redis
-
+from bench.fresh import fresh_store
 from connectors.model import Author, Mention
 from connectors.replay import ReplayConfig, ReplayConnector
 from responder.clock import SystemClock
@@ -29,9 +26,8 @@ from responder.drafts.suggest import sample_job, unsuggested
 from responder.outbox.sender import Sender
 from responder.outbox.store import OutboxStore
 from responder.sla.timer import timing
-from responder.store.embedded import EmbeddedRedis
 from responder.store.enqueue import Ready
-from responder.store.keys import Keys, mention_id
+from responder.store.keys import mention_id
 from responder.store.records import State
 from responder.store.store import Store
 from responder.supervisor import Supervisor
@@ -55,34 +51,27 @@ def _ready(n: int, clock: SystemClock, sla: SlaConfig) -> Ready:
 
 async def main(args: argparse.Namespace) -> None:
     clock, sla = SystemClock(), SlaConfig()
-    with tempfile.TemporaryDirectory() as tmp:
-        server = EmbeddedRedis(Path(tmp) / "redis")
-        server.start()
-        redis = Redis.from_url(server.url, decode_responses=True)
-        try:
-            store = Store(redis, Keys("bench"))
-            items = [_ready(n, clock, sla) for n in range(args.mentions)]
-            for i in range(0, len(items), 200):
-                await store.enqueue(items[i : i + 200], clock.now())
-            outbox = OutboxStore(store)
-            await outbox.ensure_group()
-            replay = ReplayConnector("bench", ReplayConfig(), now=clock.now)
-            sender = Sender(outbox, {"bench": replay}.get, clock, consumer="bench")
-            ids = [mention_id("weibo", "bench", str(n)) for n in range(args.mentions)]
-            supervisor = Supervisor(clock)
-            supervisor.loop("outbox", lambda: sender.step(block_ms=250))
-            started = time.perf_counter()
-            for mid in ids:  # agents approving, as fast as the store takes it
-                await store.close(mid, State.APPROVED, "amy", clock.now(), reply_text="来啦")
-            # Redis has no event to wait on here: poll until the last reply is out.
-            while await redis.xlen(store.keys.outbox) > 0 or await _unsent(store, ids[-1]):  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-            elapsed = time.perf_counter() - started
-            await supervisor.stop()
-            rows = await store.mentions(ids, ("closed_at", "sent_at", "state"))
-        finally:
-            await redis.aclose()
-            server.stop()
+    async with fresh_store() as store:
+        redis = store.redis
+        items = [_ready(n, clock, sla) for n in range(args.mentions)]
+        for i in range(0, len(items), 200):
+            await store.enqueue(items[i : i + 200], clock.now())
+        outbox = OutboxStore(store)
+        await outbox.ensure_group()
+        replay = ReplayConnector("bench", ReplayConfig(), now=clock.now)
+        sender = Sender(outbox, {"bench": replay}.get, clock, consumer="bench")
+        ids = [mention_id("weibo", "bench", str(n)) for n in range(args.mentions)]
+        supervisor = Supervisor(clock)
+        supervisor.loop("outbox", lambda: sender.step(block_ms=250))
+        started = time.perf_counter()
+        for mid in ids:  # agents approving, as fast as the store takes it
+            await store.close(mid, State.APPROVED, "amy", clock.now(), reply_text="来啦")
+        # Redis has no event to wait on here: poll until the last reply is out.
+        while await redis.xlen(store.keys.outbox) > 0 or await _unsent(store, ids[-1]):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        await supervisor.stop()
+        rows = await store.mentions(ids, ("closed_at", "sent_at", "state"))
     waits = sorted((float(r["sent_at"]) - float(r["closed_at"])) * 1000 for r in rows)
     sent = sum(1 for r in rows if r["state"] == "sent")
     p95 = waits[min(len(waits) - 1, int(len(waits) * 0.95))]
