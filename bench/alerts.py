@@ -15,8 +15,13 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import cast
+
+# Run the checkout this file is in (`python bench/NAME.py` puts only bench/ on the path).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fresh import fresh_store
 from connectors.model import Author, Mention

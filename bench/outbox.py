@@ -15,7 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import time
+from pathlib import Path
+
+# Run the checkout this file is in (`python bench/NAME.py` puts only bench/ on the path).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fresh import fresh_store
 from connectors.model import Author, Mention
