@@ -3,6 +3,8 @@ Debian's chromium through Playwright; each test gets its own browser."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +16,7 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, Page, async_playwright
 
 from connectors.model import Author, Mention
+from responder.live.broadcaster import LIVE
 from responder.services import SERVICES
 from responder.store.keys import mention_id
 from tests.conftest import MakeClient
@@ -32,6 +35,22 @@ Client = TestClient[Any, Any]
 @pytest.fixture
 async def client(make_client: MakeClient) -> Client:
     return await make_client("ui")
+
+
+@pytest.fixture
+async def live(client: Client) -> AsyncIterator[None]:
+    """Run the live broadcaster in the test app the way the runtime does (the app is built
+    with background=False), so GET /api/live carries events; stopped before the app."""
+    app = app_of(client)
+    supervisor = app[SERVICES].supervisor
+    assert supervisor is not None
+    supervisor.loop("live", app[LIVE].step)
+    limit = time.monotonic() + 5
+    while app[LIVE].last_id is None:  # until it has its place in the event stream
+        assert time.monotonic() < limit, "the broadcaster did not start"
+        await asyncio.sleep(0.01)
+    yield
+    await supervisor.stop()
 
 
 @pytest.fixture

@@ -161,7 +161,7 @@
     if (!manualView()) sortItems();
     renderList();
     const open = S.items.find((m) => m.id === S.sel);
-    if (open && S.detail && S.detail.id === open.id && open.followups !== S.detail.followups) { refreshDetail(false); toast("对方又发了新消息"); }
+    if (open && S.detail && S.detail.id === open.id && open.followups !== S.detail.followups) { S.mustReread = true; refreshDetail(false); toast("对方又发了新消息"); }
     const gone = !open;
     if (S.items.length && (!S.sel || (reselect && gone))) select(S.items[0].id, false);
   }
@@ -222,6 +222,7 @@
     if (r.status === 200) { S.note = ""; patchItem(id, { claimed_by: r.data.claimed_by, claim_until: r.data.until }); }
     else if (r.status === 409 && claimedBy(r.data)) S.note = claimedBy(r.data) + " 正在处理这条，先别重复回复";
     else if (r.status === 409) S.note = "这条已处理：" + (r.data.error || "");
+    else if (r.status !== 200) toast(r.data.error || "认领失败");
     const box = $("claim-note"); if (box) { box.textContent = S.note; box.hidden = !S.note; }
   }
   function patchItem(id, changes) {
@@ -377,7 +378,7 @@
     const item = ev.item;
     if (!item) return remove(ev.id);
     if (item.state === "joined") {
-      if (item.head === S.sel) { refreshDetail(false); toast("对方又发了新消息"); }
+      if (item.head === S.sel) { S.mustReread = true; refreshDetail(false); toast("对方又发了新消息"); }
       if (item.head) patchItem(item.head, { followups: ((S.items.find((m) => m.id === item.head) || {}).followups || 0) + 1 });
       return;
     }

@@ -1,0 +1,75 @@
+"""The page on the live stream: with the broadcaster running in the test app, what the
+pipeline does while the page is open shows up without a reload, and the agent's typing
+and focus survive it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.conftest import ClientAs
+from tests.fakes import FakeClock, mention
+from tests.ui.conftest import Client, feed, mid, open_page
+
+pytestmark = pytest.mark.usefixtures("live")
+
+
+async def test_a_new_mention_arrives_while_typing(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    await feed(client, clock, mention("1", text="X7 又卡了，烦死了"))
+    await open_page(page, client)
+    await expect(page.locator("#live")).to_have_text("实时更新中")
+    await page.evaluate("window.notReloaded = true")
+    await page.keyboard.press("e")
+    await page.keyboard.type("马上帮你查😀")
+    await feed(client, clock, mention("2", text="X7 Pro 充电时冒烟起火了，已经报警"))
+    rows = page.locator("#list .row")
+    await expect(rows).to_have_count(2)
+    await expect(rows.nth(0)).to_have_attribute("data-id", mid("2"))  # a crisis, pinned
+    await expect(page.locator("#count")).to_have_text("2 / 2")
+    assert await page.evaluate("window.notReloaded") is True
+    await expect(page.locator("#reply")).to_be_focused()
+    assert (await page.locator("#reply").input_value()).endswith("马上帮你查😀")
+    await expect(page.locator("#list .row.selected")).to_have_attribute("data-id", mid("1"))
+
+
+async def test_a_live_follow_up_blocks_approve_until_read(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    await feed(client, clock, mention("1", thread_id="t"))
+    await open_page(page, client)
+    await expect(page.locator("#live")).to_have_text("实时更新中")
+    await page.locator("#reply").fill("马上帮你查")
+    late = clock.now() + timedelta(seconds=20)
+    await feed(client, clock, mention("2", thread_id="t", text="人呢？？", created_at=late))
+    await expect(page.locator("#detail .thread li.new")).to_contain_text("人呢？？")
+    await expect(page.locator("#stale")).to_be_visible()
+    await expect(page.locator("#approve")).to_be_disabled()
+    await expect(page.locator("#reply")).to_have_value("马上帮你查")
+    await page.locator("#reread").click()
+    await page.keyboard.press("Control+Enter")
+    await expect(page.locator(f'#list [data-id="{mid("1")}"]')).to_have_count(0)
+    item = await (await client.get(f"/api/mentions/{mid('1')}")).json()
+    assert item["state"] == "approved" and item["reply_text"] == "马上帮你查"
+
+
+async def test_a_colleagues_claim_arrives_live(
+    page: Page, client: Client, clock: FakeClock, client_as: ClientAs
+) -> None:
+    await feed(client, clock, mention("1"), mention("2", text="发货太慢了"))
+    await open_page(page, client)
+    await expect(page.locator("#live")).to_have_text("实时更新中")
+    other = mid("2") if await selected(page) == mid("1") else mid("1")
+    bo = await client_as(client, "bo")
+    assert (await bo.post(f"/api/mentions/{other}/claim")).status == 200
+    row = page.locator(f'#list [data-id="{other}"]')
+    await expect(row.locator(".claim")).to_have_text("bo 正在处理")
+
+
+async def selected(page: Page) -> str:
+    value = await page.locator("#list .row.selected").get_attribute("data-id")
+    assert value is not None
+    return value
