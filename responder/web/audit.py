@@ -45,21 +45,21 @@ async def audit(request: web.Request) -> web.StreamResponse:
     require(request, Role.LEAD)
     zone = ZoneInfo(request.app[CONFIG].drafts.timezone)
     query = request.query
-    since = _time(query.get("since"), zone, "since")
-    until = _time(query.get("until"), zone, "until")
-    types = _types(query.get("type"))
+    since = parse_time(query.get("since"), zone, "since")
+    until = parse_time(query.get("until"), zone, "until")
+    types = parse_types(query.get("type"))
     actor = query.get("actor", "")
     form = query.get("format", "json")
     if form not in ("json", "csv"):
         raise ApiError("format must be json or csv", field="format")
     limit = int_param(request, "limit", 200 if form == "json" else 10_000, 1, 10_000)
-    rows = await _rows(request, since, until, types, actor, limit, zone)
+    rows = await audit_rows(request, since, until, types, actor, limit, zone)
     if form == "csv":
         return _csv(rows, zone, request.app[CLOCK].now())
     return json_response({"timezone": str(zone), "count": len(rows), "items": rows})
 
 
-async def _rows(
+async def audit_rows(
     request: web.Request,
     since: datetime | None,
     until: datetime | None,
@@ -138,7 +138,7 @@ def _safe(cells: tuple[str, ...]) -> list[str]:
     return ["'" + c if c.startswith(FORMULA) else c for c in cells]
 
 
-def _time(value: str | None, zone: ZoneInfo, name: str) -> datetime | None:
+def parse_time(value: str | None, zone: ZoneInfo, name: str) -> datetime | None:
     if not value:
         return None
     try:
@@ -151,7 +151,7 @@ def _time(value: str | None, zone: ZoneInfo, name: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
-def _types(value: str | None) -> frozenset[str] | None:
+def parse_types(value: str | None) -> frozenset[str] | None:
     """The event types asked for; None: every type."""
     if not value:
         return frozenset(labels.HUMAN_EVENTS)

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from responder.services import CONFIG
 from responder.web import labels
-from responder.web.audit import _rows, _time, _types
+from responder.web.audit import audit_rows, parse_time, parse_types
 from responder.web.auth import ROLE_NAMES, Role, csrf_token, current_user
 from responder.web.validate import ApiError
 
@@ -56,9 +56,10 @@ async def audit(request: web.Request) -> web.Response:
     rows: list[dict[str, Any]] = []
     error, status = "", 200
     try:
-        since, until = _time(asked["since"], zone, "since"), _time(asked["until"], zone, "until")
-        rows = await _rows(
-            request, since, until, _types(asked["type"]), asked["actor"], AUDIT_ROWS, zone
+        since = parse_time(asked["since"], zone, "since")
+        until = parse_time(asked["until"], zone, "until")
+        rows = await audit_rows(
+            request, since, until, parse_types(asked["type"]), asked["actor"], AUDIT_ROWS, zone
         )
     except ApiError as exc:
         error, status = f"筛选条件有误：{exc.message}", 400
