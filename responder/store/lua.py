@@ -270,13 +270,23 @@ return 1
 )
 
 # KEYS: mention hashes; ARGV: the fields to read. A read: no state change, no event.
-# Returns one HMGET reply per key (missing fields and unknown keys come back as nil): one
-# command to send and one reply to parse, where a pipeline of HMGETs spent most of its
-# time packing the field names once per mention.
+# Returns one JSON text: per key an object of the wanted fields it has ({} if unknown).
+# HGETALL and a table look-up per field: an HMGET of ~45 fields scans the hash's ziplist
+# once per field (12 us a mention against 2.5); and one string to send back and parse
+# (orjson) instead of a reply of ~2,000 elements cut the time on both sides.
 READ = """
+local want = {}
+for _, field in ipairs(ARGV) do want[field] = true end
 local rows = {}
-for i, key in ipairs(KEYS) do rows[i] = redis.call('HMGET', key, unpack(ARGV)) end
-return rows
+for i, key in ipairs(KEYS) do
+  local flat = redis.call('HGETALL', key)
+  local row = {}
+  for j = 1, #flat, 2 do
+    if want[flat[j]] then row[flat[j]] = flat[j + 1] end
+  end
+  rows[i] = row
+end
+return cjson.encode(rows)
 """
 
 # KEYS: per mention its seen marker and its hash, then the "said" sets of some threads
