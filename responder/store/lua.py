@@ -269,26 +269,6 @@ return 1
 """
 )
 
-# KEYS: mention hashes; ARGV: the fields to read. A read: no state change, no event.
-# Returns one JSON text: per key an object of the wanted fields it has ({} if unknown).
-# HGETALL and a table look-up per field: an HMGET of ~45 fields scans the hash's ziplist
-# once per field (12 us a mention against 2.5); and one string to send back and parse
-# (orjson) instead of a reply of ~2,000 elements cut the time on both sides.
-READ = """
-local want = {}
-for _, field in ipairs(ARGV) do want[field] = true end
-local rows = {}
-for i, key in ipairs(KEYS) do
-  local flat = redis.call('HGETALL', key)
-  local row = {}
-  for j = 1, #flat, 2 do
-    if want[flat[j]] then row[flat[j]] = flat[j + 1] end
-  end
-  rows[i] = row
-end
-return cjson.encode(rows)
-"""
-
 # KEYS: per mention its seen marker and its hash, then the "said" sets of some threads
 # ARGV: 1 the number of mentions
 # Returns {flags, sets}: per mention 1 if either key exists (taken in before), and per

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from responder.clock import from_epoch
 from responder.config import RetentionConfig
 from responder.drafts.learning import ranking
-from responder.store import lua
+from responder.store import lua, reads
 from responder.store.enqueue import dumps
 from responder.store.keys import Keys
 from responder.store.records import API_FIELDS, EventType, State, event
@@ -64,7 +64,8 @@ class Store(StreamStore):
 
     def __init__(self, redis: Redis, keys: Keys, retention: RetentionConfig | None = None) -> None:
         super().__init__(redis, keys, retention)
-        self._read = redis.register_script(lua.READ)
+        self._read = redis.register_script(reads.READ)
+        self._queue = redis.register_script(reads.queue_script(API_FIELDS))
         self._close = redis.register_script(lua.CLOSE)
         self._sweep = redis.register_script(lua.SWEEP)
         self._claim = redis.register_script(lua.CLAIM)
@@ -76,12 +77,13 @@ class Store(StreamStore):
     ) -> tuple[int, list[dict[str, str]]]:
         """Return (open count, the open mentions), each with its API_FIELDS: by deadline
         or by priority, a crisis first either way."""
-        key = self.keys.priority if by == "priority" else self.keys.queue
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.zcard(self.keys.queue)
-            pipe.zrange(key, offset, offset + limit - 1)
-            total, ids = await pipe.execute()
-        return int(total), await self.mentions(ids)
+        keys = self.keys
+        order = keys.priority if by == "priority" else keys.queue
+        total, text = await self._queue(
+            keys=[keys.queue, order], args=[keys.root, offset, offset + limit - 1]
+        )
+        rows = cast(list[dict[str, str]], orjson.loads(text))
+        return int(total), [row for row in rows if row]
 
     async def queue_size(self) -> int:
         return int(await self.redis.zcard(self.keys.queue))
@@ -104,7 +106,7 @@ class Store(StreamStore):
     ) -> list[dict[str, str]]:
         """Return the mentions that exist, in order, with only `fields` (what a view shows).
 
-        One script call reads them all and answers one JSON text (lua.READ says why): one
+        One script call reads them all and answers one JSON text (reads.py says why): one
         command to send and one string to parse, where a pipeline of HMGETs spent most of
         its time packing the field names once per mention.
         """
