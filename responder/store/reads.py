@@ -59,3 +59,11 @@ for i, id in ipairs(ids) do rows[i] = pick(ARGV[1] .. ':m:' .. id, want) end
 return {total, cjson.encode(rows)}
 """
     )
+
+
+# KEYS: 1 a mention hash, 2 its follow-ups list; ARGV: the fields to read.
+# Returns {HMGET reply, the follow-up ids}: what approving reads, as one command (a
+# two-command pipeline cost more in redis-py than the reads).
+FOR_CLOSING = """
+return {redis.call('HMGET', KEYS[1], unpack(ARGV)), redis.call('LRANGE', KEYS[2], 0, -1)}
+"""

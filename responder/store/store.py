@@ -66,6 +66,7 @@ class Store(StreamStore):
         super().__init__(redis, keys, retention)
         self._read = redis.register_script(reads.READ)
         self._queue = redis.register_script(reads.queue_script(API_FIELDS))
+        self._for_closing = redis.register_script(reads.FOR_CLOSING)
         self._close = redis.register_script(lua.CLOSE)
         self._sweep = redis.register_script(lua.SWEEP)
         self._claim = redis.register_script(lua.CLAIM)
@@ -93,12 +94,11 @@ class Store(StreamStore):
     ) -> tuple[dict[str, str] | None, tuple[str, list[str]]]:
         """Return a mention's `fields` and what closing it expects (its conversation and
         follow-ups), in one round trip."""
-        keys = self.keys
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hmget(keys.mention(mid), [*fields, "conversation"])
-            pipe.lrange(keys.followups(mid), 0, -1)
-            values, followers = await pipe.execute()
-        row = _row([*fields, "conversation"], values)
+        keys, names = self.keys, [*fields, "conversation"]
+        values, followers = await self._for_closing(
+            keys=[keys.mention(mid), keys.followups(mid)], args=names
+        )
+        row = _row(names, values)
         return row or None, (row.get("conversation", ""), list(followers))
 
     async def mentions(
