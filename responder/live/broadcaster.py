@@ -93,7 +93,7 @@ class Broadcaster:
         self.replay_limit = replay_limit  # a page that missed more reloads the queue
         # After a publish, wait this long before reading again, so the events that come
         # meanwhile go to every page in one write: with 20 agents approving, one write
-        # per event per page was a sixth of the server's time. The first event after a
+        # per event per page was a tenth of the server's time. The first event after a
         # quiet spell still goes at once (the read blocks until it comes).
         self.gather_s = gather_s
         self.last_id: str | None = None  # None until the first read pins down "$"
