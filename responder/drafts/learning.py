@@ -42,9 +42,7 @@ class Usage:
 def usage(drafts: list[str], text: str, chosen: int | None) -> Usage:
     """Say which draft a reply came from (the one named, else the closest enough)."""
     if chosen is None and drafts:
-        ratios = [difflib.SequenceMatcher(None, d, text).ratio() for d in drafts]
-        best = max(range(len(drafts)), key=ratios.__getitem__)
-        chosen = best if ratios[best] >= SIMILAR else None
+        chosen = _closest(drafts, text)
     if chosen is None:
         return Usage(chosen=None, edited=True, diff="")
     draft = drafts[chosen]
@@ -52,6 +50,24 @@ def usage(drafts: list[str], text: str, chosen: int | None) -> Usage:
         return Usage(chosen=chosen, edited=False, diff="")
     diff = "\n".join(difflib.unified_diff([draft], [text], "draft", "sent", lineterm="", n=0))
     return Usage(chosen=chosen, edited=True, diff=diff)
+
+
+def _closest(drafts: list[str], text: str) -> int | None:
+    """The first draft most like `text` if at least SIMILAR, else None.
+
+    ratio() is the costly part of approving an edited reply; quick_ratio() bounds it
+    from above, so a draft whose bound cannot reach SIMILAR or beat the best so far is
+    skipped without changing the answer."""
+    best, best_ratio = None, 0.0
+    for index, draft in enumerate(drafts):
+        matcher = difflib.SequenceMatcher(None, draft, text)
+        floor = max(SIMILAR, best_ratio)
+        if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= floor and (best is None or ratio > best_ratio):
+            best, best_ratio = index, ratio
+    return best
 
 
 def table(stats: Mapping[str, str]) -> dict[str, dict[str, int]]:

@@ -1,7 +1,7 @@
 """Filtered queue views: one Lua script walks the queue in order, checks each mention's
 fields, counts every match and returns the ids of the page asked for.
 
-Without filters the store's plain ZRANGE path serves the queue (it reads only the page);
+Without filters the store's plain page read serves the queue (it reads only the page);
 a filter has to look at every open mention to count the matches ("200 of 481"), and doing
 that inside Redis costs one round trip instead of one HMGET per mention.
 """
@@ -105,7 +105,7 @@ class QueueFilter:
     q: str = ""  # a keyword: text, author name or a follow-up's text
 
     def active(self) -> bool:
-        """Whether anything narrows the queue (else the plain ZRANGE path serves it)."""
+        """Whether anything narrows the queue (else the plain page read serves it)."""
         return (
             self.view != "all"
             or any(

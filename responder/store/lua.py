@@ -269,16 +269,6 @@ return 1
 """
 )
 
-# KEYS: mention hashes; ARGV: the fields to read. A read: no state change, no event.
-# Returns one HMGET reply per key (missing fields and unknown keys come back as nil): one
-# command to send and one reply to parse, where a pipeline of HMGETs spent most of its
-# time packing the field names once per mention.
-READ = """
-local rows = {}
-for i, key in ipairs(KEYS) do rows[i] = redis.call('HMGET', key, unpack(ARGV)) end
-return rows
-"""
-
 # KEYS: per mention its seen marker and its hash, then the "said" sets of some threads
 # ARGV: 1 the number of mentions
 # Returns {flags, sets}: per mention 1 if either key exists (taken in before), and per

@@ -240,8 +240,29 @@ API_FIELDS = (
 
 
 def to_api(fields: dict[str, str], now: datetime) -> dict[str, Any]:
-    """Turn a stored hash (at least its API_FIELDS) into the JSON the API returns."""
+    """Turn a stored hash (at least its API_FIELDS) into the JSON the API returns.
+
+    Every agent's queue read shows the same head of the queue again, so the part that
+    does not change with `now` is built once per distinct hash content (a cache keyed by
+    the fields themselves: a changed hash is a new key) and only the clock's part is
+    added here. The nested values are shared between answers: serialise them, never
+    change them in place."""
+    fixed = _fixed(tuple(fields.items()))
+    out = dict(fixed)
     deadline = float(fields["deadline"])
+    part = fixed["priority"]
+    if part is not None:
+        out["priority"] = {**part, "score": score_at(part["base"], deadline, now)}
+    out["seconds_left"] = round(deadline - now.timestamp(), 1)
+    out["window_closed"] = _closed(fields.get("reply_until"), now)
+    return out
+
+
+@functools.lru_cache(maxsize=2048)
+def _fixed(items: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """What to_api shows of a hash that does not depend on the time (placeholders for
+    what does, so the keys keep their order)."""
+    fields = dict(items)
     return {
         "id": fields["id"],
         "state": fields.get("state", ""),
@@ -275,9 +296,9 @@ def to_api(fields: dict[str, str], now: datetime) -> dict[str, Any]:
         "crisis": _crisis(fields.get("crisis")),
         "urgent": fields.get("urgent") == "1",
         "spam": fields.get("spam") == "1",
-        "priority": _priority(fields, deadline, now),
+        "priority": _priority(fields),
         "deadline": _iso(fields["deadline"]),
-        "seconds_left": round(deadline - now.timestamp(), 1),
+        "seconds_left": 0.0,
         "warned_at": _iso(fields.get("warned_at")),
         "breached_at": _iso(fields.get("breached_at")),
         "followups": int(fields.get("followups", "0") or 0),
@@ -289,7 +310,7 @@ def to_api(fields: dict[str, str], now: datetime) -> dict[str, Any]:
         "reply_text": fields.get("reply_text") or None,
         "dismiss_reason": fields.get("dismiss_reason") or None,
         "reply_until": _iso(fields.get("reply_until")),
-        "window_closed": _closed(fields.get("reply_until"), now),
+        "window_closed": False,
         "sent_at": _iso(fields.get("sent_at")),
         "reply_id": fields.get("reply_id") or None,
         "send_error": fields.get("send_error") or None,
@@ -328,9 +349,9 @@ def _crisis(value: str | None) -> dict[str, Any]:
     return {"flag": bool(found), "words": found.get("words", []), "kinds": found.get("kinds", [])}
 
 
-def _priority(fields: dict[str, str], deadline: float, now: datetime) -> dict[str, Any] | None:
-    """The priority now, the fixed part and its reasons (None for a mention from before
-    priorities were kept)."""
+def _priority(fields: dict[str, str]) -> dict[str, Any] | None:
+    """The fixed part of the priority and its reasons (None for a mention from before
+    priorities were kept); to_api adds the score at the time asked."""
     if not fields.get("priority"):
         return None
     base = float(fields["priority"])
@@ -342,7 +363,7 @@ def _priority(fields: dict[str, str], deadline: float, now: datetime) -> dict[st
         followers=int(fields["author_followers"]),
         verified=fields["author_verified"] == "1",
     )
-    return {"score": score_at(base, deadline, now), "base": base, "reasons": list(parts.reasons)}
+    return {"score": base, "base": base, "reasons": list(parts.reasons)}
 
 
 def _epoch(moment: datetime) -> str:

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
+import orjson
 from redis.asyncio import Redis
 
 from responder.clock import from_epoch
 from responder.config import RetentionConfig
 from responder.drafts.learning import ranking
-from responder.store import lua
+from responder.store import lua, reads
 from responder.store.enqueue import dumps
 from responder.store.keys import Keys
 from responder.store.records import API_FIELDS, EventType, State, event
@@ -63,7 +64,9 @@ class Store(StreamStore):
 
     def __init__(self, redis: Redis, keys: Keys, retention: RetentionConfig | None = None) -> None:
         super().__init__(redis, keys, retention)
-        self._read = redis.register_script(lua.READ)
+        self._read = redis.register_script(reads.READ)
+        self._queue = redis.register_script(reads.queue_script(API_FIELDS))
+        self._for_closing = redis.register_script(reads.FOR_CLOSING)
         self._close = redis.register_script(lua.CLOSE)
         self._sweep = redis.register_script(lua.SWEEP)
         self._claim = redis.register_script(lua.CLAIM)
@@ -75,12 +78,13 @@ class Store(StreamStore):
     ) -> tuple[int, list[dict[str, str]]]:
         """Return (open count, the open mentions), each with its API_FIELDS: by deadline
         or by priority, a crisis first either way."""
-        key = self.keys.priority if by == "priority" else self.keys.queue
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.zcard(self.keys.queue)
-            pipe.zrange(key, offset, offset + limit - 1)
-            total, ids = await pipe.execute()
-        return int(total), await self.mentions(ids)
+        keys = self.keys
+        order = keys.priority if by == "priority" else keys.queue
+        total, text = await self._queue(
+            keys=[keys.queue, order], args=[keys.root, offset, offset + limit - 1]
+        )
+        rows = cast(list[dict[str, str]], orjson.loads(text))
+        return int(total), [row for row in rows if row]
 
     async def queue_size(self) -> int:
         return int(await self.redis.zcard(self.keys.queue))
@@ -90,12 +94,11 @@ class Store(StreamStore):
     ) -> tuple[dict[str, str] | None, tuple[str, list[str]]]:
         """Return a mention's `fields` and what closing it expects (its conversation and
         follow-ups), in one round trip."""
-        keys = self.keys
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hmget(keys.mention(mid), [*fields, "conversation"])
-            pipe.lrange(keys.followups(mid), 0, -1)
-            values, followers = await pipe.execute()
-        row = _row([*fields, "conversation"], values)
+        keys, names = self.keys, [*fields, "conversation"]
+        values, followers = await self._for_closing(
+            keys=[keys.mention(mid), keys.followups(mid)], args=names
+        )
+        row = _row(names, values)
         return row or None, (row.get("conversation", ""), list(followers))
 
     async def mentions(
@@ -103,14 +106,15 @@ class Store(StreamStore):
     ) -> list[dict[str, str]]:
         """Return the mentions that exist, in order, with only `fields` (what a view shows).
 
-        One script call does every HMGET: one command to send and one reply to parse, where
-        a pipeline of HMGETs spent most of its time packing the field names once per mention.
+        One script call reads them all and answers one JSON text (reads.py says why): one
+        command to send and one string to parse, where a pipeline of HMGETs spent most of
+        its time packing the field names once per mention.
         """
         if not ids:
             return []
         keys = [self.keys.mention(mid) for mid in ids]
         reply = await self._read(keys=keys, args=list(fields))
-        rows = [_row(fields, values) for values in cast(list[list[str | None]], reply)]
+        rows = cast(list[dict[str, str]], orjson.loads(reply))
         return [row for row in rows if row]
 
     async def mention(self, mid: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:

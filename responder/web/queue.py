@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import orjson
 from aiohttp import web
 
 from responder.services import CLOCK, CONFIG, STORE
@@ -35,14 +36,47 @@ async def queue(request: web.Request) -> web.Response:
     offset = int_param(request, "offset", 0, 0, 10**9)
     by = _choice(request, "sort", SORTS, "deadline")
     want = queue_filter(request)
+    if not want.active():
+        body = await _shared_page(request.app, (limit, offset, by))
+        return web.Response(body=body, content_type="application/json")
     store, now = request.app[STORE], request.app[CLOCK].now()
-    if want.active():
-        total, ids = await _shared_walk(request.app, (want, limit, offset, by), now)
-        rows = await store.mentions(ids)
-    else:
-        total, rows = await store.queue(limit, offset, by=by)
-    items = [to_api(row, now) for row in rows]
+    total, ids = await _shared_walk(request.app, (want, limit, offset, by), now)
+    items = [to_api(row, now) for row in await store.mentions(ids)]
     return json_response({"now": now.isoformat(), "total": total, "items": items})
+
+
+Page = tuple[int, int, str]  # limit, offset, sort of an unfiltered read
+PAGES = web.AppKey("queue_pages", dict[Page, asyncio.Task[bytes]])
+
+
+async def _shared_page(app: web.Application, page: Page) -> bytes:
+    """The unfiltered page as JSON, read for this request or with others asking the same.
+
+    Every agent's page reads the head of the queue, so requests arrive together; those
+    that arrive before a read has been sent to Redis share it (one script, one encoding).
+    The read leaves the table before it is sent, so a request never joins a read sent
+    before it arrived: an agent's own change is always in the answer it gets next."""
+    pages = app[PAGES]
+    task = pages.get(page)
+    if task is None:
+        task = asyncio.ensure_future(_read_page(app, page))
+        pages[page] = task
+        task.add_done_callback(_retrieved)
+    return await asyncio.shield(task)  # one client going away does not cancel the others
+
+
+async def _read_page(app: web.Application, page: Page) -> bytes:
+    app[PAGES].pop(page, None)  # from here on, whoever asks gets a read of their own
+    limit, offset, by = page
+    store, now = app[STORE], app[CLOCK].now()
+    total, rows = await store.queue(limit, offset, by=by)
+    items = [to_api(row, now) for row in rows]
+    return orjson.dumps({"now": now.isoformat(), "total": total, "items": items})
+
+
+def _retrieved(task: asyncio.Task[bytes]) -> None:
+    if not task.cancelled():
+        task.exception()  # raised to every waiter still there; none left is no warning
 
 
 Walk = tuple[QueueFilter, int, int, str]  # what is asked, limit, offset, sort
@@ -52,6 +86,7 @@ FLIGHTS = web.AppKey("queue_flights", dict[Walk, Found])
 
 def setup(app: web.Application) -> None:
     app[FLIGHTS] = {}
+    app[PAGES] = {}
 
 
 async def _shared_walk(app: web.Application, walk: Walk, now: datetime) -> tuple[int, list[str]]:
