@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/queue_api.py
 	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/scoring.py
 
 # The shipped sentiment model, rebuilt from the shared data (see README, Sentiment).
