@@ -4,6 +4,8 @@ Debian's chromium through Playwright; each test gets its own browser."""
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -22,7 +24,14 @@ from responder.store.keys import mention_id
 from tests.conftest import MakeClient
 from tests.fakes import FakeClock, mention
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium by default; TIEXIN_CHROMIUM names another Chromium or Chrome binary.
+CHROMIUM = (
+    os.environ.get("TIEXIN_CHROMIUM")
+    or shutil.which("chromium")
+    or shutil.which("chromium-browser")
+    or shutil.which("google-chrome")
+    or "/usr/bin/chromium"
+)
 ARGS = [
     *("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"),
     *("--disable-background-networking", "--disable-component-update"),
