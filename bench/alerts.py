@@ -23,8 +23,7 @@ from typing import cast
 # Run the checkout this file is in (`python bench/NAME.py` puts only bench/ on the path).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.fresh import fresh_store
-from connectors.model import Author, Mention
+from bench.fresh import bench_mention, fresh_store
 from responder.clock import SystemClock
 from responder.config import SlaConfig
 from responder.drafts.suggest import sample_job, unsuggested
@@ -40,14 +39,7 @@ def _ready(n: int, count: int, seconds: float, sla: SlaConfig, clock: SystemCloc
     """A mention whose warn stage falls due `(n + 1) / count * seconds` from now."""
     now = clock.now()
     offset = timedelta(seconds=0.5 + n * seconds / count)
-    mention = Mention(
-        platform="weibo",
-        account="bench",
-        platform_id=str(n),
-        author=Author(id=f"u{n}", name="小王"),
-        text="X7 又卡了，烦死了",
-        created_at=now - sla.warn_after + offset,
-    )
+    mention = bench_mention(n, now - sla.warn_after + offset)
     timer = timing(
         mention.created_at, now, respond_within=sla.respond_within, warn_after=sla.warn_after
     )

@@ -22,8 +22,7 @@ from pathlib import Path
 # Run the checkout this file is in (`python bench/NAME.py` puts only bench/ on the path).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.fresh import fresh_store
-from connectors.model import Author, Mention
+from bench.fresh import bench_mention, fresh_store
 from connectors.replay import ReplayConfig, ReplayConnector
 from responder.clock import SystemClock
 from responder.config import SlaConfig
@@ -42,14 +41,7 @@ PLAIN = unsuggested(sample_job())
 
 def _ready(n: int, clock: SystemClock, sla: SlaConfig) -> Ready:
     now = clock.now()
-    mention = Mention(
-        platform="weibo",
-        account="bench",
-        platform_id=str(n),
-        author=Author(id=f"u{n}", name="小王"),
-        text="X7 又卡了，烦死了",
-        created_at=now,
-    )
+    mention = bench_mention(n, now)
     timer = timing(now, now, respond_within=sla.respond_within, warn_after=sla.warn_after)
     return Ready(mention=mention, suggestion=PLAIN, timing=timer, source="bench", ingested_at=now)
 
