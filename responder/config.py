@@ -15,6 +15,7 @@ from connectors.registry import TYPES
 from connectors.replay import ReplayConfig
 from connectors.secret import Secret
 from responder.accounts import DEMO_USER, AuthConfig, UserConfig, check_user_names
+from responder.alerts.oncall_config import OncallConfig
 from responder.schema import Binder, show
 
 _COMMON_KEYS = ("type", "enabled", "poll_interval")
@@ -159,6 +160,7 @@ class Config:
     connectors: tuple[ConnectorConfig, ...] = ()
     auth: AuthConfig = AuthConfig()  # noqa: RUF009  (frozen; ruff cannot see it in another module)
     users: tuple[UserConfig, ...] = ()
+    oncall: OncallConfig = OncallConfig()  # noqa: RUF009  (frozen, as auth above)
     source: str = "<defaults>"
 
 

@@ -8,7 +8,7 @@ import os
 import re
 import types
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal, Union, cast, get_args, get_origin, get_type_hints
 
@@ -169,6 +169,8 @@ class Binder:
                     path, "a non-empty string" if meta.get("nonempty") else "a string", value
                 )
             return value if hint is str else self._path(value)
+        if hint in (date, time, datetime):
+            return self._moment(hint, value, path)
         if hint is timedelta:
             try:
                 parsed = parse_duration(value) if isinstance(value, str) else None
@@ -191,6 +193,19 @@ class Binder:
             return hint(value)
         raise TypeError(f"schema has an unsupported type at {path}: {hint!r}")
 
+    def _moment(self, hint: Any, value: Any, path: str) -> Any:
+        """A TOML date, time of day or date-time, written natively or as an ISO string."""
+        example = _MOMENT_EXAMPLES[hint]
+        if isinstance(value, str):
+            try:
+                value = hint.fromisoformat(value.strip())
+            except ValueError:
+                return self._fail(path, example, value)
+        # datetime is a date subclass: a date field takes a date only.
+        if type(value) is not hint:
+            return self._fail(path, example, value)
+        return value
+
     def _path(self, value: str) -> Path:
         candidate = Path(value).expanduser()
         return candidate if candidate.is_absolute() else self.base_dir / candidate
@@ -198,6 +213,13 @@ class Binder:
     def _fail(self, path: str, expected: str, value: Any) -> Any:
         self.error(path, f"must be {expected}, got {show(value)}")
         return _MISSING
+
+
+_MOMENT_EXAMPLES = {
+    date: 'a date such as 2026-01-05 or "2026-01-05"',
+    time: 'a time of day such as "09:30"',
+    datetime: 'a date and time such as "2026-12-24 09:00"',
+}
 
 
 def _is_secret(hint: Any) -> bool:

@@ -8,13 +8,21 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from responder.cli import connectors, deadletters, drafts, run, sentiment, users
+from responder.cli import connectors, deadletters, drafts, oncall, run, sentiment, users
 from responder.cli.common import DEFAULT_CONFIG, config_for
 from responder.config import ConfigError, load
 
 __all__ = ["DEFAULT_CONFIG", "config_for", "main"]  # config_for: used by subcommand modules
 # Each module registers its own subcommands with `add_commands` and runs them with `run`.
-SUBCOMMANDS: tuple[ModuleType, ...] = (run, sentiment, deadletters, drafts, connectors, users)
+SUBCOMMANDS: tuple[ModuleType, ...] = (
+    run,
+    sentiment,
+    deadletters,
+    drafts,
+    connectors,
+    users,
+    oncall,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Paging: who is on call and when (schedule), and how they are reached (channels)."""
