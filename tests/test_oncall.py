@@ -18,6 +18,7 @@ from responder.config import Config, ConfigError, parse
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")
+HALF = timedelta(minutes=30)
 USERS = """
 [[users]]
 name = "wang"
@@ -209,6 +210,10 @@ def test_handover_in_a_dst_gap_or_fold_in_new_york() -> None:
     assert gap.next_change(datetime(2026, 3, 8, 6, tzinfo=UTC)) == datetime(
         2026, 3, 8, 7, 30, tzinfo=UTC
     )
+    # 03:00 EDT is past 02:30 on the wall clock but before that handover in real time.
+    three = datetime(2026, 3, 8, 7, tzinfo=UTC)
+    assert who(gap, three) == who(gap, three - timedelta(hours=1)) != who(gap, three + HALF)
+    assert gap.next_change(three) == three + HALF
     fold = schedule_of(NEW_YORK.replace("{time}", "01:30"))
     # 01:30 happens twice on 2026-11-01: the handover is the first (EDT, 05:30 UTC) and
     # the second 01:30 does not hand over again.
@@ -394,6 +399,10 @@ def test_cli_edge_cases(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert out.splitlines()[-1] == (
         "免打扰：否（工作时间）；注意：节假日数据不含这一年，只按星期和时段判断"
     )
+    status, out, _ = run_cli(capsys, "oncall", "--config", path, "--at", "2026-10-01 10:00")
+    assert out.splitlines()[-1] == "免打扰：是（国庆节，法定假日）"
+    status, out, _ = run_cli(capsys, "oncall", "--config", path, "--at", "2026-12-05 10:00")
+    assert out.splitlines()[-1] == "免打扰：是（非工作时间）"
     status, _, err = run_cli(capsys, "oncall", "--config", path, "--at", "tomorrow")
     assert status == 2 and "--at wants a local time" in err
     path = write(tmp_path, WEEKLY.replace('["wang", "li"]', '["wang", "nobody"]'))
@@ -414,3 +423,28 @@ def test_the_default_config_has_an_empty_schedule() -> None:
     assert config.oncall.rotations == () and not config.oncall.quiet.enabled
     assert Schedule.from_config(config).zone.key == "Asia/Shanghai"
     assert schedule_of('[drafts]\ntimezone = "Europe/Berlin"\n').zone.key == "Europe/Berlin"
+
+
+def test_native_toml_times_and_overrides_with_an_offset() -> None:
+    schedule = schedule_of(
+        DAILY.replace('"09:30"', "09:30:00")
+        + """
+[[oncall.overrides]]
+person = "wang"
+since = 2026-12-24T01:00:00Z
+until = "2026-12-24T02:00:00+00:00"
+"""
+    )
+    assert who(schedule, datetime(2026, 12, 2, 9, 30, tzinfo=SH)) == ("li", None)
+    assert who(schedule, datetime(2026, 12, 24, 8, 59, 59, tzinfo=SH)) == ("li", None)
+    assert who(schedule, datetime(2026, 12, 24, 9, tzinfo=SH)) == ("wang", None)
+    assert who(schedule, datetime(2026, 12, 24, 10, tzinfo=SH)) == ("zhao", None)
+    mixed = """
+[[oncall.overrides]]
+person = "wang"
+since = 2026-12-24T01:00:00Z
+until = "2026-12-24 10:00"
+"""
+    assert problems_of(mixed) == [
+        "oncall.overrides[0].until: give both times with a UTC offset or neither"
+    ]

@@ -12,6 +12,7 @@ from pathlib import Path
 from responder.alerts.schedule import OnCall, Schedule, check_people
 from responder.cli.common import config_for
 from responder.config import Config, ConfigError
+from responder.drafts.moments import day_facts
 
 ROLE_LABELS = {"primary": "主值班", "secondary": "副值班"}
 WEEKDAYS = "一二三四五六日"
@@ -82,7 +83,11 @@ def _who(on_call: OnCall) -> list[str]:
 def _quiet(schedule: Schedule, at: datetime) -> str:
     if not schedule.config.quiet.enabled:
         return "免打扰：未启用（7×24 小时呼叫）"
-    state = "是（非工作时间）" if schedule.in_quiet_hours(at) else "否（工作时间）"
+    holiday = day_facts(at.astimezone(schedule.zone).date())[1]
+    if schedule.in_quiet_hours(at):
+        state = f"是（{holiday}，法定假日）" if holiday else "是（非工作时间）"
+    else:
+        state = "否（工作时间）"
     if not schedule.holidays_known(at):
         state += "；注意：节假日数据不含这一年，只按星期和时段判断"
     return f"免打扰：{state}"
