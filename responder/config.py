@@ -15,7 +15,7 @@ from connectors.registry import TYPES
 from connectors.replay import ReplayConfig
 from connectors.secret import Secret
 from responder.accounts import DEMO_USER, AuthConfig, UserConfig, check_user_names
-from responder.alerts.oncall_config import OncallConfig
+from responder.alerts.oncall_config import OncallConfig, unknown_people
 from responder.schema import Binder, show
 
 _COMMON_KEYS = ("type", "enabled", "poll_interval")
@@ -186,6 +186,8 @@ def parse(data: Mapping[str, Any], *, base_dir: Path, source: str) -> Config:
     check_user_names(binder, data.get("users"))
     if config is not None:
         _check_env(binder, config)
+        for problem in unknown_people(config.oncall, {u.name for u in config.users}):
+            binder.error("", problem)
     if binder.errors:
         raise ConfigError(source, binder.errors)
     assert isinstance(config, Config)

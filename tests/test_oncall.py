@@ -340,13 +340,12 @@ start = 2026-12-01
 
 
 def test_names_must_be_users_or_oncall_people() -> None:
-    config = config_of(WEEKLY.replace('["wang", "li"]', '["wang", "nobody"]') + OVERRIDES)
-    assert check_people(config) == [
+    """check-config and run refuse a schedule naming somebody nobody knows."""
+    assert problems_of(WEEKLY.replace('["wang", "li"]', '["wang", "nobody"]') + OVERRIDES) == [
         'oncall.rotations[0].people[1]: "nobody" is not a [[users]] name or an'
         " [[oncall.people]] name"
     ]
-    config = config_of(WEEKLY + OVERRIDES.replace('name = "zhao"', 'name = "zhou"'))
-    assert check_people(config) == [
+    assert problems_of(WEEKLY + OVERRIDES.replace('name = "zhao"', 'name = "zhou"')) == [
         'oncall.overrides[0].person: "zhao" is not a [[users]] name or an [[oncall.people]] name'
     ]
     assert check_people(config_of(WEEKLY + OVERRIDES)) == []

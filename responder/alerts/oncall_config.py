@@ -1,7 +1,7 @@
 """`[oncall]` in config.toml: rotations, overrides, contact handles and quiet hours.
 
 Names in rotations and overrides are `[[users]]` logins or `[[oncall.people]]` entries;
-that cross-check needs the whole config, so it lives in `schedule.check_people`.
+that cross-check needs the users too: `unknown_people`, run by `config.parse`.
 """
 
 from __future__ import annotations
@@ -131,3 +131,19 @@ def _unique(problems: list[tuple[str, str]], table: str, values: list[str], key:
                 )
             )
         seen.setdefault(value, index)
+
+
+def unknown_people(oncall: OncallConfig, users: set[str]) -> list[str]:
+    """Each rotation or override name that is neither a login in `users` nor an
+    `[[oncall.people]]` entry, as `key.path: message` (config errors' style)."""
+    known = users | {p.name for p in oncall.people}
+    problems: list[str] = []
+    hint = "is not a [[users]] name or an [[oncall.people]] name"
+    for index, rotation in enumerate(oncall.rotations):
+        for slot, name in enumerate(rotation.people):
+            if name not in known:
+                problems.append(f'oncall.rotations[{index}].people[{slot}]: "{name}" {hint}')
+    for index, override in enumerate(oncall.overrides):
+        if override.person not in known:
+            problems.append(f'oncall.overrides[{index}].person: "{override.person}" {hint}')
+    return problems

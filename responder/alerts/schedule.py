@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from responder.alerts.oncall_config import ROLES, OncallConfig, Role, RotationConfig
+from responder.alerts.oncall_config import ROLES, OncallConfig, Role, RotationConfig, unknown_people
 from responder.drafts.moments import TEAM_ZONE, day_facts, time_zone
 
 if TYPE_CHECKING:
@@ -188,17 +188,7 @@ class Schedule:
 def check_people(config: Config) -> list[str]:
     """Each rotation or override name that is neither a `[[users]]` login nor an
     `[[oncall.people]]` entry, as `key.path: message` (config errors' style)."""
-    known = {u.name for u in config.users} | {p.name for p in config.oncall.people}
-    problems: list[str] = []
-    hint = "is not a [[users]] name or an [[oncall.people]] name"
-    for index, rotation in enumerate(config.oncall.rotations):
-        for slot, name in enumerate(rotation.people):
-            if name not in known:
-                problems.append(f'oncall.rotations[{index}].people[{slot}]: "{name}" {hint}')
-    for index, override in enumerate(config.oncall.overrides):
-        if override.person not in known:
-            problems.append(f'oncall.overrides[{index}].person: "{override.person}" {hint}')
-    return problems
+    return unknown_people(config.oncall, {u.name for u in config.users})
 
 
 def _aware(at: datetime) -> datetime:
