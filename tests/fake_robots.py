@@ -42,11 +42,18 @@ class Got:
 
 @dataclass(slots=True)
 class Answer:
-    """A queued answer: a status and JSON body, or a hang of `delay` seconds first."""
+    """A queued answer: a status and a JSON body (or `text` as is), after `delay` seconds."""
 
     status: int = 200
     body: Any = None
     delay: float = 0.0
+    text: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def response(self) -> web.Response:
+        if self.text is not None:
+            return web.Response(text=self.text, status=self.status, headers=self.headers)
+        return web.json_response(self.body, status=self.status, headers=self.headers)
 
 
 @dataclass(slots=True)
@@ -89,7 +96,7 @@ class FakeRobots:
     async def dingtalk(self, request: web.Request) -> web.Response:
         got, answer = await self._take("dingtalk", request)
         if answer:
-            return web.json_response(answer.body, status=answer.status)
+            return answer.response()
         if got.query.get("access_token") != DING_TOKEN:
             return _json({"errcode": 300001, "errmsg": "token is not exist"})
         stamp = int(got.query.get("timestamp", "0"))
@@ -108,7 +115,7 @@ class FakeRobots:
     async def wecom(self, request: web.Request) -> web.Response:
         got, answer = await self._take("wecom", request)
         if answer:
-            return web.json_response(answer.body, status=answer.status)
+            return answer.response()
         if got.query.get("key") != WECOM_KEY:
             return _json({"errcode": 93000, "errmsg": "invalid webhook url"})
         content = (got.body.get("markdown") or {}).get("content", "")
@@ -121,7 +128,7 @@ class FakeRobots:
     async def feishu(self, request: web.Request) -> web.Response:
         got, answer = await self._take("feishu", request)
         if answer:
-            return web.json_response(answer.body, status=answer.status)
+            return answer.response()
         if request.match_info["hook"] != FEISHU_HOOK:
             return _json(
                 {
@@ -157,7 +164,7 @@ class FakeRobots:
     async def webhook(self, request: web.Request) -> web.Response:
         got, answer = await self._take("webhook", request)
         if answer:
-            return web.json_response(answer.body, status=answer.status)
+            return answer.response()
         mac = hmac.new(HOOK_SECRET.encode(), got.raw, hashlib.sha256).hexdigest()
         signed = request.headers.get("X-Tiexin-Signature", "")
         if not hmac.compare_digest(signed, "sha256=" + mac):

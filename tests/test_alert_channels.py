@@ -84,13 +84,18 @@ def _fields(made: Page) -> dict[str, Any]:
     return {name: getattr(made, name) for name in Page.__slots__}
 
 
-def ding(base: str, http: Http, clock: FakeClock, secret: str = DING_SECRET) -> DingTalk:
-    cfg = DingTalkConfig(access_token=Secret(DING_TOKEN), secret=Secret(secret), api_base=base)
+def ding(
+    base: str, http: Http, clock: FakeClock, secret: str = DING_SECRET, **more: Any
+) -> DingTalk:
+    cfg = DingTalkConfig(
+        access_token=Secret(DING_TOKEN), secret=Secret(secret), api_base=base, **more
+    )
     return DingTalk("钉钉值班群", cfg, http=http, clock=clock)
 
 
-def wecom(base: str, http: Http, clock: FakeClock, key: str = WECOM_KEY) -> WeCom:
-    return WeCom("wecom", WeComConfig(key=Secret(key), api_base=base), http=http, clock=clock)
+def wecom(base: str, http: Http, clock: FakeClock, key: str = WECOM_KEY, **more: Any) -> WeCom:
+    cfg = WeComConfig(key=Secret(key), api_base=base, **more)
+    return WeCom("wecom", cfg, http=http, clock=clock)
 
 
 def feishu(base: str, http: Http, clock: FakeClock, secret: str = FEISHU_SECRET) -> Feishu:
@@ -163,7 +168,7 @@ def test_pages_in_chinese() -> None:
         crisis=True,
     )
     assert late.title == "【危机·已超时】贴吧回复 · 超时 1分10秒" and late.severity == "crisis"
-    oldest = Oldest(source="微博评论", text=TEXT, left=timedelta(seconds=130), link="l")
+    oldest = Oldest(source="微博评论", text=TEXT, left=timedelta(seconds=130))
     group = group_page(
         key="g1",
         count=12,
@@ -239,6 +244,15 @@ async def test_dingtalk_rate_limit_and_outages_are_transient(
     assert other.value.code == "300001"
 
 
+async def test_dingtalk_at_mobiles(
+    base: str, http: Http, clock: FakeClock, robots: FakeRobots
+) -> None:
+    await ding(base, http, clock, at_mobiles=("13800000000",), at_all=True).send(page())
+    [got] = robots.of("dingtalk")
+    assert got.body["at"] == {"atMobiles": ["13800000000"], "isAtAll": True}
+    assert got.body["markdown"]["text"].endswith("\n\n@13800000000")  # DingTalk needs both
+
+
 # -- WeCom --------------------------------------------------------------------------------
 
 
@@ -256,6 +270,14 @@ async def test_wecom_sends_markdown_to_the_key(
         and "[确认](https://tiexin.example/ack/m-42?sig=abc&exp=1)" in content
     )
     assert got.body["msgtype"] == "markdown"
+
+
+async def test_wecom_mentions_stay_after_a_cut(
+    base: str, http: Http, clock: FakeClock, robots: FakeRobots
+) -> None:
+    await wecom(base, http, clock, mention_userids=("zhangsan",)).send(page(lines=("长" * 3000,)))
+    content = robots.of("wecom")[0].body["markdown"]["content"]
+    assert content.endswith("…\n\n<@zhangsan>") and len(content.encode()) <= 4096
 
 
 async def test_wecom_long_text_fits_and_errors_map(
@@ -355,13 +377,26 @@ async def test_webhook_errors_map(
         await hook(base, http, clock, secret="wrong").send(page())
     assert caught.value.code == "401"
     hidden(str(caught.value))
-    robots.script["webhook"] = [Answer(status=503, body={"e": 1}), Answer(status=429, body={})]
+    robots.script["webhook"] = [
+        Answer(status=503, body={"e": 1}),
+        Answer(status=429, body={}),
+        Answer(status=429, body={}, headers={"Retry-After": "7"}),
+        Answer(status=202, text="accepted"),  # not JSON: the receiver breaks the contract
+        Answer(status=200, text=""),  # no answer at all
+    ]
     channel = hook(base, http, clock)
     with pytest.raises(Transient, match="HTTP 503"):
         await channel.send(page())
     with pytest.raises(Transient) as limited:
         await channel.send(page())
     assert limited.value.retry_after == 60.0  # no Retry-After: the default
+    with pytest.raises(Transient) as told:
+        await channel.send(page())
+    assert told.value.retry_after == 7.0
+    with pytest.raises(Definite, match="not JSON"):
+        await channel.send(page())
+    with pytest.raises(Transient, match="empty body"):
+        await channel.send(page())
 
 
 # -- fallback and health ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 fallback that tries them in order."""
 
 from responder.alerts.channels.build import TYPES, ChannelConfig, build_channel
-from responder.alerts.channels.fallback import ChannelHealth, Fallback, RetryPolicy
+from responder.alerts.channels.fallback import AllFailed, ChannelHealth, Fallback, RetryPolicy
 from responder.alerts.channels.page import (
     Channel,
     ChannelError,
@@ -11,10 +11,11 @@ from responder.alerts.channels.page import (
     Page,
     Transient,
 )
-from responder.alerts.channels.text import group_page, mention_page, resolved_page
+from responder.alerts.channels.text import Oldest, group_page, mention_page, resolved_page
 
 __all__ = [
     "TYPES",
+    "AllFailed",
     "Channel",
     "ChannelConfig",
     "ChannelError",
@@ -22,6 +23,7 @@ __all__ = [
     "Definite",
     "Delivery",
     "Fallback",
+    "Oldest",
     "Page",
     "RetryPolicy",
     "Transient",

@@ -83,7 +83,6 @@ class Oldest:
     source: str
     text: str
     left: timedelta
-    link: str
 
 
 def group_page(
