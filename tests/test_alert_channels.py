@@ -438,8 +438,24 @@ async def test_fallback_retries_with_capped_backoff_then_moves_on(clock: FakeClo
     assert a.last_success is None and a.last_reason == "busy"
     assert b.last_failure == page_time + timedelta(seconds=32)  # after a's two waits
     assert b.last_reason == "no such robot"
-    assert c.last_success == clock.now() and c.last_failure is not None
+    assert c.last_success == clock.now() and c.last_failure is not None and c.ok
+    assert not a.ok and not b.ok
+    assert c.as_dict()["state"] == "ok" and a.as_dict()["state"] == "failing"
     assert c.as_dict()["last_success"] == clock.now().isoformat()
+
+
+async def test_health_logs_once_down_and_once_recovered(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    flaky = Scripted("a", [Transient("busy")] * 5)
+    fallback = Fallback([flaky], clock=clock, policy=POLICY)
+    with pytest.raises(AllFailed):
+        await fallback.send(page())
+    assert (await fallback.send(page())).attempts == 3  # two more failures, then through
+    events = [getattr(r, "event", "") for r in caplog.records]
+    assert events == ["channel_down", "channel_recovered"]
+    assert fallback.health()[0].ok
 
 
 async def test_fallback_over_real_channels(
@@ -481,7 +497,9 @@ async def test_all_failed_says_why_without_secrets(
     assert len(caught.value.reasons) == 4 and "HTTP 503" in caught.value.reasons[3]
     assert len(robots.of("webhook")) == 3
     hidden(str(caught.value))
-    assert "alert channel webhook gave up on m-42:warn:1: webhook: HTTP 503" in ours(caplog)
+    down = [r for r in caplog.records if getattr(r, "event", "") == "channel_down"]
+    assert [getattr(r, "channel", "") for r in down] == ["钉钉值班群", "wecom", "feishu", "webhook"]
+    assert getattr(down[3], "reason", "") == "webhook: HTTP 503"  # once, not per attempt
     hidden(ours(caplog))
     hidden(repr(dingtalk.config) + repr(lark.config))
 

@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID
 from connectors.secret import Secret
 from responder.alerts.channels import Definite, Transient, mention_page
 from responder.alerts.channels.smtp import Email, SmtpConfig
+from responder.schema import Binder
 from tests.fakes import FakeClock
 
 PASSWORD = "smtp-pässword-😀"  # non-ASCII on purpose: it must survive AUTH untouched
@@ -204,3 +205,24 @@ async def test_email_untrusted_certificate_and_no_relay(
     await closed.wait_closed()
     with pytest.raises(Transient):
         await channel(port, certs[0]).send(page())
+
+
+def test_email_config_binds_the_password_from_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIEXIN_SMTP_PASSWORD", PASSWORD)
+    binder = Binder(tmp_path)
+    table = {
+        "host": "smtp.example.com",
+        "username": "oncall",
+        "password_env": "TIEXIN_SMTP_PASSWORD",
+        "sender": "alerts@example.com",
+        "to": ["duty@example.com"],
+        "ca_file": "relay-ca.pem",
+    }
+    cfg = binder.bind(SmtpConfig, table, "alerts.channels.mail")
+    assert binder.errors == []
+    assert cfg.password.reveal() == PASSWORD and cfg.port == 587 and cfg.to == ("duty@example.com",)
+    assert PASSWORD not in repr(cfg)
+    assert binder.bind(SmtpConfig, {**table, "to": []}, "alerts.channels.mail") is None
+    assert binder.errors == ["alerts.channels.mail: to must name at least one address"]

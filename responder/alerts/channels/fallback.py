@@ -46,12 +46,22 @@ class ChannelHealth:
     last_failure: datetime | None = None
     last_reason: str = ""  # never holds a secret: channels scrub their messages
 
+    @property
+    def ok(self) -> bool:
+        """True unless the last attempt failed."""
+        if self.last_failure is None:
+            return True
+        return self.last_success is not None and self.last_success >= self.last_failure
+
     def as_dict(self) -> dict[str, str | None]:
+        """JSON-ready, for /api/health."""
+
         def iso(when: datetime | None) -> str | None:
             return when.isoformat() if when else None
 
         return {
             "name": self.name,
+            "state": "ok" if self.ok else "failing",
             "last_success": iso(self.last_success),
             "last_failure": iso(self.last_failure),
             "last_reason": self.last_reason,
@@ -88,6 +98,7 @@ class Fallback:
         self.policy = policy or RetryPolicy()
         self.rng = rng or random.Random()
         self._health = {c.name: ChannelHealth(name=c.name) for c in self.channels}
+        self._down: set[str] = set()  # channels whose last attempt failed
 
     def health(self) -> tuple[ChannelHealth, ...]:
         """Each channel's health, in fallback order."""
@@ -112,25 +123,32 @@ class Fallback:
                 delivery = await channel.send(page)
             except Definite as exc:
                 self._failed(channel.name, exc)
-                log.warning("alert channel %s refused page %s: %s", channel.name, page.key, exc)
                 raise
             except Transient as exc:
                 self._failed(channel.name, exc)
                 if attempt == self.policy.attempts:
-                    log.warning("alert channel %s gave up on %s: %s", channel.name, page.key, exc)
                     raise
                 wait = backoff.next()
                 if exc.retry_after is not None:
                     wait = max(wait, min(exc.retry_after, self.policy.backoff.maximum))
                 await self.clock.sleep(wait)
                 continue
-            self._health[channel.name] = replace(
-                self._health[channel.name], last_success=self.clock.now()
-            )
+            self._succeeded(channel.name)
             return replace(delivery, attempts=attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _succeeded(self, name: str) -> None:
+        if name in self._down:
+            self._down.discard(name)
+            extra = {"event": "channel_recovered", "channel": name}
+            log.info("alert channel %s recovered", name, extra=extra)
+        self._health[name] = replace(self._health[name], last_success=self.clock.now())
+
     def _failed(self, name: str, exc: ChannelError) -> None:
+        if name not in self._down:  # once per outage, never once per attempt
+            self._down.add(name)
+            extra = {"event": "channel_down", "channel": name, "reason": str(exc)}
+            log.warning("alert channel %s is failing: %s", name, exc, extra=extra)
         self._health[name] = replace(
             self._health[name], last_failure=self.clock.now(), last_reason=str(exc)
         )
