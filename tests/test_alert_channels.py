@@ -181,6 +181,13 @@ def test_pages_in_chinese() -> None:
     assert group.lines == (f"最早：微博评论「{TEXT}」（剩 2分10秒）",)
     done = resolved_page(key="g1:done", count=12, answered=12, slowest=timedelta(seconds=820))
     assert done.title == "12 条已预警，全部已回复，最慢 13分40秒"
+    long = "第一行\n\n第二行😀" + "长" * 300  # newlines would end the markdown quote
+    quoted = mention_page(
+        key="k", stage="warn", source="微博私信", platform="weibo", followers=None,
+        left=timedelta(seconds=5), text=long, link="l", ack_link="a",
+    )  # fmt: skip
+    assert quoted.lines == ("第一行 第二行😀" + "长" * 191 + "…",)
+    assert quoted.text.startswith("第一行\n\n")  # the page keeps the original for the webhook
     partly = resolved_page(key="g1:done", count=12, answered=10, slowest=timedelta(seconds=60))
     assert partly.title == "12 条已预警，已回复 10 条，2 条未回复，最慢 1分"
 

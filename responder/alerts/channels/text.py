@@ -36,7 +36,9 @@ def reach(followers: int) -> str:
 
 
 def quote(text: str) -> str:
-    """Shorten a mention's text for a page, by characters (never splitting an emoji)."""
+    """The mention's text on one line (a newline would end a markdown quote), shortened by
+    characters so an emoji is never split."""
+    text = " ".join(text.split())
     return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
 
 
