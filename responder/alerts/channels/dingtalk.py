@@ -75,7 +75,12 @@ class DingTalk:
             f"&timestamp={stamp}&sign={quote_plus(signature)}"
         )
         reply = await post(
-            self.http, self.name, url, encode(self.body(page)), secrets=(token, secret, signature)
+            self.http,
+            self.name,
+            url,
+            encode(self.body(page)),
+            secrets=(token, secret, signature),
+            now=self.clock.now(),
         )
         data = reply.data if isinstance(reply.data, dict) else {}
         code = data.get("errcode")

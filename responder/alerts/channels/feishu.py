@@ -90,7 +90,8 @@ class Feishu:
         body = {"timestamp": str(stamp), "sign": signature, "msg_type": "interactive"}
         url = f"{self.config.api_base.rstrip('/')}/open-apis/bot/v2/hook/{quote(hook, safe='')}"
         raw = encode({**body, "card": card(page)})
-        reply = await post(self.http, self.name, url, raw, secrets=(hook, secret, signature))
+        hidden = (hook, secret, signature)
+        reply = await post(self.http, self.name, url, raw, secrets=hidden, now=self.clock.now())
         data = reply.data if isinstance(reply.data, dict) else {}
         code = data.get("code", data.get("StatusCode"))
         message = redact(str(data.get("msg", data.get("StatusMessage", "")))[:200], (hook, secret))

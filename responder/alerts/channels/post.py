@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from connectors.errors import BadPayload, ConnectorError, RateLimited, Unavailable
@@ -32,9 +32,11 @@ async def post(
     body: bytes,
     *,
     secrets: Iterable[str],
+    now: datetime,
     headers: Mapping[str, str] | None = None,
 ) -> Reply:
-    """POST `body`; raise Transient for no usable answer or a 5xx, never leaking `url`."""
+    """POST `body`; raise Transient for no usable answer, a 408, 429 or 5xx (a Retry-After
+    date read against `now`), never leaking `url` or `secrets` in a message."""
     hidden = [url, url.split("?", 1)[0], *secrets]
     sent = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     try:
@@ -49,7 +51,7 @@ async def post(
     except ConnectorError as exc:  # pragma: no cover - Http raises only the three above
         raise Transient(f"{name}: {redact(str(exc), hidden)}") from None
     if reply.status == 429:
-        wait = retry_after(reply.headers.get("Retry-After"), datetime.now(UTC))
+        wait = retry_after(reply.headers.get("Retry-After"), now)
         raise Transient(f"{name}: HTTP 429", retry_after=wait)
     if reply.status >= 500 or reply.status == 408:
         raise Transient(f"{name}: HTTP {reply.status}")

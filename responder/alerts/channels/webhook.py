@@ -71,8 +71,9 @@ class Webhook:
             "X-Tiexin-Timestamp": str(stamp),
             "Idempotency-Key": page.key,
         }
+        url, now = self.config.url, self.clock.now()
         reply = await post(
-            self.http, self.name, self.config.url, body, secrets=(secret,), headers=headers
+            self.http, self.name, url, body, secrets=(secret,), now=now, headers=headers
         )
         if 200 <= reply.status < 300:
             return Delivery(channel=self.name, at=self.clock.now(), detail=f"HTTP {reply.status}")

@@ -67,7 +67,9 @@ class WeCom:
     async def send(self, page: Page) -> Delivery:
         key = self.config.key.reveal()
         url = f"{self.config.api_base.rstrip('/')}/cgi-bin/webhook/send?key={quote(key, safe='')}"
-        reply = await post(self.http, self.name, url, encode(self.body(page)), secrets=(key,))
+        reply = await post(
+            self.http, self.name, url, encode(self.body(page)), secrets=(key,), now=self.clock.now()
+        )
         data = reply.data if isinstance(reply.data, dict) else {}
         code = data.get("errcode")
         message = redact(str(data.get("errmsg", ""))[:200], (key,))
