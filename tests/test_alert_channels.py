@@ -451,6 +451,13 @@ async def test_fallback_retries_with_capped_backoff_then_moves_on(clock: FakeClo
     assert c.as_dict()["last_success"] == clock.now().isoformat()
 
 
+def test_fallback_needs_distinct_channels(clock: FakeClock) -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        Fallback([], clock=clock)
+    with pytest.raises(ValueError, match="unique"):
+        Fallback([Scripted("a"), Scripted("a")], clock=clock)
+
+
 async def test_health_logs_once_down_and_once_recovered(
     clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:

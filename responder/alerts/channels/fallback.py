@@ -93,6 +93,8 @@ class Fallback:
     ) -> None:
         if not channels:
             raise ValueError("a fallback needs at least one channel")
+        if len({c.name for c in channels}) != len(channels):
+            raise ValueError("channel names must be unique: health is kept by name")
         self.channels = tuple(channels)
         self.clock = clock
         self.policy = policy or RetryPolicy()
