@@ -1,0 +1,99 @@
+"""DingTalk custom robot: markdown messages, signed with the robot's SEC secret."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from urllib.parse import quote, quote_plus
+
+from connectors.http import Http
+from connectors.secret import Secret
+from responder.alerts.channels.page import Definite, Delivery, Page, Transient
+from responder.alerts.channels.post import encode, post, redact
+from responder.alerts.channels.text import markdown
+from responder.clock import Clock
+
+RATE_LIMITED = 130101  # "send too fast": 20 messages a minute per robot
+SIGN_OR_KEYWORD = 310000  # bad sign, stale timestamp, keyword missing or IP not allowed
+RATE_WAIT = 60.0  # seconds: the limit is per minute
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DingTalkConfig:
+    """A robot's access_token (from its webhook URL) and its 加签 secret ("SEC...")."""
+
+    access_token: Secret  # access_token_env = "VARIABLE"
+    secret: Secret  # secret_env = "VARIABLE"
+    api_base: str = "https://oapi.dingtalk.com"
+    at_mobiles: tuple[str, ...] = ()  # phone numbers to @ in the group
+    at_all: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.api_base.startswith(("http://", "https://")):
+            raise ValueError(f'api_base must be an http(s) URL, got "{self.api_base}"')
+
+
+def sign(secret: str, timestamp_ms: int) -> str:
+    """base64(HMAC-SHA256(key=secret, msg="timestamp\\nsecret")), before URL encoding."""
+    digest = hmac.new(
+        secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256
+    ).digest()
+    return base64.b64encode(digest).decode()
+
+
+class DingTalk:
+    """Sends pages to one DingTalk group robot."""
+
+    def __init__(self, name: str, config: DingTalkConfig, *, http: Http, clock: Clock) -> None:
+        self._name = name
+        self.config = config
+        self.http = http
+        self.clock = clock
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def body(self, page: Page) -> dict[str, object]:
+        text = markdown(page)
+        if self.config.at_mobiles:  # DingTalk @s only numbers that also appear in the text
+            text += "\n\n" + " ".join(f"@{m}" for m in self.config.at_mobiles)
+        return {
+            "msgtype": "markdown",
+            "markdown": {"title": page.title, "text": text},
+            "at": {"atMobiles": list(self.config.at_mobiles), "isAtAll": self.config.at_all},
+        }
+
+    async def send(self, page: Page) -> Delivery:
+        token, secret = self.config.access_token.reveal(), self.config.secret.reveal()
+        stamp = int(self.clock.now().timestamp() * 1000)
+        signature = sign(secret, stamp)
+        url = (
+            f"{self.config.api_base.rstrip('/')}/robot/send?access_token={quote(token, safe='')}"
+            f"&timestamp={stamp}&sign={quote_plus(signature)}"
+        )
+        reply = await post(
+            self.http,
+            self.name,
+            url,
+            encode(self.body(page)),
+            secrets=(token, secret, signature),
+            now=self.clock.now(),
+        )
+        data = reply.data if isinstance(reply.data, dict) else {}
+        code = data.get("errcode")
+        message = redact(str(data.get("errmsg", ""))[:200], (token, secret))
+        if code == 0:
+            return Delivery(channel=self.name, at=self.clock.now(), detail="ok")
+        if code == RATE_LIMITED:
+            raise Transient(f"{self.name}: DingTalk rate limit: {message}", retry_after=RATE_WAIT)
+        if code == SIGN_OR_KEYWORD:
+            raise Definite(
+                f"{self.name}: DingTalk refused the sign, keyword or IP: {message}",
+                code=str(code),
+            )
+        if code is None:
+            raise Definite(f"{self.name}: DingTalk answered HTTP {reply.status} without errcode")
+        raise Definite(f"{self.name}: DingTalk errcode {code}: {message}", code=str(code))

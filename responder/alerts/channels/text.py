@@ -1,0 +1,168 @@
+"""Chinese wording of pages: one mention, a group, the group's resolution; and the shared
+markdown and plain-text bodies the channels build on."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import timedelta
+
+from responder.alerts.channels.page import Page, Severity
+
+STAGES = {"warn": "即将超时", "breach": "已超时", "escalate": "无人处理·升级", "crisis": "危机"}
+QUOTE_MAX = 200  # characters of the mention's text quoted in a page; the link has the rest
+
+
+def duration(span: timedelta) -> str:
+    """Render a span the way agents say it: "4分10秒", "50秒", "1小时5分"."""
+    seconds = max(0, round(abs(span.total_seconds())))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}小时{minutes}分" if minutes else f"{hours}小时"
+    if minutes:
+        return f"{minutes}分{secs}秒" if secs else f"{minutes}分"
+    return f"{secs}秒"
+
+
+def reach(followers: int) -> str:
+    """Render a follower count in 万 and 亿: 3_820_000 -> "382万", 12_345 -> "1.2万"."""
+    for unit, size in (("亿", 100_000_000), ("万", 10_000)):
+        if followers >= size:
+            value = followers / size
+            shown = f"{value:.1f}".rstrip("0").rstrip(".") if value < 100 else f"{value:.0f}"
+            return shown + unit
+    return str(followers)
+
+
+def quote(text: str) -> str:
+    """The mention's text on one line (a newline would end a markdown quote), shortened by
+    characters so an emoji is never split."""
+    text = " ".join(text.split())
+    return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
+
+
+def mention_page(
+    *,
+    key: str,
+    stage: str,
+    source: str,
+    platform: str,
+    followers: int | None,
+    left: timedelta,
+    text: str,
+    link: str,
+    ack_link: str,
+    crisis: bool = False,
+) -> Page:
+    """A page about one mention: "【即将超时】微博评论 · 粉丝 382万 · 剩 4分10秒"."""
+    label = STAGES.get(stage, stage)
+    if crisis and stage != "crisis":
+        label = "危机·" + label
+    bits = [f"【{label}】{source}"]
+    if followers is not None:
+        bits.append(f"粉丝 {reach(followers)}")
+    bits.append(f"剩 {duration(left)}" if left.total_seconds() > 0 else f"超时 {duration(left)}")
+    severity: Severity = "crisis" if crisis or stage == "crisis" else _severity(stage)
+    return Page(
+        key=key,
+        title=" · ".join(bits),
+        lines=(quote(text),) if text else (),
+        text=text,
+        platform=platform,
+        reach=followers,
+        left=left,
+        link=link,
+        ack_link=ack_link,
+        severity=severity,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Oldest:
+    """The group's most urgent mention, named in the group page."""
+
+    source: str
+    text: str
+    left: timedelta
+
+
+def group_page(
+    *,
+    key: str,
+    count: int,
+    within: timedelta,
+    earliest: Oldest,
+    crises: int,
+    queue_link: str,
+    ack_link: str = "",
+) -> Page:
+    """One page for many warnings: "12 条将在 5 分钟内超时，最早 2分10秒；含 1 条危机"."""
+    minutes = max(1, round(within.total_seconds() / 60))
+    title = f"{count} 条将在 {minutes} 分钟内超时，最早 {duration(earliest.left)}"
+    if crises:
+        title += f"；含 {crises} 条危机"
+    lines = (f"最早：{earliest.source}「{quote(earliest.text)}」（剩 {duration(earliest.left)}）",)
+    return Page(
+        key=key,
+        title=title,
+        lines=lines,
+        text=earliest.text,
+        left=earliest.left,
+        link=queue_link,
+        ack_link=ack_link,
+        severity="crisis" if crises else "warn",
+    )
+
+
+def resolved_page(
+    *, key: str, count: int, answered: int, slowest: timedelta, queue_link: str = ""
+) -> Page:
+    """The group's closing summary: "12 条已预警，全部已回复，最慢 13分40秒"."""
+    left = count - answered
+    done = "全部已回复" if left <= 0 else f"已回复 {answered} 条，{left} 条未回复"
+    return Page(
+        key=key,
+        title=f"{count} 条已预警，{done}，最慢 {duration(slowest)}",
+        link=queue_link,
+        severity="info",
+    )
+
+
+def _severity(stage: str) -> Severity:
+    return "breach" if stage in ("breach", "escalate") else "warn"
+
+
+def markdown(page: Page, *, links: bool = True) -> str:
+    """A markdown body shared by DingTalk and WeCom (each adds its own touches)."""
+    out = [f"### {page.title}"]
+    out += [f"> {line}" for line in page.lines]
+    if links:
+        out.append(_links(page, "[{label}]({url})"))
+    return "\n\n".join(x for x in out if x)
+
+
+def plain(page: Page) -> str:
+    """The text body of an email."""
+    out = [page.title, "", *page.lines]
+    if page.link:
+        out += ["", f"查看：{page.link}"]
+    if page.ack_link:
+        out.append(f"确认（停止升级）：{page.ack_link}")
+    return "\n".join(out) + "\n"
+
+
+def as_html(page: Page) -> str:
+    """The HTML body of an email: the same lines, escaped."""
+    esc = html.escape
+    lines = "".join(f"<p>{esc(line)}</p>" for line in page.lines)
+    links = _links(page, '<a href="{url}">{label}</a>', escape=True)
+    return f"<html><body><h3>{esc(page.title)}</h3>{lines}<p>{links}</p></body></html>\n"
+
+
+def _links(page: Page, shape: str, *, escape: bool = False) -> str:
+    """The 查看 and 确认 links in `shape`, URLs HTML-escaped when `escape`."""
+    pairs = [(label, url) for label, url in (("查看", page.link), ("确认", page.ack_link)) if url]
+    return " · ".join(
+        shape.format(label=label, url=html.escape(url) if escape else url) for label, url in pairs
+    )
