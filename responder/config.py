@@ -15,6 +15,7 @@ from connectors.registry import TYPES
 from connectors.replay import ReplayConfig
 from connectors.secret import Secret
 from responder.accounts import DEMO_USER, AuthConfig, UserConfig, check_user_names
+from responder.alerts.channels.config import AlertsConfig, bind_alerts
 from responder.alerts.oncall_config import OncallConfig, unknown_people
 from responder.schema import Binder, show
 
@@ -161,6 +162,7 @@ class Config:
     auth: AuthConfig = AuthConfig()  # noqa: RUF009  (frozen; ruff cannot see it in another module)
     users: tuple[UserConfig, ...] = ()
     oncall: OncallConfig = OncallConfig()  # noqa: RUF009  (frozen, as auth above)
+    alerts: AlertsConfig = AlertsConfig()  # noqa: RUF009  (frozen, as auth above)
     source: str = "<defaults>"
 
 
@@ -180,9 +182,10 @@ def load(path: Path) -> Config:
 def parse(data: Mapping[str, Any], *, base_dir: Path, source: str) -> Config:
     """Validate an already-parsed TOML document."""
     binder = Binder(base_dir)
-    tables = {k: v for k, v in data.items() if k != "connectors"}
+    tables = {k: v for k, v in data.items() if k not in ("connectors", "alerts")}
     connectors = _connectors(binder, data.get("connectors", {}))
-    config = binder.bind(Config, tables, "", connectors=connectors, source=source)
+    alerts = bind_alerts(binder, data.get("alerts", {}))
+    config = binder.bind(Config, tables, "", connectors=connectors, alerts=alerts, source=source)
     check_user_names(binder, data.get("users"))
     if config is not None:
         _check_env(binder, config)

@@ -414,7 +414,7 @@ def test_cli_test_without_channels(tmp_path: Path, capsys: pytest.CaptureFixture
     path = write(tmp_path, WEEKLY)
     status, out, err = run_cli(capsys, "oncall", "--config", path, "test", "dingtalk")
     assert (status, out) == (2, "")
-    assert "channels are not configured yet" in err
+    assert "no alert channel 'dingtalk' (channels: none configured)" in err
 
 
 def test_the_default_config_has_an_empty_schedule() -> None:

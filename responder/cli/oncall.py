@@ -4,11 +4,11 @@ team's zone; `tiexin oncall test CHANNEL` sends a test page through responder.al
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from responder.alerts.channels import run_test
 from responder.alerts.schedule import OnCall, Schedule, check_people
 from responder.cli.common import config_for
 from responder.config import Config, ConfigError
@@ -105,20 +105,5 @@ def _instant(text: str, schedule: Schedule) -> datetime:
 
 
 def _test(config: Config, channel: str) -> int:
-    """Hand over to the channels module (another part of the alerts work) when present."""
-    try:
-        channels = importlib.import_module("responder.alerts.channels")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("responder.alerts.channels", "responder.alerts"):
-            raise
-        channels = None
-    send = getattr(channels, "run_test", None)
-    if send is None:
-        print(
-            f"tiexin: cannot test {channel!r}: channels are not configured yet "
-            "(responder.alerts.channels is not installed)",
-            file=sys.stderr,
-        )
-        return 2
-    status: int = send(config, channel)
-    return status
+    """Send a test page through the configured channel `channel`."""
+    return run_test(config, channel)

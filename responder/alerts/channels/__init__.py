@@ -12,6 +12,7 @@ from responder.alerts.channels.page import (
     Transient,
 )
 from responder.alerts.channels.text import Oldest, group_page, mention_page, resolved_page
+from responder.alerts.channels.trial import run_test
 
 __all__ = [
     "TYPES",
@@ -31,4 +32,5 @@ __all__ = [
     "group_page",
     "mention_page",
     "resolved_page",
+    "run_test",
 ]
