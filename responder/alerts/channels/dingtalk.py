@@ -8,12 +8,11 @@ import hmac
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
 
-from connectors.http import Http
 from connectors.secret import Secret
+from responder.alerts.channels.base import HttpChannel
 from responder.alerts.channels.page import Definite, Delivery, Page, Transient
 from responder.alerts.channels.post import encode, post, redact
 from responder.alerts.channels.text import markdown
-from responder.clock import Clock
 
 RATE_LIMITED = 130101  # "send too fast": 20 messages a minute per robot
 SIGN_OR_KEYWORD = 310000  # bad sign, stale timestamp, keyword missing or IP not allowed
@@ -43,18 +42,8 @@ def sign(secret: str, timestamp_ms: int) -> str:
     return base64.b64encode(digest).decode()
 
 
-class DingTalk:
+class DingTalk(HttpChannel[DingTalkConfig]):
     """Sends pages to one DingTalk group robot."""
-
-    def __init__(self, name: str, config: DingTalkConfig, *, http: Http, clock: Clock) -> None:
-        self._name = name
-        self.config = config
-        self.http = http
-        self.clock = clock
-
-    @property
-    def name(self) -> str:
-        return self._name
 
     def body(self, page: Page) -> dict[str, object]:
         text = markdown(page)

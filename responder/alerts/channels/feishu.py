@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from connectors.http import Http
 from connectors.secret import Secret
+from responder.alerts.channels.base import HttpChannel
 from responder.alerts.channels.page import Definite, Delivery, Page, Transient
 from responder.alerts.channels.post import encode, post, redact
-from responder.clock import Clock
 
 SIGN_FAILED = 19021  # sign match fail, or the timestamp is more than an hour off
 BUSY = 9499  # "too many request" for the rate limit, but also "Bad Request" for a bad body
@@ -70,18 +69,8 @@ def card(page: Page) -> dict[str, Any]:
     }
 
 
-class Feishu:
+class Feishu(HttpChannel[FeishuConfig]):
     """Sends pages to one Feishu group bot."""
-
-    def __init__(self, name: str, config: FeishuConfig, *, http: Http, clock: Clock) -> None:
-        self._name = name
-        self.config = config
-        self.http = http
-        self.clock = clock
-
-    @property
-    def name(self) -> str:
-        return self._name
 
     async def send(self, page: Page) -> Delivery:
         hook, secret = self.config.hook.reveal(), self.config.secret.reveal()

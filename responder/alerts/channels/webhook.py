@@ -7,11 +7,10 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.http import Http
 from connectors.secret import Secret
+from responder.alerts.channels.base import HttpChannel
 from responder.alerts.channels.page import Definite, Delivery, Page
 from responder.alerts.channels.post import encode, post
-from responder.clock import Clock
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,18 +48,8 @@ def payload(page: Page, sent_at: int) -> dict[str, Any]:
     }
 
 
-class Webhook:
+class Webhook(HttpChannel[WebhookConfig]):
     """POSTs pages to one URL; the receiver accepts with a 2xx and a JSON body."""
-
-    def __init__(self, name: str, config: WebhookConfig, *, http: Http, clock: Clock) -> None:
-        self._name = name
-        self.config = config
-        self.http = http
-        self.clock = clock
-
-    @property
-    def name(self) -> str:
-        return self._name
 
     async def send(self, page: Page) -> Delivery:
         secret = self.config.secret.reveal()

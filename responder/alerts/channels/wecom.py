@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from connectors.http import Http
 from connectors.secret import Secret
+from responder.alerts.channels.base import HttpChannel
 from responder.alerts.channels.page import Definite, Delivery, Page, Transient
 from responder.alerts.channels.post import encode, post, redact
 from responder.alerts.channels.text import markdown
-from responder.clock import Clock
 
 RATE_LIMITED = 45009  # api freq out of limit: 20 messages a minute per robot
 RATE_WAIT = 60.0
@@ -38,18 +37,8 @@ def fit(text: str, limit: int = MAX_BYTES) -> str:
     return raw[: limit - 3].decode(errors="ignore") + "…"
 
 
-class WeCom:
+class WeCom(HttpChannel[WeComConfig]):
     """Sends pages to one WeCom group robot."""
-
-    def __init__(self, name: str, config: WeComConfig, *, http: Http, clock: Clock) -> None:
-        self._name = name
-        self.config = config
-        self.http = http
-        self.clock = clock
-
-    @property
-    def name(self) -> str:
-        return self._name
 
     def body(self, page: Page) -> dict[str, object]:
         text = markdown(page)
