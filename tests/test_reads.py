@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from responder.drafts.learning import SIMILAR, usage
 from responder.live.broadcaster import Broadcaster
 from responder.pipeline.worker import Pipeline
-from responder.store.records import API_FIELDS, to_api
 from responder.store.store import Store
+from responder.store.views import API_FIELDS, to_api
 from tests.fakes import FakeClock, mention
 
 # Values JSON must escape or carry as they are: quotes, backslashes, slashes, controls,

@@ -16,8 +16,8 @@ import orjson
 from aiohttp import web
 
 from responder.clock import Clock, from_epoch
-from responder.store.records import to_api
 from responder.store.store import Store
+from responder.store.views import to_api
 
 log = logging.getLogger(__name__)
 

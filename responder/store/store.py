@@ -19,8 +19,9 @@ from responder.drafts.learning import ranking
 from responder.store import lua, reads
 from responder.store.enqueue import dumps
 from responder.store.keys import Keys
-from responder.store.records import API_FIELDS, EventType, State, event
+from responder.store.records import EventType, State, event
 from responder.store.stream import ROUNDS, StreamStore, seconds
+from responder.store.views import API_FIELDS
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ from aiohttp import web
 
 from responder.health import report as health_report
 from responder.services import CLOCK, STORE
-from responder.store.records import DETAIL_FIELDS, State, to_api, to_detail
+from responder.store.records import State
+from responder.store.views import DETAIL_FIELDS, to_api, to_detail
 from responder.web import audit, auth, errors, login, pages, queue, replies
 from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import Body, Field, mention_id, read_body

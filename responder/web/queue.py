@@ -12,7 +12,8 @@ from aiohttp import web
 from responder.services import CLOCK, CONFIG, STORE
 from responder.store.filters import Filters, QueueFilter
 from responder.store.intent import IntentStore
-from responder.store.records import State, to_api
+from responder.store.records import State
+from responder.store.views import to_api
 from responder.web import labels
 from responder.web.auth import ROLE_NAMES, current_user
 from responder.web.common import json_response, unknown

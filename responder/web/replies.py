@@ -15,8 +15,9 @@ from responder.drafts.render import sentences
 from responder.drafts.style import StyleRules, check
 from responder.outbox.store import OutboxStore
 from responder.services import CLOCK, CONFIG, STORE
-from responder.store.records import State, to_api
+from responder.store.records import State
 from responder.store.store import Bookkeeping
+from responder.store.views import to_api
 from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
 
