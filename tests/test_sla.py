@@ -13,7 +13,7 @@ from responder.sla.timer import timing
 from responder.store.keys import mention_id
 from responder.store.records import State
 from responder.store.store import Store
-from tests.fakes import T0, FakeClock, mention
+from tests.fakes import T0, FakeClock, entries, mention
 
 M, W = timedelta(minutes=15), timedelta(minutes=10)
 
@@ -69,6 +69,14 @@ async def test_warn_and_breach_fire_once_each_at_their_time(
     assert float(row["breached_at"]) == (T0 + M).timestamp()
     types = [e["type"] for e in await store.events_of(mid)]
     assert types.count("warned") == 1 and types.count("breached") == 1
+    # Each fired stage is in the alerts stream too, for the notifier, keyed once.
+    alerts = [fields for _, fields in await entries(store.redis, store.keys.alerts)]
+    assert [(a["mention"], a["stage"], a["key"]) for a in alerts] == [
+        (mid, "warned", f"{mid}:warned:1"),
+        (mid, "breached", f"{mid}:breached:1"),
+    ]
+    assert float(alerts[0]["due"]) == (T0 + W).timestamp()
+    assert float(alerts[0]["at"]) == (T0 + W).timestamp()
 
 
 async def test_two_sweepers_racing_fire_each_stage_once(
@@ -80,6 +88,8 @@ async def test_two_sweepers_racing_fire_each_stage_once(
     results = await asyncio.gather(*(s.sweep() for s in sweepers))
     fired = [(f.mention_id, f.stage) for result in results for f in result]
     assert len(fired) == 100 and len(set(fired)) == 100
+    keys = [fields["key"] for _, fields in await entries(store.redis, store.keys.alerts)]
+    assert len(keys) == 100 and len(set(keys)) == 100  # each stage in the stream once
 
 
 async def test_answered_mention_never_fires(

@@ -70,6 +70,12 @@ class Keys:
         return f"{self.root}:dead"
 
     @property
+    def alerts(self) -> str:
+        """Stream of alert stages fired by the sweep (mention, stage, cycle, key, due, at),
+        appended in the same step that fires them; the notifier reads it."""
+        return f"{self.root}:alerts"
+
+    @property
     def outbox(self) -> str:
         """Stream of approved replies to post: mention id and send key (consumer group
         `outbox`)."""

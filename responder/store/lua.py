@@ -202,11 +202,14 @@ return {1, ARGV[3]}
 """
 )
 
-# KEYS: 1 due ZSET of the stage, 2 global events, then per candidate id its hash and
-#       its events list.
+# KEYS: 1 due ZSET of the stage, 2 global events, 3 alerts stream, then per candidate id
+#       its hash and its events list.
 # ARGV: 1 events MAXLEN, 2 now, 3 stage event type (warned, breached), 4.. candidate ids
 # Fires a candidate only if it is still due (ZREM in the same script), so each stage fires
-# once across processes. Returns a flat list of (id, due) for each fired.
+# once across processes, and appends it to the alerts stream in the same step for the
+# notifier (key: mention, stage and cycle; a mention's stages fire once per cycle, and a
+# reopened conversation is a new head mention, so the cycle is 1 today). Returns a flat
+# list of (id, due) for each fired.
 SWEEP = (
     LOG
     + """
@@ -216,11 +219,14 @@ for i = 4, #ARGV do
   local due = redis.call('ZSCORE', KEYS[1], id)
   if due and tonumber(due) <= tonumber(ARGV[2]) then
     redis.call('ZREM', KEYS[1], id)
-    local k = 3 + 2 * (i - 4)
+    local k = 4 + 2 * (i - 4)
     redis.call('HSET', KEYS[k], ARGV[3] .. '_at', ARGV[2])
     local event = cjson.encode({type = ARGV[3], at = tonumber(ARGV[2]), actor = 'sla',
                                 due = tonumber(due)})
     log(KEYS[2], id, KEYS[k + 1], event)
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', MAXLEN, '*', 'mention', id,
+               'stage', ARGV[3], 'cycle', '1', 'key', id .. ':' .. ARGV[3] .. ':1',
+               'due', due, 'at', ARGV[2])
     fired[#fired + 1] = id
     fired[#fired + 1] = due
   end

@@ -237,7 +237,7 @@ class Store(StreamStore):
         )
         if not ids:
             return []
-        keys = [due_key, self.keys.events]
+        keys = [due_key, self.keys.events, self.keys.alerts]
         for mid in ids:
             keys += [self.keys.mention(mid), self.keys.mention_events(mid)]
         flat = await self._sweep(
