@@ -31,10 +31,11 @@ from responder.alerts.channels import (
 from responder.alerts.channels.dingtalk import DingTalk, DingTalkConfig
 from responder.alerts.channels.fallback import AllFailed
 from responder.alerts.channels.feishu import Feishu, FeishuConfig
-from responder.alerts.channels.text import Oldest, duration, reach
+from responder.alerts.channels.text import Oldest, duration
 from responder.alerts.channels.webhook import Webhook, WebhookConfig
 from responder.alerts.channels.wecom import WeCom, WeComConfig
 from responder.backoff import BackoffPolicy
+from responder.drafts.priority import followers_cn
 from responder.schema import Binder
 from tests.fake_robots import (
     DING_SECRET,
@@ -142,15 +143,16 @@ def test_duration(seconds: int, shown: str) -> None:
     ("followers", "shown"),
     [
         (382, "382"),
-        (9_999, "9999"),
+        (9_999, "9,999"),
         (12_345, "1.2万"),
         (3_820_000, "382万"),
         (100_000, "10万"),
         (150_000_000, "1.5亿"),
     ],
 )
-def test_reach(followers: int, shown: str) -> None:
-    assert reach(followers) == shown
+def test_reach_in_chinese_units(followers: int, shown: str) -> None:
+    """Pages show reach as the drafts and the workspace do."""
+    assert followers_cn(followers) == shown
 
 
 def test_pages_in_chinese() -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from responder.alerts.channels.page import Page, Severity
+from responder.drafts.priority import followers_cn
 
 STAGES = {"warn": "即将超时", "breach": "已超时", "escalate": "无人处理·升级", "crisis": "危机"}
 QUOTE_MAX = 200  # characters of the mention's text quoted in a page; the link has the rest
@@ -23,16 +24,6 @@ def duration(span: timedelta) -> str:
     if minutes:
         return f"{minutes}分{secs}秒" if secs else f"{minutes}分"
     return f"{secs}秒"
-
-
-def reach(followers: int) -> str:
-    """Render a follower count in 万 and 亿: 3_820_000 -> "382万", 12_345 -> "1.2万"."""
-    for unit, size in (("亿", 100_000_000), ("万", 10_000)):
-        if followers >= size:
-            value = followers / size
-            shown = f"{value:.1f}".rstrip("0").rstrip(".") if value < 100 else f"{value:.0f}"
-            return shown + unit
-    return str(followers)
 
 
 def quote(text: str) -> str:
@@ -61,7 +52,7 @@ def mention_page(
         label = "危机·" + label
     bits = [f"【{label}】{source}"]
     if followers is not None:
-        bits.append(f"粉丝 {reach(followers)}")
+        bits.append(f"粉丝 {followers_cn(followers)}")
     bits.append(f"剩 {duration(left)}" if left.total_seconds() > 0 else f"超时 {duration(left)}")
     severity: Severity = "crisis" if crisis or stage == "crisis" else _severity(stage)
     return Page(
