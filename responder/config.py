@@ -17,7 +17,7 @@ from connectors.secret import Secret
 from responder.accounts import DEMO_USER, AuthConfig, UserConfig, check_user_names
 from responder.alerts.channels.config import AlertsConfig, bind_alerts
 from responder.alerts.oncall_config import OncallConfig, unknown_people
-from responder.schema import Binder, show
+from responder.schema import Binder
 
 _COMMON_KEYS = ("type", "enabled", "poll_interval")
 
@@ -220,27 +220,12 @@ def with_server(config: Config, *, host: str | None, port: int | None) -> Config
 
 
 def _connectors(binder: Binder, table: Any) -> tuple[ConnectorConfig, ...]:
-    if not isinstance(table, Mapping):
-        binder.error("connectors", f"must be a table of named connectors, got {show(table)}")
-        return ()
+    types = {name: kind.config for name, kind in TYPES.items()}
     found: list[ConnectorConfig] = []
-    for name, body in table.items():
+    for name, _kind, options, common in binder.typed_tables(
+        table, "connectors", types, what="connectors", common=_COMMON_KEYS
+    ):
         path = f"connectors.{name}"
-        if not isinstance(body, Mapping):
-            binder.error(path, f"must be a table, got {show(body)}")
-            continue
-        kind = body.get("type")
-        if kind not in TYPES:
-            known = ", ".join(f'"{k}"' for k in TYPES)
-            if kind is None:
-                binder.error(f"{path}.type", f"required (one of {known})")
-            else:
-                binder.error(f"{path}.type", f"must be one of {known}, got {show(kind)}")
-            continue
-        options = binder.bind(
-            TYPES[kind].config, {k: v for k, v in body.items() if k not in _COMMON_KEYS}, path
-        )
-        common = {k: v for k, v in body.items() if k in _COMMON_KEYS}
         bound = binder.bind(ConnectorConfig, common, path, name=name, options=options)
         if bound is not None and options is not None:
             found.append(bound)

@@ -96,6 +96,40 @@ class Binder:
                 self.error(_join(path, key) if key else path, message)
             return None
 
+    def typed_tables(
+        self,
+        table: Any,
+        path: str,
+        types: Mapping[str, type[Any]],
+        *,
+        what: str,
+        common: tuple[str, ...] = (),
+    ) -> list[tuple[str, str, Any, dict[str, Any]]]:
+        """Bind `[path.NAME]` tables that each name their `type` (a key of `types`): return
+        (name, type, options or None, the `common` keys' values) per table whose type is
+        known; everything else is recorded as an error with its key path."""
+        if not isinstance(table, Mapping):
+            self.error(path, f"must be a table of named {what}, got {show(table)}")
+            return []
+        known = ", ".join(f'"{k}"' for k in types)
+        found: list[tuple[str, str, Any, dict[str, Any]]] = []
+        for name, body in table.items():
+            where = f"{path}.{name}"
+            if not isinstance(body, Mapping):
+                self.error(where, f"must be a table, got {show(body)}")
+                continue
+            kind = body.get("type")
+            if not isinstance(kind, str) or kind not in types:
+                if kind is None:
+                    self.error(f"{where}.type", f"required (one of {known})")
+                else:
+                    self.error(f"{where}.type", f"must be one of {known}, got {show(kind)}")
+                continue
+            own = {k: v for k, v in body.items() if k != "type" and k not in common}
+            shared = {k: v for k, v in body.items() if k in common}
+            found.append((str(name), kind, self.bind(types[kind], own, where), shared))
+        return found
+
     def _secrets(
         self, data: Mapping[str, Any], secrets: set[str], path: str
     ) -> tuple[dict[str, Any], set[str]]:

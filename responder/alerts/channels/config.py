@@ -36,23 +36,13 @@ def bind_alerts(binder: Binder, table: Any) -> AlertsConfig:
     for key in table:
         if key != "channels":
             binder.error(f"alerts.{key}", 'unknown key (known keys: "channels")')
-    channels = table.get("channels", {})
-    if not isinstance(channels, Mapping):
-        binder.error("alerts.channels", f"must be a table of named channels, got {show(channels)}")
-        return AlertsConfig()
-    known = ", ".join(f'"{k}"' for k in TYPES)
-    found: list[NamedChannel] = []
-    for name, body in channels.items():
-        path = f"alerts.channels.{name}"
-        if not isinstance(body, Mapping):
-            binder.error(path, f"must be a table, got {show(body)}")
-            continue
-        kind = body.get("type")
-        if kind not in TYPES:
-            what = "required" if kind is None else f"must be one of {known}, got {show(kind)}"
-            binder.error(f"{path}.type", what if kind is not None else f"{what} (one of {known})")
-            continue
-        options = binder.bind(TYPES[kind], {k: v for k, v in body.items() if k != "type"}, path)
-        if options is not None:
-            found.append(NamedChannel(name=name, type=kind, options=options))
-    return AlertsConfig(channels=tuple(found))
+    found = binder.typed_tables(
+        table.get("channels", {}), "alerts.channels", TYPES, what="channels"
+    )
+    return AlertsConfig(
+        channels=tuple(
+            NamedChannel(name=name, type=kind, options=options)
+            for name, kind, options, _ in found
+            if options is not None
+        )
+    )
