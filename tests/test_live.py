@@ -15,7 +15,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from connectors.model import Author
@@ -26,22 +25,13 @@ from responder.outbox.store import OutboxStore
 from responder.pipeline.scoring import ScoringPool
 from responder.runtime import create_app
 from responder.services import SERVICES, STORE
-from responder.store.keys import mention_id
 from responder.web.api import CLAIM_TTL
 from tests.conftest import USERS, ClientAs, MakeClient, bearer
 from tests.fakes import FakeClock, ScriptedConnector, mention
 from tests.live_stream import BOUND, Stream
+from tests.workspace import app_of, feed, mid
 
 Client = TestClient[Any, Any]
-
-
-def _app(client: Client) -> web.Application:
-    assert isinstance(client.app, web.Application)
-    return client.app
-
-
-def _id(pid: str) -> str:
-    return mention_id("weibo", "lanxing", pid)
 
 
 async def _until(check: Any) -> None:
@@ -54,7 +44,7 @@ async def _until(check: Any) -> None:
 
 async def _start(client: Client) -> Broadcaster:
     """Run the broadcaster the way the runtime does, and wait until it has its place."""
-    app = _app(client)
+    app = app_of(client)
     supervisor = app[SERVICES].supervisor
     assert supervisor is not None
     supervisor.loop("live", app[LIVE].step)
@@ -67,7 +57,7 @@ async def client(make_client: MakeClient) -> AsyncIterator[Client]:
     client = await make_client("live")
     await _start(client)
     yield client
-    supervisor = _app(client)[SERVICES].supervisor
+    supervisor = app_of(client)[SERVICES].supervisor
     assert supervisor is not None
     await supervisor.stop()
 
@@ -80,13 +70,6 @@ async def _open(client: Client, since: str | None = None) -> Stream:
     hello = await stream.block()  # sent at once: the page knows it is connected
     assert hello is not None and hello.comments == ["connected"]
     return stream
-
-
-async def _feed(client: Client, clock: FakeClock, *mentions: Any) -> None:
-    pipeline = _app(client)[SERVICES].pipeline
-    assert pipeline is not None
-    await pipeline.store.ingest("demo", list(mentions), None, clock.now())
-    await pipeline.run_once()
 
 
 async def _claim(client: Client, mid: str) -> None:
@@ -105,40 +88,40 @@ async def test_a_page_sees_a_mention_queued_claimed_approved_and_sent(
     client: Client, clock: FakeClock
 ) -> None:
     stream = await _open(client)
-    await _feed(client, clock, mention("1", text="X7 又卡了😀𠮷，烦死了！"))
-    mid = _id("1")
-    queued = await stream.until("queued", mid)
+    await feed(client, clock, mention("1", text="X7 又卡了😀𠮷，烦死了！"))
+    key = mid("1")
+    queued = await stream.until("queued", key)
     body = queued.json()
     assert queued.id and queued.id.count("-") == 1
     assert body["item"]["state"] == "queued" and body["item"]["text"] == "X7 又卡了😀𠮷，烦死了！"
     assert body["at"] == clock.now().isoformat()
 
-    await _claim(client, mid)
-    body = (await stream.until("claimed", mid)).json()
+    await _claim(client, key)
+    body = (await stream.until("claimed", key)).json()
     assert body["actor"] == "amy" and body["item"]["claimed_by"] == "amy"
 
-    approved = await client.post(f"/api/mentions/{mid}/approve", json={"text": "马上处理～"})
+    approved = await client.post(f"/api/mentions/{key}/approve", json={"text": "马上处理～"})
     assert approved.status == 200, await approved.text()
-    body = (await stream.until("approved", mid)).json()
+    body = (await stream.until("approved", key)).json()
     assert body["item"]["state"] == "approved" and body["item"]["reply_text"] == "马上处理～"
 
     connector = ScriptedConnector("demo")
     connector.replies = [None]
-    outbox = OutboxStore(_app(client)[STORE])
+    outbox = OutboxStore(app_of(client)[STORE])
     sender = Sender(outbox, {"demo": connector}.get, clock, consumer="t")
     for _ in range(2):  # its own unfinished entries first, then new ones
         await sender.step()
-    sent = await stream.until("sent", mid)
+    sent = await stream.until("sent", key)
     assert sent.json()["item"]["state"] == "sent"
     assert connector.posted == [("1", "马上处理～")]
 
 
 async def test_two_pages_both_receive_the_same_message(client: Client, clock: FakeClock) -> None:
     first, second = await _open(client), await _open(client)
-    await _feed(client, clock, mention("1"))
-    await _claim(client, _id("1"))
-    one = await first.until("claimed", _id("1"))
-    two = await second.until("claimed", _id("1"))
+    await feed(client, clock, mention("1"))
+    await _claim(client, mid("1"))
+    one = await first.until("claimed", mid("1"))
+    two = await second.until("claimed", mid("1"))
     assert (one.id, one.data) == (two.id, two.data)
     assert one.json()["actor"] == "amy"
 
@@ -147,23 +130,23 @@ async def test_resume_replays_exactly_what_was_missed_then_goes_live(
     client: Client, clock: FakeClock
 ) -> None:
     stream = await _open(client)
-    await _feed(
+    await feed(
         client, clock, mention("1"), mention("2", author=Author(id="u2", name="小李", followers=3))
     )
-    seen = await stream.until("queued", _id("2"))
+    seen = await stream.until("queued", mid("2"))
     stream.resp.close()  # the page goes away ...
-    await _claim(client, _id("1"))
-    dismissed = await client.post(f"/api/mentions/{_id('2')}/dismiss", json={"reason": "广告"})
+    await _claim(client, mid("1"))
+    dismissed = await client.post(f"/api/mentions/{mid('2')}/dismiss", json={"reason": "广告"})
     assert dismissed.status == 200
     assert seen.id is not None
     resumed = await _open(client, since=seen.id)  # ... and comes back
     missed = [await resumed.message(), await resumed.message()]
     assert [(m.json()["type"], m.json()["id"]) for m in missed] == [
-        ("claimed", _id("1")),
-        ("dismissed", _id("2")),
+        ("claimed", mid("1")),
+        ("dismissed", mid("2")),
     ]
     assert missed[1].json()["item"]["state"] == "dismissed"
-    await _claim_again(client, clock, _id("1"))  # live again, nothing replayed twice
+    await _claim_again(client, clock, mid("1"))  # live again, nothing replayed twice
     live = await resumed.message()
     assert (live.json()["type"], live.json()["actor"]) == ("claimed", "amy")
     assert live.id is not None and live.id > (missed[1].id or "")
@@ -173,59 +156,59 @@ async def test_a_mention_that_expired_comes_with_a_null_item(
     client: Client, clock: FakeClock
 ) -> None:
     stream = await _open(client)
-    await _feed(client, clock, mention("1"))
-    seen = await stream.until("queued", _id("1"))
+    await feed(client, clock, mention("1"))
+    seen = await stream.until("queued", mid("1"))
     assert seen.id is not None
-    dismissed = await client.post(f"/api/mentions/{_id('1')}/dismiss", json={"reason": "广告"})
+    dismissed = await client.post(f"/api/mentions/{mid('1')}/dismiss", json={"reason": "广告"})
     assert dismissed.status == 200
-    store = _app(client)[STORE]
-    await store.redis.delete(store.keys.mention(_id("1")))  # what retention does later
+    store = app_of(client)[STORE]
+    await store.redis.delete(store.keys.mention(mid("1")))  # what retention does later
     resumed = await _open(client, since=seen.id)
     replayed = (await resumed.message()).json()
-    assert (replayed["type"], replayed["id"], replayed["item"]) == ("dismissed", _id("1"), None)
+    assert (replayed["type"], replayed["id"], replayed["item"]) == ("dismissed", mid("1"), None)
 
 
 async def test_an_id_older_than_the_stream_keeps_gets_a_reset(
     client: Client, clock: FakeClock
 ) -> None:
     stream = await _open(client)
-    await _feed(client, clock, mention("1"))
-    seen = await stream.until("queued", _id("1"))
-    await _claim(client, _id("1"))
-    await stream.until("claimed", _id("1"))
-    store = _app(client)[STORE]
+    await feed(client, clock, mention("1"))
+    seen = await stream.until("queued", mid("1"))
+    await _claim(client, mid("1"))
+    await stream.until("claimed", mid("1"))
+    store = app_of(client)[STORE]
     await store.redis.xtrim(store.keys.events, maxlen=1, approximate=False)  # the cap at work
     assert seen.id is not None
     for since in (seen.id, "not-an-id"):
         resumed = await _open(client, since=since)
         reset = await resumed.message()
-        assert reset.event == "reset" and reset.id == _app(client)[LIVE].last_id
-        await _claim_again(client, clock, _id("1"))
+        assert reset.event == "reset" and reset.id == app_of(client)[LIVE].last_id
+        await _claim_again(client, clock, mid("1"))
         assert (await resumed.message()).json()["type"] == "claimed"
 
 
 async def test_more_missed_than_a_replay_holds_gets_a_reset(
     client: Client, clock: FakeClock, client_as: ClientAs
 ) -> None:
-    hub = _app(client)[LIVE]
+    hub = app_of(client)[LIVE]
     hub.replay_limit = 2
     stream = await _open(client)
-    await _feed(client, clock, mention("1"))
-    seen = await stream.until("queued", _id("1"))
+    await feed(client, clock, mention("1"))
+    seen = await stream.until("queued", mid("1"))
     assert seen.id is not None
     for agent in (client, await client_as(client, "bo")):  # two missed: replayed
-        await _claim_again(agent, clock, _id("1"))
-    await stream.until("claimed", _id("1"))
-    await stream.until("claimed", _id("1"))
+        await _claim_again(agent, clock, mid("1"))
+    await stream.until("claimed", mid("1"))
+    await stream.until("claimed", mid("1"))
     replayed = await _open(client, since=seen.id)
     assert [(await replayed.message()).json()["actor"] for _ in range(2)] == ["amy", "bo"]
-    await _claim_again(await client_as(client, "lee"), clock, _id("1"))  # three: too many
-    await stream.until("claimed", _id("1"))
+    await _claim_again(await client_as(client, "lee"), clock, mid("1"))  # three: too many
+    await stream.until("claimed", mid("1"))
     assert (await (await _open(client, since=seen.id)).message()).event == "reset"
 
 
 async def test_pings_keep_the_stream_open(client: Client) -> None:
-    _app(client)[LIVE].ping_interval = 0.05
+    app_of(client)[LIVE].ping_interval = 0.05
     stream = await _open(client)
     block = await stream.block()
     assert block is not None and block.comments == ["ping"] and block.event is None
@@ -234,7 +217,7 @@ async def test_pings_keep_the_stream_open(client: Client) -> None:
 async def test_a_slow_page_is_dropped_and_a_fast_one_keeps_up(
     client: Client, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    hub = _app(client)[LIVE]
+    hub = app_of(client)[LIVE]
     hub.queue_size = 16
     fast = await _open(client)
     # A page that never reads, with a tiny receive window: the server's writes back up.
@@ -249,18 +232,18 @@ async def test_a_slow_page_is_dropped_and_a_fast_one_keeps_up(
     )
     await asyncio.get_running_loop().sock_sendall(slow, request)
     await _until(lambda: len(hub.subscribers) == 2)
-    await _feed(client, clock, mention("1", text="很长的一条微博，" * 400))
-    await fast.until("queued", _id("1"))
+    await feed(client, clock, mention("1", text="很长的一条微博，" * 400))
+    await fast.until("queued", mid("1"))
     caplog.set_level(logging.WARNING)
     claims = 0
     try:
         while len(hub.subscribers) == 2:
             assert claims < 3000, "the slow page was never dropped"
-            await _claim_again(client, clock, _id("1"))
+            await _claim_again(client, clock, mid("1"))
             claims += 1
-            await fast.until("claimed", _id("1"))  # the fast page got every one of them
-        await _claim_again(client, clock, _id("1"))
-        assert (await fast.until("claimed", _id("1"))).json()["actor"] == "amy"
+            await fast.until("claimed", mid("1"))  # the fast page got every one of them
+        await _claim_again(client, clock, mid("1"))
+        assert (await fast.until("claimed", mid("1"))).json()["actor"] == "amy"
         assert any(getattr(r, "event", None) == "live_client_dropped" for r in caplog.records)
         # The slow page's connection was cut, not left hanging.
         loop = asyncio.get_running_loop()
@@ -284,7 +267,7 @@ async def test_shutdown_ends_open_streams_at_once(
         stream = Stream(resp)
         assert (await stream.block()) is not None
         await app[STORE].ingest("demo", [mention("9")], None, FakeClock().now())
-        assert (await stream.until("queued", _id("9"))).json()["item"]["id"] == _id("9")
+        assert (await stream.until("queued", mid("9"))).json()["item"]["id"] == mid("9")
         started = time.monotonic()
         await client.close()
         assert time.monotonic() - started < 3.0
@@ -300,8 +283,8 @@ async def test_events_flow_again_after_redis_restarts(
     await _start(client)
     try:
         stream = await _open(client)
-        await _feed(client, clock, mention("1"))
-        await stream.until("queued", _id("1"))
+        await feed(client, clock, mention("1"))
+        await stream.until("queued", mid("1"))
         watchdog = app[SERVICES].watchdog
         assert watchdog is not None and watchdog.server.pid is not None
         os.kill(watchdog.server.pid, signal.SIGKILL)
@@ -309,8 +292,8 @@ async def test_events_flow_again_after_redis_restarts(
         await _until(lambda: app[SERVICES].supervisor.statuses["live"].failures > 0)  # type: ignore[union-attr]
         await watchdog.step()  # restarts it from its AOF
         assert watchdog.server.answers()
-        await _claim(client, _id("1"))
-        claimed = await stream.until("claimed", _id("1"))
+        await _claim(client, mid("1"))
+        claimed = await stream.until("claimed", mid("1"))
         assert claimed.json()["item"]["claimed_by"] == "amy"
     finally:
         supervisor = app[SERVICES].supervisor

@@ -7,16 +7,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from connectors.errors import PostByHand
 from responder.outbox.sender import Sender
 from responder.outbox.store import OutboxStore
-from responder.services import SERVICES, STORE
+from responder.services import STORE
 from responder.store.keys import mention_id
 from tests.conftest import MakeClient
 from tests.fakes import FakeClock, ScriptedConnector, mention
+from tests.workspace import app_of, feed
 
 Client = TestClient[Any, Any]
 
@@ -26,23 +26,11 @@ async def client(make_client: MakeClient) -> Client:
     return await make_client("ob")
 
 
-def _app(client: Client) -> web.Application:
-    assert isinstance(client.app, web.Application)
-    return client.app
-
-
-async def _feed(client: Client, clock: FakeClock, *mentions: Any) -> None:
-    pipeline = _app(client)[SERVICES].pipeline
-    assert pipeline is not None
-    await pipeline.store.ingest("demo", list(mentions), None, clock.now())
-    await pipeline.run_once()
-
-
 async def test_a_closed_reply_window_is_shown_and_refuses_approval(
     client: Client, clock: FakeClock
 ) -> None:
     until = clock.now() + timedelta(hours=1)
-    await _feed(client, clock, mention("1", platform="wechat", kind="message", reply_until=until))
+    await feed(client, clock, mention("1", platform="wechat", kind="message", reply_until=until))
     mid = mention_id("wechat", "lanxing", "1")
     item = await (await client.get(f"/api/mentions/{mid}")).json()
     assert item["window_closed"] is False and item["reply_until"] == until.isoformat()
@@ -58,7 +46,7 @@ async def test_a_closed_reply_window_is_shown_and_refuses_approval(
 
 
 async def test_a_reply_posted_by_hand_is_marked_sent_once(client: Client, clock: FakeClock) -> None:
-    await _feed(client, clock, mention("1", platform="tieba", kind="reply", thread_id="t1"))
+    await feed(client, clock, mention("1", platform="tieba", kind="reply", thread_id="t1"))
     mid = mention_id("tieba", "lanxing", "1")
     approved = await client.post(f"/api/mentions/{mid}/approve", json={"text": "来啦，马上看"})
     assert approved.status == 200 and (await approved.json())["state"] == "approved"
@@ -67,7 +55,7 @@ async def test_a_reply_posted_by_hand_is_marked_sent_once(client: Client, clock:
     tieba = ScriptedConnector("demo")  # the mention's source; Tieba takes no automated post
     link = "https://tieba.baidu.com/p/t1?pid=1#1"
     tieba.replies = [PostByHand("请手动回复", url=link)]
-    outbox = OutboxStore(_app(client)[STORE])
+    outbox = OutboxStore(app_of(client)[STORE])
     await outbox.ensure_group()
     sender = Sender(outbox, {"demo": tieba}.get, clock, consumer="t")
     for _ in range(3):
@@ -97,7 +85,7 @@ async def test_a_mention_whose_window_closed_before_it_was_queued_gets_no_drafts
 ) -> None:
     closed = clock.now() - timedelta(minutes=1)  # e.g. read back after an outage
     still = clock.now() + timedelta(hours=47)
-    await _feed(
+    await feed(
         client,
         clock,
         mention("1", platform="wechat", kind="message", reply_until=closed),

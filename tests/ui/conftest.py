@@ -13,16 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, Page, async_playwright
 
-from connectors.model import Author, Mention
+from connectors.model import Author
 from responder.live.broadcaster import LIVE
 from responder.services import SERVICES
-from responder.store.keys import mention_id
 from tests.conftest import MakeClient
 from tests.fakes import FakeClock, mention
+from tests.workspace import app_of, feed
 
 # Debian's chromium by default; TIEXIN_CHROMIUM names another Chromium or Chrome binary.
 CHROMIUM = (
@@ -91,25 +90,6 @@ async def sign_in(page: Page, client: Client, user: str) -> None:
 
 def url(client: Client, path: str = "/") -> str:
     return str(client.make_url(path))
-
-
-def app_of(client: Client) -> web.Application:
-    app = client.app
-    assert isinstance(app, web.Application)
-    return app
-
-
-def mid(pid: str) -> str:
-    return mention_id("weibo", "lanxing", pid)
-
-
-async def feed(client: Client, clock: FakeClock, *mentions: Mention) -> None:
-    """Ingest and score mentions the way the running service does."""
-    pipeline = app_of(client)[SERVICES].pipeline
-    assert pipeline is not None
-    await pipeline.store.ingest("demo", list(mentions), None, clock.now())
-    while await pipeline.run_once():  # one batch at a time
-        pass
 
 
 async def seed(client: Client, clock: FakeClock) -> None:

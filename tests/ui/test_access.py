@@ -5,7 +5,8 @@ from __future__ import annotations
 from playwright.async_api import Browser, Page, expect
 
 from tests.fakes import FakeClock, mention
-from tests.ui.conftest import Client, feed, open_page, sign_in, url
+from tests.ui.conftest import Client, open_page, sign_in, url
+from tests.workspace import feed
 
 
 async def test_logging_in_through_the_login_page_then_out(

@@ -16,7 +16,8 @@ from responder.outbox.store import OutboxStore
 from responder.services import STORE
 from responder.store.keys import mention_id
 from tests.fakes import FakeClock, ScriptedConnector, mention
-from tests.ui.conftest import Client, app_of, feed, mid, open_page, url
+from tests.ui.conftest import Client, open_page, url
+from tests.workspace import app_of, feed, mid
 
 SAMPLES = [
     "",

@@ -18,7 +18,8 @@ from responder.pipeline.scoring import ScoringPool
 from responder.runtime import create_app
 from tests.conftest import USERS, ClientAs
 from tests.fakes import FakeClock, mention
-from tests.ui.conftest import SHOTS, Client, feed, mid, open_page, sign_in, url
+from tests.ui.conftest import SHOTS, Client, open_page, sign_in, url
+from tests.workspace import feed, mid
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 OVERRIDDEN = {"text": "马上处理😀𠮷", "override": True, "override_reason": "老客户，语气可以轻松"}

@@ -7,7 +7,8 @@ from __future__ import annotations
 from playwright.async_api import Browser, Page, expect
 
 from tests.fakes import FakeClock, mention
-from tests.ui.conftest import SHOTS, Client, feed, open_page, sign_in, url
+from tests.ui.conftest import SHOTS, Client, open_page, sign_in, url
+from tests.workspace import feed
 
 # Each element with its own text: its colour against the first opaque background behind it.
 LOW_CONTRAST = """() => {

@@ -10,7 +10,8 @@ from playwright.async_api import Page, Route, expect
 from responder.store.keys import mention_id
 from tests.conftest import ClientAs
 from tests.fakes import FakeClock, mention
-from tests.ui.conftest import Client, feed, mid, open_page
+from tests.ui.conftest import Client, open_page
+from tests.workspace import feed, mid
 
 
 async def test_approve_is_refused_until_the_follow_up_is_read(

@@ -11,7 +11,8 @@ from playwright.async_api import Page, expect
 
 from tests.conftest import ClientAs
 from tests.fakes import FakeClock, mention
-from tests.ui.conftest import Client, feed, mid, open_page
+from tests.ui.conftest import Client, open_page
+from tests.workspace import feed, mid
 
 pytestmark = pytest.mark.usefixtures("live")
 

@@ -6,7 +6,8 @@ import re
 
 from responder.web.pages import STATIC
 from tests.fakes import FakeClock, mention
-from tests.ui.conftest import Client, feed
+from tests.ui.conftest import Client
+from tests.workspace import feed
 
 # Every pair of text colour and background the stylesheet puts together.
 PAIRS = [

@@ -14,7 +14,8 @@ from playwright.async_api import Page, expect
 
 from connectors.model import Author
 from tests.fakes import FakeClock, mention
-from tests.ui.conftest import Client, feed, mid, open_page
+from tests.ui.conftest import Client, open_page
+from tests.workspace import feed, mid
 
 # Records notifications instead of showing them (headless chromium has no notification UI).
 RECORD = """

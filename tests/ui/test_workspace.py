@@ -7,7 +7,8 @@ import re
 from playwright.async_api import Browser, Page, expect
 
 from tests.fakes import FakeClock, mention
-from tests.ui.conftest import SHOTS, Client, feed, mid, open_page, seed, url
+from tests.ui.conftest import SHOTS, Client, open_page, seed, url
+from tests.workspace import feed, mid
 
 
 async def test_the_list_shows_countdowns_and_reach_in_chinese(
