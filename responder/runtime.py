@@ -192,12 +192,8 @@ def _push_handler(
     """Mount a push connector: what it decodes goes to the ingest stream like a poll's."""
 
     async def deliver(mentions: Sequence[Mention]) -> None:
-        now = app[CLOCK].now()
-        await app[STORE].ingest(connector.name, mentions, None, now)
-        # What /api/health shows of a push source: when the platform last reached us.
-        health: dict[str, str | int] = {"state": "ok", "failures": 0}
-        health["last_success"] = f"{now.timestamp():.3f}"
-        await app[STORE].set_health(connector.name, health)
+        # Health of a push source: when the platform last reached us, in the same step.
+        await app[STORE].ingest(connector.name, mentions, None, app[CLOCK].now(), mark_healthy=True)
 
     async def handle(request: web.Request) -> web.StreamResponse:
         return await connector.handle(request, deliver)

@@ -46,9 +46,16 @@ class StreamStore:
 
     # -- ingest (pollers) --------------------------------------------------
     async def ingest(
-        self, source: str, mentions: Sequence[Mention], cursor: str | None, now: datetime
+        self,
+        source: str,
+        mentions: Sequence[Mention],
+        cursor: str | None,
+        now: datetime,
+        *,
+        mark_healthy: bool = False,
     ) -> None:
-        """Add mentions to the ingest stream and advance the cursor, atomically."""
+        """Add mentions to the ingest stream and advance the cursor, atomically; with
+        `mark_healthy`, also record the source as ok as of `now` (a push arrived)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             for mention in mentions:
                 pipe.xadd(
@@ -61,6 +68,9 @@ class StreamStore:
                 )
             if cursor is not None:
                 pipe.set(self.keys.cursor(source), cursor)
+            if mark_healthy:
+                health = {"state": "ok", "failures": 0, "last_success": f"{now.timestamp():.3f}"}
+                pipe.hset(self.keys.health(source), mapping=health)  # type: ignore[arg-type]
             await pipe.execute()
 
     async def cursor(self, source: str) -> str | None:
