@@ -11,7 +11,7 @@ from pathlib import Path
 from responder.alerts.channels import run_test
 from responder.alerts.schedule import OnCall, Schedule, check_people
 from responder.cli.common import config_for
-from responder.config import Config, ConfigError
+from responder.config import ConfigError
 from responder.drafts.moments import day_facts
 
 ROLE_LABELS = {"primary": "主值班", "secondary": "副值班"}
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     if args.oncall_command == "test":
-        return _test(config, args.channel)
+        return run_test(config, args.channel)
     schedule = Schedule.from_config(config)
     try:
         at = _instant(args.at, schedule) if args.at else datetime.now(UTC)
@@ -102,8 +102,3 @@ def _instant(text: str, schedule: Schedule) -> datetime:
     """`--at`: a local time in the team's zone, or any ISO time with a UTC offset."""
     parsed = datetime.fromisoformat(text.strip())
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=schedule.zone)
-
-
-def _test(config: Config, channel: str) -> int:
-    """Send a test page through the configured channel `channel`."""
-    return run_test(config, channel)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import jinja2
 from aiohttp import web
 
 from responder.health import report as health_report
@@ -81,16 +80,8 @@ async def health(request: web.Request) -> web.Response:
     return json_response(body, status=status)
 
 
-TEMPLATES = web.AppKey("templates", jinja2.Environment)
-
-
 def add_routes(app: web.Application) -> None:
     """Register the API and the page on `app`, with JSON errors for the API."""
-    app[TEMPLATES] = jinja2.Environment(
-        loader=jinja2.PackageLoader("templates", "."),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
     errors.install(app)
     auth.install(app)  # after the JSON errors: they wrap it (sessions go outermost)
     app.add_routes(routes)

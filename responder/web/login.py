@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import math
 
-import jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 from redis.asyncio import Redis
@@ -20,15 +19,11 @@ from responder.web.auth import (
     same,
 )
 from responder.web.common import json_response
+from responder.web.pages import render
 
 MAX_FAILURES = 5  # per login name and per client address...
 WINDOW = 15 * 60  # ...in this many seconds, then 429 until the window ends
 FAILED = "用户名或密码不对"  # the same for an unknown name: names are not to be guessed
-PAGE = jinja2.Environment(
-    loader=jinja2.PackageLoader("templates", "."),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-).get_template("ui/login.html")
 
 routes = web.RouteTableDef()
 
@@ -48,10 +43,15 @@ async def _page(
     session = await get_session(request)
     if "csrf" not in session:  # a pre-session, so the login form itself is CSRF-checked
         session["csrf"] = new_token()
-    html = PAGE.render(
-        csrf=session["csrf"], next=safe_next(request.query.get("next")), error=error, name=name
+    return render(
+        request,
+        "ui/login.html",
+        status=status,
+        csrf=session["csrf"],
+        next=safe_next(request.query.get("next")),
+        error=error,
+        name=name,
     )
-    return web.Response(text=html, status=status, content_type="text/html")
 
 
 @routes.get("/login")

@@ -81,7 +81,7 @@ async def audit(request: web.Request) -> web.Response:
     )
 
 
-def render(request: web.Request, name: str, *, status: int = 200, **values: Any) -> web.Response:
+def render(request: web.Request, name: str, /, *, status: int = 200, **values: Any) -> web.Response:
     html = request.app[PAGES].get_template(name).render(**values)
     return web.Response(text=html, status=status, content_type="text/html", headers=NO_STORE)
 
