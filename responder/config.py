@@ -62,12 +62,15 @@ class SlaOverride:
     account: str | None = None
     respond_within: timedelta | None = None
     warn_after: timedelta | None = None
+    escalate_after: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SlaConfig:
     respond_within: timedelta = timedelta(minutes=15)
     warn_after: timedelta = timedelta(minutes=10)
+    # After a breach nobody acknowledged, page again (primary and secondary) this much later.
+    escalate_after: timedelta = timedelta(minutes=5)
     overrides: tuple[SlaOverride, ...] = ()
 
     def __post_init__(self) -> None:
@@ -89,6 +92,16 @@ class SlaConfig:
                 within = rule.respond_within or within
                 warn = rule.warn_after or warn
         return within, warn
+
+    def escalations(self) -> dict[str, float]:
+        """Seconds from breach to escalation, keyed "*", "platform" and "platform/account"
+        (most specific wins): what the sweep's script reads, so no mention stores its own."""
+        out = {"*": self.escalate_after.total_seconds()}
+        for rule in sorted(self.overrides, key=lambda rule: rule.account is not None):
+            if rule.escalate_after is not None:
+                key = rule.platform if rule.account is None else f"{rule.platform}/{rule.account}"
+                out[key] = rule.escalate_after.total_seconds()
+        return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

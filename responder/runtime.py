@@ -143,7 +143,12 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
             for i in range(config.pipeline.workers)
         ]
         services.pipeline = services.pipelines[0]
-        services.sweeper = Sweeper(store, clock, max_wait=config.sweeper.interval.total_seconds())
+        services.sweeper = Sweeper(
+            store,
+            clock,
+            max_wait=config.sweeper.interval.total_seconds(),
+            escalations=config.sla.escalations(),
+        )
         outbox = OutboxStore(store)
         await outbox.ensure_group()
         services.sender = Sender(outbox, app[CONNECTORS].named, clock, consumer=base)

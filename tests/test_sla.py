@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from responder.config import SlaConfig, SlaOverride
 from responder.pipeline.worker import Pipeline
 from responder.sla.sweeper import Sweeper
 from responder.sla.timer import timing
@@ -61,6 +62,10 @@ async def test_warn_and_breach_fire_once_each_at_their_time(
     assert await sweeper.sweep() == []  # never twice
     clock.advance(5 * 60)
     assert [f.stage for f in await sweeper.sweep()] == ["breached"]
+    clock.advance(5 * 60 - 1)
+    assert await sweeper.sweep() == []
+    clock.advance(1)  # nobody acknowledged the breach for 5 minutes
+    assert [f.stage for f in await sweeper.sweep()] == ["escalated"]
     clock.advance(3600)
     assert await sweeper.sweep() == []
     row = await store.mention(mid)
@@ -74,6 +79,7 @@ async def test_warn_and_breach_fire_once_each_at_their_time(
     assert [(a["mention"], a["stage"], a["key"]) for a in alerts] == [
         (mid, "warned", f"{mid}:warned:1"),
         (mid, "breached", f"{mid}:breached:1"),
+        (mid, "escalated", f"{mid}:escalated:1"),
     ]
     assert float(alerts[0]["due"]) == (T0 + W).timestamp()
     assert float(alerts[0]["at"]) == (T0 + W).timestamp()
@@ -122,4 +128,41 @@ async def test_sweeper_waits_until_the_next_due_stage_capped(
     clock.advance(10 * 60)
     assert await patient.step() == 5 * 60  # warned now; next, the breach
     clock.advance(5 * 60)
+    assert await patient.step() == 5 * 60  # breached; next, the escalation
+    clock.advance(5 * 60)
     assert await patient.step() == 3600
+
+
+async def test_escalation_waits_per_platform_and_account(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await _queue(store, pipeline, clock, "1")
+    mid = mention_id("weibo", "lanxing", "1")
+    sla = SlaConfig(
+        escalate_after=timedelta(minutes=5),
+        overrides=(
+            SlaOverride(platform="weibo", escalate_after=timedelta(minutes=9)),
+            SlaOverride(platform="weibo", account="lanxing", escalate_after=timedelta(minutes=2)),
+        ),
+    )
+    sweeper = Sweeper(store, clock, escalations=sla.escalations())
+    clock.advance(15 * 60)
+    assert [f.stage for f in await sweeper.sweep()] == ["warned", "breached"]
+    clock.advance(2 * 60 - 1)
+    assert await sweeper.sweep() == []
+    clock.advance(1)  # the account's own rule beats the platform's and the default
+    assert [(f.mention_id, f.stage) for f in await sweeper.sweep()] == [(mid, "escalated")]
+
+
+async def test_acknowledged_breach_never_escalates(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await _queue(store, pipeline, clock, "1")
+    mid = mention_id("weibo", "lanxing", "1")
+    await store.redis.hset(store.keys.mention(mid), "acked_at", "1")  # as an ack leaves it
+    clock.advance(15 * 60)
+    sweeper = Sweeper(store, clock)
+    assert [f.stage for f in await sweeper.sweep()] == ["warned", "breached"]
+    clock.advance(3600)
+    assert await sweeper.sweep() == []
+    assert await store.redis.zcard(store.keys.due("escalate")) == 0

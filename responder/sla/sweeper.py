@@ -1,16 +1,23 @@
-"""The sweeper: fires each due stage (warn, breach) exactly once."""
+"""The sweeper: fires each due stage (warn, breach, escalate) exactly once."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from responder.clock import Clock
+from responder.config import SlaConfig
 from responder.store.records import EventType
 from responder.store.store import Store
 
 log = logging.getLogger(__name__)
+KINDS = (
+    ("warn", EventType.WARNED),
+    ("breach", EventType.BREACHED),
+    ("escalate", EventType.ESCALATED),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,15 +31,26 @@ class Fired:
 
 
 class Sweeper:
-    """Fire each due stage exactly once, even with several processes sweeping."""
+    """Fire each due stage exactly once, even with several processes sweeping.
+
+    Each fired stage goes onto the alerts stream in the same script that fires it; the
+    notifier pages from there, so nothing here needs to survive a crash.
+    """
 
     def __init__(
-        self, store: Store, clock: Clock, *, batch: int = 500, max_wait: float = 0.25
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        batch: int = 500,
+        max_wait: float = 0.25,
+        escalations: dict[str, float] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.batch = batch
         self.max_wait = max_wait  # bounds the lateness of stages queued after we looked
+        self.escalations = json.dumps(escalations or SlaConfig().escalations())
 
     async def step(self) -> float:
         """Sweep, then return how long to wait: until the next due stage, at most max_wait."""
@@ -47,15 +65,15 @@ class Sweeper:
         """Fire every stage due by now; cost grows with due items, not with pending ones."""
         now = self.clock.now()
         fired: list[Fired] = []
-        for stage, kind in (("warn", EventType.WARNED), ("breach", EventType.BREACHED)):
+        for stage, kind in KINDS:
             while True:
-                due = await self.store.sweep(stage, kind, now, self.batch)
+                due = await self.store.sweep(stage, kind, now, self.batch, self.escalations)
                 fired += [Fired(mention_id=m, stage=kind, due=d, fired_at=now) for m, d in due]
                 if len(due) < self.batch:
                     break
-        for item in fired:
-            late = (item.fired_at - item.due).total_seconds()
-            log.info(
-                "mention %s %s (due %s, %.1fs late)", item.mention_id, item.stage, item.due, late
-            )
+        if fired:  # one line per sweep: a launch-day burst must not flood the log
+            worst = max((f.fired_at - f.due).total_seconds() for f in fired)
+            counts = {str(k): sum(f.stage is k for f in fired) for _, k in KINDS}
+            shown = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+            log.info("sla: %s (latest %.1fs after due)", shown, worst)
         return fired

@@ -120,6 +120,7 @@ def pack(
         "pin": 1 if crisis.flag else 0,
         "said": drafted if said is not None and drafted else [],
         "said_ttl": said_ttl,
+        "at": f"{now.timestamp():.3f}",
         "warn_at": f"{timing.warn_at.timestamp():.3f}",
         "fields": [value for pair in fields.items() for value in pair],
         "events": [dumps(e) for e in events],

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 PIPELINE_GROUP = "pipeline"  # consumer group of pipeline workers on the ingest stream
 OUTBOX_GROUP = "outbox"  # consumer group of senders on the outbox stream
+NOTIFIER_GROUP = "notifier"  # consumer group of notifiers on the alerts stream
+STAGES = ("warn", "breach", "escalate")  # a mention's timed alert stages, in order
 
 
 def mention_id(platform: str, account: str, platform_id: str) -> str:
@@ -74,6 +76,42 @@ class Keys:
         """Stream of alert stages fired by the sweep (mention, stage, cycle, key, due, at),
         appended in the same step that fires them; the notifier reads it."""
         return f"{self.root}:alerts"
+
+    def alert_sent(self, key: str) -> str:
+        """String: the delivery of alert `key` (mention:stage:cycle), set once a channel took
+        it, so a redelivered stream entry (restart, another process) is not paged twice."""
+        return f"{self.root}:alert:sent:{key}"
+
+    def alert_open_group(self, stage: str) -> str:
+        """String: the id of the group now gathering `stage` alerts (expires with its window)."""
+        return f"{self.root}:alert:open:{stage}"
+
+    def alert_group(self, gid: str) -> str:
+        """Hash of one group page: stage, opened, until, count, key, delivered channel."""
+        return f"{self.root}:alert:group:{gid}"
+
+    def alert_group_members(self, gid: str) -> str:
+        """SET of the mention ids one group page covers (an ack link on it acks them all)."""
+        return f"{self.root}:alert:group:{gid}:members"
+
+    @property
+    def alert_groups(self) -> str:
+        """ZSET of warning groups awaiting their summary page, scored by when to look."""
+        return f"{self.root}:alert:groups"
+
+    def alert_raised(self, subject: str) -> str:
+        """String: an at-once alert about `subject` (a source, the pipeline) is out; while
+        it exists the same trouble does not page again."""
+        return f"{self.root}:alert:raised:{subject}"
+
+    def channel_health(self, channel: str) -> str:
+        """Hash: an alert channel's last success, last failure and its reason (all processes)."""
+        return f"{self.root}:alert:channel:{channel}"
+
+    @property
+    def alert_secret(self) -> str:
+        """String: the key that signs ack links when config names none (made once, kept)."""
+        return f"{self.root}:alert:secret"
 
     @property
     def outbox(self) -> str:

@@ -37,23 +37,29 @@ end
 """
 
 # KEYS: 1 queue, 2 due:warn, 3 due:breach, 4 global events, 5 stats, 6 priority queue,
-#       then per item, in order: mention hash, its events, its seen marker, [what its
-#       thread was told (when `said` has sentences)], [conversation, [head hash, head
-#       events, head followups]] (`k` in the item says how many).
+#       7 alerts stream, then per item, in order: mention hash, its events, its seen
+#       marker, [what its thread was told (when `said` has sentences)], [conversation,
+#       [head hash, head events, head followups]] (`k` in the item says how many).
 # ARGV: 1 events MAXLEN, 2.. one packed item (JSON) per mention:
 #       {id, deadline, warn_at, order: queue score, rank: priority score, pin: 0|1
-#        (crisis), crisis: JSON or "", said: [sentences], said_ttl, fields: [f, v, ...],
-#        events: [JSON...], joined: JSON, conv: 0|1, head: expected head id or "", k}
+#        (crisis), crisis: JSON or "", at: now (epoch s), said: [sentences], said_ttl,
+#        fields: [f, v, ...], events: [JSON...], joined: JSON, conv: 0|1,
+#        head: expected head id or "", k}
 # Returns a flat list of (code, detail) per item: 0 duplicate, 1 queued as a new
 # conversation, 2 joined `detail`'s conversation, 3 retry (the conversation changed).
 # A crisis follow-up makes its conversation's head a crisis too: pinned, its priority
-# raised, its tone and drafts the follow-up's.
+# raised, its tone and drafts the follow-up's. A conversation that becomes a crisis is
+# paged at once: its head goes onto the alerts stream in the same step.
 ENQUEUE = (
     LOG
     + f"local PIN = {PIN}\n"
     + """
+local function crisis_alert(id, at)
+  redis.call('XADD', KEYS[7], 'MAXLEN', '~', MAXLEN, '*', 'mention', id, 'stage', 'crisis',
+             'cycle', '1', 'key', id .. ':crisis:1', 'due', at, 'at', at)
+end
 local out = {}
-local o = 7
+local o = 8
 for i = 2, #ARGV do
   local item = cjson.decode(ARGV[i])
   local m, mev, seen = KEYS[o], KEYS[o + 1], KEYS[o + 2]
@@ -98,6 +104,7 @@ for i = 2, #ARGV do
           if score then
             redis.call('ZADD', KEYS[6], tonumber(score) - tonumber(item.pin_rank), head)
           end
+          crisis_alert(head, item.at)
         end
         local ev = cjson.decode(item.joined)
         ev['head'] = head
@@ -115,6 +122,7 @@ for i = 2, #ARGV do
         redis.call('ZADD', KEYS[3], item.deadline, item.id)
         if conv then redis.call('SET', conv, item.id) end
         for _, event in ipairs(item.events) do log(KEYS[4], item.id, mev, event) end
+        if item.pin == 1 then crisis_alert(item.id, item.at) end
         out[#out + 1] = 1
         out[#out + 1] = item.id
       end
@@ -128,8 +136,8 @@ return out
 # KEYS: 1 mention hash, 2 queue, 3 due:warn, 4 due:breach, 5 mention events,
 #       6 global events, 7 followups list, 8 seen marker, 9 priority queue, 10 draft
 #       stats, 11 what the thread was told (or the stats key again when there is no
-#       thread), 12 outbox stream, [13 conversation], then per follow-up its hash, its
-#       events list and its seen marker.
+#       thread), 12 outbox stream, 13 due:escalate, [14 conversation], then per
+#       follow-up its hash, its events list and its seen marker.
 # ARGV: 1 events MAXLEN, 2 id, 3 new state, 4 event JSON, 5 retention TTL (s),
 #       6 dedupe TTL (s), 7 expected conversation key ("" if none), 8 expected follow-up
 #       count, 9 bookkeeping JSON or "": {counts: {template|outcome: n}, said: [sentences]}
@@ -170,10 +178,11 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])
 redis.call('ZREM', KEYS[9], ARGV[2])
-local f = 13
+redis.call('ZREM', KEYS[13], ARGV[2])
+local f = 14
 if conv ~= '' then
-  if redis.call('GET', KEYS[13]) == ARGV[2] then redis.call('DEL', KEYS[13]) end
-  f = 14
+  if redis.call('GET', KEYS[14]) == ARGV[2] then redis.call('DEL', KEYS[14]) end
+  f = 15
 end
 local ttl = ARGV[5]
 if ARGV[9] ~= '' then
@@ -202,24 +211,30 @@ return {1, ARGV[3]}
 """
 )
 
-# KEYS: 1 due ZSET of the stage, 2 global events, 3 alerts stream, then per candidate id
-#       its hash and its events list.
-# ARGV: 1 events MAXLEN, 2 now, 3 stage event type (warned, breached), 4.. candidate ids
+# KEYS: 1 due ZSET of the stage, 2 global events, 3 alerts stream, 4 due:escalate, then
+#       per candidate id its hash and its events list.
+# ARGV: 1 events MAXLEN, 2 now, 3 stage event type (warned, breached, escalated),
+#       4 seconds from breach to escalation as JSON {"*": s, "weibo": s, "weibo/acct": s}
+#       (read when breaching), 5.. candidate ids
 # Fires a candidate only if it is still due (ZREM in the same script), so each stage fires
 # once across processes, and appends it to the alerts stream in the same step for the
 # notifier (key: mention, stage and cycle; a mention's stages fire once per cycle, and a
-# reopened conversation is a new head mention, so the cycle is 1 today). Returns a flat
-# list of (id, due) for each fired.
+# reopened conversation is a new head mention, so the cycle is 1 today). A breach nobody
+# acknowledged schedules the escalation; an acknowledged mention never escalates.
+# Returns a flat list of (id, due) for each fired.
 SWEEP = (
     LOG
     + """
 local fired = {}
-for i = 4, #ARGV do
+local after = nil
+if ARGV[3] == 'breached' then after = cjson.decode(ARGV[4]) end
+for i = 5, #ARGV do
   local id = ARGV[i]
   local due = redis.call('ZSCORE', KEYS[1], id)
   if due and tonumber(due) <= tonumber(ARGV[2]) then
     redis.call('ZREM', KEYS[1], id)
-    local k = 4 + 2 * (i - 4)
+    local k = 5 + 2 * (i - 5)
+    local row = redis.call('HMGET', KEYS[k], 'platform', 'account', 'acked_at')
     redis.call('HSET', KEYS[k], ARGV[3] .. '_at', ARGV[2])
     local event = cjson.encode({type = ARGV[3], at = tonumber(ARGV[2]), actor = 'sla',
                                 due = tonumber(due)})
@@ -227,6 +242,10 @@ for i = 4, #ARGV do
     redis.call('XADD', KEYS[3], 'MAXLEN', '~', MAXLEN, '*', 'mention', id,
                'stage', ARGV[3], 'cycle', '1', 'key', id .. ':' .. ARGV[3] .. ':1',
                'due', due, 'at', ARGV[2])
+    if after and row[1] and not row[3] then
+      local wait = after[row[1] .. '/' .. (row[2] or '')] or after[row[1]] or after['*']
+      redis.call('ZADD', KEYS[4], tonumber(due) + wait, id)
+    end
     fired[#fired + 1] = id
     fired[#fired + 1] = due
   end

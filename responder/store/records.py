@@ -41,6 +41,11 @@ class EventType(StrEnum):
     JOINED = "joined"
     WARNED = "warned"
     BREACHED = "breached"
+    ESCALATED = "escalated"  # breached and nobody acknowledged the page
+    PAGED = "paged"  # an alert about it reached a channel (stage, channel, group)
+    PAGE_FAILED = "page_failed"  # no channel took the page
+    PAGE_HELD = "page_held"  # quiet hours: recorded, not paged
+    ACKED = "acked"  # someone acknowledged its page: it stops escalating
     CLAIMED = "claimed"
     CORRECTED = "corrected"  # an agent corrected the sentiment label
     INTENT_CORRECTED = "intent_corrected"  # an agent corrected the intent

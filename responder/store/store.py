@@ -14,16 +14,17 @@ import orjson
 from redis.asyncio import Redis
 
 from responder.clock import from_epoch
-from responder.config import RetentionConfig
+from responder.config import RetentionConfig, SlaConfig
 from responder.drafts.learning import ranking
 from responder.store import lua, reads
 from responder.store.enqueue import dumps
-from responder.store.keys import Keys
+from responder.store.keys import STAGES, Keys
 from responder.store.records import EventType, State, event
 from responder.store.stream import ROUNDS, StreamStore, seconds
 from responder.store.views import API_FIELDS
 
 log = logging.getLogger(__name__)
+DEFAULT_ESCALATIONS = json.dumps(SlaConfig().escalations())  # [sla] escalate_after unset
 
 
 class Result(StrEnum):
@@ -163,6 +164,7 @@ class Store(StreamStore):
             keys = [k.mention(mid), k.queue, k.due("warn"), k.due("breach")]
             keys += [k.mention_events(mid), k.events, k.followups(mid), k.seen(mid), k.priority]
             keys += [k.draft_stats, (book and book.said_key) or k.draft_stats, k.outbox]
+            keys.append(k.due("escalate"))
             if conv:
                 keys.append(conv)
             for follower in followers:
@@ -227,9 +229,15 @@ class Store(StreamStore):
         return list(latest.values())
 
     async def sweep(
-        self, stage: str, kind: EventType, now: datetime, limit: int
+        self,
+        stage: str,
+        kind: EventType,
+        now: datetime,
+        limit: int,
+        escalations: str = DEFAULT_ESCALATIONS,
     ) -> list[tuple[str, datetime]]:
-        """Fire alert `stage` for mentions due by `now`; return (id, due time) of each fired."""
+        """Fire alert `stage` for mentions due by `now`; return (id, due time) of each fired.
+        A breach schedules the escalation `escalations` (SlaConfig.escalations as JSON) says."""
         due_key = self.keys.due(stage)
         ids = cast(
             list[str],
@@ -237,11 +245,12 @@ class Store(StreamStore):
         )
         if not ids:
             return []
-        keys = [due_key, self.keys.events, self.keys.alerts]
+        keys = [due_key, self.keys.events, self.keys.alerts, self.keys.due("escalate")]
         for mid in ids:
             keys += [self.keys.mention(mid), self.keys.mention_events(mid)]
         flat = await self._sweep(
-            keys=keys, args=[self.retention.events, f"{now.timestamp():.3f}", str(kind), *ids]
+            keys=keys,
+            args=[self.retention.events, f"{now.timestamp():.3f}", str(kind), escalations, *ids],
         )
         return [(flat[i], from_epoch(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
 
@@ -253,9 +262,9 @@ class Store(StreamStore):
         return cast(dict[str, str], await self.redis.hgetall(self.keys.draft_stats))
 
     async def next_due(self) -> datetime | None:
-        """Return when the earliest alert stage (warn or breach) is due, or None."""
+        """Return when the earliest alert stage (warn, breach, escalate) is due, or None."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            for stage in ("warn", "breach"):
+            for stage in STAGES:
                 pipe.zrange(self.keys.due(stage), 0, 0, withscores=True)
             firsts = await pipe.execute()
         scores = [float(rows[0][1]) for rows in firsts if rows]

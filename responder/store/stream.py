@@ -169,7 +169,7 @@ class StreamStore:
                 break
             heads = await self._heads([items[i] for i in todo])
             keys = [self.keys.queue, self.keys.due("warn"), self.keys.due("breach")]
-            keys += [self.keys.events, self.keys.stats, self.keys.priority]
+            keys += [self.keys.events, self.keys.stats, self.keys.priority, self.keys.alerts]
             args: list[str | int] = [self.retention.events]
             said_ttl = seconds(self.retention.closed)
             opened: dict[str, str] = {}  # conversations this round opens, in batch order
