@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
-
-from redis.exceptions import ResponseError
+from typing import Any
 
 from responder.outbox import lua
+from responder.store.consumer import StreamGroup
 from responder.store.keys import OUTBOX_GROUP
 from responder.store.records import EventType, event
 from responder.store.store import Store
@@ -33,39 +32,23 @@ class OutboxStore:
         self._end = self.redis.register_script(lua.END)
         self._due = self.redis.register_script(lua.DUE)
         self._mark = self.redis.register_script(lua.MARK_SENT)
+        self._group = StreamGroup(self.redis, self.keys.outbox, OUTBOX_GROUP)
 
     async def ensure_group(self) -> None:
-        try:
-            await self.redis.xgroup_create(self.keys.outbox, OUTBOX_GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        await self._group.ensure()
 
     async def read(
         self, consumer: str, count: int, block_ms: int | None, *, own: bool
     ) -> list[Send]:
         """New entries (or, with `own`, this consumer's unacknowledged ones)."""
-        reply = await self.redis.xreadgroup(
-            OUTBOX_GROUP,
-            consumer,
-            {self.keys.outbox: "0" if own else ">"},
-            count=count,
-            block=None if own else block_ms,
-        )
-        return [_send(i, f) for _, items in cast(list[Any], reply) or [] for i, f in items if f]
+        return [_send(*e) for e in await self._group.read(consumer, count, block_ms, own=own)]
 
     async def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> list[Send]:
         """Take over entries a stopped process read and never finished."""
-        reply = await self.redis.xautoclaim(
-            self.keys.outbox, OUTBOX_GROUP, consumer, min_idle_time=min_idle_ms, count=count
-        )
-        return [_send(i, f) for i, f in reply[1] if f]
+        return [_send(*e) for e in await self._group.reclaim(consumer, min_idle_ms, count)]
 
     async def ack(self, send: Send) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xack(self.keys.outbox, OUTBOX_GROUP, send.entry_id)
-            pipe.xdel(self.keys.outbox, send.entry_id)
-            await pipe.execute()
+        await self._group.done(send.entry_id)
 
     async def due(self, now: datetime, limit: int = 100) -> int:
         """Move retries due by `now` back into the stream."""

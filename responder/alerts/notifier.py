@@ -1,0 +1,259 @@
+"""The notifier: reads fired stages from the alerts stream and pages whoever is on call.
+
+At least once, exactly one page: the stream is read by a consumer group (a restarted
+process takes back its own entries, a live one takes over a dead one's), and each page
+is claimed under its key (mention:stage:cycle, or the group) before it is sent and marked
+sent after, so a redelivered entry never pages twice. The one gap: a process killed after
+a channel took a page and before the mark; the page is then sent again with the same key,
+which the webhook (Idempotency-Key) and email (Message-ID) carry for receivers to drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from responder.alerts import compose
+from responder.alerts.channels.fallback import AllFailed, Fallback
+from responder.alerts.channels.page import Page
+from responder.alerts.compose import Links
+from responder.alerts.schedule import Schedule
+from responder.alerts.store import AlertStore
+from responder.backoff import Backoff, BackoffPolicy
+from responder.clock import Clock, from_epoch
+from responder.store.consumer import Entry
+from responder.store.records import EventType, event
+from responder.store.store import Store
+
+log = logging.getLogger(__name__)
+GROUPED = {"warned": "warn", "breached": "breach", "escalated": "escalate"}  # stage: due key
+STALE = timedelta(hours=1)  # an entry older than this (the notifier was off) is not paged
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    window: float = 60.0  # seconds a group gathers warnings
+    minimum: int = 3  # this many due within the window go out as one page
+    summary_after: float = 10.0  # first look at a group's answers this long after its window
+    summary_every: float = 15.0  # then this often
+    give_up_after: float = 1800.0  # summarise what was answered this long after the window
+    lease: float = 120.0  # a delivery claim lasts this long (longer than all retries)
+    reclaim_after_ms: int = 60_000
+    batch: int = 100
+
+
+@dataclass(slots=True)
+class _Job:
+    """One page to deliver, the entries it settles and the mentions it is about."""
+
+    key: str
+    page: Page
+    mentions: list[str]
+    entries: list[str]
+    stage: str
+    group: str = ""
+    marks: tuple[str, ...] = ()  # other keys marked sent with it (the opener's own key)
+
+
+class Notifier:
+    def __init__(
+        self,
+        store: Store,
+        fallback: Fallback,
+        schedule: Schedule,
+        links: Links,
+        clock: Clock,
+        *,
+        consumer: str,
+        settings: Settings | None = None,
+    ) -> None:
+        self.alerts = AlertStore(store)
+        self.fallback, self.schedule, self.links, self.clock = fallback, schedule, links, clock
+        self.consumer = consumer
+        self.settings = settings or Settings()
+        self._own_done = False  # read back this consumer's unfinished entries once
+        self._later: dict[str, float] = {}  # entry id: when to try its page again
+        self._backoff = Backoff(
+            BackoffPolicy(initial=5.0, factor=2.0, maximum=300.0, jitter=0.2), random.Random()
+        )
+
+    async def ensure_group(self) -> None:
+        # New entries only when the group is first made: a notifier switched on later
+        # does not page for a backlog it never promised to page.
+        await self.alerts.stream.ensure("$")
+
+    async def step(self, block_ms: int | None = None) -> float:
+        """Page what is due; return how long to wait before the next step."""
+        now = self.clock.now()
+        s, stream = self.settings, self.alerts.stream
+        if not self._own_done or any(at <= now.timestamp() for at in self._later.values()):
+            own = await stream.read(self.consumer, s.batch, None, own=True)
+            self._own_done = len(own) < s.batch
+            entries = [e for e in own if self._later.get(e[0], 0.0) <= now.timestamp()]
+        else:
+            entries = await stream.reclaim(self.consumer, s.reclaim_after_ms, s.batch)
+            entries += await stream.read(self.consumer, s.batch, block_ms, own=False)
+        if entries:
+            await stream.done(*await self.handle(entries))
+        await self.summaries()
+        if entries or block_ms:
+            return 0.0
+        return 0.25
+
+    async def handle(self, entries: list[Entry]) -> list[str]:
+        """Decide each entry's page in order (grouping is order-sensitive), then deliver
+        them all at once, so one slow channel does not hold the others up. Returns the
+        entries settled (to acknowledge); the rest are tried again after a backoff."""
+        now = self.clock.now()
+        jobs: list[_Job] = []
+        done: list[str] = []
+        for index, (entry_id, fields) in enumerate(entries):
+            others = sum(
+                1 for _, f in entries[index + 1 :] if f.get("stage") == fields.get("stage")
+            )
+            job = await self._decide(entry_id, fields, now, others)
+            if job is None:
+                done.append(entry_id)
+            else:
+                jobs.append(job)
+        results = await asyncio.gather(*(self._deliver(job) for job in jobs))
+        for job, ok in zip(jobs, results, strict=True):
+            if ok:
+                done += job.entries
+                for entry_id in job.entries:
+                    self._later.pop(entry_id, None)
+            else:
+                wait = self._backoff.next()
+                for entry_id in job.entries:
+                    self._later[entry_id] = now.timestamp() + wait
+        return done
+
+    async def _decide(
+        self, entry_id: str, fields: dict[str, str], now: datetime, others: int
+    ) -> _Job | None:
+        stage, mid, key = fields.get("stage", ""), fields.get("mention", ""), fields.get("key", "")
+        at = from_epoch(float(fields.get("at") or now.timestamp()))
+        if not mid or not key or now - at > STALE:
+            log.info("alert %s not paged: %s", key or entry_id, "stale" if mid else "no mention")
+            return None
+        (row,) = await self.alerts.mentions([mid])
+        if row is None or row.get("state") not in compose.OPEN:
+            return None  # answered (or gone) before the page went out: nobody to wake
+        if stage == "escalated" and row.get("acked_at"):
+            return None
+        if stage != "crisis" and self.schedule.in_quiet_hours(now):
+            await self.alerts.log([mid], event(EventType.PAGE_HELD, now, "notifier", stage=stage))
+            return None
+        to = self._to(stage)
+        if stage in GROUPED:
+            placed = await self.alerts.place(
+                GROUPED[stage],
+                mid,
+                now,
+                window=self.settings.window,
+                minimum=self.settings.minimum,
+                others=others,
+                summary_at=self._summary_at(now) if stage == "warned" else None,
+                marker=key,
+            )
+            if placed.kind == "done":
+                return None
+            if placed.kind == "joined":
+                record = event(EventType.PAGED, now, "notifier", stage=stage, group=placed.group)
+                await self.alerts.log([mid], record)
+                return None
+            if placed.kind == "opened":
+                return await self._group_job(placed.group, stage, entry_id, key, now, to)
+        page = compose.for_mention(stage, mid, row, now, self.links, key=key, to=to)
+        return _Job(key=key, page=page, mentions=[mid], entries=[entry_id], stage=stage)
+
+    async def _group_job(
+        self, gid: str, stage: str, entry_id: str, key: str, now: datetime, to: str
+    ) -> _Job:
+        fields, members = await self.alerts.group(gid)
+        until = from_epoch(float(fields.get("until") or now.timestamp()))
+        coming = await self.alerts.coming(GROUPED[stage], now, until, 500)
+        first = fields.get("first", "")
+        ids = [first, *[m for m in members if m != first], *coming]
+        rows = [r for r in await self.alerts.mentions(ids) if r is not None]
+        count = int(fields.get("count") or len(rows))
+        page = compose.for_group(gid, rows, count, now, self.links, to=to)
+        return _Job(
+            key=page.key,
+            page=page,
+            mentions=[first] if first else [],
+            entries=[entry_id],
+            stage=stage,
+            group=gid,
+            marks=(key,),
+        )
+
+    async def _deliver(self, job: _Job) -> bool:
+        """Page once under the job's key; True when done (now or before), False to retry."""
+        what, _ = await self.alerts.claim(job.key, self.consumer, self.settings.lease)
+        if what == "sent":
+            return True
+        if what == "busy":
+            return False  # another process is on it; look again after its lease
+        now = self.clock.now()
+        extra = {"group": job.group} if job.group else {}
+        try:
+            delivery = await self.fallback.send(job.page)
+        except AllFailed as exc:
+            await self.alerts.release(job.key, self.consumer)
+            await self.alerts.save_health(self.fallback.health())
+            log.error("page %s not delivered: %s", job.key, exc, extra={"event": "page_failed"})
+            record = event(
+                EventType.PAGE_FAILED, now, "notifier", stage=job.stage, reason=str(exc), **extra
+            )
+            await self.alerts.log(job.mentions, record)
+            return False
+        how = f"{delivery.channel}:{delivery.at.timestamp():.3f}"
+        for key in (job.key, *job.marks):
+            await self.alerts.sent(key, how)
+        await self.alerts.save_health(self.fallback.health())
+        record = event(
+            EventType.PAGED,
+            delivery.at,
+            "notifier",
+            stage=job.stage,
+            channel=delivery.channel,
+            attempts=delivery.attempts,
+            key=job.key,
+            **extra,
+        )
+        await self.alerts.log(job.mentions, record)
+        return True
+
+    async def summaries(self) -> None:
+        """Close the groups whose members are all answered (or that waited long enough)
+        with one summary page."""
+        s, now = self.settings, self.clock.now()
+        for gid in await self.alerts.take_summaries(now, s.lease):
+            fields, members = await self.alerts.group(gid)
+            rows = await self.alerts.mentions(members)
+            page, all_answered = compose.for_summary(gid, rows, self.links)
+            opened = float(fields.get("until") or now.timestamp())
+            if not all_answered and now.timestamp() < opened + s.give_up_after:
+                await self.alerts.summary_later(gid, now + timedelta(seconds=s.summary_every))
+                continue
+            job = _Job(key=page.key, page=page, mentions=[], entries=[], stage="resolved")
+            if await self._deliver(job):
+                await self.alerts.summary_done(gid)
+            else:
+                await self.alerts.summary_later(gid, now + timedelta(seconds=s.summary_every))
+
+    def _summary_at(self, now: datetime) -> datetime:
+        s = self.settings
+        return now + timedelta(seconds=s.window + s.summary_after)
+
+    def _to(self, stage: str) -> str:
+        """Whom the page is for: the primary (the secondary too when escalating)."""
+        on = self.schedule.who_is_on_call(self.clock.now())
+        people = [p for p in (on.primary, on.secondary) if p is not None]
+        if stage != "escalated":
+            people = people[:1]
+        return ",".join(p.name for p in people)
