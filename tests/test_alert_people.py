@@ -105,6 +105,19 @@ async def test_dingtalk_ats_by_user_id_else_phone(
     assert WANG.email.encode() not in got.raw
 
 
+async def test_dingtalk_handle_may_be_the_phone_dingtalk_knows(
+    base: str, http: Http, clock: FakeClock, robots: FakeRobots
+) -> None:
+    """[[oncall.people]] allows `dingtalk` to hold a phone: that is @-mentioned as a phone,
+    not sent as a userId nobody has."""
+    zhao = Person(name="zhao", display="老赵", phone="13700000009", dingtalk="13800000000")
+    await ding(base, http, clock).send(duty(zhao))
+    [got] = robots.of("dingtalk")
+    assert got.body["at"] == {"atMobiles": ["13800000000"], "isAtAll": False}
+    assert "值班：老赵 (zhao) @13800000000\n" in got.body["markdown"]["text"]
+    assert got.mentioned == ["13800000000"]
+
+
 async def test_wecom_ats_by_userid_and_names_the_rest(
     base: str, http: Http, clock: FakeClock, robots: FakeRobots
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
 
@@ -19,6 +20,7 @@ from responder.alerts.people import Person
 RATE_LIMITED = 130101  # "send too fast": 20 messages a minute per robot
 SIGN_OR_KEYWORD = 310000  # bad sign, stale timestamp, keyword missing or IP not allowed
 RATE_WAIT = 60.0  # seconds: the limit is per minute
+MOBILE = re.compile(r"(\+86-?)?1[3-9][0-9]{9}")  # a phone, not a userId, in `dingtalk`
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,8 +47,13 @@ def sign(secret: str, timestamp_ms: int) -> str:
 
 
 def _at(person: Person) -> tuple[str, str]:
-    """(userId, "") when the person has a DingTalk userId, else ("", phone) or ("", "")."""
+    """(userId, "") when the person has a DingTalk userId, else ("", phone) or ("", "").
+
+    `dingtalk` may hold the phone DingTalk knows them by instead (as `[[oncall.people]]`
+    allows): a mainland mobile number there is @-mentioned as a phone."""
     user = handle(person.dingtalk)
+    if MOBILE.fullmatch(user):
+        return "", user
     return (user, "") if user else ("", handle(person.phone, PHONE))
 
 
