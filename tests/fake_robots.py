@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +39,7 @@ class Got:
     headers: dict[str, str]
     raw: bytes
     body: Any
+    mentioned: list[str] = field(default_factory=list)  # whom the platform would @
 
 
 @dataclass(slots=True)
@@ -110,6 +112,14 @@ class FakeRobots:
         md = body.get("markdown") or {}
         if body.get("msgtype") != "markdown" or not md.get("title") or not md.get("text"):
             return _json({"errcode": 40035, "errmsg": "缺少参数 json"})
+        at = body.get("at") or {}
+        mobiles, users = at.get("atMobiles", []), at.get("atUserIds", [])
+        if not all(_strings(x) for x in (mobiles, users)):
+            return _json({"errcode": 40035, "errmsg": "缺少参数 json"})
+        # DingTalk @s a listed phone or userId only where "@id" is also in the text.
+        got.mentioned = [x for x in [*mobiles, *users] if f"@{x}" in md["text"]]
+        if at.get("isAtAll"):
+            got.mentioned.append("all")
         return _json({"errcode": 0, "errmsg": "ok"})
 
     async def wecom(self, request: web.Request) -> web.Response:
@@ -123,6 +133,8 @@ class FakeRobots:
             return _json({"errcode": 44004, "errmsg": "empty content"})
         if len(content.encode()) > 4096:
             return _json({"errcode": 40058, "errmsg": "markdown.content exceed max length 4096"})
+        # Markdown @s by "<@userid>" in the content; mentioned_(mobile_)list is text-only.
+        got.mentioned = WECOM_AT.findall(content)
         return _json({"errcode": 0, "errmsg": "ok"})
 
     async def feishu(self, request: web.Request) -> web.Response:
@@ -159,6 +171,11 @@ class FakeRobots:
         card = got.body.get("card") or {}
         if got.body.get("msg_type") != "interactive" or "header" not in card:
             return _json({"code": 9499, "msg": "Bad Request", "data": {}})
+        # A custom bot @s by open_id only, with <at id=ou_…></at> in lark_md text.
+        texts = [e.get("text", {}) for e in card.get("elements", []) if e.get("tag") == "div"]
+        marked = [t.get("content", "") for t in texts if t.get("tag") == "lark_md"]
+        ids = [i for text in marked for i in FEISHU_AT.findall(text)]
+        got.mentioned = [i for i in ids if i.startswith("ou_") or i == "all"]
         return _json({"code": 0, "msg": "success", "data": {}})
 
     async def webhook(self, request: web.Request) -> web.Response:
@@ -173,7 +190,30 @@ class FakeRobots:
             return web.json_response({"error": "no timestamp"}, status=400)
         if not request.headers.get("Idempotency-Key"):
             return web.json_response({"error": "no idempotency key"}, status=400)
+        people = got.body.get("to", [])
+        if not isinstance(people, list) or not all(_person(p) for p in people):
+            return web.json_response({"error": "bad to"}, status=400)
+        got.mentioned = [p["name"] for p in people]
         return web.json_response({"ok": True})
+
+
+WECOM_AT = re.compile(r"<@([^<>\s]+)>")
+FEISHU_AT = re.compile(r"<at id=([^<>\s\"']+)></at>")
+HANDLES = {"name", "display", "phone", "email", "dingtalk", "wecom", "feishu"}
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) and x for x in value)
+
+
+def _person(value: Any) -> bool:
+    """A `to` entry: a name, then only known handles, each a non-empty string."""
+    return (
+        isinstance(value, dict)
+        and bool(value.get("name"))
+        and set(value) <= HANDLES
+        and all(isinstance(v, str) and v for v in value.values())
+    )
 
 
 def _json(body: dict[str, Any]) -> web.Response:

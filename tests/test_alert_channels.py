@@ -375,6 +375,8 @@ async def test_webhook_signs_the_raw_body(
         "left_seconds": 250,
         "link": "https://tiexin.example/m/42",
         "ack_link": "https://tiexin.example/ack/m-42?sig=abc&exp=1",
+        "to": [],
+        "duty": "",
         "sent_at": stamp,
     }
 

@@ -9,7 +9,7 @@ import ipaddress
 import logging
 import ssl
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID
 from connectors.secret import Secret
 from responder.alerts.channels import Definite, Transient, mention_page
 from responder.alerts.channels.smtp import Email, SmtpConfig
+from responder.alerts.people import Person
 from responder.schema import Binder
 from tests.fakes import FakeClock
 
@@ -226,3 +227,32 @@ def test_email_config_binds_the_password_from_env(
     assert PASSWORD not in repr(cfg)
     assert binder.bind(SmtpConfig, {**table, "to": []}, "alerts.channels.mail") is None
     assert binder.errors == ["alerts.channels.mail: to must name at least one address"]
+
+
+async def test_email_goes_to_the_people_on_duty_too(
+    relay: int, mailbox: Mailbox, certs: tuple[Path, Path]
+) -> None:
+    """Each person's address joins the configured ones (once, whatever its case); people
+    without one, or with one that is not an address, are named in the body instead."""
+    wang = Person(name="wang", display="小王", email="wang@tiexin.example", phone="13800000001")
+    li = Person(name="li", display="小李", phone="13900000002")
+    lead = Person(name="lee", email="Lead@Tiexin.example")  # already configured
+    forged = Person(name="eve", email="eve@x.example\r\nBcc: all@tiexin.example")
+    paged = replace(page(), to=(wang, li, lead, forged, wang))
+    await channel(relay, certs[0]).send(paged)
+    [(_, rcpts, _)] = mailbox.envelopes
+    assert rcpts == ["duty@tiexin.example", "lead@tiexin.example", "wang@tiexin.example"]
+    [msg] = mailbox.messages
+    assert msg["To"] == "duty@tiexin.example, lead@tiexin.example, 小王 <wang@tiexin.example>"
+    assert msg["Bcc"] is None
+    text = msg.get_body(("plain",))
+    html = msg.get_body(("html",))
+    assert text is not None and html is not None
+    plain = text.get_content().replace("\r\n", "\n")
+    assert plain.startswith(
+        "【已超时】微博评论 · 粉丝 382万 · 超时 2分10秒\n\n"
+        "值班：小王 (wang)、小李 (li)、lee、eve\n\n"
+        f"{TEXT}\n"
+    )
+    assert "<p>值班：小王 (wang)、小李 (li)、lee、eve</p>" in html.get_content()
+    assert "13800000001" not in msg.as_string()  # a phone is no use in an email

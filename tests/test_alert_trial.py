@@ -59,6 +59,30 @@ async def test_a_test_page_reaches_the_channel(
     assert status == 2 and "no alert channel 'dingtalk' (channels: ops)" in capsys.readouterr().err
 
 
+async def test_a_test_page_names_who_is_on_call_now(
+    tmp_path: Path,
+    base: str,
+    robots: FakeRobots,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One person in a rotation is on call at any instant: the test page is for them."""
+    monkeypatch.setenv("OPS_HOOK_SECRET", HOOK_SECRET)
+    path = _config(
+        tmp_path,
+        f'[alerts.channels.ops]\ntype = "webhook"\nurl = "{base}/hook"\n'
+        'secret_env = "OPS_HOOK_SECRET"\n'
+        '[[oncall.people]]\nname = "zhao"\ndisplay = "老赵"\nwecom = "ZhaoSan"\n'
+        '[[oncall.rotations]]\nname = "all"\npeople = ["zhao"]\nstart = 2026-01-05\n',
+    )
+    status = await asyncio.to_thread(main, ["oncall", "--config", str(path), "test", "ops"])
+    assert status == 0, capsys.readouterr().err
+    [got] = robots.of("webhook")
+    body = json.loads(got.raw)
+    assert body["to"] == [{"name": "zhao", "display": "老赵", "wecom": "ZhaoSan"}]
+    assert body["duty"] == "值班：老赵 (zhao)"
+
+
 async def test_a_refused_test_page_says_why_without_the_secret(
     tmp_path: Path,
     base: str,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from responder.alerts.oncall_config import ROLES, OncallConfig, Role, RotationConfig, unknown_people
+from responder.alerts.people import Person
 from responder.drafts.moments import TEAM_ZONE, day_facts, time_zone
 
 if TYPE_CHECKING:
@@ -26,29 +27,17 @@ if TYPE_CHECKING:
 _MAX_STEPS = 10_000  # boundaries looked at by next_change before it gives up
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Person:
-    """Someone to page, with the handles a channel uses to @-mention them."""
-
-    name: str
-    display: str = ""
-    phone: str = ""
-    email: str = ""
-    dingtalk: str = ""
-    wecom: str = ""
-    feishu: str = ""
-
-    @property
-    def label(self) -> str:
-        """小王 (wang), or just the name when there is no display name."""
-        return f"{self.display} ({self.name})" if self.display else self.name
-
-
 @dataclass(frozen=True, slots=True)
 class OnCall:
     primary: Person | None
     secondary: Person | None
     until: datetime | None  # UTC instant of the next change; None if nothing ever changes
+
+    @property
+    def people(self) -> tuple[Person, ...]:
+        """Primary then secondary, each once: what a Page's `to` takes."""
+        found = [p for p in (self.primary, self.secondary) if p is not None]
+        return tuple(p for i, p in enumerate(found) if p.name not in {q.name for q in found[:i]})
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,10 @@ from urllib.parse import quote
 
 from connectors.secret import Secret
 from responder.alerts.channels.base import HttpChannel
+from responder.alerts.channels.duty import duty_line, handle
 from responder.alerts.channels.page import Definite, Delivery, Page, Transient
 from responder.alerts.channels.post import encode, post, redact
+from responder.alerts.people import Person
 
 SIGN_FAILED = 19021  # sign match fail, or the timestamp is more than an hour off
 BUSY = 9499  # "too many request" for the rate limit, but also "Bad Request" for a bad body
@@ -41,9 +43,18 @@ def sign(secret: str, timestamp: int) -> str:
     return base64.b64encode(digest).decode()
 
 
+def mention(person: Person) -> str:
+    """`<at id=ou_…></at>`, the card markdown @ a custom bot may use: by open_id only."""
+    open_id = handle(person.feishu)
+    return f"<at id={open_id}></at>" if open_id.startswith("ou_") else ""
+
+
 def card(page: Page) -> dict[str, Any]:
-    """A card: coloured header, the lines in lark_md, and 查看 / 确认 buttons."""
+    """A card: coloured header, who is on duty, the lines in lark_md, and 查看 / 确认
+    buttons."""
     elements: list[dict[str, Any]] = []
+    if duty := duty_line(page.to, mention):
+        elements.append({"tag": "div", "text": {"tag": "lark_md", "content": duty}})
     if page.lines:
         content = "\n".join(page.lines)
         elements.append({"tag": "div", "text": {"tag": "lark_md", "content": content}})

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from responder.alerts.people import Person
+
 Severity = Literal["info", "warn", "breach", "crisis"]
 
 
@@ -15,7 +17,8 @@ class Page:
 
     `key` is the idempotency key (mention, stage, cycle): the same page sent twice carries
     the same key, so a receiver that honours it (the webhook, email's Message-ID) drops the
-    second copy.
+    second copy. `to` are the people on duty: each channel names them in the text and
+    @-mentions them by the handle it knows (see channels/duty.py).
     """
 
     key: str
@@ -28,6 +31,7 @@ class Page:
     link: str = ""  # the mention (or the filtered queue, for a group)
     ack_link: str = ""  # signed, expiring; empty for a summary that needs no ack
     severity: Severity = "warn"
+    to: tuple[Person, ...] = ()  # who should act, primary first
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

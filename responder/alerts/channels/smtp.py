@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import ssl
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import aiosmtplib
 
 from connectors.secret import Secret
+from responder.alerts.channels.duty import EMAIL, duty_line, handle, unique
 from responder.alerts.channels.page import Definite, Delivery, Page, Transient
 from responder.alerts.channels.text import as_html, plain
 from responder.clock import Clock
@@ -44,13 +46,27 @@ def message(page: Page, config: SmtpConfig, clock: Clock) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = page.title
     msg["From"] = formataddr((config.sender_name, config.sender))
-    msg["To"] = ", ".join(config.to)
+    msg["To"] = ", ".join(recipients(page, config))
     msg["Date"] = format_datetime(clock.now())
     # The same page gives the same Message-ID, so a mail client shows a resend once.
     msg["Message-ID"] = f"<{hashlib.sha256(page.key.encode()).hexdigest()[:32]}@tiexin>"
-    msg.set_content(plain(page), charset="utf-8")
-    msg.add_alternative(as_html(page), subtype="html", charset="utf-8")
+    duty = duty_line(page.to)  # everyone is named, with or without an address
+    msg.set_content(plain(page, duty=duty), charset="utf-8")
+    msg.add_alternative(as_html(page, duty=duty), subtype="html", charset="utf-8")
     return msg
+
+
+def recipients(page: Page, config: SmtpConfig) -> list[str]:
+    """The configured addresses, then each person's own ("小王 <wang@…>"), every address
+    once. The envelope is taken from this To header, so the people get the page too."""
+    seen = {a.strip().lower() for a in config.to}
+    out = list(config.to)
+    for person in unique(page.to):
+        address = handle(person.email, EMAIL)
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            out.append(str(Address(display_name=person.display or person.name, addr_spec=address)))
+    return out
 
 
 class Email:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from responder.alerts.channels.page import Page, Severity
+from responder.alerts.people import Person
 from responder.drafts.priority import followers_cn
 
 STAGES = {"warn": "即将超时", "breach": "已超时", "escalate": "无人处理·升级", "crisis": "危机"}
@@ -45,6 +46,7 @@ def mention_page(
     link: str,
     ack_link: str,
     crisis: bool = False,
+    to: tuple[Person, ...] = (),
 ) -> Page:
     """A page about one mention: "【即将超时】微博评论 · 粉丝 382万 · 剩 4分10秒"."""
     label = STAGES.get(stage, stage)
@@ -66,6 +68,7 @@ def mention_page(
         link=link,
         ack_link=ack_link,
         severity=severity,
+        to=to,
     )
 
 
@@ -87,6 +90,7 @@ def group_page(
     crises: int,
     queue_link: str,
     ack_link: str = "",
+    to: tuple[Person, ...] = (),
 ) -> Page:
     """One page for many warnings: "12 条将在 5 分钟内超时，最早 2分10秒；含 1 条危机"."""
     minutes = max(1, round(within.total_seconds() / 60))
@@ -103,6 +107,7 @@ def group_page(
         link=queue_link,
         ack_link=ack_link,
         severity="crisis" if crises else "warn",
+        to=to,
     )
 
 
@@ -124,18 +129,19 @@ def _severity(stage: str) -> Severity:
     return "breach" if stage in ("breach", "escalate") else "warn"
 
 
-def markdown(page: Page, *, links: bool = True) -> str:
-    """A markdown body shared by DingTalk and WeCom (each adds its own touches)."""
-    out = [f"### {page.title}"]
+def markdown(page: Page, *, duty: str = "", links: bool = True) -> str:
+    """A markdown body shared by DingTalk and WeCom (each adds its own touches). `duty`,
+    the channel's own "值班：…" line, goes right under the title where it is read first."""
+    out = [f"### {page.title}", duty]
     out += [f"> {line}" for line in page.lines]
     if links:
         out.append(_links(page, "[{label}]({url})"))
     return "\n\n".join(x for x in out if x)
 
 
-def plain(page: Page) -> str:
+def plain(page: Page, *, duty: str = "") -> str:
     """The text body of an email."""
-    out = [page.title, "", *page.lines]
+    out = [page.title, "", *([duty, ""] if duty else []), *page.lines]
     if page.link:
         out += ["", f"查看：{page.link}"]
     if page.ack_link:
@@ -143,10 +149,10 @@ def plain(page: Page) -> str:
     return "\n".join(out) + "\n"
 
 
-def as_html(page: Page) -> str:
+def as_html(page: Page, *, duty: str = "") -> str:
     """The HTML body of an email: the same lines, escaped."""
     esc = html.escape
-    lines = "".join(f"<p>{esc(line)}</p>" for line in page.lines)
+    lines = "".join(f"<p>{esc(line)}</p>" for line in ((duty,) if duty else ()) + page.lines)
     links = _links(page, '<a href="{url}">{label}</a>', escape=True)
     return f"<html><body><h3>{esc(page.title)}</h3>{lines}<p>{links}</p></body></html>\n"
 

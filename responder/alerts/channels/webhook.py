@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from connectors.secret import Secret
 from responder.alerts.channels.base import HttpChannel
+from responder.alerts.channels.duty import duty_line, unique
 from responder.alerts.channels.page import Definite, Delivery, Page
 from responder.alerts.channels.post import encode, post
 
@@ -32,7 +33,8 @@ def signature(secret: str, body: bytes) -> str:
 
 def payload(page: Page, sent_at: int) -> dict[str, Any]:
     """The JSON a receiver gets; `sent_at` is inside the signed body, so it cannot be
-    replayed with a fresh X-Tiexin-Timestamp."""
+    replayed with a fresh X-Tiexin-Timestamp. `to` lists the people on duty with only
+    the handles they have, for a receiver that pages them its own way."""
     return {
         "key": page.key,
         "severity": page.severity,
@@ -44,6 +46,8 @@ def payload(page: Page, sent_at: int) -> dict[str, Any]:
         "left_seconds": None if page.left is None else round(page.left.total_seconds()),
         "link": page.link,
         "ack_link": page.ack_link,
+        "to": [{k: v for k, v in asdict(p).items() if v} for p in unique(page.to)],
+        "duty": duty_line(page.to),
         "sent_at": sent_at,
     }
 

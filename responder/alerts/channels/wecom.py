@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from connectors.secret import Secret
 from responder.alerts.channels.base import HttpChannel
+from responder.alerts.channels.duty import distinct, duty_line, handle
 from responder.alerts.channels.page import Definite, Delivery, Page, Transient
 from responder.alerts.channels.post import encode, post, redact
 from responder.alerts.channels.text import markdown
@@ -41,12 +42,19 @@ class WeCom(HttpChannel[WeComConfig]):
     """Sends pages to one WeCom group robot."""
 
     def body(self, page: Page) -> dict[str, object]:
-        text = markdown(page)
+        """Markdown with each person's `<@userid>` after their name in the duty line.
+
+        A WeCom robot's markdown @s only by userid (`mentioned_mobile_list` exists for text
+        messages alone), so a person with just a phone is named but not @-mentioned.
+        """
+        line = duty_line(page.to, lambda p: f"<@{u}>" if (u := handle(p.wecom)) else "")
+        text = markdown(page, duty=line)
         if page.severity in ("breach", "crisis"):  # WeCom's markdown colours: warning = red
             text = text.replace(
                 f"### {page.title}", f'### <font color="warning">{page.title}</font>', 1
             )
-        tail = " ".join(f"<@{u}>" for u in self.config.mention_userids)
+        named = {handle(p.wecom) for p in page.to}
+        tail = " ".join(f"<@{u}>" for u in distinct(self.config.mention_userids) if u not in named)
         links_kept = fit(text, MAX_BYTES - len(tail.encode()) - 2)
         return {
             "msgtype": "markdown",
