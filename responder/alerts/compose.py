@@ -8,6 +8,7 @@ from typing import Protocol
 
 from responder.alerts.channels.page import Page
 from responder.alerts.channels.text import Oldest, group_page, mention_page, resolved_page
+from responder.alerts.people import Person
 from responder.clock import from_epoch
 from responder.web.labels import KINDS, PLATFORMS
 
@@ -42,7 +43,14 @@ def left(row: dict[str, str], now: datetime) -> timedelta:
 
 
 def for_mention(
-    stage: str, mid: str, row: dict[str, str], now: datetime, links: Links, *, key: str, to: str
+    stage: str,
+    mid: str,
+    row: dict[str, str],
+    now: datetime,
+    links: Links,
+    *,
+    key: str,
+    to: tuple[Person, ...],
 ) -> Page:
     return mention_page(
         key=key,
@@ -53,8 +61,9 @@ def for_mention(
         left=left(row, now),
         text=row.get("text", ""),
         link=links.mention(mid),
-        ack_link=links.ack(f"m:{mid}", to),
+        ack_link=links.ack(f"m:{mid}", _who(to)),
         crisis=bool(row.get("crisis")),
+        to=to,
     )
 
 
@@ -65,7 +74,7 @@ def for_group(
     now: datetime,
     links: Links,
     *,
-    to: str,
+    to: tuple[Person, ...],
 ) -> Page:
     """One page for a group: how many, how soon the last of them breaches, the most
     urgent named, crises counted. `rows` are the members known now, soonest first."""
@@ -78,7 +87,8 @@ def for_group(
         earliest=Oldest(source=source(first), text=first.get("text", ""), left=left(first, now)),
         crises=sum(1 for r in rows if r.get("crisis")),
         queue_link=links.queue(sort="deadline"),
-        ack_link=links.ack(f"g:{gid}", to),
+        ack_link=links.ack(f"g:{gid}", _who(to)),
+        to=to,
     )
 
 
@@ -98,3 +108,8 @@ def for_summary(gid: str, rows: Sequence[dict[str, str] | None], links: Links) -
         queue_link=links.queue(sort="deadline"),
     )
     return page, len(answered) == len(rows)
+
+
+def _who(to: tuple[Person, ...]) -> str:
+    """The person an ack link names (who was paged first), "" if nobody is on call."""
+    return to[0].name if to else ""

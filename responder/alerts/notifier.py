@@ -20,6 +20,7 @@ from responder.alerts import compose
 from responder.alerts.channels.fallback import AllFailed, Fallback
 from responder.alerts.channels.page import Page
 from responder.alerts.compose import Links
+from responder.alerts.people import Person
 from responder.alerts.schedule import Schedule
 from responder.alerts.store import AlertStore
 from responder.backoff import Backoff, BackoffPolicy
@@ -89,13 +90,17 @@ class Notifier:
         """Page what is due; return how long to wait before the next step."""
         now = self.clock.now()
         s, stream = self.settings, self.alerts.stream
+        entries: list[Entry] = []
         if not self._own_done or any(at <= now.timestamp() for at in self._later.values()):
+            # After a restart, what this consumer read and never finished; later, the
+            # pages that failed once and whose wait is over.
             own = await stream.read(self.consumer, s.batch, None, own=True)
             self._own_done = len(own) < s.batch
             entries = [e for e in own if self._later.get(e[0], 0.0) <= now.timestamp()]
-        else:
-            entries = await stream.reclaim(self.consumer, s.reclaim_after_ms, s.batch)
-            entries += await stream.read(self.consumer, s.batch, block_ms, own=False)
+        if self._own_done:
+            entries += await stream.reclaim(self.consumer, s.reclaim_after_ms, s.batch)
+            block = None if entries else block_ms
+            entries += await stream.read(self.consumer, s.batch, block, own=False)
         if entries:
             await stream.done(*await self.handle(entries))
         await self.summaries()
@@ -144,7 +149,8 @@ class Notifier:
             return None  # answered (or gone) before the page went out: nobody to wake
         if stage == "escalated" and row.get("acked_at"):
             return None
-        if stage != "crisis" and self.schedule.in_quiet_hours(now):
+        crisis = stage == "crisis" or bool(row.get("crisis"))
+        if not crisis and self.schedule.in_quiet_hours(now):  # a crisis is never held
             await self.alerts.log([mid], event(EventType.PAGE_HELD, now, "notifier", stage=stage))
             return None
         to = self._to(stage)
@@ -171,7 +177,7 @@ class Notifier:
         return _Job(key=key, page=page, mentions=[mid], entries=[entry_id], stage=stage)
 
     async def _group_job(
-        self, gid: str, stage: str, entry_id: str, key: str, now: datetime, to: str
+        self, gid: str, stage: str, entry_id: str, key: str, now: datetime, to: tuple[Person, ...]
     ) -> _Job:
         fields, members = await self.alerts.group(gid)
         until = from_epoch(float(fields.get("until") or now.timestamp()))
@@ -250,10 +256,8 @@ class Notifier:
         s = self.settings
         return now + timedelta(seconds=s.window + s.summary_after)
 
-    def _to(self, stage: str) -> str:
-        """Whom the page is for: the primary (the secondary too when escalating)."""
-        on = self.schedule.who_is_on_call(self.clock.now())
-        people = [p for p in (on.primary, on.secondary) if p is not None]
-        if stage != "escalated":
-            people = people[:1]
-        return ",".join(p.name for p in people)
+    def _to(self, stage: str) -> tuple[Person, ...]:
+        """Whom the page is for: the primary (the secondary too when escalating; the
+        secondary alone when there is no primary)."""
+        people = self.schedule.who_is_on_call(self.clock.now()).people
+        return people if stage == "escalated" else people[:1]

@@ -1,0 +1,296 @@
+"""The notifier over a real Redis and fake robots on loopback, under a fake clock: each
+stage pages once, grouping, fallback, retries, quiet hours, racing processes, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+
+from responder.pipeline.worker import Pipeline
+from responder.store.keys import mention_id
+from responder.store.records import State
+from responder.store.store import Store
+from tests.alerting import fire, queue, rig, schedule_of
+from tests.fake_robots import Answer
+from tests.fakes import FakeClock
+
+CRISIS = "X7 Pro 充电时冒烟起火了，已经报警"
+
+
+def mid(pid: str) -> str:
+    return mention_id("weibo", "lanxing", pid)
+
+
+async def paged(store: Store, m: str) -> list[dict[str, object]]:
+    return [e for e in await store.events_of(m) if e["type"] in ("paged", "page_failed")]
+
+
+async def test_each_stage_pages_once_in_time(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        notifier = r.notifier()
+        await notifier.ensure_group()
+        await queue(store, pipeline, clock, "1")
+        clock.advance(10 * 60)  # 5 minutes left
+        assert await fire(store, clock) == 1
+        await notifier.step()
+        [warn] = r.pages()
+        assert warn["key"] == f"{mid('1')}:warned:1"
+        assert warn["title"].startswith("【即将超时】微博提及")
+        assert "剩 5分" in warn["title"]
+        assert warn["link"].endswith(f"?m={mid('1')}")
+        assert warn["ack_link"].endswith(f"/ack/m:{mid('1')}.zhao")
+        assert [p["name"] for p in warn["to"]] == ["zhao"]  # the primary
+        await notifier.step()
+        assert len(r.pages()) == 1  # never twice
+        clock.advance(5 * 60)
+        await fire(store, clock)
+        await notifier.step()
+        assert r.pages()[-1]["key"] == f"{mid('1')}:breached:1"
+        assert r.pages()[-1]["title"].startswith("【已超时】")
+        clock.advance(5 * 60)  # nobody acknowledged: escalate to both
+        await fire(store, clock)
+        await notifier.step()
+        esc = r.pages()[-1]
+        assert esc["key"] == f"{mid('1')}:escalated:1"
+        assert [p["name"] for p in esc["to"]] == ["zhao", "qian"]
+        assert len(r.pages()) == 3
+        events = await paged(store, mid("1"))
+        assert [(e["stage"], e["channel"]) for e in events] == [
+            ("warned", "hook"),
+            ("breached", "hook"),
+            ("escalated", "hook"),
+        ]
+
+
+async def test_an_answered_mention_is_not_paged(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        notifier = r.notifier()
+        await notifier.ensure_group()
+        await queue(store, pipeline, clock, "1")
+        clock.advance(10 * 60)
+        await fire(store, clock)
+        await store.close(mid("1"), State.DISMISSED, "amy", clock.now())  # before the read
+        await notifier.step()
+        assert r.pages() == []
+        assert await store.redis.xlen(store.keys.alerts) == 0  # settled all the same
+
+
+async def test_a_crisis_pages_at_once_even_in_quiet_hours(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    quiet = '\n[oncall.quiet]\nenabled = true\nstart = "10:00"\nend = "18:00"\n'
+    async with rig(store, clock, schedule=schedule_of(quiet)) as r:
+        notifier = r.notifier()
+        await notifier.ensure_group()
+        await queue(store, pipeline, clock, "1", text=CRISIS)
+        await queue(store, pipeline, clock, "2")
+        await notifier.step()  # 09:00 in Shanghai: before business hours
+        [page] = r.pages()
+        assert page["key"] == f"{mid('1')}:crisis:1" and page["severity"] == "crisis"
+        assert page["title"].startswith("【危机】")
+        clock.advance(10 * 60)
+        await fire(store, clock)
+        await notifier.step()  # both warn; the quiet rule holds the ordinary one
+        assert [p["key"] for p in r.pages()][1:] == [f"{mid('1')}:warned:1"]
+        assert r.pages()[1]["title"].startswith("【危机·即将超时】")
+        held = [e for e in await store.events_of(mid("2")) if e["type"] == "page_held"]
+        assert [e["stage"] for e in held] == ["warned"]
+
+
+async def test_a_storm_of_warnings_is_one_page_then_one_summary(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        notifier = r.notifier()
+        await notifier.ensure_group()
+        pids = [str(i) for i in range(12)]
+        for pid in pids:  # one every 4 seconds: all warn within 48 s
+            await queue(store, pipeline, clock, pid)
+            clock.advance(4)
+        clock.advance(10 * 60 - 48)
+        assert await fire(store, clock) == 1
+        await notifier.step()
+        [group] = r.pages()
+        assert group["title"].startswith("12 条将在")
+        assert group["key"].startswith("group:")
+        assert group["ack_link"].split("/ack/")[1].startswith("g:")
+        for _ in range(11):
+            clock.advance(4)
+            await fire(store, clock)
+            await notifier.step()
+        assert len(r.pages()) == 1  # the other 11 are in the group page
+        members = [e for e in await paged(store, mid("5")) if e.get("group")]
+        assert members and members[0]["group"] == group["key"].removeprefix("group:")
+        for pid in pids:  # all answered, the slowest after 13 minutes
+            clock.advance(10)
+            await store.close(mid(pid), State.DISMISSED, "amy", clock.now())
+        clock.advance(60)
+        await notifier.step()
+        summary = r.pages()[-1]
+        assert summary["title"].startswith("12 条已预警，全部已回复，最慢 ")
+        assert len(r.pages()) == 2
+        clock.advance(3600)
+        await notifier.step()
+        assert len(r.pages()) == 2  # one summary only
+
+
+async def test_a_trickle_of_warnings_pages_each(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        notifier = r.notifier()
+        await notifier.ensure_group()
+        for pid in ("1", "2"):
+            await queue(store, pipeline, clock, pid)
+            clock.advance(120)
+        clock.advance(10 * 60 - 240)
+        for _ in range(3):
+            await fire(store, clock)
+            await notifier.step()
+            clock.advance(120)
+        assert [p["key"] for p in r.pages()] == [f"{mid('1')}:warned:1", f"{mid('2')}:warned:1"]
+
+
+async def test_a_failing_channel_falls_back_and_health_says_so(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        r.robots.script["webhook"] = [Answer(status=502, text="bad gateway")] * 2
+        notifier = r.notifier()
+        await notifier.ensure_group()
+        await queue(store, pipeline, clock, "1")
+        clock.advance(10 * 60)
+        await fire(store, clock)
+        await notifier.step()
+        assert len(r.robots.of("webhook")) == 2  # tried twice (the policy), then the next
+        [ding] = r.pages("dingtalk")
+        assert ding["markdown"]["title"].startswith("【即将超时】")
+        [event] = await paged(store, mid("1"))
+        assert event["channel"] == "ding"
+        hook, ding_health = await notifier.alerts.health(["hook", "ding"])
+        assert not hook.ok and "502" in hook.last_reason
+        assert ding_health.ok and ding_health.last_success == clock.now()
+
+
+async def test_a_page_no_channel_took_is_tried_again_later(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        r.robots.script["webhook"] = [Answer(status=502, text="x")] * 2
+        r.robots.script["dingtalk"] = [Answer(status=502, text="x")] * 2
+        notifier = r.notifier()
+        await notifier.ensure_group()
+        await queue(store, pipeline, clock, "1")
+        clock.advance(10 * 60)
+        await fire(store, clock)
+        await notifier.step()
+        assert len(r.pages()) == 2 and len(r.pages("dingtalk")) == 2  # all refused
+        [failed] = await paged(store, mid("1"))
+        assert failed["type"] == "page_failed"
+        await notifier.step()
+        assert len(r.pages()) == 2  # waiting out its backoff
+        clock.advance(60)
+        await notifier.step()
+        assert len(r.pages()) == 3
+        assert r.pages()[-1]["key"] == f"{mid('1')}:warned:1"
+        assert [e["type"] for e in await paged(store, mid("1"))] == ["page_failed", "paged"]
+        assert await store.redis.xlen(store.keys.alerts) == 0
+
+
+async def test_two_processes_page_each_stage_once(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock, minimum=100) as r:
+        one, two = r.notifier("n1"), r.notifier("n2")
+        await one.ensure_group()
+        pids = [str(i) for i in range(20)]
+        await queue(store, pipeline, clock, *pids)
+        clock.advance(15 * 60)
+        assert await fire(store, clock) == 40
+        for _ in range(3):
+            await asyncio.gather(one.step(block_ms=10), two.step(block_ms=10))
+        keys = [p["key"] for p in r.pages()]
+        assert len(keys) == 40 and len(set(keys)) == 40
+
+
+async def test_two_processes_open_one_group(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        one, two = r.notifier("n1"), r.notifier("n2")
+        await one.ensure_group()
+        await queue(store, pipeline, clock, *[str(i) for i in range(30)])
+        clock.advance(10 * 60)
+        assert await fire(store, clock) == 30
+        entries = await one.alerts.stream.read("n1", 15, None, own=False)
+        entries2 = await two.alerts.stream.read("n2", 15, None, own=False)
+        await asyncio.gather(one.handle(entries), two.handle(entries2))
+        [page] = r.pages()
+        assert page["title"].startswith(("30 条", "15 条", "16 条"))
+
+
+async def test_a_restart_before_the_send_pages_once(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        first = r.notifier("n1")
+        await first.ensure_group()
+        await queue(store, pipeline, clock, "1")
+        clock.advance(10 * 60)
+        await fire(store, clock)
+        read = await first.alerts.stream.read("n1", 10, None, own=False)
+        assert len(read) == 1  # read, then the process died before paging
+        again = r.notifier("n1")  # the same process, restarted
+        await again.step()
+        await again.step()
+        assert [p["key"] for p in r.pages()] == [f"{mid('1')}:warned:1"]
+
+
+async def test_a_restart_after_the_send_does_not_page_again(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        first = r.notifier("n1")
+        await first.ensure_group()
+        await queue(store, pipeline, clock, "1")
+        clock.advance(10 * 60)
+        await fire(store, clock)
+        read = await first.alerts.stream.read("n1", 10, None, own=False)
+        await first.handle(read)  # paged; killed before acknowledging the entry
+        assert len(r.pages()) == 1
+        assert await store.redis.xlen(store.keys.alerts) == 1
+        again = r.notifier("n1")
+        await again.step()
+        assert len(r.pages()) == 1
+        assert await store.redis.xlen(store.keys.alerts) == 0
+
+
+async def test_a_dead_process_entries_are_taken_over(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock, reclaim_after_ms=0) as r:
+        dead, alive = r.notifier("n1"), r.notifier("n2")
+        await dead.ensure_group()
+        await queue(store, pipeline, clock, "1")
+        clock.advance(10 * 60)
+        await fire(store, clock)
+        assert len(await dead.alerts.stream.read("n1", 10, None, own=False)) == 1
+        await alive.step()  # its startup read of its own (none), then it takes over
+        await alive.step()
+        assert [p["key"] for p in r.pages()] == [f"{mid('1')}:warned:1"]
+
+
+async def test_a_page_in_flight_elsewhere_is_not_sent_twice(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        n1, n2 = r.notifier("n1"), r.notifier("n2")
+        await n1.ensure_group()
+        key = f"{mid('1')}:warned:1"
+        assert (await n1.alerts.claim(key, "n1", 120))[0] == "go"
+        assert await n2.alerts.claim(key, "n2", 120) == ("busy", "n1")
+        await n1.alerts.sent(key, "hook:1")
+        assert await n2.alerts.claim(key, "n2", 120) == ("sent", "hook:1")
