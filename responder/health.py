@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from responder.alerts.store import AlertStore
 from responder.clock import from_epoch
 from responder.services import CONFIG, SERVICES, STORE, Services
 from responder.store.store import Store
@@ -46,6 +47,9 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
             body["stats"] = await _bounded(store.stats())
             body["queued"] = await _bounded(store.queue_size())
             body["outbox"] = await _bounded(_outbox(store))
+            body["alerts"] = await _bounded(_alerts(app))
+            if body["alerts"]["state"] == "failing":
+                failing.append("alerts")
         except (RedisError, OSError, TimeoutError) as exc:
             body["redis"] = {"state": "down", "error": _describe(exc)}
             failing.insert(0, "redis")
@@ -81,6 +85,23 @@ async def _outbox(store: Store) -> dict[str, int]:
         pipe.zcard(keys.manual)
         to_send, retrying, manual = await pipe.execute()
     return {"to_send": int(to_send), "retrying": int(retrying), "manual": int(manual)}
+
+
+async def _alerts(app: web.Application) -> dict[str, Any]:
+    """Each alert channel's last success and failure (from every process) and the stages
+    waiting to be paged. Failing when no channel's last attempt worked: nobody can be paged."""
+    store, names = app[STORE], [c.name for c in app[CONFIG].alerts.channels]
+    channels = await AlertStore(store).health(names)
+    waiting = int(await store.redis.xlen(store.keys.alerts))
+    if not names:
+        return {"state": "off", "detail": "no [alerts.channels]: nobody is paged", "waiting": 0}
+    tried = [c for c in channels if c.last_success or c.last_failure]
+    state = (
+        "failing"
+        if tried and len(tried) == len(channels) and not any(c.ok for c in tried)
+        else "ok"
+    )
+    return {"state": state, "channels": [c.as_dict() for c in channels], "waiting": waiting}
 
 
 def _scoring(services: Services) -> dict[str, Any]:
