@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
+from redis.commands.core import AsyncScript
+
 from connectors.secret import Secret
 from responder.alerts.monitor_lua import LAG, SOURCE
 from responder.clock import Clock
@@ -128,7 +130,7 @@ class Monitor:
 
     async def _run(
         self,
-        script: Any,
+        script: AsyncScript,
         keys: list[str],
         subject: str,
         after: float,
@@ -136,7 +138,8 @@ class Monitor:
         now: float,
     ) -> float:
         """Run one check; return when it wants to look again (epoch s)."""
-        argv = [self.maxlen, f"{now:.3f}", after, subject, json.dumps(detail, ensure_ascii=False)]
+        argv: list[str | int | float] = [self.maxlen, f"{now:.3f}", after, subject]
+        argv.append(json.dumps(detail, ensure_ascii=False))
         _code, wake = await script(keys=keys, args=argv)
         return float(wake) if wake else now + INTERVAL
 
