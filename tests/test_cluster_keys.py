@@ -9,11 +9,13 @@ from datetime import timedelta
 import redis
 from redis.crc import key_slot
 
+from responder.alerts.monitor import Monitor
+from responder.config import defaults
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
 from responder.store.records import EventType, State
 from responder.store.store import Store
-from tests.fakes import FakeClock, mention
+from tests.fakes import FakeClock, entries, mention
 
 DONE = "tiexin-test-monitor-done"
 MULTI_KEY = {"MGET", "DEL", "EXISTS", "UNLINK"}
@@ -67,11 +69,18 @@ async def test_every_script_and_multi_key_call_stays_in_one_slot(
     await store.sweep("breach", EventType.BREACHED, clock.now(), 100)
     await store.close(ids["1"], State.APPROVED, "amy", clock.now(), reply_text="来了")
     await store.close(ids["3"], State.DISMISSED, "amy", clock.now())
+    failed: dict[str, str | int] = {"state": "auth_failed", "last_error_at": "1"}
+    await store.set_health("demo", failed)
+    await store.ingest("demo", [mention("5")], "c3", clock.now())
+    clock.advance(600)
+    await Monitor(store, defaults(), clock).step()  # pages the source and the lag
+    paged = {f.get("subject") for _, f in await entries(store.redis, store.keys.alerts)}
+    assert {"source:demo", "pipeline"} <= paged
     await store.redis.echo(DONE)
     await asyncio.to_thread(watcher.join, 10)
 
     scripts = [c for c in seen if c.upper().startswith(("EVALSHA", "EVAL "))]
-    assert len(scripts) >= 7, seen  # enqueue x2, claim, correct, sweep x2, close x2
+    assert len(scripts) >= 9, seen  # enqueue x2, claim, correct, sweep x2, close x2, monitor x2
     checked = 0
     for command in seen:
         keys = _keys(command)

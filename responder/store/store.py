@@ -271,7 +271,18 @@ class Store(StreamStore):
         return from_epoch(min(scores)) if scores else None
 
     async def set_health(self, source: str, fields: dict[str, str | int]) -> None:
-        await self.redis.hset(self.keys.health(source), mapping=fields)  # type: ignore[arg-type]
+        """Record a source's health. A failure (a state other than ok, with its
+        `last_error_at`) keeps the time of the outage's first failure as `failing_since`
+        (HSETNX); ok ends the outage and drops it. So how long a source has been failing
+        is read from Redis, the same in every process and after a restart."""
+        key = self.keys.health(source)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=fields)  # type: ignore[arg-type]
+            if fields.get("state") == "ok":
+                pipe.hdel(key, "failing_since")
+            elif "last_error_at" in fields:
+                pipe.hsetnx(key, "failing_since", fields["last_error_at"])
+            await pipe.execute()
 
     async def health(self, sources: Sequence[str]) -> dict[str, dict[str, str]]:
         async with self.redis.pipeline(transaction=False) as pipe:

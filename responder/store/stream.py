@@ -71,6 +71,7 @@ class StreamStore:
             if mark_healthy:
                 health = {"state": "ok", "failures": 0, "last_success": f"{now.timestamp():.3f}"}
                 pipe.hset(self.keys.health(source), mapping=health)  # type: ignore[arg-type]
+                pipe.hdel(self.keys.health(source), "failing_since")
             await pipe.execute()
 
     async def cursor(self, source: str) -> str | None:
