@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from responder.alerts import compose
 from responder.alerts.channels.fallback import AllFailed, Fallback
 from responder.alerts.channels.page import Page
 from responder.alerts.compose import Links
+from responder.alerts.monitor_text import system_page
 from responder.alerts.people import Person
 from responder.alerts.schedule import Schedule
 from responder.alerts.store import AlertStore
@@ -141,6 +142,9 @@ class Notifier:
     ) -> _Job | None:
         stage, mid, key = fields.get("stage", ""), fields.get("mention", ""), fields.get("key", "")
         at = from_epoch(float(fields.get("at") or now.timestamp()))
+        if fields.get("subject") and key:  # a source or the pipeline: at once, never held
+            page = replace(system_page(fields, link=self.links.queue()), to=self._to(stage))
+            return _Job(key=key, page=page, mentions=[], entries=[entry_id], stage=stage)
         if not mid or not key or now - at > STALE:
             log.info("alert %s not paged: %s", key or entry_id, "stale" if mid else "no mention")
             return None
