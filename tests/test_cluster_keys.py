@@ -9,6 +9,7 @@ from datetime import timedelta
 import redis
 from redis.crc import key_slot
 
+from responder.alerts.acking import Acks
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
 from responder.store.records import EventType, State
@@ -65,13 +66,18 @@ async def test_every_script_and_multi_key_call_stays_in_one_slot(
     clock.advance(16 * 60)
     await store.sweep("warn", EventType.WARNED, clock.now(), 100)
     await store.sweep("breach", EventType.BREACHED, clock.now(), 100)
+    acks = Acks(store)
+    await store.redis.hset(store.keys.alert_group("g1"), "stage", "warn")
+    await store.redis.sadd(store.keys.alert_group_members("g1"), ids["1"], ids["3"])
+    await acks.group("g1", "lee", clock.now(), "link")
+    await acks.mention(ids["1"], "amy", clock.now(), "ui")
     await store.close(ids["1"], State.APPROVED, "amy", clock.now(), reply_text="来了")
     await store.close(ids["3"], State.DISMISSED, "amy", clock.now())
     await store.redis.echo(DONE)
     await asyncio.to_thread(watcher.join, 10)
 
     scripts = [c for c in seen if c.upper().startswith(("EVALSHA", "EVAL "))]
-    assert len(scripts) >= 7, seen  # enqueue x2, claim, correct, sweep x2, close x2
+    assert len(scripts) >= 9, seen  # enqueue x2, claim, correct, sweep x2, ack x2, close x2
     checked = 0
     for command in seen:
         keys = _keys(command)

@@ -7,6 +7,8 @@ person the page went to."""
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -29,6 +31,7 @@ ANONYMOUS = "ack-link"  # the actor when the token names nobody and nobody is si
 FIELDS = ("id", "platform", "kind", "account", "author_name", "text", "deadline", "state")
 STAGES = {"warn": "即将超时", "breach": "已超时", "escalate": "已升级", "crisis": "危机"}
 ACK_BODY = Body((), optional=True)
+TOKEN_IN_PATH = re.compile(r"/ack/[^\s?\"]+")
 
 routes = web.RouteTableDef()
 
@@ -131,7 +134,7 @@ async def _describe(request: web.Request, target: AckTarget) -> dict[str, Any] |
         row = await store.mention(target.id, (*FIELDS, "acked_by", "acked_at"))
         if row is None or "deadline" not in row:
             return None
-        return {"mention": _mention(row, now, zone), "ack": _ack_of(row, zone)}
+        return {"mention": _mention(row, now, zone), "group": None, "ack": _ack_of(row, zone)}
     k = store.keys
     group = cast(dict[str, str], await store.redis.hgetall(k.alert_group(target.id)))
     if not group:
@@ -140,6 +143,7 @@ async def _describe(request: web.Request, target: AckTarget) -> dict[str, Any] |
     rows = await store.mentions(ids, API_FIELDS)
     rows.sort(key=lambda r: float(r.get("deadline", 0)))
     return {
+        "mention": None,
         "group": {
             "count": len(ids),
             "stage": STAGES.get(group.get("stage", ""), ""),
@@ -211,7 +215,27 @@ def _duration(seconds: float) -> str:
     return f"{head}{rest}秒"
 
 
+class HideTokens(logging.Filter):
+    """Take ack tokens out of access-log lines: a token is the authority to ack, and log
+    files travel further than pages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "/ack/" in record.msg:
+            record.msg = TOKEN_IN_PATH.sub(
+                "/ack/…", record.msg % record.args if record.args else record.msg
+            )
+            record.args = None
+        for name in ("first_request_line", "request_path"):  # the line's parts, as extras
+            value = getattr(record, name, None)
+            if isinstance(value, str) and "/ack/" in value:
+                setattr(record, name, TOKEN_IN_PATH.sub("/ack/…", value))
+        return True
+
+
 def install(app: web.Application) -> None:
-    """Serve the ack page and the API's ack."""
+    """Serve the ack page and the API's ack, and keep their tokens out of the access log."""
     app[ACK_DESK] = AckDesk()
     app.add_routes(routes)
+    access = logging.getLogger("aiohttp.access")
+    if not any(isinstance(f, HideTokens) for f in access.filters):
+        access.addFilter(HideTokens())
