@@ -135,7 +135,8 @@ async def test_a_group_link_shows_how_many_and_acks_them_all(client: Client, ano
     store = app_of(client)[STORE]
     await store.redis.hset(store.keys.alert_group("g7"), mapping={"stage": "warn", "count": 2})
     await store.redis.sadd(store.keys.alert_group_members("g7"), A, mid("2"))
-    token = (await _tokens(client)).issue("g:g7", "lee")
+    token = (await _tokens(client)).issue("g:g7", "二线值班经理：李雷（夜班）")
+    assert token.endswith("=")  # padding, percent-encoded in the link and decoded back
     page = await anon.get(_path(token))
     html = await page.text()
     assert page.status == 200 and "2 条提及即将超时" in html
@@ -143,7 +144,7 @@ async def test_a_group_link_shows_how_many_and_acks_them_all(client: Client, ano
     assert await _acked_by(client, A) is None
     done = await anon.post(_path(token))
     assert "已确认，不会再升级" in await done.text()
-    assert [await _acked_by(client, m) for m in (A, mid("2"))] == ["lee", "lee"]
+    assert [await _acked_by(client, m) for m in (A, mid("2"))] == ["二线值班经理：李雷（夜班）"] * 2
     gone = await anon.get(_path((await _tokens(client)).issue("g:nope", "lee")))
     assert gone.status == 404 and "找不到这条告警" in await gone.text()
 
