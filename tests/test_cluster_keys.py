@@ -9,7 +9,9 @@ from datetime import timedelta
 import redis
 from redis.crc import key_slot
 
+from responder.alerts.acking import Acks
 from responder.alerts.monitor import Monitor
+from responder.alerts.store import AlertStore
 from responder.config import defaults
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
@@ -67,6 +69,19 @@ async def test_every_script_and_multi_key_call_stays_in_one_slot(
     clock.advance(16 * 60)
     await store.sweep("warn", EventType.WARNED, clock.now(), 100)
     await store.sweep("breach", EventType.BREACHED, clock.now(), 100)
+    alerts = AlertStore(store)
+    opts = {"window": 60.0, "minimum": 1, "others": 0, "summary_at": clock.now()}
+    placed = await alerts.place("warn", ids["3"], clock.now(), marker="k1", **opts)
+    assert placed.kind == "opened"
+    assert (await alerts.claim("k2", "n1", 60))[0] == "go"
+    await alerts.release("k2", "n1")
+    await alerts.log([ids["3"]], {"type": "paged", "at": 1, "actor": "notifier"})
+    assert await alerts.take_summaries(clock.now(), 60) == [placed.group]
+    acks = Acks(store)
+    await store.redis.hset(store.keys.alert_group("g1"), "stage", "warn")
+    await store.redis.sadd(store.keys.alert_group_members("g1"), ids["1"], ids["3"])
+    await acks.group("g1", "lee", clock.now(), "link")
+    await acks.mention(ids["1"], "amy", clock.now(), "ui")
     await store.close(ids["1"], State.APPROVED, "amy", clock.now(), reply_text="来了")
     await store.close(ids["3"], State.DISMISSED, "amy", clock.now())
     failed: dict[str, str | int] = {"state": "auth_failed", "last_error_at": "1"}
@@ -80,7 +95,8 @@ async def test_every_script_and_multi_key_call_stays_in_one_slot(
     await asyncio.to_thread(watcher.join, 10)
 
     scripts = [c for c in seen if c.upper().startswith(("EVALSHA", "EVAL "))]
-    assert len(scripts) >= 9, seen  # enqueue x2, claim, correct, sweep x2, close x2, monitor x2
+    # enqueue x2, claim, correct, sweep x2, ack x2, close x2, monitor x2, notifier x5
+    assert len(scripts) >= 18, seen
     checked = 0
     for command in seen:
         keys = _keys(command)

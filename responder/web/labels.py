@@ -53,6 +53,11 @@ EVENTS = {
     str(EventType.JOINED): "合并",
     str(EventType.WARNED): "即将超时",
     str(EventType.BREACHED): "已超时",
+    str(EventType.ESCALATED): "已升级",
+    str(EventType.PAGED): "已通知",
+    str(EventType.PAGE_FAILED): "通知失败",
+    str(EventType.PAGE_HELD): "静默时段未通知",
+    str(EventType.ACKED): "已确认",
     str(EventType.CLAIMED): "认领",
     str(EventType.CORRECTED): "修正情绪",
     str(EventType.INTENT_CORRECTED): "修正意图",
@@ -68,6 +73,7 @@ EVENTS = {
 
 # The events people cause (the audit log's default); the rest are the pipeline's own.
 HUMAN_EVENTS = (
+    str(EventType.ACKED),
     str(EventType.CLAIMED),
     str(EventType.CORRECTED),
     str(EventType.INTENT_CORRECTED),

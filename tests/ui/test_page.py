@@ -83,7 +83,8 @@ async def test_the_shell_is_chinese_with_landmarks_and_a_token(
 
 
 async def test_assets_are_served_from_static(client: Client) -> None:
-    for name, kind in (("workspace.js", "javascript"), ("workspace.css", "text/css")):
+    assets = (("workspace.js", "javascript"), ("alerts.js", "javascript"), ("workspace.css", "css"))
+    for name, kind in assets:
         resp = await client.get(f"/static/{name}")
         assert resp.status == 200 and kind in resp.content_type
         assert await resp.read() == (STATIC / name).read_bytes()

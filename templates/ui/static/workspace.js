@@ -15,10 +15,10 @@
     sentiments: { positive: "正面", neutral: "中性", negative: "负面" },
     intents: {},
     states: { queued: "待回复", joined: "已并入", approved: "已批准", sending: "发送中", sent: "已发送", failed: "发送失败", manual: "待手动发布", dismissed: "已忽略" },
-    events: { ingested: "收到", scored: "已评分", queued: "进入队列", joined: "追问并入", warned: "即将超时", breached: "已超时", claimed: "认领", corrected: "更正", approved: "批准", sending: "发送中", sent: "已发送", send_retry: "重试发送", send_failed: "发送失败", manual: "待手动发布", marked_sent: "标记已发送", dismissed: "忽略", intent: "更正意图" },
+    events: { ingested: "收到", scored: "已评分", queued: "进入队列", joined: "追问并入", warned: "即将超时", breached: "已超时", claimed: "认领", corrected: "更正", approved: "批准", sending: "发送中", sent: "已发送", send_retry: "重试发送", send_failed: "发送失败", manual: "待手动发布", marked_sent: "标记已发送", dismissed: "忽略", intent: "更正意图", acked: "已确认", escalated: "已升级", paged: "已通知", page_failed: "通知失败", page_held: "静默时段未通知" },
   };
   const S = { items: [], total: 0, view: "all", skew: 0, sel: null, detail: null, tz: meta("tiexin-timezone").content, live: false, claimTimer: 0, mustReread: false, notify: false, warned: new Map() };
-  const $ = (id) => document.getElementById(id);
+  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts;
   const list = $("list"), pane = $("detail");
 
   // Icons as inline SVG (24x24 paths), so they show without an emoji font.
@@ -204,7 +204,7 @@
     const id = S.sel; if (!id) return;
     const r = await api("GET", `/api/mentions/${id}`);
     if (S.sel !== id) return;
-    if (r.status !== 200) { toast(r.data.error || "加载详情失败"); return; }
+    if (r.status !== 200) { toast(r.status === 404 ? "找不到这条提及：可能已处理完并过期" : r.data.error || "加载详情失败"); return; }
     if (fresh) { S.chosen = 0; S.findings = null; S.mustReread = false; S.note = ""; }
     // Follow-ups that arrived while the mention was open are marked 新 until it is reopened.
     S.before = fresh || !S.detail ? null : new Set((S.detail.thread || []).map((t) => t.id));
@@ -238,6 +238,7 @@
     const kids = [
       el("h2", { id: "detail-title" }, where(d), " · ", d.author.name, d.author.verified ? el("span", { class: "verified", "aria-label": "认证用户" }, " ✔V") : null, el("span", { class: "reach" }, " 粉丝 " + reach(d.author.followers))),
       el("p", { class: "countdown " + c.cls }, icon(c.cls), c.text, " · 截止 ", when(d.deadline)),
+      A.ackLine(d, { el, when, onAck: ack }),
       el("p", { id: "claim-note", class: "note claim", role: "status", hidden: !S.note }, S.note),
       section("原帖", el("blockquote", { class: "post" }, d.text), el("p", { class: "meta" }, "发布于 ", when(d.created_at), " · 账号 ", d.account),
         d.url && d.url.startsWith("https://") ? el("a", { href: d.url, target: "_blank", rel: "noopener noreferrer" }, "打开原帖") : null),
@@ -337,6 +338,12 @@
     const change = what === "sentiment" ? { sentiment: Object.assign({}, d.sentiment, { corrected: value }) } : { intent: value };
     Object.assign(d, change); patchItem(d.id, change); toast("已更正");
   }
+  async function ack() {
+    const d = S.detail, r = await api("POST", `/api/mentions/${d.id}/ack`, {});
+    if (r.status !== 200) return toast(r.data.error || "确认失败");
+    toast(r.data.first ? "已确认，不会再升级" : "已由 " + r.data.by + " 确认");
+    if (S.detail === d) await refreshDetail(false);
+  }
   async function copy(text) {
     try { await navigator.clipboard.writeText(text); toast("已复制"); } catch (e) { toast("复制失败，请手动选择文字"); }
   }
@@ -377,6 +384,7 @@
   function onEvent(ev) {
     const item = ev.item;
     if (!item) return remove(ev.id);
+    if (ev.type === "acked" && ev.id === S.sel) refreshDetail(false);
     if (item.state === "joined") {
       if (item.head === S.sel) { S.mustReread = true; refreshDetail(false); toast("对方又发了新消息"); }
       if (item.head) patchItem(item.head, { followups: ((S.items.find((m) => m.id === item.head) || {}).followups || 0) + 1 });
@@ -433,15 +441,22 @@
     }
     for (const sel of document.querySelectorAll("select[data-labels]")) for (const [k, v] of Object.entries(L[sel.dataset.labels])) sel.append(el("option", { value: k }, v));
   }
-  for (const b of document.querySelectorAll("[data-view]")) b.addEventListener("click", () => {
-    S.view = b.dataset.view; for (const x of document.querySelectorAll("[data-view]")) x.setAttribute("aria-pressed", String(x === b)); loadList(false, true);
-  });
+  function setView(view) { S.view = view; for (const x of document.querySelectorAll("[data-view]")) x.setAttribute("aria-pressed", String(x.dataset.view === view)); }
+  for (const b of document.querySelectorAll("[data-view]")) b.addEventListener("click", () => { setView(b.dataset.view); loadList(false, true); });
   let searchTimer = 0;
   $("filter-form").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => loadList(false, true), 250); });
   $("filter-form").addEventListener("submit", (e) => { e.preventDefault(); loadList(false, true); });
   $("more").addEventListener("click", () => loadList(true));
   $("help-open").addEventListener("click", () => $("help").showModal());
   window.tiexin = { weiboLength, reach, duration }; // for the browser tests
-  loadMeta().then(() => loadList(false)).then(connectLive);
+  async function start() { // a link may name the view, the filters and a mention to open
+    await loadMeta();
+    const asked = A.fromQuery($("filter-form"), location.search);
+    if (asked.view) setView(asked.view);
+    if (asked.mention) S.sel = asked.mention;
+    await loadList(false);
+    if (asked.mention) await select(asked.mention, false);
+  }
+  start().then(connectLive);
   setInterval(tick, 1000);
 })();
