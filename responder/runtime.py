@@ -15,6 +15,8 @@ from connectors.http import Http
 from connectors.model import Mention
 from connectors.registry import Context, build
 from connectors.shared import Shared
+from responder.alerts.monitor import Monitor
+from responder.alerts.wiring import build_notifier
 from responder.clock import Clock, SystemClock
 from responder.config import Config
 from responder.drafts.drafter import default_directory
@@ -152,6 +154,8 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         outbox = OutboxStore(store)
         await outbox.ensure_group()
         services.sender = Sender(outbox, app[CONNECTORS].named, clock, consumer=base)
+        services.notifier = await build_notifier(config, store, http, clock, consumer=base)
+        services.monitor = Monitor(store, config, clock)
         app[LIVE] = Broadcaster(store, clock)
         yield
     finally:
@@ -241,6 +245,11 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     if services.sender is not None:
         sender = services.sender
         supervisor.loop("outbox", lambda: sender.step(block_ms=PIPELINE_BLOCK_MS))
+    if services.notifier is not None:
+        notifier = services.notifier
+        supervisor.loop("notifier", lambda: notifier.step(block_ms=PIPELINE_BLOCK_MS))
+    if services.monitor is not None:
+        supervisor.loop("monitor", services.monitor.step)
     scheduler.start()
     try:
         yield

@@ -8,6 +8,8 @@ from aiohttp import web
 
 from connectors.base import Connector, PushConnector
 from connectors.http import Http
+from responder.alerts.monitor import Monitor
+from responder.alerts.notifier import Notifier
 from responder.clock import Clock
 from responder.config import Config
 from responder.ingest.poller import Poller
@@ -31,6 +33,8 @@ class Services:
     scorer: Scorer | None = None
     supervisor: Supervisor | None = None
     watchdog: RedisWatchdog | None = None  # only with an embedded Redis we started
+    notifier: Notifier | None = None  # None when no alert channel is configured
+    monitor: Monitor | None = None  # pages at once for sources down, auth, pipeline lag
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,14 @@ from aiohttp.test_utils import TestServer
 
 from connectors.http import Http
 from connectors.secret import Secret
+from responder.alerts.ack import AckTokens
 from responder.alerts.channels.dingtalk import DingTalk, DingTalkConfig
 from responder.alerts.channels.fallback import Fallback, RetryPolicy
 from responder.alerts.channels.page import Channel
 from responder.alerts.channels.webhook import Webhook, WebhookConfig
 from responder.alerts.notifier import Notifier, Settings
 from responder.alerts.schedule import Schedule
+from responder.alerts.wiring import PageLinks
 from responder.backoff import BackoffPolicy
 from responder.config import parse
 from responder.pipeline.worker import Pipeline
@@ -52,17 +55,13 @@ start = 2026-11-01
 """
 
 
-class StaticLinks:
-    base = "https://tiexin.example"
+BASE = "https://tiexin.example"
+SECRET = "test-ack-secret"
 
-    def mention(self, mid: str) -> str:
-        return f"{self.base}/?m={mid}"
 
-    def queue(self, **filters: str) -> str:
-        return f"{self.base}/?" + "&".join(f"{k}={v}" for k, v in sorted(filters.items()))
-
-    def ack(self, target: str, person: str) -> str:
-        return f"{self.base}/ack/{target}.{person}"
+def links(clock: FakeClock) -> PageLinks:
+    """The real links, signing ack tokens with a known secret (tests read them back)."""
+    return PageLinks(BASE, AckTokens(SECRET, clock, timedelta(hours=24)))
 
 
 def schedule_of(extra: str = "") -> Schedule:
@@ -105,7 +104,7 @@ class Rig:
             self.store,
             fallback,
             self.schedule,
-            StaticLinks(),
+            links(self.clock),
             self.clock,
             consumer=consumer,
             settings=self.settings,

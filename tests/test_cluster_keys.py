@@ -70,8 +70,16 @@ async def test_every_script_and_multi_key_call_stays_in_one_slot(
     await store.sweep("warn", EventType.WARNED, clock.now(), 100)
     await store.sweep("breach", EventType.BREACHED, clock.now(), 100)
     alerts = AlertStore(store)
-    opts = {"window": 60.0, "minimum": 1, "others": 0, "summary_at": clock.now()}
-    placed = await alerts.place("warn", ids["3"], clock.now(), marker="k1", **opts)
+    placed = await alerts.place(
+        "warn",
+        ids["3"],
+        clock.now(),
+        window=60,
+        minimum=1,
+        others=0,
+        summary_at=clock.now(),
+        marker="k1",
+    )
     assert placed.kind == "opened"
     assert (await alerts.claim("k2", "n1", 60))[0] == "go"
     await alerts.release("k2", "n1")

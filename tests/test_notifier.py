@@ -4,16 +4,30 @@ stage pages once, grouping, fallback, retries, quiet hours, racing processes, re
 from __future__ import annotations
 
 import asyncio
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import unquote
 
+from responder.alerts.ack import AckTarget, AckTokens
+from responder.alerts.acking import Acks
+from responder.alerts.monitor import Monitor
+from responder.config import parse
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
 from responder.store.records import State
 from responder.store.store import Store
-from tests.alerting import fire, queue, rig, schedule_of
+from tests.alerting import BASE, SECRET, fire, queue, rig, schedule_of
 from tests.fake_robots import Answer
 from tests.fakes import FakeClock
 
 CRISIS = "X7 Pro 充电时冒烟起火了，已经报警"
+
+
+def acked_target(link: str, clock: FakeClock) -> AckTarget:
+    assert link.startswith(f"{BASE}/ack/")
+    token = unquote(link.removeprefix(f"{BASE}/ack/"))
+    return AckTokens(SECRET, clock, timedelta(hours=24)).read(token)
 
 
 def mid(pid: str) -> str:
@@ -38,8 +52,9 @@ async def test_each_stage_pages_once_in_time(
         assert warn["key"] == f"{mid('1')}:warned:1"
         assert warn["title"].startswith("【即将超时】微博提及")
         assert "剩 5分" in warn["title"]
-        assert warn["link"].endswith(f"?m={mid('1')}")
-        assert warn["ack_link"].endswith(f"/ack/m:{mid('1')}.zhao")
+        assert warn["link"] == f"{BASE}/?m={mid('1')}"
+        acked = acked_target(warn["ack_link"], clock)
+        assert (acked.target, acked.person) == (f"m:{mid('1')}", "zhao")
         assert [p["name"] for p in warn["to"]] == ["zhao"]  # the primary
         await notifier.step()
         assert len(r.pages()) == 1  # never twice
@@ -116,7 +131,9 @@ async def test_a_storm_of_warnings_is_one_page_then_one_summary(
         [group] = r.pages()
         assert group["title"].startswith("12 条将在")
         assert group["key"].startswith("group:")
-        assert group["ack_link"].split("/ack/")[1].startswith("g:")
+        gid = group["key"].removeprefix("group:")
+        assert acked_target(group["ack_link"], clock).target == f"g:{gid}"
+        assert group["link"] == f"{BASE}/?sort=deadline"
         for _ in range(11):
             clock.advance(4)
             await fire(store, clock)
@@ -294,3 +311,38 @@ async def test_a_page_in_flight_elsewhere_is_not_sent_twice(
         assert await n2.alerts.claim(key, "n2", 120) == ("busy", "n1")
         await n1.alerts.sent(key, "hook:1")
         assert await n2.alerts.claim(key, "n2", 120) == ("sent", "hook:1")
+
+
+async def test_an_ack_before_the_escalation_is_read_stops_its_page(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        notifier = r.notifier()
+        await notifier.ensure_group()
+        await queue(store, pipeline, clock, "1")
+        clock.advance(20 * 60)  # warned, breached and escalated in one sweep
+        assert await fire(store, clock) == 3
+        await Acks(store).mention(mid("1"), "zhao", clock.now(), "link")
+        await notifier.step()
+        stages = [p["key"].split(":")[1] for p in r.pages()]
+        assert "escalated" not in stages and "breached" in stages
+
+
+async def test_a_source_whose_login_failed_pages_the_primary_at_once(
+    store: Store, clock: FakeClock, tmp_path: Path
+) -> None:
+    config = parse(
+        tomllib.loads('[connectors.demo]\ntype = "replay"\n'), base_dir=tmp_path, source="t"
+    )
+    async with rig(store, clock) as r:
+        notifier = r.notifier()
+        await notifier.ensure_group()
+        await store.set_health("demo", {"state": "auth_failed", "last_error": "token expired"})
+        await Monitor(store, config, clock).step()
+        await notifier.step()
+        [page] = r.pages()
+        assert page["title"].startswith("【授权失效】") and page["severity"] == "crisis"
+        assert [p["name"] for p in page["to"]] == ["zhao"]
+        await Monitor(store, config, clock).step()  # another process, the same outage
+        await notifier.step()
+        assert len(r.pages()) == 1
