@@ -16,7 +16,7 @@ from connectors.model import Mention
 from connectors.registry import Context, build
 from connectors.shared import Shared
 from responder.alerts.monitor import Monitor
-from responder.alerts.wiring import build_notifier
+from responder.alerts.wiring import build_notifier, trimmer
 from responder.clock import Clock, SystemClock
 from responder.config import Config
 from responder.drafts.drafter import default_directory
@@ -248,6 +248,8 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     if services.notifier is not None:
         notifier = services.notifier
         supervisor.loop("notifier", lambda: notifier.step(block_ms=PIPELINE_BLOCK_MS))
+    else:
+        supervisor.loop("alerts-trim", trimmer(app[STORE], app[CLOCK]))
     if services.monitor is not None:
         supervisor.loop("monitor", services.monitor.step)
     scheduler.start()

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from responder.alerts.ack import AckTarget, AckTokens
 from responder.alerts.acking import Acks
 from responder.alerts.monitor import Monitor
+from responder.alerts.wiring import trimmer
 from responder.config import parse
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
@@ -346,3 +347,14 @@ async def test_a_source_whose_login_failed_pages_the_primary_at_once(
         await Monitor(store, config, clock).step()  # another process, the same outage
         await notifier.step()
         assert len(r.pages()) == 1
+
+
+async def test_with_nobody_to_page_old_alert_entries_are_trimmed(
+    store: Store, clock: FakeClock
+) -> None:
+    old = int((clock.now() - timedelta(hours=2)).timestamp() * 1000)
+    await store.redis.xadd(store.keys.alerts, {"mention": "a", "stage": "warned"}, id=f"{old}-0")
+    fresh = await store.redis.xadd(store.keys.alerts, {"mention": "b", "stage": "warned"})
+    assert await trimmer(store, clock)() == 60.0
+    kept = await store.redis.xrange(store.keys.alerts)
+    assert [entry_id for entry_id, _ in kept] == [fresh]

@@ -4,6 +4,7 @@ and the links its pages carry (the workspace, signed ack links)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from connectors.http import Http
@@ -11,7 +12,7 @@ from responder.alerts.ack import AckTokens, load_tokens
 from responder.alerts.channels.build import build_channel
 from responder.alerts.channels.fallback import Fallback
 from responder.alerts.links import ack_link, mention_link, public_base, queue_link
-from responder.alerts.notifier import Notifier, Settings
+from responder.alerts.notifier import STALE, Notifier, Settings
 from responder.alerts.schedule import Schedule
 from responder.clock import Clock
 from responder.config import Config
@@ -64,3 +65,15 @@ async def build_notifier(
     )
     await notifier.ensure_group()
     return notifier
+
+
+def trimmer(store: Store, clock: Clock) -> Callable[[], Awaitable[float]]:
+    """With nobody paged, drop alert entries older than a notifier would page (the stream
+    would otherwise grow to its cap); a step a minute."""
+
+    async def step() -> float:
+        oldest = int((clock.now() - STALE).timestamp() * 1000)
+        await store.redis.xtrim(store.keys.alerts, minid=str(oldest), approximate=False)
+        return 60.0
+
+    return step
