@@ -110,6 +110,12 @@ class Rig:
             settings=self.settings,
         )
 
+    async def started(self, consumer: str = "n1") -> Notifier:
+        """A notifier whose consumer group exists: stages fired from now on reach it."""
+        notifier = self.notifier(consumer)
+        await notifier.ensure_group()
+        return notifier
+
     def pages(self, robot: str = "webhook") -> list[dict[str, Any]]:
         """What a robot was sent, in order (webhook bodies as JSON, DingTalk's markdown)."""
         got: list[Got] = self.robots.of(robot)
@@ -150,3 +156,10 @@ async def queue(store: Store, pipeline: Pipeline, clock: FakeClock, *pids: str, 
 async def fire(store: Store, clock: FakeClock) -> int:
     """Sweep as the service does; return how many stages fired."""
     return len(await Sweeper(store, clock).sweep())
+
+
+async def warned(store: Store, pipeline: Pipeline, clock: FakeClock, pid: str = "1") -> int:
+    """Queue mention `pid` and let 10 minutes pass to its warning; return stages fired."""
+    await queue(store, pipeline, clock, pid)
+    clock.advance(10 * 60)
+    return await fire(store, clock)

@@ -32,6 +32,7 @@ from responder.store.embedded import EmbeddedRedis
 from responder.store.keys import Keys
 from responder.store.store import Store
 from responder.web.auth import token_hash
+from tests.fake_robots import FakeRobots
 from tests.fake_weibo import FakeWeibo
 from tests.fake_weibo.running import serve
 from tests.fakes import FakeClock
@@ -214,3 +215,19 @@ async def api_base(fake: FakeWeibo) -> AsyncIterator[str]:
     """The module's `fake` Weibo served on loopback, as the api_base a connector points at."""
     async with serve(fake) as base:
         yield base
+
+
+@pytest.fixture
+def robots(clock: FakeClock) -> FakeRobots:
+    """Fake DingTalk, WeCom and Feishu robots and a webhook receiver (see `base`); a test
+    module may override it (the CLI pages on the real clock)."""
+    return FakeRobots(now=clock.now)
+
+
+@pytest.fixture
+async def base(robots: FakeRobots) -> AsyncIterator[str]:
+    """`robots` served on loopback: the base URL channels point at."""
+    server = TestServer(robots.app(), host="127.0.0.1", port=0)
+    await server.start_server()
+    yield str(server.make_url("")).rstrip("/")
+    await server.close()

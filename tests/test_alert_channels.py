@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from connectors.http import Http
 from connectors.secret import Secret
@@ -51,19 +50,6 @@ from tests.fakes import FakeClock
 
 TEXT = "你们的X7 Pro充电口又坏了！😀𠮷，客服电话打不通？"
 SECRETS = (DING_SECRET, DING_TOKEN, FEISHU_HOOK, FEISHU_SECRET, HOOK_SECRET, WECOM_KEY)
-
-
-@pytest.fixture
-def robots(clock: FakeClock) -> FakeRobots:
-    return FakeRobots(now=clock.now)
-
-
-@pytest.fixture
-async def base(robots: FakeRobots) -> AsyncIterator[str]:
-    server = TestServer(robots.app(), host="127.0.0.1", port=0)
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
 
 
 def page(**changes: Any) -> Page:

@@ -7,12 +7,8 @@ a handle that is not one is left out, and no secret or needless handle is sent."
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
-
-import pytest
-from aiohttp.test_utils import TestServer
 
 from connectors.http import Http
 from responder.alerts import schedule
@@ -47,19 +43,6 @@ TITLE = "### 【即将超时】微博评论 · 粉丝 382万 · 剩 4分10秒"
 LINKS = (
     "[查看](https://tiexin.example/m/42) · [确认](https://tiexin.example/ack/m-42?sig=abc&exp=1)"
 )
-
-
-@pytest.fixture
-def robots(clock: FakeClock) -> FakeRobots:
-    return FakeRobots(now=clock.now)
-
-
-@pytest.fixture
-async def base(robots: FakeRobots) -> AsyncIterator[str]:
-    server = TestServer(robots.app(), host="127.0.0.1", port=0)
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
 
 
 def duty(*people: Person) -> Page:

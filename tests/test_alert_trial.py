@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from responder.cli import main
 from responder.config import ConfigError, load
@@ -20,14 +18,6 @@ from tests.fake_robots import HOOK_SECRET, FakeRobots
 @pytest.fixture
 def robots() -> FakeRobots:
     return FakeRobots(now=lambda: datetime.now(UTC))  # the CLI pages on the real clock
-
-
-@pytest.fixture
-async def base(robots: FakeRobots) -> AsyncIterator[str]:
-    server = TestServer(robots.app(), host="127.0.0.1", port=0)
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
 
 
 def _config(tmp_path: Path, body: str) -> Path:

@@ -18,9 +18,9 @@ from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
 from responder.store.records import State
 from responder.store.store import Store
-from tests.alerting import BASE, SECRET, fire, queue, rig, schedule_of
+from tests.alerting import BASE, SECRET, fire, queue, rig, schedule_of, warned
 from tests.fake_robots import Answer
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, entries
 
 CRISIS = "X7 Pro 充电时冒烟起火了，已经报警"
 
@@ -43,11 +43,8 @@ async def test_each_stage_pages_once_in_time(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
     async with rig(store, clock) as r:
-        notifier = r.notifier()
-        await notifier.ensure_group()
-        await queue(store, pipeline, clock, "1")
-        clock.advance(10 * 60)  # 5 minutes left
-        assert await fire(store, clock) == 1
+        notifier = await r.started()
+        assert await warned(store, pipeline, clock) == 1  # 5 minutes left
         await notifier.step()
         [warn] = r.pages()
         assert warn["key"] == f"{mid('1')}:warned:1"
@@ -83,11 +80,8 @@ async def test_an_answered_mention_is_not_paged(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
     async with rig(store, clock) as r:
-        notifier = r.notifier()
-        await notifier.ensure_group()
-        await queue(store, pipeline, clock, "1")
-        clock.advance(10 * 60)
-        await fire(store, clock)
+        notifier = await r.started()
+        await warned(store, pipeline, clock)
         await store.close(mid("1"), State.DISMISSED, "amy", clock.now())  # before the read
         await notifier.step()
         assert r.pages() == []
@@ -99,8 +93,7 @@ async def test_a_crisis_pages_at_once_even_in_quiet_hours(
 ) -> None:
     quiet = '\n[oncall.quiet]\nenabled = true\nstart = "10:00"\nend = "18:00"\n'
     async with rig(store, clock, schedule=schedule_of(quiet)) as r:
-        notifier = r.notifier()
-        await notifier.ensure_group()
+        notifier = await r.started()
         await queue(store, pipeline, clock, "1", text=CRISIS)
         await queue(store, pipeline, clock, "2")
         await notifier.step()  # 09:00 in Shanghai: before business hours
@@ -120,8 +113,7 @@ async def test_a_storm_of_warnings_is_one_page_then_one_summary(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
     async with rig(store, clock) as r:
-        notifier = r.notifier()
-        await notifier.ensure_group()
+        notifier = await r.started()
         pids = [str(i) for i in range(12)]
         for pid in pids:  # one every 4 seconds: all warn within 48 s
             await queue(store, pipeline, clock, pid)
@@ -159,8 +151,7 @@ async def test_a_trickle_of_warnings_pages_each(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
     async with rig(store, clock) as r:
-        notifier = r.notifier()
-        await notifier.ensure_group()
+        notifier = await r.started()
         for pid in ("1", "2"):
             await queue(store, pipeline, clock, pid)
             clock.advance(120)
@@ -177,11 +168,8 @@ async def test_a_failing_channel_falls_back_and_health_says_so(
 ) -> None:
     async with rig(store, clock) as r:
         r.robots.script["webhook"] = [Answer(status=502, text="bad gateway")] * 2
-        notifier = r.notifier()
-        await notifier.ensure_group()
-        await queue(store, pipeline, clock, "1")
-        clock.advance(10 * 60)
-        await fire(store, clock)
+        notifier = await r.started()
+        await warned(store, pipeline, clock)
         await notifier.step()
         assert len(r.robots.of("webhook")) == 2  # tried twice (the policy), then the next
         [ding] = r.pages("dingtalk")
@@ -199,11 +187,8 @@ async def test_a_page_no_channel_took_is_tried_again_later(
     async with rig(store, clock) as r:
         r.robots.script["webhook"] = [Answer(status=502, text="x")] * 2
         r.robots.script["dingtalk"] = [Answer(status=502, text="x")] * 2
-        notifier = r.notifier()
-        await notifier.ensure_group()
-        await queue(store, pipeline, clock, "1")
-        clock.advance(10 * 60)
-        await fire(store, clock)
+        notifier = await r.started()
+        await warned(store, pipeline, clock)
         await notifier.step()
         assert len(r.pages()) == 2 and len(r.pages("dingtalk")) == 2  # all refused
         [failed] = await paged(store, mid("1"))
@@ -254,11 +239,8 @@ async def test_a_restart_before_the_send_pages_once(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
     async with rig(store, clock) as r:
-        first = r.notifier("n1")
-        await first.ensure_group()
-        await queue(store, pipeline, clock, "1")
-        clock.advance(10 * 60)
-        await fire(store, clock)
+        first = await r.started("n1")
+        await warned(store, pipeline, clock)
         read = await first.alerts.stream.read("n1", 10, None, own=False)
         assert len(read) == 1  # read, then the process died before paging
         again = r.notifier("n1")  # the same process, restarted
@@ -271,11 +253,8 @@ async def test_a_restart_after_the_send_does_not_page_again(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
     async with rig(store, clock) as r:
-        first = r.notifier("n1")
-        await first.ensure_group()
-        await queue(store, pipeline, clock, "1")
-        clock.advance(10 * 60)
-        await fire(store, clock)
+        first = await r.started("n1")
+        await warned(store, pipeline, clock)
         read = await first.alerts.stream.read("n1", 10, None, own=False)
         await first.handle(read)  # paged; killed before acknowledging the entry
         assert len(r.pages()) == 1
@@ -292,9 +271,7 @@ async def test_a_dead_process_entries_are_taken_over(
     async with rig(store, clock, reclaim_after_ms=0) as r:
         dead, alive = r.notifier("n1"), r.notifier("n2")
         await dead.ensure_group()
-        await queue(store, pipeline, clock, "1")
-        clock.advance(10 * 60)
-        await fire(store, clock)
+        await warned(store, pipeline, clock)
         assert len(await dead.alerts.stream.read("n1", 10, None, own=False)) == 1
         await alive.step()  # its startup read of its own (none), then it takes over
         await alive.step()
@@ -318,8 +295,7 @@ async def test_an_ack_before_the_escalation_is_read_stops_its_page(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
     async with rig(store, clock) as r:
-        notifier = r.notifier()
-        await notifier.ensure_group()
+        notifier = await r.started()
         await queue(store, pipeline, clock, "1")
         clock.advance(20 * 60)  # warned, breached and escalated in one sweep
         assert await fire(store, clock) == 3
@@ -336,8 +312,7 @@ async def test_a_source_whose_login_failed_pages_the_primary_at_once(
         tomllib.loads('[connectors.demo]\ntype = "replay"\n'), base_dir=tmp_path, source="t"
     )
     async with rig(store, clock) as r:
-        notifier = r.notifier()
-        await notifier.ensure_group()
+        notifier = await r.started()
         await store.set_health("demo", {"state": "auth_failed", "last_error": "token expired"})
         await Monitor(store, config, clock).step()
         await notifier.step()
@@ -356,5 +331,5 @@ async def test_with_nobody_to_page_old_alert_entries_are_trimmed(
     await store.redis.xadd(store.keys.alerts, {"mention": "a", "stage": "warned"}, id=f"{old}-0")
     fresh = await store.redis.xadd(store.keys.alerts, {"mention": "b", "stage": "warned"})
     assert await trimmer(store, clock)() == 60.0
-    kept = await store.redis.xrange(store.keys.alerts)
+    kept = await entries(store.redis, store.keys.alerts)
     assert [entry_id for entry_id, _ in kept] == [fresh]
