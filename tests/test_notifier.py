@@ -333,3 +333,39 @@ async def test_with_nobody_to_page_old_alert_entries_are_trimmed(
     assert await trimmer(store, clock)() == 60.0
     kept = await entries(store.redis, store.keys.alerts)
     assert [entry_id for entry_id, _ in kept] == [fresh]
+
+
+async def test_a_storm_of_breaches_and_escalations_is_one_page_each(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        notifier = await r.started()
+        await queue(store, pipeline, clock, *[str(i) for i in range(5)])
+        for _ in range(3):  # warn, breach, escalate: 5 minutes apart
+            clock.advance(10 * 60 if not r.pages() else 5 * 60)
+            assert await fire(store, clock) == 5
+            await notifier.step()
+        titles = [p["title"] for p in r.pages()]
+        assert len(titles) == 3, titles
+        assert titles[0].startswith("5 条将在")
+        assert titles[1].startswith("【已超时】5 条已超时，最早一条超时 ")
+        assert titles[2].startswith("【无人处理·升级】5 条超时无人确认")
+        assert [p["name"] for p in r.pages()[2]["to"]] == ["zhao", "qian"]
+        assert [p["severity"] for p in r.pages()] == ["warn", "breach", "breach"]
+
+
+async def test_a_slow_send_keeps_its_claim_past_the_lease(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    """The claim lives on Redis's clock: a send slower than the lease renews it, so another
+    process never takes the page over mid-send (real time, a fraction of a second)."""
+    async with rig(store, clock, lease=0.3) as r:
+        r.robots.script["webhook"] = [Answer(status=200, body={"ok": True}, delay=0.9)]
+        notifier = await r.started()
+        await warned(store, pipeline, clock)
+        sending = asyncio.create_task(notifier.step())
+        await asyncio.sleep(0.6)  # twice the lease: without renewal the claim is gone
+        other = await notifier.alerts.claim(f"{mid('1')}:warned:1", "n2", 0.3)
+        assert other == ("busy", "n1")
+        await sending
+        assert len(r.pages()) == 1

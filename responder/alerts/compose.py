@@ -68,6 +68,7 @@ def for_mention(
 
 
 def for_group(
+    stage: str,
     gid: str,
     rows: Sequence[dict[str, str]],
     count: int,
@@ -89,6 +90,7 @@ def for_group(
         queue_link=links.queue(sort="deadline"),
         ack_link=links.ack(f"g:{gid}", _who(to)),
         to=to,
+        stage=STAGE_WORDS.get(stage, stage),
     )
 
 

@@ -11,10 +11,13 @@ which the webhook (Idempotency-Key) and email (Message-ID) carry for receivers t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+
+from redis.exceptions import RedisError
 
 from responder.alerts import compose
 from responder.alerts.channels.fallback import AllFailed, Fallback
@@ -42,7 +45,7 @@ class Settings:
     summary_after: float = 10.0  # first look at a group's answers this long after its window
     summary_every: float = 15.0  # then this often
     give_up_after: float = 1800.0  # summarise what was answered this long after the window
-    lease: float = 120.0  # a delivery claim lasts this long (longer than all retries)
+    lease: float = 60.0  # a delivery claim lasts this long, renewed while the send goes on
     reclaim_after_ms: int = 60_000
     batch: int = 100
 
@@ -190,7 +193,7 @@ class Notifier:
         ids = [first, *[m for m in members if m != first], *coming]
         rows = [r for r in await self.alerts.mentions(ids) if r is not None]
         count = int(fields.get("count") or len(rows))
-        page = compose.for_group(gid, rows, count, now, self.links, to=to)
+        page = compose.for_group(stage, gid, rows, count, now, self.links, to=to)
         return _Job(
             key=page.key,
             page=page,
@@ -210,6 +213,7 @@ class Notifier:
             return False  # another process is on it; look again after its lease
         now = self.clock.now()
         extra = {"group": job.group} if job.group else {}
+        keep = asyncio.create_task(self._keep(job.key))
         try:
             delivery = await self.fallback.send(job.page)
         except AllFailed as exc:
@@ -221,6 +225,8 @@ class Notifier:
             )
             await self.alerts.log(job.mentions, record)
             return False
+        finally:
+            keep.cancel()
         how = f"{delivery.channel}:{delivery.at.timestamp():.3f}"
         for key in (job.key, *job.marks):
             await self.alerts.sent(key, how)
@@ -237,6 +243,15 @@ class Notifier:
         )
         await self.alerts.log(job.mentions, record)
         return True
+
+    async def _keep(self, key: str) -> None:
+        """Renew our claim on `key` while its send goes on (retries and fallbacks may take
+        minutes), so no other process takes it over; a crash lets it lapse within a lease.
+        Real time, not the injected clock: the claim expires on Redis's clock."""
+        while True:
+            await asyncio.sleep(self.settings.lease / 3)
+            with contextlib.suppress(RedisError):  # the next renewal may get through
+                await self.alerts.claim(key, self.consumer, self.settings.lease)
 
     async def summaries(self) -> None:
         """Close the groups whose members are all answered (or that waited long enough)

@@ -91,13 +91,23 @@ def group_page(
     queue_link: str,
     ack_link: str = "",
     to: tuple[Person, ...] = (),
+    stage: str = "warn",
 ) -> Page:
-    """One page for many warnings: "12 条将在 5 分钟内超时，最早 2分10秒；含 1 条危机"."""
+    """One page for many mentions at one stage: "12 条将在 5 分钟内超时，最早 2分10秒；含 1
+    条危机" (warn), "【已超时】12 条已超时，最早一条超时 1分5秒" (breach), "【无人处理·升级】
+    12 条超时无人确认，最早一条超时 5分" (escalate)."""
     minutes = max(1, round(within.total_seconds() / 60))
-    title = f"{count} 条将在 {minutes} 分钟内超时，最早 {duration(earliest.left)}"
+    first = duration(earliest.left)
+    if stage == "warn":
+        title = f"{count} 条将在 {minutes} 分钟内超时，最早 {first}"
+        shown = f"剩 {first}"
+    else:
+        what = "已超时" if stage == "breach" else "超时无人确认"
+        title = f"【{STAGES.get(stage, stage)}】{count} 条{what}，最早一条超时 {first}"
+        shown = f"超时 {first}"
     if crises:
         title += f"；含 {crises} 条危机"
-    lines = (f"最早：{earliest.source}「{quote(earliest.text)}」（剩 {duration(earliest.left)}）",)
+    lines = (f"最早：{earliest.source}「{quote(earliest.text)}」（{shown}）",)
     return Page(
         key=key,
         title=title,
@@ -106,7 +116,7 @@ def group_page(
         left=earliest.left,
         link=queue_link,
         ack_link=ack_link,
-        severity="crisis" if crises else "warn",
+        severity="crisis" if crises else _severity(stage),
         to=to,
     )
 
