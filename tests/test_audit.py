@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 
+from responder.alerts.store import AlertStore
 from responder.pipeline.scoring import ScoringPool
+from responder.services import STORE
+from responder.store.records import EventType, event
 from tests.fakes import FakeClock, mention
-from tests.workspace import Client, as_user, feed, mid, user_client
+from tests.workspace import Client, app_of, as_user, feed, mid, user_client
 
 
 @pytest.fixture
@@ -151,3 +154,20 @@ async def test_bad_parameters_are_refused(
     resp = await client.get("/api/audit", params=params, headers=LEAD)
     assert resp.status == 400
     assert (await resp.json())["field"] == field
+
+
+async def test_who_was_paged_is_in_the_audit_log(client: Client, clock: FakeClock) -> None:
+    await feed(client, clock, mention("1"))
+    alerts = AlertStore(app_of(client)[STORE])
+    clock.advance(600)
+    paged = event(EventType.PAGED, clock.now(), "notifier", stage="warned", channel="ding")
+    await alerts.log([mid("1")], paged)
+    held = event(EventType.PAGE_HELD, clock.now(), "notifier", stage="breached")
+    await alerts.log([mid("1")], held)
+    resp = await client.get("/api/audit", headers=LEAD)
+    rows = (await resp.json())["items"]
+    assert [(r["type"], r["type_label"], r["mention"]) for r in rows] == [
+        ("page_held", "静默时段未通知", mid("1")),
+        ("paged", "已通知", mid("1")),
+    ]
+    assert rows[1]["details"]["channel"] == "ding"

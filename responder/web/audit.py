@@ -154,7 +154,7 @@ def parse_time(value: str | None, zone: ZoneInfo, name: str) -> datetime | None:
 def parse_types(value: str | None) -> frozenset[str] | None:
     """The event types asked for; None: every type."""
     if not value:
-        return frozenset(labels.HUMAN_EVENTS)
+        return frozenset(labels.AUDITED)
     if value == "all":
         return None
     asked = frozenset(t.strip() for t in value.split(",") if t.strip())

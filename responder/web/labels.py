@@ -81,3 +81,12 @@ HUMAN_EVENTS = (
     str(EventType.MARKED_SENT),
     str(EventType.DISMISSED),
 )
+# What the audit log shows unless asked for more: people's actions, and who was paged
+# about what (and when paging failed or was held) since the lead answers for both.
+AUDITED = (
+    *HUMAN_EVENTS,
+    str(EventType.ESCALATED),
+    str(EventType.PAGED),
+    str(EventType.PAGE_FAILED),
+    str(EventType.PAGE_HELD),
+)
