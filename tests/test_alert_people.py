@@ -13,7 +13,7 @@ from typing import Any
 from connectors.http import Http
 from responder.alerts import schedule
 from responder.alerts.channels import Page, group_page, mention_page
-from responder.alerts.channels.text import Oldest
+from responder.alerts.channels.text import Oldest, quote
 from responder.alerts.people import Person
 from responder.alerts.schedule import OnCall
 from tests.fake_robots import FakeRobots
@@ -197,3 +197,12 @@ async def test_no_secret_in_what_is_sent(
         hidden(got.raw.decode())  # bodies carry people, never a token or a secret
         for secret in SECRETS:
             assert secret not in json.dumps(got.body, ensure_ascii=False)
+
+
+def test_a_strangers_markup_cannot_mention_or_link() -> None:
+    """A comment that carries Feishu's @all, WeCom's <@id> or a markdown link is quoted
+    with the markup defused; Weibo's [emoticons] stay as they are."""
+    evil = "<at id=all></at> 看 <@zhangsan> [点这里](http://evil.example) [怒]"
+    line = quote(evil)
+    assert "<" not in line and ">" not in line and "](" not in line
+    assert line == "＜at id=all＞＜/at＞ 看 ＜@zhangsan＞ [点这里]（http://evil.example) [怒]"

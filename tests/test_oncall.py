@@ -447,3 +447,16 @@ until = "2026-12-24 10:00"
     assert problems_of(mixed) == [
         "oncall.overrides[0].until: give both times with a UTC offset or neither"
     ]
+
+
+def test_a_handle_that_could_not_be_mentioned_is_refused_at_load() -> None:
+    problems = problems_of(
+        '[[oncall.people]]\nname = "zhao"\nphone = "call me"\nwecom = "<@all>"\n'
+        'email = "zhao@example.com"\n'
+    )
+    assert problems == [
+        'oncall.people[0].phone: "call me" does not look like a phone handle: it could not'
+        " be @-mentioned",
+        'oncall.people[0].wecom: "<@all>" does not look like a wecom handle: it could not'
+        " be @-mentioned",
+    ]

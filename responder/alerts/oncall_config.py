@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from responder.accounts import UserProblems
+from responder.alerts.people import SHAPES
 from responder.schema import show
 
 Role = Literal["primary", "secondary"]
@@ -28,6 +29,15 @@ class PersonConfig:
     dingtalk: str = ""  # DingTalk user id (or the phone the robot @-mentions)
     wecom: str = ""  # WeCom user id
     feishu: str = ""  # Feishu open_id
+
+    def __post_init__(self) -> None:
+        problems = [
+            (key, f"{show(value)} does not look like a {key} handle: it could not be @-mentioned")
+            for key, shape in SHAPES.items()
+            if (value := getattr(self, key).strip()) and not shape.fullmatch(value)
+        ]
+        if problems:
+            raise UserProblems(problems)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,7 +6,20 @@ without importing the schedule, which pulls in the holiday calendar and the conf
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+HANDLE = re.compile(r"[A-Za-z0-9_.@+-]{1,64}")  # user ids, open_ids: no spaces, no <>
+PHONE = re.compile(r"\+?[0-9][0-9-]{4,19}")  # 13800000000, +86-13800000000
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+# The shape each [[oncall.people]] handle must have (checked when the config loads).
+SHAPES = {
+    "phone": PHONE,
+    "email": EMAIL,
+    "dingtalk": HANDLE,
+    "wecom": HANDLE,
+    "feishu": HANDLE,
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,4 +40,4 @@ class Person:
         return f"{self.display} ({self.name})" if self.display else self.name
 
 
-__all__ = ["Person"]
+__all__ = ["EMAIL", "HANDLE", "PHONE", "SHAPES", "Person"]

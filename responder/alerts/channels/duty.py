@@ -12,11 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from responder.alerts.people import Person
-
-HANDLE = re.compile(r"[A-Za-z0-9_.@+-]{1,64}")  # user ids, open_ids: no spaces, no <>
-PHONE = re.compile(r"\+?[0-9][0-9-]{4,19}")  # 13800000000, +86-13800000000
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+from responder.alerts.people import EMAIL, HANDLE, PHONE, Person
 
 
 def unique(people: Iterable[Person]) -> tuple[Person, ...]:

@@ -27,10 +27,17 @@ def duration(span: timedelta) -> str:
     return f"{secs}秒"
 
 
+# A stranger wrote the text: in a robot's markdown or card, `<at id=all></at>` (Feishu),
+# `<@userid>` (WeCom) or `[点这里](http://...)` would @ the team or plant a link. Their
+# full-width twins read the same to a person and mean nothing to the robot.
+DEFUSE = str.maketrans({"<": "＜", ">": "＞"})
+
+
 def quote(text: str) -> str:
     """The mention's text on one line (a newline would end a markdown quote), shortened by
-    characters so an emoji is never split."""
-    text = " ".join(text.split())
+    characters so an emoji is never split, with markup that would act in a chat defused.
+    (Weibo's [怒] stays: only a bracket followed by a link target is changed.)"""
+    text = " ".join(text.split()).translate(DEFUSE).replace("](", "]（")
     return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
 
 
