@@ -121,7 +121,7 @@ async def _bounded(call: Awaitable[T]) -> T:
 def _readable(row: dict[str, str]) -> dict[str, Any]:
     """Show a connector's stored health with ISO times and numbers, as people read them."""
     shown: dict[str, Any] = dict(row)
-    for name in ("last_success", "last_error_at"):
+    for name in ("last_success", "last_error_at", "failing_since"):
         if row.get(name):
             shown[name] = from_epoch(float(row[name])).isoformat()
     if row.get("failures", "").isdigit():

@@ -98,6 +98,10 @@ async def test_a_failing_task_and_a_failing_connector_are_named(client: Client) 
     assert status == 503 and body["failing"] == ["task:pipeline", "connector:feed"]
     assert body["tasks"]["pipeline"]["last_error"] == "RuntimeError: READONLY"
     assert body["connectors"]["feed"]["state"] == "auth_failed"
+    store = services.pollers[0].store
+    await store.set_health("feed", {"state": "down", "last_error_at": "1764550800.000"})
+    feed = (await _get(client))[1]["connectors"]["feed"]
+    assert feed["failing_since"] == "2025-12-01T01:00:00+00:00"  # as people read times
     services.supervisor.ok("pipeline")
     services.pollers[0].health = Health.OK
     assert (await _get(client))[0] == 200

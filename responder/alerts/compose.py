@@ -10,11 +10,11 @@ from responder.alerts.channels.page import Page
 from responder.alerts.channels.text import Oldest, group_page, mention_page, resolved_page
 from responder.alerts.people import Person
 from responder.clock import from_epoch
+from responder.store.records import OPEN_STATES
 from responder.web.labels import KINDS, PLATFORMS
 
 # Alert stages on the stream, and the word text.py uses for each.
 STAGE_WORDS = {"warned": "warn", "breached": "breach", "escalated": "escalate", "crisis": "crisis"}
-OPEN = ("queued", "failed")  # a mention in these states still needs an answer
 
 
 class Links(Protocol):
@@ -96,7 +96,7 @@ def for_group(
 
 def for_summary(gid: str, rows: Sequence[dict[str, str] | None], links: Links) -> tuple[Page, bool]:
     """The group's closing summary, and whether every member has been answered."""
-    answered = [r for r in rows if r is None or r.get("state") not in OPEN]
+    answered = [r for r in rows if r is None or r.get("state") not in OPEN_STATES]
     slowest = timedelta(0)
     for row in answered:
         if row and row.get("closed_at") and row.get("clock_start"):

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -29,12 +30,13 @@ from responder.alerts.schedule import Schedule
 from responder.alerts.store import AlertStore
 from responder.backoff import Backoff, BackoffPolicy
 from responder.clock import Clock, from_epoch
+from responder.sla.sweeper import KINDS
 from responder.store.consumer import Entry
-from responder.store.records import EventType, event
+from responder.store.records import OPEN_STATES, EventType, event
 from responder.store.store import Store
 
 log = logging.getLogger(__name__)
-GROUPED = {"warned": "warn", "breached": "breach", "escalated": "escalate"}  # stage: due key
+GROUPED = {str(kind): due for due, kind in KINDS}  # grouped stages, and their due ZSET
 STALE = timedelta(hours=1)  # an entry older than this (the notifier was off) is not paged
 
 
@@ -119,11 +121,11 @@ class Notifier:
         now = self.clock.now()
         jobs: list[_Job] = []
         done: list[str] = []
-        for index, (entry_id, fields) in enumerate(entries):
-            others = sum(
-                1 for _, f in entries[index + 1 :] if f.get("stage") == fields.get("stage")
-            )
-            job = await self._decide(entry_id, fields, now, others)
+        rows = await self.alerts.mentions([f.get("mention", "") for _, f in entries])
+        ahead = Counter(f.get("stage", "") for _, f in entries)  # of each stage, still to place
+        for (entry_id, fields), row in zip(entries, rows, strict=True):
+            ahead[fields.get("stage", "")] -= 1
+            job = await self._decide(entry_id, fields, row, now, ahead[fields.get("stage", "")])
             if job is None:
                 done.append(entry_id)
             else:
@@ -141,7 +143,12 @@ class Notifier:
         return done
 
     async def _decide(
-        self, entry_id: str, fields: dict[str, str], now: datetime, others: int
+        self,
+        entry_id: str,
+        fields: dict[str, str],
+        row: dict[str, str] | None,
+        now: datetime,
+        others: int,
     ) -> _Job | None:
         stage, mid, key = fields.get("stage", ""), fields.get("mention", ""), fields.get("key", "")
         at = from_epoch(float(fields.get("at") or now.timestamp()))
@@ -151,8 +158,7 @@ class Notifier:
         if not mid or not key or now - at > STALE:
             log.info("alert %s not paged: %s", key or entry_id, "stale" if mid else "no mention")
             return None
-        (row,) = await self.alerts.mentions([mid])
-        if row is None or row.get("state") not in compose.OPEN:
+        if row is None or row.get("state") not in OPEN_STATES:
             return None  # answered (or gone) before the page went out: nobody to wake
         if stage == "escalated" and row.get("acked_at"):
             return None

@@ -41,7 +41,6 @@ class Placement:
 
     kind: str  # single | opened | joined | done (settled when first read)
     group: str = ""
-    count: int = 1
 
 
 class AlertStore:
@@ -116,7 +115,7 @@ class AlertStore:
                 gid = what[1]
                 continue
             if what[0] == "opened":
-                return Placement(kind="opened", group=what[1], count=int(what[2]))
+                return Placement(kind="opened", group=what[1])
             if what[0] in ("joined", "done"):
                 return Placement(kind=what[0], group=what[1] if len(what) > 1 else "")
             return Placement(kind="single")
