@@ -11,7 +11,8 @@ from responder.store.lua import LOG
 # ARGV: 1 events MAXLEN, 2 id, 3 send key, 4 consumer, 5 now, 6 seconds after which
 #       another consumer's send in flight counts as abandoned, 7 event JSON
 # Returns {"go"} (now sending), {"unsure"} (a send was in flight when its process
-# stopped: check before sending again), {"busy"} (another consumer is sending),
+# stopped: its outcome is unknown, `send_unknown` says so until a reply is confirmed;
+# check before sending again), {"busy"} (another consumer is sending),
 # {"done", state} (nothing to do) or {"gone"} (the mention expired).
 BEGIN = (
     LOG
@@ -29,7 +30,8 @@ end
 if state == 'sending' then
   local age = tonumber(ARGV[5]) - tonumber(row[4] or '0')
   if row[3] ~= ARGV[4] and age < tonumber(ARGV[6]) then return {'busy'} end
-  redis.call('HSET', KEYS[1], 'sending_by', ARGV[4], 'sending_at', ARGV[5])
+  redis.call('HSET', KEYS[1], 'sending_by', ARGV[4], 'sending_at', ARGV[5],
+             'send_unknown', '1')
   return {'unsure'}
 end
 return {'done', state}
@@ -43,7 +45,8 @@ return {'done', state}
 #       score (failed), 9.. field/value pairs to store
 # A failed reply goes back in the queue (it stays there until answered: no expiry); a
 # retry goes back to "approved" and into the retry ZSET; a manual one waits in the manual
-# ZSET for a person. Returns 1, or 0 if the mention
+# ZSET for a person. A confirmed reply (sent) clears `send_unknown`; every other outcome
+# keeps it (an earlier attempt may still have gone out). Returns 1, or 0 if the mention
 # is not sending this key any more.
 END = (
     LOG
@@ -56,6 +59,7 @@ if outcome == 'retry' then state = 'approved' end
 local fields = {'state', state}
 for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HDEL', KEYS[1], 'sending_by', 'sending_at')
+if outcome == 'sent' then redis.call('HDEL', KEYS[1], 'send_unknown') end
 redis.call('HSET', KEYS[1], unpack(fields))
 if outcome == 'retry' then
   redis.call('ZADD', KEYS[6], ARGV[6], ARGV[2] .. ' ' .. ARGV[3])
