@@ -35,6 +35,7 @@ window.tiexinResend = (function () {
   function eventNote(ev) {
     if (ev.type === "approved" && ev.resend) return "（确认重发）";
     if (ev.type === "sent" && ev.read_back) return "（在平台上找到了已发出的回复）";
+    if (ev.type === "sent" && ev.late) return "（迟到的确认：这次发送其实已发出，回复 ID " + (ev.reply_id || "未知") + "）";
     if (ev.type === "send_failed" && ev.send_unknown) return "（" + LABEL + "）";
     return "";
   }
