@@ -1,5 +1,6 @@
 """A small forum API for the http_json tests: mentions with cursor paging behind a bearer
-token, a reply endpoint, and injectable failures. It records every request as received."""
+token, a reply endpoint, our replies listed back (for `[reply.lookup]`), and injectable
+failures. It records every request as received and every reply it took."""
 
 from __future__ import annotations
 
@@ -84,16 +85,27 @@ class Forum:
     seen: list[Seen] = field(default_factory=list)
     # Failures to answer with, one per request, in order ("pass": answer this one normally):
     # "401", "403", "429", "429-text",
-    # "500", "html", "404", "malformed", "shape", "hang", "refuse", "not-ok".
+    # "500", "html", "404", "malformed", "shape", "hang", "refuse", "not-ok", and "hold":
+    # take the reply, then answer nothing until `release` is set (a sender killed after
+    # the forum accepted its reply; `accepted` is set once the reply is stored).
     failures: list[str] = field(default_factory=list)
     retry_after: str = "30"
     next_reply_id: int = 9001
+    replies: list[dict[str, Any]] = field(default_factory=list)  # as the forum lists them
+    accepted: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    _hold: bool = field(default=False, repr=False)
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/mentions", self.mentions)
         app.router.add_post("/api/topics/{topic}/replies", self.reply)
+        app.router.add_get("/api/topics/{topic}/replies", self.our_replies)
+        app.on_shutdown.append(self._let_go)
         return app
+
+    async def _let_go(self, app: web.Application) -> None:
+        self.release.set()  # a held answer must not hold up the server's shutdown
 
     async def _record(self, request: web.Request) -> web.Response | None:
         body = await request.read()
@@ -105,7 +117,8 @@ class Forum:
         return await self._failure(self.failures.pop(0)) if self.failures else None
 
     async def _failure(self, kind: str) -> web.Response | None:
-        if kind == "pass":
+        if kind in ("pass", "hold"):
+            self._hold = kind == "hold"
             return None
         if kind in ("401", "403", "404", "500"):
             return web.json_response({"error": kind}, status=int(kind))
@@ -147,11 +160,28 @@ class Forum:
         return web.json_response({"data": {"posts": page}, "meta": meta})
 
     async def reply(self, request: web.Request) -> web.Response:
+        self._hold = False
         failed = await self._record(request)
         if failed is not None:
             return failed
         reply_id, self.next_reply_id = self.next_reply_id, self.next_reply_id + 1
+        body = json.loads(self.seen[-1].body or b"{}")
+        topic = int(request.match_info["topic"])
+        raw, to = body.get("raw"), body.get("reply_to_post")
+        self.replies.append({"id": reply_id, "topic_id": topic, "reply_to_post": to, "raw": raw})
+        if self._hold:
+            self.accepted.set()
+            await self.release.wait()
         return web.json_response({"ok": True, "reply": {"id": reply_id}})
+
+    async def our_replies(self, request: web.Request) -> web.Response:
+        """GET /api/topics/{topic}/replies?mine=1: the replies we posted there, newest first."""
+        failed = await self._record(request)
+        if failed is not None:
+            return failed
+        topic = int(request.match_info["topic"])
+        mine = [r for r in reversed(self.replies) if r["topic_id"] == topic]
+        return web.json_response({"data": {"replies": mine}})
 
 
 def write_config(

@@ -13,7 +13,7 @@ from responder.outbox.sender import NO_ANSWER, UNSURE, Sender
 from responder.outbox.store import OutboxStore, Send
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
-from responder.store.records import State
+from responder.store.records import EventType, State, event
 from responder.store.store import Store
 from tests.fakes import T0, FakeClock, ScriptedConnector, mention
 
@@ -269,3 +269,44 @@ async def test_a_timeout_where_the_platform_can_be_read_back_is_tried_again(
         await sender.step()
         clock.advance(400)
     assert len(checked.posted) == 2 and (await _state(store))["state"] == "sent"
+
+
+async def test_a_late_confirmation_of_a_send_taken_over_is_never_lost(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await _killed_mid_send(store, pipeline, clock)  # p1 is only stalled, not dead
+    first = Send(entry_id="0-1", mention=MID, key=f"{MID}:1")
+    sender, outbox = await _sender(store, clock, ScriptedConnector(), consumer="p2")
+    sender.reclaim_after_ms = 0
+    clock.advance(120)
+    await sender.step()
+    await sender.step()
+    assert (await _state(store))["send_unknown"] == "1"  # p2 could not ask: 可能已发出
+    late = event(EventType.SENT, clock.now(), "p1", key=first.key, reply_id="r1")
+    assert await outbox.end(first, "sent", late, reply_id="r1", sent_at="1.000")  # p1 wakes
+    row = await _state(store)
+    assert row["state"] == "sent" and row["reply_id"] == "r1" and "send_unknown" not in row
+    assert await store.queue_size() == 0 and await store.redis.ttl(store.keys.mention(MID)) > 0
+    (logged,) = [e for e in await store.events_of(MID) if e.get("reply_id") == "r1"]
+    assert logged["type"] == "sent" and logged["late"] is True
+
+
+async def test_a_late_confirmation_after_a_resend_keeps_the_first_reply_id(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await _killed_mid_send(store, pipeline, clock)
+    first = Send(entry_id="0-1", mention=MID, key=f"{MID}:1")
+    sender, outbox = await _sender(store, clock, ScriptedConnector(), consumer="p2")
+    sender.reclaim_after_ms = 0
+    clock.advance(120)
+    await sender.step()
+    await sender.step()
+    again = await store.close(
+        MID, State.APPROVED, "bo", clock.now(), details={"resend": True}, reply_text="来啦"
+    )
+    assert again.result.value == "ok"
+    late = event(EventType.SENT, clock.now(), "p1", key=first.key, reply_id="r1")
+    assert not await outbox.end(first, "sent", late, reply_id="r1", sent_at="1.000")
+    assert (await _state(store))["state"] == "approved"  # the resend goes on (it looks first)
+    (logged,) = [e for e in await store.events_of(MID) if e.get("reply_id") == "r1"]
+    assert logged["late"] is True and logged["key"] == f"{MID}:1"

@@ -130,6 +130,40 @@ class CursorConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LookupConfig:
+    """How to find a reply already posted (`[reply.lookup]`): one request listing our
+    replies, and where each one's text, id (and parent) are. Asked before a send whose
+    outcome is unknown is made again."""
+
+    url: str = field(metadata=NONEMPTY)  # a template, the same placeholders as reply.url
+    method: Literal["GET", "POST"] = "GET"
+    body: str | None = None  # POST only: JSON with placeholders, as reply.body
+    items: str = field(metadata=NONEMPTY)  # path of the list of replies in the answer
+    text: str = field(metadata=NONEMPTY)  # path of a reply's text in one item
+    id: str = field(metadata=NONEMPTY)  # path of a reply's id in one item
+    parent: str | None = None  # path of what a reply answers; must equal the mention's id
+
+    def __post_init__(self) -> None:
+        problems = _checked("items", self.items) + _checked("text", self.text)
+        problems += _checked("id", self.id) + _checked("parent", self.parent)
+        bad = unknown(names(self.url), REPLY_NAMES)
+        problems += [("url", bad)] if bad else []
+        if self.body is not None and self.method != "POST":
+            problems.append(("body", 'only with method = "POST"'))
+        elif self.body is not None:
+            try:
+                bad = unknown(body_names(self.parsed_body()), REPLY_NAMES)
+            except ValueError as exc:
+                problems.append(("body", f"not JSON: {exc}"))
+            else:
+                problems += [("body", bad)] if bad else []
+        _raise(problems)
+
+    def parsed_body(self) -> Any:
+        return json.loads(self.body) if self.body is not None else {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReplyConfig:
     """How to post a reply: URL and body templates, and how to read the answer."""
 
@@ -138,6 +172,7 @@ class ReplyConfig:
     body: str = field(metadata=NONEMPTY)  # JSON, e.g. '{"topic_id": "{thread:int}", ...}'
     id: str | None = None  # path of the new reply's id in the answer
     success: str | None = None  # a path that must be true in a 2xx answer
+    lookup: LookupConfig | None = None  # None: an interrupted send is left to a person
 
     def __post_init__(self) -> None:
         problems = _checked("id", self.id) + _checked("success", self.success)
@@ -188,6 +223,10 @@ class HttpJsonConfig:
             problems += _needs(body_names(self.reply.parsed_body()), "reply.body", self.fields)
             if "url" in body_names(self.reply.parsed_body()) and self.fields.url is None:
                 problems.append(("reply.body", "uses {url}, but fields.url is not set"))
+            if (lookup := self.reply.lookup) is not None:
+                problems += _needs(names(lookup.url), "reply.lookup.url", self.fields)
+                used = body_names(lookup.parsed_body())
+                problems += _needs(used, "reply.lookup.body", self.fields)
         if self.sample is not None and not self.sample.is_file():
             problems.append(("sample", f"no such file: {self.sample}"))
         _raise(problems)

@@ -22,6 +22,7 @@ from connectors.errors import (
 )
 from connectors.http import Http, Reply, retry_after
 from connectors.http_json.config import HttpJsonConfig
+from connectors.http_json.lookup import Lookup
 from connectors.http_json.mapping import Mapper
 from connectors.http_json.template import Missing, fill, render_body
 from connectors.model import Mention
@@ -49,6 +50,12 @@ class HttpJsonConnector:
         reply = config.reply
         self._reply_id = jmespath.compile(reply.id) if reply and reply.id else None
         self._success = jmespath.compile(reply.success) if reply and reply.success else None
+        self._lookup = Lookup(name, reply.lookup) if reply and reply.lookup else None
+
+    @property
+    def can_find_reply(self) -> bool:
+        """Whether `find_reply` can ask the platform (a `[reply.lookup]` is configured)."""
+        return self._lookup is not None
 
     async def start(self) -> None:
         await self.http.start()
@@ -112,16 +119,7 @@ class HttpJsonConnector:
         reply_config = self.config.reply
         if reply_config is None:
             raise PostByHand(f"{self.name}: replies are posted by hand", url=mention.url or "")
-        values = {
-            "id": mention.platform_id,
-            "thread": mention.thread_id,
-            "parent": mention.parent_id,
-            "author_id": mention.author.id,
-            "author_name": mention.author.name,
-            "kind": mention.kind,
-            "url": mention.url,
-            "text": text,
-        }
+        values = _values(mention, text)
         try:
             url = fill(reply_config.url, values, in_url=True)
             body = render_body(reply_config.parsed_body(), values)
@@ -147,6 +145,26 @@ class HttpJsonConnector:
             log.warning("%s: reply posted but no id at %s", self.name, reply_config.id)
         return ReplyReceipt(reply_id="" if found is None else str(found), sent_at=self._now())
 
+    async def find_reply(self, mention: Mention, text: str) -> ReplyReceipt | None:
+        """Return our reply with `text` to `mention` if the look-up lists it, None if it
+        does not; raise (Unavailable, BadPayload, ...) when the answer cannot tell."""
+        if self._lookup is None:
+            raise Unavailable(f"{self.name}: no [reply.lookup] configured")
+        url, body = self._lookup.request(_values(mention, text))
+        headers = self._headers()
+        if body is not None:
+            headers["Content-Type"] = JSON_TYPE
+        method = self._lookup.config.method
+        reply = await self.http.request(method, url, body=body, headers=headers)
+        self._raise_for(reply, "reply look-up")
+        if not 200 <= reply.status < 300:
+            raise Unavailable(f"{self.name}: the reply look-up answered HTTP {reply.status}")
+        found = self._lookup.find(reply.data, text, mention.platform_id)
+        if found is None:
+            return None
+        log.info("%s: reply to %s found as %s", self.name, mention.platform_id, found)
+        return ReplyReceipt(reply_id=found, sent_at=self._now())
+
     def _headers(self) -> dict[str, str]:
         headers = dict(self.config.headers)
         if self.config.auth is not None:
@@ -164,3 +182,17 @@ class HttpJsonConnector:
             raise RateLimited(f"{self.name}: rate limited ({what})", retry_after=wait)
         if status >= 500 or status == 408:
             raise Unavailable(f"{self.name}: the {what} endpoint answered HTTP {status}")
+
+
+def _values(mention: Mention, text: str) -> dict[str, str | None]:
+    """What a reply's templates (and its look-up's) may name."""
+    return {
+        "id": mention.platform_id,
+        "thread": mention.thread_id,
+        "parent": mention.parent_id,
+        "author_id": mention.author.id,
+        "author_name": mention.author.name,
+        "kind": mention.kind,
+        "url": mention.url,
+        "text": text,
+    }

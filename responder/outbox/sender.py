@@ -3,9 +3,12 @@
 An approval puts (mention, send key) in the outbox stream. Before calling the platform
 the sender marks the mention "sending" under that key; after, it records sent, manual,
 failed or a retry, and only then acknowledges the entry. A process killed mid-call
-leaves the entry pending and the mention "sending": whoever picks it up next reads back
-from the platform (`find_reply`) where it can, and otherwise flags it for a person
-rather than risk posting twice.
+leaves the entry pending and the mention "sending": whoever picks it up next marks the
+outcome unknown (`send_unknown`) and reads back from the platform (`find_reply`) where it
+can: a reply found is recorded as sent, one not there is posted, and a look-up that fails
+is tried again later (a failed look-up never means "not sent"). Without a read-back the
+mention goes back to the queue marked 可能已发出, and only a person's confirmed resend
+posts it again; that resend, too, looks for the first reply before posting.
 """
 
 from __future__ import annotations
@@ -109,15 +112,27 @@ class Sender:
             await self._failed(send, row, f"connector {source!r} is not configured here", "")
             return
         mention = to_mention(row)
-        if unsure:
-            find: FindReply | None = getattr(connector, "find_reply", None)
-            found = await self._find(find, mention, text)
-            if found is not None:
-                await self._sent(send, found, checked=True)
+        find = finder(connector)
+        looked: dict[str, Any] = {}
+        if unsure or row.get("send_unknown") == "1":  # an earlier attempt may be out there
+            confirmed = not unsure and bool(row.get("resend_by"))  # a person said: send again
+            if find is None and not confirmed:
+                await self._failed(send, row, UNSURE, "", unknown=True)
                 return
-            if find is None:
-                await self._failed(send, row, UNSURE, "")
-                return
+            if find is not None:
+                try:
+                    found = await find(mention, text)
+                except ConnectorError as exc:
+                    log.warning("could not read back the reply to %s: %s", send.mention, exc)
+                    if not confirmed:  # unknown is not "not sent": look again later
+                        await self._retry(send, row, exc, unknown=True)
+                        return
+                    looked = {"lookup_error": str(exc)[:200]}
+                else:
+                    if found is not None:
+                        await self._sent(send, found, read_back=True)
+                        return
+                    looked = {"looked": "not_found"}
         try:
             receipt = await connector.send_reply(mention, text)
         except PostByHand as exc:
@@ -128,10 +143,10 @@ class Sender:
         except (Refused, AuthFailed) as exc:
             await self._failed(send, row, str(exc), getattr(exc, "code", ""))
         except TimedOut as exc:
-            if getattr(connector, "find_reply", None) is None:  # no way to check: a person
-                await self._failed(send, row, f"{NO_ANSWER}（{exc}）", "")
-            else:  # the retry reads back first (Weibo: 20019, then comments/by_me)
-                await self._retry(send, row, exc)
+            if find is None:  # no way to check: a person
+                await self._failed(send, row, f"{NO_ANSWER}（{exc}）", "", unknown=True)
+            else:  # the retry reads back first
+                await self._retry(send, row, exc, unknown=True)
         except (Unavailable, RateLimited, BadPayload) as exc:
             await self._retry(send, row, exc)
         except ConnectorError as exc:
@@ -140,46 +155,55 @@ class Sender:
             log.exception("sending the reply to %s failed", send.mention)
             await self._retry(send, row, exc)
         else:
-            await self._sent(send, receipt, checked=False)
+            await self._sent(send, receipt, **looked)
 
-    async def _find(self, find: FindReply | None, mention: Mention, text: str) -> Any:
-        if find is None:
-            return None
-        try:
-            return await find(mention, text)
-        except ConnectorError as exc:
-            log.warning("could not read back the reply to %s: %s", mention.platform_id, exc)
-            return None
-
-    async def _sent(self, send: Send, receipt: ReplyReceipt, *, checked: bool) -> None:
+    async def _sent(self, send: Send, receipt: ReplyReceipt, **looked: Any) -> None:
+        """Record the reply; `read_back`: found on the platform (an earlier attempt's)."""
         at = f"{receipt.sent_at.timestamp():.3f}"
-        extra: dict[str, Any] = {"read_back": True} if checked else {}
         await self._end(
-            send, "sent", EventType.SENT, reply_id=receipt.reply_id, sent_at=at, **extra
+            send, "sent", EventType.SENT, reply_id=receipt.reply_id, sent_at=at, **looked
         )
         log.info("reply to %s sent as %s", send.mention, receipt.reply_id)
 
-    async def _retry(self, send: Send, row: dict[str, str], exc: Exception) -> None:
+    async def _retry(
+        self, send: Send, row: dict[str, str], exc: Exception, *, unknown: bool = False
+    ) -> None:
         attempts = int(row.get("send_attempts") or 0)
         if attempts >= self.max_attempts:
-            await self._failed(send, row, f"gave up after {attempts} attempts: {exc}", "")
+            error = f"gave up after {attempts} attempts: {exc}"
+            await self._failed(send, row, error, "", unknown=unknown)
             return
         wait = exc.retry_after if isinstance(exc, RateLimited) else self._delay(attempts)
         at = self.clock.now().timestamp() + wait
-        await self._end(send, "retry", EventType.SEND_RETRY, retry_at=at, error=str(exc)[:500])
+        await self._end(
+            send,
+            "retry",
+            EventType.SEND_RETRY,
+            retry_at=at,
+            error=str(exc)[:500],
+            **_unknown(unknown),
+        )
         log.warning("reply to %s not sent (%s); trying again in %.0fs", send.mention, exc, wait)
 
     def _delay(self, attempts: int) -> float:
         base = RETRY.delay(max(0, attempts - 1))
         return base * (1 + self.rng.uniform(-RETRY.jitter, RETRY.jitter))
 
-    async def _failed(self, send: Send, row: dict[str, str], error: str, code: str) -> None:
+    async def _failed(
+        self, send: Send, row: dict[str, str], error: str, code: str, *, unknown: bool = False
+    ) -> None:
+        """Back to the queue; `unknown=True`: it may have gone out (可能已发出)."""
         deadline, base = float(row["deadline"]), float(row.get("priority") or 0)
         crisis = row.get("urgent") == "1"
         scores = (sort_key(0.0, deadline, crisis=crisis), sort_key(base, deadline, crisis=crisis))
         message = f"[{code}] {error}" if code else error
         await self._end(
-            send, "failed", EventType.SEND_FAILED, scores=scores, send_error=message[:500]
+            send,
+            "failed",
+            EventType.SEND_FAILED,
+            scores=scores,
+            send_error=message[:500],
+            **_unknown(unknown),
         )
         log.warning("reply to %s failed, back in the queue: %s", send.mention, message)
 
@@ -200,4 +224,18 @@ class Sender:
 
 
 # What an outcome's details also leave on the mention itself.
-_STORED = ("reply_id", "sent_at", "send_url", "send_error")
+_STORED = ("reply_id", "sent_at", "send_url", "send_error", "send_unknown")
+
+
+def _unknown(unknown: bool) -> dict[str, Any]:
+    """What marks a send whose outcome is unknown (kept until a reply is confirmed)."""
+    return {"send_unknown": "1"} if unknown else {}
+
+
+def finder(connector: object) -> FindReply | None:
+    """The connector's read-back of its own replies (`find_reply`), if it has one; a
+    connector whose read-back depends on its config says so in `can_find_reply`."""
+    if not getattr(connector, "can_find_reply", True):
+        return None
+    found: FindReply | None = getattr(connector, "find_reply", None)
+    return found

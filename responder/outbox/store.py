@@ -12,6 +12,7 @@ from responder.store.consumer import StreamGroup
 from responder.store.keys import OUTBOX_GROUP
 from responder.store.records import EventType, event
 from responder.store.store import Store
+from responder.store.stream import seconds
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,7 +94,7 @@ class OutboxStore:
         **fields: str,
     ) -> bool:
         """Record how the send ended (sent, manual, failed, retry); False if the mention
-        had moved on (nothing changed)."""
+        had moved on (nothing changed but, for a late "sent", its event in the log)."""
         k, mid = self.keys, send.mention
         keys = [k.mention(mid), k.mention_events(mid), k.events, k.queue, k.priority]
         done = await self._end(
@@ -107,6 +108,7 @@ class OutboxStore:
                 f"{retry_at:.3f}",
                 f"{scores[0]:.3f}",
                 f"{scores[1]:.3f}",
+                seconds(self.store.retention.closed),
                 *[item for pair in fields.items() for item in pair],
             ],
         )

@@ -145,9 +145,12 @@ return out
 #       field/value pairs
 # Approving (state "approved") also puts the reply in the outbox with a send key of its
 # own (the mention id and its approval count), in the same step.
+# A reply whose last send may have gone out (`send_unknown`) is approved again only when
+# the event says `resend` (a person checked the platform and confirmed).
 # Returns {1, state} closed, {0, state} not open (state as it was), {-1, ""} unknown,
-# {2, agent} claimed by another agent, or {3, conversation, follow-up ids...} when the
-# keys passed do not match: call again with those.
+# {2, agent} claimed by another agent, {4, "maybe_sent"} a resend not confirmed, or
+# {3, conversation, follow-up ids...} when the keys passed do not match: call again
+# with those.
 CLOSE = (
     LOG
     + _OPEN
@@ -155,6 +158,10 @@ CLOSE = (
 local ev = cjson.decode(ARGV[4])
 local refused = refusal(KEYS[1], ev['actor'], ev['at'])
 if refused then return refused end
+if ARGV[3] == 'approved' and not ev['resend']
+   and redis.call('HGET', KEYS[1], 'send_unknown') == '1' then
+  return {4, 'maybe_sent'}
+end
 local conv = redis.call('HGET', KEYS[1], 'conversation') or ''
 local n = redis.call('LLEN', KEYS[7])
 if conv ~= ARGV[7] or n ~= tonumber(ARGV[8]) then
@@ -172,7 +179,7 @@ if ARGV[3] == 'approved' then
   fields[#fields + 1] = key
   redis.call('XADD', KEYS[12], '*', 'mention', ARGV[2], 'key', key)
 end
-redis.call('HDEL', KEYS[1], 'send_error')
+redis.call('HDEL', KEYS[1], 'send_error', 'resend_by')
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])

@@ -34,9 +34,16 @@ class Result(StrEnum):
     UNKNOWN = "unknown"  # no such mention
     NOT_OPEN = "not_open"  # already replied, dismissed or joined to another
     CLAIMED = "claimed"  # another agent holds an unexpired claim
+    MAYBE_SENT = "maybe_sent"  # its last send may have gone out: a resend must be confirmed
 
 
-_RESULTS = {1: Result.OK, 0: Result.NOT_OPEN, -1: Result.UNKNOWN, 2: Result.CLAIMED}
+_RESULTS = {
+    1: Result.OK,
+    0: Result.NOT_OPEN,
+    -1: Result.UNKNOWN,
+    2: Result.CLAIMED,
+    4: Result.MAYBE_SENT,
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -61,6 +61,7 @@ API_FIELDS = (
     "sent_at",
     "reply_id",
     "send_error",
+    "send_unknown",
     "send_url",
     "send_attempts",
 )
@@ -145,6 +146,9 @@ def _fixed(items: tuple[tuple[str, str], ...]) -> dict[str, Any]:
         "sent_at": _iso(fields.get("sent_at")),
         "reply_id": fields.get("reply_id") or None,
         "send_error": fields.get("send_error") or None,
+        # The last send was interrupted or unanswered: it may be on the platform (可能已发出);
+        # approving again needs "resend": true.
+        "send_unknown": fields.get("send_unknown") == "1",
         "send_url": fields.get("send_url") or None,
         "send_attempts": int(fields.get("send_attempts") or 0),
     }

@@ -20,6 +20,13 @@ def check_outcome(mid: str, outcome: Outcome) -> None:
         raise ApiError(f"mention {mid} is already {outcome.detail}", status=409)
     if outcome.result is Result.CLAIMED:
         raise ApiError(f"mention {mid} is claimed by {outcome.detail}", status=409)
+    if outcome.result is Result.MAYBE_SENT:
+        raise ApiError(MAYBE_SENT, status=409, details={"code": "maybe_sent"})
+
+
+MAYBE_SENT = (
+    '上次发送中途中断，可能已经发出。请先到平台上查看；仍要再发一次，请确认重发（"resend": true）'
+)
 
 
 def unknown(mid: str) -> ApiError:

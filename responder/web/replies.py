@@ -28,14 +28,17 @@ OVERRIDE = Field(name="override", kind=bool)
 OVERRIDE_REASON = Field(name="override_reason", max_length=500, visible=True)
 # `seen`: GET /api/mentions/{id}'s token (follow-ups read); a newer follow-up refuses.
 SEEN = Field(name="seen", max_length=12, one_line=True)
-APPROVE = Body((DRAFT, TEXT, OVERRIDE, OVERRIDE_REASON, SEEN))
+# `resend`: the last send of this mention may have gone out (`send_unknown`); a person
+# looked on the platform and wants it sent again. Without it such a mention answers 409.
+RESEND = Field(name="resend", kind=bool)
+APPROVE = Body((DRAFT, TEXT, OVERRIDE, OVERRIDE_REASON, SEEN, RESEND))
 REPLY = Body(
     (Field(name="text", max_length=2000, required=True, visible=True), *APPROVE.fields[2:])
 )
 # What approving reads of a mention: where it is, its tone, its drafts, whose thread it is.
 _FIELDS = (
     *("state", "platform", "account", "kind", "tone", "drafts", "thread_id", "author_id"),
-    "reply_until",
+    *("reply_until", "send_unknown"),
 )
 
 routes = web.RouteTableDef()
@@ -133,6 +136,9 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
     if findings:
         details["override"] = {"findings": found, "reason": body.get("override_reason", "")}
     agent = agent_of(request)
+    resend = bool(body.get("resend")) and row.get("send_unknown") == "1"
+    if resend:  # recorded in the approval's event: who confirmed sending it again
+        details["resend"] = True
     thread = row.get("thread_id")
     book = Bookkeeping(
         counts=use.counts([d[1] for d in drafts]),
@@ -151,6 +157,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
         expect=expect,
         reply_text=text,
         draft_template=template,
+        **({"resend_by": agent} if resend else {}),
     )
     check_outcome(mid, outcome)
     return json_response(
@@ -163,6 +170,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
             "template": template or None,
             "draft_use": how,
             "overridden": [f["rule"] for f in found],
+            "resend": resend,
         }
     )
 

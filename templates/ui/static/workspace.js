@@ -18,7 +18,7 @@
     events: { ingested: "收到", scored: "已评分", queued: "进入队列", joined: "追问并入", warned: "即将超时", breached: "已超时", claimed: "认领", corrected: "更正", approved: "批准", sending: "发送中", sent: "已发送", send_retry: "重试发送", send_failed: "发送失败", manual: "待手动发布", marked_sent: "标记已发送", dismissed: "忽略", intent: "更正意图", acked: "已确认", escalated: "已升级", paged: "已通知", page_failed: "通知失败", page_held: "静默时段未通知" },
   };
   const S = { items: [], total: 0, view: "all", skew: 0, sel: null, detail: null, tz: meta("tiexin-timezone").content, live: false, claimTimer: 0, mustReread: false, notify: false, warned: new Map() };
-  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts;
+  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend;
   const list = $("list"), pane = $("detail");
 
   // Icons as inline SVG (24x24 paths), so they show without an emoji font.
@@ -119,7 +119,7 @@
         el("span", { class: "badge s-" + sent }, label("sentiments", sent) + (m.sentiment.corrected ? "（已更正）" : "")),
         m.followups ? el("span", { class: "badge" }, "追问 " + m.followups) : null,
         claim ? el("span", { class: "badge claim" }, icon("lock"), claim) : null,
-        st ? el("span", { class: "badge state st-" + m.state }, st) : null));
+        m.send_unknown ? R.badge(m, { el }) : st ? el("span", { class: "badge state st-" + m.state }, st) : null));
     return li;
   }
   function renderList() {
@@ -240,6 +240,7 @@
       el("p", { class: "countdown " + c.cls }, icon(c.cls), c.text, " · 截止 ", when(d.deadline)),
       A.ackLine(d, { el, when, onAck: ack }),
       el("p", { id: "claim-note", class: "note claim", role: "status", hidden: !S.note }, S.note),
+      R.note(d, { el }),
       section("原帖", el("blockquote", { class: "post" }, d.text), el("p", { class: "meta" }, "发布于 ", when(d.created_at), " · 账号 ", d.account),
         d.url && d.url.startsWith("https://") ? el("a", { href: d.url, target: "_blank", rel: "noopener noreferrer" }, "打开原帖") : null),
       (d.thread || []).length ? section("后续消息", el("ol", { class: "thread" }, d.thread.map((t) => el("li", { class: S.before && !S.before.has(t.id) ? "new" : null }, S.before && !S.before.has(t.id) ? el("strong", { class: "badge state" }, "新") : null, el("span", { class: "meta" }, when(t.created_at)), " ", t.text)))) : null,
@@ -269,7 +270,7 @@
         d.send_url && d.send_url.startsWith("https://") ? el("a", { href: d.send_url, target: "_blank", rel: "noopener noreferrer" }, "去贴吧发布") : null, " ",
         el("button", { type: "button", id: "mark-sent", class: "primary", onclick: markSent }, "标记已发送")));
     }
-    kids.push(section("记录", el("ol", { class: "events" }, (d.events || []).map((ev) => el("li", null, el("time", null, when(ev.at)), " ", label("events", ev.type) || ev.type, ev.actor ? " · " + ev.actor : "", ev.reason ? "：" + ev.reason : "")))));
+    kids.push(section("记录", el("ol", { class: "events" }, (d.events || []).map((ev) => el("li", null, el("time", null, when(ev.at)), " ", label("events", ev.type) || ev.type, R.eventNote(ev), ev.actor ? " · " + ev.actor : "", ev.reason ? "：" + ev.reason : "")))));
     pane.replaceChildren(...kids.filter(Boolean));
     const area = $("reply");
     if (area) {
@@ -305,8 +306,14 @@
     if (!draft || area.value !== draft.text) body.text = area.value;
     const o = $("override"); if (o && o.checked) { body.override = true; body.override_reason = $("override-reason").value; }
     if (d.seen) body.seen = d.seen;
-    const r = await api("POST", `/api/mentions/${d.id}/approve`, body);
-    if (r.status === 200) { toast("已批准：" + d.author.name); return advance(d.id); }
+    if (d.send_unknown) { if (!(await R.confirm($("resend")))) return; body.resend = true; }
+    let r = await api("POST", `/api/mentions/${d.id}/approve`, body);
+    if (r.status === 409 && r.data.code === "maybe_sent" && !body.resend) { // the page had not heard yet
+      d.send_unknown = true; patchItem(d.id, { send_unknown: true }); renderDetail();
+      if (!(await R.confirm($("resend")))) return;
+      body.resend = true; r = await api("POST", `/api/mentions/${d.id}/approve`, body);
+    }
+    if (r.status === 200) { toast((body.resend ? "已确认重发：" : "已批准：") + d.author.name); return advance(d.id); }
     if (r.status === 422 && r.data.findings) { S.findings = r.data.findings; renderDetail(); $("override").focus(); return; }
     if (r.status === 409 && r.data.code === "stale") { S.mustReread = true; await refreshDetail(false); toast(r.data.error || "对方又发了新消息"); $("reread").focus(); return; }
     if (r.status === 409 && claimedBy(r.data)) return toast(claimedBy(r.data) + " 正在处理这条");
