@@ -13,7 +13,7 @@ from tests.fakes import FakeClock, ScriptedConnector, entries, mention
 def _process(store: Store, clock: FakeClock, owner: str) -> tuple[Poller, ScriptedConnector]:
     """One process's poller of the account "fake" (connectors share the name)."""
     connector = ScriptedConnector()
-    return Poller(connector, store, clock, leases=Leases(store, owner), lease_ttl=90), connector
+    return Poller(connector, store, clock, leases=Leases(store, owner), interval=90), connector
 
 
 async def test_only_the_lease_holder_polls_and_another_takes_over_when_it_is_gone(
@@ -27,9 +27,10 @@ async def test_only_the_lease_holder_polls_and_another_takes_over_when_it_is_gon
     assert await b.run_once() == 0 and fetched_b.cursors == []
     assert b.health is Health.STANDBY and b.ok
     assert await a.run_once() == 1  # renewed, still a's
-    ttl = await store.redis.pttl(store.keys.lease("fake"))
-    assert 0 < ttl <= 90_000
-    await store.redis.delete(store.keys.lease("fake"))  # what the TTL does when a dies
+    assert (
+        await store.redis.get(store.keys.lease("fake")) == f"a {clock.now().timestamp() + 60:.3f}"
+    )
+    clock.advance(60.001)  # a died: nobody renewed its lease (TTL 60 s for a 90 s interval)
     assert await b.run_once() == 1 and fetched_b.cursors == ["c1"]  # a's cursor goes on
     assert await Leases(store, "x").holder("fake") == "b"
 

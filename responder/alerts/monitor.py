@@ -22,6 +22,7 @@ from connectors.secret import Secret
 from responder.alerts.monitor_lua import LAG, SOURCE
 from responder.clock import Clock
 from responder.config import Config, ConnectorConfig
+from responder.store.source_health import LAST_ERROR, LUA_SCHEMA
 from responder.store.store import Store
 
 INTERVAL = 5.0  # seconds between checks: an auth failure pages within this of being seen
@@ -101,7 +102,7 @@ class Monitor:
         keys = self.store.keys
         async with self.store.redis.pipeline(transaction=False) as pipe:
             for source in self.sources:
-                pipe.hget(keys.health(source.name), "last_error")
+                pipe.hget(keys.health(source.name), LAST_ERROR)
             rows = cast(list[str | None], await pipe.execute())
         return [
             scrub(row or "", source.secrets) for source, row in zip(self.sources, rows, strict=True)
@@ -119,7 +120,7 @@ class Monitor:
         keys = self.store.keys
         watched = [keys.health(source.name), keys.alert_raised(source.subject), keys.alerts]
         return await self._run(
-            self._source, watched, source.subject, after.total_seconds(), detail, now
+            self._source, watched, source.subject, after.total_seconds(), detail, now, LUA_SCHEMA
         )
 
     async def _check_lag(self, now: float) -> float:
@@ -136,10 +137,11 @@ class Monitor:
         after: float,
         detail: dict[str, Any],
         now: float,
+        *more: str,
     ) -> float:
         """Run one check; return when it wants to look again (epoch s)."""
         argv: list[str | int | float] = [self.maxlen, f"{now:.3f}", after, subject]
-        argv.append(json.dumps(detail, ensure_ascii=False))
+        argv += [json.dumps(detail, ensure_ascii=False), *more]
         _code, wake = await script(keys=keys, args=argv)
         return float(wake) if wake else now + INTERVAL
 

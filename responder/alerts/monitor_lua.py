@@ -9,6 +9,8 @@ KEYS: 1 what is watched (a source's health hash, or the ingest stream), 2 the ra
 marker (keys.alert_raised(subject)), 3 the alerts stream.
 ARGV: 1 the alerts stream's MAXLEN, 2 now (epoch s), 3 the threshold (s), 4 the subject,
 5 the detail (JSON) the page carries; the script adds since and spans to it.
+SOURCE also takes ARGV 6: the health hash's field names and state groups
+(`source_health.LUA_SCHEMA`, their one home), so no name is spelled here.
 Both return {code, wake}: 0 quiet, 1 paged the trouble, 2 already paged, 3 paged the
 recovery; `wake` (a string: Lua numbers would be truncated) is when the trouble would
 cross its threshold, or "".
@@ -49,21 +51,24 @@ end
 SOURCE = (
     _PAGE
     + """
-local h = redis.call('HMGET', KEYS[1], 'state', 'failing_since', 'last_error_at',
-                     'last_success')
+local f = cjson.decode(ARGV[6])
+local h = redis.call('HMGET', KEYS[1], f.state, f.failing_since, f.last_error_at,
+                     f.last_success)
 local state = h[1]
-local failing = state == 'down' or state == 'error' or state == 'rate_limited'
-                or state == 'auth_failed'
+local failing = false
+for _, outage in ipairs(f.outage) do
+  if state == outage then failing = true end
+end
 local since = nil
 if failing then
   since = h[2] or h[3]
   if since and h[4] and tonumber(h[4]) > tonumber(since) then since = h[3] end
   if not since then
     since = ARGV[2]
-    redis.call('HSET', KEYS[1], 'failing_since', since)
+    redis.call('HSET', KEYS[1], f.failing_since, since)
   end
 end
-if raised and (state == 'ok' or (failing and raised.since ~= since)) then
+if raised and (state == f.ok or (failing and raised.since ~= since)) then
   recover()
   if not failing then return {3, ''} end
   raised = nil
@@ -71,7 +76,7 @@ if raised and (state == 'ok' or (failing and raised.since ~= since)) then
 end
 if not failing then return {0, ''} end
 local stage = 'auth_failed'
-if state ~= 'auth_failed' then
+if state ~= f.auth_failed then
   stage = 'source_down'
   if now - tonumber(since) < after then
     return {0, tostring(tonumber(since) + after)}
