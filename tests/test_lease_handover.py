@@ -92,7 +92,7 @@ async def test_a_dead_holders_source_is_polled_by_another_within_two_intervals(
     for _ in range(2):
         clock.advance(WEIBO.total_seconds())
         polled += await b.run_once()
-    assert polled == 1 and b.health is Health.OK
+    assert (polled, b.health) == (1, Health.OK)
     assert await b.leases.holder("feed") == b.leases.owner
 
 
