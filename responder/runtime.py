@@ -157,7 +157,8 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         await outbox.ensure_group()
         services.sender = Sender(outbox, app[CONNECTORS].named, clock, consumer=base)
         services.notifier = await build_notifier(config, store, http, clock, consumer=base)
-        services.monitor = Monitor(store, config, clock)
+        grace = {poller.name: poller.timing.stall_grace for poller in services.pollers}
+        services.monitor = Monitor(store, config, clock, stall_grace=grace)
         app[LIVE] = Broadcaster(store, clock)
         yield
     finally:

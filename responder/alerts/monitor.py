@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -76,8 +76,18 @@ def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
 class Monitor:
     """Check every enabled source and the pipeline; page what crossed its threshold."""
 
-    def __init__(self, store: Store, config: Config, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        clock: Clock,
+        *,
+        stall_grace: Mapping[str, float] | None = None,
+    ) -> None:
+        """`stall_grace`: each polled source's grace past its planned next poll before it is
+        stalled (from its lease timing); a source not in it is never stalled."""
         self.store = store
+        self.stall_grace = dict(stall_grace or {})
         self.alerts = config.alerts
         self.maxlen = config.retention.events
         self.clock = clock
@@ -119,8 +129,17 @@ class Monitor:
         }
         keys = self.store.keys
         watched = [keys.health(source.name), keys.alert_raised(source.subject), keys.alerts]
+        grace = self.stall_grace.get(source.name)
+        stall = "" if grace is None else f"{grace:.3f}"
         return await self._run(
-            self._source, watched, source.subject, after.total_seconds(), detail, now, LUA_SCHEMA
+            self._source,
+            watched,
+            source.subject,
+            after.total_seconds(),
+            detail,
+            now,
+            LUA_SCHEMA,
+            stall,
         )
 
     async def _check_lag(self, now: float) -> float:

@@ -59,14 +59,17 @@ POLLED_BY = "polled_by"  # the lease owner that wrote the row last
 TIMES = (LAST_SUCCESS, LAST_ERROR_AT, FAILING_SINCE, NEXT_POLL)
 ERROR_MAX = 500
 
-# What the monitor's SOURCE script reads: field names and state groups (ARGV[6]).
+# What the monitor's SOURCE script reads: field names and state groups (ARGV[6]); it judges
+# `stalled` as `stalled` below does, with the grace it gets in ARGV[7].
 LUA_SCHEMA = json.dumps(
     {
         "state": STATE,
         "failing_since": FAILING_SINCE,
         "last_error_at": LAST_ERROR_AT,
         "last_success": LAST_SUCCESS,
+        "next_poll": NEXT_POLL,
         "ok": str(Health.OK),
+        "stalled": str(Health.STALLED),
         "auth_failed": str(Health.AUTH_FAILED),
         "outage": [str(s) for s in OUTAGE],
     }
