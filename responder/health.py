@@ -58,7 +58,8 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
     now = app[CLOCK].now().timestamp()
     for poller in services.pollers:  # this process's view is the freshest, unless stalled
         row = connectors.setdefault(poller.name, {})
-        state = judged(stored.get(poller.name, {}), poller.health, now, poller.timing.stall_grace)
+        grace, started = poller.timing.stall_grace, poller.started
+        state = judged(stored.get(poller.name, {}), poller.health, now, grace, started)
         row["state"] = str(state)
         if state not in HEALTHY:
             row["failures"] = poller.failures

@@ -289,3 +289,19 @@ async def test_a_source_whose_holder_stopped_polling_pages_as_down_and_recovers(
     await brand.run_once()  # polled again (a takeover or a restart)
     await monitor.step()
     assert [p["stage"] for p in await alerts(store)] == ["source_down", "recovered"]
+
+
+async def test_a_restart_after_downtime_gives_the_source_its_grace_before_a_stall_pages(
+    store: Store, clock: FakeClock, config: Config
+) -> None:
+    connector = ScriptedConnector("brand_weibo")
+    connector.script = [EMPTY]
+    await Poller(connector, store, clock, interval=300).run_once()
+    clock.advance(3 * 3600)  # every process was stopped for three hours
+    restarted = Monitor(store, config, clock, stall_grace={"brand_weibo": 390.0})
+    await restarted.step()
+    assert await alerts(store) == []  # its first poll is about to end the stall
+    clock.advance(390 + 121)
+    await restarted.step()  # it never came: a stall since the restart plus the grace
+    [page] = await alerts(store)
+    assert page["key"] == f"source:brand_weibo:source_down:{AT + 3 * 3600 + 390:.0f}"

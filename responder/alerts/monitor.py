@@ -88,6 +88,7 @@ class Monitor:
         stalled (from its lease timing); a source not in it is never stalled."""
         self.store = store
         self.stall_grace = dict(stall_grace or {})
+        self.started = clock.now().timestamp()  # see monitor_lua.SOURCE's ARGV 8
         self.alerts = config.alerts
         self.maxlen = config.retention.events
         self.clock = clock
@@ -140,6 +141,7 @@ class Monitor:
             now,
             LUA_SCHEMA,
             stall,
+            f"{self.started:.3f}",
         )
 
     async def _check_lag(self, now: float) -> float:

@@ -11,7 +11,9 @@ ARGV: 1 the alerts stream's MAXLEN, 2 now (epoch s), 3 the threshold (s), 4 the 
 5 the detail (JSON) the page carries; the script adds since and spans to it.
 SOURCE also takes ARGV 6: the health hash's field names and state groups
 (`source_health.LUA_SCHEMA`, their one home), so no name is spelled here; and ARGV 7: a
-polled source's stall grace in seconds ("" for a push source, which is never stalled).
+polled source's stall grace in seconds ("" for a push source, which is never stalled);
+ARGV 8: when this process started (a stall is judged from no earlier, so a restart after
+downtime does not page a stall its first poll is about to end).
 Both return {code, wake}: 0 quiet, 1 paged the trouble, 2 already paged, 3 paged the
 recovery; `wake` (a string: Lua numbers would be truncated) is when the trouble would
 cross its threshold, or "".
@@ -63,6 +65,7 @@ for _, outage in ipairs(f.outage) do
 end
 local since = nil
 local planned = tonumber(h[5] or '')
+if planned then planned = math.max(planned, tonumber(ARGV[8])) end
 if not failing and planned and ARGV[7] ~= '' and now > planned + tonumber(ARGV[7]) then
   failing, state = true, f.stalled  -- its holder stopped polling: since the grace ran out
   since = string.format('%.3f', planned + tonumber(ARGV[7]))

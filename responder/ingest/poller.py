@@ -50,6 +50,7 @@ class Poller:
         self.health = Health.OK
         self.failures = 0
         self.holds = False  # whether this process holds the lease (as of its last look)
+        self.started = clock.now().timestamp()  # a stall is judged from no earlier than this
         self._resume_at = 0.0  # monotonic time before which run_once does nothing
 
     @property

@@ -60,7 +60,7 @@ TIMES = (LAST_SUCCESS, LAST_ERROR_AT, FAILING_SINCE, NEXT_POLL)
 ERROR_MAX = 500
 
 # What the monitor's SOURCE script reads: field names and state groups (ARGV[6]); it judges
-# `stalled` as `stalled` below does, with the grace it gets in ARGV[7].
+# `stalled` as `stalled` below does, with the grace and start it gets in ARGV[7] and [8].
 LUA_SCHEMA = json.dumps(
     {
         "state": STATE,
@@ -146,15 +146,21 @@ class SourceHealth:
         return dict(zip(sources, rows, strict=True))
 
 
-def stalled(row: Mapping[str, str], now: float, grace: float) -> bool:
-    """Say whether the holder of a polled source stopped: its planned next poll is more
-    than `grace` seconds past (no takeover came either). A row without a plan (a push
-    source, an auth failure, nothing polled yet) is never stalled."""
+def stalled(row: Mapping[str, str], now: float, grace: float, started: float = 0.0) -> bool:
+    """Say whether the holder of a polled source stopped: its planned next poll (or, if
+    later, `started`: when the judging process started and could first poll) is more than
+    `grace` seconds past. So a restart after downtime gets a grace before it judges. A
+    row without a plan (a push source, an auth failure, nothing polled yet) is never
+    stalled."""
     planned = row.get(NEXT_POLL, "")
-    return bool(planned) and row.get(STATE) != Health.AUTH_FAILED and now > float(planned) + grace
+    if not planned or row.get(STATE) == Health.AUTH_FAILED:
+        return False
+    return now > max(float(planned), started) + grace
 
 
-def judged(row: Mapping[str, str], mine: Health, now: float, grace: float) -> Health:
+def judged(
+    row: Mapping[str, str], mine: Health, now: float, grace: float, started: float = 0.0
+) -> Health:
     """The state to show for a polled source: stalled wins, even over this process's own
     poller (a hung poll is stalled too); else what this process's poller says."""
-    return Health.STALLED if stalled(row, now, grace) else mine
+    return Health.STALLED if stalled(row, now, grace, started) else mine
