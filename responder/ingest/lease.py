@@ -73,7 +73,8 @@ class LeaseTiming:
     @property
     def takeover(self) -> float:
         """The longest a dead holder's source goes unpolled: its lease lapses (ttl) and a
-        standby tries at its next poll (interval). At most two intervals past MIN_TTL."""
+        standby tries at its next poll (interval): at most two intervals, or MIN_TTL and one
+        interval for intervals shorter than MIN_TTL."""
         return self.ttl + self.interval
 
     @property

@@ -143,7 +143,7 @@ class Poller:
             self.holds = False
 
     async def _succeeded(self, now: datetime) -> None:
-        if self.health is not Health.OK:
+        if self.health not in (Health.OK, Health.STANDBY):  # a takeover logs lease_taken
             log.info(
                 "%s recovered after %d failed polls",
                 self.name,
