@@ -154,4 +154,4 @@ async def test_a_slow_poll_keeps_its_lease_and_one_that_lost_it_writes_nothing(
     assert await a.keep() == a.timing.renew_every  # no longer a's to renew
     assert await Leases(store, "x").holder("fake") == "b"
     events = [getattr(r, "event", None) for r in caplog.records]
-    assert events.count("lease_lost") == 1 and events.count("lease_taken") == 2
+    assert events == ["lease_taken", "lease_lost"]  # b took over, a noticed (a's start: DEBUG)

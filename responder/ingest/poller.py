@@ -50,6 +50,7 @@ class Poller:
         self.health = Health.OK
         self.failures = 0
         self.holds = False  # whether this process holds the lease (as of its last look)
+        self._taken_at = float("-inf")  # monotonic time of our last take or renewal
         self.started = clock.now().timestamp()  # a stall is judged from no earlier than this
         self._resume_at = 0.0  # monotonic time before which run_once does nothing
 
@@ -116,21 +117,27 @@ class Poller:
     async def _take(self) -> bool:
         """Take or renew the lease; log once when it changes hands."""
         assert self.leases is not None
-        now = self.clock.now().timestamp()
+        now, was = self.clock.now().timestamp(), self.health
         held, self.holds = self.holds, await self.leases.take(self.name, now, self.timing.ttl)
+        if self.holds:
+            self._taken_at = self.clock.monotonic()
         if self.holds != held:
             event = "lease_taken" if self.holds else "lease_lost"
             text = "%s: polled by this process now" if self.holds else "%s: lease lost"
-            level = logging.INFO if self.holds else logging.WARNING
+            # Taking over from another process is news; the first take after a start is not.
+            news = not self.holds or was is Health.STANDBY
+            level = (logging.WARNING if not self.holds else logging.INFO) if news else logging.DEBUG
             log.log(level, text, self.name, extra={"event": event, "source": self.name})
         return self.holds
 
     async def _still_ours(self) -> bool:
         """Before a fetched batch is written: if another process took the lease meanwhile
         (ours lapsed: Redis or this process stalled), drop the batch, as the cursor has not
-        moved. A takeover between this check and the write polls twice at worst, and a
-        mention polled twice is queued once."""
-        if await self._take():
+        moved. A lease taken or renewed less than half a TTL ago cannot have lapsed (with
+        clocks synced within half a TTL), so a quick poll asks Redis nothing more. A
+        takeover between this check and the write polls twice at worst, and a mention
+        polled twice is queued once."""
+        if self.clock.monotonic() - self._taken_at < self.timing.ttl / 2 or await self._take():
             return True
         self.health = Health.STANDBY
         return False
