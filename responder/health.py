@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from responder.alerts.store import AlertStore
 from responder.clock import from_epoch
 from responder.services import CLOCK, CONFIG, SERVICES, STORE, Services
-from responder.store.source_health import HEALTHY, TIMES, judged
+from responder.store.source_health import FAILURES, HEALTHY, TIMES, judged
 from responder.store.store import Store
 
 T = TypeVar("T")
@@ -62,7 +62,7 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
         state = judged(stored.get(poller.name, {}), poller.health, now, grace, started)
         row["state"] = str(state)
         if state not in HEALTHY:
-            row["failures"] = poller.failures
+            row[FAILURES] = poller.failures
             failing.append(f"connector:{poller.name}")
     body["connectors"] = connectors
 
@@ -129,8 +129,8 @@ def _readable(row: dict[str, str]) -> dict[str, Any]:
     for name in TIMES:
         if row.get(name):
             shown[name] = from_epoch(float(row[name])).isoformat()
-    if row.get("failures", "").isdigit():
-        shown["failures"] = int(row["failures"])
+    if row.get(FAILURES, "").isdigit():
+        shown[FAILURES] = int(row[FAILURES])
     return shown
 
 
