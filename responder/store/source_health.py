@@ -1,9 +1,10 @@
 """A source's health, in one home: its states, the fields of its hash, and every write.
 
-The poller records each attempt with `record`; a push connector's ingest adds `ok_fields`
-to its own transaction (`queue_write`); the monitor's Lua receives the field names and
-state groups as `LUA_SCHEMA` instead of spelling them itself; /api/health judges a row
-with `judged`. Nobody else writes `keys.health(source)`.
+The poller records each attempt with `SourceHealth.write` (`ok_fields`, `failure_fields`);
+a push connector's ingest adds `ok_fields` to its own transaction (`queue_write`); the
+monitor's Lua receives the field names and state groups as `LUA_SCHEMA` instead of
+spelling them (it only fills in a missing `failing_since`); /api/health judges a row with
+`judged`. Nobody else writes `keys.health(source)`.
 
 States (the hash's `state` holds the first five; the last two are judged by a reader):
 
