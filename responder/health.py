@@ -11,7 +11,8 @@ from redis.exceptions import RedisError
 
 from responder.alerts.store import AlertStore
 from responder.clock import from_epoch
-from responder.services import CONFIG, SERVICES, STORE, Services
+from responder.services import CLOCK, CONFIG, SERVICES, STORE, Services
+from responder.store.source_health import FAILURES, HEALTHY, TIMES, judged
 from responder.store.store import Store
 
 T = TypeVar("T")
@@ -40,6 +41,7 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
         failing.append("scoring")
 
     connectors: dict[str, dict[str, Any]] = {name: {} for name in names}
+    stored: dict[str, dict[str, str]] = {}
     if redis["state"] == "ok":
         try:
             stored = await _bounded(store.health(names))
@@ -53,11 +55,14 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
         except (RedisError, OSError, TimeoutError) as exc:
             body["redis"] = {"state": "down", "error": _describe(exc)}
             failing.insert(0, "redis")
-    for poller in services.pollers:  # this process's view is the freshest
+    now = app[CLOCK].now().timestamp()
+    for poller in services.pollers:  # this process's view is the freshest, unless stalled
         row = connectors.setdefault(poller.name, {})
-        row["state"] = str(poller.health)
-        if not poller.ok:
-            row["failures"] = poller.failures
+        grace, started = poller.timing.stall_grace, poller.started
+        state = judged(stored.get(poller.name, {}), poller.health, now, grace, started)
+        row["state"] = str(state)
+        if state not in HEALTHY:
+            row[FAILURES] = poller.failures
             failing.append(f"connector:{poller.name}")
     body["connectors"] = connectors
 
@@ -121,11 +126,11 @@ async def _bounded(call: Awaitable[T]) -> T:
 def _readable(row: dict[str, str]) -> dict[str, Any]:
     """Show a connector's stored health with ISO times and numbers, as people read them."""
     shown: dict[str, Any] = dict(row)
-    for name in ("last_success", "last_error_at", "failing_since"):
+    for name in TIMES:
         if row.get(name):
             shown[name] = from_epoch(float(row[name])).isoformat()
-    if row.get("failures", "").isdigit():
-        shown["failures"] = int(row["failures"])
+    if row.get(FAILURES, "").isdigit():
+        shown[FAILURES] = int(row[FAILURES])
     return shown
 
 

@@ -22,7 +22,7 @@ from responder.config import Config
 from responder.drafts.drafter import default_directory
 from responder.drafts.style import load_style
 from responder.ingest.lease import Leases, owner_id
-from responder.ingest.poller import Poller
+from responder.ingest.poller import Poller, keep_leases
 from responder.live.broadcaster import LIVE, Broadcaster
 from responder.outbox.sender import Sender
 from responder.outbox.store import OutboxStore
@@ -121,10 +121,12 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         for connector in connectors:
             await connector.start()
             started.append(connector)
-        leases = Leases(store, owner_id())
+        # Named by host and data dir (under the data-dir lock taken above): a restart takes
+        # back at once the leases its dead predecessor held.
+        leases = Leases(store, owner_id(config.redis.data_dir))
         intervals = {c.name: c.poll_interval.total_seconds() for c in config.connectors}
         services.pollers = [
-            Poller(c, store, clock, leases=leases, lease_ttl=max(120.0, 3 * intervals[c.name]))
+            Poller(c, store, clock, leases=leases, interval=intervals[c.name])
             for c in connectors
             if not isinstance(c, PushConnector)
         ]
@@ -155,7 +157,8 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         await outbox.ensure_group()
         services.sender = Sender(outbox, app[CONNECTORS].named, clock, consumer=base)
         services.notifier = await build_notifier(config, store, http, clock, consumer=base)
-        services.monitor = Monitor(store, config, clock)
+        grace = {poller.name: poller.timing.stall_grace for poller in services.pollers}
+        services.monitor = Monitor(store, config, clock, stall_grace=grace)
         app[LIVE] = Broadcaster(store, clock)
         yield
     finally:
@@ -236,6 +239,9 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
             next_run_time=app[CLOCK].now(),
         )
 
+    if services.pollers:  # renewed apart from polls, so a slow poll keeps its lease
+        pollers = services.pollers
+        supervisor.loop("leases", lambda: keep_leases(pollers))
     if services.watchdog is not None:
         supervisor.loop("redis", services.watchdog.step)
     for i, worker in enumerate(services.pipelines):

@@ -263,3 +263,45 @@ async def test_the_pages_the_monitor_writes_read_as_pages(
     await poll_until(clock, brand, monitor, 125)
     [down] = await alerts(store)
     assert system_page(down, link="").title.startswith("【数据源中断】微博 · brand_weibo 已 2分")
+
+
+async def test_a_source_whose_holder_stopped_polling_pages_as_down_and_recovers(
+    store: Store, clock: FakeClock, config: Config
+) -> None:
+    monitor = Monitor(store, config, clock, stall_grace={"brand_weibo": 390.0})
+    connector = ScriptedConnector("brand_weibo")
+    brand = Poller(connector, store, clock, interval=300)
+    connector.script = [EMPTY]
+    await brand.run_once()  # its next poll is planned at +300 s; then it stops (hung, killed)
+    clock.advance(300 + 390 + 119)  # stalled for 119 s: under brand_weibo's 2 minutes
+    await monitor.step()
+    assert await alerts(store) == []
+    clock.advance(2)
+    await monitor.step()
+    await monitor.step()  # another check of the same stall: no second page
+    [page] = await alerts(store)
+    assert page["stage"] == "source_down"
+    assert page["key"] == f"source:brand_weibo:source_down:{AT + 690:.0f}"
+    detail = json.loads(page["detail"])
+    assert detail["state"] == "stalled" and 120 <= detail["down_s"] < 122
+    assert "状态：拉取停滞" in "\n".join(system_page(page, link="").lines)
+    connector.script = [EMPTY]
+    await brand.run_once()  # polled again (a takeover or a restart)
+    await monitor.step()
+    assert [p["stage"] for p in await alerts(store)] == ["source_down", "recovered"]
+
+
+async def test_a_restart_after_downtime_gives_the_source_its_grace_before_a_stall_pages(
+    store: Store, clock: FakeClock, config: Config
+) -> None:
+    connector = ScriptedConnector("brand_weibo")
+    connector.script = [EMPTY]
+    await Poller(connector, store, clock, interval=300).run_once()
+    clock.advance(3 * 3600)  # every process was stopped for three hours
+    restarted = Monitor(store, config, clock, stall_grace={"brand_weibo": 390.0})
+    await restarted.step()
+    assert await alerts(store) == []  # its first poll is about to end the stall
+    clock.advance(390 + 121)
+    await restarted.step()  # it never came: a stall since the restart plus the grace
+    [page] = await alerts(store)
+    assert page["key"] == f"source:brand_weibo:source_down:{AT + 3 * 3600 + 390:.0f}"

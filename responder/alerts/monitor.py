@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -22,6 +22,7 @@ from connectors.secret import Secret
 from responder.alerts.monitor_lua import LAG, SOURCE
 from responder.clock import Clock
 from responder.config import Config, ConnectorConfig
+from responder.store.source_health import LAST_ERROR, LUA_SCHEMA
 from responder.store.store import Store
 
 INTERVAL = 5.0  # seconds between checks: an auth failure pages within this of being seen
@@ -75,8 +76,19 @@ def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
 class Monitor:
     """Check every enabled source and the pipeline; page what crossed its threshold."""
 
-    def __init__(self, store: Store, config: Config, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        clock: Clock,
+        *,
+        stall_grace: Mapping[str, float] | None = None,
+    ) -> None:
+        """`stall_grace`: each polled source's grace past its planned next poll before it is
+        stalled (from its lease timing); a source not in it is never stalled."""
         self.store = store
+        self.stall_grace = dict(stall_grace or {})
+        self.started = clock.now().timestamp()  # see monitor_lua.SOURCE's ARGV 8
         self.alerts = config.alerts
         self.maxlen = config.retention.events
         self.clock = clock
@@ -101,7 +113,7 @@ class Monitor:
         keys = self.store.keys
         async with self.store.redis.pipeline(transaction=False) as pipe:
             for source in self.sources:
-                pipe.hget(keys.health(source.name), "last_error")
+                pipe.hget(keys.health(source.name), LAST_ERROR)
             rows = cast(list[str | None], await pipe.execute())
         return [
             scrub(row or "", source.secrets) for source, row in zip(self.sources, rows, strict=True)
@@ -118,8 +130,18 @@ class Monitor:
         }
         keys = self.store.keys
         watched = [keys.health(source.name), keys.alert_raised(source.subject), keys.alerts]
+        grace = self.stall_grace.get(source.name)
+        stall = "" if grace is None else f"{grace:.3f}"
         return await self._run(
-            self._source, watched, source.subject, after.total_seconds(), detail, now
+            self._source,
+            watched,
+            source.subject,
+            after.total_seconds(),
+            detail,
+            now,
+            LUA_SCHEMA,
+            stall,
+            f"{self.started:.3f}",
         )
 
     async def _check_lag(self, now: float) -> float:
@@ -136,10 +158,11 @@ class Monitor:
         after: float,
         detail: dict[str, Any],
         now: float,
+        *more: str,
     ) -> float:
         """Run one check; return when it wants to look again (epoch s)."""
         argv: list[str | int | float] = [self.maxlen, f"{now:.3f}", after, subject]
-        argv.append(json.dumps(detail, ensure_ascii=False))
+        argv += [json.dumps(detail, ensure_ascii=False), *more]
         _code, wake = await script(keys=keys, args=argv)
         return float(wake) if wake else now + INTERVAL
 

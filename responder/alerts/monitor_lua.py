@@ -9,6 +9,11 @@ KEYS: 1 what is watched (a source's health hash, or the ingest stream), 2 the ra
 marker (keys.alert_raised(subject)), 3 the alerts stream.
 ARGV: 1 the alerts stream's MAXLEN, 2 now (epoch s), 3 the threshold (s), 4 the subject,
 5 the detail (JSON) the page carries; the script adds since and spans to it.
+SOURCE also takes ARGV 6: the health hash's field names and state groups
+(`source_health.LUA_SCHEMA`, their one home), so no name is spelled here; and ARGV 7: a
+polled source's stall grace in seconds ("" for a push source, which is never stalled);
+ARGV 8: when this process started (a stall is judged from no earlier, so a restart after
+downtime does not page a stall its first poll is about to end).
 Both return {code, wake}: 0 quiet, 1 paged the trouble, 2 already paged, 3 paged the
 recovery; `wake` (a string: Lua numbers would be truncated) is when the trouble would
 cross its threshold, or "".
@@ -42,28 +47,37 @@ end
 """
 
 # A source: auth_failed pages at once; down, error or rate_limited page once the outage
-# (from `failing_since`, the first failure) has lasted the threshold; ok pages the recovery.
+# (from `failing_since`, the first failure) has lasted the threshold, and so does stalled
+# (from its planned next poll plus the grace); ok pages the recovery.
 # An outage whose start differs from the paged one's began after a success nobody saw: the
 # old one is recovered first. A source already paged as down that turns auth_failed pages
 # again (the fix is a person's); an auth_failed one that turns down does not.
 SOURCE = (
     _PAGE
     + """
-local h = redis.call('HMGET', KEYS[1], 'state', 'failing_since', 'last_error_at',
-                     'last_success')
+local f = cjson.decode(ARGV[6])
+local h = redis.call('HMGET', KEYS[1], f.state, f.failing_since, f.last_error_at,
+                     f.last_success, f.next_poll)
 local state = h[1]
-local failing = state == 'down' or state == 'error' or state == 'rate_limited'
-                or state == 'auth_failed'
+local failing = false
+for _, outage in ipairs(f.outage) do
+  if state == outage then failing = true end
+end
 local since = nil
-if failing then
+local planned = tonumber(h[5] or '')
+if planned then planned = math.max(planned, tonumber(ARGV[8])) end
+if not failing and planned and ARGV[7] ~= '' and now > planned + tonumber(ARGV[7]) then
+  failing, state = true, f.stalled  -- its holder stopped polling: since the grace ran out
+  since = string.format('%.3f', planned + tonumber(ARGV[7]))
+elseif failing then
   since = h[2] or h[3]
   if since and h[4] and tonumber(h[4]) > tonumber(since) then since = h[3] end
   if not since then
     since = ARGV[2]
-    redis.call('HSET', KEYS[1], 'failing_since', since)
+    redis.call('HSET', KEYS[1], f.failing_since, since)
   end
 end
-if raised and (state == 'ok' or (failing and raised.since ~= since)) then
+if raised and (state == f.ok or (failing and raised.since ~= since)) then
   recover()
   if not failing then return {3, ''} end
   raised = nil
@@ -71,7 +85,7 @@ if raised and (state == 'ok' or (failing and raised.since ~= since)) then
 end
 if not failing then return {0, ''} end
 local stage = 'auth_failed'
-if state ~= 'auth_failed' then
+if state ~= f.auth_failed then
   stage = 'source_down'
   if now - tonumber(since) < after then
     return {0, tostring(tonumber(since) + after)}

@@ -9,10 +9,16 @@ from typing import Any
 
 from responder.alerts.channels.page import Page, Severity
 from responder.alerts.channels.text import duration
+from responder.store.source_health import Health
 from responder.web.labels import PLATFORMS
 
 TITLE_REASON_MAX = 80  # the reason in a title; the body line has all of it
-STATES = {"down": "无法访问", "error": "拉取出错", "rate_limited": "被平台限流"}
+STATES: dict[str, str] = {  # a source's state as a page says it
+    Health.DOWN: "无法访问",
+    Health.ERROR: "拉取出错",
+    Health.RATE_LIMITED: "被平台限流",
+    Health.STALLED: "拉取停滞（持有租约的进程已停止）",
+}
 
 
 def system_page(fields: dict[str, str], *, link: str) -> Page:

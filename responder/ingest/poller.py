@@ -1,11 +1,11 @@
-"""The poller: owns a connector's schedule state, retries, health and cursor."""
+"""The poller: owns a connector's schedule state, retries, lease, health and cursor."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import datetime
-from enum import StrEnum
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -15,21 +15,15 @@ from connectors.base import Connector
 from connectors.errors import AuthFailed, BadPayload, ConnectorError, RateLimited, Unavailable
 from responder.backoff import Backoff, BackoffPolicy
 from responder.clock import Clock
-from responder.ingest.lease import Leases
+from responder.ingest.lease import Leases, LeaseTiming
+from responder.store.source_health import HEALTHY, SourceHealth, failure_fields, ok_fields
+from responder.store.source_health import Health as Health
 from responder.store.store import Store
 
 log = logging.getLogger(__name__)
 # Our own side failing (Redis away, a bug) is retried soon: the platform is not to blame.
 OWN_RETRY = BackoffPolicy(initial=0.5, factor=2.0, maximum=5.0, jitter=0.2)
-
-
-class Health(StrEnum):
-    OK = "ok"
-    DOWN = "down"  # unavailable or answering garbage; retried with backoff
-    RATE_LIMITED = "rate_limited"
-    AUTH_FAILED = "auth_failed"  # stopped until a human fixes the credentials
-    ERROR = "error"  # our side failed (Redis away, a bug); retried with a short backoff
-    STANDBY = "standby"  # another process holds this account's lease and polls it
+MAX_KEEP_WAIT = 60.0  # seconds between rounds of lease renewal with no poller at all
 
 
 class Poller:
@@ -43,17 +37,21 @@ class Poller:
         *,
         backoff: Backoff | None = None,
         leases: Leases | None = None,
-        lease_ttl: float = 120.0,
+        interval: float = 60.0,
     ) -> None:
         self.connector = connector
         self.store = store
         self.clock = clock
         self.backoff = backoff or Backoff()
         self.leases = leases  # None: this process is the only poller
-        self.lease_ttl = lease_ttl
+        self.timing = LeaseTiming(interval=interval)  # `interval`: the poll job's period
+        self.sources = SourceHealth(store.redis, store.keys)
         self.own_retry = Backoff(OWN_RETRY)
         self.health = Health.OK
         self.failures = 0
+        self.holds = False  # whether this process holds the lease (as of its last look)
+        self._taken_at = float("-inf")  # monotonic time of our last take or renewal
+        self.started = clock.now().timestamp()  # a stall is judged from no earlier than this
         self._resume_at = 0.0  # monotonic time before which run_once does nothing
 
     @property
@@ -63,7 +61,7 @@ class Poller:
     @property
     def ok(self) -> bool:
         """Say whether this source is healthy (a rate limit is the platform's normal pacing)."""
-        return self.health in (Health.OK, Health.RATE_LIMITED, Health.STANDBY)
+        return self.health in HEALTHY
 
     async def run_once(self) -> int:
         """Poll once unless waiting out a backoff; return how many mentions were handed on.
@@ -85,6 +83,8 @@ class Poller:
             return 0
         cursor = await self.store.cursor(self.name)
         batch = await self.connector.fetch(cursor)
+        if self.leases is not None and not await self._still_ours():
+            return 0  # another process took over while we fetched: it polls from the cursor
         now = self.clock.now()
         await self.store.ingest(self.name, batch.mentions, batch.cursor, now)
         for bad in batch.rejected:
@@ -99,19 +99,58 @@ class Poller:
         if wait > 0:
             self._resume_at = self.clock.monotonic() + wait
             return False
-        if not await self.leases.take(self.name, self.lease_ttl):
+        if not await self._take():
             self.health = Health.STANDBY  # the holder reports this source's health
             return False
         return True
+
+    async def keep(self) -> float:
+        """Renew our lease, also while a poll runs (so a poll slower than the lease's TTL
+        keeps it); return the seconds until the next renewal. Never raises: a renewal that
+        fails for Redis is tried again next time, and the poller reports Redis trouble."""
+        if self.leases is not None and self.holds:
+            with contextlib.suppress(RedisError, OSError):
+                if not await self._take():
+                    self.health = Health.STANDBY
+        return self.timing.renew_every
+
+    async def _take(self) -> bool:
+        """Take or renew the lease; log once when it changes hands."""
+        assert self.leases is not None
+        now, was = self.clock.now().timestamp(), self.health
+        held, self.holds = self.holds, await self.leases.take(self.name, now, self.timing.ttl)
+        if self.holds:
+            self._taken_at = self.clock.monotonic()
+        if self.holds != held:
+            event = "lease_taken" if self.holds else "lease_lost"
+            text = "%s: polled by this process now" if self.holds else "%s: lease lost"
+            # Taking over from another process is news; the first take after a start is not.
+            news = not self.holds or was is Health.STANDBY
+            level = (logging.WARNING if not self.holds else logging.INFO) if news else logging.DEBUG
+            log.log(level, text, self.name, extra={"event": event, "source": self.name})
+        return self.holds
+
+    async def _still_ours(self) -> bool:
+        """Before a fetched batch is written: if another process took the lease meanwhile
+        (ours lapsed: Redis or this process stalled), drop the batch, as the cursor has not
+        moved. A lease taken or renewed less than half a TTL ago cannot have lapsed (with
+        clocks synced within half a TTL), so a quick poll asks Redis nothing more. A
+        takeover between this check and the write polls twice at worst, and a mention
+        polled twice is queued once."""
+        if self.clock.monotonic() - self._taken_at < self.timing.ttl / 2 or await self._take():
+            return True
+        self.health = Health.STANDBY
+        return False
 
     async def release(self) -> None:
         """Give up the lease (on a clean stop), so another process takes over at once."""
         if self.leases is not None:
             with contextlib.suppress(RedisError):
                 await self.leases.release(self.name)
+            self.holds = False
 
     async def _succeeded(self, now: datetime) -> None:
-        if self.health is not Health.OK:
+        if self.health not in (Health.OK, Health.STANDBY):  # a takeover logs lease_taken
             log.info(
                 "%s recovered after %d failed polls",
                 self.name,
@@ -121,9 +160,7 @@ class Poller:
         self.health, self.failures = Health.OK, 0
         self.backoff.reset()
         self.own_retry.reset()
-        await self._write(
-            {"state": str(Health.OK), "last_success": f"{now.timestamp():.3f}", "failures": 0}
-        )
+        await self._write(ok_fields(now, next_poll=self._next_poll(0.0), by=self._owner))
 
     async def _failed(self, exc: ConnectorError) -> None:
         self.failures += 1
@@ -151,7 +188,7 @@ class Poller:
                 await self.store.reject(self.name, str(exc), exc.raw, self.clock.now())
             if isinstance(exc, RateLimited) and self.leases is not None:
                 await self.leases.hold_back(self.name, wait)
-        await self._record(state, str(exc))
+        await self._record(state, str(exc), None if state is Health.AUTH_FAILED else wait)
 
     async def _errored(self, exc: Exception) -> None:
         """Handle a failure on our side: Redis away, or a bug (logged with its traceback)."""
@@ -163,20 +200,33 @@ class Poller:
             else:
                 log.error("%s poll failed", self.name, exc_info=exc, extra=extra)
         self.health = Health.ERROR
-        self._resume_at = self.clock.monotonic() + self.own_retry.next()
-        await self._record(Health.ERROR, f"{type(exc).__name__}: {exc}")
+        wait = self.own_retry.next()
+        self._resume_at = self.clock.monotonic() + wait
+        await self._record(Health.ERROR, f"{type(exc).__name__}: {exc}", wait)
 
-    async def _record(self, state: Health, error: str) -> None:
-        now = self.clock.now()
-        fields: dict[str, str | int] = {
-            "state": str(state),
-            "last_error": error[:500],
-            "last_error_at": f"{now.timestamp():.3f}",
-            "failures": self.failures,
-        }
+    async def _record(self, state: Health, error: str, wait: float | None) -> None:
+        """Record a failure; `wait` None: no poll is planned (until a person fixes it)."""
+        planned = None if wait is None else self._next_poll(wait)
+        fields = failure_fields(
+            state, error, self.clock.now(), self.failures, next_poll=planned, by=self._owner
+        )
         await self._write(fields)
+
+    def _next_poll(self, wait: float) -> float:
+        """When this process means to poll next: the next tick after `wait` seconds."""
+        return self.clock.now().timestamp() + max(self.timing.interval, wait)
+
+    @property
+    def _owner(self) -> str | None:
+        return None if self.leases is None else self.leases.owner
 
     async def _write(self, fields: dict[str, str | int]) -> None:
         # Redis may be away; then `health` on this object is what /api/health shows.
         with contextlib.suppress(RedisError):
-            await self.store.set_health(self.name, fields)
+            await self.sources.write(self.name, fields)
+
+
+async def keep_leases(pollers: Sequence[Poller]) -> float:
+    """Renew every lease this process holds; return the seconds until the next round."""
+    waits = [await poller.keep() for poller in pollers]
+    return min(waits, default=MAX_KEEP_WAIT)

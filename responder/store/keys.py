@@ -172,11 +172,12 @@ class Keys:
         return f"{self.root}:shared:{connector}:{key}"
 
     def lease(self, connector: str) -> str:
-        """String: the process polling a connector now (expires if that process dies)."""
+        """String: `OWNER UNTIL`, the process polling a connector now and until when
+        (renewed while it lives; see ingest/lease.py)."""
         return f"{self.root}:lease:{connector}"
 
     def health(self, connector: str) -> str:
-        """Hash: a connector's last success, last error and failure count."""
+        """Hash: a connector's health; its fields are in store/source_health.py."""
         return f"{self.root}:health:{connector}"
 
 

@@ -20,6 +20,7 @@ from responder.store import lua, reads
 from responder.store.enqueue import dumps
 from responder.store.keys import STAGES, Keys
 from responder.store.records import EventType, State, event
+from responder.store.source_health import SourceHealth
 from responder.store.stream import ROUNDS, StreamStore, seconds
 from responder.store.views import API_FIELDS
 
@@ -278,25 +279,11 @@ class Store(StreamStore):
         return from_epoch(min(scores)) if scores else None
 
     async def set_health(self, source: str, fields: dict[str, str | int]) -> None:
-        """Record a source's health. A failure (a state other than ok, with its
-        `last_error_at`) keeps the time of the outage's first failure as `failing_since`
-        (HSETNX); ok ends the outage and drops it. So how long a source has been failing
-        is read from Redis, the same in every process and after a restart."""
-        key = self.keys.health(source)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=fields)  # type: ignore[arg-type]
-            if fields.get("state") == "ok":
-                pipe.hdel(key, "failing_since")
-            elif "last_error_at" in fields:
-                pipe.hsetnx(key, "failing_since", fields["last_error_at"])
-            await pipe.execute()
+        """Record a source's health (see `source_health`, the one home of its fields)."""
+        await SourceHealth(self.redis, self.keys).write(source, fields)
 
     async def health(self, sources: Sequence[str]) -> dict[str, dict[str, str]]:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for source in sources:
-                pipe.hgetall(self.keys.health(source))
-            rows = await pipe.execute()
-        return dict(zip(sources, rows, strict=True))
+        return await SourceHealth(self.redis, self.keys).read(sources)
 
 
 _dumps = dumps

@@ -16,6 +16,7 @@ from responder.store import lua
 from responder.store.deadletters import DeadLetter
 from responder.store.enqueue import Code, Ready, pack, said_key
 from responder.store.keys import PIPELINE_GROUP, Keys
+from responder.store.source_health import ok_fields, queue_write
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,9 +70,7 @@ class StreamStore:
             if cursor is not None:
                 pipe.set(self.keys.cursor(source), cursor)
             if mark_healthy:
-                health = {"state": "ok", "failures": 0, "last_success": f"{now.timestamp():.3f}"}
-                pipe.hset(self.keys.health(source), mapping=health)  # type: ignore[arg-type]
-                pipe.hdel(self.keys.health(source), "failing_since")
+                queue_write(pipe, self.keys.health(source), ok_fields(now))
             await pipe.execute()
 
     async def cursor(self, source: str) -> str | None:
