@@ -9,6 +9,7 @@ from typing import Protocol
 from responder.alerts.channels.page import Page
 from responder.alerts.channels.text import Oldest, group_page, mention_page, resolved_page
 from responder.alerts.people import Person
+from responder.alerts.store import group_key
 from responder.clock import from_epoch
 from responder.store.records import OPEN_STATES
 from responder.web.labels import KINDS, PLATFORMS
@@ -82,7 +83,7 @@ def for_group(
     first = rows[0]
     last = max(rows, key=lambda r: float(r.get("deadline") or 0))
     return group_page(
-        key=f"group:{gid}",
+        key=group_key(gid),
         count=count,
         within=max(left(last, now), timedelta(minutes=1)),
         earliest=Oldest(source=source(first), text=first.get("text", ""), left=left(first, now)),
@@ -103,7 +104,7 @@ def for_summary(gid: str, rows: Sequence[dict[str, str] | None], links: Links) -
             took = float(row["closed_at"]) - float(row["clock_start"])
             slowest = max(slowest, timedelta(seconds=took))
     page = resolved_page(
-        key=f"group:{gid}:resolved",
+        key=f"{group_key(gid)}:resolved",
         count=len(rows),
         answered=len(answered),
         slowest=slowest,

@@ -6,6 +6,11 @@ is claimed under its key (mention:stage:cycle, or the group) before it is sent a
 sent after, so a redelivered entry never pages twice. The one gap: a process killed after
 a channel took a page and before the mark; the page is then sent again with the same key,
 which the webhook (Idempotency-Key) and email (Message-ID) carry for receivers to drop.
+
+A group's page is owed from the moment its group opens: a warning joins only the group
+still open, a new window always opens under a new id (never one whose page went out), and
+the opener's entry stays unsettled until the group's page has gone out, whatever became
+of the opener's own mention.
 """
 
 from __future__ import annotations
@@ -122,10 +127,19 @@ class Notifier:
         jobs: list[_Job] = []
         done: list[str] = []
         rows = await self.alerts.mentions([f.get("mention", "") for _, f in entries])
+        owed = await self.alerts.owed([f.get("key", "") for _, f in entries])
         ahead = Counter(f.get("stage", "") for _, f in entries)  # of each stage, still to place
-        for (entry_id, fields), row in zip(entries, rows, strict=True):
-            ahead[fields.get("stage", "")] -= 1
-            job = await self._decide(entry_id, fields, row, now, ahead[fields.get("stage", "")])
+        for (entry_id, fields), row, gid in zip(entries, rows, owed, strict=True):
+            stage = fields.get("stage", "")
+            ahead[stage] -= 1
+            if gid and stage in GROUPED:
+                # This entry opened a group whose page has not gone out (it failed, or the
+                # process died): others joined it and count on it, so it goes out now,
+                # whatever became of this entry's own mention (or the hour since).
+                key = fields.get("key", "")
+                job = await self._group_job(gid, stage, entry_id, key, now, self._to(stage))
+            else:
+                job = await self._decide(entry_id, fields, row, now, ahead[stage])
             if job is None:
                 done.append(entry_id)
             else:
@@ -191,13 +205,18 @@ class Notifier:
 
     async def _group_job(
         self, gid: str, stage: str, entry_id: str, key: str, now: datetime, to: tuple[Person, ...]
-    ) -> _Job:
+    ) -> _Job | None:
+        """The page of group `gid`, opened by this entry; None once nobody in it is
+        waiting any more (all answered before the page could go out)."""
         fields, members = await self.alerts.group(gid)
         until = from_epoch(float(fields.get("until") or now.timestamp()))
         coming = await self.alerts.coming(GROUPED[stage], now, until, 500)
         first = fields.get("first", "")
         ids = [first, *[m for m in members if m != first], *coming]
         rows = [r for r in await self.alerts.mentions(ids) if r is not None]
+        if not any(r.get("state") in OPEN_STATES for r in rows):
+            log.info("group %s not paged: all answered", gid)
+            return None
         count = int(fields.get("count") or len(rows))
         page = compose.for_group(stage, gid, rows, count, now, self.links, to=to)
         return _Job(
