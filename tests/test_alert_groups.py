@@ -6,7 +6,7 @@ notifier, fake robots on loopback, the fake clock."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -14,12 +14,13 @@ from responder.alerts.notifier import Notifier
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
 from responder.store.records import State
+from responder.store.stages import TIMED, Stage
 from responder.store.store import Store
-from tests.alerting import Rig, fire, queue, rig
+from tests.alerting import Rig, fire, queue, rig, warned
 from tests.fake_robots import Answer
 from tests.fakes import FakeClock
 
-FIRED = {"warned", "breached", "escalated"}
+FIRED = {str(s) for s in TIMED}
 FAIL = Answer(status=502, text="bad gateway")
 
 
@@ -110,7 +111,7 @@ async def test_an_opener_that_died_before_paging_still_pages_its_group(
         assert await fire(store, clock) == 1
         [(_, fields)] = await dead.alerts.stream.read("n1", 10, None, own=False)
         placed = await dead.alerts.place(  # n1 opens the group, then dies before paging
-            "warn",
+            Stage.WARNED,
             fields["mention"],
             clock.now(),
             window=60,
@@ -159,6 +160,22 @@ async def test_an_opener_whose_page_failed_pages_its_group_on_retry(
         assert delivered(r) == [f"group:{joined['group']}"]
 
 
+async def test_a_group_opened_before_the_upgrade_is_joined(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    """An open-group key written before windows carried their end ("<gid>" alone) is
+    still a group to join while it lasts."""
+    async with rig(store, clock) as r:
+        await store.redis.set(store.keys.alert_open_group(Stage.WARNED), "old1", px=60_000)
+        notifier = await r.started()
+        await warned(store, pipeline, clock)
+        await notifier.step()
+        assert delivered(r) == []
+        [event] = await paged_in(store, mid("1"), "warned")
+        assert event["group"] == "old1"
+        assert await store.redis.smembers(store.keys.alert_group_members("old1")) == {mid("1")}
+
+
 async def test_every_fired_stage_of_a_steady_inflow_is_paged(
     store: Store, pipeline: Pipeline, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -186,26 +203,35 @@ async def test_every_fired_stage_of_a_steady_inflow_is_paged(
         assert len(pages) == len(set(pages)), "a page went out twice"
         failed = [g for g in r.robots.of("webhook") if g.answer is not None]
         assert closed and len(failed) == 6  # the race and the failures did happen
-        stages, missed = await unpaged(store, [mid(p) for p in pids], pages)
+        stages, missed = await unpaged(store, [mid(p) for p in pids], r)
         assert stages >= len(pids)  # every warning fired (early breaches too)
         assert missed == []
         assert sum(p.startswith("group:") for p in pages) >= 5  # a group per window at least
 
 
-async def unpaged(store: Store, ids: list[str], pages: list[str]) -> tuple[int, list[str]]:
-    """How many stages fired for `ids`, and the keys of those paged neither alone nor as
-    a member of a group whose page went out."""
-    fired, missed = 0, []
+async def unpaged(store: Store, ids: list[str], r: Rig) -> tuple[int, list[str]]:
+    """How many stages fired for `ids`, and those not paged: neither alone nor as a member
+    of a group of their stage whose page went out after that group opened (a page sent
+    before its group opened was another window's)."""
+    groups: dict[str, set[str]] = {}  # stage: members of its delivered groups
+    missed: list[str] = []
+    for got in [g for g in r.robots.of("webhook") if g.answer is None]:
+        if not got.body["key"].startswith("group:"):
+            continue
+        gid = got.body["key"].removeprefix("group:")
+        fields = cast(dict[str, str], await store.redis.hgetall(store.keys.alert_group(gid)))
+        if int(got.headers["X-Tiexin-Timestamp"]) < int(float(fields["opened"])):
+            missed.append(f"group:{gid} paged before it opened")
+            continue
+        stage = str(Stage.read(fields["stage"]) or fields["stage"])
+        found = await store.redis.smembers(store.keys.alert_group_members(gid))
+        groups.setdefault(stage, set()).update(str(m) for m in found)
+    pages = delivered(r)
+    fired = 0
     for m in ids:
         for stage in [e["type"] for e in await store.events_of(m) if e["type"] in FIRED]:
             fired += 1
             alone = f"{m}:{stage}:1"
-            groups = [e["group"] for e in await paged_in(store, m, stage) if "group" in e]
-            in_group = [
-                f"group:{g}" in pages
-                and bool(await store.redis.sismember(store.keys.alert_group_members(g), m))
-                for g in groups
-            ]
-            if alone not in pages and not any(in_group):
+            if alone not in pages and m not in groups.get(stage, set()):
                 missed.append(alone)
     return fired, missed

@@ -12,10 +12,8 @@ from responder.alerts.people import Person
 from responder.alerts.store import group_key
 from responder.clock import from_epoch
 from responder.store.records import OPEN_STATES
+from responder.store.stages import Stage
 from responder.web.labels import KINDS, PLATFORMS
-
-# Alert stages on the stream, and the word text.py uses for each.
-STAGE_WORDS = {"warned": "warn", "breached": "breach", "escalated": "escalate", "crisis": "crisis"}
 
 
 class Links(Protocol):
@@ -44,7 +42,7 @@ def left(row: dict[str, str], now: datetime) -> timedelta:
 
 
 def for_mention(
-    stage: str,
+    stage: Stage,
     mid: str,
     row: dict[str, str],
     now: datetime,
@@ -55,7 +53,7 @@ def for_mention(
 ) -> Page:
     return mention_page(
         key=key,
-        stage=STAGE_WORDS.get(stage, stage),
+        stage=stage,
         source=source(row),
         platform=row.get("platform", ""),
         followers=followers(row),
@@ -69,7 +67,7 @@ def for_mention(
 
 
 def for_group(
-    stage: str,
+    stage: Stage,
     gid: str,
     rows: Sequence[dict[str, str]],
     count: int,
@@ -91,7 +89,7 @@ def for_group(
         queue_link=links.queue(sort="deadline"),
         ack_link=links.ack(f"g:{gid}", _who(to)),
         to=to,
-        stage=STAGE_WORDS.get(stage, stage),
+        stage=stage,
     )
 
 

@@ -15,6 +15,7 @@ from responder.alerts.channels.fallback import ChannelHealth
 from responder.clock import from_epoch
 from responder.store.consumer import StreamGroup
 from responder.store.keys import NOTIFIER_GROUP
+from responder.store.stages import Stage
 from responder.store.store import Store
 
 SENT_TTL = 7 * 86400  # a delivery marker outlives any redelivery of its entry
@@ -66,7 +67,7 @@ class AlertStore:
             out.append(fields if "state" in fields else None)
         return out
 
-    async def coming(self, stage: str, now: datetime, until: datetime, limit: int) -> list[str]:
+    async def coming(self, stage: Stage, now: datetime, until: datetime, limit: int) -> list[str]:
         """Mentions whose `stage` is due after now and by `until`, soonest first."""
         ids = await self.redis.zrangebyscore(
             self.keys.due(stage), f"({now.timestamp():.3f}", until.timestamp(), 0, limit
@@ -75,7 +76,7 @@ class AlertStore:
 
     async def place(
         self,
-        stage: str,
+        stage: Stage,
         mid: str,
         now: datetime,
         *,
@@ -116,7 +117,7 @@ class AlertStore:
                     f"{summary_at.timestamp():.3f}" if summary_at else "",
                     GROUP_TTL,
                     SENT_TTL,
-                    stage,
+                    str(stage),
                 ],
             )
             what = [str(v) for v in reply]
