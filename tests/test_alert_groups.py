@@ -163,10 +163,14 @@ async def test_an_opener_whose_page_failed_pages_its_group_on_retry(
 async def test_a_group_opened_before_the_upgrade_is_joined(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
-    """An open-group key written before windows carried their end ("<gid>" alone) is
-    still a group to join while it lasts."""
+    """A group an earlier version opened (its stage spelled "warn") is joined while open."""
     async with rig(store, clock) as r:
+        now = clock.now().timestamp()
         await store.redis.set(store.keys.alert_open_group(Stage.WARNED), "old1", px=60_000)
+        await store.redis.hset(  # as the version before wrote it
+            store.keys.alert_group("old1"),
+            mapping={"opened": now, "until": now + 660, "stage": "warn"},
+        )
         notifier = await r.started()
         await warned(store, pipeline, clock)
         await notifier.step()
@@ -174,6 +178,25 @@ async def test_a_group_opened_before_the_upgrade_is_joined(
         [event] = await paged_in(store, mid("1"), "warned")
         assert event["group"] == "old1"
         assert await store.redis.smembers(store.keys.alert_group_members("old1")) == {mid("1")}
+
+
+async def test_a_window_over_on_the_clock_is_not_joined_while_its_key_lasts(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    """Windows end on the notifier's clock (the fake one here), not only when Redis lets
+    the open-group key expire."""
+    async with rig(store, clock) as r:
+        notifier = await r.started()
+        for pid in ("1", "2", "3", "4", "5", "6"):  # two bursts, 90 s apart
+            await queue(store, pipeline, clock, pid)
+            clock.advance(90 if pid == "3" else 5)
+        clock.advance(10 * 60 - 105)
+        for _ in range(24):
+            await fire(store, clock)
+            await notifier.step()
+            clock.advance(5)
+        pages = delivered(r)
+        assert len(pages) == 2 and pages[0] != pages[1], pages
 
 
 async def test_every_fired_stage_of_a_steady_inflow_is_paged(

@@ -104,6 +104,7 @@ class AlertStore:
                     k.alert_groups,
                     k.alert_sent(marker),
                     k.alert_sent(group_key(gid)),
+                    k.alert_group(join or gid),
                     k.alert_group_members(join or gid),
                 ],
                 args=[

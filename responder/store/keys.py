@@ -85,8 +85,8 @@ class Keys:
         return f"{self.root}:alert:sent:{key}"
 
     def alert_open_group(self, stage: Stage) -> str:
-        """String: the group now gathering `stage` alerts and the end of its window on the
-        notifier's clock ("<gid> <until>"); a group id is never opened twice."""
+        """String: the id of the group now gathering `stage` alerts (expires with its
+        window; a group id is never opened twice)."""
         return f"{self.root}:alert:open:{stage.word}"
 
     def alert_group(self, gid: str) -> str:
