@@ -258,3 +258,31 @@ async def unpaged(store: Store, ids: list[str], r: Rig) -> tuple[int, list[str]]
             if alone not in pages and m not in groups.get(stage, set()):
                 missed.append(alone)
     return fired, missed
+
+
+async def test_no_summary_closes_a_group_whose_page_never_went_out(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        r.robots.script["webhook"] = [FAIL] * 1000
+        r.robots.script["dingtalk"] = [FAIL] * 1000
+        notifier = await r.started()
+        for pid in ("1", "2", "3"):
+            await queue(store, pipeline, clock, pid)
+            clock.advance(10)
+        clock.advance(10 * 60 - 30)
+        for _ in range(3):  # 1 opens a group whose page no channel takes; 2 and 3 join
+            await fire(store, clock)
+            await notifier.step()
+            clock.advance(10)
+        for pid in ("1", "2", "3"):
+            await store.close(mid(pid), State.DISMISSED, "amy", clock.now())
+        for _ in range(10):  # past the summary's time, then past the opener's retries
+            clock.advance(60)
+            await notifier.step()
+        assert [g.body["key"] for g in r.robots.of("webhook")][-1].startswith("group:")
+        r.robots.script.clear()
+        clock.advance(3600)
+        await notifier.step()
+        assert delivered(r) == []  # nobody was paged, so nothing to close
+        assert await store.redis.zcard(store.keys.alert_groups) == 0

@@ -32,7 +32,7 @@ from responder.alerts.compose import Links
 from responder.alerts.monitor_text import system_page
 from responder.alerts.people import Person
 from responder.alerts.schedule import Schedule
-from responder.alerts.store import AlertStore
+from responder.alerts.store import AlertStore, group_key
 from responder.backoff import Backoff, BackoffPolicy
 from responder.clock import Clock, from_epoch
 from responder.store.consumer import Entry
@@ -221,6 +221,7 @@ class Notifier:
         rows = [r for r in await self.alerts.mentions(ids) if r is not None]
         if not any(r.get("state") in OPEN_STATES for r in rows):
             log.info("group %s not paged: all answered", gid)
+            await self.alerts.summary_done(gid)  # nobody was paged: nothing to close
             return None
         count = int(fields.get("count") or len(rows))
         page = compose.for_group(stage, gid, rows, count, now, self.links, to=to)
@@ -289,9 +290,16 @@ class Notifier:
         s, now = self.settings, self.clock.now()
         for gid in await self.alerts.take_summaries(now, s.lease):
             fields, members = await self.alerts.group(gid)
+            opened = float(fields.get("until") or now.timestamp())
+            if not await self.alerts.delivered(group_key(gid)):
+                # Its page has not gone out (yet): a summary must not come first.
+                if now.timestamp() < opened + s.give_up_after:
+                    await self.alerts.summary_later(gid, now + timedelta(seconds=s.summary_every))
+                else:
+                    await self.alerts.summary_done(gid)
+                continue
             rows = await self.alerts.mentions(members)
             page, all_answered = compose.for_summary(gid, rows, self.links)
-            opened = float(fields.get("until") or now.timestamp())
             if not all_answered and now.timestamp() < opened + s.give_up_after:
                 await self.alerts.summary_later(gid, now + timedelta(seconds=s.summary_every))
                 continue

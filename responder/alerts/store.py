@@ -134,6 +134,11 @@ class AlertStore:
             return Placement(kind="single")
         return Placement(kind="single")  # the open group kept changing: page it alone
 
+    async def delivered(self, key: str) -> bool:
+        """Whether the page under `key` went out."""
+        value = await self.redis.get(self.keys.alert_sent(key))
+        return value is not None and str(value).startswith("sent:")
+
     async def owed(self, markers: Sequence[str]) -> list[str]:
         """Per entry marker, the group it opened whose page is still owed, or ""."""
         if not markers:
