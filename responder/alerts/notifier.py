@@ -6,11 +6,7 @@ is claimed under its key (mention:stage:cycle, or the group) before it is sent a
 sent after, so a redelivered entry never pages twice. The one gap: a process killed after
 a channel took a page and before the mark; the page is then sent again with the same key,
 which the webhook (Idempotency-Key) and email (Message-ID) carry for receivers to drop.
-
-A group's page is owed from the moment its group opens: a warning joins only the group
-still open, a new window always opens under a new id (never one whose page went out), and
-the opener's entry stays unsettled until the group's page has gone out, whatever became
-of the opener's own mention.
+A group's page is owed from the moment the group opens (docs/alerts/paging.md).
 """
 
 from __future__ import annotations
@@ -133,10 +129,9 @@ class Notifier:
             stage = fields.get("stage", "")
             ahead[stage] -= 1
             timed = Stage.read(stage)
-            if gid and timed in GROUPED and timed is not None:
-                # This entry opened a group whose page has not gone out (it failed, or the
-                # process died): others joined it and count on it, so it goes out now,
-                # whatever became of this entry's own mention (or the hour since).
+            if gid and timed is not None and timed in GROUPED:
+                # It opened a group whose page has not gone out (it failed, or a process
+                # died): others joined it, so it goes, whatever became of this mention.
                 key = fields.get("key", "")
                 job = await self._group_job(gid, timed, entry_id, key, now, self._to(stage))
             else:
