@@ -40,6 +40,7 @@ class Got:
     raw: bytes
     body: Any
     mentioned: list[str] = field(default_factory=list)  # whom the platform would @
+    answer: Answer | None = None  # the scripted answer it got (None: the robot's own)
 
 
 @dataclass(slots=True)
@@ -88,6 +89,7 @@ class FakeRobots:
         self.got.append(got)
         queued = self.script.get(robot)
         answer = queued.pop(0) if queued else None
+        got.answer = answer
         if answer and answer.delay:
             await asyncio.sleep(answer.delay)
         return got, answer

@@ -13,6 +13,7 @@ from responder.pipeline.worker import Pipeline
 from responder.sla.sweeper import Sweeper
 from responder.store.keys import mention_id
 from responder.store.records import State
+from responder.store.stages import Stage
 from responder.store.store import Store
 from responder.store.views import to_api
 from tests.fakes import FakeClock, mention
@@ -60,7 +61,7 @@ async def test_an_ack_before_the_breach_means_no_escalation_is_scheduled(
     await Acks(store).mention(A, "lee", clock.now(), "link")  # the warning page was acked
     clock.advance(5 * 60)
     assert sorted(await _stages(sweeper)) == [(A, "breached"), (B, "breached")]
-    escalating = await store.redis.zrange(store.keys.due("escalate"), 0, -1)
+    escalating = await store.redis.zrange(store.keys.due(Stage.ESCALATED), 0, -1)
     assert escalating == [B]
     clock.advance(5 * 60)
     assert await _stages(sweeper) == [(B, "escalated")]  # only the one nobody acked
@@ -73,10 +74,10 @@ async def test_an_ack_after_the_breach_takes_the_scheduled_escalation_back(
     sweeper = Sweeper(store, clock)
     clock.advance(15 * 60)
     assert await _stages(sweeper) == [(A, "warned"), (A, "breached")]
-    assert await store.redis.zscore(store.keys.due("escalate"), A) is not None
+    assert await store.redis.zscore(store.keys.due(Stage.ESCALATED), A) is not None
     clock.advance(4 * 60)
     await Acks(store).mention(A, "amy", clock.now(), "ui")
-    assert await store.redis.zcard(store.keys.due("escalate")) == 0
+    assert await store.redis.zcard(store.keys.due(Stage.ESCALATED)) == 0
     clock.advance(3600)
     assert await _stages(sweeper) == []
     types = [e["type"] for e in await store.events_of(A)]
@@ -109,12 +110,12 @@ async def test_a_group_ack_acks_each_member_once(
     clock.advance(15 * 60)
     sweeper = Sweeper(store, clock)
     await sweeper.sweep()
-    assert await store.redis.zcard(store.keys.due("escalate")) == 2  # A and B
+    assert await store.redis.zcard(store.keys.due(Stage.ESCALATED)) == 2  # A and B
     group = await acks.group("g1", "lee", clock.now(), "link")
     assert group is not None
     assert (group.ack.by, group.ack.now, group.members, group.acked) == ("lee", True, 3, 2)
     assert await store.redis.hget(store.keys.alert_group("g1"), "acked_by") == "lee"
-    assert await store.redis.zcard(store.keys.due("escalate")) == 0
+    assert await store.redis.zcard(store.keys.due(Stage.ESCALATED)) == 0
     for mid, who in ((A, "lee"), (B, "lee"), (C, "bo")):
         assert await store.redis.hget(store.keys.mention(mid), "acked_by") == who
     event = next(e for e in await store.events_of(A) if e["type"] == "acked")

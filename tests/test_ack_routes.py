@@ -131,9 +131,12 @@ async def test_a_signed_in_browser_acks_as_its_user(client: Client, anon: Client
     assert done.status == 200 and await _acked_by(client, mid("2")) == "bo"
 
 
-async def test_a_group_link_shows_how_many_and_acks_them_all(client: Client, anon: Client) -> None:
+@pytest.mark.parametrize("stored", ["warned", "warn"])  # a group's stage, since and before
+async def test_a_group_link_shows_how_many_and_acks_them_all(
+    client: Client, anon: Client, stored: str
+) -> None:
     store = app_of(client)[STORE]
-    await store.redis.hset(store.keys.alert_group("g7"), mapping={"stage": "warn", "count": 2})
+    await store.redis.hset(store.keys.alert_group("g7"), mapping={"stage": stored, "count": 2})
     await store.redis.sadd(store.keys.alert_group_members("g7"), A, mid("2"))
     token = (await _tokens(client)).issue("g:g7", "二线值班经理：李雷（夜班）")
     assert token.endswith("=")  # padding, percent-encoded in the link and decoded back

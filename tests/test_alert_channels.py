@@ -36,6 +36,7 @@ from responder.alerts.channels.wecom import WeCom, WeComConfig
 from responder.backoff import BackoffPolicy
 from responder.drafts.priority import followers_cn
 from responder.schema import Binder
+from responder.store.stages import Stage
 from tests.fake_robots import (
     DING_SECRET,
     DING_TOKEN,
@@ -55,7 +56,7 @@ SECRETS = (DING_SECRET, DING_TOKEN, FEISHU_HOOK, FEISHU_SECRET, HOOK_SECRET, WEC
 def page(**changes: Any) -> Page:
     made = mention_page(
         key="m-42:warn:1",
-        stage="warn",
+        stage=Stage.WARNED,
         source="微博评论",
         platform="weibo",
         followers=3_820_000,
@@ -145,7 +146,7 @@ def test_pages_in_chinese() -> None:
     assert page().title == "【即将超时】微博评论 · 粉丝 382万 · 剩 4分10秒"
     late = mention_page(
         key="k",
-        stage="breach",
+        stage=Stage.BREACHED,
         source="贴吧回复",
         platform="tieba",
         followers=None,
@@ -171,7 +172,7 @@ def test_pages_in_chinese() -> None:
     assert done.title == "12 条已预警，全部已回复，最慢 13分40秒"
     long = "第一行\n\n第二行😀" + "长" * 300  # newlines would end the markdown quote
     quoted = mention_page(
-        key="k", stage="warn", source="微博私信", platform="weibo", followers=None,
+        key="k", stage=Stage.WARNED, source="微博私信", platform="weibo", followers=None,
         left=timedelta(seconds=5), text=long, link="l", ack_link="a",
     )  # fmt: skip
     assert quoted.lines == ("第一行 第二行😀" + "长" * 191 + "…",)

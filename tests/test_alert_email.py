@@ -27,6 +27,7 @@ from responder.alerts.channels import Definite, Transient, mention_page
 from responder.alerts.channels.smtp import Email, SmtpConfig
 from responder.alerts.people import Person
 from responder.schema import Binder
+from responder.store.stages import Stage
 from tests.fakes import FakeClock
 
 PASSWORD = "smtp-pässword-😀"  # non-ASCII on purpose: it must survive AUTH untouched
@@ -139,7 +140,7 @@ def channel(port: int, ca: Path, password: str = PASSWORD, clock: Any = None) ->
 def page() -> Any:
     return mention_page(
         key="m-42:breach:1",
-        stage="breach",
+        stage=Stage.BREACHED,
         source="微博评论",
         platform="weibo",
         followers=3_820_000,

@@ -16,6 +16,7 @@ from responder.alerts.channels import Page, group_page, mention_page
 from responder.alerts.channels.text import Oldest, quote
 from responder.alerts.people import Person
 from responder.alerts.schedule import OnCall
+from responder.store.stages import Stage
 from tests.fake_robots import FakeRobots
 from tests.fakes import FakeClock
 from tests.test_alert_channels import SECRETS, TEXT, ding, feishu, hidden, hook, page, wecom
@@ -53,7 +54,7 @@ def test_a_page_is_for_nobody_unless_told() -> None:
     """Back compatible: old callers build pages without `to`; the builders pass it on."""
     assert Page(key="k", title="t").to == ()
     made = mention_page(
-        key="k", stage="warn", source="微博评论", platform="weibo", followers=None,
+        key="k", stage=Stage.WARNED, source="微博评论", platform="weibo", followers=None,
         left=timedelta(seconds=5), text="", link="l", ack_link="a", to=(WANG, LI),
     )  # fmt: skip
     assert made.to == (WANG, LI)

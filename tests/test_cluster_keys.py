@@ -15,7 +15,8 @@ from responder.alerts.store import AlertStore
 from responder.config import defaults
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
-from responder.store.records import EventType, State
+from responder.store.records import State
+from responder.store.stages import Stage
 from responder.store.store import Store
 from tests.fakes import FakeClock, entries, mention
 
@@ -67,11 +68,11 @@ async def test_every_script_and_multi_key_call_stays_in_one_slot(
     await store.claim(ids["1"], "amy", clock.now(), timedelta(minutes=5))
     await store.correct(ids["1"], "negative", "amy", clock.now())
     clock.advance(16 * 60)
-    await store.sweep("warn", EventType.WARNED, clock.now(), 100)
-    await store.sweep("breach", EventType.BREACHED, clock.now(), 100)
+    await store.sweep(Stage.WARNED, clock.now(), 100)
+    await store.sweep(Stage.BREACHED, clock.now(), 100)
     alerts = AlertStore(store)
     placed = await alerts.place(
-        "warn",
+        Stage.WARNED,
         ids["3"],
         clock.now(),
         window=60,

@@ -13,6 +13,7 @@ from responder.sla.sweeper import Sweeper
 from responder.sla.timer import timing
 from responder.store.keys import mention_id
 from responder.store.records import State
+from responder.store.stages import Stage
 from responder.store.store import Store
 from tests.fakes import T0, FakeClock, entries, mention
 
@@ -165,4 +166,4 @@ async def test_acknowledged_breach_never_escalates(
     assert [f.stage for f in await sweeper.sweep()] == ["warned", "breached"]
     clock.advance(3600)
     assert await sweeper.sweep() == []
-    assert await store.redis.zcard(store.keys.due("escalate")) == 0
+    assert await store.redis.zcard(store.keys.due(Stage.ESCALATED)) == 0

@@ -11,6 +11,7 @@ from responder.clock import from_epoch
 from responder.store import lua
 from responder.store.enqueue import dumps
 from responder.store.records import EventType, event
+from responder.store.stages import Stage
 from responder.store.store import Store
 
 Via = Literal["link", "ui"]
@@ -114,7 +115,8 @@ class Acks:
         self, mids: list[str], actor: str, at: datetime, via: Via, *, group: str
     ) -> list[str]:
         k = self.store.keys
-        keys = [k.due("escalate"), k.events, k.alert_group(group) if group else k.due("escalate")]
+        escalating = k.due(Stage.ESCALATED)
+        keys = [escalating, k.events, k.alert_group(group) if group else escalating]
         for mid in mids:
             keys += [k.mention(mid), k.mention_events(mid)]
         extra = {"group": group} if group else {}

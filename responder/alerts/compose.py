@@ -9,12 +9,11 @@ from typing import Protocol
 from responder.alerts.channels.page import Page
 from responder.alerts.channels.text import Oldest, group_page, mention_page, resolved_page
 from responder.alerts.people import Person
+from responder.alerts.store import group_key
 from responder.clock import from_epoch
 from responder.store.records import OPEN_STATES
+from responder.store.stages import Stage
 from responder.web.labels import KINDS, PLATFORMS
-
-# Alert stages on the stream, and the word text.py uses for each.
-STAGE_WORDS = {"warned": "warn", "breached": "breach", "escalated": "escalate", "crisis": "crisis"}
 
 
 class Links(Protocol):
@@ -43,7 +42,7 @@ def left(row: dict[str, str], now: datetime) -> timedelta:
 
 
 def for_mention(
-    stage: str,
+    stage: Stage,
     mid: str,
     row: dict[str, str],
     now: datetime,
@@ -54,7 +53,7 @@ def for_mention(
 ) -> Page:
     return mention_page(
         key=key,
-        stage=STAGE_WORDS.get(stage, stage),
+        stage=stage,
         source=source(row),
         platform=row.get("platform", ""),
         followers=followers(row),
@@ -68,7 +67,7 @@ def for_mention(
 
 
 def for_group(
-    stage: str,
+    stage: Stage,
     gid: str,
     rows: Sequence[dict[str, str]],
     count: int,
@@ -82,7 +81,7 @@ def for_group(
     first = rows[0]
     last = max(rows, key=lambda r: float(r.get("deadline") or 0))
     return group_page(
-        key=f"group:{gid}",
+        key=group_key(gid),
         count=count,
         within=max(left(last, now), timedelta(minutes=1)),
         earliest=Oldest(source=source(first), text=first.get("text", ""), left=left(first, now)),
@@ -90,7 +89,7 @@ def for_group(
         queue_link=links.queue(sort="deadline"),
         ack_link=links.ack(f"g:{gid}", _who(to)),
         to=to,
-        stage=STAGE_WORDS.get(stage, stage),
+        stage=stage,
     )
 
 
@@ -103,7 +102,7 @@ def for_summary(gid: str, rows: Sequence[dict[str, str] | None], links: Links) -
             took = float(row["closed_at"]) - float(row["clock_start"])
             slowest = max(slowest, timedelta(seconds=took))
     page = resolved_page(
-        key=f"group:{gid}:resolved",
+        key=f"{group_key(gid)}:resolved",
         count=len(rows),
         answered=len(answered),
         slowest=slowest,

@@ -2,18 +2,26 @@
 
 from responder.store.lua import LOG
 
-# KEYS: 1 the stage's open-group key, 2 candidate group hash, 3 its members SET, 4 the
-#       stage's due ZSET, 5 groups awaiting a summary (ZSET), 6 the entry's delivery marker
-# ARGV: 1 candidate group id, 2 mention id, 3 now, 4 window (s), 5 group_min, 6 others
-#       (entries of this stage read in the same batch, still to be placed), 7 summary
-#       check time (epoch) or "" (no summary), 8 TTL (s) of the group's keys, 9 TTL (s)
-#       of the marker, 10 the stage
-# Joins the open group (the one whose window has not passed), or opens one when this
-# warning, those read with it and those due within the window make at least group_min,
-# or answers "single". The decision is kept on the entry's marker, so an entry read again
-# (a failed page, a restart) keeps it. Returns {"joined", gid}, {"opened", gid, count},
-# {"single"}, {"done"} (settled before) or {"retry", gid} when the open group is not the
-# candidate (call again with its keys).
+# KEYS: 1 the stage's open-group key, 2 the candidate group's hash, 3 its members SET,
+#       4 the stage's due ZSET, 5 groups awaiting a summary (ZSET), 6 the entry's delivery
+#       marker, 7 the candidate group page's delivery marker, 8 the hash and 9 the members
+#       SET of the group to join (the candidate's again when none is named)
+# ARGV: 1 candidate group id (fresh), 2 id of the group to join or "", 3 mention id, 4 now,
+#       5 window (s), 6 group_min, 7 others (entries of this stage read in the same batch,
+#       still to be placed), 8 summary check time (epoch) or "" (no summary), 9 TTL (s) of
+#       the group's keys, 10 TTL (s) of the marker, 11 the stage
+# The open-group key holds the id of the group gathering this stage; the group is open
+# while its key lasts (its window, on Redis's clock) and its `until` has not passed (on
+# the caller's clock, the one `now` and the due times are on).
+# Joins the open group only when the caller named it (ARGV[2]) and it is still open;
+# otherwise opens a new group, always under the fresh candidate id (an id is never opened
+# twice, so a new window can never inherit a page already sent), when this stage, those
+# read with it and those due within the window make at least group_min; or answers
+# "single". The decision is kept on the entry's marker in the same step, so an entry read
+# again (a failed page, a restart) keeps it. Returns {"joined", gid}, {"opened", gid,
+# count}, {"single"}, {"done"} (settled before), {"retry", gid} (a group is open: call
+# again naming it, with its keys) or {"taken"} (the candidate id was used before: call
+# again with another).
 GROUP = """
 local mark = redis.call('GET', KEYS[6])
 if mark then
@@ -21,25 +29,28 @@ if mark then
   if string.sub(mark, 1, 5) == 'sent:' then return {'done'} end
   return {'single'}
 end
+local now, window = tonumber(ARGV[4]), tonumber(ARGV[5])
 local open = redis.call('GET', KEYS[1])
-if open and open ~= ARGV[1] then return {'retry', open} end
 if open then
-  redis.call('SADD', KEYS[3], ARGV[2])
-  redis.call('SET', KEYS[6], 'sent:group:' .. open, 'EX', ARGV[9])
-  return {'joined', open}
+  if open ~= ARGV[2] then return {'retry', open} end
+  if tonumber(redis.call('HGET', KEYS[8], 'until') or '0') > now then
+    redis.call('SADD', KEYS[9], ARGV[3])
+    redis.call('SET', KEYS[6], 'sent:group:' .. open, 'EX', ARGV[10])
+    return {'joined', open}
+  end
 end
-local now, window = tonumber(ARGV[3]), tonumber(ARGV[4])
-local coming = redis.call('ZCOUNT', KEYS[4], '(' .. ARGV[3], now + window)
-local count = coming + tonumber(ARGV[6]) + 1
-if count < tonumber(ARGV[5]) then return {'single'} end
+if redis.call('EXISTS', KEYS[2], KEYS[3], KEYS[7]) > 0 then return {'taken'} end
+local coming = redis.call('ZCOUNT', KEYS[4], '(' .. ARGV[4], now + window)
+local count = coming + tonumber(ARGV[7]) + 1
+if count < tonumber(ARGV[6]) then return {'single'} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', math.floor(window * 1000))
-redis.call('HSET', KEYS[2], 'opened', ARGV[3], 'until', now + window, 'count', count,
-           'first', ARGV[2], 'stage', ARGV[10])
-redis.call('SADD', KEYS[3], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[8])
-redis.call('EXPIRE', KEYS[3], ARGV[8])
-if ARGV[7] ~= '' then redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1]) end
-redis.call('SET', KEYS[6], 'opened:' .. ARGV[1], 'EX', ARGV[9])
+redis.call('HSET', KEYS[2], 'opened', ARGV[4], 'until', now + window, 'count', count,
+           'first', ARGV[3], 'stage', ARGV[11])
+redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[9])
+redis.call('EXPIRE', KEYS[3], ARGV[9])
+if ARGV[8] ~= '' then redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1]) end
+redis.call('SET', KEYS[6], 'opened:' .. ARGV[1], 'EX', ARGV[10])
 return {'opened', ARGV[1], count}
 """
 

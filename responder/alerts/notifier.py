@@ -6,6 +6,7 @@ is claimed under its key (mention:stage:cycle, or the group) before it is sent a
 sent after, so a redelivered entry never pages twice. The one gap: a process killed after
 a channel took a page and before the mark; the page is then sent again with the same key,
 which the webhook (Idempotency-Key) and email (Message-ID) carry for receivers to drop.
+A group's page is owed from the moment the group opens (docs/alerts/paging.md).
 """
 
 from __future__ import annotations
@@ -27,16 +28,16 @@ from responder.alerts.compose import Links
 from responder.alerts.monitor_text import system_page
 from responder.alerts.people import Person
 from responder.alerts.schedule import Schedule
-from responder.alerts.store import AlertStore
+from responder.alerts.store import AlertStore, group_key
 from responder.backoff import Backoff, BackoffPolicy
 from responder.clock import Clock, from_epoch
-from responder.sla.sweeper import KINDS
 from responder.store.consumer import Entry
 from responder.store.records import OPEN_STATES, EventType, event
+from responder.store.stages import TIMED, Stage
 from responder.store.store import Store
 
 log = logging.getLogger(__name__)
-GROUPED = {str(kind): due for due, kind in KINDS}  # grouped stages, and their due ZSET
+GROUPED = frozenset(TIMED)  # stages gathered into group pages (a crisis always goes alone)
 STALE = timedelta(hours=1)  # an entry older than this (the notifier was off) is not paged
 
 
@@ -122,10 +123,19 @@ class Notifier:
         jobs: list[_Job] = []
         done: list[str] = []
         rows = await self.alerts.mentions([f.get("mention", "") for _, f in entries])
+        owed = await self.alerts.owed([f.get("key", "") for _, f in entries])
         ahead = Counter(f.get("stage", "") for _, f in entries)  # of each stage, still to place
-        for (entry_id, fields), row in zip(entries, rows, strict=True):
-            ahead[fields.get("stage", "")] -= 1
-            job = await self._decide(entry_id, fields, row, now, ahead[fields.get("stage", "")])
+        for (entry_id, fields), row, gid in zip(entries, rows, owed, strict=True):
+            stage = fields.get("stage", "")
+            ahead[stage] -= 1
+            timed = Stage.read(stage)
+            if gid and timed is not None and timed in GROUPED:
+                # It opened a group whose page has not gone out (it failed, or a process
+                # died): others joined it, so it goes, whatever became of this mention.
+                key = fields.get("key", "")
+                job = await self._group_job(gid, timed, entry_id, key, now, self._to(stage))
+            else:
+                job = await self._decide(entry_id, fields, row, now, ahead[stage])
             if job is None:
                 done.append(entry_id)
             else:
@@ -150,32 +160,36 @@ class Notifier:
         now: datetime,
         others: int,
     ) -> _Job | None:
-        stage, mid, key = fields.get("stage", ""), fields.get("mention", ""), fields.get("key", "")
+        said, mid, key = fields.get("stage", ""), fields.get("mention", ""), fields.get("key", "")
         at = from_epoch(float(fields.get("at") or now.timestamp()))
         if fields.get("subject") and key:  # a source or the pipeline: at once, never held
-            page = replace(system_page(fields, link=self.links.queue()), to=self._to(stage))
-            return _Job(key=key, page=page, mentions=[], entries=[entry_id], stage=stage)
+            page = replace(system_page(fields, link=self.links.queue()), to=self._to(said))
+            return _Job(key=key, page=page, mentions=[], entries=[entry_id], stage=said)
         if not mid or not key or now - at > STALE:
             log.info("alert %s not paged: %s", key or entry_id, "stale" if mid else "no mention")
             return None
+        stage = Stage.read(said)
+        if stage is None:
+            log.error("alert %s not paged: unknown stage %r", key, said)
+            return None
         if row is None or row.get("state") not in OPEN_STATES:
             return None  # answered (or gone) before the page went out: nobody to wake
-        if stage == "escalated" and row.get("acked_at"):
+        if stage is Stage.ESCALATED and row.get("acked_at"):
             return None
-        crisis = stage == "crisis" or bool(row.get("crisis"))
+        crisis = stage is Stage.CRISIS or bool(row.get("crisis"))
         if not crisis and self.schedule.in_quiet_hours(now):  # a crisis is never held
             await self.alerts.log([mid], event(EventType.PAGE_HELD, now, "notifier", stage=stage))
             return None
         to = self._to(stage)
         if stage in GROUPED:
             placed = await self.alerts.place(
-                GROUPED[stage],
+                stage,
                 mid,
                 now,
                 window=self.settings.window,
                 minimum=self.settings.minimum,
                 others=others,
-                summary_at=self._summary_at(now) if stage == "warned" else None,
+                summary_at=self._summary_at(now) if stage is Stage.WARNED else None,
                 marker=key,
             )
             if placed.kind == "done":
@@ -190,14 +204,20 @@ class Notifier:
         return _Job(key=key, page=page, mentions=[mid], entries=[entry_id], stage=stage)
 
     async def _group_job(
-        self, gid: str, stage: str, entry_id: str, key: str, now: datetime, to: tuple[Person, ...]
-    ) -> _Job:
+        self, gid: str, stage: Stage, entry_id: str, key: str, now: datetime, to: tuple[Person, ...]
+    ) -> _Job | None:
+        """The page of group `gid`, opened by this entry; None once nobody in it is
+        waiting any more (all answered before the page could go out)."""
         fields, members = await self.alerts.group(gid)
         until = from_epoch(float(fields.get("until") or now.timestamp()))
-        coming = await self.alerts.coming(GROUPED[stage], now, until, 500)
+        coming = await self.alerts.coming(stage, now, until, 500)
         first = fields.get("first", "")
         ids = [first, *[m for m in members if m != first], *coming]
         rows = [r for r in await self.alerts.mentions(ids) if r is not None]
+        if not any(r.get("state") in OPEN_STATES for r in rows):
+            log.info("group %s not paged: all answered", gid)
+            await self.alerts.summary_done(gid)  # nobody was paged: nothing to close
+            return None
         count = int(fields.get("count") or len(rows))
         page = compose.for_group(stage, gid, rows, count, now, self.links, to=to)
         return _Job(
@@ -265,9 +285,16 @@ class Notifier:
         s, now = self.settings, self.clock.now()
         for gid in await self.alerts.take_summaries(now, s.lease):
             fields, members = await self.alerts.group(gid)
+            opened = float(fields.get("until") or now.timestamp())
+            if not await self.alerts.delivered(group_key(gid)):
+                # Its page has not gone out (yet): a summary must not come first.
+                if now.timestamp() < opened + s.give_up_after:
+                    await self.alerts.summary_later(gid, now + timedelta(seconds=s.summary_every))
+                else:
+                    await self.alerts.summary_done(gid)
+                continue
             rows = await self.alerts.mentions(members)
             page, all_answered = compose.for_summary(gid, rows, self.links)
-            opened = float(fields.get("until") or now.timestamp())
             if not all_answered and now.timestamp() < opened + s.give_up_after:
                 await self.alerts.summary_later(gid, now + timedelta(seconds=s.summary_every))
                 continue
@@ -285,4 +312,4 @@ class Notifier:
         """Whom the page is for: the primary (the secondary too when escalating; the
         secondary alone when there is no primary)."""
         people = self.schedule.who_is_on_call(self.clock.now()).people
-        return people if stage == "escalated" else people[:1]
+        return people if stage == Stage.ESCALATED else people[:1]

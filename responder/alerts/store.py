@@ -15,10 +15,12 @@ from responder.alerts.channels.fallback import ChannelHealth
 from responder.clock import from_epoch
 from responder.store.consumer import StreamGroup
 from responder.store.keys import NOTIFIER_GROUP
+from responder.store.stages import Stage
 from responder.store.store import Store
 
 SENT_TTL = 7 * 86400  # a delivery marker outlives any redelivery of its entry
 GROUP_TTL = 2 * 86400  # a group's hash and members: long enough for acks and summaries
+ROUNDS = 4  # placement calls before a stage whose open group keeps changing goes alone
 MENTION_FIELDS = (
     "state",
     "platform",
@@ -65,7 +67,7 @@ class AlertStore:
             out.append(fields if "state" in fields else None)
         return out
 
-    async def coming(self, stage: str, now: datetime, until: datetime, limit: int) -> list[str]:
+    async def coming(self, stage: Stage, now: datetime, until: datetime, limit: int) -> list[str]:
         """Mentions whose `stage` is due after now and by `until`, soonest first."""
         ids = await self.redis.zrangebyscore(
             self.keys.due(stage), f"({now.timestamp():.3f}", until.timestamp(), 0, limit
@@ -74,7 +76,7 @@ class AlertStore:
 
     async def place(
         self,
-        stage: str,
+        stage: Stage,
         mid: str,
         now: datetime,
         *,
@@ -84,10 +86,15 @@ class AlertStore:
         summary_at: datetime | None,
         marker: str,
     ) -> Placement:
-        """Group this stage's page with others due about now, or say it goes alone."""
+        """Group this stage's page with others due about now, or say it goes alone.
+
+        Each call offers a fresh id for a group it may open; it joins an open group only
+        by naming it, so a group whose window closed between two calls is never reopened
+        (its page may have gone out already): a new one opens under a new id."""
         k = self.keys
-        gid = secrets.token_hex(6)
-        for _ in range(3):
+        join = ""
+        for _ in range(ROUNDS):
+            gid = secrets.token_hex(8)
             reply = await self._group(
                 keys=[
                     k.alert_open_group(stage),
@@ -96,9 +103,13 @@ class AlertStore:
                     k.due(stage),
                     k.alert_groups,
                     k.alert_sent(marker),
+                    k.alert_sent(group_key(gid)),
+                    k.alert_group(join or gid),
+                    k.alert_group_members(join or gid),
                 ],
                 args=[
                     gid,
+                    join,
                     mid,
                     f"{now.timestamp():.3f}",
                     window,
@@ -107,19 +118,33 @@ class AlertStore:
                     f"{summary_at.timestamp():.3f}" if summary_at else "",
                     GROUP_TTL,
                     SENT_TTL,
-                    stage,
+                    str(stage),
                 ],
             )
             what = [str(v) for v in reply]
             if what[0] == "retry":
-                gid = what[1]
+                join = what[1]
                 continue
-            if what[0] == "opened":
-                return Placement(kind="opened", group=what[1])
-            if what[0] in ("joined", "done"):
-                return Placement(kind=what[0], group=what[1] if len(what) > 1 else "")
+            if what[0] == "taken":
+                continue
+            if what[0] in ("opened", "joined"):
+                return Placement(kind=what[0], group=what[1])
+            if what[0] == "done":
+                return Placement(kind="done")
             return Placement(kind="single")
         return Placement(kind="single")  # the open group kept changing: page it alone
+
+    async def delivered(self, key: str) -> bool:
+        """Whether the page under `key` went out."""
+        value = await self.redis.get(self.keys.alert_sent(key))
+        return value is not None and str(value).startswith("sent:")
+
+    async def owed(self, markers: Sequence[str]) -> list[str]:
+        """Per entry marker, the group it opened whose page is still owed, or ""."""
+        if not markers:
+            return []
+        values = await self.redis.mget([self.keys.alert_sent(m) for m in markers])
+        return [_opened(v) for v in values]
 
     async def group(self, gid: str) -> tuple[dict[str, str], list[str]]:
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -199,6 +224,16 @@ class AlertStore:
             )
             for name, row in zip(names, rows, strict=True)
         ]
+
+
+def group_key(gid: str) -> str:
+    """The delivery key of a group's page (its marker, the webhook's Idempotency-Key)."""
+    return f"group:{gid}"
+
+
+def _opened(value: object) -> str:
+    text = str(value) if value is not None else ""
+    return text.removeprefix("opened:") if text.startswith("opened:") else ""
 
 
 def _when(value: str | None) -> datetime | None:

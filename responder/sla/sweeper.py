@@ -9,15 +9,10 @@ from datetime import datetime
 
 from responder.clock import Clock
 from responder.config import SlaConfig
-from responder.store.records import EventType
+from responder.store.stages import TIMED, Stage
 from responder.store.store import Store
 
 log = logging.getLogger(__name__)
-KINDS = (
-    ("warn", EventType.WARNED),
-    ("breach", EventType.BREACHED),
-    ("escalate", EventType.ESCALATED),
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,7 +20,7 @@ class Fired:
     """One alert stage that fired for one mention."""
 
     mention_id: str
-    stage: EventType
+    stage: Stage
     due: datetime
     fired_at: datetime
 
@@ -65,15 +60,15 @@ class Sweeper:
         """Fire every stage due by now; cost grows with due items, not with pending ones."""
         now = self.clock.now()
         fired: list[Fired] = []
-        for stage, kind in KINDS:
+        for stage in TIMED:
             while True:
-                due = await self.store.sweep(stage, kind, now, self.batch, self.escalations)
-                fired += [Fired(mention_id=m, stage=kind, due=d, fired_at=now) for m, d in due]
+                due = await self.store.sweep(stage, now, self.batch, self.escalations)
+                fired += [Fired(mention_id=m, stage=stage, due=d, fired_at=now) for m, d in due]
                 if len(due) < self.batch:
                     break
         if fired:  # one line per sweep: a launch-day burst must not flood the log
             worst = max((f.fired_at - f.due).total_seconds() for f in fired)
-            counts = {str(k): sum(f.stage is k for f in fired) for _, k in KINDS}
+            counts = {str(s): sum(f.stage is s for f in fired) for s in TIMED}
             shown = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
             log.info("sla: %s (latest %.1fs after due)", shown, worst)
         return fired

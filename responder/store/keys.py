@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from responder.store.stages import Stage
+
 PIPELINE_GROUP = "pipeline"  # consumer group of pipeline workers on the ingest stream
 OUTBOX_GROUP = "outbox"  # consumer group of senders on the outbox stream
 NOTIFIER_GROUP = "notifier"  # consumer group of notifiers on the alerts stream
-STAGES = ("warn", "breach", "escalate")  # a mention's timed alert stages, in order
 
 
 def mention_id(platform: str, account: str, platform_id: str) -> str:
@@ -57,9 +58,10 @@ class Keys:
         """Hash of counts per draft template: offered, sent as is, edited, passed over."""
         return f"{self.root}:drafts:stats"
 
-    def due(self, stage: str) -> str:
-        """ZSET of mention ids scored by when alert `stage` (warn, breach) is due."""
-        return f"{self.root}:due:{stage}"
+    def due(self, stage: Stage) -> str:
+        """ZSET of mention ids scored by when alert `stage` is due (due:warn, due:breach,
+        due:escalate)."""
+        return f"{self.root}:due:{stage.word}"
 
     @property
     def events(self) -> str:
@@ -82,9 +84,10 @@ class Keys:
         it, so a redelivered stream entry (restart, another process) is not paged twice."""
         return f"{self.root}:alert:sent:{key}"
 
-    def alert_open_group(self, stage: str) -> str:
-        """String: the id of the group now gathering `stage` alerts (expires with its window)."""
-        return f"{self.root}:alert:open:{stage}"
+    def alert_open_group(self, stage: Stage) -> str:
+        """String: the id of the group now gathering `stage` alerts (expires with its
+        window; a group id is never opened twice)."""
+        return f"{self.root}:alert:open:{stage.word}"
 
     def alert_group(self, gid: str) -> str:
         """Hash of one group page: stage, opened, until, count, key, delivered channel."""

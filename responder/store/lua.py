@@ -8,6 +8,9 @@ ARGV[1] is always the MAXLEN of the global event stream.
 """
 
 from responder.drafts.priority import PIN
+from responder.store.luaconst import lua_set, lua_str
+from responder.store.records import OPEN_STATES
+from responder.store.stages import Stage
 
 # Append an event (JSON) to a mention's own log and to the capped global event stream, so
 # the two never disagree and the stream's entries have one shape.
@@ -24,17 +27,20 @@ end
 # Refuse an agent's action unless the mention is open and nobody else holds an unexpired
 # claim on it: return the refusal ({-1, ""} unknown, {0, state} not open, {2, holder}
 # claimed), or nil to go ahead.
-_OPEN = """
+_OPEN = (
+    lua_set("OPEN", OPEN_STATES)
+    + """
 local function refusal(key, actor, now)
   local state = redis.call('HGET', key, 'state')
   if not state then return {-1, ''} end
-  if state ~= 'queued' and state ~= 'failed' then return {0, state} end
+  if not OPEN[state] then return {0, state} end
   local holder = redis.call('HGET', key, 'claimed_by')
   local till = tonumber(redis.call('HGET', key, 'claim_until') or '0')
   if holder and holder ~= actor and till > now then return {2, holder} end
   return nil
 end
 """
+)
 
 # KEYS: 1 queue, 2 due:warn, 3 due:breach, 4 global events, 5 stats, 6 priority queue,
 #       7 alerts stream, then per item, in order: mention hash, its events, its seen
@@ -53,10 +59,11 @@ end
 ENQUEUE = (
     LOG
     + f"local PIN = {PIN}\n"
+    + lua_str("CRISIS", Stage.CRISIS)
     + """
 local function crisis_alert(id, at)
-  redis.call('XADD', KEYS[7], 'MAXLEN', '~', MAXLEN, '*', 'mention', id, 'stage', 'crisis',
-             'cycle', '1', 'key', id .. ':crisis:1', 'due', at, 'at', at)
+  redis.call('XADD', KEYS[7], 'MAXLEN', '~', MAXLEN, '*', 'mention', id, 'stage', CRISIS,
+             'cycle', '1', 'key', id .. ':' .. CRISIS .. ':1', 'due', at, 'at', at)
 end
 local out = {}
 local o = 8
@@ -231,10 +238,11 @@ return {1, ARGV[3]}
 # Returns a flat list of (id, due) for each fired.
 SWEEP = (
     LOG
+    + lua_str("BREACHED", Stage.BREACHED)
     + """
 local fired = {}
 local after = nil
-if ARGV[3] == 'breached' then after = cjson.decode(ARGV[4]) end
+if ARGV[3] == BREACHED then after = cjson.decode(ARGV[4]) end
 for i = 5, #ARGV do
   local id = ARGV[i]
   local due = redis.call('ZSCORE', KEYS[1], id)

@@ -13,6 +13,7 @@ from typing import Any, cast
 from connectors.model import Author, Mention
 from responder.clock import from_epoch
 from responder.drafts.suggest import Suggestion
+from responder.store.stages import Stage
 
 
 class State(StrEnum):
@@ -39,9 +40,9 @@ class EventType(StrEnum):
     SCORED = "scored"
     QUEUED = "queued"
     JOINED = "joined"
-    WARNED = "warned"
-    BREACHED = "breached"
-    ESCALATED = "escalated"  # breached and nobody acknowledged the page
+    WARNED = Stage.WARNED.value  # an alert stage fired (its name comes from stages.py)
+    BREACHED = Stage.BREACHED.value
+    ESCALATED = Stage.ESCALATED.value
     PAGED = "paged"  # an alert about it reached a channel (stage, channel, group)
     PAGE_FAILED = "page_failed"  # no channel took the page
     PAGE_HELD = "page_held"  # quiet hours: recorded, not paged

@@ -18,9 +18,10 @@ from responder.config import RetentionConfig, SlaConfig
 from responder.drafts.learning import ranking
 from responder.store import lua, reads
 from responder.store.enqueue import dumps
-from responder.store.keys import STAGES, Keys
+from responder.store.keys import Keys
 from responder.store.records import EventType, State, event
 from responder.store.source_health import SourceHealth
+from responder.store.stages import TIMED, Stage
 from responder.store.stream import ROUNDS, StreamStore, seconds
 from responder.store.views import API_FIELDS
 
@@ -169,10 +170,10 @@ class Store(StreamStore):
         k = self.keys
         conv, followers = expect or ("", list[str]())
         for _ in range(ROUNDS):
-            keys = [k.mention(mid), k.queue, k.due("warn"), k.due("breach")]
+            keys = [k.mention(mid), k.queue, k.due(Stage.WARNED), k.due(Stage.BREACHED)]
             keys += [k.mention_events(mid), k.events, k.followups(mid), k.seen(mid), k.priority]
             keys += [k.draft_stats, (book and book.said_key) or k.draft_stats, k.outbox]
-            keys.append(k.due("escalate"))
+            keys.append(k.due(Stage.ESCALATED))
             if conv:
                 keys.append(conv)
             for follower in followers:
@@ -238,8 +239,7 @@ class Store(StreamStore):
 
     async def sweep(
         self,
-        stage: str,
-        kind: EventType,
+        stage: Stage,
         now: datetime,
         limit: int,
         escalations: str = DEFAULT_ESCALATIONS,
@@ -253,12 +253,12 @@ class Store(StreamStore):
         )
         if not ids:
             return []
-        keys = [due_key, self.keys.events, self.keys.alerts, self.keys.due("escalate")]
+        keys = [due_key, self.keys.events, self.keys.alerts, self.keys.due(Stage.ESCALATED)]
         for mid in ids:
             keys += [self.keys.mention(mid), self.keys.mention_events(mid)]
         flat = await self._sweep(
             keys=keys,
-            args=[self.retention.events, f"{now.timestamp():.3f}", str(kind), escalations, *ids],
+            args=[self.retention.events, f"{now.timestamp():.3f}", str(stage), escalations, *ids],
         )
         return [(flat[i], from_epoch(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
 
@@ -272,7 +272,7 @@ class Store(StreamStore):
     async def next_due(self) -> datetime | None:
         """Return when the earliest alert stage (warn, breach, escalate) is due, or None."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            for stage in STAGES:
+            for stage in TIMED:
                 pipe.zrange(self.keys.due(stage), 0, 0, withscores=True)
             firsts = await pipe.execute()
         scores = [float(rows[0][1]) for rows in firsts if rows]

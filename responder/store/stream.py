@@ -17,6 +17,7 @@ from responder.store.deadletters import DeadLetter
 from responder.store.enqueue import Code, Ready, pack, said_key
 from responder.store.keys import PIPELINE_GROUP, Keys
 from responder.store.source_health import ok_fields, queue_write
+from responder.store.stages import Stage
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,7 +169,7 @@ class StreamStore:
             if not todo:
                 break
             heads = await self._heads([items[i] for i in todo])
-            keys = [self.keys.queue, self.keys.due("warn"), self.keys.due("breach")]
+            keys = [self.keys.queue, self.keys.due(Stage.WARNED), self.keys.due(Stage.BREACHED)]
             keys += [self.keys.events, self.keys.stats, self.keys.priority, self.keys.alerts]
             args: list[str | int] = [self.retention.events]
             said_ttl = seconds(self.retention.closed)

@@ -19,6 +19,8 @@ from responder.alerts.ack import AckError, AckTarget, AckTokens, load_tokens
 from responder.alerts.acking import Ack, Acks, Via
 from responder.alerts.links import mention_link, queue_link
 from responder.services import CLOCK, CONFIG, STORE
+from responder.store.records import OPEN_STATES
+from responder.store.stages import Stage
 from responder.store.views import API_FIELDS
 from responder.web import labels
 from responder.web.auth import USER, User, csrf_token, same
@@ -29,7 +31,12 @@ from responder.web.validate import Body, mention_id, read_body
 SHOWN = 5  # mentions of a group listed on its ack page
 ANONYMOUS = "ack-link"  # the actor when the token names nobody and nobody is signed in
 FIELDS = ("id", "platform", "kind", "account", "author_name", "text", "deadline", "state")
-STAGES = {"warn": "即将超时", "breach": "已超时", "escalate": "已升级", "crisis": "危机"}
+STAGES = {
+    Stage.WARNED: "即将超时",
+    Stage.BREACHED: "已超时",
+    Stage.ESCALATED: "已升级",
+    Stage.CRISIS: "危机",
+}
 ACK_BODY = Body((), optional=True)
 TOKEN_IN_PATH = re.compile(r"/ack/[^\s?\"]+")
 
@@ -146,7 +153,7 @@ async def _describe(request: web.Request, target: AckTarget) -> dict[str, Any] |
         "mention": None,
         "group": {
             "count": len(ids),
-            "stage": STAGES.get(group.get("stage", ""), ""),
+            "stage": _stage_label(group.get("stage", "")),
             "queue": queue_link("", sort="deadline"),
             "shown": [_mention(r, now, zone) for r in rows[:SHOWN]],
         },
@@ -157,7 +164,7 @@ async def _describe(request: web.Request, target: AckTarget) -> dict[str, Any] |
 def _mention(row: dict[str, str], now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     left = float(row["deadline"]) - now.timestamp()
     where = labels.PLATFORMS.get(row["platform"], row["platform"])
-    open_ = row.get("state") in ("queued", "failed")
+    open_ = row.get("state") in OPEN_STATES
     return {
         "where": where + labels.KINDS.get(row.get("kind", ""), ""),
         "account": row.get("account", ""),
@@ -169,6 +176,13 @@ def _mention(row: dict[str, str], now: datetime, zone: ZoneInfo) -> dict[str, An
         "state": labels.STATES.get(row.get("state", ""), row.get("state", "")),
         "link": mention_link("", row["id"]),
     }
+
+
+def _stage_label(value: str) -> str:
+    """A group's stage as people say it (groups opened before stages had one spelling
+    stored "warn", "breach", "escalate")."""
+    stage = Stage.read(value)
+    return STAGES[stage] if stage else ""
 
 
 def _ack_of(fields: dict[str, str], zone: ZoneInfo) -> dict[str, str] | None:

@@ -10,6 +10,7 @@ from playwright.async_api import Browser, Page, expect
 
 from responder.services import STORE
 from responder.sla.sweeper import Sweeper
+from responder.store.stages import Stage
 from responder.web.ack import ACK_DESK
 from tests.conftest import ClientAs
 from tests.fakes import FakeClock, mention
@@ -44,7 +45,7 @@ async def test_a_link_opens_its_mention_and_the_button_acks_it(
     await expect(page.locator("#detail .events")).to_contain_text("已确认 · amy")
     store = app_of(client)[STORE]
     assert await store.redis.hget(store.keys.mention(mid("1")), "acked_by") == "amy"
-    assert await store.redis.zcard(store.keys.due("escalate")) == 0
+    assert await store.redis.zcard(store.keys.due(Stage.ESCALATED)) == 0
 
 
 async def test_no_ack_button_before_anything_paged(

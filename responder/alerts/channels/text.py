@@ -10,8 +10,14 @@ from datetime import timedelta
 from responder.alerts.channels.page import Page, Severity
 from responder.alerts.people import Person
 from responder.drafts.priority import followers_cn
+from responder.store.stages import Stage
 
-STAGES = {"warn": "即将超时", "breach": "已超时", "escalate": "无人处理·升级", "crisis": "危机"}
+STAGES = {
+    Stage.WARNED: "即将超时",
+    Stage.BREACHED: "已超时",
+    Stage.ESCALATED: "无人处理·升级",
+    Stage.CRISIS: "危机",
+}
 QUOTE_MAX = 200  # characters of the mention's text quoted in a page; the link has the rest
 
 
@@ -44,7 +50,7 @@ def quote(text: str) -> str:
 def mention_page(
     *,
     key: str,
-    stage: str,
+    stage: Stage,
     source: str,
     platform: str,
     followers: int | None,
@@ -56,14 +62,14 @@ def mention_page(
     to: tuple[Person, ...] = (),
 ) -> Page:
     """A page about one mention: "【即将超时】微博评论 · 粉丝 382万 · 剩 4分10秒"."""
-    label = STAGES.get(stage, stage)
-    if crisis and stage != "crisis":
+    label = STAGES[stage]
+    if crisis and stage is not Stage.CRISIS:
         label = "危机·" + label
     bits = [f"【{label}】{source}"]
     if followers is not None:
         bits.append(f"粉丝 {followers_cn(followers)}")
     bits.append(f"剩 {duration(left)}" if left.total_seconds() > 0 else f"超时 {duration(left)}")
-    severity: Severity = "crisis" if crisis or stage == "crisis" else _severity(stage)
+    severity: Severity = "crisis" if crisis or stage is Stage.CRISIS else _severity(stage)
     return Page(
         key=key,
         title=" · ".join(bits),
@@ -98,19 +104,19 @@ def group_page(
     queue_link: str,
     ack_link: str = "",
     to: tuple[Person, ...] = (),
-    stage: str = "warn",
+    stage: Stage = Stage.WARNED,
 ) -> Page:
     """One page for many mentions at one stage: "12 条将在 5 分钟内超时，最早 2分10秒；含 1
-    条危机" (warn), "【已超时】12 条已超时，最早一条超时 1分5秒" (breach), "【无人处理·升级】
-    12 条超时无人确认，最早一条超时 5分" (escalate)."""
+    条危机" (warned), "【已超时】12 条已超时，最早一条超时 1分5秒" (breached), "【无人处理·升级】
+    12 条超时无人确认，最早一条超时 5分" (escalated)."""
     minutes = max(1, round(within.total_seconds() / 60))
     first = duration(earliest.left)
-    if stage == "warn":
+    if stage is Stage.WARNED:
         title = f"{count} 条将在 {minutes} 分钟内超时，最早 {first}"
         shown = f"剩 {first}"
     else:
-        what = "已超时" if stage == "breach" else "超时无人确认"
-        title = f"【{STAGES.get(stage, stage)}】{count} 条{what}，最早一条超时 {first}"
+        what = "已超时" if stage is Stage.BREACHED else "超时无人确认"
+        title = f"【{STAGES[stage]}】{count} 条{what}，最早一条超时 {first}"
         shown = f"超时 {first}"
     if crises:
         title += f"；含 {crises} 条危机"
@@ -142,8 +148,8 @@ def resolved_page(
     )
 
 
-def _severity(stage: str) -> Severity:
-    return "breach" if stage in ("breach", "escalate") else "warn"
+def _severity(stage: Stage) -> Severity:
+    return "breach" if stage in (Stage.BREACHED, Stage.ESCALATED) else "warn"
 
 
 def markdown(page: Page, *, duty: str = "", links: bool = True) -> str:
