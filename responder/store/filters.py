@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import cast
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -19,29 +19,30 @@ from responder.store.keys import Keys
 
 WALKS = 3  # walks at most for one page: more when mentions keep arriving meanwhile
 
-# KEYS: 1 the queue ZSET to walk (by deadline or by priority), 2... the hashes of the ids in
-#       ARGV[4...], then (with a keyword) their follow-up lists in the same order
+# KEYS: 1 the queue ZSET to walk (by deadline or by priority), 2... the hashes of the n
+#       mentions named in ARGV, then the follow-up lists of the m heads named after them
 # ARGV: 1 offset, 2 limit, 3 the checks (JSON): {fields: the hash fields to read, eq:
 #       [[i, j, value]...] (field i, or field j where i is empty, must equal value; j 0:
 #       none), held: [i, j] (claimed_by, claim_until) with view (mine or unassigned), me,
-#       now, q: the keyword lowercased ("" for none)}, 4... the ids whose keys are given
-# A script only touches the keys it is given (Redis Cluster's rule): the caller names the
-# open mentions and, for a keyword, their follow-ups. Only the fields a filter needs are
-# read, and the keyword's (text, author, follow-ups) only for mentions that pass the rest.
-# Returns {total, n, n missing ids..., page ids...}: how many match, then the ids the walk
-# met without their keys (a mention queued or a follow-up joined since the caller looked;
-# skipped: call again with them), then the ids of the page.
+#       now, q: the keyword lowercased ("" for none)}, 4 n, 5... the n mention ids, then
+#       the m head ids
+# A script touches only the keys it is given (Redis Cluster's rule): the caller names the
+# open mentions, and the follow-ups of heads whose follow-ups a keyword has to read. Only
+# the fields a filter needs are read, and the keyword's (text, author, follow-ups) only
+# for mentions that pass the rest.
+# Returns {total, a, b, a ids..., b ids..., page ids...}: how many match; the mentions met
+# without their hash (queued, or a follow-up joined, since the caller looked) and the
+# heads whose follow-ups the keyword needs without their list: both skipped, to call
+# again with; then the ids of the page.
 FILTER = """
 local offset, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local spec = cjson.decode(ARGV[3])
 local fields, eq, held, q = spec.fields, spec.eq, spec.held, spec.q
-local n = #ARGV - 3
+local n = tonumber(ARGV[4])
 local hash, list = {}, {}
-for i = 1, n do
-  hash[ARGV[3 + i]] = KEYS[1 + i]
-  if q ~= '' then list[ARGV[3 + i]] = KEYS[1 + n + i] end
-end
-local missing = {}
+for i = 1, n do hash[ARGV[4 + i]] = KEYS[1 + i] end
+for i = n + 1, #KEYS - 1 do list[ARGV[4 + i]] = KEYS[1 + i] end
+local missing, lists = {}, {}
 local function has(text)
   return text and string.find(string.lower(text), q, 1, true) ~= nil
 end
@@ -49,6 +50,10 @@ local function found(id)
   local r = redis.call('HMGET', hash[id], 'text', 'author_name', 'followups')
   if has(r[1]) or has(r[2]) then return true end
   if tonumber(r[3] or '0') > 0 then
+    if not list[id] then
+      lists[#lists + 1] = id
+      return false
+    end
     for _, f in ipairs(redis.call('LRANGE', list[id], 0, -1)) do
       if not hash[f] then
         missing[#missing + 1] = f
@@ -94,18 +99,10 @@ while true do
   end
   start = start + 500
 end
-local out = {total, #missing}
+local out = {total, #missing, #lists}
 for _, id in ipairs(missing) do out[#out + 1] = id end
+for _, id in ipairs(lists) do out[#out + 1] = id end
 for _, id in ipairs(page) do out[#out + 1] = id end
-return out
-"""
-
-# KEYS: the follow-up lists of the ids in ARGV, in order. Returns their follow-up ids.
-FOLLOWUPS = """
-local out = {}
-for _, key in ipairs(KEYS) do
-  for _, f in ipairs(redis.call('LRANGE', key, 0, -1)) do out[#out + 1] = f end
-end
 return out
 """
 
@@ -153,41 +150,45 @@ class Filters:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis, self.keys = redis, keys
         self._filter = redis.register_script(FILTER)
-        self._followups = redis.register_script(FOLLOWUPS)
 
     async def page(
         self, want: QueueFilter, limit: int, offset: int, *, by: str, now: datetime
     ) -> tuple[int, list[str]]:
         """Return (how many open mentions match, the ids of the page), in queue order.
 
-        The walk is given the keys of the open mentions (and, for a keyword, of their
-        follow-ups) read just before it; what arrived in between it names, and it is
-        walked again with those, a few times at most: under a steady inflow the last walk
-        answers for the mentions that were there when it was asked.
+        The walk is given the keys of the open mentions read just before it. What it met
+        without keys (a mention queued meanwhile, follow-ups a keyword has to read) it
+        names, and it runs again with them, a few times at most: under a steady inflow the
+        last walk answers for the mentions there when it was asked.
         """
         key = self.keys.priority if by == "priority" else self.keys.queue
         spec = checks(want, now)
-        ids = [_text(mid) for mid in cast(list[str | bytes], await self.redis.zrange(key, 0, -1))]
-        if want.q and ids:
-            lists = [self.keys.followups(mid) for mid in ids]
-            ids += map(_text, await self._followups(keys=lists))
+        ids = _texts(await self.redis.zrange(key, 0, -1))
+        heads: list[str] = []
         for _ in range(WALKS):
-            named = [self.keys.mention(mid) for mid in ids]
-            if want.q:
-                named += [self.keys.followups(mid) for mid in ids]
-            reply = cast(
-                list[int | str | bytes],
-                await self._filter(keys=[key, *named], args=[offset, limit, spec, *ids]),
+            named = [*map(self.keys.mention, ids), *map(self.keys.followups, heads)]
+            reply = _texts(
+                await self._filter(
+                    keys=[key, *named], args=[offset, limit, spec, len(ids), *ids, *heads]
+                )
             )
-            missing = int(reply[1])
-            if not missing:
+            missing, lists = int(reply[1]), int(reply[2])
+            page = reply[3 + missing + lists :]
+            if not missing and not lists:
                 break
-            ids += map(_text, reply[2 : 2 + missing])
-        return int(reply[0]), [_text(mid) for mid in reply[2 + missing :]]
+            ids += reply[3 : 3 + missing]
+            more = reply[3 + missing : 3 + missing + lists]
+            if more:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for head in more:
+                        pipe.lrange(self.keys.followups(head), 0, -1)
+                    ids += (f for got in await pipe.execute() for f in _texts(got))
+                heads += more
+        return int(reply[0]), page
 
 
-def _text(value: int | str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+def _texts(values: Any) -> list[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
 
 
 def checks(want: QueueFilter, now: datetime) -> str:
