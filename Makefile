@@ -1,17 +1,34 @@
 # `make` runs what CI runs. The venv lives in .venv, like the README's commands.
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Records that the test extras were installed from constraints.txt: `make` installs them
+# again after any other install (the quick start's plain one too) and when pyproject.toml
+# or the lock changes.
+INSTALLED := $(VENV)/.tiexin-test-installed
+UV_VERSION := 0.13.9
+# Extra flags for `make lock`, e.g. LOCK_FLAGS=--upgrade to move every pin to the latest.
+LOCK_FLAGS ?=
 
-.PHONY: check install test lint typecheck format run bench model clean
+.PHONY: check install test lint typecheck format run bench model clean lock
 
 check: lint typecheck test
 
-$(BIN)/tiexin: pyproject.toml
+$(INSTALLED): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
-install: $(BIN)/tiexin
+install: $(INSTALLED)
+
+# constraints.txt: every version CI installs (runtime, test and train extras), for Python
+# 3.11 on Linux, resolved from PyPI alone: no pip or uv config, no local wheels.
+lock:
+	test -x $(BIN)/pip || python3 -m venv $(VENV)
+	$(BIN)/pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv pip compile --quiet --no-config --index-url https://pypi.org/simple \
+		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+		--extra test --extra train --custom-compile-command 'make lock' $(LOCK_FLAGS) \
+		pyproject.toml -o constraints.txt
 
 test: install
 	$(BIN)/python -m pytest

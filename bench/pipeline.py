@@ -202,7 +202,7 @@ async def paced(
         await worker
         listener.cancel()
         await asyncio.gather(listener, return_exceptions=True)
-        await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+        await pubsub.aclose()
     latencies = [(watch.written[k] - watch.offered[k]) * 1000 for k in keys]
     return achieved, latencies, lags
 

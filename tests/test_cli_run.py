@@ -28,8 +28,10 @@ from tests.running import (
 
 def test_run_stop_and_start_again(tmp_path: Path) -> None:
     feed = tmp_path / "feed.jsonl"
+    now = datetime.now(UTC)  # the process runs on the real clock: fresh mentions
     feed.write_text(
-        "".join(mention(str(i), thread_id=None).to_json() + "\n" for i in range(6)), "utf-8"
+        "".join(mention(str(i), thread_id=None, created_at=now).to_json() + "\n" for i in range(6)),
+        "utf-8",
     )
     port = free_port()
     config = tmp_path / "config.toml"

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from datetime import timedelta
 
 import redis
+from redis.asyncio import Redis
 from redis.crc import key_slot
+from redis.exceptions import ResponseError
 
 from responder.alerts.acking import Acks
 from responder.alerts.monitor import Monitor
 from responder.alerts.store import AlertStore
 from responder.config import defaults
 from responder.pipeline.worker import Pipeline
+from responder.store.filters import Filters, QueueFilter
 from responder.store.keys import mention_id
 from responder.store.records import State
 from responder.store.stages import Stage
@@ -22,24 +26,28 @@ from tests.fakes import FakeClock, entries, mention
 
 DONE = "tiexin-test-monitor-done"
 MULTI_KEY = {"MGET", "DEL", "EXISTS", "UNLINK"}
+ARG = re.compile(r'"((?:[^"\\]|\\.)*)"')  # one argument as MONITOR quotes it
+Command = tuple[bool, list[str]]  # (run by a script, its words as MONITOR shows them)
 
 
-def _watch(url: str, seen: list[str], ready: threading.Event) -> None:
-    """Record every command the server runs until the DONE marker."""
+def _watch(url: str, seen: list[Command], ready: threading.Event) -> None:
+    """Record every command the server runs until the DONE marker, and whether a script
+    ran it (a script's commands follow its EVALSHA)."""
     client = redis.Redis.from_url(url, decode_responses=True)
     with client.monitor() as monitor:  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
         ready.set()
-        for record in monitor.listen():
-            command = str(record["command"])
-            if DONE in command:
+        while True:
+            line = str(monitor.connection.read_response())
+            source, _, rest = line.partition("] ")
+            words = [w.replace('\\"', '"') for w in ARG.findall(rest)]
+            if DONE in words:
                 break
-            seen.append(command)
+            seen.append((source.endswith(" lua"), words))
     client.close()
 
 
-def _keys(command: str) -> list[str]:
-    """Return the keys of a script call or multi-key command as MONITOR shows them."""
-    words = command.split(" ")
+def _keys(words: list[str]) -> list[str]:
+    """Return the keys of a script call or multi-key command."""
     name = words[0].upper()
     if name in {"EVALSHA", "EVAL"}:
         return words[3 : 3 + int(words[2])]
@@ -48,10 +56,18 @@ def _keys(command: str) -> list[str]:
     return []
 
 
+async def _touched(client: Redis, words: list[str]) -> list[str]:
+    """Return the keys a command reads or writes, as the server finds them."""
+    try:
+        return [str(k) for k in await client.command_getkeys(*words)]
+    except ResponseError:  # a command without keys
+        return []
+
+
 async def test_every_script_and_multi_key_call_stays_in_one_slot(
     store: Store, pipeline: Pipeline, clock: FakeClock, redis_url: str
 ) -> None:
-    seen: list[str] = []
+    seen: list[Command] = []
     ready = threading.Event()
     watcher = threading.Thread(target=_watch, args=(redis_url, seen, ready), daemon=True)
     watcher.start()
@@ -91,6 +107,13 @@ async def test_every_script_and_multi_key_call_stays_in_one_slot(
     await store.redis.sadd(store.keys.alert_group_members("g1"), ids["1"], ids["3"])
     await acks.group("g1", "lee", clock.now(), "link")
     await acks.mention(ids["1"], "amy", clock.now(), "ui")
+    assert {r["id"] for r in (await store.queue(10))[1]} == set(ids.values())
+    assert (await store.queue(10, by="priority"))[0] == 2
+    filters, now = Filters(store.redis, store.keys), clock.now()
+    found = await filters.page(QueueFilter(q="人呢"), 10, 0, by="deadline", now=now)
+    assert found == (1, [ids["1"]])  # through the follow-up's text
+    comments = QueueFilter(view="unassigned", user="amy", kind="comment")  # the claim ran out
+    assert await filters.page(comments, 10, 0, by="priority", now=now) == (1, [ids["1"]])
     await store.close(ids["1"], State.APPROVED, "amy", clock.now(), reply_text="来了")
     await store.close(ids["3"], State.DISMISSED, "amy", clock.now())
     failed: dict[str, str | int] = {"state": "auth_failed", "last_error_at": "1"}
@@ -103,16 +126,23 @@ async def test_every_script_and_multi_key_call_stays_in_one_slot(
     await store.redis.echo(DONE)
     await asyncio.to_thread(watcher.join, 10)
 
-    scripts = [c for c in seen if c.upper().startswith(("EVALSHA", "EVAL "))]
-    # enqueue x2, claim, correct, sweep x2, ack x2, close x2, monitor x2, notifier x5
-    assert len(scripts) >= 18, seen
+    scripts = [w for by_script, w in seen if not by_script and w[0].upper() in {"EVALSHA", "EVAL"}]
+    # enqueue x2, claim, correct, sweep x2, ack x2, queue x2, filter x2, close x2,
+    # monitor x2, notifier x5
+    assert len(scripts) >= 22, seen
     checked = 0
-    for command in seen:
-        keys = _keys(command)
+    declared: list[str] = []  # the keys of the script running
+    for by_script, words in seen:
+        if by_script:  # a script touches only the keys it was given, never a name it built
+            for key in await _touched(store.redis, words):
+                assert key in declared, f"undeclared {key} in {' '.join(words)[:200]}"
+            continue
+        keys = declared = _keys(words)
         if not keys:
             continue
-        assert all(keys), f"an empty key in: {command[:200]}"
-        assert all(k.startswith("{test}:") for k in keys), command[:200]
-        assert len({key_slot(k.encode()) for k in keys}) == 1, command[:200]
+        command = " ".join(words)[:200]
+        assert all(keys), f"an empty key in: {command}"
+        assert all(k.startswith("{test}:") for k in keys), command
+        assert len({key_slot(k.encode()) for k in keys}) == 1, command
         checked += 1
     assert checked >= len(scripts)

@@ -108,12 +108,16 @@ async def test_paging_goes_on_across_polls_and_a_restart(
     fake, base = forum
     config = options(tmp_path, base, monkeypatch)
     first_http = Http(total=0.5)
-    poller = Poller(HttpJsonConnector("forum", config, http=first_http), store, clock)
+    poller = Poller(
+        HttpJsonConnector("forum", config, http=first_http, now=clock.now), store, clock
+    )
     assert await poller.run_once() == 4  # two pages of two: max_pages = 2
     assert await store.cursor("forum") == "104"
     await first_http.stop()  # a restart: a new process, a new session, the cursor in Redis
     second_http = Http(total=0.5)
-    poller = Poller(HttpJsonConnector("forum", config, http=second_http), store, clock)
+    poller = Poller(
+        HttpJsonConnector("forum", config, http=second_http, now=clock.now), store, clock
+    )
     assert await poller.run_once() == 1
     assert await poller.run_once() == 0  # nothing new: the cursor stays where it was
     assert await store.cursor("forum") == "105"

@@ -24,7 +24,7 @@ from responder.outbox.sender import Sender
 from responder.outbox.store import OutboxStore
 from responder.pipeline.scoring import ScoringPool
 from responder.runtime import create_app
-from responder.services import SERVICES, STORE
+from responder.services import CLOCK, SERVICES, STORE
 from responder.web.api import CLAIM_TTL
 from tests.conftest import USERS, ClientAs, MakeClient, bearer
 from tests.fakes import FakeClock, ScriptedConnector, mention
@@ -266,7 +266,8 @@ async def test_shutdown_ends_open_streams_at_once(
         resp = await session.get(client.make_url("/api/live"))
         stream = Stream(resp)
         assert (await stream.block()) is not None
-        await app[STORE].ingest("demo", [mention("9")], None, FakeClock().now())
+        now = app[CLOCK].now()  # the app runs on the real clock: a fresh mention, no SLA stage
+        await app[STORE].ingest("demo", [mention("9", created_at=now)], None, now)
         assert (await stream.until("queued", mid("9"))).json()["item"]["id"] == mid("9")
         started = time.monotonic()
         await client.close()

@@ -47,7 +47,9 @@ async def test_mentions_land_in_the_ingest_stream_with_the_cursor(
     assert rejected["source"] == "brand" and json.loads(rejected["raw"])["idstr"] == str(BIG + 4)
 
     fake.state.add_comment(BIG + 6, BIG + 2, "什么时候到货？", by=FAN)
-    restarted = Poller(WeiboConnector("brand", config(api_base), http=http), store, clock)
+    restarted = Poller(
+        WeiboConnector("brand", config(api_base), http=http, now=clock.now), store, clock
+    )
     assert await restarted.run_once() == 1  # only the new comment, from the stored cursor
     new = json.loads((await entries(store.redis, store.keys.ingest))[-1][1]["mention"])
     assert (new["id"], new["thread_id"], new["kind"]) == (str(BIG + 6), str(BIG + 2), "comment")

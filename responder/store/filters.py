@@ -10,43 +10,67 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import cast
+from typing import Any
 
 from redis.asyncio import Redis
 
 from responder.store.enqueue import dumps
 from responder.store.keys import Keys
 
-# KEYS: 1 the queue ZSET to walk (by deadline or by priority)
-# ARGV: 1 key root ("{prefix}"), 2 offset, 3 limit, 4 the checks (JSON): {fields: the
-#       hash fields to read, eq: [[i, j, value]...] (field i, or field j where i is empty,
-#       must equal value; j 0: none), held: [i, j] (claimed_by, claim_until) with view
-#       (mine or unassigned), me, now, q: the keyword lowercased ("" for none)}
-# Mention hashes are named from the root: every key shares its hash tag, so they live in
-# the queue's slot on Redis Cluster too. Only the fields a filter needs are read, and the
-# keyword's (text, author, follow-ups) only for mentions that pass the rest.
-# Returns {total, id, id, ...}: how many match, then the ids of the page.
+WALKS = 3  # walks at most for one page: more when mentions keep arriving meanwhile
+
+# KEYS: 1 the queue ZSET to walk (by deadline or by priority), 2... the hashes of the n
+#       mentions named in ARGV, then the follow-up lists of the m heads named after them
+# ARGV: 1 offset, 2 limit, 3 the checks (JSON): {fields: the hash fields to read, eq:
+#       [[i, j, value]...] (field i, or field j where i is empty, must equal value; j 0:
+#       none), held: [i, j] (claimed_by, claim_until) with view (mine or unassigned), me,
+#       now, q: the keyword lowercased ("" for none)}, 4 n, 5... the n mention ids, then
+#       the m head ids
+# A script touches only the keys it is given (Redis Cluster's rule): the caller names the
+# open mentions, and the follow-ups of heads whose follow-ups a keyword has to read. Only
+# the fields a filter needs are read, and the keyword's (text, author, follow-ups) only
+# for mentions that pass the rest.
+# Returns {total, a, b, a ids..., b ids..., page ids...}: how many match; the mentions met
+# without their hash (queued, or a follow-up joined, since the caller looked) and the
+# heads whose follow-ups the keyword needs without their list: both skipped, to call
+# again with; then the ids of the page.
 FILTER = """
-local root, offset, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local spec = cjson.decode(ARGV[4])
+local offset, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local spec = cjson.decode(ARGV[3])
 local fields, eq, held, q = spec.fields, spec.eq, spec.held, spec.q
+local n = tonumber(ARGV[4])
+local hash, list = {}, {}
+for i = 1, n do hash[ARGV[4 + i]] = KEYS[1 + i] end
+for i = n + 1, #KEYS - 1 do list[ARGV[4 + i]] = KEYS[1 + i] end
+local missing, lists = {}, {}
 local function has(text)
   return text and string.find(string.lower(text), q, 1, true) ~= nil
 end
-local function found(m)
-  local r = redis.call('HMGET', m, 'text', 'author_name', 'followups')
+local function found(id)
+  local r = redis.call('HMGET', hash[id], 'text', 'author_name', 'followups')
   if has(r[1]) or has(r[2]) then return true end
   if tonumber(r[3] or '0') > 0 then
-    for _, f in ipairs(redis.call('LRANGE', m .. ':followups', 0, -1)) do
-      if has(redis.call('HGET', root .. ':m:' .. f, 'text')) then return true end
+    if not list[id] then
+      lists[#lists + 1] = id
+      return false
+    end
+    for _, f in ipairs(redis.call('LRANGE', list[id], 0, -1)) do
+      if not hash[f] then
+        missing[#missing + 1] = f
+      elseif has(redis.call('HGET', hash[f], 'text')) then
+        return true
+      end
     end
   end
   return false
 end
 local function matches(id)
-  local m = root .. ':m:' .. id
+  if not hash[id] then
+    missing[#missing + 1] = id
+    return false
+  end
   if #fields > 0 then
-    local r = redis.call('HMGET', m, unpack(fields))
+    local r = redis.call('HMGET', hash[id], unpack(fields))
     for _, c in ipairs(eq) do
       local v = r[c[1]]
       if (not v or v == '') and c[2] > 0 then v = r[c[2]] end
@@ -59,9 +83,9 @@ local function matches(id)
       if spec.view == 'unassigned' and mine then return false end
     end
   end
-  return q == '' or found(m)
+  return q == '' or found(id)
 end
-local out = {0}
+local page = {}
 local total = 0
 local start = 0
 while true do
@@ -69,13 +93,16 @@ while true do
   if #ids == 0 then break end
   for _, id in ipairs(ids) do
     if matches(id) then
-      if total >= offset and total < offset + limit then out[#out + 1] = id end
+      if total >= offset and total < offset + limit then page[#page + 1] = id end
       total = total + 1
     end
   end
   start = start + 500
 end
-out[1] = total
+local out = {total, #missing, #lists}
+for _, id in ipairs(missing) do out[#out + 1] = id end
+for _, id in ipairs(lists) do out[#out + 1] = id end
+for _, id in ipairs(page) do out[#out + 1] = id end
 return out
 """
 
@@ -121,19 +148,47 @@ class Filters:
     """Runs FILTER over the store's queue keys."""
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
-        self.keys = keys
+        self.redis, self.keys = redis, keys
         self._filter = redis.register_script(FILTER)
 
     async def page(
         self, want: QueueFilter, limit: int, offset: int, *, by: str, now: datetime
     ) -> tuple[int, list[str]]:
-        """Return (how many open mentions match, the ids of the page), in queue order."""
+        """Return (how many open mentions match, the ids of the page), in queue order.
+
+        The walk is given the keys of the open mentions read just before it. What it met
+        without keys (a mention queued meanwhile, follow-ups a keyword has to read) it
+        names, and it runs again with them, a few times at most: under a steady inflow the
+        last walk answers for the mentions there when it was asked.
+        """
         key = self.keys.priority if by == "priority" else self.keys.queue
-        reply = cast(
-            list[int | str],
-            await self._filter(keys=[key], args=[self.keys.root, offset, limit, checks(want, now)]),
-        )
-        return int(reply[0]), [str(mid) for mid in reply[1:]]
+        spec = checks(want, now)
+        ids = _texts(await self.redis.zrange(key, 0, -1))
+        heads: list[str] = []
+        for _ in range(WALKS):
+            named = [*map(self.keys.mention, ids), *map(self.keys.followups, heads)]
+            reply = _texts(
+                await self._filter(
+                    keys=[key, *named], args=[offset, limit, spec, len(ids), *ids, *heads]
+                )
+            )
+            missing, lists = int(reply[1]), int(reply[2])
+            page = reply[3 + missing + lists :]
+            if not missing and not lists:
+                break
+            ids += reply[3 : 3 + missing]
+            more = reply[3 + missing : 3 + missing + lists]
+            if more:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for head in more:
+                        pipe.lrange(self.keys.followups(head), 0, -1)
+                    ids += (f for got in await pipe.execute() for f in _texts(got))
+                heads += more
+        return int(reply[0]), page
+
+
+def _texts(values: Any) -> list[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
 
 
 def checks(want: QueueFilter, now: datetime) -> str:

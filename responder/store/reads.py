@@ -10,6 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+
+from responder.store.keys import Keys
+
+ATTEMPTS = 10  # a page read again this often in a row changed between every two reads
 
 # pick(key, want): the hash's fields named in `want` (a set), as an object; {} if unknown.
 _PICK = """
@@ -41,24 +48,66 @@ def queue_script(fields: Sequence[str]) -> str:
     """The page of the queue in one call, `fields` of each mention written into the script
     (sending ~45 names with every read cost more than the read).
 
-    KEYS: 1 the queue (counted), 2 the order read (the queue or the priority order).
-    ARGV: 1 key root ("{prefix}"), 2 start, 3 stop (ZRANGE's, inclusive).
-    Returns {open count, JSON array of the page's rows}. Mention hashes are named from the
-    root, as the filter walk names them (responder/store/filters.py): they share the
-    queue's hash tag, so they are in its slot on Redis Cluster."""
+    KEYS: 1 the queue (counted), 2 the order read (the queue or the priority order), 3...
+    the hashes of the mentions the caller expects on the page.
+    ARGV: 1 start, 2 stop (ZRANGE's, inclusive), 3... the ids of KEYS[3...], in order.
+    Returns {open count, JSON array of the page's rows} when every mention on the page was
+    declared, else {open count, "", the page's ids...} to call again with (a script only
+    touches the keys it is given, so every key is in KEYS, as Redis Cluster expects)."""
     want = ", ".join(f"[{json.dumps(f)}] = true" for f in fields)
     return (
         _PICK
         + f"local want = {{{want}}}\n"
         + """
+local hashes = {}
+for i = 3, #KEYS do hashes[ARGV[i]] = KEYS[i] end
 local total = redis.call('ZCARD', KEYS[1])
-local ids = redis.call('ZRANGE', KEYS[2], ARGV[2], ARGV[3])
+local ids = redis.call('ZRANGE', KEYS[2], ARGV[1], ARGV[2])
+for _, id in ipairs(ids) do
+  if not hashes[id] then
+    table.insert(ids, 1, '')
+    table.insert(ids, 1, total)
+    return ids
+  end
+end
 if #ids == 0 then return {total, '[]'} end
 local rows = {}
-for i, id in ipairs(ids) do rows[i] = pick(ARGV[1] .. ':m:' .. id, want) end
+for i, id in ipairs(ids) do rows[i] = pick(hashes[id], want) end
 return {total, cjson.encode(rows)}
 """
     )
+
+
+class QueuePages:
+    """Reads pages of the queue with queue_script, declaring the mentions on the page.
+
+    The ids are those the same page had last time, so a page that did not change is one
+    round trip; one that did answers its ids and is read again with them.
+    """
+
+    def __init__(self, redis: Redis, keys: Keys, fields: Sequence[str]) -> None:
+        self.keys = keys
+        self._script = redis.register_script(queue_script(fields))
+        self._last: dict[tuple[str, int, int], list[str]] = {}
+
+    async def read(self, order: str, start: int, stop: int) -> tuple[int, str]:
+        """Return (open count, the JSON rows of ZRANGE order start stop)."""
+        page = (order, start, stop)
+        ids = self._last.get(page, [])
+        for _ in range(ATTEMPTS):
+            keys = [self.keys.queue, order, *map(self.keys.mention, ids)]
+            reply: list[Any] = await self._script(keys=keys, args=[start, stop, *ids])
+            if len(reply) == 2:
+                return int(reply[0]), reply[1]
+            ids = [_text(mid) for mid in reply[2:]]
+            if len(self._last) >= 256:  # pages seen; most readers ask for the first
+                self._last.clear()
+            self._last[page] = ids
+        raise RuntimeError(f"the queue page {page} changed between each of {ATTEMPTS} reads")
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 # KEYS: 1 a mention hash, 2 its follow-ups list; ARGV: the fields to read.

@@ -76,7 +76,7 @@ class Store(StreamStore):
     def __init__(self, redis: Redis, keys: Keys, retention: RetentionConfig | None = None) -> None:
         super().__init__(redis, keys, retention)
         self._read = redis.register_script(reads.READ)
-        self._queue = redis.register_script(reads.queue_script(API_FIELDS))
+        self._pages = reads.QueuePages(redis, keys, API_FIELDS)
         self._for_closing = redis.register_script(reads.FOR_CLOSING)
         self._close = redis.register_script(lua.CLOSE)
         self._sweep = redis.register_script(lua.SWEEP)
@@ -91,9 +91,7 @@ class Store(StreamStore):
         or by priority, a crisis first either way."""
         keys = self.keys
         order = keys.priority if by == "priority" else keys.queue
-        total, text = await self._queue(
-            keys=[keys.queue, order], args=[keys.root, offset, offset + limit - 1]
-        )
+        total, text = await self._pages.read(order, offset, offset + limit - 1)
         rows = cast(list[dict[str, str]], orjson.loads(text))
         return int(total), [row for row in rows if row]
 
