@@ -50,8 +50,9 @@ from responder.web.api import MAX_BODY, add_routes
 from responder.web.replies import STYLE
 
 log = logging.getLogger(__name__)
-# The pipeline's blocking read; short, so a stop finds it between batches within the grace.
-PIPELINE_BLOCK_MS = 250
+# The blocking reads of the pipeline, outbox and notifier; short, so a stop finds the
+# outbox and the notifier (which it does not interrupt) between reads well within a second.
+PIPELINE_BLOCK_MS = 100
 
 
 def create_app(

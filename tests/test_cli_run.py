@@ -13,7 +13,10 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import redis
+
 from responder.store.embedded import PID_FILE, EmbeddedRedis
+from responder.store.keys import PIPELINE_GROUP, Keys
 from tests.fakes import mention
 from tests.running import (
     OPS_TOKEN,
@@ -25,6 +28,8 @@ from tests.running import (
     stop_tiexin,
     wait_for,
 )
+
+STOP_LIMIT = 10.0  # seconds: a bound on a stop, which once waited for a held batch for ever
 
 
 def test_run_stop_and_start_again(tmp_path: Path) -> None:
@@ -236,3 +241,63 @@ def test_redis_that_cannot_be_restarted_makes_tiexin_exit_1(tmp_path: Path) -> N
     last = err.strip().splitlines()[-1]
     assert last.startswith("tiexin: the embedded Redis in") and "could not be restarted" in last
     assert "Traceback" not in err
+
+
+def test_a_killed_tiexin_leaves_no_leaked_semaphore_warning(tmp_path: Path) -> None:
+    process, _ = _serving(tmp_path, 2)  # health 200: every scoring worker is up
+    process.kill()  # SIGKILL: nothing of ours runs; the resource tracker sees us gone
+    # Our stderr is shared with the scoring workers, the resource tracker and redis-server:
+    # it ends once they are all gone, after whatever the tracker had to say.
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    assert "resource_tracker" not in err and "leaked semaphore" not in err, err
+
+
+def test_sigterm_while_scoring_holds_a_batch_exits_at_once_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    process, port = _serving(tmp_path, 2)
+    workers = [pid for pid, cmd in _children(process.pid).items() if "spawn_main" in cmd]
+    assert workers
+    for pid in workers:  # the scoring workers hold the next batch and never finish it
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        now = datetime.now(UTC)
+        with (tmp_path / "feed.jsonl").open("a", encoding="utf-8") as feed:
+            feed.writelines(mention(f"n{i}", created_at=now).to_json() + "\n" for i in range(20))
+        client = redis.Redis(unix_socket_path=str(tmp_path / "data" / "redis.sock"))
+        ingest = Keys("tiexin").ingest
+        wait_for(
+            lambda: int(client.xpending(ingest, PIPELINE_GROUP)["pending"]) > 0,
+            "the pipeline waiting on scoring",
+            process,
+        )
+        client.close()
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=STOP_LIMIT)  # before: waited on the batch for ever
+        assert time.monotonic() - started < STOP_LIMIT and process.returncode == 0, err
+    finally:
+        process.kill()
+        process.communicate()
+    again = start_tiexin(tmp_path / "config.toml")
+    try:  # what was read and not acknowledged is read again: all 22 queued, once each
+        wait_for(lambda: health_of(port)[1].get("queued") == 22, "22 queued", again)
+        assert health_of(port)[1]["stats"].get("duplicates", 0) == 0
+    finally:
+        stop_tiexin(again)
+
+
+def _children(parent: int) -> dict[int, str]:
+    """Return the command lines of `parent`'s children, by pid."""
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
+                found[int(entry.name)] = cmdline
+    return found

@@ -301,3 +301,41 @@ def _workers(parent: int) -> list[int]:
         if ppid == parent and b"spawn_main" in cmdline:
             found.append(int(entry.name))
     return found
+
+
+async def test_stopping_the_pool_does_not_wait_for_the_work_its_workers_hold(
+    clock: FakeClock,
+) -> None:
+    others = set(await asyncio.to_thread(_workers, os.getpid()))
+    pool = ScoringPool(1)
+    pool.start()
+    assert await asyncio.to_thread(pool.wait_ready, READY)
+    [worker] = set(await asyncio.to_thread(_workers, os.getpid())) - others
+    job = Job(
+        id="1",
+        text="好",
+        platform="weibo",
+        kind="comment",
+        author=Author(id="a", name="a"),
+        at=clock.now(),
+    )
+    os.kill(worker, signal.SIGSTOP)  # it holds the batch below and will never finish it
+    held = asyncio.ensure_future(pool.suggest([job]))
+    try:
+        await asyncio.sleep(0.1)  # real I/O: the batch reaches the pool (not a timer)
+        stopping = asyncio.to_thread(pool.stop)
+        await asyncio.wait_for(stopping, BOUND)  # before: waited for the batch, for ever
+        assert pool.state() == "down" and not _alive(worker)
+    finally:
+        if _alive(worker):
+            os.kill(worker, signal.SIGKILL)
+        held.cancel()
+        await asyncio.gather(held, return_exceptions=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"

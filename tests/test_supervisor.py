@@ -146,3 +146,29 @@ async def test_fatal_stops_everything_and_keeps_the_first_reason() -> None:
     supervisor.fatal("redis is gone")
     supervisor.fatal("and something else")
     assert supervisor.stopping.is_set() and supervisor.fatal_error == "redis is gone"
+
+
+async def test_stop_cancels_interruptible_tasks_at_once_and_gives_the_others_the_grace() -> None:
+    supervisor = Supervisor(FakeClock(blocking=True), policy=POLICY)
+    never, sending, sent = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    finished: list[str] = []
+
+    async def read() -> float:  # a pipeline worker waiting on scoring: safe to drop
+        await never.wait()
+        return 0.0
+
+    async def send() -> float:  # a reply in flight: let it finish
+        sending.set()
+        await sent.wait()
+        finished.append("sent")
+        return 0.0
+
+    supervisor.loop("pipeline", read, interruptible=True)
+    supervisor.loop("outbox", send)
+    await sending.wait()
+    stopping = asyncio.create_task(supervisor.stop(grace=60))
+    await asyncio.sleep(0)  # stop has begun
+    assert supervisor.stopping.is_set() and not stopping.done()  # the outbox has its grace
+    sent.set()
+    await asyncio.wait_for(stopping, 5)  # a bound, not a timer: the grace is 60 s
+    assert finished == ["sent"] and not never.is_set()

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 WATCH_EVERY = 0.5  # seconds between a worker's looks at whether Tiexin still lives
 SETTLE_WITHIN = 300.0  # seconds the workers get to start and load before we stop asking
-STOP_BOUND = 5.0  # seconds a terminated worker gets to exit
+STOP_BOUND = 5.0  # seconds a killed worker may take to be gone
 
 
 class State(StrEnum):
@@ -149,7 +149,7 @@ class ScoringPool:
                 }
                 return [found[i] for i in range(len(jobs))]
             except BrokenProcessPool:
-                if attempt == 2:
+                if attempt == 2 or self._pool is not pool:  # or stopped meanwhile
                     raise
                 log.warning("a scoring process died; starting a new pool and retrying")
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -188,7 +188,7 @@ class ScoringPool:
         workers = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         for worker in workers:
-            worker.terminate()
+            worker.kill()  # nothing to flush in a worker (see _init_worker)
         for worker in workers:
             worker.join(STOP_BOUND)
 
