@@ -10,7 +10,7 @@ import signal
 import threading
 import time
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from enum import StrEnum
 from multiprocessing import util
@@ -93,24 +93,29 @@ class ScoringPool:
     def _settle(self, pool: ProcessPoolExecutor) -> None:
         """Wait until every worker has loaded (a task of each came back), then mark the pool
         ready and let go of the pool's named semaphores, which the workers now hold open."""
-        limit, seen = time.monotonic() + SETTLE_WITHIN, set[int]()
         try:
-            while time.monotonic() < limit:
-                workers = set(getattr(pool, "_processes", None) or {})
-                if workers and workers <= seen:
-                    break
-                batch = [pool.submit(_attached) for _ in range(self.processes)]
-                seen.update(f.result() for f in batch)
+            if self._every_worker_answered(pool):
+                _release_semaphores(pool)
+                with self._settled:
+                    if self._pool is pool:
+                        self._ready = pool
             else:
                 log.warning("scoring workers did not all start within %.0fs", SETTLE_WITHIN)
-                return
-        except (BrokenProcessPool, RuntimeError):  # the pool broke or was stopped meanwhile
-            return
-        _release_semaphores(pool)
-        with self._settled:
-            if self._pool is pool:
-                self._ready = pool
-            self._settled.notify_all()
+        except (BrokenProcessPool, CancelledError, RuntimeError):
+            pass  # the pool broke or was stopped meanwhile: health says so
+        finally:
+            with self._settled:
+                self._settled.notify_all()
+
+    def _every_worker_answered(self, pool: ProcessPoolExecutor) -> bool:
+        limit, seen = time.monotonic() + SETTLE_WITHIN, set[int]()
+        while time.monotonic() < limit:
+            workers = set(getattr(pool, "_processes", None) or {})
+            if workers and workers <= seen:
+                return True
+            batch = [pool.submit(_attached) for _ in range(self.processes)]
+            seen.update(f.result() for f in batch)
+        return False
 
     def state(self) -> State:
         """Say whether the pool can score now (for health)."""
@@ -121,7 +126,8 @@ class ScoringPool:
     def wait_ready(self, timeout: float = SETTLE_WITHIN) -> bool:
         """Block until every worker has loaded (tests, benchmarks); False if it did not."""
         with self._settled:
-            return self._settled.wait_for(lambda: self.state() is not State.WARMING, timeout)
+            self._settled.wait_for(lambda: self.state() is not State.WARMING, timeout)
+        return self.state() is State.OK
 
     async def suggest(
         self, jobs: list[Job], ranking: Mapping[str, float] | None = None
