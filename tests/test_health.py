@@ -309,7 +309,7 @@ async def test_stopping_the_pool_does_not_wait_for_the_work_its_workers_hold(
     others = set(await asyncio.to_thread(_workers, os.getpid()))
     pool = ScoringPool(1)
     pool.start()
-    assert await asyncio.to_thread(pool.wait_ready, READY)
+    await asyncio.wait_for(pool.ready(), READY)
     [worker] = set(await asyncio.to_thread(_workers, os.getpid())) - others
     job = Job(
         id="1",
