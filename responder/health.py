@@ -71,14 +71,18 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
 
 
 async def _redis(store: Store, services: Services) -> dict[str, Any]:
-    watchdog = services.watchdog
-    if watchdog is not None and not watchdog.ok:
-        return watchdog.to_json()
+    """Ask Redis once, through the client that records availability: its record says since
+    when Redis has been away, counted from the first call that failed."""
+    watchdog, availability = services.watchdog, services.redis
     try:
         await _bounded(store.redis.ping())
     except (RedisError, OSError, TimeoutError) as exc:
-        return {"state": "down", "error": _describe(exc)}
-    return {"state": "ok"}
+        if availability is None or availability.ok:
+            # No answer within health's own bound: this answer says so; it is no outage.
+            return {"state": "down", "error": _describe(exc)}
+    if watchdog is not None and not watchdog.ok:
+        return watchdog.to_json()
+    return availability.to_json() if availability is not None else {"state": "ok"}
 
 
 async def _outbox(store: Store) -> dict[str, int]:
@@ -113,10 +117,13 @@ def _scoring(services: Services) -> dict[str, Any]:
     scorer = services.scorer
     if scorer is None:
         return {"state": "ok", "detail": "not used by this process"}
-    alive = getattr(scorer, "alive", None)  # the scoring pool's own check, when it has one
-    if alive is not None and not alive():
-        return {"state": "down"}
-    return {"state": "ok"}
+    state = getattr(scorer, "state", None)  # the scoring pool's own check, when it has one
+    if state is None:
+        return {"state": "ok"}
+    now = str(state())
+    if now == "warming":
+        return {"state": now, "detail": "scoring processes are loading the model"}
+    return {"state": now}
 
 
 async def _bounded(call: Awaitable[T]) -> T:

@@ -39,6 +39,7 @@ from responder.services import (
     Services,
 )
 from responder.sla.sweeper import Sweeper
+from responder.store.availability import Availability
 from responder.store.connect import open_redis
 from responder.store.embedded import DataDir
 from responder.store.shared import RedisShared
@@ -49,8 +50,9 @@ from responder.web.api import MAX_BODY, add_routes
 from responder.web.replies import STYLE
 
 log = logging.getLogger(__name__)
-# The pipeline's blocking read; short, so a stop finds it between batches within the grace.
-PIPELINE_BLOCK_MS = 250
+# The blocking reads of the pipeline, outbox and notifier; short, so a stop finds the
+# outbox and the notifier (which it does not interrupt) between reads well within a second.
+PIPELINE_BLOCK_MS = 100
 
 
 def create_app(
@@ -64,7 +66,7 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY)
     app[CONFIG] = config
     app[CLOCK] = clock or SystemClock()
-    app[SERVICES] = Services(supervisor=Supervisor(app[CLOCK]))
+    app[SERVICES] = Services(supervisor=Supervisor(app[CLOCK]), redis=Availability(app[CLOCK]))
     if scorer is not None:
         app[SCORER] = scorer
     http = Http()
@@ -91,12 +93,19 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
     data_dir = DataDir(config.redis.data_dir)
     await asyncio.to_thread(data_dir.lock)
     try:
-        opened = open_redis(config.redis, data_dir=data_dir, retention=config.retention)
+        opened = open_redis(
+            config.redis,
+            data_dir=data_dir,
+            retention=config.retention,
+            availability=services.redis,
+        )
         async with opened as (store, embedded):
             app[STORE] = store
             if embedded is not None:
-                assert services.supervisor is not None
-                services.watchdog = RedisWatchdog(embedded, services.supervisor)
+                assert services.supervisor is not None and services.redis is not None
+                services.watchdog = RedisWatchdog(
+                    embedded, services.supervisor, services.redis, ping=store.redis.ping
+                )
             yield
     finally:
         data_dir.unlock()
@@ -230,7 +239,8 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     intervals = {c.name: c.poll_interval for c in config.connectors}
     for poller in services.pollers:
         scheduler.add_job(
-            supervisor.job(f"poll:{poller.name}", poller.run_once),
+            # A poll in hand is dropped at a stop: the cursor moves with its mentions only.
+            supervisor.job(f"poll:{poller.name}", poller.run_once, interruptible=True),
             "interval",
             id=f"poll:{poller.name}",
             seconds=intervals[poller.name].total_seconds(),
@@ -244,10 +254,14 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
         supervisor.loop("leases", lambda: keep_leases(pollers))
     if services.watchdog is not None:
         supervisor.loop("redis", services.watchdog.step)
+    # Interruptible: a step of these is atomic in Redis, or a read; what a pipeline worker
+    # has read and not acknowledged is read again at the next start. The outbox and the
+    # notifier get the grace, as a reply or a page may be in flight.
     for i, worker in enumerate(services.pipelines):
-        supervisor.loop("pipeline" if i == 0 else f"pipeline-{i + 1}", _stepper(worker))
-    supervisor.loop("sweeper", sweeper.step)
-    supervisor.loop("live", app[LIVE].step)
+        name = "pipeline" if i == 0 else f"pipeline-{i + 1}"
+        supervisor.loop(name, _stepper(worker), interruptible=True)
+    supervisor.loop("sweeper", sweeper.step, interruptible=True)
+    supervisor.loop("live", app[LIVE].step, interruptible=True)
     if services.sender is not None:
         sender = services.sender
         supervisor.loop("outbox", lambda: sender.step(block_ms=PIPELINE_BLOCK_MS))
@@ -255,9 +269,9 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
         notifier = services.notifier
         supervisor.loop("notifier", lambda: notifier.step(block_ms=PIPELINE_BLOCK_MS))
     else:
-        supervisor.loop("alerts-trim", trimmer(app[STORE], app[CLOCK]))
+        supervisor.loop("alerts-trim", trimmer(app[STORE], app[CLOCK]), interruptible=True)
     if services.monitor is not None:
-        supervisor.loop("monitor", services.monitor.step)
+        supervisor.loop("monitor", services.monitor.step, interruptible=True)
     scheduler.start()
     try:
         yield

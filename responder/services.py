@@ -16,6 +16,7 @@ from responder.ingest.poller import Poller
 from responder.outbox.sender import Sender
 from responder.pipeline.worker import Pipeline, Scorer
 from responder.sla.sweeper import Sweeper
+from responder.store.availability import Availability
 from responder.store.store import Store
 from responder.supervisor import Supervisor
 from responder.watchdog import RedisWatchdog
@@ -33,6 +34,7 @@ class Services:
     scorer: Scorer | None = None
     supervisor: Supervisor | None = None
     watchdog: RedisWatchdog | None = None  # only with an embedded Redis we started
+    redis: Availability | None = None  # whether Redis answers, from every call we make
     notifier: Notifier | None = None  # None when no alert channel is configured
     monitor: Monitor | None = None  # pages at once for sources down, auth, pipeline lag
 

@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 RESTART = BackoffPolicy(initial=0.25, factor=2.0, maximum=5.0, jitter=0.2)
 # Redis (or the network) being away is expected now and then: one line, no traceback.
 OUTAGES = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
+# Redis out of reach: store.availability logs the outage once, from the call that failed,
+# so a task failing of it is not logged again (health still shows it failing).
+REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
 
 Run = Callable[[], Coroutine[Any, Any, None]]
 Step = Callable[[], Awaitable[float | None]]  # returns how long to wait before the next step
@@ -42,6 +45,7 @@ class Status:
     failures: int = 0
     last_error: str = ""
     since: datetime | None = None  # when the current failure streak began
+    quiet: bool = False  # the streak so far is a Redis outage, logged by store.availability
 
     def to_json(self) -> dict[str, object]:
         body: dict[str, object] = {"state": str(self.state), "failures": self.failures}
@@ -67,24 +71,31 @@ class Supervisor:
         self._backoffs: dict[str, Backoff] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}  # the current incarnation of each
         self._helpers: set[asyncio.Task[Any]] = set()  # restart timers and scheduler jobs
+        # Tasks whose work in hand is safe to drop (each Redis step atomic, nothing
+        # acknowledged before it is done): a stop cancels them at once instead of waiting.
+        self._interruptible: set[str] = set()
+        self._cut: set[asyncio.Task[Any]] = set()  # running jobs of that kind
 
     async def sleep(self, seconds: float) -> bool:
         """Sleep unless stopping; return True if the supervisor is stopping."""
         return await sleep_or_stop(self.clock, seconds, self.stopping)
 
-    def start(self, name: str, run: Run) -> None:
+    def start(self, name: str, run: Run, *, interruptible: bool = False) -> None:
         """Run `run()` as task `name`; restart it whenever it ends unless stopping.
 
         A task started this way reports success with `ok(name)` (`loop` does it per step).
+        An `interruptible` task is cancelled at once by `stop`; others get its grace.
         """
         if name in self._runs:
             raise ValueError(f"a task named {name!r} is already supervised")
         self._runs[name] = run
+        if interruptible:
+            self._interruptible.add(name)
         self._backoffs[name] = Backoff(self.policy, self.rng)
         self.statuses[name] = Status()
         self._spawn(name)
 
-    def loop(self, name: str, step: Step) -> None:
+    def loop(self, name: str, step: Step, *, interruptible: bool = False) -> None:
         """Run `step()` again and again as task `name`, waiting what each step returns."""
 
         async def run() -> None:
@@ -94,9 +105,11 @@ class Supervisor:
                 if wait and await self.sleep(wait):
                     return
 
-        self.start(name, run)
+        self.start(name, run, interruptible=interruptible)
 
-    def job(self, name: str, step: Callable[[], Awaitable[object]]) -> Run:
+    def job(
+        self, name: str, step: Callable[[], Awaitable[object]], *, interruptible: bool = False
+    ) -> Run:
         """Wrap a periodic step for a scheduler: failures feed the same health and logs."""
         self.statuses.setdefault(name, Status())
 
@@ -106,6 +119,8 @@ class Supervisor:
             task = asyncio.current_task()
             assert task is not None
             self._helpers.add(task)
+            if interruptible:
+                self._cut.add(task)
             try:
                 await step()
             except asyncio.CancelledError:
@@ -118,6 +133,7 @@ class Supervisor:
                 self.ok(name)
             finally:
                 self._helpers.discard(task)
+                self._cut.discard(task)
 
         return run
 
@@ -126,7 +142,7 @@ class Supervisor:
         status = self.statuses.setdefault(name, Status())
         if status.state is State.OK and status.since is None:
             return
-        if status.since is not None:
+        if status.since is not None and not status.quiet:
             down_for = (self.clock.now() - status.since).total_seconds()
             log.info(
                 "%s recovered after %d failures (%.1fs)",
@@ -145,10 +161,16 @@ class Supervisor:
         status.failures += 1
         status.last_error = f"{type(exc).__name__}: {exc}"[:500]
         status.state = State.FAILING
-        if status.since is not None:
+        redis_away = isinstance(exc, REDIS_AWAY)
+        if status.since is not None and (redis_away or not status.quiet):
             return  # once per streak, not once per retry
-        status.since = self.clock.now()
+        if status.since is None:
+            status.since = self.clock.now()
+        status.quiet = redis_away
         extra = {"event": "task_failed", "task": name, "error": status.last_error}
+        if redis_away:
+            log.debug("%s failed while Redis is away: %s", name, status.last_error, extra=extra)
+            return
         if isinstance(exc, OUTAGES):
             log.error("%s failed, retrying with backoff: %s", name, status.last_error, extra=extra)
         else:
@@ -165,11 +187,15 @@ class Supervisor:
         return {name: status.to_json() for name, status in sorted(self.statuses.items())}
 
     async def stop(self, grace: float = 0.5) -> None:
-        """Wake every sleeper, give tasks `grace` seconds to finish, then cancel the rest."""
+        """Wake every sleeper, cancel interruptible tasks, give the others `grace` seconds
+        to finish (a reply or page in flight), then cancel the rest."""
         self.stopping.set()
         pending = [t for t in (*self._tasks.values(), *self._helpers) if not t.done()]
         if not pending:
             return
+        for task in pending:
+            if task.get_name() in self._interruptible or task in self._cut:
+                task.cancel()  # what it read and did not acknowledge is read again
         _, late = await asyncio.wait(pending, timeout=grace)
         for task in late:
             task.cancel()  # an unacknowledged batch is read again after a restart

@@ -50,6 +50,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def scoring_pool() -> Iterator[ScoringPool]:
     pool = ScoringPool(1)
     pool.start()
+    assert pool.wait_ready(), "the scoring worker never came up"  # health says ok from now
     yield pool
     pool.stop()
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from connectors.model import Author
@@ -24,6 +25,7 @@ from responder.ingest.poller import Health
 from responder.pipeline.scoring import ScoringPool
 from responder.runtime import create_app
 from responder.services import SERVICES, Services
+from responder.store.availability import Availability, watched
 from responder.store.embedded import EmbeddedRedis, EmbeddedRedisError
 from responder.supervisor import State as SupervisedState
 from responder.supervisor import Supervisor
@@ -32,6 +34,7 @@ from tests.fakes import FakeClock, mention
 
 Client = TestClient[Any, Any]
 BOUND = 10.0  # seconds a real redis-server may take to die after SIGKILL (a bound, not a timer)
+READY = 60.0  # seconds scoring workers may take to start and load (a bound, not a timer)
 
 
 @pytest.fixture
@@ -113,15 +116,24 @@ async def test_watchdog_restarts_a_killed_server_from_its_aof(
     server = EmbeddedRedis(tmp_path / "data")
     server.start()
     try:
-        watchdog = RedisWatchdog(server, Supervisor(FakeClock()))
+        clock = FakeClock()
+        availability = Availability(clock)
+        client = watched(server.url, availability)
+        watchdog = RedisWatchdog(server, Supervisor(clock), availability, ping=client.ping)
         caplog.set_level(logging.INFO)
         assert await watchdog.step() == 0.25 and watchdog.ok
         _kill(server)
+        with pytest.raises(RedisConnectionError):
+            await client.get("k")  # the outage begins with the first call that fails
+        clock.advance(0.2)  # the watchdog sees the dead server a while later
         await watchdog.step()
-        assert watchdog.ok and server.alive() and server.answers()
+        assert watchdog.ok and server.alive() and server.answers() and availability.ok
         await watchdog.step()
         events = [getattr(r, "event", None) for r in caplog.records]
         assert events.count("redis_down") == 1 and events.count("redis_recovered") == 1
+        [restarted] = [r for r in caplog.records if getattr(r, "event", None) == "redis_restarted"]
+        assert restarted.__dict__["down_s"] == pytest.approx(0.2)  # from the first failing call
+        await client.aclose()
     finally:
         server.stop()
 
@@ -134,7 +146,7 @@ async def test_watchdog_gives_up_after_a_few_tries(
     try:
         clock = FakeClock()
         supervisor = Supervisor(clock)
-        watchdog = RedisWatchdog(server, supervisor, tries=3)
+        watchdog = RedisWatchdog(server, supervisor, Availability(clock), tries=3)
         attempts: list[int] = []
 
         def refuse(timeout: float = 10.0) -> None:
@@ -218,6 +230,7 @@ async def test_a_dead_scoring_worker_shows_in_health_and_scoring_heals(
         client = await aiohttp_client(
             create_app(config, clock=clock, scorer=pool, background=False)
         )
+        assert await asyncio.to_thread(pool.wait_ready, READY)
         assert (await client.get("/api/health")).status == 200
         [worker] = set(await asyncio.to_thread(_workers, os.getpid())) - others
         os.kill(worker, signal.SIGKILL)
@@ -233,8 +246,35 @@ async def test_a_dead_scoring_worker_shows_in_health_and_scoring_heals(
             at=clock.now(),
         )
         assert [s.sentiment.label for s in await pool.suggest([job])]  # a new pool takes over
+        assert await asyncio.to_thread(pool.wait_ready, READY)
         assert (await client.get("/api/health")).status == 200
     finally:
+        pool.stop()
+
+
+async def test_scoring_is_not_ready_until_its_workers_have_loaded(
+    aiohttp_client: Any, tmp_path: Path, clock: FakeClock
+) -> None:
+    others = set(await asyncio.to_thread(_workers, os.getpid()))
+    pool = ScoringPool(1)
+    pool.start()
+    [worker] = set(await asyncio.to_thread(_workers, os.getpid())) - others
+    os.kill(worker, signal.SIGSTOP)  # held before it can load the model: a slow first start
+    try:
+        config = Config(redis=RedisConfig(data_dir=tmp_path / "data"))
+        client = await aiohttp_client(
+            create_app(config, clock=clock, scorer=pool, background=False)
+        )
+        resp = await client.get("/api/health")
+        body = await resp.json()
+        assert resp.status == 503 and body["failing"] == ["scoring"]
+        assert body["scoring"]["state"] == "warming"
+        os.kill(worker, signal.SIGCONT)
+        assert await asyncio.to_thread(pool.wait_ready, READY)
+        resp = await client.get("/api/health")
+        assert resp.status == 200 and (await resp.json())["scoring"] == {"state": "ok"}
+    finally:
+        os.kill(worker, signal.SIGCONT)
         pool.stop()
 
 
@@ -261,3 +301,41 @@ def _workers(parent: int) -> list[int]:
         if ppid == parent and b"spawn_main" in cmdline:
             found.append(int(entry.name))
     return found
+
+
+async def test_stopping_the_pool_does_not_wait_for_the_work_its_workers_hold(
+    clock: FakeClock,
+) -> None:
+    others = set(await asyncio.to_thread(_workers, os.getpid()))
+    pool = ScoringPool(1)
+    pool.start()
+    await asyncio.wait_for(pool.ready(), READY)
+    [worker] = set(await asyncio.to_thread(_workers, os.getpid())) - others
+    job = Job(
+        id="1",
+        text="好",
+        platform="weibo",
+        kind="comment",
+        author=Author(id="a", name="a"),
+        at=clock.now(),
+    )
+    os.kill(worker, signal.SIGSTOP)  # it holds the batch below and will never finish it
+    held = asyncio.ensure_future(pool.suggest([job]))
+    try:
+        await asyncio.sleep(0.1)  # real I/O: the batch reaches the pool (not a timer)
+        stopping = asyncio.to_thread(pool.stop)
+        await asyncio.wait_for(stopping, BOUND)  # before: waited for the batch, for ever
+        assert pool.state() == "down" and not _alive(worker)
+    finally:
+        if _alive(worker):
+            os.kill(worker, signal.SIGKILL)
+        held.cancel()
+        await asyncio.gather(held, return_exceptions=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"

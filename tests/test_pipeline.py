@@ -11,9 +11,12 @@ from redis.exceptions import ResponseError
 
 from connectors.model import Author
 from responder.config import SlaConfig
+from responder.drafts.suggest import sample_job, unsuggested
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
+from responder.sla.timer import timing
 from responder.store.deadletters import list_letters
+from responder.store.enqueue import Code, Ready
 from responder.store.keys import mention_id
 from responder.store.records import State
 from responder.store.store import Result, Store
@@ -193,3 +196,42 @@ async def test_a_vanished_stream_group_is_created_again(
     assert runs == 2 and clock.slept == []  # recreated at once, no backoff
     await store.ingest("demo", [mention("1")], None, clock.now())
     assert await Pipeline.run_once(pipeline) == 1
+
+
+async def test_a_redelivered_entry_is_counted_apart_from_a_platform_duplicate(
+    store: Store, scoring_pool: ScoringPool, clock: FakeClock
+) -> None:
+    await store.ingest("demo", [mention("1"), mention("2")], None, clock.now())
+    crashed = make_pipeline(store, scoring_pool, clock, consumer="crashed")
+    taken = await store.read_ingest(crashed.consumer, 100, None)
+    survivor = make_pipeline(store, scoring_pool, clock, consumer="alive", reclaim_after_ms=0)
+    assert await survivor.run_once() == 2  # queued and acknowledged by the survivor
+    await crashed.handle(taken)  # the same two entries, read again: no platform duplicate
+    await store.ingest("demo", [mention("1")], None, clock.now())  # the platform sends one again
+    assert await survivor.run_once() == 1
+    assert len(await _queued_ids(store)) == 2
+    stats = await store.stats()
+    assert stats.get("redelivered") == 2 and stats.get("duplicates") == 1
+
+
+async def test_a_redelivery_racing_the_script_is_counted_as_such_there_too(
+    store: Store, scoring_pool: ScoringPool, clock: FakeClock
+) -> None:
+    await store.ingest("demo", [mention("1")], None, clock.now())
+    first = make_pipeline(store, scoring_pool, clock, consumer="first")
+    [entry] = await store.read_ingest(first.consumer, 100, None)
+    await first.handle([entry])
+    # A second reader that looked before the first queued it reaches the script itself.
+    now, sla = clock.now(), SlaConfig()
+    item = Ready(
+        mention=mention("1"),
+        suggestion=unsuggested(sample_job()),
+        timing=timing(now, now, respond_within=sla.respond_within, warn_after=sla.warn_after),
+        source="demo",
+        ingested_at=now,
+        entry=entry.entry_id,
+    )
+    assert await store.enqueue([item], now) == [Code.DUPLICATE]
+    other = replace(item, entry="1-1")  # another entry with the same mention
+    assert await store.enqueue([other], now) == [Code.DUPLICATE]
+    assert await store.stats() == {"redelivered": 1, "duplicates": 1}

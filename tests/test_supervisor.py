@@ -68,17 +68,35 @@ async def test_a_new_streak_is_logged_again_and_an_outage_without_traceback(
     clock = FakeClock(blocking=True)
     supervisor = Supervisor(clock, policy=POLICY)
     caplog.set_level(logging.INFO, logger="responder.supervisor")
-    job = supervisor.job("poll:x", Flaky(2, RedisConnectionError("Connection refused")))
+    job = supervisor.job("poll:x", Flaky(2, OSError("Connection refused")))
     for _ in range(3):
         await job()
     assert supervisor.snapshot()["poll:x"] == {"state": "ok", "failures": 0}
-    supervisor.failed("poll:x", RedisConnectionError("gone again"))
+    supervisor.failed("poll:x", OSError("gone again"))
     assert supervisor.snapshot()["poll:x"]["state"] == "failing"
     assert "gone again" in str(supervisor.snapshot()["poll:x"]["last_error"])
 
     failed = _events(caplog, "task_failed")
     assert len(failed) == 2 and len(_events(caplog, "task_recovered")) == 1
-    assert all(r.exc_info is None for r in failed)  # Redis away is expected: one line
+    assert all(r.exc_info is None for r in failed)  # a network away is expected: one line
+
+
+async def test_tasks_failing_while_redis_is_away_leave_the_outage_to_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    supervisor = Supervisor(FakeClock(blocking=True), policy=POLICY)
+    caplog.set_level(logging.INFO)
+    for name in ("pipeline", "sweeper", "poll:x"):
+        supervisor.failed(name, RedisConnectionError("Connection refused"))
+        supervisor.failed(name, RedisConnectionError("Connection refused"))
+    assert {s["state"] for s in supervisor.snapshot().values()} == {"failing"}  # health shows it
+    assert caplog.records == []  # store.availability says it, once, from the call that failed
+    supervisor.ok("pipeline")
+    supervisor.ok("sweeper")
+    assert caplog.records == []
+    supervisor.failed("poll:x", RuntimeError("a bug meanwhile"))  # still said, once
+    supervisor.failed("poll:x", RuntimeError("a bug meanwhile"))
+    assert len(_events(caplog, "task_failed")) == 1
 
 
 async def test_a_task_that_returns_is_restarted_too(caplog: pytest.LogCaptureFixture) -> None:
@@ -128,3 +146,29 @@ async def test_fatal_stops_everything_and_keeps_the_first_reason() -> None:
     supervisor.fatal("redis is gone")
     supervisor.fatal("and something else")
     assert supervisor.stopping.is_set() and supervisor.fatal_error == "redis is gone"
+
+
+async def test_stop_cancels_interruptible_tasks_at_once_and_gives_the_others_the_grace() -> None:
+    supervisor = Supervisor(FakeClock(blocking=True), policy=POLICY)
+    never, sending, sent = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    finished: list[str] = []
+
+    async def read() -> float:  # a pipeline worker waiting on scoring: safe to drop
+        await never.wait()
+        return 0.0
+
+    async def send() -> float:  # a reply in flight: let it finish
+        sending.set()
+        await sent.wait()
+        finished.append("sent")
+        return 0.0
+
+    supervisor.loop("pipeline", read, interruptible=True)
+    supervisor.loop("outbox", send)
+    await sending.wait()
+    stopping = asyncio.create_task(supervisor.stop(grace=60))
+    await asyncio.sleep(0)  # stop has begun
+    assert supervisor.stopping.is_set() and not stopping.done()  # the outbox has its grace
+    sent.set()
+    await asyncio.wait_for(stopping, 5)  # a bound, not a timer: the grace is 60 s
+    assert finished == ["sent"] and not never.is_set()

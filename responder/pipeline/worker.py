@@ -154,13 +154,17 @@ class Pipeline:
             except Exception as exc:  # anything a payload can provoke, not only BadPayload
                 dead.append(self._letter(entry, _reason(exc), count))
         threads = [self.store.said_key(item.mention) for item in items]
-        known, said = await self.store.lookup(
+        queued_by, said = await self.store.lookup(
             [mention_id(*item.mention.identity) for item in items], [t for t in threads if t]
         )
         told = dict(zip([t for t in threads if t], said, strict=True))
-        fresh = [item for item, seen in zip(items, known, strict=True) if not seen]
-        if len(fresh) < len(items):
-            await self.store.count("duplicates", len(items) - len(fresh))
+        fresh = [item for item, by in zip(items, queued_by, strict=True) if by is None]
+        # An entry read again after a crash (it queued its mention, then was not acked) is
+        # no duplicate from the platform: the two are counted apart.
+        again = sum(by == item.entry.entry_id for item, by in zip(items, queued_by, strict=True))
+        await self.store.count_all(
+            {"redelivered": again, "duplicates": len(items) - len(fresh) - again}
+        )
         suggestions = await self._suggest(self._jobs(fresh, told)) if fresh else []
         ready: list[tuple[_Item, Ready]] = []
         for item, suggestion in zip(fresh, suggestions, strict=True):
@@ -207,6 +211,7 @@ class Pipeline:
             timing=timer,
             source=item.source,
             ingested_at=item.ingested_at,
+            entry=item.entry.entry_id,
         )
 
     async def _enqueue(self, ready: list[tuple[_Item, Ready]]) -> list[DeadLetter]:

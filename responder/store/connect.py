@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 
 from responder.config import RedisConfig, RetentionConfig
+from responder.store.availability import Availability, watched
 from responder.store.embedded import DataDir, EmbeddedRedis
 from responder.store.keys import Keys
 from responder.store.store import Store
@@ -21,6 +22,7 @@ async def open_redis(
     data_dir: DataDir | None = None,
     share_running: bool = False,
     retention: RetentionConfig | None = None,
+    availability: Availability | None = None,
 ) -> AsyncIterator[tuple[Store, EmbeddedRedis | None]]:
     """Connect to the configured Redis, starting the embedded one if there is no URL.
 
@@ -29,6 +31,7 @@ async def open_redis(
     already locked is handed to the server, which keeps the lock while it runs.
     With `share_running`, an embedded Redis that a running `tiexin run` owns is used as is
     (for commands such as `tiexin sentiment train` next to a running service).
+    With `availability`, every call reports whether Redis answered (the service's health).
     """
     url = config.resolved_url()
     embedded: EmbeddedRedis | None = None
@@ -37,9 +40,13 @@ async def open_redis(
         if not (share_running and await asyncio.to_thread(server.answers)):
             await asyncio.to_thread(server.start)
             embedded = server
-        redis = Redis.from_url(server.url, decode_responses=True)
+        address = server.url
     else:
-        redis = Redis.from_url(url.reveal(), decode_responses=True)
+        address = url.reveal()
+    if availability is None:
+        redis = Redis.from_url(address, decode_responses=True)
+    else:
+        redis = watched(address, availability)
     try:
         await redis.ping()
         store = Store(redis, Keys(config.prefix), retention)

@@ -34,6 +34,7 @@ class Ready:
     timing: Timing
     source: str
     ingested_at: datetime
+    entry: str = ""  # the ingest stream entry that carried it: tells a redelivery apart
 
     @property
     def id(self) -> str:
@@ -73,6 +74,7 @@ def pack(
         queued_at=now,
         conversation=conv or "",
     )
+    fields["entry"] = item.entry
     timing = item.timing
     suggestion = item.suggestion
     crisis = suggestion.understanding.crisis
@@ -128,6 +130,7 @@ def pack(
         "conv": 1 if conv is not None else 0,
         "crisis": fields.get("crisis", ""),
         "head": head or "",
+        "entry": item.entry,
         "k": len(item_keys),
     }
     if crisis.flag:  # a crisis follow-up makes its conversation a crisis: onto the head

@@ -134,7 +134,11 @@ class Keys:
 
     @property
     def stats(self) -> str:
-        """Hash of counters: duplicates dropped, rejected inputs."""
+        """Hash of counters (shown as `stats` by /api/health), each since the data began:
+        `duplicates` mentions the platform (or a poll) sent again and were dropped,
+        `redelivered` ingest entries read again after a crash whose mention was already
+        queued (dropped too), `rejected` inputs a connector could not use, `dead_letters`
+        entries set aside."""
         return f"{self.root}:stats"
 
     @property

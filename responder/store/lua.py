@@ -50,8 +50,9 @@ end
 #       {id, deadline, warn_at, order: queue score, rank: priority score, pin: 0|1
 #        (crisis), crisis: JSON or "", at: now (epoch s), said: [sentences], said_ttl,
 #        fields: [f, v, ...], events: [JSON...], joined: JSON, conv: 0|1,
-#        head: expected head id or "", k}
-# Returns a flat list of (code, detail) per item: 0 duplicate, 1 queued as a new
+#        head: expected head id or "", entry: the ingest entry carrying it, k}
+# Returns a flat list of (code, detail) per item: 0 duplicate (counted in stats as
+# `redelivered` when the same entry queued it, else `duplicates`), 1 queued as a new
 # conversation, 2 joined `detail`'s conversation, 3 retry (the conversation changed).
 # A crisis follow-up makes its conversation's head a crisis too: pinned, its priority
 # raised, its tone and drafts the follow-up's. A conversation that becomes a crisis is
@@ -81,7 +82,11 @@ for i = 2, #ARGV do
   local hk = next_key + 1
   o = o + item.k
   if redis.call('EXISTS', seen) == 1 or redis.call('EXISTS', m) == 1 then
-    redis.call('HINCRBY', KEYS[5], 'duplicates', 1)
+    if item.entry ~= '' and redis.call('HGET', m, 'entry') == item.entry then
+      redis.call('HINCRBY', KEYS[5], 'redelivered', 1)  -- the same entry, read again
+    else
+      redis.call('HINCRBY', KEYS[5], 'duplicates', 1)  -- the same mention, sent again
+    end
     out[#out + 1] = 0
     out[#out + 1] = ''
   else
@@ -311,12 +316,21 @@ return 1
 
 # KEYS: per mention its seen marker and its hash, then the "said" sets of some threads
 # ARGV: 1 the number of mentions
-# Returns {flags, sets}: per mention 1 if either key exists (taken in before), and per
-# said set its members. One call where a pipeline spent its time packing commands.
+# Returns {known, sets}: per mention 0 if neither key exists (new), else the ingest entry
+# that queued it ('' when not known: only the seen marker is left), and per said set its
+# members. One call where a pipeline spent its time packing commands.
 LOOKUP = """
 local n = tonumber(ARGV[1])
 local known = {}
-for i = 1, n do known[i] = redis.call('EXISTS', KEYS[2 * i - 1], KEYS[2 * i]) end
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[2 * i]) == 1 then
+    known[i] = redis.call('HGET', KEYS[2 * i], 'entry') or ''
+  elseif redis.call('EXISTS', KEYS[2 * i - 1]) == 1 then
+    known[i] = ''
+  else
+    known[i] = 0
+  end
+end
 local said = {}
 for j = 2 * n + 1, #KEYS do said[#said + 1] = redis.call('SMEMBERS', KEYS[j]) end
 return {known, said}

@@ -149,12 +149,14 @@ class StreamStore:
 
     async def lookup(
         self, ids: Sequence[str], said: Sequence[str]
-    ) -> tuple[list[bool], list[set[str]]]:
-        """Say which mention ids were already taken in (kept `retention.dedupe`), and
-        return what each thread in `said` (said_key) was already told or drafted."""
+    ) -> tuple[list[str | None], list[set[str]]]:
+        """Say which mention ids were already taken in (kept `retention.dedupe`): None for
+        a new one, else the ingest entry that queued it ("" when that is no longer known);
+        and return what each thread in `said` (said_key) was already told or drafted."""
         keys = [key for mid in ids for key in (self.keys.seen(mid), self.keys.mention(mid))]
         known, sets = await self._lookup(keys=[*keys, *said], args=[len(ids)])
-        return [bool(n) for n in known], [set(members) for members in sets]
+        queued_by = [None if by == 0 else str(by) for by in known]
+        return queued_by, [set(members) for members in sets]
 
     async def enqueue(self, items: Sequence[Ready], now: datetime) -> list[Code]:
         """Queue scored mentions with one script call per round; return a code for each.
@@ -227,6 +229,18 @@ class StreamStore:
     async def count(self, name: str, amount: int = 1) -> None:
         """Add to one of the counters in the stats hash."""
         await self.redis.hincrby(self.keys.stats, name, amount)
+
+    async def count_all(self, amounts: dict[str, int]) -> None:
+        """Add to several counters in one round trip; zeros are left out."""
+        counted = {name: n for name, n in amounts.items() if n}
+        if len(counted) == 1:
+            [(name, n)] = counted.items()
+            await self.count(name, n)
+        elif counted:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for name, n in counted.items():
+                    pipe.hincrby(self.keys.stats, name, n)
+                await pipe.execute()
 
     async def stats(self) -> dict[str, int]:
         raw = cast(dict[str, str], await self.redis.hgetall(self.keys.stats))

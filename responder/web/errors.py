@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from redis import exceptions as redis_errors
 
+from responder.store.availability import UNREACHABLE
 from responder.web.common import json_response
 from responder.web.validate import ApiError
 
@@ -27,26 +28,6 @@ UNAVAILABLE = (
 )
 
 
-class RedisWatch:
-    """Say once when requests find Redis unavailable, and once when it answers again."""
-
-    def __init__(self) -> None:
-        self.down = False
-
-    def failed(self, exc: Exception) -> None:
-        if not self.down:
-            self.down = True
-            log.error("Redis is unavailable to the API (%s); answering 503 until it is back", exc)
-
-    def answered(self) -> None:
-        if self.down:
-            self.down = False
-            log.info("Redis is available again")
-
-
-REDIS_WATCH = web.AppKey("redis_watch", RedisWatch)
-
-
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Answer API errors as JSON with the right status; log what is not the client's fault."""
@@ -60,13 +41,14 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             raise
         return json_response({"error": _message(exc)}, status=exc.status)
     except UNAVAILABLE as exc:
-        request.app[REDIS_WATCH].failed(exc)
+        # An unreachable Redis is logged once per outage by store.availability, from the
+        # call that failed; a refusal (read-only, out of memory) is said here.
+        if not isinstance(exc, UNREACHABLE):
+            log.warning("Redis refused %s %s: %s", request.method, request.path, exc)
         return _answer(api, 503, "Redis is unavailable; try again in a few seconds")
     except Exception:
         log.exception("unexpected error answering %s %s", request.method, request.path)
         return _answer(api, 500, "internal error")
-    if response.status < 500:
-        request.app[REDIS_WATCH].answered()
     return response
 
 
@@ -83,5 +65,4 @@ def _answer(api: bool, status: int, message: str) -> web.Response:
 
 def install(app: web.Application) -> None:
     """Add the error middleware to `app`."""
-    app[REDIS_WATCH] = RedisWatch()
     app.middlewares.append(json_errors)
