@@ -66,6 +66,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--dual", type=float, default=0.2, help="share approved at two processes")
     p.add_argument("--reply-delay", type=float, default=0.3, help="seconds a reply takes")
     p.add_argument("--poll", type=float, default=2.0, help="poll interval, seconds")
+    p.add_argument("--group-window", type=int, default=20, help="[alerts] group_window, s")
     p.add_argument(
         "--lookup",
         action=argparse.BooleanOptionalAction,
@@ -90,7 +91,7 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
     seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
     rng = random.Random(seed)
     seconds = args.minutes * 60
-    timers = Timers(poll_interval=args.poll)
+    timers = Timers(poll_interval=args.poll, group_window=args.group_window)
     forum, hook = Forum(args.rate, args.reply_delay, rng), Hook(secrets.token_hex(16))
     runner, fake_port = await serve(forum, hook)
     server = RedisServer(folder / "redis")
@@ -160,7 +161,15 @@ async def soak(
         still = await asyncio.to_thread(busy, client, keys)
     finally:
         client.close()
-    figures = judge(stored, forum.replies, hook.pages, timers, ended=ended)
+    figures = judge(
+        stored,
+        forum.replies,
+        hook.pages,
+        timers,
+        started=forum.started,
+        ended=ended,
+        health=chaos.health,
+    )
     restart = max([k.restart_s for k in chaos.kills] + [chaos.outage_s])
     limit = 2 * timers.poll_interval + restart
     report(figures, agent, chaos, stops, still, hook)
@@ -201,9 +210,10 @@ def report(
     print(
         f"agent: approved {s.approved}, at two processes at once {s.dual} (both won:"
         f" {s.dual_both_won}), approved again after a failed send {s.reapproved} (server asked"
-        f" for resend: {s.resend_asked}, resent {s.resend_sent}), refused {dict(s.refused)},"
+        f" for resend: {s.resend_asked}, resent {s.resend_sent}, not resent as the reply was"
+        f" on the forum {s.resend_declined}), refused {dict(s.refused)},"
         f" 500 {s.server_errors}, 503 {s.unavailable}, unreachable {s.unreachable},"
-        f" given up {s.gave_up}"
+        f" given up {s.gave_up}, agent errors {s.errors}"
     )
     took = ", ".join(f"{t:.1f}s" for t in stops)
     print(f"SIGTERM took {took}; unsettled at the end: {still or 'nothing'}")

@@ -33,11 +33,13 @@ class AgentStats:
     reapproved: int = 0  # failed mentions approved again
     resend_asked: int = 0  # ...where the server asked for "resend": true first
     resend_sent: int = 0
+    resend_declined: int = 0  # ...where the agent found the reply on the forum: not resent
     refused: Counter[int] = field(default_factory=Counter)  # status: count (409, 422...)
     server_errors: int = 0  # 500 answers
     unavailable: int = 0  # 503 answers (Redis was down)
     unreachable: int = 0  # connection refused or timed out (a killed process)
     gave_up: int = 0
+    errors: int = 0  # the agent's own failures
 
 
 class Agent:
@@ -82,9 +84,17 @@ class Agent:
                 task.cancel()
 
     def _spawn(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
+        task = asyncio.create_task(self._guarded(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _guarded(self, coro: Any) -> None:
+        try:
+            await coro
+        except Exception as exc:  # a bug of the soak's own: counted and shown, not hidden
+            self.stats.errors += 1
+            if self.stats.errors <= 3:
+                print(f"  agent error: {exc!r}", flush=True)
 
     def _decide(self) -> None:
         """Choose, once per new post, whether and when (its age) to approve it."""
@@ -159,8 +169,9 @@ class Agent:
         self.stats.gave_up += 1
 
     async def _approve_failed(self, http: aiohttp.ClientSession) -> None:
-        """Approve again what came back failed (an interrupted send: outcome unknown),
-        with "resend": true when the server asks for it."""
+        """Approve again what came back failed (an interrupted send: outcome unknown). When
+        the server asks to confirm a resend, look on the forum first, as the page tells a
+        person to, and confirm with "resend": true only if the reply is not there."""
         ports = self.ports()
         if not ports:
             return
@@ -174,8 +185,13 @@ class Agent:
                 continue
             self._again[mid] += 1
             status, reply = await self._post_approval(http, port, mid, {})
-            if 400 <= status < 500 and "resend" in json.dumps(reply):
+            if status in (409, 428) or (400 <= status < 500 and "resend" in json.dumps(reply)):
                 self.stats.resend_asked += 1
+                post = str(item.get("platform_id"))
+                if any(r.post == post for r in self.forum.replies):  # looked on the platform
+                    self.stats.resend_declined += 1
+                    self._again[mid] = MAX_AGAIN
+                    continue
                 status, reply = await self._post_approval(http, port, mid, {"resend": True})
                 self.stats.resend_sent += status == 200
             if status == 200:

@@ -19,6 +19,7 @@ from responder.store.keys import NOTIFIER_GROUP, OUTBOX_GROUP, PIPELINE_GROUP, K
 KEYS = Keys(PREFIX)
 FIRST_KILL_S = 30.0  # then one a minute
 CHECK_EVERY_S = 1.0
+HEALTH_EVERY_S = 3  # a look at every process's /api/health this often (seconds)
 
 
 MID_SEND_WAIT_S = 10.0  # how long a mid-send kill waits for a reply in flight
@@ -44,18 +45,25 @@ class Chaos:
     kills: list[Kill] = field(default_factory=list)
     outage_s: float = 0.0
     crashes: int = 0  # processes that exited without being killed (restarted too)
+    health: list[tuple[float, int, int]] = field(default_factory=list)  # at, process, status
 
     def holder(self) -> int | None:
-        """The index of the process holding the poll lease, from Redis (None if free)."""
+        """The index of the process holding the poll lease: named in the lease's value (by
+        its pid, or by a name kept in its data dir), else the one process whose health does
+        not say standby."""
         client = self.server.client()
         try:
-            value = client.get(KEYS.lease(CONNECTOR))
+            value = str(client.get(KEYS.lease(CONNECTOR)) or "")
         except redis.RedisError:
-            return None
+            value = ""
         finally:
             client.close()
-        pid = str(value).split(":")[1] if value and str(value).count(":") >= 2 else ""
-        return next((p.index for p in self.procs if str(p.pid) == pid), None)
+        parts = set(value.split(":")) - {""}
+        for p in self.procs:
+            if str(p.pid) in parts or parts & p.names():
+                return p.index
+        polling = [p.index for p in self.procs if p.source_state() not in ("standby", "")]
+        return polling[0] if len(polling) == 1 else None
 
     def sender(self) -> int | None:
         """The index of a process posting a reply the forum has taken and not answered."""
@@ -88,7 +96,14 @@ class Chaos:
                 redis_at = 0.0
                 await self.restart_redis()
             await self.revive()
+            if int(elapsed) % HEALTH_EVERY_S == 0:
+                await asyncio.to_thread(self.sample_health)
             await asyncio.sleep(CHECK_EVERY_S)
+
+    def sample_health(self) -> None:
+        for p in self.procs:
+            if p.alive():
+                self.health.append((time.time(), p.index, p.health()[0]))
 
     async def kill_one(self, elapsed: float, n: int) -> None:
         """Kill the lease holder first, then every third time one that is mid-send (if one

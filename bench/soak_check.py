@@ -32,6 +32,7 @@ class Figures:
     double_pages: int = 0
     double_replies: int = 0
     ingest_gap_max_s: float = 0.0
+    started: float = 0.0  # epoch seconds: examples give times from here
     info: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
@@ -85,10 +86,14 @@ def judge(
     pages: list[Delivered],
     timers: Timers,
     *,
+    started: float,
     ended: float,
+    health: list[tuple[float, int, int]],
 ) -> Figures:
-    """Count losses, doubles and misses; `ended` is when the processes were stopped."""
-    f = Figures(mentions=len(stored))
+    """Count losses, doubles and misses; `started` is when the inflow began (examples give
+    times from there), `ended` when the processes were stopped; `health` holds samples
+    (at, process, status) of /api/health taken during the run."""
+    f = Figures(mentions=len(stored), started=started)
     arrived: dict[str, float] = {}
     for page in pages:
         arrived.setdefault(page.key, page.at)
@@ -105,7 +110,12 @@ def judge(
             _stages(f, s, timers, ended)
             _pages(f, s, arrived, own, timers)
     _replies(f, stored, replies)
-    f.ingest_gap_max_s = ingest_gap(stored)
+    gaps = stretches(stored)
+    f.ingest_gap_max_s = gaps[0][1] - gaps[0][0] if gaps else 0.0
+    for a, b in gaps[:3]:
+        f.example("ingest_gaps", f"{b - a:.1f}s from +{a - started:.1f}s")
+    after = 2 * timers.poll_interval
+    f.info["health_200_while_ingest_stalled"] = stalled_health(gaps, health, after)
     lags = [
         float(s.fields["queued_at"]) - s.post.created for s in stored if "queued_at" in s.fields
     ]
@@ -146,7 +156,7 @@ def _stages(f: Figures, s: Stored, t: Timers, ended: float) -> None:
         if stage == "escalated" and (acked is not None or "breached" not in fired):
             continue
         f.missed_stages += 1
-        f.example("missed_stages", f"{s.fields['id']} {stage} due {at:.1f}")
+        f.example("missed_stages", f"{s.fields['id']} {stage} due +{at - f.started:.1f}s")
 
 
 def _pages(
@@ -182,7 +192,7 @@ def _pages(
             f.info["answered_before_page"] += 1
             continue
         f.missed_pages += 1
-        f.example("missed_pages", f"{mid} {stage} at {at:.1f}: {why}")
+        f.example("missed_pages", f"{mid} {stage} at +{at - f.started:.1f}s: {why}")
 
 
 def _replies(f: Figures, stored: list[Stored], replies: list[Reply]) -> None:
@@ -209,23 +219,35 @@ def _replies(f: Figures, stored: list[Stored], replies: list[Reply]) -> None:
             f.info["reply_not_recorded"] += 1
 
 
-def ingest_gap(stored: list[Stored]) -> float:
-    """The longest stretch in which a mention was waiting to be ingested and none was:
-    at each ingest, the time since the previous ingest or since the oldest mention still
-    waiting was written, whichever is later."""
+def stretches(stored: list[Stored]) -> list[tuple[float, float]]:
+    """Each stretch in which a mention was waiting to be ingested and none was, as (from,
+    to): at each ingest, from the previous ingest or from when the oldest mention still
+    waiting was written, whichever is later. Longest first."""
     pairs = sorted(
         (float(s.fields["ingested_at"]), s.post.created)
         for s in stored
         if "ingested_at" in s.fields
     )
-    if not pairs:
-        return 0.0
     oldest = [0.0] * len(pairs)  # per ingest: the oldest creation among it and those after
     low = float("inf")
     for i in range(len(pairs) - 1, -1, -1):
         low = min(low, pairs[i][1])
         oldest[i] = low
-    gap = max(0.0, pairs[0][0] - oldest[0])
+    out = [(oldest[0], pairs[0][0])] if pairs else []
     for i in range(1, len(pairs)):
-        gap = max(gap, pairs[i][0] - max(pairs[i - 1][0], oldest[i]))
-    return gap
+        start = max(pairs[i - 1][0], oldest[i])
+        if pairs[i][0] > start:
+            out.append((start, pairs[i][0]))
+    return sorted(out, key=lambda s: s[0] - s[1])
+
+
+def stalled_health(
+    stalls: list[tuple[float, float]], samples: list[tuple[float, int, int]], after: float
+) -> int:
+    """How many health answers (at, process, status) said 200 while ingest had stood still
+    for more than `after` seconds."""
+    return sum(
+        1
+        for at, _, status in samples
+        if status == 200 and any(a + after < at < b for a, b in stalls)
+    )

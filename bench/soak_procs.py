@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -14,7 +15,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import redis
 
@@ -209,6 +210,14 @@ class Tiexin:
     def data_dir(self) -> Path:
         return self.folder / f"data{self.index}"
 
+    def names(self) -> set[str]:
+        """What small files in the data dir hold (the lock's pid, an instance id...)."""
+        try:
+            files = [f for f in self.data_dir.iterdir() if f.is_file()]
+            return {f.read_text("utf-8").strip() for f in files if f.stat().st_size < 200}
+        except (OSError, UnicodeDecodeError):
+            return set()
+
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process is not None else None
@@ -228,6 +237,25 @@ class Tiexin:
             env=self.env,
             preexec_fn=parent_death_hook(os.getpid(), signal.SIGKILL),
         )
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """The status and body of /api/health ((0, {}) when it does not answer)."""
+        url = f"http://127.0.0.1:{self.port}/api/health"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            try:
+                return exc.code, json.loads(exc.read())
+            except ValueError:
+                return exc.code, {}
+        except (OSError, ValueError):
+            return 0, {}
+
+    def source_state(self) -> str:
+        """What this process's health says of the forum source ("" if it does not answer)."""
+        _, body = self.health()
+        return str(body.get("connectors", {}).get(CONNECTOR, {}).get("state", ""))
 
     def answers(self) -> bool:
         """Say whether /api/health answers (200 or 503: the process is serving)."""
