@@ -218,6 +218,9 @@ def report(
     took = ", ".join(f"{t:.1f}s" for t in stops)
     print(f"SIGTERM took {took}; unsettled at the end: {still or 'nothing'}")
     print(f"webhook: {len(hook.pages)} pages, {hook.refused} with a bad signature")
+    errors = sum(p.count(" ERROR ") for p in chaos.procs)
+    leaked = sum(p.count("leaked semaphore") for p in chaos.procs)
+    print(f"process logs: {errors} ERROR lines, {leaked} leaked-semaphore warnings")
     print("figures: " + ", ".join(f"{k}={v}" for k, v in sorted(figures.info.items())))
     for what, examples in figures.examples.items():
         print(f"  {what}: " + "; ".join(examples))

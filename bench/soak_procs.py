@@ -303,6 +303,13 @@ class Tiexin:
             self._out.close()
             self._out = None
 
+    def count(self, text: str) -> int:
+        """Lines of its log (every run of it) that contain `text`."""
+        try:
+            return sum(text in line for line in self.log.read_text("utf-8", "replace").splitlines())
+        except OSError:
+            return 0
+
     def tail(self, lines: int = 15) -> str:
         try:
             return "\n".join(self.log.read_text("utf-8", "replace").splitlines()[-lines:])
