@@ -41,17 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.soak_agent import Agent
 from bench.soak_chaos import KEYS, Chaos, busy, settle
 from bench.soak_check import Figures, judge, read
+from bench.soak_config import CONNECTOR, HOOK_SECRET_ENV, PLATFORM, Timers, config_text
 from bench.soak_fakes import Forum, Hook, serve
-from bench.soak_procs import (
-    CONNECTOR,
-    HOOK_SECRET_ENV,
-    PLATFORM,
-    RedisServer,
-    Tiexin,
-    Timers,
-    config_text,
-    free_port,
-)
+from bench.soak_procs import RedisServer, Tiexin, free_port
 from responder.store.keys import mention_id
 
 SETTLE_EXTRA_S = 60.0  # beyond the last escalation's due time

@@ -14,8 +14,8 @@ from typing import Any
 
 import aiohttp
 
+from bench.soak_config import CONNECTOR, PLATFORM, TOKEN
 from bench.soak_fakes import Forum
-from bench.soak_procs import CONNECTOR, PLATFORM, TOKEN
 from responder.store.keys import mention_id
 
 FALLBACK = "收到啦，我们马上帮你看看，稍等一下哈"

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 import redis
 
+from bench.soak_config import CONNECTOR, PLATFORM, PREFIX
 from bench.soak_fakes import Forum
-from bench.soak_procs import CONNECTOR, PLATFORM, PREFIX, RedisServer, Tiexin
+from bench.soak_procs import RedisServer, Tiexin
 from responder.pipeline.worker import consumer_name
 from responder.store.keys import NOTIFIER_GROUP, OUTBOX_GROUP, PIPELINE_GROUP, Keys, mention_id
 
@@ -20,8 +21,6 @@ KEYS = Keys(PREFIX)
 FIRST_KILL_S = 30.0  # then one a minute
 CHECK_EVERY_S = 1.0
 HEALTH_EVERY_S = 3  # a look at every process's /api/health this often (seconds)
-
-
 MID_SEND_WAIT_S = 10.0  # how long a mid-send kill waits for a reply in flight
 
 

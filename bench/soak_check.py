@@ -10,8 +10,8 @@ from typing import Any
 
 import redis
 
+from bench.soak_config import CONNECTOR, PLATFORM, PREFIX, Timers
 from bench.soak_fakes import Delivered, Post, Reply
-from bench.soak_procs import CONNECTOR, PLATFORM, PREFIX, Timers
 from responder.store.keys import Keys, mention_id
 
 STAGES = ("warned", "breached", "escalated")
