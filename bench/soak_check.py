@@ -139,6 +139,10 @@ def _stages(f: Figures, s: Stored, t: Timers, ended: float) -> None:
     for stage in STAGES:
         f.info[f"fired_{stage}"] += stage in fired
     queued = float(s.fields.get("queued_at") or s.post.created)
+    for e in s.events:  # how late the sweep fired each stage (after it was due and queued)
+        if e.get("type") in STAGES and "due" in e:
+            late = int(float(e["at"]) - max(float(e["due"]), queued))
+            f.info["stage_late_max_s"] = max(f.info["stage_late_max_s"], late)
     closed = s.first(*CLOSING)
     acked = s.first("acked")
     deadline = float(s.fields["deadline"])
@@ -156,7 +160,8 @@ def _stages(f: Figures, s: Stored, t: Timers, ended: float) -> None:
         if stage == "escalated" and (acked is not None or "breached" not in fired):
             continue
         f.missed_stages += 1
-        f.example("missed_stages", f"{s.fields['id']} {stage} due +{at - f.started:.1f}s")
+        end = "open" if closed is None else f"closed +{closed - f.started:.1f}s"
+        f.example("missed_stages", f"{s.fields['id']} {stage} due +{at - f.started:.1f}s, {end}")
 
 
 def _pages(
