@@ -9,17 +9,23 @@ for 30 s of each minute, then a trickle, so pages come both grouped and alone). 
 short (warn at 30 s, breach at 60 s, escalate 20 s later) and pages go to a signed webhook
 on loopback. An agent approves a share of the mentions through the API (Bearer token),
 some at two processes at once, and approves again what an interrupted send left failed
-(with `"resend": true` when the server asks for it). Every minute a process is killed
-(`kill -9`; the first kill hits the poll-lease holder) and restarted on its data dir;
-Redis is stopped and restarted on its AOF once, halfway.
+(when the server asks to confirm a resend, it looks on the forum first, as the page tells
+a person to, and sends `"resend": true` only if the reply is not there). Every minute a
+process is killed (`kill -9`: first the poll-lease holder, every third time one that is
+posting a reply the forum took and has not answered yet, else one at random) and
+restarted on its data dir; Redis is stopped (SIGTERM, or SIGKILL with --redis-kill) and
+restarted on its AOF once, halfway. `[reply.lookup]` is configured unless --no-lookup.
 
 After --minutes the inflow and the chaos stop, the work in flight settles (bounded), the
 processes are stopped, and everything is checked from the outside: Redis through
 redis-py, the forum's records and the webhook's. The last line is
 `soak minutes=<n> mentions=<n> lost=<n> doubled=<n> missed_stages=<n> missed_pages=<n>
 double_pages=<n> double_replies=<n> ingest_gap_max_s=<n>`; the exit status is 1 when a
-loss, miss or double is not 0 or the longest ingest gap exceeds two poll intervals plus
-the longest restart, 2 when the processes could not be started.
+loss, miss or double is not 0 (two approvals of one mention both accepted, or a process
+that exited by itself, count too) or the longest ingest gap exceeds two poll intervals
+plus the longest restart (kill to serving, or the Redis outage), 2 when the processes
+could not be started. The lines before it say what was done and what was seen (kills,
+the agent's calls, health answering 200 while ingest stood still, log lines, examples).
 """
 
 from __future__ import annotations
