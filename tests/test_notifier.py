@@ -7,7 +7,11 @@ import asyncio
 import tomllib
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
+
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from responder.alerts.ack import AckTarget, AckTokens
 from responder.alerts.acking import Acks
@@ -369,3 +373,24 @@ async def test_a_slow_send_keeps_its_claim_past_the_lease(
         assert other == ("busy", "n1")
         await sending
         assert len(r.pages()) == 1
+
+
+async def test_a_step_cut_short_by_redis_pages_at_the_next_step(
+    store: Store, pipeline: Pipeline, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with rig(store, clock) as r:
+        notifier = await r.started()
+        await notifier.step()  # its own unfinished entries (none)
+        assert await warned(store, pipeline, clock) == 1
+        real = notifier.alerts.mentions
+
+        async def away(ids: Any) -> Any:  # a real outage cannot be timed to this read here
+            monkeypatch.setattr(notifier.alerts, "mentions", real)
+            raise RedisConnectionError("Connection closed by server.")
+
+        monkeypatch.setattr(notifier.alerts, "mentions", away)
+        with pytest.raises(RedisConnectionError):
+            await notifier.step()  # read the entry, then met the outage
+        assert r.pages() == []
+        await notifier.step()  # its own pending entry at once, not after `reclaim_after`
+        assert [p["key"] for p in r.pages()] == [f"{mid('1')}:warned:1"]

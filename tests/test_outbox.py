@@ -6,13 +6,16 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+
 from connectors.base import ReplyReceipt
 from connectors.errors import PostByHand, RateLimited, Refused, TimedOut, Unavailable
 from connectors.model import Mention
 from responder.outbox.sender import NO_ANSWER, UNSURE, Sender
 from responder.outbox.store import OutboxStore, Send
 from responder.pipeline.worker import Pipeline
-from responder.store.keys import mention_id
+from responder.store.keys import OUTBOX_GROUP, mention_id
 from responder.store.records import EventType, State, event
 from responder.store.store import Store
 from tests.fakes import T0, FakeClock, ScriptedConnector, mention
@@ -310,3 +313,38 @@ async def test_a_late_confirmation_after_a_resend_keeps_the_first_reply_id(
     assert (await _state(store))["state"] == "approved"  # the resend goes on (it looks first)
     (logged,) = [e for e in await store.events_of(MID) if e.get("reply_id") == "r1"]
     assert logged["late"] is True and logged["key"] == f"{MID}:1"
+
+
+class _RedisGoesAway(OutboxStore):
+    """The real outbox store whose next write after the platform call meets a Redis that
+    is away (timing a real outage between the post and its record is not possible here)."""
+
+    fail_next_end = False
+
+    async def end(self, *args: Any, **kwargs: Any) -> bool:
+        if self.fail_next_end:
+            self.fail_next_end = False
+            raise RedisConnectionError("Connection closed by server.")
+        return await super().end(*args, **kwargs)
+
+
+async def test_a_send_cut_short_by_redis_is_resolved_at_the_next_step(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    connector = ScriptedConnector()
+    outbox = _RedisGoesAway(store)
+    await outbox.ensure_group()
+    sender = Sender(outbox, {"fake": connector}.get, clock, consumer="p1")
+    await _approved(store, pipeline, clock)
+    await sender.step()  # its own unfinished entries (none)
+    outbox.fail_next_end = True
+    with pytest.raises(RedisConnectionError):
+        await sender.step()  # the platform took it; recording it met the outage
+    assert connector.posted == [("1", "来啦")]
+    assert (await _state(store))["state"] == "sending"
+    await sender.step()  # Redis is back: no waiting `reclaim_after` (5 min) for our own entry
+    row = await _state(store)
+    assert row["state"] == "failed" and row["send_unknown"] == "1", row  # 可能已发出, for a person
+    assert connector.posted == [("1", "来啦")]  # never posted again on its own
+    pending = await store.redis.xpending(store.keys.outbox, OUTBOX_GROUP)
+    assert pending["pending"] == 0  # settled and acknowledged

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import cast
+from typing import Any, cast
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from connectors.model import Author
@@ -235,3 +236,25 @@ async def test_a_redelivery_racing_the_script_is_counted_as_such_there_too(
     other = replace(item, entry="1-1")  # another entry with the same mention
     assert await store.enqueue([other], now) == [Code.DUPLICATE]
     assert await store.stats() == {"redelivered": 1, "duplicates": 1}
+
+
+async def test_a_batch_cut_short_by_redis_is_taken_back_at_the_next_step(
+    store: Store, pipeline: Pipeline, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = store.enqueue
+    calls = 0
+
+    async def away_once(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the outage: timing a real one inside a batch is not possible here
+            raise RedisConnectionError("Connection closed by server.")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "enqueue", away_once)
+    await store.ingest("demo", [mention("1")], "c1", clock.now())
+    with pytest.raises(RedisConnectionError):
+        await pipeline.step()
+    assert await _queued_ids(store) == []
+    await pipeline.step()  # its own pending entry at once, not after `reclaim_after`
+    assert await _queued_ids(store) == [mention_id("weibo", "lanxing", "1")]

@@ -109,7 +109,11 @@ class Notifier:
             block = None if entries else block_ms
             entries += await stream.read(self.consumer, s.batch, block, own=False)
         if entries:
-            await stream.done(*await self.handle(entries))
+            try:
+                await stream.done(*await self.handle(entries))
+            except BaseException:
+                self._own_done = False  # cut short: our pending entries first next time
+                raise
         await self.summaries()
         if entries or block_ms:
             return 0.0

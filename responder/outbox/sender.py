@@ -82,8 +82,14 @@ class Sender:
         else:
             sends = await self.outbox.reclaim(self.consumer, self.reclaim_after_ms, self.batch)
             sends += await self.outbox.read(self.consumer, self.batch, block_ms, own=False)
-        for send in sends:
-            await self.handle(send)
+        try:
+            for send in sends:
+                await self.handle(send)
+        except BaseException:
+            # Cut short (Redis went away after the platform took a reply, say): read our
+            # own pending entries first next time, not after `reclaim_after`.
+            self._own_done = False
+            raise
         if sends or block_ms:
             return 0.0  # a blocking read already waited
         retry = await self.outbox.next_retry()

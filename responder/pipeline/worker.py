@@ -121,7 +121,13 @@ class Pipeline:
             return await self.run_once(block_ms=block_ms)
         except ResponseError as exc:
             if "NOGROUP" not in str(exc):
+                self._resumed = False
                 raise
+        except BaseException:
+            # Cut short (Redis away mid-batch): take our own pending entries back first
+            # next time, not after `reclaim_after`.
+            self._resumed = False
+            raise
         # A Redis restarted without its data, or a FLUSHDB: pollers may be adding entries
         # right now, so the group must exist again at once.
         log.warning("ingest stream group missing; creating it again")
