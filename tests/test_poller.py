@@ -174,7 +174,7 @@ async def test_redis_down_sets_health_logs_once_and_recovers(
         await store.ensure_group()
         poller, connector = _poller(store, clock)
         connector.script = [Batch(mentions=(mention("1"),), cursor="c1")]
-        caplog.set_level(logging.INFO, logger="responder.ingest.poller")
+        caplog.set_level(logging.DEBUG, logger="responder.ingest.poller")
         server.stop()
         for _ in range(5):  # Redis is away: each poll fails, none raises
             assert await poller.run_once() == 0
@@ -182,11 +182,14 @@ async def test_redis_down_sets_health_logs_once_and_recovers(
         assert poller.health is Health.ERROR and poller.failures == 5
         assert connector.cursors == []  # the cursor could not be read: nothing fetched
         down, up = _down_events(caplog)
-        assert len(down) == 1 and up == 0 and down[0].exc_info is None  # one line, no trace
+        assert len(down) == 1 and up == 0 and down[0].exc_info is None  # one event, no trace
+        # ... at DEBUG: the outage itself is logged once for every part (store/availability)
+        assert down[0].levelno == logging.DEBUG
 
         server.start()
         assert await poller.run_once() == 1
         assert str(poller.health) == "ok" and _down_events(caplog)[1] == 1
+        assert all(r.levelno == logging.DEBUG for r in caplog.records if r.name.endswith("poller"))
         assert await store.cursor("fake") == "c1"
         assert (await store.health(["fake"]))["fake"]["state"] == "ok"
     finally:

@@ -49,6 +49,7 @@ class Poller:
         self.own_retry = Backoff(OWN_RETRY)
         self.health = Health.OK
         self.failures = 0
+        self._redis_only = False  # the failures were Redis away: the outage's own lines say so
         self.holds = False  # whether this process holds the lease (as of its last look)
         self._taken_at = float("-inf")  # monotonic time of our last take or renewal
         self.started = clock.now().timestamp()  # a stall is judged from no earlier than this
@@ -151,19 +152,21 @@ class Poller:
 
     async def _succeeded(self, now: datetime) -> None:
         if self.health not in (Health.OK, Health.STANDBY):  # a takeover logs lease_taken
-            log.info(
+            log.log(
+                logging.DEBUG if self._redis_only else logging.INFO,
                 "%s recovered after %d failed polls",
                 self.name,
                 self.failures,
                 extra={"event": "source_recovered", "source": self.name},
             )
-        self.health, self.failures = Health.OK, 0
+        self.health, self.failures, self._redis_only = Health.OK, 0, False
         self.backoff.reset()
         self.own_retry.reset()
         await self._write(ok_fields(now, next_poll=self._next_poll(0.0), by=self._owner))
 
     async def _failed(self, exc: ConnectorError) -> None:
         self.failures += 1
+        self._redis_only = False
         if isinstance(exc, AuthFailed):
             state, wait = Health.AUTH_FAILED, 0.0
         elif isinstance(exc, RateLimited):
@@ -196,8 +199,11 @@ class Poller:
         if self.health is not Health.ERROR:  # once per outage, never once per poll
             extra = {"event": "source_down", "source": self.name, "state": str(Health.ERROR)}
             if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError):
-                log.warning("%s cannot poll, will retry: %s", self.name, exc, extra=extra)
+                # Redis away: store/availability.py logs the outage once for every part.
+                self._redis_only = True
+                log.debug("%s cannot poll, will retry: %s", self.name, exc, extra=extra)
             else:
+                self._redis_only = False
                 log.error("%s poll failed", self.name, exc_info=exc, extra=extra)
         self.health = Health.ERROR
         wait = self.own_retry.next()
