@@ -274,16 +274,23 @@ async def test_a_timeout_where_the_platform_can_be_read_back_is_tried_again(
     assert len(checked.posted) == 2 and (await _state(store))["state"] == "sent"
 
 
-async def test_a_late_confirmation_of_a_send_taken_over_is_never_lost(
+async def _taken_over(
     store: Store, pipeline: Pipeline, clock: FakeClock
-) -> None:
-    await _killed_mid_send(store, pipeline, clock)  # p1 is only stalled, not dead
-    first = Send(entry_id="0-1", mention=MID, key=f"{MID}:1")
+) -> tuple[Send, OutboxStore]:
+    """p1 went quiet mid-send; p2, unable to ask the platform, took the send over."""
+    await _killed_mid_send(store, pipeline, clock)
     sender, outbox = await _sender(store, clock, ScriptedConnector(), consumer="p2")
     sender.reclaim_after_ms = 0
     clock.advance(120)
     await sender.step()
     await sender.step()
+    return Send(entry_id="0-1", mention=MID, key=f"{MID}:1"), outbox
+
+
+async def test_a_late_confirmation_of_a_send_taken_over_is_never_lost(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    first, outbox = await _taken_over(store, pipeline, clock)  # p1 only stalled
     assert (await _state(store))["send_unknown"] == "1"  # p2 could not ask: 可能已发出
     late = event(EventType.SENT, clock.now(), "p1", key=first.key, reply_id="r1")
     assert await outbox.end(first, "sent", late, reply_id="r1", sent_at="1.000")  # p1 wakes
@@ -297,13 +304,7 @@ async def test_a_late_confirmation_of_a_send_taken_over_is_never_lost(
 async def test_a_late_confirmation_after_a_resend_keeps_the_first_reply_id(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
-    await _killed_mid_send(store, pipeline, clock)
-    first = Send(entry_id="0-1", mention=MID, key=f"{MID}:1")
-    sender, outbox = await _sender(store, clock, ScriptedConnector(), consumer="p2")
-    sender.reclaim_after_ms = 0
-    clock.advance(120)
-    await sender.step()
-    await sender.step()
+    first, outbox = await _taken_over(store, pipeline, clock)
     again = await store.close(
         MID, State.APPROVED, "bo", clock.now(), details={"resend": True}, reply_text="来啦"
     )
