@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 # Extra flags for `make lock`, e.g. LOCK_FLAGS=--upgrade to move every pin to the latest.
 LOCK_FLAGS ?=
 
-.PHONY: check install test lint typecheck format run bench model clean lock
+.PHONY: check install test lint typecheck format run bench soak model clean lock
 
 check: lint typecheck test
 
@@ -54,6 +54,11 @@ bench: install
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/shutdown.py
+
+# Ten minutes of two processes on one Redis under kill -9 and a Redis restart (CI runs two).
+soak: install
+	$(BIN)/python bench/soak.py --minutes 10
 
 # The shipped sentiment model, rebuilt from the shared data (see README, Sentiment).
 DATA ?= ../shared/data/sentiment
