@@ -216,7 +216,7 @@ class UnderstandModel:
         found = row_features(row)
         total = [0.0] * self.slots
         get = self.weights.get
-        for name in found:
+        for name in sorted(found):  # a fixed order: the same sums in every process
             for slot, weight in get(name, ()):
                 total[slot] += weight
         norm = 1 / math.sqrt(max(len(found), 1))
