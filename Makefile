@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/understand.py
 	$(BIN)/python bench/shutdown.py
 
 # Ten minutes of two processes on one Redis under kill -9 and a Redis restart (CI runs two).

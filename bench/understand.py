@@ -1,0 +1,68 @@
+"""Benchmark the shipped understanding model: time per mention on one core, load, size.
+
+    python bench/understand.py [--data JSONL ...] [--repeat 3]
+
+Speed is features (n-grams, jieba words, context, metadata) + the three heads for every
+mention, best of --repeat passes, in this one process (one core), after a warm-up pass
+that loads jieba's dictionary. Load time is the median of five fresh processes importing
+the module and loading the model (jieba's dictionary loads on the first prediction, not
+here). Prints `understand ms_per_mention=<n> load_s=<n> size_mb=<n>` last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from responder.drafts.understand_eval import read_rows
+from responder.drafts.understand_model import UnderstandModel, default_model_path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parent / "tests" / "data"
+DEFAULT_DATA = [DATA / "understanding_heldout.jsonl", DATA / "understanding_train.jsonl"]
+LOAD = (
+    "import time; t = time.perf_counter(); "
+    "from responder.drafts.understand_model import UnderstandModel; "
+    "UnderstandModel(); print(time.perf_counter() - t)"
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, nargs="+", default=DEFAULT_DATA)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rows = [row for path in args.data for row in read_rows(path)]
+    model = UnderstandModel()
+    model.predict(rows[0])  # jieba's dictionary
+    passes = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        for row in rows:
+            model.predict(row)
+        passes.append((time.perf_counter() - started) * 1000 / len(rows))
+    loads = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", LOAD], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(5)
+    ]
+    size = default_model_path().stat().st_size / 1e6
+    chars = sum(len(str(r.get("text") or "")) for r in rows) / len(rows)
+    print(f"{len(rows)} mentions, {chars:.0f} characters on average")
+    print(f"speed {min(passes):.3f} ms/mention (passes: {', '.join(f'{p:.3f}' for p in passes)})")
+    load = statistics.median(loads)
+    print(f"load {load:.3f} s (median of 5 processes), size {size:.2f} MB")
+    print(f"understand ms_per_mention={min(passes):.3f} load_s={load:.3f} size_mb={size:.2f}")
+
+
+if __name__ == "__main__":
+    main()
