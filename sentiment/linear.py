@@ -65,23 +65,30 @@ def save(path: Path, header: Header, names: list[str], weights: list[int]) -> No
         handle.write(body)
 
 
+def read_model(path: Path, fmt: str) -> tuple[dict[str, Any], list[str], bytes, int]:
+    """Read a model file: its JSON header, its feature names, and the whole body with the
+    offset where the weights start (the layout both linear model files share)."""
+    with gzip.open(path, "rb") as handle:
+        blob = handle.read()
+    (size,) = struct.unpack(">I", blob[:4])
+    meta = json.loads(blob[4 : 4 + size])
+    if meta.get("format") != fmt:
+        raise ValueError(f"{path}: not a {fmt} model file")
+    start = 4 + size + meta["names_bytes"]
+    return meta, blob[4 + size : start].decode().split("\x00"), blob, start
+
+
 class LinearScorer:
     """Score texts with a model file; implements sentiment.base.Scorer."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_model_path()
-        with gzip.open(self.path, "rb") as handle:
-            blob = handle.read()
-        (size,) = struct.unpack(">I", blob[:4])
-        meta = json.loads(blob[4 : 4 + size])
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"{self.path}: not a {FORMAT} model file")
-        count, split = meta["count"], 4 + size + meta["names_bytes"]
+        meta, names, blob, split = read_model(self.path, FORMAT)
+        count = meta["count"]
         weights = array("h")
         weights.frombytes(blob[split:])
         if sys.byteorder != "little":
             weights.byteswap()
-        names = blob[4 + size : split].decode().split("\x00")
         if len(names) != count or len(weights) != count:
             raise ValueError(f"{self.path}: truncated model file")
         self.header = Header(

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sentiment.features import features as text_features
 from sentiment.features import normalize
+from sentiment.linear import read_model
 
 if TYPE_CHECKING:
     import jieba
@@ -174,14 +175,7 @@ class UnderstandModel:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_model_path()
-        with gzip.open(self.path, "rb") as handle:
-            blob = handle.read()
-        (size,) = struct.unpack(">I", blob[:4])
-        meta = json.loads(blob[4 : 4 + size])
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"{self.path}: not a {FORMAT} model file")
-        start = 4 + size + meta["names_bytes"]
-        names = blob[4 + size : start].decode().split("\x00")
+        meta, names, blob, start = read_model(self.path, FORMAT)
         count = meta["entries"]
         columns = (array("I"), array("B"), array("h"))
         for column in columns:
