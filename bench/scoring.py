@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sentiment.data import read_all
 from sentiment.linear import LinearScorer, default_model_path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from bench.timing import load_seconds, passes_ms  # noqa: E402  (after the path is set)
+
 DEFAULT_DATA = [HERE.parent / "tests" / "data" / "demo_sentiment.csv"]
 LOAD = (
     "import time; t = time.perf_counter(); from sentiment.linear import LinearScorer; "
@@ -36,20 +38,8 @@ def main() -> None:
     args = parser.parse_args()
     texts = [e.text for e in read_all(args.data)]
     scorer = LinearScorer()
-    passes = []
-    for _ in range(args.repeat):
-        started = time.perf_counter()
-        for text in texts:
-            scorer.score(text)
-        passes.append((time.perf_counter() - started) * 1000 / len(texts))
-    loads = [
-        float(
-            subprocess.run(
-                [sys.executable, "-c", LOAD], capture_output=True, text=True, check=True
-            ).stdout
-        )
-        for _ in range(5)
-    ]
+    passes = passes_ms(scorer.score, texts, args.repeat)
+    loads = load_seconds(LOAD)
     size = default_model_path().stat().st_size / 1e6
     print(
         f"{len(texts)} texts, {sum(len(t) for t in texts) / len(texts):.0f} characters on average"

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from responder.drafts.understand_eval import read_rows
 from responder.drafts.understand_model import UnderstandModel, default_model_path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from bench.timing import load_seconds, passes_ms  # noqa: E402  (after the path is set)
+
 DATA = HERE.parent / "tests" / "data"
 DEFAULT_DATA = [DATA / "understanding_heldout.jsonl", DATA / "understanding_train.jsonl"]
 LOAD = (
@@ -41,20 +43,8 @@ def main() -> None:
     rows = [row for path in args.data for row in read_rows(path)]
     model = UnderstandModel()
     model.predict(rows[0])  # jieba's dictionary
-    passes = []
-    for _ in range(args.repeat):
-        started = time.perf_counter()
-        for row in rows:
-            model.predict(row)
-        passes.append((time.perf_counter() - started) * 1000 / len(rows))
-    loads = [
-        float(
-            subprocess.run(
-                [sys.executable, "-c", LOAD], capture_output=True, text=True, check=True
-            ).stdout
-        )
-        for _ in range(5)
-    ]
+    passes = passes_ms(model.predict, rows, args.repeat)
+    loads = load_seconds(LOAD)
     size = default_model_path().stat().st_size / 1e6
     chars = sum(len(str(r.get("text") or "")) for r in rows) / len(rows)
     print(f"{len(rows)} mentions, {chars:.0f} characters on average")
