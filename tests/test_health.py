@@ -322,7 +322,12 @@ async def test_stopping_the_pool_does_not_wait_for_the_work_its_workers_hold(
     os.kill(worker, signal.SIGSTOP)  # it holds the batch below and will never finish it
     held = asyncio.ensure_future(pool.suggest([job]))
     try:
-        await asyncio.sleep(0.1)  # real I/O: the batch reaches the pool (not a timer)
+        executor = pool._pool
+        for _ in range(500):  # the batch reaching the pool is real I/O, not a timer
+            if getattr(executor, "_pending_work_items", None):
+                break
+            await asyncio.sleep(0.01)
+        assert getattr(executor, "_pending_work_items", None), "the batch never reached the pool"
         stopping = asyncio.to_thread(pool.stop)
         await asyncio.wait_for(stopping, BOUND)  # before: waited for the batch, for ever
         assert pool.state() == "down" and not _alive(worker)
