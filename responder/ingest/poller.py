@@ -7,15 +7,14 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from connectors.base import Connector
 from connectors.errors import AuthFailed, BadPayload, ConnectorError, RateLimited, Unavailable
 from responder.backoff import Backoff, BackoffPolicy
 from responder.clock import Clock
 from responder.ingest.lease import Leases, LeaseTiming
+from responder.store.availability import UNREACHABLE
 from responder.store.source_health import HEALTHY, SourceHealth, failure_fields, ok_fields
 from responder.store.source_health import Health as Health
 from responder.store.store import Store
@@ -198,7 +197,7 @@ class Poller:
         self.failures += 1
         if self.health is not Health.ERROR:  # once per outage, never once per poll
             extra = {"event": "source_down", "source": self.name, "state": str(Health.ERROR)}
-            if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError):
+            if isinstance(exc, UNREACHABLE):
                 # Redis away: store/availability.py logs the outage once for every part.
                 self._redis_only = True
                 log.debug("%s cannot poll, will retry: %s", self.name, exc, extra=extra)
