@@ -84,3 +84,25 @@ async def test_the_confirm_step_also_follows_the_servers_refusal(
     item = await (await client.get(f"/api/mentions/{mid('1')}")).json()
     assert item["state"] == "approved"
     assert [e.get("resend") for e in item["events"] if e["type"] == "approved"] == [None, True]
+
+
+async def test_a_close_left_over_from_the_last_time_does_not_answer_the_next_question(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    """The dialog closes and opens again before its close event is delivered (a fast
+    Enter then "a"): the agent's answer to the second question must still be heard."""
+    await feed(client, clock, mention("1", text="X7 又卡了，烦死了"))
+    await open_page(page, client)
+    await page.evaluate(
+        """() => {
+          const d = document.getElementById("resend");
+          d.showModal(); d.close("cancel");  // its close event is only queued here
+          window.answer = "pending";
+          window.tiexinResend.confirm(d).then((ok) => { window.answer = ok; });
+        }"""
+    )
+    await expect(page.locator("#resend")).to_be_visible()
+    assert await page.evaluate("window.answer") == "pending"
+    await page.locator("#resend-ok").click()
+    await expect(page.locator("#resend")).to_be_hidden()
+    assert await page.evaluate("window.answer") is True

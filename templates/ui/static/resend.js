@@ -21,12 +21,20 @@ window.tiexinResend = (function () {
       d.send_error || "上次发送中途中断，无法确认是否已发出。", " ", link(d, h.el));
   }
 
-  // Ask before sending again; resolves true only when the agent confirms. The dialog's
-  // cancel button has the focus, so a stray Enter does not post twice.
+  // Show a modal dialog; resolves true only when it closes with "ok". The resend dialog's
+  // cancel button has the focus, so a stray Enter does not post twice. A close event still
+  // queued from the dialog's previous closing can arrive after it opens again: it is
+  // ignored while the dialog is open, or it would answer for this one and leave the
+  // agent's real choice unheard.
   function confirm(dialog) {
     return new Promise((resolve) => {
+      const closed = () => {
+        if (dialog.open) return;
+        dialog.removeEventListener("close", closed);
+        resolve(dialog.returnValue === "ok");
+      };
       dialog.returnValue = "";
-      dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+      dialog.addEventListener("close", closed);
       dialog.showModal();
     });
   }

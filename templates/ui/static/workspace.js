@@ -325,15 +325,12 @@
     S.sel = null; S.detail = null; clearInterval(S.claimTimer);
     if (next) select(next.id, true); else pane.replaceChildren(el("h2", { id: "detail-title" }, "详情"), el("p", { class: "hint" }, "全部处理完了。"));
   }
-  function dismiss() {
+  async function dismiss() {
     const d = S.detail; if (!d || !OPEN.includes(d.state)) return;
-    const dlg = $("dismiss"); dlg.returnValue = ""; dlg.showModal();
-    dlg.addEventListener("close", async () => {
-      if (dlg.returnValue !== "ok") return;
-      const f = $("dismiss-form").elements, reason = [f.why.value, f.note.value.trim()].filter(Boolean).join("：");
-      const r = await api("POST", `/api/mentions/${d.id}/dismiss`, { reason });
-      if (r.status === 200) { toast("已忽略"); advance(d.id); } else toast(r.data.error || "忽略失败");
-    }, { once: true });
+    if (!(await R.confirm($("dismiss")))) return;
+    const f = $("dismiss-form").elements, reason = [f.why.value, f.note.value.trim()].filter(Boolean).join("：");
+    const r = await api("POST", `/api/mentions/${d.id}/dismiss`, { reason });
+    if (r.status === 200) { toast("已忽略"); advance(d.id); } else toast(r.data.error || "忽略失败");
   }
   async function correct(what, value) {
     const d = S.detail, path = `/api/mentions/${d.id}/${what}`;
