@@ -12,7 +12,7 @@ from connectors.model import Author
 from responder.drafts.drafter import Drafter, tone_of
 from responder.drafts.priority import Priority, priority
 from responder.drafts.render import Draft, sentences
-from responder.drafts.understand import Understanding, understand
+from responder.drafts.understand import Said, Speaker, Understanding, understand
 from responder.drafts.understand import warm_up as warm_up_understanding
 from sentiment import Label, Sentiment, score_texts
 from sentiment import warm_up as warm_up_sentiment
@@ -33,6 +33,9 @@ class Job:
     at: datetime  # when it was written: the time of day and festival of the drafts
     thread: str = ""  # its author's thread (a key): drafts in one thread never repeat
     avoid: frozenset[str] = frozenset()  # sentences said or drafted in that thread before
+    reply_to: str | None = "brand"  # "brand", "user" (answers another user) or None
+    context: tuple[Said, ...] = ()  # earlier messages of its thread or chat, oldest first
+    verified: str = ""  # the author's verified type (understand.VERIFIED); "" from the bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,7 +88,15 @@ def suggest(
     ranking: Mapping[str, float] | None = None,
 ) -> Suggestion:
     """Understand one scored mention, rank it and draft its replies."""
-    known = understand(job.text, platform=job.platform, sentiment=sentiment)
+    known = understand(
+        job.text,
+        platform=job.platform,
+        sentiment=sentiment,
+        kind=job.kind,
+        author=speaker(job),
+        reply_to=job.reply_to,
+        context=job.context,
+    )
     drafts = drafter.draft(
         known,
         text=job.text,
@@ -103,6 +114,12 @@ def suggest(
         priority=rank(known, job.author),
         drafts=drafts.drafts,
     )
+
+
+def speaker(job: Job) -> Speaker:
+    """The author as understanding sees them."""
+    verified = job.verified or ("personal" if job.author.verified else "none")
+    return Speaker(name=job.author.name, followers=job.author.followers, verified=verified)
 
 
 def unsuggested(job: Job) -> Suggestion:
