@@ -12,6 +12,7 @@ from responder.incidents.store import IncidentStore
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
 from responder.store.store import Store
+from tests.alerting import fire, rig
 from tests.fakes import T0, FakeClock, mention
 
 VICTIM = "@澜星 我的X7昨晚充电的时候起火了，床单烧了一个洞，手还烫伤了"
@@ -126,3 +127,34 @@ def test_clues_name_the_parent_the_repost_chain_and_the_person() -> None:
         "person:路人",
         "event:*|fire",
     ]
+
+
+async def test_an_incident_pages_once_per_stage_naming_its_size_and_reach(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        notifier = await r.started()
+        await run(store, pipeline, clock, weibo("1", VICTIM, "林小满Lin", 820, created_at=T0))
+        await notifier.step()
+        clock.advance(60)
+        later = [
+            weibo("2", REPORT, "晨锋新闻", 3_820_457, created_at=clock.now()),
+            weibo("3", "X7充电起火太吓人了", "路人", 30, created_at=clock.now()),
+        ]
+        await run(store, pipeline, clock, *later)
+        await notifier.step()  # new members: no new crisis page
+        [crisis] = r.pages()
+        iid = mid_of(weibo("1", VICTIM, "x"))
+        assert crisis["key"] == f"{iid}:crisis:1"
+        assert crisis["title"].startswith("【危机】") and "同一事件 1 条" in crisis["title"]
+        clock.advance(10 * 60)  # every member's warning falls due: one page for the three
+        assert await fire(store, clock) == 3
+        await notifier.step()
+        keys = [p["key"] for p in r.pages()]
+        assert keys == [f"{iid}:crisis:1", f"{iid}:warned:1"]
+        warn = r.pages()[-1]
+        assert "同一事件 3 条" in warn["title"] and "总粉丝 382.1万" in warn["title"]
+        clock.advance(5 * 60)
+        assert await fire(store, clock) == 3
+        await notifier.step()
+        assert [p["key"] for p in r.pages()][2:] == [f"{iid}:breached:1"]
