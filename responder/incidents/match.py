@@ -71,10 +71,11 @@ def person_key(name: str) -> str:
 
 
 def person_keys(name: str) -> tuple[str, ...]:
-    """The keys a name is known by: `person_key`, and its Chinese characters alone when
-    it mixes them with Latin letters or digits ("林小满Lin" is also "林小满")."""
+    """The keys a name is known by: `person_key`, and without its Latin letters when it
+    mixes them with Chinese ("林小满Lin" is also "林小满"; digits stay, so the default
+    names "用户5821" and "用户7730" stay apart)."""
     full = person_key(name)
-    core = "".join(ch for ch in full if not ch.isascii())
+    core = "".join(ch for ch in full if not (ch.isascii() and ch.isalpha()))
     return tuple(dict.fromkeys(k for k in (full, core) if len(k) >= 2))
 
 
