@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from connectors.model import Author, Mention
+from connectors.replay import demo_path
 from responder.incidents.match import chain_names, clues, person_key
 from responder.incidents.store import IncidentStore
 from responder.pipeline.worker import Pipeline
@@ -21,6 +22,12 @@ REPORT = (
     "【网友称澜星X7充电时起火】网友发文称其澜星X7在夜间充电时起火，手部烫伤。"
     "晨锋新闻将持续关注。//@林小满Lin: @澜星 我的X7昨晚充电的时候起火了"
 )
+# The demo feed's Note fire (connectors/demo/mentions.jsonl, its last block): 林小满 on
+# Weibo and WeChat, a journalist quoting her, two bystanders commenting, one repost.
+DEMO_NOTE_FIRE = {
+    *("5238463901180452", "7452139099120384211", "5238463909573120"),
+    *("5238463910266041", "5238463910640377", "5238463912108816"),
+}
 OTHER = "@澜星 我的Watch充电时冒烟起火了 吓死"
 
 
@@ -158,3 +165,21 @@ async def test_an_incident_pages_once_per_stage_naming_its_size_and_reach(
         assert await fire(store, clock) == 3
         await notifier.step()
         assert [p["key"] for p in r.pages()][2:] == [f"{iid}:breached:1"]
+
+
+async def test_the_demo_feed_has_one_incident_across_weibo_and_wechat(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    block = map(Mention.from_json, demo_path().read_text("utf-8").splitlines())
+    note = [m for m in block if m.platform_id in DEMO_NOTE_FIRE]
+    assert len(note) == 6  # the journalist, bystanders and one person on two platforms
+    clock.advance(24 * 3600)
+    await run(store, pipeline, clock, *note)
+    found = {await incident_of(store, m) for m in note}
+    assert len(found) == 1 and "" not in found
+    [iid] = found
+    detail = await IncidentStore(store.redis, store.keys).read(iid)
+    assert detail is not None and detail["size"] == 6
+    assert detail["lead"] == mid_of(note[0])  # 林小满Lin's own report on Weibo
+    assert {m.platform for m in note} == {"weibo", "wechat"}
+    assert await store.redis.zcard(store.keys.queue) == 1  # one row for the six

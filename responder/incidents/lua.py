@@ -35,8 +35,9 @@ local function rescore(open_key, rows_key, queue, priority, a)
   end
 end
 local function info(inc, iid)
-  local v = redis.call('HMGET', inc, 'size', 'reach', 'lead')
-  return cjson.encode({id = iid, size = tonumber(v[1]), reach = tonumber(v[2]), lead = v[3]})
+  local v = redis.call('HMGET', inc, 'size', 'reach', 'lead', 'severity')
+  return cjson.encode({id = iid, size = tonumber(v[1]), reach = tonumber(v[2]), lead = v[3],
+                       severity = tonumber(v[4] or '0')})
 end
 """
 
