@@ -9,30 +9,37 @@ from responder.store.luaconst import lua_set, lua_str
 from responder.store.records import OPEN_STATES
 from responder.store.stages import Stage
 
-# rescore(list of incidents, rows hash, queue, priority, a): the first `a.pin_most`
-# incidents by severity are pinned above the queue, the rest go by deadline; only rows
-# still in the queue are moved (ZADD XX), so a row answered meanwhile never comes back.
+# rescore(incidents:open, incidents:rows, queue, priority, a, iid): the first `a.pin_most`
+# incidents by severity are pinned above the queue, the rest go by deadline. Only the
+# incidents around the pin's edge (the first pin_most + 1) and the one that changed can
+# change places, so only their rows are scored again: a storm of incidents costs the
+# same per mention as one. Only rows still in the queue move (ZADD XX), so a row answered
+# meanwhile never comes back.
 _RESCORE = """
-local function rescore(open_key, rows_key, queue, priority, a)
-  local list = redis.call('ZRANGE', open_key, 0, -1)
+local function score_row(rows_key, queue, priority, a, iid, pinned)
+  local v = redis.call('HGET', rows_key, iid)
+  if not v then return end
+  local row, deadline, base, sev = string.match(v, '^(%S+) (%S+) (%S+) (%S+)$')
+  deadline, base, sev = tonumber(deadline), tonumber(base), tonumber(sev)
   local per_point = 60 / a.per_minute
-  for i, iid in ipairs(list) do
-    local v = redis.call('HGET', rows_key, iid)
-    if v then
-      local row, deadline, base, sev = string.match(v, '^(%S+) (%S+) (%S+) (%S+)$')
-      deadline, base, sev = tonumber(deadline), tonumber(base), tonumber(sev)
-      local order, rank
-      if i <= a.pin_most then
-        order = deadline - a.pin - sev * per_point
-        rank = deadline - (base + sev) * per_point - a.pin
-      else
-        order = deadline
-        rank = deadline - base * per_point
-      end
-      redis.call('ZADD', queue, 'XX', order, row)
-      redis.call('ZADD', priority, 'XX', rank, row)
-    end
+  local order, rank
+  if pinned then
+    order = deadline - a.pin - sev * per_point
+    rank = deadline - (base + sev) * per_point - a.pin
+  else
+    order = deadline
+    rank = deadline - base * per_point
   end
+  redis.call('ZADD', queue, 'XX', order, row)
+  redis.call('ZADD', priority, 'XX', rank, row)
+end
+local function rescore(open_key, rows_key, queue, priority, a, changed)
+  local seen = false
+  for i, iid in ipairs(redis.call('ZRANGE', open_key, 0, a.pin_most)) do
+    score_row(rows_key, queue, priority, a, iid, i <= a.pin_most)
+    if iid == changed then seen = true end
+  end
+  if changed and not seen then score_row(rows_key, queue, priority, a, changed, false) end
 end
 local function info(inc, iid)
   local v = redis.call('HMGET', inc, 'size', 'reach', 'lead', 'severity')
@@ -128,7 +135,7 @@ redis.call('HSET', KEYS[8], iid, top .. ' ' .. due .. ' ' .. sev)
 local text = info(inc, iid)
 redis.call('HSET', m, 'incident_id', iid, 'incident', text)
 if top ~= a.id then redis.call('HSET', KEYS[12], 'incident', text) end
-rescore(KEYS[7], KEYS[8], KEYS[9], KEYS[10], a)
+rescore(KEYS[7], KEYS[8], KEYS[9], KEYS[10], a, iid)
 if new then
   redis.call('XADD', KEYS[11], 'MAXLEN', '~', ARGV[1], '*', 'mention', top,
              'stage', CRISIS, 'cycle', '1', 'key', iid .. ':' .. CRISIS .. ':1',
@@ -164,6 +171,7 @@ if top == '' then
   redis.call('HSET', inc, 'row', '')
   redis.call('ZREM', KEYS[4], a.iid)
   redis.call('HDEL', KEYS[5], a.iid)
+  rescore(KEYS[4], KEYS[5], KEYS[6], KEYS[7], a, nil)
   return {1, ''}
 end
 local due = redis.call('HGET', KEYS[3], top) or '0 0'
@@ -177,7 +185,7 @@ if redis.call('HGET', inc, 'row') ~= top then
 end
 redis.call('ZADD', KEYS[4], -tonumber(sev), a.iid)
 redis.call('HSET', KEYS[5], a.iid, top .. ' ' .. due .. ' ' .. sev)
-rescore(KEYS[4], KEYS[5], KEYS[6], KEYS[7], a)
+rescore(KEYS[4], KEYS[5], KEYS[6], KEYS[7], a, a.iid)
 return {1, top}
 """
 )

@@ -139,6 +139,18 @@ class IncidentStore:
             top = str(reply[1])
         raise RuntimeError(f"incident {iid} kept changing while choosing its row")
 
+    async def hidden(self) -> int:
+        """How many open members are out of the queue, reached from their incident's row
+        (the queue's size plus these is every open crisis conversation)."""
+        iids = cast(list[str], await self.redis.zrange(self.keys.incidents_open, 0, -1))
+        if not iids:
+            return 0
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for iid in iids:
+                pipe.zcard(self.keys.incident_open(iid))
+            counts = await pipe.execute()
+        return sum(max(0, int(n) - 1) for n in counts)
+
     async def read(self, iid: str) -> dict[str, Any] | None:
         """An incident's summary, member ids (oldest first) and spread, or None."""
         k = self.keys
