@@ -42,5 +42,10 @@ window.tiexinIncidents = (function () {
     return h.el("p", { id: "lead-required", class: "note lead-required", role: "status" }, a.reason);
   }
 
-  return { pinned, badge, block, approval, note };
+  // A crisis joins its incident just after it is queued, without an event of its own:
+  // reload the list shortly after a crisis arrives, so its row folds into its incident's.
+  let timer = 0;
+  function reloadSoon(reload) { clearTimeout(timer); timer = setTimeout(reload, 1000); }
+
+  return { pinned, badge, block, approval, note, reloadSoon };
 })();

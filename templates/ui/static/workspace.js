@@ -406,6 +406,7 @@
     if (S.known) S.known.add(item.id);
     if (known || matches(item)) upsert(item);
     if (ev.type === "queued" && item.crisis && item.crisis.flag && first) alertAgent("🚨 危机提及：" + item.author.name, item.text);
+    if (ev.type === "queued" && item.crisis && item.crisis.flag) I.reloadSoon(() => loadList(false, true));
   }
   function connectLive() {
     if (!window.EventSource) return poll();
