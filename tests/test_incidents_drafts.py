@@ -50,11 +50,13 @@ def test_a_bystander_is_reassured_and_asked_for_nothing() -> None:
 def test_media_and_big_accounts_get_the_approved_statement_word_for_word(
     role: str, followers: int
 ) -> None:
-    statement = load_brand(default_directory() / "brand.toml").facts.crisis.statement
+    crisis = load_brand(default_directory() / "brand.toml").facts.crisis
     texts = drafts(role, followers)
-    assert statement in texts[0]
+    assert len(texts) == 3 and [t for t in texts if crisis.statement in t]
     assert not [t for t in texts if any(word in t for word in ASKS)]
-    assert all("brand" not in t for t in texts)
+    # The others say only where to ask and where the news will be: facts of brand.toml.
+    rest = [t for t in texts if crisis.statement not in t]
+    assert all(crisis.press_contact in t for t in rest)
 
 
 @pytest.mark.parametrize(

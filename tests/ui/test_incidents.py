@@ -3,6 +3,7 @@ in the detail, and approving a reply to media disabled for an agent with the rea
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import Browser, Page, expect
 
 from connectors.model import Author
@@ -64,3 +65,20 @@ async def test_a_lead_may_approve_the_media_reply(
     item = await (await client.get(f"/api/mentions/{mid('2')}")).json()
     assert item["state"] == "approved" and item["closed_by"] == "lee"
     await context.close()
+
+
+@pytest.mark.usefixtures("live")
+async def test_a_new_member_folds_into_its_incidents_row_while_the_page_is_open(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    victim = Author(id="u1", name="林小满Lin", followers=820)
+    await feed(client, clock, mention("1", text=VICTIM, author=victim))
+    await open_page(page, client)
+    await expect(page.locator("#live")).to_have_text("实时更新中")
+    press = Author(id="u2", name="晨锋新闻", followers=3_820_457, verified=True)
+    clock.advance(60)
+    await feed(client, clock, mention("2", text=REPORT, author=press, created_at=clock.now()))
+    rows = page.locator("#list .row")
+    await expect(rows.first.locator(".badge.incident")).to_have_text("同一事件 2 条 · 总粉丝 382万")
+    await expect(rows).to_have_count(1)
+    await expect(page.locator("#count")).to_have_text("1 / 1")
