@@ -8,7 +8,8 @@ from typing import Any, cast
 
 from connectors.model import Author, Mention
 from connectors.replay import demo_path
-from responder.incidents.match import chain_names, clues, person_key
+from responder.alerts.acking import Acks
+from responder.incidents.match import Facts, chain_names, clues, person_key
 from responder.incidents.store import IncidentStore
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
@@ -114,8 +115,6 @@ def test_clues_name_the_parent_the_repost_chain_and_the_person() -> None:
     assert chain_names("转发 //@小B: 是的 //@林小满Lin: 起火了") == ("林小满Lin", "小B")
     assert person_key("林小满_Lin ") == person_key("林小满 lin") == "林小满lin"
     assert person_key("A") == ""
-    from responder.incidents.match import Facts
-
     found = clues(
         Facts(
             id="x",
@@ -183,3 +182,25 @@ async def test_the_demo_feed_has_one_incident_across_weibo_and_wechat(
     assert detail["lead"] == mid_of(note[0])  # 林小满Lin's own report on Weibo
     assert {m.platform for m in note} == {"weibo", "wechat"}
     assert await store.redis.zcard(store.keys.queue) == 1  # one row for the six
+
+
+async def test_acknowledging_the_incidents_page_stops_its_escalation(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    async with rig(store, clock) as r:
+        notifier = await r.started()
+        victim = weibo("1", VICTIM, "林小满Lin", 820, created_at=T0)
+        await run(store, pipeline, clock, victim)
+        clock.advance(60)
+        report = weibo("2", REPORT, "晨锋新闻", 3_820_457, created_at=clock.now())
+        await run(store, pipeline, clock, report)
+        clock.advance(14 * 60)
+        await fire(store, clock)
+        await notifier.step()  # crisis, warned, breached: each once for the incident
+        stages = sorted(p["key"].split(":", 1)[1] for p in r.pages())
+        assert stages == ["breached:1", "crisis:1", "warned:1"]
+        assert await Acks(store).mention(mid_of(victim), "zhao", clock.now(), "link")
+        clock.advance(6 * 60)
+        await fire(store, clock)  # the report's own escalation falls due: nobody is paged
+        await notifier.step()
+        assert len(r.pages()) == 3

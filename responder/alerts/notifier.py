@@ -226,6 +226,8 @@ class Notifier:
         [row] = await self.alerts.mentions([shown])
         if found is None or row is None:
             return None
+        if stage is Stage.ESCALATED and row.get("acked_at"):
+            return None  # someone acknowledged the incident's page (it links to this row)
         key = f"{iid}:{stage}:1"
         size_reach = (int(found["size"]), int(found["reach"]))
         page = compose.for_mention(
