@@ -154,6 +154,24 @@ class DraftsConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class IncidentsConfig:
+    """How crisis mentions group into incidents and who may answer them
+    (docs/incidents.md)."""
+
+    # Mentions of the same product and hazard this close to an incident's latest member
+    # join it (the same person too); reposts and replies of a member join at any time.
+    window: timedelta = timedelta(hours=6)
+    # The incident's spread is counted per interval of this length.
+    spread_every: timedelta = timedelta(minutes=15)
+    # Incidents pinned above the rest of the queue at most; the others go by deadline,
+    # so breached ordinary mentions stay on the first screen.
+    pin_most: int = field(default=3, metadata={"gt": 0, "le": 50})
+    # An author with this many followers is a big account: replying to them on a crisis
+    # needs a lead's or an admin's approval, like replying to media.
+    big_account: int = field(default=100_000, metadata={"gt": 0})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectorConfig:
     name: str
     type: str
@@ -171,6 +189,7 @@ class Config:
     retention: RetentionConfig = RetentionConfig()
     sweeper: SweeperConfig = SweeperConfig()
     drafts: DraftsConfig = DraftsConfig()
+    incidents: IncidentsConfig = IncidentsConfig()
     connectors: tuple[ConnectorConfig, ...] = ()
     auth: AuthConfig = AuthConfig()  # noqa: RUF009  (frozen; ruff cannot see it in another module)
     users: tuple[UserConfig, ...] = ()

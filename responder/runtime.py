@@ -152,6 +152,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
                 batch_size=config.pipeline.batch_size,
                 reclaim_after_ms=int(config.pipeline.reclaim_after.total_seconds() * 1000),
                 max_deliveries=config.pipeline.max_deliveries,
+                incidents=config.incidents,
             )
             for i in range(config.pipeline.workers)
         ]

@@ -50,13 +50,16 @@ def for_mention(
     *,
     key: str,
     to: tuple[Person, ...],
+    incident: tuple[int, int] | None = None,
 ) -> Page:
+    """A page about one mention, or about its incident (`incident`: size and reach)."""
     return mention_page(
         key=key,
         stage=stage,
         source=source(row),
         platform=row.get("platform", ""),
-        followers=followers(row),
+        followers=incident[1] if incident else followers(row),
+        size=incident[0] if incident else 0,
         left=left(row, now),
         text=row.get("text", ""),
         link=links.mention(mid),

@@ -31,6 +31,7 @@ from responder.alerts.schedule import Schedule
 from responder.alerts.store import AlertStore, group_key
 from responder.backoff import Backoff, BackoffPolicy
 from responder.clock import Clock, from_epoch
+from responder.incidents.store import IncidentStore
 from responder.store.consumer import Entry
 from responder.store.records import OPEN_STATES, EventType, event
 from responder.store.stages import TIMED, Stage
@@ -79,6 +80,7 @@ class Notifier:
         settings: Settings | None = None,
     ) -> None:
         self.alerts = AlertStore(store)
+        self.incidents = IncidentStore(store.redis, store.keys)
         self.fallback, self.schedule, self.links, self.clock = fallback, schedule, links, clock
         self.consumer = consumer
         self.settings = settings or Settings()
@@ -140,8 +142,12 @@ class Notifier:
                 job = await self._group_job(gid, timed, entry_id, key, now, self._to(stage))
             else:
                 job = await self._decide(entry_id, fields, row, now, ahead[stage])
+            same = next((j for j in jobs if job is not None and j.key == job.key), None)
             if job is None:
                 done.append(entry_id)
+            elif same is not None:  # members of one incident warning together: one page
+                same.entries += job.entries
+                same.mentions += [m for m in job.mentions if m not in same.mentions]
             else:
                 jobs.append(job)
         results = await asyncio.gather(*(self._deliver(job) for job in jobs))
@@ -185,6 +191,8 @@ class Notifier:
             await self.alerts.log([mid], event(EventType.PAGE_HELD, now, "notifier", stage=stage))
             return None
         to = self._to(stage)
+        if row.get("incident_id"):
+            return await self._incident_job(row["incident_id"], stage, mid, entry_id, now, to)
         if stage in GROUPED:
             placed = await self.alerts.place(
                 stage,
@@ -205,6 +213,26 @@ class Notifier:
             if placed.kind == "opened":
                 return await self._group_job(placed.group, stage, entry_id, key, now, to)
         page = compose.for_mention(stage, mid, row, now, self.links, key=key, to=to)
+        return _Job(key=key, page=page, mentions=[mid], entries=[entry_id], stage=stage)
+
+    async def _incident_job(
+        self, iid: str, stage: Stage, mid: str, entry_id: str, now: datetime, to: tuple[Person, ...]
+    ) -> _Job | None:
+        """One page per incident and stage, whichever member's timer fired (the key says
+        so: a member joining later, or a second member warning, is paged no more); it
+        names the incident's size and reach and links to its row in the queue."""
+        found = await self.incidents.read(iid)
+        shown = (found or {}).get("row") or mid
+        [row] = await self.alerts.mentions([shown])
+        if found is None or row is None:
+            return None
+        if stage is Stage.ESCALATED and row.get("acked_at"):
+            return None  # someone acknowledged the incident's page (it links to this row)
+        key = f"{iid}:{stage}:1"
+        size_reach = (int(found["size"]), int(found["reach"]))
+        page = compose.for_mention(
+            stage, shown, row, now, self.links, key=key, to=to, incident=size_reach
+        )
         return _Job(key=key, page=page, mentions=[mid], entries=[entry_id], stage=stage)
 
     async def _group_job(

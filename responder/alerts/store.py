@@ -34,6 +34,7 @@ MENTION_FIELDS = (
     "crisis",
     "acked_at",
     "closed_at",
+    "incident_id",
 )
 
 

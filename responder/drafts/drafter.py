@@ -51,6 +51,17 @@ def channel_of(platform: str, kind: str) -> str:
     return "comment"
 
 
+def crisis_audience(role: str, *, big: bool) -> str:
+    """Whom a crisis draft speaks to: the person it happened to (`affected`: safety first),
+    someone reacting to it (`bystander`: reassurance, no questions), or media and big
+    accounts reporting someone else's case (`media`: the brand's approved statement)."""
+    if role == "media" or (big and role not in ("customer", "brand", "bot")):
+        return "media"
+    if role in ("bystander", "fan_reply"):
+        return "bystander"
+    return "affected"
+
+
 def tone_of(understanding: Understanding) -> str:
     """Pick the tone of the drafts from what the mention is and how it feels."""
     if understanding.crisis.flag:
@@ -101,6 +112,7 @@ class Drafter:
             return DraftSet(tone=tone, drafts=())
         channel = channel_of(platform, kind)
         moment = moment_at(at, self.zone)
+        big = author.followers >= BIG_ACCOUNT or author.verified
         variables = {
             # A platform that gives no nickname (WeChat: the OpenID) leaves the name out.
             "name": author.name if author.name != author.id else "",
@@ -117,7 +129,8 @@ class Drafter:
             "words": list(understanding.words_for(understanding.intent)),
             "crisis_words": list(understanding.crisis.words),
             "safety": bool(SAFETY_KINDS.intersection(understanding.crisis.kinds)),
-            "big": author.followers >= BIG_ACCOUNT or author.verified,
+            "big": big,
+            "who": crisis_audience(understanding.role, big=big),
         }
         request = Request(
             intent=understanding.intent,
@@ -177,8 +190,11 @@ def _samples(brand: Any, tone: str) -> list[dict[str, Any]]:
     """Contexts covering each platform, channel and switch a template may branch on."""
     out = []
     places = (("weibo", "comment", True), ("wechat", "private", False), ("tieba", "post", False))
-    for (platform, channel, short), playful, (name, product, festival) in itertools.product(
-        places, (True, False), (("", "", ""), ("小澜", "X7 Pro", "中秋"))
+    for (platform, channel, short), playful, (name, product, festival), who in itertools.product(
+        places,
+        (True, False),
+        (("", "", ""), ("小澜", "X7 Pro", "中秋")),
+        ("affected", "bystander", "media") if tone == "crisis" else ("affected",),
     ):
         variables = {
             "name": name,
@@ -196,6 +212,7 @@ def _samples(brand: Any, tone: str) -> list[dict[str, Any]]:
             "crisis_words": ["起火"] if tone == "crisis" else [],
             "safety": bool(name),
             "big": bool(name),
+            "who": who,
         }
         out.append(variables)
     return out

@@ -23,6 +23,7 @@ VARIABLES = frozenset(
     {
         *("name", "platform", "channel", "short", "product", "brand", "time", "festival"),
         *("holiday", "makeup_workday", "playful", "words", "crisis_words", "safety", "big"),
+        "who",
         *("one_of", "fun"),
     }
 )

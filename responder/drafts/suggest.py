@@ -97,6 +97,8 @@ def suggest(
         reply_to=job.reply_to,
         context=job.context,
     )
+    if not known.product:  # what incidents group by (the model may name it already)
+        known = replace(known, product=drafter.brand.product_in(job.text))
     drafts = drafter.draft(
         known,
         text=job.text,

@@ -16,8 +16,10 @@ from redis.exceptions import DataError, RedisError, ResponseError
 from connectors.errors import BadPayload
 from connectors.model import Mention
 from responder.clock import Clock, from_epoch
-from responder.config import SlaConfig
+from responder.config import IncidentsConfig, SlaConfig
 from responder.drafts.suggest import Job, Suggestion, unsuggested
+from responder.incidents.join import join_incidents
+from responder.incidents.store import IncidentStore
 from responder.sla.timer import timing
 from responder.store.deadletters import DeadLetter
 from responder.store.enqueue import Code, Ready
@@ -74,6 +76,7 @@ class Pipeline:
         reclaim_after_ms: int = 60_000,
         max_deliveries: int = 5,
         idle_consumer_ms: int = 3_600_000,
+        incidents: IncidentsConfig | None = None,
     ) -> None:
         self.store = store
         self.scorer = scorer
@@ -89,6 +92,9 @@ class Pipeline:
         self._cleaned_at: float | None = None
         self._ranking: dict[str, float] = {}
         self._ranked_at: float | None = None
+        self.incidents = IncidentStore(
+            store.redis, store.keys, incidents, events_maxlen=store.retention.events
+        )
 
     def stop(self) -> None:
         """Ask run_forever to return after the batch in hand."""
@@ -228,6 +234,9 @@ class Pipeline:
         now = self.clock.now()
         try:
             await self.store.enqueue([r for _, r in ready], now)
+            # Also after a redelivery (the enqueue then says "duplicate"): joining is
+            # idempotent, and a crash between the two steps must not leave it unjoined.
+            await join_incidents(self.incidents, [r for _, r in ready], now)
             return []
         except Exception as exc:
             _raise_if_redis_state(exc)
@@ -236,6 +245,7 @@ class Pipeline:
         for item, one in ready:
             try:
                 codes = await self.store.enqueue([one], now)
+                await join_incidents(self.incidents, [one], now)
             except Exception as exc:
                 _raise_if_redis_state(exc)
                 dead.append(self._letter(item.entry, _reason(exc), 1))

@@ -170,6 +170,44 @@ class Keys:
         """SET of sentences drafted for or sent to one author in one thread (never twice)."""
         return f"{self.root}:said:{_tail(platform, account, thread, author)}"
 
+    def incident(self, iid: str) -> str:
+        """Hash of one crisis incident: product, hazard, opened, last, lead, row (the
+        member the queue shows), size, reach, injury, severity (responder/incidents/)."""
+        return f"{self.root}:incident:{iid}"
+
+    def incident_members(self, iid: str) -> str:
+        """ZSET of an incident's member mention ids scored by when each was written."""
+        return f"{self.root}:incident:{iid}:members"
+
+    def incident_open(self, iid: str) -> str:
+        """ZSET of an incident's members still to answer, the next row to show first
+        (first-hand reports first, then by time)."""
+        return f"{self.root}:incident:{iid}:open"
+
+    def incident_due(self, iid: str) -> str:
+        """Hash: member id → "deadline base" (what scoring it as the queue row needs)."""
+        return f"{self.root}:incident:{iid}:due"
+
+    def incident_spread(self, iid: str) -> str:
+        """Hash: start of an interval (epoch s) → members written in it."""
+        return f"{self.root}:incident:{iid}:spread"
+
+    def incident_match(self, clue: str) -> str:
+        """String `IID LAST`: the incident a clue (a mention, a thread, a person, a
+        product and hazard) belongs to, and when it was last seen (incidents/match.py)."""
+        return f"{self.root}:incident:clue:{_tail(clue)}"
+
+    @property
+    def incidents_open(self) -> str:
+        """ZSET of incidents with members still to answer, scored by -severity."""
+        return f"{self.root}:incidents:open"
+
+    @property
+    def incident_rows(self) -> str:
+        """Hash: incident id → "row deadline base severity" of its row in the queue (what
+        re-ordering the pinned incidents needs without reading every hash)."""
+        return f"{self.root}:incidents:rows"
+
     def cursor(self, connector: str) -> str:
         """String: where a connector's next fetch starts."""
         return f"{self.root}:cursor:{connector}"

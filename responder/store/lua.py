@@ -56,7 +56,9 @@ end
 # conversation, 2 joined `detail`'s conversation, 3 retry (the conversation changed).
 # A crisis follow-up makes its conversation's head a crisis too: pinned, its priority
 # raised, its tone and drafts the follow-up's. A conversation that becomes a crisis is
-# paged at once: its head goes onto the alerts stream in the same step.
+# paged at once: its head goes onto the alerts stream in the same step. A new crisis
+# conversation is paged by the incident it joins (responder/incidents/lua.py: once per
+# incident, not per mention).
 ENQUEUE = (
     LOG
     + f"local PIN = {PIN}\n"
@@ -134,7 +136,6 @@ for i = 2, #ARGV do
         redis.call('ZADD', KEYS[3], item.deadline, item.id)
         if conv then redis.call('SET', conv, item.id) end
         for _, event in ipairs(item.events) do log(KEYS[4], item.id, mev, event) end
-        if item.pin == 1 then crisis_alert(item.id, item.at) end
         out[#out + 1] = 1
         out[#out + 1] = item.id
       end

@@ -132,6 +132,8 @@ def understood(suggestion: Suggestion) -> dict[str, str]:
         "tone": suggestion.tone,
         "priority": f"{suggestion.priority.base:g}",  # its reasons are worked out on read
     }
+    if known.crisis.flag:  # who is speaking decides who may approve (web/replies.py)
+        fields["role"] = known.role
     if known.secondary:
         fields["intents"] = _json(list(known.secondary))
     if words := known.words_for(known.intent):

@@ -64,6 +64,7 @@ API_FIELDS = (
     "send_unknown",
     "send_url",
     "send_attempts",
+    "incident",
 )
 
 
@@ -151,6 +152,8 @@ def _fixed(items: tuple[tuple[str, str], ...]) -> dict[str, Any]:
         "send_unknown": fields.get("send_unknown") == "1",
         "send_url": fields.get("send_url") or None,
         "send_attempts": int(fields.get("send_attempts") or 0),
+        # The crisis incident it belongs to: {id, size, reach, lead} (responder/incidents/).
+        **({"incident": json.loads(fields["incident"])} if fields.get("incident") else {}),
     }
 
 

@@ -10,7 +10,7 @@ from responder.health import report as health_report
 from responder.services import CLOCK, STORE
 from responder.store.records import State
 from responder.store.views import DETAIL_FIELDS, to_api, to_detail
-from responder.web import ack, audit, auth, errors, login, pages, queue, replies
+from responder.web import ack, audit, auth, errors, incidents, login, pages, queue, replies
 from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import Body, Field, mention_id, read_body
 from sentiment import Label
@@ -30,11 +30,12 @@ routes = web.RouteTableDef()
 async def mention(request: web.Request) -> web.Response:
     store = request.app[STORE]
     mid = mention_id(request)
-    row = await store.mention(mid, DETAIL_FIELDS)
+    row = await store.mention(mid, (*DETAIL_FIELDS, *incidents.FIELDS))
     if row is None:
         raise unknown(mid)
     now = request.app[CLOCK].now()
     body = to_detail(row, now)
+    body.update(await incidents.detail(request, row))
     body["events"] = await store.events_of(mid)
     body["thread"] = [to_api(r, now) for r in await store.followups_of(mid)]
     # What the agent has read: approving with it is refused once the author writes again.
@@ -47,10 +48,11 @@ async def dismiss(request: web.Request) -> web.Response:
     mid, body = mention_id(request), await read_body(request, DISMISS)
     agent, now = agent_of(request), request.app[CLOCK].now()
     reason = str(body.get("reason", ""))
-    outcome = await request.app[STORE].close(
-        mid, State.DISMISSED, agent, now, dismiss_reason=reason
-    )
+    store = request.app[STORE]
+    outcome = await store.close(mid, State.DISMISSED, agent, now, dismiss_reason=reason)
     check_outcome(mid, outcome)
+    found = await store.mention(mid, ["incident_id"])
+    await incidents.answered(request.app, mid, (found or {}).get("incident_id", ""))
     state = str(State.DISMISSED)
     return json_response({"id": mid, "state": state, "by": agent, "at": now.isoformat()})
 
@@ -86,6 +88,7 @@ def add_routes(app: web.Application) -> None:
     auth.install(app)  # after the JSON errors: they wrap it (sessions go outermost)
     app.add_routes(routes)
     app.add_routes(replies.routes)
+    app.add_routes(incidents.routes)
     app.add_routes(login.routes)
     queue.setup(app)
     app.add_routes(queue.routes)

@@ -171,6 +171,8 @@ async def meta(request: web.Request) -> web.Response:
             "states": labels.STATES,
             "views": labels.VIEWS,
             "events": labels.EVENTS,
+            # The list keeps this many incidents pinned on top, as the server orders it.
+            "incidents": {"pin_most": request.app[CONFIG].incidents.pin_most},
         }
     )
 

@@ -18,6 +18,7 @@ from responder.services import CLOCK, CONFIG, STORE
 from responder.store.records import State
 from responder.store.store import Bookkeeping
 from responder.store.views import to_api
+from responder.web import incidents
 from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
 
@@ -39,6 +40,7 @@ REPLY = Body(
 _FIELDS = (
     *("state", "platform", "account", "kind", "tone", "drafts", "thread_id", "author_id"),
     *("reply_until", "send_unknown"),
+    *incidents.FIELDS,  # who may approve; the incident's next row
 )
 
 routes = web.RouteTableDef()
@@ -96,6 +98,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
     row, expect = await store.for_closing(mid, _FIELDS)
     if row is None:
         raise unknown(mid)
+    incidents.check_approver(request, row)
     _check_seen(body, len(expect[1]))
     until = row.get("reply_until")
     if until and float(until) <= now.timestamp():
@@ -160,6 +163,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
         **({"resend_by": agent} if resend else {}),
     )
     check_outcome(mid, outcome)
+    await incidents.answered(request.app, mid, row.get("incident_id", ""))
     return json_response(
         {
             "id": mid,

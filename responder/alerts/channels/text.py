@@ -60,14 +60,19 @@ def mention_page(
     ack_link: str,
     crisis: bool = False,
     to: tuple[Person, ...] = (),
+    size: int = 0,
 ) -> Page:
-    """A page about one mention: "【即将超时】微博评论 · 粉丝 382万 · 剩 4分10秒"."""
+    """A page about one mention: "【即将超时】微博评论 · 粉丝 382万 · 剩 4分10秒"; about an
+    incident of `size` mentions whose authors have `followers` together:
+    "【危机】微博@ · 同一事件 4 条 · 总粉丝 382万 · 剩 10分"."""
     label = STAGES[stage]
     if crisis and stage is not Stage.CRISIS:
         label = "危机·" + label
     bits = [f"【{label}】{source}"]
+    if size:
+        bits.append(f"同一事件 {size} 条")
     if followers is not None:
-        bits.append(f"粉丝 {followers_cn(followers)}")
+        bits.append(f"{'总粉丝' if size else '粉丝'} {followers_cn(followers)}")
     bits.append(f"剩 {duration(left)}" if left.total_seconds() > 0 else f"超时 {duration(left)}")
     severity: Severity = "crisis" if crisis or stage is Stage.CRISIS else _severity(stage)
     return Page(

@@ -17,8 +17,8 @@
     states: { queued: "待回复", joined: "已并入", approved: "已批准", sending: "发送中", sent: "已发送", failed: "发送失败", manual: "待手动发布", dismissed: "已忽略" },
     events: { ingested: "收到", scored: "已评分", queued: "进入队列", joined: "追问并入", warned: "即将超时", breached: "已超时", claimed: "认领", corrected: "更正", approved: "批准", sending: "发送中", sent: "已发送", send_retry: "重试发送", send_failed: "发送失败", manual: "待手动发布", marked_sent: "标记已发送", dismissed: "忽略", intent: "更正意图", acked: "已确认", escalated: "已升级", paged: "已通知", page_failed: "通知失败", page_held: "静默时段未通知" },
   };
-  const S = { items: [], total: 0, view: "all", skew: 0, sel: null, detail: null, tz: meta("tiexin-timezone").content, live: false, claimTimer: 0, mustReread: false, notify: false, warned: new Map() };
-  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend;
+  const S = { items: [], total: 0, view: "all", skew: 0, sel: null, detail: null, tz: meta("tiexin-timezone").content, live: false, claimTimer: 0, mustReread: false, notify: false, warned: new Map(), pinMost: 3 };
+  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents;
   const list = $("list"), pane = $("detail");
 
   // Icons as inline SVG (24x24 paths), so they show without an emoji font.
@@ -118,6 +118,7 @@
         m.intent && !(m.crisis.flag && m.intent === "crisis") ? el("span", { class: "badge intent" }, label("intents", m.intent)) : null,
         el("span", { class: "badge s-" + sent }, label("sentiments", sent) + (m.sentiment.corrected ? "（已更正）" : "")),
         m.followups ? el("span", { class: "badge" }, "追问 " + m.followups) : null,
+        I.badge(m, { el, reach }),
         claim ? el("span", { class: "badge claim" }, icon("lock"), claim) : null,
         m.send_unknown ? R.badge(m, { el }) : st ? el("span", { class: "badge state st-" + m.state }, st) : null));
     return li;
@@ -134,7 +135,8 @@
   function sortItems() {
     const by = $("filter-form").elements.sort.value;
     const key = (m) => by === "priority" && m.priority ? -m.priority.score : Date.parse(m.deadline);
-    S.items.sort((a, b) => (b.crisis.flag - a.crisis.flag) || (key(a) - key(b)));
+    const pin = I.pinned(S.items, S.pinMost), sev = (m) => (m.incident && m.incident.severity) || 0;
+    S.items.sort((a, b) => (pin.has(b.id) - pin.has(a.id)) || (pin.has(a.id) ? sev(b) - sev(a) : 0) || (key(a) - key(b)));
   }
   function query(offset) {
     const form = $("filter-form"), p = new URLSearchParams({ limit: PAGE, offset, sort: form.elements.sort.value });
@@ -241,6 +243,7 @@
       A.ackLine(d, { el, when, onAck: ack }),
       el("p", { id: "claim-note", class: "note claim", role: "status", hidden: !S.note }, S.note),
       R.note(d, { el }),
+      I.block(d, { el, section, reach, open: (id) => select(id, false) }),
       section("原帖", el("blockquote", { class: "post" }, d.text), el("p", { class: "meta" }, "发布于 ", when(d.created_at), " · 账号 ", d.account),
         d.url && d.url.startsWith("https://") ? el("a", { href: d.url, target: "_blank", rel: "noopener noreferrer" }, "打开原帖") : null),
       (d.thread || []).length ? section("后续消息", el("ol", { class: "thread" }, d.thread.map((t) => el("li", { class: S.before && !S.before.has(t.id) ? "new" : null }, S.before && !S.before.has(t.id) ? el("strong", { class: "badge state" }, "新") : null, el("span", { class: "meta" }, when(t.created_at)), " ", t.text)))) : null,
@@ -251,6 +254,7 @@
         d.sentiment.cues.length ? el("span", { class: "meta" }, " 线索：" + d.sentiment.cues.join(" · ")) : null)),
     ];
     if (d.window_closed) kids.push(el("p", { class: "note closed", role: "status" }, "已超出平台的回复窗口（微信 48 小时），无法再回复。请换个渠道联系对方，或忽略这条。"));
+    const may = I.approval(d);
     if (open) {
       kids.push(section("草稿", drafts.length ? el("ol", { class: "drafts" }, drafts.map((x, i) => el("li", null, el("button", { type: "button", class: "draft", "aria-pressed": String(i === S.chosen), onclick: () => pick(i) }, el("kbd", null, String(i + 1)), " ", x.text)))) : el("p", { class: "meta" }, "没有草稿，请自己写。")));
       kids.push(section("回复",
@@ -260,8 +264,9 @@
         el("div", { id: "findings", class: "note findings", role: "alert", hidden: !S.findings }, S.findings ? [el("p", null, "风格检查没通过："), el("ul", null, S.findings.map((f) => el("li", null, f.message + (f.words && f.words.length ? "（" + f.words.join("、") + "）" : "")))),
           el("label", null, el("input", { type: "checkbox", id: "override" }), " 仍然发送（需写原因）"), " ", el("label", null, "原因 ", el("input", { type: "text", id: "override-reason", maxlength: "400" }))] : null),
         el("p", { class: "actions" },
-          el("button", { type: "button", id: "approve", class: "primary", onclick: approve, disabled: d.window_closed || S.mustReread, "aria-keyshortcuts": "a Control+Enter" }, "批准发送 (a)"),
-          " ", el("button", { type: "button", id: "dismiss-open", onclick: dismiss, "aria-keyshortcuts": "d" }, "忽略 (d)"))));
+          el("button", { type: "button", id: "approve", class: "primary", onclick: approve, disabled: d.window_closed || S.mustReread || !may.allowed, title: may.allowed ? null : may.reason, "aria-describedby": may.allowed ? null : "lead-required", "aria-keyshortcuts": "a Control+Enter" }, "批准发送 (a)"),
+          " ", el("button", { type: "button", id: "dismiss-open", onclick: dismiss, "aria-keyshortcuts": "d" }, "忽略 (d)")),
+        I.note(d, { el })));
     } else {
       kids.push(el("p", { class: "note" }, "状态：" + (stateText(d) || label("states", d.state)) + (d.closed_by ? "（" + d.closed_by + "）" : "")));
       if (d.reply_text) kids.push(section("已批准的回复", el("blockquote", { class: "post", id: "approved-text" }, d.reply_text)));
@@ -296,11 +301,12 @@
     for (const [n, b] of [...pane.querySelectorAll(".draft")].entries()) b.setAttribute("aria-pressed", String(n === i));
     const f = $("findings"); if (f) f.hidden = true; counter();
   }
-  function reread() { S.mustReread = false; const b = $("approve"); if (b) b.disabled = !!S.detail.window_closed; $("stale").hidden = true; $("reply").focus(); }
+  function reread() { S.mustReread = false; const b = $("approve"); if (b) b.disabled = !!S.detail.window_closed || !I.approval(S.detail).allowed; $("stale").hidden = true; $("reply").focus(); }
   async function approve() {
     const d = S.detail, area = $("reply"); if (!d || !area || !OPEN.includes(d.state)) return;
     if (S.mustReread) { toast("请先阅读对方的新消息，再批准"); $("reread").focus(); return; }
     if (d.window_closed) { toast("已超出回复窗口，不能批准"); return; }
+    if (!I.approval(d).allowed) { toast(I.approval(d).reason); return; }
     const body = {}, draft = (d.drafts || [])[S.chosen];
     if (draft) body.draft = S.chosen;
     if (!draft || area.value !== draft.text) body.text = area.value;
@@ -400,6 +406,7 @@
     if (S.known) S.known.add(item.id);
     if (known || matches(item)) upsert(item);
     if (ev.type === "queued" && item.crisis && item.crisis.flag && first) alertAgent("🚨 危机提及：" + item.author.name, item.text);
+    if (ev.type === "queued" && item.crisis && item.crisis.flag) I.reloadSoon(() => loadList(false, true));
   }
   function connectLive() {
     if (!window.EventSource) return poll();
@@ -442,6 +449,7 @@
       for (const k of ["intents", "platforms", "kinds", "states"]) if (r.data[k]) Object.assign(L[k], r.data[k]);
       if (r.data.labels && r.data.labels.sentiments) Object.assign(L.sentiments, r.data.labels.sentiments);
       if (r.data.user && r.data.user.display) $("me").textContent = r.data.user.display;
+      if (r.data.incidents) S.pinMost = r.data.incidents.pin_most;
     }
     for (const sel of document.querySelectorAll("select[data-labels]")) for (const [k, v] of Object.entries(L[sel.dataset.labels])) sel.append(el("option", { value: k }, v));
   }

@@ -1,0 +1,1 @@
+"""Crisis incidents: mentions of one event grouped, pinned, paged and answered as one."""
