@@ -62,7 +62,15 @@ def out_of_fold(x: Any, spec: Spec, splits: Sequence[Any], seed: int) -> Any:
 
 
 def calibrate(spec: Spec, scores: Any) -> tuple[float, float]:
-    """Platt (a, b) for a binary head; a softmax temperature (a, 0); multi-label (1, 0)."""
+    """Platt (a, b) for a binary head; a softmax temperature (a, 0); multi-label (1, 0).
+
+    Rounded to 9 decimals: the solvers' last bits vary from run to run (threaded BLAS),
+    and a retrain must write the same bytes."""
+    a, b = _calibration(spec, scores)
+    return round(a, 9), round(b, 9)
+
+
+def _calibration(spec: Spec, scores: Any) -> tuple[float, float]:
     import numpy as np
     from scipy.optimize import minimize_scalar
     from sklearn.linear_model import LogisticRegression
