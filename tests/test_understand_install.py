@@ -60,6 +60,9 @@ async def test_a_running_pipeline_takes_up_an_installed_model_without_restarting
 ) -> None:
     pipeline = make_pipeline(store, own_pool, clock)
     text = "X7 又卡了，烦死了"
+    shipped = default_model_path()
+    shipped_sha = hashlib.sha256(shipped.read_bytes()).hexdigest()
+    await install(store.redis, store.keys, str(shipped), shipped_sha, clock.now(), "test")
     await store.ingest("demo", [mention("1", text=text)], "c1", clock.now())
     assert await pipeline.run_once() == 1
     first = await store.mention(mention_id("weibo", "lanxing", "1"))
@@ -67,7 +70,7 @@ async def test_a_running_pipeline_takes_up_an_installed_model_without_restarting
     path = tmp_path / "greeting.tum.gz"
     sha = _greeting_model(path)
     done = await install(store.redis, store.keys, str(path), sha, clock.now(), "test")
-    assert await installed(store.redis, store.keys) == done == Installed(1, str(path), sha)
+    assert await installed(store.redis, store.keys) == done == Installed(2, str(path), sha)
     clock.advance(MODEL_EVERY)  # the pipeline looks again
     await store.ingest("demo", [mention("2", text=text)], "c2", clock.now())
     assert await pipeline.run_once() == 1
@@ -81,6 +84,13 @@ async def test_a_running_pipeline_takes_up_an_installed_model_without_restarting
     assert await pipeline.run_once() == 1
     third = await store.mention(mention_id("weibo", "lanxing", "3"))
     assert third is not None and third["intent"] == "greeting"
+    # Going back to a file installed before is one more install.
+    await install(store.redis, store.keys, str(shipped), shipped_sha, clock.now(), "test")
+    clock.advance(MODEL_EVERY)
+    await store.ingest("demo", [mention("4", text=text)], "c4", clock.now())
+    assert await pipeline.run_once() == 1
+    fourth = await store.mention(mention_id("weibo", "lanxing", "4"))
+    assert fourth is not None and fourth["intent"] == "lag"
 
 
 def _config(tmp_path: Path, redis_url: str) -> Path:

@@ -68,7 +68,7 @@ class Understanding:
 
 _model_lock = threading.Lock()
 _models: list[UnderstandModel] = []
-_tried: dict[str, bool] = {}  # sha256 of each installed file this process tried: loaded?
+_refused: set[str] = set()  # sha256 of installed files this process could not use
 
 
 def model() -> UnderstandModel:
@@ -87,8 +87,10 @@ def install(wanted: Installed | None) -> bool:
     is in use."""
     if wanted is None:
         return False
-    if wanted.sha256 in _tried:
-        return _tried[wanted.sha256] and model().sha256 == wanted.sha256
+    if model().sha256 == wanted.sha256:
+        return True
+    if wanted.sha256 in _refused:
+        return False
     with _model_lock:
         try:
             blob = Path(wanted.path).read_bytes()
@@ -99,10 +101,9 @@ def install(wanted: Installed | None) -> bool:
             log.error(
                 "understand_model_refused version=%d path=%s: %s", wanted.version, wanted.path, exc
             )
-            _tried[wanted.sha256] = False
+            _refused.add(wanted.sha256)
             return False
         _models[:] = [loaded]
-        _tried[wanted.sha256] = True
     log.info("understand_model_installed version=%d path=%s", wanted.version, wanted.path)
     return True
 
