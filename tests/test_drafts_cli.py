@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,25 @@ def test_eval_names_bad_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     err = capsys.readouterr().err
     assert "bad.jsonl: line 1: ValueError(\"unknown intent 'small_talk'\")" in err
     assert "none.jsonl: cannot read" in err
+
+
+def test_suggest_json_says_who_speaks_and_whether_an_answer_is_needed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["drafts", "suggest", "--text", "Watch S 充不进电", "--json"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["intent"], out["product"], out["role"]) == ("battery", "Watch S", "customer")
+    assert (out["reply_needed"], out["reply_reason"]) == (True, "complaint")
+    assert out["uncertain"] is False
+    assert 0.5 < out["intent_confidence"] <= 1
+    assert all(set(a) == {"aspect", "polarity"} for a in out["aspects"])
+
+
+def test_train_without_the_train_extra_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # as if it were not installed
+    monkeypatch.chdir(tmp_path)  # no config.toml here: nothing is opened before the check
+    assert main(["drafts", "train"]) == 2
+    assert "training needs the train extra" in capsys.readouterr().err

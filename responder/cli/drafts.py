@@ -153,9 +153,18 @@ def _suggest(drafter: Drafter, args: argparse.Namespace) -> int:
         return 0
     crisis = out["crisis"]
     print(
-        f"intent     {out['intent']}"
+        f"intent     {out['intent']} {out['intent_confidence']:.2f}"
+        + (" 意图不确定" if out["uncertain"] else "")
         + (f" (also {', '.join(out['secondary'])})" if out["secondary"] else "")
     )
+    aspects = " ".join(
+        f"{a['aspect']}{'+' if a['polarity'] == 'pos' else '-' if a['polarity'] == 'neg' else '·'}"
+        for a in out["aspects"]
+    )
+    needed = "needed" if out["reply_needed"] else "not needed"
+    print(f"speaker    {out['role']}; reply {needed} ({out['reply_reason']})")
+    if aspects or out["product"]:
+        print(f"about      {out['product'] or '-'} {aspects}".rstrip())
     sentiment = out["sentiment"]
     cues = " · ".join(sentiment["cues"])
     print(
@@ -178,7 +187,14 @@ def described(result: Suggestion) -> dict[str, Any]:
     known = result.understanding
     return {
         "intent": known.intent,
+        "intent_confidence": round(known.intent_confidence, 4),
+        "uncertain": known.uncertain,
         "secondary": list(known.secondary),
+        "role": known.role,
+        "reply_needed": known.reply_needed,
+        "reply_reason": known.reply_reason,
+        "aspects": [{"aspect": a, "polarity": p} for a, p in known.aspects],
+        "product": known.product,
         "sentiment": {
             "label": str(known.sentiment.label),
             "score": round(known.sentiment.score, 4),
