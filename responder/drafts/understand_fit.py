@@ -3,6 +3,7 @@ logistic regression, calibration and thresholds from out-of-fold scores, quantis
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,21 +45,33 @@ def _one(x: Any, y: Any, c: float, seed: int, weights: Any) -> tuple[Any, float]
     return model.coef_.ravel(), float(model.intercept_[0])
 
 
-def out_of_fold(x: Any, spec: Spec, splits: Sequence[Any], seed: int) -> Any:
-    """The raw scores of each of the head's rows from the fold that did not see it."""
+def fit_head(x: Any, spec: Spec, splits: Sequence[Any], seed: int) -> tuple[Any, Any, Any]:
+    """Fit a head on all its rows, and on each fold's training part to score the rest:
+    the weights, the biases and the raw out-of-fold scores of the head's rows. The six
+    fits run in parallel processes (liblinear's random state is global: not threads);
+    each is seeded, so the result does not depend on how many run at once."""
     import numpy as np
+    from joblib import Parallel, delayed
 
     where = np.full(x.shape[0], -1)
     where[spec.rows] = np.arange(len(spec.rows))
-    oof = np.zeros((len(spec.rows), len(spec.classes)))
+    xs = x[spec.rows]
+    parts = [np.arange(len(spec.rows))]
+    scored = []
     for fit_part, score_part in splits:
         learn, score = where[fit_part], where[score_part]
-        learn, score = learn[learn >= 0], score[score >= 0]
+        parts.append(learn[learn >= 0])
+        scored.append(score[score >= 0])
+    fitted = Parallel(n_jobs=min(os.cpu_count() or 1, len(parts)), max_nbytes=None)(
+        delayed(fit)(xs[part], spec.truth[part], spec.c, seed, spec.weights[part])
+        for part in parts
+    )
+    oof = np.zeros((len(spec.rows), len(spec.classes)))
+    for (coef, bias), score in zip(fitted[1:], scored, strict=True):
         if len(score):
-            xs = x[spec.rows]
-            coef, bias = fit(xs[learn], spec.truth[learn], spec.c, seed, spec.weights[learn])
             oof[score] = xs[score] @ prune(coef, spec.keep).T + bias  # as it will be shipped
-    return oof
+    coef, bias = fitted[0]
+    return coef, bias, oof
 
 
 def calibrate(spec: Spec, scores: Any) -> tuple[float, float]:

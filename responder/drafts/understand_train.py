@@ -33,8 +33,7 @@ from responder.drafts.understand_fit import (
     best_f1_threshold,
     calibrate,
     confident_threshold,
-    fit,
-    out_of_fold,
+    fit_head,
     probabilities,
     quantise,
     recall_threshold,
@@ -172,8 +171,7 @@ def train(
     offset = 0
     every = np.array(weights if len(weights) else [1.0] * len(rows), dtype=float)
     for spec in specs(rows, every, recipe):
-        coef, bias = fit(x[spec.rows], spec.truth, spec.c, recipe.seed, spec.weights)
-        oof = out_of_fold(x, spec, splits, recipe.seed)
+        coef, bias, oof = fit_head(x, spec, splits, recipe.seed)
         calibration = calibrate(spec, oof)
         found = probabilities(spec, oof, calibration)
         probs[spec.name] = (spec.classes, found, spec.rows)
