@@ -63,8 +63,7 @@ def fit_head(x: Any, spec: Spec, splits: Sequence[Any], seed: int) -> tuple[Any,
         parts.append(learn[learn >= 0])
         scored.append(score[score >= 0])
     fitted = Parallel(n_jobs=min(os.cpu_count() or 1, len(parts)), max_nbytes=None)(
-        delayed(fit)(xs[part], spec.truth[part], spec.c, seed, spec.weights[part])
-        for part in parts
+        delayed(fit)(xs[part], spec.truth[part], spec.c, seed, spec.weights[part]) for part in parts
     )
     oof = np.zeros((len(spec.rows), len(spec.classes)))
     for (coef, bias), score in zip(fitted[1:], scored, strict=True):
