@@ -1,12 +1,14 @@
-"""Benchmark the shipped understanding model: time per mention on one core, load, size.
+"""Benchmark understanding: time per mention on one core, load, size.
 
     python bench/understand.py [--data JSONL ...] [--repeat 3]
 
-Speed is features (n-grams, jieba words, context, metadata) + the three heads for every
-mention, best of --repeat passes, in this one process (one core), after a warm-up pass
-that loads jieba's dictionary. Load time is the median of five fresh processes importing
-the module and loading the model (jieba's dictionary loads on the first prediction, not
-here). Prints `understand ms_per_mention=<n> load_s=<n> size_mb=<n>` last.
+Speed is all of responder.drafts.understand.understand for every mention: the rules
+(tokens, intents, crisis words, tone) on the text and its thread, the model's features
+and its seven heads, and the combination; best of --repeat passes, in this one process
+(one core), after a warm-up pass that loads jieba's dictionary. The sentiment model's
+score is computed before timing (bench/timing.py's sentiment bench has its cost). Load
+time is the median of five fresh processes importing the module and loading the model.
+Prints `understand ms_per_mention=<n> load_s=<n> size_mb=<n>` last.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import statistics
 import sys
 from pathlib import Path
 
-from responder.drafts.understand_eval import read_rows
+from responder.drafts.understand_eval import read_rows, understand_row
 from responder.drafts.understand_model import UnderstandModel, default_model_path
+from sentiment import score_texts
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -42,8 +45,9 @@ def main() -> None:
     args = parser.parse_args()
     rows = [row for path in args.data for row in read_rows(path)]
     model = UnderstandModel()
-    model.predict(rows[0])  # jieba's dictionary
-    passes = passes_ms(model.predict, rows, args.repeat)
+    scored = list(zip(rows, score_texts([str(r.get("text") or "") for r in rows]), strict=True))
+    understand_row(*scored[0], model)  # jieba's dictionary
+    passes = passes_ms(lambda pair: understand_row(*pair, model), scored, args.repeat)
     loads = load_seconds(LOAD)
     size = default_model_path().stat().st_size / 1e6
     chars = sum(len(str(r.get("text") or "")) for r in rows) / len(rows)

@@ -13,6 +13,7 @@ from connectors.base import Batch, ReplyReceipt
 from connectors.errors import ConnectorError
 from connectors.model import Author, Mention
 from responder.drafts.suggest import Job, Suggestion
+from responder.drafts.understand_model import Installed
 from responder.pipeline.worker import Scorer
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -135,8 +136,11 @@ class ChokingScorer:
         self.real = real
 
     async def suggest(
-        self, jobs: list[Job], ranking: Mapping[str, float] | None = None
+        self,
+        jobs: list[Job],
+        ranking: Mapping[str, float] | None = None,
+        model: Installed | None = None,
     ) -> list[Suggestion]:
         if any("💣" in job.text for job in jobs):
             raise ValueError("model choked" if len(jobs) == 1 else "batch failed")
-        return await self.real.suggest(jobs, ranking)
+        return await self.real.suggest(jobs, ranking, model)

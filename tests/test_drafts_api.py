@@ -244,7 +244,7 @@ async def test_priority_order_differs_from_deadline_order_and_grows_with_time(
     )
     big = mention(
         "big",
-        text="X7 的续航真的太差了，失望",
+        text="X7 的续航太差了，失望",  # the model reads 续航真的太差了 as praise (issue 23)
         author=Author(id="big", name="大V", followers=500_000),
     )
     await _feed(client, clock, small, big)

@@ -11,14 +11,31 @@ from typing import Any
 
 import pytest
 
-from responder.drafts.understand_eval import evaluate, read_rows
-from responder.drafts.understand_model import UNCERTAIN, UnderstandModel, default_model_path
+from responder.drafts.understand import Said, Speaker, Understanding, understand
+from responder.drafts.understand_eval import evaluate, read_rows, understand_row
+from responder.drafts.understand_model import UnderstandModel, default_model_path
 from responder.drafts.understand_train import main as train_main
+from sentiment import score_texts
 
 DATA = Path(__file__).resolve().parent / "data"
 # Measured with the shipped file (tests/data/understanding.md, "The learned model"); a
 # retrain that falls more than the margin below them fails here.
-HELDOUT = {"macro_f1": 0.6908, "role_acc": 0.9346, "reply_needed_f1": 0.9640}
+HELDOUT = {
+    "macro_f1": 0.7604,
+    "crisis_recall": 1.0,
+    "sentiment_acc": 0.8255,
+    "reply_needed_f1": 0.9774,
+    "role_acc": 0.9611,
+}
+HELD_OUT_LINE = (  # `tiexin drafts eval --set heldout`, last line
+    f"intent macro_f1={HELDOUT['macro_f1']:.4f} crisis_recall={HELDOUT['crisis_recall']:.4f}"
+    f" sentiment_acc={HELDOUT['sentiment_acc']:.4f}"
+    f" reply_needed_f1={HELDOUT['reply_needed_f1']:.4f} role_acc={HELDOUT['role_acc']:.4f} n=642"
+)
+CROSS_VALIDATED = (  # 5-fold out-of-fold figures on the training set, as trained
+    "intent macro_f1=0.8119 crisis_recall=0.9708 sentiment_acc=0.8427"
+    " reply_needed_f1=0.9535 role_acc=0.9594 n=5170"
+)
 MARGIN = 0.02
 WECHAT = {
     "platform": "wechat",
@@ -28,13 +45,13 @@ WECHAT = {
 }
 PURE = """
 import json, sys
-from responder.drafts.understand_model import UnderstandModel
+from responder.drafts.understand_eval import understand_row
+from sentiment import score_texts
 rows = [json.loads(line) for line in sys.stdin]
-model = UnderstandModel()
-out = [model.predict(row) for row in rows]
+out = [understand_row(r, m) for r, m in zip(rows, score_texts([r["text"] for r in rows]))]
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("sklearn", "numpy", "scipy"))
 print(json.dumps({"heavy": heavy, "predictions": [
-    [p.intent, p.intent_confidence, p.role, p.reply_needed, p.reply_probability] for p in out
+    [u.intent, u.intent_confidence, u.role, u.reply_needed, u.sentiment.score] for u in out
 ]}))
 """
 
@@ -53,8 +70,13 @@ def _row(text: str, context: list[dict[str, str]] | None = None) -> dict[str, An
     return {**WECHAT, "context": context or [], "text": text}
 
 
+def _all(rows: list[dict[str, Any]]) -> list[Understanding]:
+    moods = score_texts([r["text"] for r in rows])
+    return [understand_row(r, m) for r, m in zip(rows, moods, strict=True)]
+
+
 def test_the_shipped_model_predicts_without_numpy_or_scikit_learn(
-    model: UnderstandModel, heldout: list[dict[str, Any]]
+    heldout: list[dict[str, Any]],
 ) -> None:
     rows = heldout[:40]
     done = subprocess.run(
@@ -67,8 +89,8 @@ def test_the_shipped_model_predicts_without_numpy_or_scikit_learn(
     found = json.loads(done.stdout)
     assert found["heavy"] == []
     here = [
-        [p.intent, p.intent_confidence, p.role, p.reply_needed, p.reply_probability]
-        for p in map(model.predict, rows)
+        [u.intent, u.intent_confidence, u.role, u.reply_needed, u.sentiment.score]
+        for u in _all(rows)
     ]
     assert found["predictions"] == here  # the same floats in another process
 
@@ -76,7 +98,7 @@ def test_the_shipped_model_predicts_without_numpy_or_scikit_learn(
 def test_predictions_are_deterministic(heldout: list[dict[str, Any]]) -> None:
     first, second = UnderstandModel(), UnderstandModel()
     assert [first.predict(r) for r in heldout] == [second.predict(r) for r in heldout]
-    assert [first.predict(r) for r in heldout] == [first.predict(r) for r in heldout]
+    assert _all(heldout) == _all(heldout)
 
 
 def test_the_shipped_model_keeps_its_held_out_figures(
@@ -84,51 +106,57 @@ def test_the_shipped_model_keeps_its_held_out_figures(
 ) -> None:
     result = evaluate(model, heldout)
     assert result.n == 642
-    assert result.macro_f1 >= HELDOUT["macro_f1"] - MARGIN
-    assert result.role_acc >= HELDOUT["role_acc"] - MARGIN
-    assert result.reply_needed_f1 >= HELDOUT["reply_needed_f1"] - MARGIN
+    for name, figure in HELDOUT.items():
+        assert getattr(result, name) >= figure - MARGIN, name
 
 
 def test_a_prediction_ranks_intents_and_flags_low_confidence(model: UnderstandModel) -> None:
     sure = model.predict(_row("你好"))
     assert sure.intent == "greeting" and sure.reply_needed
-    earlier = [{"who": "same", "text": "手机充不进电"}, {"who": "brand", "text": "换根线试试"}]
-    unsure = model.predict(_row("还是不行", earlier))
     threshold = model.heads["intent"].threshold
-    assert unsure.intent_confidence < threshold
-    assert unsure.intent == UNCERTAIN and unsure.best_intent == unsure.top_intents[0][0]
-    for p in (sure, unsure):
+    vague = "我也是醉了"
+    unsure = understand(vague, platform="weibo", kind="comment", sentiment=score_texts([vague])[0])
+    assert unsure.uncertain and unsure.intent_confidence < threshold
+    assert unsure.intent  # the best guess all the same, so drafts work
+    for p in (sure, model.predict(_row(vague))):
         chances = [chance for _, chance in p.top_intents]
         assert len(chances) == 3 and chances == sorted(chances, reverse=True)
         assert p.intent_confidence == chances[0] and sum(chances) <= 1.0 + 1e-9
 
 
-def test_context_and_metadata_change_the_reading(model: UnderstandModel) -> None:
+def test_context_and_metadata_change_the_reading() -> None:
     order = "订单号 LX202612010033 什么时候能发货"
-    asked = model.predict(_row(order, [{"who": "same", "text": "你好"}]))
-    assert asked.intent == "shipping"  # not greeting: the question follows the 你好
-    news = model.predict(
-        {
-            "platform": "weibo",
-            "kind": "mention",
-            "author": {"name": "南方晚报", "followers": 3_820_000, "verified": "media"},
-            "reply_to": None,
-            "context": [],
-            "text": "【突发】市民反映澜星X7充电时起火，消防已到场处置",
-        }
+    alone = understand(order, platform="wechat", sentiment=score_texts([order])[0])
+    asked = understand(
+        order,
+        platform="wechat",
+        sentiment=score_texts([order])[0],
+        context=(Said(who="same", text="你好"),),
+    )
+    assert asked.intent == alone.intent == "shipping"  # not greeting: it follows the 你好
+    text = "【突发】市民反映澜星X7充电时起火，消防已到场处置"
+    mood = score_texts([text])[0]
+    news = understand(
+        text,
+        platform="weibo",
+        sentiment=mood,
+        author=Speaker(name="南方晚报", followers=3_820_000, verified="media"),
+        reply_to=None,
     )
     assert (news.intent, news.role) == ("crisis", "media")
-    fan = model.predict(
-        {
-            "platform": "tieba",
-            "kind": "reply",
-            "author": {"name": "星星小王子", "followers": 30, "verified": "none"},
-            "reply_to": "user",
-            "context": [{"who": "other", "text": "X7续航怎么样"}],
-            "text": "我用着还行，一天一充没问题",
-        }
+    said = "我用着还行，一天一充没问题"
+    mood = score_texts([said])[0]
+    to_us = understand(said, platform="weibo", sentiment=mood)
+    answering = understand(
+        said,
+        platform="tieba",
+        sentiment=mood,
+        kind="reply",
+        reply_to="user",
+        context=(Said(who="other", text="X7续航怎么样"),),
     )
-    assert fan.role == "fan_reply" and not fan.reply_needed
+    assert (to_us.role, to_us.reply_needed) == ("customer", True)
+    assert (answering.role, answering.reply_needed) == ("fan_reply", False)
 
 
 def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
@@ -153,8 +181,4 @@ def test_retraining_on_the_training_set_reproduces_the_shipped_file(
     train_main(["--out", str(out)])
     assert out.read_bytes() == default_model_path().read_bytes()
     printed = capsys.readouterr().out.splitlines()
-    lines = [line for line in printed if line.startswith("understand ")]
-    assert lines[-1] == (
-        f"understand macro_f1={HELDOUT['macro_f1']:.4f} role_acc={HELDOUT['role_acc']:.4f}"
-        f" reply_needed_f1={HELDOUT['reply_needed_f1']:.4f} n=642"
-    )
+    assert printed[-1] == CROSS_VALIDATED  # the training set's figures, recorded

@@ -1,5 +1,5 @@
-"""`tiexin drafts ...`: evaluate understanding, try drafts on one mention, check templates,
-and report what agents did with each template's drafts."""
+"""`tiexin drafts ...`: evaluate and retrain understanding, try drafts on one mention, check
+templates, and report what agents did with each template's drafts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -28,15 +29,32 @@ def demo_path() -> Path:
     return Path(str(resources.files("connectors") / "demo" / "mentions.jsonl"))
 
 
+def labelled_set(name: str) -> Path:
+    """A labelled understanding set of the source checkout (tests/data/understanding_*)."""
+    return Path(__file__).resolve().parents[2] / "tests" / "data" / f"understanding_{name}.jsonl"
+
+
+SETS: dict[str, Callable[[], Path]] = {
+    "demo": demo_path,
+    "heldout": lambda: labelled_set("heldout"),
+    "train": lambda: labelled_set("train"),
+}
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `drafts eval|suggest|check|report` under the main parser."""
+    """Register `drafts eval|train|suggest|check|report` under the main parser."""
     group = commands.add_parser("drafts", help="understand mentions and draft replies")
     actions = group.add_subparsers(dest="action", required=True)
     evaluate = actions.add_parser(
         "eval", help="intent precision/recall, crisis recall, sentiment accuracy and speed"
     )
     evaluate.add_argument(
-        "--data", type=Path, nargs="+", help="labelled jsonl files (default: the demo mentions)"
+        "--set",
+        choices=sorted(SETS),
+        help="heldout, train (tests/data/understanding_*.jsonl) or demo (the default)",
+    )
+    evaluate.add_argument(
+        "--data", type=Path, nargs="+", help="labelled jsonl files instead of a --set"
     )
     evaluate.add_argument(
         "--errors", action="store_true", help="also list every mention judged wrongly"
@@ -57,6 +75,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     suggest.add_argument("--config", type=Path, help="config file ([drafts] templates, timezone)")
     check = actions.add_parser("check", help="load and render every template; list problems")
     check.add_argument("--config", type=Path, help="config file ([drafts] templates)")
+    train = actions.add_parser(
+        "train",
+        help="retrain understanding with agents' corrections and install it without a restart",
+    )
+    train.add_argument("--config", type=Path, help="config file naming the Redis and data dir")
+    train.add_argument(
+        "--base", type=Path, help="labelled training set (default: tests/data/understanding_train)"
+    )
+    train.add_argument(
+        "--heldout", type=Path, help="held-out set (default: tests/data/understanding_heldout)"
+    )
+    train.add_argument("--weight", type=float, default=3.0, help="weight of each correction")
     report = actions.add_parser(
         "report", help="per template: drafts offered, sent as is, edited, passed over"
     )
@@ -72,6 +102,10 @@ def run(args: argparse.Namespace) -> int:
         config = config_for(args.config)
         if args.action == "report":
             return asyncio.run(_report(config, args))
+        if args.action == "train":
+            from responder.cli.drafts_train import retrain
+
+            return asyncio.run(retrain(config, args))
         from responder.drafts.drafter import Drafter
 
         drafter = Drafter(config.drafts.templates, zone=config.drafts.timezone)
@@ -91,7 +125,12 @@ def run(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from responder.drafts.evaluate import evaluate, read_rows
 
-    rows = read_rows(args.data or [demo_path()])
+    if args.set and args.data:
+        raise ValueError("give --set or --data, not both")
+    path = SETS[args.set or "demo"]()
+    if not args.data and not path.is_file():
+        raise ValueError(f"--set {args.set}: {path} is not here (a source checkout has it)")
+    rows = read_rows(args.data or [path])
     print("\n".join(evaluate(rows).lines(errors=args.errors)))
     return 0
 
@@ -114,9 +153,18 @@ def _suggest(drafter: Drafter, args: argparse.Namespace) -> int:
         return 0
     crisis = out["crisis"]
     print(
-        f"intent     {out['intent']}"
+        f"intent     {out['intent']} {out['intent_confidence']:.2f}"
+        + (" 意图不确定" if out["uncertain"] else "")
         + (f" (also {', '.join(out['secondary'])})" if out["secondary"] else "")
     )
+    aspects = " ".join(
+        f"{a['aspect']}{'+' if a['polarity'] == 'pos' else '-' if a['polarity'] == 'neg' else '·'}"
+        for a in out["aspects"]
+    )
+    needed = "needed" if out["reply_needed"] else "not needed"
+    print(f"speaker    {out['role']}; reply {needed} ({out['reply_reason']})")
+    if aspects or out["product"]:
+        print(f"about      {out['product'] or '-'} {aspects}".rstrip())
     sentiment = out["sentiment"]
     cues = " · ".join(sentiment["cues"])
     print(
@@ -139,7 +187,14 @@ def described(result: Suggestion) -> dict[str, Any]:
     known = result.understanding
     return {
         "intent": known.intent,
+        "intent_confidence": round(known.intent_confidence, 4),
+        "uncertain": known.uncertain,
         "secondary": list(known.secondary),
+        "role": known.role,
+        "reply_needed": known.reply_needed,
+        "reply_reason": known.reply_reason,
+        "aspects": [{"aspect": a, "polarity": p} for a, p in known.aspects],
+        "product": known.product,
         "sentiment": {
             "label": str(known.sentiment.label),
             "score": round(known.sentiment.score, 4),

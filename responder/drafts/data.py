@@ -29,6 +29,18 @@ INTENTS = (
     "chit_chat",
     "spam",
 )
+# Intents the learned model knows besides the rules' (issue 23): no keyword rule has them.
+MODEL_INTENTS = (
+    "greeting",
+    "rumor_news",
+    "ads_push",
+    "policy_question",
+    "comparison",
+    "occasion",
+    "screen_damage",
+    "privacy_security",
+)
+ALL_INTENTS = INTENTS + MODEL_INTENTS
 CRISIS_KINDS = (
     "fire",
     "smoke",

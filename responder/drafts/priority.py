@@ -77,6 +77,14 @@ INTENT_NAMES = {
     "crisis": "危机",
     "chit_chat": "闲聊",
     "spam": "广告",
+    "greeting": "打招呼",
+    "rumor_news": "传闻新闻",
+    "ads_push": "广告推送",
+    "policy_question": "政策咨询",
+    "comparison": "对比",
+    "occasion": "节日祝福",
+    "screen_damage": "碎屏",
+    "privacy_security": "隐私安全",
 }
 
 

@@ -12,8 +12,9 @@ from connectors.model import Author
 from responder.drafts.drafter import Drafter, tone_of
 from responder.drafts.priority import Priority, priority
 from responder.drafts.render import Draft, sentences
-from responder.drafts.understand import Said, Speaker, Understanding, understand
+from responder.drafts.understand import Said, Speaker, Understanding, install, understand
 from responder.drafts.understand import warm_up as warm_up_understanding
+from responder.drafts.understand_model import Installed
 from sentiment import Label, Sentiment, score_texts
 from sentiment import warm_up as warm_up_sentiment
 
@@ -64,9 +65,15 @@ def start(directory: Path | None = None, zone: str = "Asia/Shanghai") -> Drafter
     return _drafter
 
 
-def suggest_all(jobs: list[Job], ranking: Mapping[str, float] | None = None) -> list[Suggestion]:
-    """Suggest for a batch; the entry point of scoring processes."""
+def suggest_all(
+    jobs: list[Job],
+    ranking: Mapping[str, float] | None = None,
+    model: Installed | None = None,
+) -> list[Suggestion]:
+    """Suggest for a batch; the entry point of scoring processes. `model`: the
+    understanding model file installed now (`tiexin drafts train`), loaded if new here."""
     drafter = _drafter or start()
+    install(model)
     sentiments = score_texts([job.text for job in jobs])
     said: dict[str, set[str]] = {}  # sentences drafted in this batch, per thread
     out = []

@@ -1,4 +1,5 @@
-"""The sentiment shown to agents: the model's judgement, corrected by intent and tone words."""
+"""The sentiment shown to agents: the label understanding decided, with the model's score
+moved to agree and the tone words that speak for it as cues."""
 
 from __future__ import annotations
 
@@ -31,27 +32,20 @@ def read_tone(tokens: Tokens, lexicon: Lexicon) -> Tone:
     )
 
 
-def combine(
-    model: Sentiment,
-    tone: Tone,
-    tokens: Tokens,
-    *,
-    intent: str,
-    crisis_words: tuple[str, ...],
+def shown(
+    model: Sentiment, label: Label, tone: Tone, tokens: Tokens, crisis_words: tuple[str, ...]
 ) -> Sentiment:
-    """Return the judgement shown to agents, with whole-token cues only."""
-    if crisis_words:
-        return _shown(model, Label.NEGATIVE, (*crisis_words, *tone.negative))
-    if intent == "spam":
-        return _shown(model, Label.NEUTRAL, ())
-    if tone.negative and len(tone.negative) >= len(tone.positive):
-        return _shown(model, Label.NEGATIVE, tone.negative)
-    if tone.question and not tone.negative and not tone.positive:
-        return _shown(model, Label.NEUTRAL, ())
-    if tone.positive or intent == "praise":
-        return _shown(model, Label.POSITIVE, tone.positive)
-    # No word of ours decides it: trust the model, but show only its whole-token cues.
-    return _shown(model, model.label, tuple(c for c in model.cues if c in tokens.vocabulary))
+    """Return the judgement shown to agents for the label understanding decided, with the
+    whole-token cues that speak for it."""
+    if label is Label.NEGATIVE:
+        cues = (*crisis_words, *tone.negative)
+    elif label is Label.POSITIVE:
+        cues = tone.positive
+    else:
+        cues = ()
+    if not cues and label is model.label and label is not Label.NEUTRAL:
+        cues = tuple(c for c in model.cues if c in tokens.vocabulary)
+    return _shown(model, label, cues)
 
 
 def _shown(model: Sentiment, label: Label, cues: tuple[str, ...]) -> Sentiment:

@@ -1,4 +1,5 @@
-"""Figures for the understanding model: intent macro-F1, role accuracy, reply-needed F1.
+"""Figures for the understanding model: intent macro-F1, crisis recall, sentiment accuracy,
+reply-needed F1, role accuracy (and product accuracy, aspect F1).
 
 Pure Python, so tests and `tiexin` can measure a shipped model without the train extra.
 """
@@ -7,12 +8,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from responder.drafts.understand import Said, Speaker, Understanding, understand
 from responder.drafts.understand_model import UnderstandModel
+from sentiment import Label, Sentiment, score_texts
+
+_SHORT = {Label.NEGATIVE: "neg", Label.NEUTRAL: "neutral", Label.POSITIVE: "pos"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,6 +28,10 @@ class Guess:
     confident: bool  # at or above the intent threshold
     role: str
     reply_needed: bool
+    sentiment: str  # "neg", "neutral" or "pos"
+    crisis: bool
+    product: str
+    aspects: frozenset[str]  # "aspect:polarity"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,12 +44,18 @@ class Figures:
     reply_needed_f1: float  # F1 of reply_needed true
     confident_share: float  # share of mentions at or above the intent threshold
     confident_acc: float  # intent accuracy on those
+    crisis_recall: float
+    crisis_precision: float
+    sentiment_acc: float  # three classes
+    product_acc: float
+    aspects_f1: float  # micro-F1 of (aspect, polarity) pairs
 
     def line(self) -> str:
-        """The machine-readable summary line."""
+        """The machine-readable summary line (`tiexin drafts eval` ends with it)."""
         return (
-            f"understand macro_f1={self.macro_f1:.4f} role_acc={self.role_acc:.4f}"
-            f" reply_needed_f1={self.reply_needed_f1:.4f} n={self.n}"
+            f"intent macro_f1={self.macro_f1:.4f} crisis_recall={self.crisis_recall:.4f}"
+            f" sentiment_acc={self.sentiment_acc:.4f} reply_needed_f1={self.reply_needed_f1:.4f}"
+            f" role_acc={self.role_acc:.4f} n={self.n}"
         )
 
 
@@ -83,7 +98,13 @@ def figures(rows: Sequence[dict[str, Any]], guesses: Sequence[Guess]) -> Figures
     if len(rows) != len(guesses) or not rows:
         raise ValueError("need the same non-zero number of rows and guesses")
     intents = [str(r["intent"]) for r in rows]
-    sure = [(r["intent"], g.intent) for r, g in zip(rows, guesses, strict=True) if g.confident]
+    pairs = list(zip(rows, guesses, strict=True))
+    sure = [(r["intent"], g.intent) for r, g in pairs if g.confident]
+    crises = [g.crisis for r, g in pairs if r["crisis"]]
+    flagged = [bool(r["crisis"]) for r, g in pairs if g.crisis]
+    held = [{f"{a['aspect']}:{a['polarity']}" for a in r["aspects"]} for r in rows]
+    tp = sum(len(h & g.aspects) for h, (_, g) in zip(held, pairs, strict=True))
+    wrong = sum(len(h ^ g.aspects) for h, (_, g) in zip(held, pairs, strict=True))
     return Figures(
         n=len(rows),
         macro_f1=macro_f1(intents, [g.intent for g in guesses]),
@@ -93,23 +114,58 @@ def figures(rows: Sequence[dict[str, Any]], guesses: Sequence[Guess]) -> Figures
         ),
         confident_share=len(sure) / len(rows),
         confident_acc=sum(t == p for t, p in sure) / len(sure) if sure else 0.0,
+        crisis_recall=sum(crises) / len(crises) if crises else 1.0,
+        crisis_precision=sum(flagged) / len(flagged) if flagged else 1.0,
+        sentiment_acc=sum(r["sentiment"] == g.sentiment for r, g in pairs) / len(rows),
+        product_acc=sum(r["product"] == g.product for r, g in pairs) / len(rows),
+        aspects_f1=2 * tp / (2 * tp + wrong) if tp else 0.0,
     )
 
 
-def evaluate(model: UnderstandModel, rows: Sequence[dict[str, Any]]) -> Figures:
-    """Figures of a loaded model file on labelled rows."""
-    guesses = []
-    for row in rows:
-        p = model.predict(row)
-        guesses.append(
-            Guess(
-                intent=p.best_intent,
-                confident=p.intent == p.best_intent,
-                role=p.role,
-                reply_needed=p.reply_needed,
-            )
-        )
-    return figures(rows, guesses)
+def guess(known: Understanding) -> Guess:
+    """What understand() said, in the form the figures need."""
+    return Guess(
+        intent=known.intent,
+        confident=not known.uncertain,
+        role=known.role,
+        reply_needed=known.reply_needed,
+        sentiment=_SHORT[known.sentiment.label],
+        crisis=known.crisis.flag,
+        product=known.product,
+        aspects=frozenset(f"{a}:{p}" for a, p in known.aspects),
+    )
+
+
+def understand_row(
+    row: Mapping[str, Any], sentiment: Sentiment, model: UnderstandModel | None = None
+) -> Understanding:
+    """understand() one labelled row (tests/data/understanding.md's schema)."""
+    author = row.get("author") or {}
+    return understand(
+        str(row.get("text") or ""),
+        platform=str(row.get("platform") or "weibo"),
+        sentiment=sentiment,
+        kind=str(row.get("kind") or "mention"),
+        author=Speaker(
+            name=str(author.get("name") or ""),
+            followers=int(author.get("followers") or 0),
+            verified=str(author.get("verified") or "none"),
+        ),
+        reply_to=row.get("reply_to", "brand"),
+        context=tuple(
+            Said(who=str(c.get("who", "other")), text=str(c.get("text") or ""))
+            for c in row.get("context") or ()
+        ),
+        using=model,
+    )
+
+
+def evaluate(model: UnderstandModel | None, rows: Sequence[dict[str, Any]]) -> Figures:
+    """Figures of understand() with a loaded model file (None: the installed one)."""
+    moods = score_texts([str(r.get("text") or "") for r in rows])
+    return figures(
+        rows, [guess(understand_row(r, m, model)) for r, m in zip(rows, moods, strict=True)]
+    )
 
 
 def report(label: str, result: Figures) -> list[str]:
@@ -119,7 +175,12 @@ def report(label: str, result: Figures) -> list[str]:
         f"  intent macro-F1:       {result.macro_f1:.4f}",
         f"  intent confident:      {result.confident_share:.1%} of mentions,"
         f" {result.confident_acc:.1%} right",
+        f"  crisis:                recall {result.crisis_recall:.4f}"
+        f"  precision {result.crisis_precision:.4f}",
+        f"  sentiment accuracy:    {result.sentiment_acc:.4f}",
         f"  role accuracy:         {result.role_acc:.4f}",
         f"  reply-needed F1:       {result.reply_needed_f1:.4f}",
+        f"  product accuracy:      {result.product_acc:.4f}",
+        f"  aspects micro-F1:      {result.aspects_f1:.4f}",
         result.line(),
     ]

@@ -1,10 +1,13 @@
-"""The learned understanding model: intent, speaker role and reply-needed, in pure Python.
+"""The learned understanding model: intent, speaker role, reply-needed, sentiment, crisis,
+aspects and product, in pure Python.
 
 Trained by responder.drafts.understand_train (scikit-learn, the `train` extra); scored
-here with no numpy or scikit-learn. One feature set feeds three linear heads:
-- `intent` (one-vs-rest, probabilities by temperature-scaled softmax over its scores),
-- `role` (the same),
-- `reply_needed` (binary, Platt-scaled).
+here with no numpy or scikit-learn. One feature set (the text, its thread, who wrote it,
+and the rules' evidence: responder.drafts.evidence) feeds linear heads:
+- `intent`, `role`, `sentiment`, `product` (one-vs-rest, probabilities by a
+  temperature-scaled softmax over their scores),
+- `reply_needed`, `crisis` (binary, Platt-scaled),
+- `aspects` (multi-label: one sigmoid per aspect and polarity, e.g. "battery:neg").
 
 File format (gzip), like sentiment.linear: a 4-byte big-endian header length, a JSON
 header, the feature names (UTF-8, NUL-separated), then the kept weights as three
@@ -15,31 +18,24 @@ of which head) and weight (int16, times the header's scale).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
-import logging
 import math
 import struct
 import sys
-import threading
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sentiment.features import features as text_features
-from sentiment.features import normalize
 from sentiment.linear import read_model
-
-if TYPE_CHECKING:
-    import jieba
 
 FORMAT = "tiexin-understand-linear/1"
 UNCERTAIN = "uncertain"  # the intent reported under the confidence threshold (意图不确定)
 MAX_CONTEXT = 3  # the latest earlier messages of a thread that feed the features
-_lock = threading.Lock()
-_words: list[jieba.Tokenizer] = []
 
 
 def default_model_path() -> Path:
@@ -47,42 +43,21 @@ def default_model_path() -> Path:
     return Path(str(resources.files("responder") / "drafts" / "data" / "understand.tum.gz"))
 
 
-def _segmenter() -> jieba.Tokenizer:
-    """A plain jieba tokenizer (no rule-file words, so editing rules cannot shift features)."""
-    if not _words:
-        with _lock:  # loading the dictionary takes most of a second; do it once
-            if not _words:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                found = jieba.Tokenizer()
-                found.initialize()
-                _words.append(found)
-    return _words[0]
-
-
-def _words_of(text: str) -> set[str]:
-    norm = normalize(text)
-    return {w for w in _segmenter().lcut(norm) if w.strip()}
-
-
 def row_features(row: Mapping[str, Any]) -> set[str]:
     """Features of one mention (a dict shaped like tests/data/understanding.md's rows).
 
-    Text: character 1-3-grams, emoticons and emoji (sentiment.features) and jieba words
-    ("w:"). Earlier messages in `context`: 1-2-grams and words prefixed by who wrote them
-    ("brand:", "same:", "other:"). Metadata ("m:") and the author name's 1-2-grams ("n:").
+    Text: character 1-3-grams, emoticons and emoji (sentiment.features). Earlier messages
+    in `context`: 1-2-grams prefixed by who wrote them ("brand:", "same:", "other:").
+    Metadata ("m:") and the author name's 1-2-grams ("n:"). The words of the text and of
+    its context come with the rules' evidence (responder.drafts.evidence), which has them.
     """
     text = str(row.get("text") or "")
     found = text_features(text, 3)
-    found.update("w:" + w for w in _words_of(text))
     author = row.get("author") or {}
     context = list(row.get("context") or [])[-MAX_CONTEXT:]
     for message in context:
         who = str(message.get("who", "other"))
-        said = str(message.get("text") or "")
-        found.update(f"{who}:{f}" for f in text_features(said, 2))
-        found.update(f"{who}:w:{w}" for w in _words_of(said))
+        found.update(f"{who}:{f}" for f in text_features(str(message.get("text") or ""), 2))
     followers = max(int(author.get("followers") or 0), 0)
     found.update(
         (
@@ -108,8 +83,9 @@ class Head:
     classes: tuple[str, ...]  # a binary head has one class, the positive one
     bias: tuple[float, ...]
     calibration: tuple[float, float]  # softmax temperature (a, 0) or Platt (a, b)
-    threshold: float  # intent: below it, uncertain; binary: at or above it, true
+    threshold: float  # intent: below it, uncertain; binary, multi-label: at or above it, true
     offset: int  # its first slot in the score vector
+    multilabel: bool = False  # each class a sigmoid of its own (calibration shared)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +100,12 @@ class Prediction:
     role_confidence: float
     reply_needed: bool
     reply_probability: float
+    sentiment: str  # "neg", "neutral" or "pos"
+    sentiment_probabilities: tuple[float, float, float]  # of neg, neutral, pos
+    crisis: bool
+    crisis_probability: float
+    aspects: tuple[tuple[str, str], ...]  # (aspect, polarity), most likely first
+    product: str  # "" for none
 
 
 def save(
@@ -146,6 +128,7 @@ def save(
                 "calibration": list(h.calibration),
                 "threshold": h.threshold,
                 "offset": h.offset,
+                "multilabel": h.multilabel,
             }
             for h in heads
         ],
@@ -176,6 +159,7 @@ class UnderstandModel:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_model_path()
         meta, names, blob, start = read_model(self.path, FORMAT)
+        self.sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
         count = meta["entries"]
         columns = (array("I"), array("B"), array("h"))
         for column in columns:
@@ -195,6 +179,7 @@ class UnderstandModel:
                 calibration=(h["calibration"][0], h["calibration"][1]),
                 threshold=h["threshold"],
                 offset=h["offset"],
+                multilabel=h.get("multilabel", False),
             )
             for h in meta["heads"]
         }
@@ -203,15 +188,16 @@ class UnderstandModel:
         for index, slot, weight in zip(*columns, strict=True):
             table.setdefault(names[index], []).append((slot, weight * scale))
         self.weights = {name: tuple(pairs) for name, pairs in table.items()}
+        self.known = frozenset(self.weights)
         self.slots = sum(len(h.classes) for h in self.heads.values())
 
-    def scores(self, row: Mapping[str, Any]) -> list[float]:
+    def scores(self, row: Mapping[str, Any], evidence: Set[str] = frozenset()) -> list[float]:
         """Raw linear scores of every slot (rows scaled by 1/sqrt(feature count))."""
-        found = row_features(row)
+        found = row_features(row) | evidence
         total = [0.0] * self.slots
-        get = self.weights.get
-        for name in sorted(found):  # a fixed order: the same sums in every process
-            for slot, weight in get(name, ()):
+        weights = self.weights
+        for name in sorted(found & self.known):  # a fixed order: the same sums everywhere
+            for slot, weight in weights[name]:
                 total[slot] += weight
         norm = 1 / math.sqrt(max(len(found), 1))
         return [value * norm for value in total]
@@ -221,16 +207,16 @@ class UnderstandModel:
         h = self.heads[head]
         raw = [scores[h.offset + i] + b for i, b in enumerate(h.bias)]
         a, b = h.calibration
-        if len(raw) == 1:
-            return [_sigmoid(a * raw[0] + b)]
+        if len(raw) == 1 or h.multilabel:
+            return [_sigmoid(a * value + b) for value in raw]
         top = max(raw)
         exps = [math.exp(a * (value - top)) for value in raw]
         whole = sum(exps)
         return [value / whole for value in exps]
 
-    def predict(self, row: Mapping[str, Any]) -> Prediction:
-        """Understand one mention."""
-        scores = self.scores(row)
+    def predict(self, row: Mapping[str, Any], evidence: Set[str] = frozenset()) -> Prediction:
+        """Understand one mention (`evidence`: responder.drafts.evidence.features)."""
+        scores = self.scores(row, evidence)
         intents = self.heads["intent"]
         ranked = sorted(
             zip(intents.classes, self.probabilities("intent", scores), strict=True),
@@ -243,6 +229,15 @@ class UnderstandModel:
             key=lambda pair: (pair[1], pair[0]),
         )
         (reply,) = self.probabilities("reply_needed", scores)
+        (crisis,) = self.probabilities("crisis", scores)
+        feeling = dict(
+            zip(
+                self.heads["sentiment"].classes,
+                self.probabilities("sentiment", scores),
+                strict=True,
+            )
+        )
+        moods = (feeling.get("neg", 0.0), feeling.get("neutral", 0.0), feeling.get("pos", 0.0))
         return Prediction(
             intent=best if confidence >= intents.threshold else UNCERTAIN,
             intent_confidence=confidence,
@@ -252,7 +247,28 @@ class UnderstandModel:
             role_confidence=role_p,
             reply_needed=reply >= self.heads["reply_needed"].threshold,
             reply_probability=reply,
+            sentiment=("neg", "neutral", "pos")[moods.index(max(moods))],
+            sentiment_probabilities=moods,
+            crisis=crisis >= self.heads["crisis"].threshold,
+            crisis_probability=crisis,
+            aspects=self._aspects(scores),
+            product=self._best("product", scores)[0],
         )
+
+    def _best(self, head: str, scores: Sequence[float]) -> tuple[str, float]:
+        pairs = zip(self.heads[head].classes, self.probabilities(head, scores), strict=True)
+        return max(pairs, key=lambda pair: (pair[1], pair[0]))
+
+    def _aspects(self, scores: Sequence[float]) -> tuple[tuple[str, str], ...]:
+        """Each aspect judged, with its likeliest polarity, most likely first."""
+        h = self.heads["aspects"]
+        found: dict[str, tuple[float, str]] = {}
+        for name, chance in zip(h.classes, self.probabilities("aspects", scores), strict=True):
+            aspect, _, polarity = name.partition(":")
+            if chance >= h.threshold and chance > found.get(aspect, (0.0, ""))[0]:
+                found[aspect] = (chance, polarity)
+        ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
+        return tuple((aspect, polarity) for aspect, (_, polarity) in ranked)
 
 
 def _sigmoid(value: float) -> float:
@@ -260,3 +276,12 @@ def _sigmoid(value: float) -> float:
         return 1.0 / (1.0 + math.exp(-value))
     e = math.exp(value)
     return e / (1.0 + e)
+
+
+@dataclass(frozen=True, slots=True)
+class Installed:
+    """A model file `tiexin drafts train` installed: processes load it when told to."""
+
+    version: int
+    path: str
+    sha256: str

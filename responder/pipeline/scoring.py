@@ -18,6 +18,7 @@ from multiprocessing.synchronize import SemLock
 from pathlib import Path
 
 from responder.drafts.suggest import Job, Suggestion, start, suggest_all
+from responder.drafts.understand_model import Installed
 from responder.procs import parent_death_hook
 
 log = logging.getLogger(__name__)
@@ -130,10 +131,14 @@ class ScoringPool:
         return self.state() is State.OK
 
     async def suggest(
-        self, jobs: list[Job], ranking: Mapping[str, float] | None = None
+        self,
+        jobs: list[Job],
+        ranking: Mapping[str, float] | None = None,
+        model: Installed | None = None,
     ) -> list[Suggestion]:
         """Suggest for jobs across the workers (one thread's jobs stay in one chunk, in
-        order); a crashed pool is replaced and the batch retried."""
+        order); a crashed pool is replaced and the batch retried. `model`: the installed
+        understanding model, which each worker loads before the batch if it is new there."""
         if self._pool is None:
             self.start()
         loop = asyncio.get_running_loop()
@@ -144,7 +149,9 @@ class ScoringPool:
             try:
                 parts = await asyncio.gather(
                     *(
-                        loop.run_in_executor(pool, suggest_all, [jobs[i] for i in chunk], ranking)
+                        loop.run_in_executor(
+                            pool, suggest_all, [jobs[i] for i in chunk], ranking, model
+                        )
                         for chunk in chunks
                     )
                 )

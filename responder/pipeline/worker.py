@@ -18,12 +18,14 @@ from connectors.model import Mention
 from responder.clock import Clock, from_epoch
 from responder.config import IncidentsConfig, SlaConfig
 from responder.drafts.suggest import Job, Suggestion, unsuggested
+from responder.drafts.understand_model import Installed
 from responder.incidents.join import join_incidents
 from responder.incidents.store import IncidentStore
 from responder.sla.timer import timing
 from responder.store.deadletters import DeadLetter
 from responder.store.enqueue import Code, Ready
 from responder.store.keys import mention_id
+from responder.store.models import installed
 from responder.store.store import Store
 from responder.store.stream import Entry
 
@@ -35,11 +37,15 @@ _REDIS_STATES = (
 )
 _CLEANUP_EVERY = 600.0  # seconds between sweeps of the group's idle consumers
 _RANKING_EVERY = 60.0  # seconds between reads of what agents made of each draft template
+MODEL_EVERY = 5.0  # seconds between looks at which understanding model is installed
 
 
 class Scorer(Protocol):
     async def suggest(
-        self, jobs: list[Job], ranking: Mapping[str, float] | None = None
+        self,
+        jobs: list[Job],
+        ranking: Mapping[str, float] | None = None,
+        model: Installed | None = None,
     ) -> list[Suggestion]:
         """Score, understand and draft off the event loop."""
 
@@ -95,6 +101,8 @@ class Pipeline:
         self.incidents = IncidentStore(
             store.redis, store.keys, incidents, events_maxlen=store.retention.events
         )
+        self._model: Installed | None = None
+        self._model_at: float | None = None
 
     def stop(self) -> None:
         """Ask run_forever to return after the batch in hand."""
@@ -257,14 +265,15 @@ class Pipeline:
         """Score and draft a batch; if that fails, go one by one and queue any mention it
         fails on as neutral without drafts, so a mention is never lost to the model."""
         ranking = await self._learned_ranking()
+        model = await self._installed_model()
         try:
-            return await self.scorer.suggest(jobs, ranking)
+            return await self.scorer.suggest(jobs, ranking, model)
         except Exception:
             log.exception("scoring a batch of %d failed; scoring one by one", len(jobs))
         results: list[Suggestion] = []
         for job in jobs:
             try:
-                results += await self.scorer.suggest([job], ranking)
+                results += await self.scorer.suggest([job], ranking, model)
             except Exception as exc:
                 log.error("cannot score %r, queueing it as neutral: %s", job.text[:80], exc)
                 results.append(unsuggested(job))
@@ -277,6 +286,14 @@ class Pipeline:
             self._ranked_at = now
             self._ranking = await self.store.draft_ranking()
         return self._ranking
+
+    async def _installed_model(self) -> Installed | None:
+        """Return the understanding model `tiexin drafts train` installed, read now and then."""
+        now = self.clock.monotonic()
+        if self._model_at is None or now - self._model_at >= MODEL_EVERY:
+            self._model_at = now
+            self._model = await installed(self.store.redis, self.store.keys)
+        return self._model
 
     async def _cleanup(self) -> None:
         """Now and then, drop consumers that left nothing pending (restarts, old hosts)."""
