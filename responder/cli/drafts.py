@@ -125,6 +125,8 @@ def _suggest(drafter: Drafter, args: argparse.Namespace) -> int:
     )
     print(f"crisis     {'YES: ' + ' '.join(crisis['words']) if crisis['flag'] else 'no'}")
     print(f"spam       {'yes' if out['spam'] else 'no'}")
+    needed = "needs an answer" if out["reply_needed"] else "needs no answer (无需回复)"
+    print(f"role       {out['role']}; {needed}: {out['reply_reason'] or '-'}")
     print(f"priority   {out['priority']['base']:g}  ({', '.join(out['priority']['reasons'])})")
     print(f"tone       {out['tone']}")
     for i, draft in enumerate(out["drafts"], 1):
@@ -155,6 +157,13 @@ def described(result: Suggestion) -> dict[str, Any]:
         "tone": result.tone,
         "priority": {"base": result.priority.base, "reasons": list(result.priority.reasons)},
         "drafts": [{"text": d.text, "template": d.template} for d in result.drafts],
+        "role": known.role,
+        "reply_needed": known.reply_needed,
+        "reply_reason": known.reply_reason,
+        "aspects": [{"aspect": a, "polarity": p} for a, p in known.aspects],
+        "intent_confidence": round(known.intent_confidence, 4),
+        "uncertain": known.uncertain,
+        "product": known.product or None,
     }
 
 
