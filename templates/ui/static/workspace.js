@@ -107,7 +107,7 @@
   }
   function stateText(m) {
     if (m.state === "failed") return "发送失败：" + (m.send_error || "原因未知");
-    if (m.state === "queued") return null;
+    if (m.state === "queued" || m.state === "no_reply") return null; // no_reply: its own badge
     return label("states", m.state);
   }
   function row(m) {
@@ -254,7 +254,7 @@
     const drafts = d.drafts || [];
     const kids = [
       el("h2", { id: "detail-title" }, where(d), " · ", d.author.name, d.author.verified ? el("span", { class: "verified", "aria-label": "认证用户" }, " ✔V") : null, el("span", { class: "reach" }, " 粉丝 " + reach(d.author.followers))),
-      el("p", { class: "countdown " + c.cls }, icon(c.cls), c.text, " · 截止 ", when(d.deadline)),
+      el("p", { class: "countdown " + c.cls }, icon(c.cls), c.text, d.state === "no_reply" ? " · 不计时" : [" · 截止 ", when(d.deadline)]),
       A.ackLine(d, { el, when, onAck: ack }),
       el("p", { id: "claim-note", class: "note claim", role: "status", hidden: !S.note }, S.note),
       R.note(d, { el }),
@@ -291,7 +291,7 @@
         d.send_url && d.send_url.startsWith("https://") ? el("a", { href: d.send_url, target: "_blank", rel: "noopener noreferrer" }, "去贴吧发布") : null, " ",
         el("button", { type: "button", id: "mark-sent", class: "primary", onclick: markSent }, "标记已发送")));
     }
-    kids.push(section("记录", el("ol", { class: "events" }, (d.events || []).map((ev) => el("li", null, el("time", null, when(ev.at)), " ", label("events", ev.type) || ev.type, R.eventNote(ev), ev.actor ? " · " + ev.actor : "", ev.reason ? "：" + ev.reason : "")))));
+    kids.push(section("记录", el("ol", { class: "events" }, (d.events || []).map((ev) => el("li", null, el("time", null, when(ev.at)), " ", label("events", ev.type) || ev.type, R.eventNote(ev), ev.actor ? " · " + ev.actor : "", ev.reason ? "：" + label("reasons", ev.reason) : "", ev.note ? "：" + ev.note : "")))));
     pane.replaceChildren(...kids.filter(Boolean));
     const area = $("reply");
     if (area) {
