@@ -66,8 +66,13 @@ def _check(worker: asyncio.Task[None]) -> None:
         raise RuntimeError("the pipeline worker stopped early")
 
 
+async def _placed(store: Store) -> int:
+    """How many mentions the pipeline has placed: in the queue, or set aside as 无需回复."""
+    return await store.queue_size() + int(await store.redis.zcard(store.keys.no_reply))
+
+
 async def _wait_queued(store: Store, total: int, worker: asyncio.Task[None]) -> None:
-    while await store.queue_size() < total:
+    while await _placed(store) < total:
         _check(worker)
         await asyncio.sleep(0.005)
 
@@ -188,7 +193,7 @@ async def paced(
         achieved = len(mentions) / (time.perf_counter() - begin)
         while not watch.all_written.is_set():
             _check(worker)
-            if await store.queue_size() >= len(mentions) and not watch.all_written.is_set():
+            if await _placed(store) >= len(mentions) and not watch.all_written.is_set():
                 await asyncio.sleep(1.0)  # notifications in flight get a second to arrive
                 if not watch.all_written.is_set():
                     missing = len(mentions) - len(watch.written)
