@@ -145,6 +145,7 @@
   }
   const selectedRow = () => list.querySelector(`[data-id="${S.sel}"]`);
   function sortItems() {
+    if (noReplyView()) return S.items.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at)); // newest first, as served
     const by = $("filter-form").elements.sort.value;
     const key = (m) => by === "priority" && m.priority ? -m.priority.score : Date.parse(m.deadline);
     S.items.sort((a, b) => (b.crisis.flag - a.crisis.flag) || (key(a) - key(b)));
@@ -429,7 +430,7 @@
     if (ev.id === S.sel && ev.type === "claimed" && ev.actor !== ME) { S.note = ev.actor + " 正在处理这条，先别重复回复"; const b = $("claim-note"); if (b) { b.textContent = S.note; b.hidden = false; } }
     const known = S.items.some((m) => m.id === item.id), first = !(S.known && S.known.has(item.id));
     if (S.known) S.known.add(item.id);
-    if (known || matches(item)) upsert(item);
+    if (known || (noReplyView() ? item.state === "no_reply" : matches(item))) upsert(item);
     if (ev.type === "queued" && item.crisis && item.crisis.flag && first) alertAgent("🚨 危机提及：" + item.author.name, item.text);
   }
   function connectLive() {
