@@ -68,8 +68,8 @@ def _check(worker: asyncio.Task[None]) -> None:
 
 
 class _Queued:
-    """Mentions queued so far: the queue's rows, and the incident members their
-    incident's row stands for (docs/incidents.md). Those are counted every 0.1 s only:
+    """Mentions placed so far: the queue's rows, those set aside as 无需回复, and the
+    incident members their incident's row stands for (docs/incidents.md), counted every 0.1 s only:
     counting them reads every open incident, and the bench must not load Redis itself."""
 
     def __init__(self, store: Store) -> None:
@@ -79,7 +79,9 @@ class _Queued:
     async def __call__(self) -> int:
         if time.perf_counter() - self.at >= 0.1:
             self.hidden, self.at = await self.incidents.hidden(), time.perf_counter()
-        return await self.store.queue_size() + self.hidden
+        # Rows in the queue, members behind their incident's row, and 无需回复 (set aside).
+        aside = int(await self.store.redis.zcard(self.store.keys.no_reply))
+        return await self.store.queue_size() + self.hidden + aside
 
 
 async def _wait_queued(store: Store, total: int, worker: asyncio.Task[None]) -> None:

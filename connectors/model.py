@@ -11,6 +11,14 @@ from typing import Any
 
 from connectors.errors import BadPayload
 
+# An author's verified type, as platforms tell it ("" when a connector does not know: the
+# `verified` flag is all there is).
+VERIFIED_TYPES = ("none", "personal", "media", "enterprise", "brand")
+# Whom a mention speaks to: the brand (addressed to it, or commenting on its post), another
+# user (a comment or floor answering someone else), or None (a repost or a post talking to
+# the world about the brand without addressing it).
+REPLY_TO = ("brand", "user", None)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Author:
@@ -20,6 +28,14 @@ class Author:
     name: str
     followers: int = 0
     verified: bool = False
+    verified_type: str = ""  # one of VERIFIED_TYPES, or "" when the platform does not say
+
+    def __post_init__(self) -> None:
+        if self.verified_type not in ("", *VERIFIED_TYPES):
+            raise ValueError(
+                f"verified_type must be one of {', '.join(VERIFIED_TYPES)}, "
+                f"got {self.verified_type!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +55,7 @@ class Mention:
     # The platform takes a reply until then (WeChat's 48 hours, Weibo's private-message
     # window); None: no limit known.
     reply_until: datetime | None = None
+    reply_to: str | None = "brand"  # one of REPLY_TO
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -51,6 +68,8 @@ class Mention:
         for name in ("platform", "account", "platform_id"):
             if not getattr(self, name):
                 raise ValueError(f"Mention.{name} must not be empty")
+        if self.reply_to not in REPLY_TO:
+            raise ValueError(f'reply_to must be "brand", "user" or null, got {self.reply_to!r}')
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -71,11 +90,13 @@ class Mention:
                 "name": self.author.name,
                 "followers": self.author.followers,
                 "verified": self.author.verified,
+                "verified_type": self.author.verified_type,
             },
             "text": self.text,
             "created_at": self.created_at.isoformat(),
             "url": self.url,
             "reply_until": self.reply_until.isoformat() if self.reply_until else None,
+            "reply_to": self.reply_to,
             "raw": dict(self.raw),
         }
 
@@ -112,11 +133,14 @@ class Mention:
                     name=_text(author.get("name") or author["id"]),
                     followers=_count(author.get("followers")),
                     verified=bool(author.get("verified", False)),
+                    verified_type=_text(author.get("verified_type") or ""),
                 ),
                 text=text,
                 created_at=_parse_time(data["created_at"]),
                 url=_optional(data.get("url")),
                 reply_until=_parse_time(data["reply_until"]) if data.get("reply_until") else None,
+                # Written before issue 23, a mention said nothing of it: the brand, as then.
+                reply_to=data.get("reply_to", "brand"),
                 raw=raw if raw is not None else data.get("raw") or {},
             )
         except KeyError as exc:

@@ -62,7 +62,13 @@ async def test_queue_is_ordered_by_deadline_with_time_left(
     first = body["items"][0]
     assert first["seconds_left"] == 15 * 60 - 5 * 60 - 60
     assert first["text"] == "怎么还不发货？？？"
-    assert first["author"] == {"id": "u1", "name": "小王", "followers": 12, "verified": False}
+    assert first["author"] == {
+        "id": "u1",
+        "name": "小王",
+        "followers": 12,
+        "verified": False,
+        "verified_type": None,
+    }
     assert first["sentiment"]["label"] in {"negative", "neutral", "positive"}
     assert 0 <= first["sentiment"]["score"] <= 1
     for key in ("platform", "account", "created_at", "deadline", "ingest_lag_s", "at_risk"):
@@ -92,7 +98,7 @@ async def test_reply_takes_the_mention_out_and_records_who_and_when(
 async def test_dismiss_records_reason_and_the_signed_in_agent(
     client: Client, bo: Client, clock: FakeClock
 ) -> None:
-    await _feed(client, clock, mention("1", text="加V信 代购 低价"))
+    await _feed(client, clock, mention("1", text="@澜星 X7 又卡了，怎么办？"))
     resp = await bo.post(f"/api/mentions/{_id('1')}/dismiss", json={"reason": "spam"})
     assert resp.status == 200
     detail = await (await client.get(f"/api/mentions/{_id('1')}")).json()

@@ -491,7 +491,7 @@ async def test_no_sentence_is_drafted_twice_in_a_thread(client: Client, clock: F
 
 
 # 10 --------------------------------------------------------------------------------------
-async def test_spam_is_queued_without_drafts_at_the_lowest_priority(
+async def test_spam_is_set_aside_as_needing_no_answer_without_drafts(
     client: Client, clock: FakeClock
 ) -> None:
     await _feed(
@@ -499,22 +499,19 @@ async def test_spam_is_queued_without_drafts_at_the_lowest_priority(
         clock,
         mention("spam", text="加v信 xxxx 兼职日结，点击领取"),
         mention("ask", text="请问X7支持无线充电吗"),
-        mention("chat", text="还在吗？", created_at=clock.now() + timedelta(minutes=1)),
     )
     detail = await _detail(client, "spam")
-    assert detail["state"] == "queued"
+    assert (detail["state"], detail["reply_needed"], detail["reply_reason"]) == (
+        "no_reply",
+        False,
+        "spam",
+    )
     assert detail["spam"] is True and detail["intent"] == "spam"
     assert detail["drafts"] == []
     spam_weight = weights().intents["spam"]
     assert spam_weight < 0
     assert f"广告 {spam_weight:+g}" in detail["priority"]["reasons"]
-    by_priority = await _queue(client, "priority")
-    assert by_priority[-1]["id"] == _id("spam")
-    assert by_priority[-1]["priority"]["score"] < min(
-        i["priority"]["score"] for i in by_priority[:-1]
-    )
-    status, body = await _approve(client, "spam", {"draft": 0})
-    assert status == 400 and body["error"] == f"mention {_id('spam')} has 0 drafts"
+    assert [i["id"] for i in await _queue(client, "priority")] == [_id("ask")]
 
 
 async def test_a_mention_the_scorer_cannot_handle_is_queued_without_drafts_with_a_priority(

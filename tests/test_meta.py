@@ -31,7 +31,12 @@ async def test_meta_names_codes_in_chinese_for_the_user(
     assert body["labels"] == {"positive": "正面", "neutral": "中性", "negative": "负面"}
     assert set(body["states"]) == {str(s) for s in State}
     assert body["states"]["failed"] == "发送失败"
-    assert body["views"] == {"all": "全部", "mine": "我的", "unassigned": "未分配"}
+    assert body["views"] == {
+        "all": "全部",
+        "mine": "我的",
+        "unassigned": "未分配",
+        "no_reply": "无需回复",
+    }
     resp = await client.get("/api/meta", headers=as_user("ada"))
     user = (await resp.json())["user"]
     assert user == {"name": "ada", "role": "admin", "role_label": "管理员", "display": "ada"}

@@ -46,7 +46,10 @@ async def test_a_closed_reply_window_is_shown_and_refuses_approval(
 
 
 async def test_a_reply_posted_by_hand_is_marked_sent_once(client: Client, clock: FakeClock) -> None:
-    await feed(client, clock, mention("1", platform="tieba", kind="reply", thread_id="t1"))
+    text = "X7 更新后一直卡，怎么办？"
+    await feed(
+        client, clock, mention("1", platform="tieba", kind="reply", thread_id="t1", text=text)
+    )
     mid = mention_id("tieba", "lanxing", "1")
     approved = await client.post(f"/api/mentions/{mid}/approve", json={"text": "来啦，马上看"})
     assert approved.status == 200 and (await approved.json())["state"] == "approved"

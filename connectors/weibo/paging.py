@@ -100,7 +100,7 @@ class Pager:
         if author_id(item) == self.config.uid:
             return  # our own post or comment
         try:
-            mention = to_mention(item, kind=label, account=self.name)
+            mention = to_mention(item, kind=label, account=self.name, brand=self.config.uid)
         except BadPayload as bad:
             log.warning("%s: skipping a bad %s item: %s", self.name, label, bad)
             rejected.append(bad)

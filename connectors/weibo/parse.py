@@ -58,9 +58,10 @@ def author_id(item: Any) -> str | None:
     return None if number is None else str(number)
 
 
-def to_mention(item: Any, *, kind: str, account: str) -> Mention:
+def to_mention(item: Any, *, kind: str, account: str, brand: str = "") -> Mention:
     """Build the Mention for a status ("mention") or a comment ("comment_mention",
-    "comment"); raise BadPayload with the item when a field it needs is missing or off."""
+    "comment") received by the brand account of uid `brand`; raise BadPayload with the
+    item when a field it needs is missing or off."""
     try:
         if not isinstance(item, Mapping):
             raise TypeError(f"expected an object, got {type(item).__name__}")
@@ -71,6 +72,7 @@ def to_mention(item: Any, *, kind: str, account: str) -> Mention:
         text = item["text"]
         if not isinstance(text, str):
             raise TypeError("text must be a string")
+        replied: Any = None
         if kind == "mention":
             thread, parent, url = own, None, f"{WEB}/detail/{own}"
         else:
@@ -93,8 +95,10 @@ def to_mention(item: Any, *, kind: str, account: str) -> Mention:
                 name=clean(str(user.get("screen_name") or user.get("name") or _idstr(user))),
                 followers=_count(user.get("followers_count")),
                 verified=user.get("verified") is True,
+                verified_type=verified_type(user),
             ),
             text=clean(text),
+            reply_to=reply_to(item, kind, replied, brand),
             created_at=parse_time(item["created_at"]),
             url=url,
             raw=dict(item),
@@ -103,6 +107,39 @@ def to_mention(item: Any, *, kind: str, account: str) -> Mention:
         raise BadPayload(f"weibo {kind}: missing field {exc.args[0]!r}", raw=dump(item)) from exc
     except (TypeError, ValueError) as exc:
         raise BadPayload(f"weibo {kind}: {exc}", raw=dump(item)) from exc
+
+
+# Weibo's `verified_type` (-1 none): 0 a person (orange V), 3 media, the other blue-V
+# types (government, company, campus, website, app, organisation) speak for bodies.
+_MEDIA, _PERSONAL = 3, 0
+
+
+def verified_type(user: Mapping[str, Any]) -> str:
+    """Return what kind of verified account wrote an item ("none" when not verified)."""
+    number = user.get("verified_type")
+    if user.get("verified") is not True or isinstance(number, bool) or number is None:
+        return "none"
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        return "personal"  # verified, of a type we do not know
+    if number < 0:
+        return "none"
+    return {_MEDIA: "media", _PERSONAL: "personal"}.get(number, "enterprise")
+
+
+def reply_to(item: Mapping[str, Any], kind: str, replied: Any, brand: str) -> str | None:
+    """Whom an item speaks to: a comment answering another user's comment speaks to that
+    user; a repost that does not @ anyone in its own words, to the world; else the brand."""
+    if kind == "comment" and isinstance(replied, Mapping):
+        return "brand" if author_id(replied) in (brand, None) else "user"
+    text = item.get("text")
+    if kind == "mention" and isinstance(text, str):
+        own = text.split("//@", 1)[0]
+        reposted = "retweeted_status" in item or "//@" in text
+        if reposted and "@" not in own:
+            return None
+    return "brand"
 
 
 def _idstr(item: Mapping[str, Any]) -> str:

@@ -173,6 +173,8 @@ def _suggest(drafter: Drafter, args: argparse.Namespace) -> int:
     )
     print(f"crisis     {'YES: ' + ' '.join(crisis['words']) if crisis['flag'] else 'no'}")
     print(f"spam       {'yes' if out['spam'] else 'no'}")
+    needed = "needs an answer" if out["reply_needed"] else "needs no answer (无需回复)"
+    print(f"role       {out['role']}; {needed}: {out['reply_reason'] or '-'}")
     print(f"priority   {out['priority']['base']:g}  ({', '.join(out['priority']['reasons'])})")
     print(f"tone       {out['tone']}")
     for i, draft in enumerate(out["drafts"], 1):

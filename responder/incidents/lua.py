@@ -6,7 +6,7 @@ calls again with those keys (as the store's scripts do with conversations).
 """
 
 from responder.store.luaconst import lua_set, lua_str
-from responder.store.records import OPEN_STATES
+from responder.store.records import OPEN_STATES, State
 from responder.store.stages import Stage
 
 # rescore(incidents:open, incidents:rows, queue, priority, a, iid): the first `a.pin_most`
@@ -59,17 +59,22 @@ end
 #       created, followers, hand (1: a first-hand report), injury (1: a first-hand
 #       injury), deadline, base, product, hazard, window, every, ttl, pin_most,
 #       per_minute, pin, w: {reach, size, size_most, injury}}
+# A mention set aside as 无需回复 (a bystander's reaction, a bare repost) is a member, in
+# its size, reach and spread, but never the incident's row: only open members are rows,
+# and an incident pages when it first has one.
 # Returns {1, iid} joined or founded, {2, iid} already a member (a redelivery), {0, ""}
 # not open or not a conversation head, {3, iid, row}: call again with these.
 ATTACH = (
     lua_set("OPEN", OPEN_STATES)
+    + lua_str("NO_REPLY", State.NO_REPLY)
     + lua_str("CRISIS", Stage.CRISIS)
     + _RESCORE
     + """
 local a = cjson.decode(ARGV[2])
 local m = KEYS[1]
 local state = redis.call('HGET', m, 'state')
-if not state or not OPEN[state] then return {0, ''} end
+local aside = state == NO_REPLY
+if not state or not (OPEN[state] or aside) then return {0, ''} end
 local have = redis.call('HGET', m, 'incident_id')
 if have then return {2, have} end
 local iid = a.id
@@ -104,16 +109,18 @@ if a.hand > lead_hand or (a.hand == lead_hand and a.created < lead_at) then
   redis.call('HSET', inc, 'lead', a.id, 'lead_at', a.created, 'lead_hand', a.hand)
 end
 redis.call('ZADD', KEYS[3], a.created, a.id)
-redis.call('ZADD', KEYS[4], a.hand == 1 and a.created or a.created + 1e10, a.id)
-redis.call('HSET', KEYS[5], a.id, a.deadline .. ' ' .. a.base)
+if not aside then
+  redis.call('ZADD', KEYS[4], a.hand == 1 and a.created or a.created + 1e10, a.id)
+  redis.call('HSET', KEYS[5], a.id, a.deadline .. ' ' .. a.base)
+end
 local bucket = math.floor(a.created / a.every) * a.every
 redis.call('HINCRBY', KEYS[6], string.format('%d', bucket), 1)
 for _, i in ipairs(a.marks) do
   redis.call('SET', KEYS[12 + i], iid .. ' ' .. a.created, 'EX', a.ttl)
 end
 for k = 2, 6 do redis.call('EXPIRE', KEYS[k], a.ttl) end
-local top = redis.call('ZRANGE', KEYS[4], 0, 0)[1]
-if top ~= row then
+local top = redis.call('ZRANGE', KEYS[4], 0, 0)[1] or ''
+if top ~= row and top ~= '' then
   if row ~= '' then
     redis.call('ZREM', KEYS[9], row)
     redis.call('ZREM', KEYS[10], row)
@@ -129,14 +136,16 @@ local sev = w.reach * math.log10(reach + 1) + w.size * math.min(size, w.size_mos
 if tonumber(redis.call('HGET', inc, 'injury')) == 1 then sev = sev + w.injury end
 sev = math.floor(sev * 10 + 0.5) / 10
 redis.call('HSET', inc, 'severity', sev)
-redis.call('ZADD', KEYS[7], -sev, iid)
-local due = redis.call('HGET', KEYS[5], top)
-redis.call('HSET', KEYS[8], iid, top .. ' ' .. due .. ' ' .. sev)
+if top ~= '' then
+  redis.call('ZADD', KEYS[7], -sev, iid)
+  local due = redis.call('HGET', KEYS[5], top)
+  redis.call('HSET', KEYS[8], iid, top .. ' ' .. due .. ' ' .. sev)
+end
 local text = info(inc, iid)
 redis.call('HSET', m, 'incident_id', iid, 'incident', text)
-if top ~= a.id then redis.call('HSET', KEYS[12], 'incident', text) end
+if top ~= a.id and top ~= '' then redis.call('HSET', KEYS[12], 'incident', text) end
 rescore(KEYS[7], KEYS[8], KEYS[9], KEYS[10], a, iid)
-if new then
+if top ~= '' and redis.call('HSETNX', inc, 'paged', 1) == 1 then
   redis.call('XADD', KEYS[11], 'MAXLEN', '~', ARGV[1], '*', 'mention', top,
              'stage', CRISIS, 'cycle', '1', 'key', iid .. ':' .. CRISIS .. ':1',
              'due', a.at, 'at', a.at, 'incident', iid)

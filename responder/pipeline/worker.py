@@ -18,12 +18,13 @@ from connectors.model import Mention
 from responder.clock import Clock, from_epoch
 from responder.config import IncidentsConfig, SlaConfig
 from responder.drafts.suggest import Job, Suggestion, unsuggested
+from responder.drafts.understand import Said
 from responder.drafts.understand_model import Installed
 from responder.incidents.join import join_incidents
 from responder.incidents.store import IncidentStore
 from responder.sla.timer import timing
 from responder.store.deadletters import DeadLetter
-from responder.store.enqueue import Code, Ready
+from responder.store.enqueue import CONTEXT_CHARS, CONTEXT_KEPT, Code, Ready
 from responder.store.keys import mention_id
 from responder.store.models import installed
 from responder.store.store import Store
@@ -174,10 +175,14 @@ class Pipeline:
             except Exception as exc:  # anything a payload can provoke, not only BadPayload
                 dead.append(self._letter(entry, _reason(exc), count))
         threads = [self.store.said_key(item.mention) for item in items]
-        queued_by, said = await self.store.lookup(
-            [mention_id(*item.mention.identity) for item in items], [t for t in threads if t]
+        contexts = sorted({c for item in items if (c := self.store.context_key(item.mention))})
+        queued_by, said, earlier = await self.store.lookup(
+            [mention_id(*item.mention.identity) for item in items],
+            [t for t in threads if t],
+            contexts,
         )
         told = dict(zip([t for t in threads if t], said, strict=True))
+        before = dict(zip(contexts, earlier, strict=True))
         fresh = [item for item, by in zip(items, queued_by, strict=True) if by is None]
         # An entry read again after a crash (it queued its mention, then was not acked) is
         # no duplicate from the platform: the two are counted apart.
@@ -185,7 +190,7 @@ class Pipeline:
         await self.store.count_all(
             {"redelivered": again, "duplicates": len(items) - len(fresh) - again}
         )
-        suggestions = await self._suggest(self._jobs(fresh, told)) if fresh else []
+        suggestions = await self._suggest(self._jobs(fresh, told, before)) if fresh else []
         ready: list[tuple[_Item, Ready]] = []
         for item, suggestion in zip(fresh, suggestions, strict=True):
             try:
@@ -202,22 +207,38 @@ class Pipeline:
             )
         await self.store.ack([entry.entry_id for entry in entries], dead)
 
-    def _jobs(self, items: list[_Item], told: dict[str, set[str]]) -> list[Job]:
-        """Describe each mention for the workers, with what its thread was already told."""
-        threads = [self.store.said_key(item.mention) for item in items]
-        return [
-            Job(
-                id=mention_id(*item.mention.identity),
-                text=item.mention.text,
-                platform=item.mention.platform,
-                kind=item.mention.kind,
-                author=item.mention.author,
-                at=item.mention.created_at,
-                thread=thread or "",
-                avoid=frozenset(told.get(thread, ())) if thread else frozenset(),
+    def _jobs(
+        self,
+        items: list[_Item],
+        told: dict[str, set[str]],
+        before: dict[str, list[tuple[str, str]]],
+    ) -> list[Job]:
+        """Describe each mention for the workers, with what its thread was already told and
+        its thread's last messages (those kept, then the batch's own before it)."""
+        jobs = []
+        for item in items:
+            mention = item.mention
+            thread = self.store.said_key(mention) or ""
+            ctx = self.store.context_key(mention)
+            said = before.setdefault(ctx, []) if ctx else []
+            jobs.append(
+                Job(
+                    id=mention_id(*mention.identity),
+                    text=mention.text,
+                    platform=mention.platform,
+                    kind=mention.kind,
+                    author=mention.author,
+                    at=mention.created_at,
+                    thread=thread,
+                    avoid=frozenset(told.get(thread, ())) if thread else frozenset(),
+                    reply_to=mention.reply_to,
+                    context=tuple(Said(who=w, text=t) for w, t in said[-CONTEXT_KEPT:]),
+                    verified=mention.author.verified_type,
+                )
             )
-            for item, thread in zip(items, threads, strict=True)
-        ]
+            if ctx:
+                said.append(("same", mention.text[:CONTEXT_CHARS]))
+        return jobs
 
     def _ready(self, item: _Item, suggestion: Suggestion) -> Ready:
         mention = item.mention

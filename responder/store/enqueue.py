@@ -15,6 +15,18 @@ from responder.drafts.suggest import Suggestion
 from responder.store.keys import Keys, mention_id
 from responder.store.records import EventType, Timing, event, to_fields
 
+CONTEXT_KEPT = 3  # earlier messages of a thread that understanding reads
+CONTEXT_CHARS = 200  # of each, kept for it
+# Intents that say little of what a conversation is about: a follow-up that says more
+# ("你好" then the order question) gives the conversation its understanding and drafts.
+SMALL_TALK = ("chit_chat", "greeting")
+# What a conversation takes from such a follow-up (its own words and timer stay).
+ADOPTED = (
+    *("intent", "intents", "intent_words", "tone", "drafts", "role", "reply_reason"),
+    *("intent_confidence", "uncertain", "aspects", "product"),
+    *("sentiment_label", "sentiment_score", "sentiment_cues"),
+)
+
 
 class Code(IntEnum):
     """What the ENQUEUE script did with one mention."""
@@ -55,6 +67,18 @@ def said_key(mention: Mention, keys: Keys) -> str | None:
     return keys.said(mention.platform, mention.account, mention.thread_id, mention.author.id)
 
 
+def context_key(mention: Mention, keys: Keys) -> str | None:
+    """Return the key of the last messages of its author's thread (None without a thread)."""
+    if not mention.thread_id:
+        return None
+    return keys.context(mention.platform, mention.account, mention.thread_id, mention.author.id)
+
+
+def context_entry(who: str, text: str) -> str:
+    """One message as the context list keeps it."""
+    return dumps([who, text[:CONTEXT_CHARS]])
+
+
 def pack(
     item: Ready, keys: Keys, head: str | None, now: datetime, said_ttl: int
 ) -> tuple[list[str], str]:
@@ -77,7 +101,10 @@ def pack(
     fields["entry"] = item.entry
     timing = item.timing
     suggestion = item.suggestion
-    crisis = suggestion.understanding.crisis
+    known = suggestion.understanding
+    crisis = known.crisis
+    needed = known.reply_needed or (crisis.flag and known.role == "customer")
+    reason = known.reply_reason or ("crisis" if crisis.flag else "")
     events = [
         event(
             EventType.INGESTED,
@@ -101,13 +128,18 @@ def pack(
             "pipeline",
             deadline=round(timing.deadline.timestamp(), 3),
             at_risk=timing.at_risk,
-        ),
+        )
+        if needed
+        else event(EventType.NO_REPLY, now, "pipeline", reason=reason, role=known.role),
     ]
     item_keys = [keys.mention(mid), keys.mention_events(mid), keys.seen(mid)]
     said = said_key(item.mention, keys)
     drafted = [s for d in suggestion.drafts for s in sentences(d.text)]
     if said is not None and drafted:
         item_keys.append(said)
+    ctx = context_key(item.mention, keys)
+    if ctx is not None:
+        item_keys.append(ctx)
     if conv is not None:
         item_keys.append(conv)
         if head is not None:
@@ -119,7 +151,12 @@ def pack(
         "deadline": f"{deadline:.3f}",
         "order": f"{sort_key(0.0, deadline, crisis=crisis.flag):.3f}",
         "rank": f"{sort_key(base, deadline, crisis=crisis.flag):.3f}",
-        "pin": 1 if crisis.flag else 0,
+        "pin": 1 if crisis.flag and needed else 0,
+        "needed": 1 if needed else 0,
+        "reason": reason,
+        "ctx": context_entry("same", item.mention.text) if ctx is not None else "",
+        "back": dumps(event(EventType.NEEDS_REPLY, now, "pipeline", mention=mid)),
+        "adopt": _adopted(fields) if _says_more(known) else [],
         "said": drafted if said is not None and drafted else [],
         "said_ttl": said_ttl,
         "at": f"{now.timestamp():.3f}",
@@ -139,6 +176,16 @@ def pack(
         packed["pin_points"] = w.crisis
         packed["pin_rank"] = f"{PIN + w.crisis * 60 / w.per_minute:.3f}"
     return item_keys, dumps(packed)
+
+
+def _says_more(known: Any) -> bool:
+    """Whether a follow-up says what its conversation is about (see SMALL_TALK)."""
+    return not (known.uncertain or known.spam or known.intent in SMALL_TALK)
+
+
+def _adopted(fields: dict[str, str]) -> list[str]:
+    """The ADOPTED fields as HSET arguments ("" for those it lacks: none kept)."""
+    return [value for name in ADOPTED for value in (name, fields.get(name, ""))]
 
 
 def dumps(value: Any) -> str:

@@ -54,6 +54,13 @@ class Keys:
         return f"{self.root}:queue:priority"
 
     @property
+    def no_reply(self) -> str:
+        """ZSET of mentions that need no answer (无需回复: chatter, cheers, bare reposts,
+        fans answering fans), scored by minus when they were set aside (newest first).
+        They take no timer; `POST /api/mentions/{id}/needs_reply` moves one to the queue."""
+        return f"{self.root}:noreply"
+
+    @property
     def draft_stats(self) -> str:
         """Hash of counts per draft template: offered, sent as is, edited, passed over."""
         return f"{self.root}:drafts:stats"
@@ -207,6 +214,12 @@ class Keys:
         """Hash: incident id → "row deadline base severity" of its row in the queue (what
         re-ordering the pinned incidents needs without reading every hash)."""
         return f"{self.root}:incidents:rows"
+
+    def context(self, platform: str, account: str, thread: str, author: str) -> str:
+        """LIST of the last messages of one author's thread, oldest first, each JSON
+        `[who, text]` (who: "same" the author, "brand" our approved reply): what
+        understanding reads as the thread's context (at most CONTEXT_KEPT)."""
+        return f"{self.root}:ctx:{_tail(platform, account, thread, author)}"
 
     def cursor(self, connector: str) -> str:
         """String: where a connector's next fetch starts."""

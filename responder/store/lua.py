@@ -8,8 +8,9 @@ ARGV[1] is always the MAXLEN of the global event stream.
 """
 
 from responder.drafts.priority import PIN
+from responder.store.enqueue import CONTEXT_KEPT, SMALL_TALK
 from responder.store.luaconst import lua_set, lua_str
-from responder.store.records import OPEN_STATES
+from responder.store.records import OPEN_STATES, State
 from responder.store.stages import Stage
 
 # Append an event (JSON) to a mention's own log and to the capped global event stream, so
@@ -43,14 +44,21 @@ end
 )
 
 # KEYS: 1 queue, 2 due:warn, 3 due:breach, 4 global events, 5 stats, 6 priority queue,
-#       7 alerts stream, then per item, in order: mention hash, its events, its seen
-#       marker, [what its thread was told (when `said` has sentences)], [conversation,
-#       [head hash, head events, head followups]] (`k` in the item says how many).
+#       7 alerts stream, 8 no-reply ZSET, then per item, in order: mention hash, its
+#       events, its seen marker, [what its thread was told (when `said` has sentences)],
+#       [its thread's context list (when `ctx`)], [conversation, [head hash, head events,
+#       head followups]] (`k` in the item says how many).
 # ARGV: 1 events MAXLEN, 2.. one packed item (JSON) per mention:
 #       {id, deadline, warn_at, order: queue score, rank: priority score, pin: 0|1
 #        (crisis), crisis: JSON or "", at: now (epoch s), said: [sentences], said_ttl,
 #        fields: [f, v, ...], events: [JSON...], joined: JSON, conv: 0|1,
-#        head: expected head id or "", entry: the ingest entry carrying it, k}
+#        head: expected head id or "", entry: the ingest entry carrying it, k,
+#        needed: 0|1 (0: 无需回复, counted per `reason`), ctx: context entry or "",
+#        back: the needs_reply event, adopt: [f, v, ...] (what it tells of its thread)}
+# A mention that needs no answer takes no timer and no page: it goes to the no-reply
+# ZSET and expires after `said_ttl` like a closed one. A follow-up that needs an answer
+# moves its conversation from there to the queue, timed as the follow-up. A follow-up
+# that says what its conversation is about gives a head of small talk its understanding.
 # Returns a flat list of (code, detail) per item: 0 duplicate (counted in stats as
 # `redelivered` when the same entry queued it, else `duplicates`), 1 queued as a new
 # conversation, 2 joined `detail`'s conversation, 3 retry (the conversation changed).
@@ -63,13 +71,22 @@ ENQUEUE = (
     LOG
     + f"local PIN = {PIN}\n"
     + lua_str("CRISIS", Stage.CRISIS)
+    + lua_str("NO_REPLY", State.NO_REPLY)
+    + lua_set("SMALL_TALK", SMALL_TALK)
+    + f"local CONTEXT_KEPT = {CONTEXT_KEPT}\n"
     + """
+local function timed(id, item)
+  redis.call('ZADD', KEYS[1], item.order, id)
+  redis.call('ZADD', KEYS[6], item.rank, id)
+  redis.call('ZADD', KEYS[2], item.warn_at, id)
+  redis.call('ZADD', KEYS[3], item.deadline, id)
+end
 local function crisis_alert(id, at)
   redis.call('XADD', KEYS[7], 'MAXLEN', '~', MAXLEN, '*', 'mention', id, 'stage', CRISIS,
              'cycle', '1', 'key', id .. ':' .. CRISIS .. ':1', 'due', at, 'at', at)
 end
 local out = {}
-local o = 8
+local o = 9
 for i = 2, #ARGV do
   local item = cjson.decode(ARGV[i])
   local m, mev, seen = KEYS[o], KEYS[o + 1], KEYS[o + 2]
@@ -77,6 +94,11 @@ for i = 2, #ARGV do
   local said = nil
   if #item.said > 0 then
     said = KEYS[next_key]
+    next_key = next_key + 1
+  end
+  local ctx = nil
+  if item.ctx ~= '' then
+    ctx = KEYS[next_key]
     next_key = next_key + 1
   end
   local conv = nil
@@ -102,11 +124,38 @@ for i = 2, #ARGV do
         redis.call('SADD', said, unpack(item.said))
         redis.call('EXPIRE', said, item.said_ttl)
       end
+      if ctx then
+        redis.call('RPUSH', ctx, item.ctx)
+        redis.call('LTRIM', ctx, -CONTEXT_KEPT, -1)
+        redis.call('EXPIRE', ctx, item.said_ttl)
+      end
       if head then
         redis.call('HSET', m, unpack(item.fields))
         redis.call('HSET', m, 'state', 'joined', 'head', head)
         redis.call('HINCRBY', KEYS[hk], 'followups', 1)
         redis.call('RPUSH', KEYS[hk + 2], item.id)
+        local was = redis.call('HMGET', KEYS[hk], 'state', 'intent', 'uncertain', 'urgent')
+        if #item.adopt > 0 and was[4] ~= '1' and item.pin ~= 1
+           and (SMALL_TALK[was[2] or ''] or was[3] == '1') then
+          redis.call('HSET', KEYS[hk], unpack(item.adopt))
+        end
+        if was[1] == NO_REPLY and item.needed == 1 then
+          -- The conversation needs an answer now: into the queue, timed as the follow-up.
+          redis.call('HSET', KEYS[hk], 'state', 'queued', 'reply_needed', '1',
+                     'reply_reason', item.reason, 'deadline', item.deadline,
+                     'warn_at', item.warn_at)
+          redis.call('ZREM', KEYS[8], head)
+          timed(head, item)
+          redis.call('PERSIST', KEYS[hk])
+          redis.call('PERSIST', KEYS[hk + 1])
+          redis.call('PERSIST', KEYS[hk + 2])
+          redis.call('PERSIST', conv)
+          redis.call('HINCRBY', KEYS[5], 'needs_reply', 1)
+          log(KEYS[4], head, KEYS[hk + 1], item.back)
+        elseif was[1] == NO_REPLY then
+          redis.call('EXPIRE', m, item.said_ttl)
+          redis.call('EXPIRE', mev, item.said_ttl)
+        end
         if item.pin == 1 and redis.call('HGET', KEYS[hk], 'urgent') ~= '1' then
           -- The conversation is a crisis now: pinned, ranked, toned and drafted as one.
           redis.call('HSET', KEYS[hk], 'urgent', '1', 'crisis', item.crisis,
@@ -127,13 +176,25 @@ for i = 2, #ARGV do
         log(KEYS[4], head, KEYS[hk + 1], cjson.encode(ev))
         out[#out + 1] = 2
         out[#out + 1] = head
+      elseif item.needed == 0 then
+        redis.call('HSET', m, unpack(item.fields))
+        redis.call('HSET', m, 'state', NO_REPLY, 'followups', 0)
+        redis.call('ZADD', KEYS[8], -tonumber(item.at), item.id)
+        -- Those set aside longer ago than they are kept have expired: off the view too.
+        redis.call('ZREMRANGEBYSCORE', KEYS[8], '(' .. (item.said_ttl - tonumber(item.at)),
+                   '+inf')
+        redis.call('EXPIRE', m, item.said_ttl)
+        if conv then redis.call('SET', conv, item.id, 'EX', item.said_ttl) end
+        for _, event in ipairs(item.events) do log(KEYS[4], item.id, mev, event) end
+        redis.call('EXPIRE', mev, item.said_ttl)
+        redis.call('HINCRBY', KEYS[5], 'no_reply', 1)
+        redis.call('HINCRBY', KEYS[5], 'no_reply:' .. item.reason, 1)
+        out[#out + 1] = 1
+        out[#out + 1] = item.id
       else
         redis.call('HSET', m, unpack(item.fields))
         redis.call('HSET', m, 'state', 'queued', 'followups', 0)
-        redis.call('ZADD', KEYS[1], item.order, item.id)
-        redis.call('ZADD', KEYS[6], item.rank, item.id)
-        redis.call('ZADD', KEYS[2], item.warn_at, item.id)
-        redis.call('ZADD', KEYS[3], item.deadline, item.id)
+        timed(item.id, item)
         if conv then redis.call('SET', conv, item.id) end
         for _, event in ipairs(item.events) do log(KEYS[4], item.id, mev, event) end
         out[#out + 1] = 1
@@ -149,12 +210,14 @@ return out
 # KEYS: 1 mention hash, 2 queue, 3 due:warn, 4 due:breach, 5 mention events,
 #       6 global events, 7 followups list, 8 seen marker, 9 priority queue, 10 draft
 #       stats, 11 what the thread was told (or the stats key again when there is no
-#       thread), 12 outbox stream, 13 due:escalate, [14 conversation], then per
-#       follow-up its hash, its events list and its seen marker.
+#       thread), 12 outbox stream, 13 due:escalate, 14 the thread's context list (or the
+#       stats key again), 15 no-reply ZSET, [16 conversation], then per follow-up its
+#       hash, its events list and its seen marker.
 # ARGV: 1 events MAXLEN, 2 id, 3 new state, 4 event JSON, 5 retention TTL (s),
 #       6 dedupe TTL (s), 7 expected conversation key ("" if none), 8 expected follow-up
-#       count, 9 bookkeeping JSON or "": {counts: {template|outcome: n}, said: [sentences]}
-#       (what agents did with the drafts, what the author was told), 10.. extra
+#       count, 9 bookkeeping JSON or "": {counts: {template|outcome: n}, said: [sentences],
+#       ctx: the reply as a context entry or ""} (what agents did with the drafts, what
+#       the author was told, what the thread's context keeps of it), 10.. extra
 #       field/value pairs
 # Approving (state "approved") also puts the reply in the outbox with a send key of its
 # own (the mention id and its approval count), in the same step.
@@ -167,6 +230,7 @@ return out
 CLOSE = (
     LOG
     + _OPEN
+    + f"local CONTEXT_KEPT = {CONTEXT_KEPT}\n"
     + """
 local ev = cjson.decode(ARGV[4])
 local refused = refusal(KEYS[1], ev['actor'], ev['at'])
@@ -199,10 +263,11 @@ redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])
 redis.call('ZREM', KEYS[9], ARGV[2])
 redis.call('ZREM', KEYS[13], ARGV[2])
-local f = 14
+redis.call('ZREM', KEYS[15], ARGV[2])
+local f = 16
 if conv ~= '' then
-  if redis.call('GET', KEYS[14]) == ARGV[2] then redis.call('DEL', KEYS[14]) end
-  f = 15
+  if redis.call('GET', KEYS[16]) == ARGV[2] then redis.call('DEL', KEYS[16]) end
+  f = 17
 end
 local ttl = ARGV[5]
 if ARGV[9] ~= '' then
@@ -211,6 +276,11 @@ if ARGV[9] ~= '' then
   if #book.said > 0 then
     redis.call('SADD', KEYS[11], unpack(book.said))
     redis.call('EXPIRE', KEYS[11], ttl)
+  end
+  if (book.ctx or '') ~= '' then
+    redis.call('RPUSH', KEYS[14], book.ctx)
+    redis.call('LTRIM', KEYS[14], -CONTEXT_KEPT, -1)
+    redis.call('EXPIRE', KEYS[14], ttl)
   end
 end
 -- While open, a mention's hash keeps re-deliveries out; once it may expire, the small
@@ -315,11 +385,13 @@ return 1
 """
 )
 
-# KEYS: per mention its seen marker and its hash, then the "said" sets of some threads
-# ARGV: 1 the number of mentions
-# Returns {known, sets}: per mention 0 if neither key exists (new), else the ingest entry
-# that queued it ('' when not known: only the seen marker is left), and per said set its
-# members. One call where a pipeline spent its time packing commands.
+# KEYS: per mention its seen marker and its hash, then the "said" sets of some threads,
+#       then the context lists of some threads
+# ARGV: 1 the number of mentions, 2 the number of said sets
+# Returns {known, sets, contexts}: per mention 0 if neither key exists (new), else the
+# ingest entry that queued it ('' when not known: only the seen marker is left), per said
+# set its members, and per context list its entries. One call where a pipeline spent its
+# time packing commands.
 LOOKUP = """
 local n = tonumber(ARGV[1])
 local known = {}
@@ -332,7 +404,9 @@ for i = 1, n do
     known[i] = 0
   end
 end
-local said = {}
-for j = 2 * n + 1, #KEYS do said[#said + 1] = redis.call('SMEMBERS', KEYS[j]) end
-return {known, said}
+local said, ctx = {}, {}
+local m = 2 * n + tonumber(ARGV[2])
+for j = 2 * n + 1, m do said[#said + 1] = redis.call('SMEMBERS', KEYS[j]) end
+for j = m + 1, #KEYS do ctx[#ctx + 1] = redis.call('LRANGE', KEYS[j], 0, -1) end
+return {known, said, ctx}
 """

@@ -27,6 +27,9 @@ class State(StrEnum):
     FAILED = "failed"  # the platform refused it, or it kept failing: back in the queue
     MANUAL = "manual"  # a person must post it (Tieba) and mark it sent
     DISMISSED = "dismissed"
+    # Needs no answer (无需回复): no timer, not in the queue, in its own view; an agent
+    # can move it to the queue (needs_reply), and a follow-up that needs one does too.
+    NO_REPLY = "no_reply"
 
 
 # States in which agents may act on a mention (claim, approve, dismiss).
@@ -58,6 +61,9 @@ class EventType(StrEnum):
     MANUAL = "manual"
     MARKED_SENT = "marked_sent"  # a person posted it by hand and said so
     DISMISSED = "dismissed"
+    NO_REPLY = "no_reply"  # set aside as needing no answer (by the pipeline or an agent)
+    NEEDS_REPLY = "needs_reply"  # moved from 无需回复 to the queue, with a fresh timer
+    MARKED_NO_REPLY = "marked_no_reply"  # an agent set an open mention aside as 无需回复
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,6 +108,7 @@ def to_fields(
         "author_name": author.name,
         "author_followers": str(author.followers),
         "author_verified": "1" if author.verified else "0",
+        **({"author_verified_type": author.verified_type} if author.verified_type else {}),
         "text": mention.text,
         "url": mention.url or "",
         "source": source,
@@ -118,6 +125,7 @@ def to_fields(
         "sentiment_cues": json.dumps(list(sentiment.cues), ensure_ascii=False),
         "conversation": conversation,
         **({"reply_until": _epoch(mention.reply_until)} if mention.reply_until else {}),
+        **({} if mention.reply_to == "brand" else {"reply_to": mention.reply_to or "-"}),
         **understood(suggestion),
         **_raw(mention),
     }
@@ -146,6 +154,17 @@ def understood(suggestion: Suggestion) -> dict[str, str]:
         fields["spam"] = "1"
     if suggestion.drafts:
         fields["drafts"] = _json([[d.text, d.template] for d in suggestion.drafts])
+    fields["role"] = known.role
+    fields["reply_needed"] = "1" if known.reply_needed else "0"
+    if known.reply_reason:
+        fields["reply_reason"] = known.reply_reason
+    fields["intent_confidence"] = f"{known.intent_confidence:.2f}"
+    if known.uncertain:
+        fields["uncertain"] = "1"
+    if known.aspects:
+        fields["aspects"] = _json([list(pair) for pair in known.aspects])
+    if known.product:
+        fields["product"] = known.product
     return fields
 
 
@@ -184,13 +203,20 @@ def to_mention(fields: dict[str, str]) -> Mention:
             name=fields["author_name"],
             followers=int(fields["author_followers"]),
             verified=fields["author_verified"] == "1",
+            verified_type=fields.get("author_verified_type", ""),
         ),
         text=fields["text"],
         created_at=from_epoch(float(fields["created_at"])),
         url=fields.get("url") or None,
         reply_until=from_epoch(float(until)) if until else None,
+        reply_to=_reply_to(fields.get("reply_to")),
         raw=raw_payload(fields),
     )
+
+
+def _reply_to(stored: str | None) -> str | None:
+    """Read back whom a mention spoke to ("-": nobody in particular; none kept: the brand)."""
+    return None if stored == "-" else stored or "brand"
 
 
 def _epoch(moment: datetime) -> str:

@@ -17,7 +17,7 @@ from responder.clock import from_epoch
 from responder.config import RetentionConfig, SlaConfig
 from responder.drafts.learning import ranking
 from responder.store import lua, reads
-from responder.store.enqueue import dumps
+from responder.store.enqueue import context_entry, dumps
 from responder.store.keys import Keys
 from responder.store.records import EventType, State, event
 from responder.store.source_health import SourceHealth
@@ -56,10 +56,13 @@ class Bookkeeping:
     counts: dict[str, int]
     said_key: str | None = None
     sentences: tuple[str, ...] = ()
+    context_key: str | None = None  # keys.context of its thread: the reply joins it
+    reply: str = ""
 
     def packed(self) -> str:
         said = list(self.sentences) if self.said_key else []
-        return dumps({"counts": self.counts, "said": said})
+        ctx = context_entry("brand", self.reply) if self.context_key and self.reply else ""
+        return dumps({"counts": self.counts, "said": said, "ctx": ctx})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,7 +174,8 @@ class Store(StreamStore):
             keys = [k.mention(mid), k.queue, k.due(Stage.WARNED), k.due(Stage.BREACHED)]
             keys += [k.mention_events(mid), k.events, k.followups(mid), k.seen(mid), k.priority]
             keys += [k.draft_stats, (book and book.said_key) or k.draft_stats, k.outbox]
-            keys.append(k.due(Stage.ESCALATED))
+            keys += [k.due(Stage.ESCALATED), (book and book.context_key) or k.draft_stats]
+            keys.append(k.no_reply)
             if conv:
                 keys.append(conv)
             for follower in followers:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import orjson
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
@@ -14,7 +15,7 @@ from connectors.model import Mention
 from responder.config import RetentionConfig
 from responder.store import lua
 from responder.store.deadletters import DeadLetter
-from responder.store.enqueue import Code, Ready, pack, said_key
+from responder.store.enqueue import Code, Ready, context_key, pack, said_key
 from responder.store.keys import PIPELINE_GROUP, Keys
 from responder.store.source_health import ok_fields, queue_write
 from responder.store.stages import Stage
@@ -148,15 +149,18 @@ class StreamStore:
         return gone
 
     async def lookup(
-        self, ids: Sequence[str], said: Sequence[str]
-    ) -> tuple[list[str | None], list[set[str]]]:
+        self, ids: Sequence[str], said: Sequence[str], contexts: Sequence[str] = ()
+    ) -> tuple[list[str | None], list[set[str]], list[list[tuple[str, str]]]]:
         """Say which mention ids were already taken in (kept `retention.dedupe`): None for
         a new one, else the ingest entry that queued it ("" when that is no longer known);
-        and return what each thread in `said` (said_key) was already told or drafted."""
+        return what each thread in `said` (said_key) was already told or drafted, and the
+        last messages of each thread in `contexts` (context_key), oldest first."""
         keys = [key for mid in ids for key in (self.keys.seen(mid), self.keys.mention(mid))]
-        known, sets = await self._lookup(keys=[*keys, *said], args=[len(ids)])
+        known, sets, lists = await self._lookup(
+            keys=[*keys, *said, *contexts], args=[len(ids), len(said)]
+        )
         queued_by = [None if by == 0 else str(by) for by in known]
-        return queued_by, [set(members) for members in sets]
+        return queued_by, [set(members) for members in sets], [_said(got) for got in lists]
 
     async def enqueue(self, items: Sequence[Ready], now: datetime) -> list[Code]:
         """Queue scored mentions with one script call per round; return a code for each.
@@ -173,6 +177,7 @@ class StreamStore:
             heads = await self._heads([items[i] for i in todo])
             keys = [self.keys.queue, self.keys.due(Stage.WARNED), self.keys.due(Stage.BREACHED)]
             keys += [self.keys.events, self.keys.stats, self.keys.priority, self.keys.alerts]
+            keys.append(self.keys.no_reply)
             args: list[str | int] = [self.retention.events]
             said_ttl = seconds(self.retention.closed)
             opened: dict[str, str] = {}  # conversations this round opens, in batch order
@@ -205,6 +210,10 @@ class StreamStore:
     def said_key(self, mention: Mention) -> str | None:
         """Return the key of what the mention's author was told in its thread, if any."""
         return said_key(mention, self.keys)
+
+    def context_key(self, mention: Mention) -> str | None:
+        """Return the key of the last messages of the mention's thread, if any."""
+        return context_key(mention, self.keys)
 
     async def ack(self, entry_ids: Sequence[str], dead: Sequence[DeadLetter] = ()) -> None:
         """Acknowledge handled entries and drop them from the stream (the hash keeps all);
@@ -252,6 +261,19 @@ ROUNDS = 5  # reads and script calls before giving up on a mention that keeps ch
 
 def seconds(span: timedelta) -> int:
     return max(1, int(span.total_seconds()))
+
+
+def _said(entries: Sequence[str]) -> list[tuple[str, str]]:
+    """Read a context list's entries (JSON [who, text]); one that does not read is left out."""
+    out = []
+    for entry in entries:
+        try:
+            who, text = orjson.loads(entry)
+        except (orjson.JSONDecodeError, ValueError, TypeError):
+            continue
+        if isinstance(who, str) and isinstance(text, str):
+            out.append((who, text))
+    return out
 
 
 def _stream_order(entry_id: str) -> tuple[int, int]:

@@ -65,6 +65,15 @@ API_FIELDS = (
     "send_url",
     "send_attempts",
     "incident",
+    "author_verified_type",
+    "reply_to",
+    "role",
+    "reply_needed",
+    "reply_reason",
+    "intent_confidence",
+    "uncertain",
+    "aspects",
+    "product",
 )
 
 
@@ -105,8 +114,23 @@ def _fixed(items: tuple[tuple[str, str], ...]) -> dict[str, Any]:
             "name": fields["author_name"],
             "followers": int(fields["author_followers"]),
             "verified": fields["author_verified"] == "1",
+            "verified_type": fields.get("author_verified_type") or None,
         },
         "text": fields["text"],
+        # Whom it speaks to: "brand", "user" (another user), None (nobody in particular).
+        "reply_to": None if fields.get("reply_to") == "-" else fields.get("reply_to") or "brand",
+        # Who is speaking (customer, bystander, media, fan_reply, brand, bot; None: a
+        # mention from before issue 23) and whether it needs an answer, with why.
+        "role": fields.get("role") or None,
+        "reply_needed": fields.get("reply_needed") != "0",
+        "reply_reason": fields.get("reply_reason") or None,
+        "intent_confidence": _number(fields.get("intent_confidence")),
+        "uncertain": fields.get("uncertain") == "1",
+        "aspects": [
+            {"aspect": aspect, "polarity": polarity}
+            for aspect, polarity in _loads(fields.get("aspects"), [])
+        ],
+        "product": fields.get("product") or None,
         "url": fields["url"] or None,
         "created_at": _iso(fields["created_at"]),
         "ingested_at": _iso(fields["ingested_at"]),
@@ -155,6 +179,10 @@ def _fixed(items: tuple[tuple[str, str], ...]) -> dict[str, Any]:
         # The crisis incident it belongs to: {id, size, reach, lead} (responder/incidents/).
         **({"incident": json.loads(fields["incident"])} if fields.get("incident") else {}),
     }
+
+
+def _number(value: str | None) -> float | None:
+    return float(value) if value else None
 
 
 def _closed(until: str | None, now: datetime) -> bool:

@@ -41,9 +41,73 @@ STATES = {
     str(State.MANUAL): "待手动发帖",
     str(State.DISMISSED): "已忽略",
     str(State.JOINED): "已合并",
+    str(State.NO_REPLY): "无需回复",
 }
 
-VIEWS = {"all": "全部", "mine": "我的", "unassigned": "未分配"}
+VIEWS = {"all": "全部", "mine": "我的", "unassigned": "未分配", "no_reply": "无需回复"}
+
+# Who is speaking (Understanding.role).
+ROLES = {
+    "customer": "顾客",
+    "bystander": "围观",
+    "media": "媒体/大V",
+    "fan_reply": "网友互答",
+    "brand": "品牌自己",
+    "bot": "机器人",
+}
+
+# Why a mention needs no answer (Understanding.reply_reason); "other": an agent's call.
+NO_REPLY_REASONS = {
+    "chatter": "网友闲聊",
+    "cheer": "加油打气",
+    "bare_repost": "单纯转发",
+    "fan_answered": "网友之间已解答",
+    "bystander_reaction": "围观议论",
+    "own_post": "品牌自己发的",
+    "spam": "垃圾信息",
+    "greeting": "只是打招呼",
+    "other": "其他",
+}
+# Why one needs an answer.
+REPLY_REASONS = {
+    "question": "提问",
+    "complaint": "投诉",
+    "report": "反馈问题",
+    "request": "有请求",
+    "crisis": "危机",
+    "praise": "夸奖",
+    "media_inquiry": "媒体询问",
+    **NO_REPLY_REASONS,
+}
+
+# What a mention judges (Understanding.aspects), and how: 续航 − 流畅 +.
+ASPECTS = {
+    "battery": "续航",
+    "charging": "充电",
+    "smoothness": "流畅",
+    "heat": "发热",
+    "camera": "拍照",
+    "beauty_filter": "美颜",
+    "screen": "屏幕",
+    "signal": "信号",
+    "audio": "音质",
+    "design": "外观",
+    "price": "价格",
+    "system": "系统",
+    "update": "更新",
+    "ads": "广告",
+    "privacy": "隐私",
+    "shipping": "物流",
+    "service": "服务",
+    "repair": "维修",
+    "store": "门店",
+    "accessory": "配件",
+    "software_app": "应用",
+    "durability": "耐用",
+    "gaming": "游戏",
+    "other": "其他",
+}
+POLARITIES = {"pos": "+", "neg": "−", "neutral": "·"}
 
 # What happened, as the audit log names it.
 EVENTS = {
@@ -69,6 +133,9 @@ EVENTS = {
     str(EventType.MANUAL): "待手动发帖",
     str(EventType.MARKED_SENT): "标记已发",
     str(EventType.DISMISSED): "忽略",
+    str(EventType.NO_REPLY): "无需回复",
+    str(EventType.MARKED_NO_REPLY): "标记无需回复",
+    str(EventType.NEEDS_REPLY): "需要回复",
 }
 
 # The events people cause (the audit log's default); the rest are the pipeline's own.
@@ -80,6 +147,8 @@ HUMAN_EVENTS = (
     str(EventType.APPROVED),
     str(EventType.MARKED_SENT),
     str(EventType.DISMISSED),
+    str(EventType.MARKED_NO_REPLY),
+    str(EventType.NEEDS_REPLY),
 )
 # What the audit log shows unless asked for more: people's actions, and who was paged
 # about what (and when paging failed or was held) since the lead answers for both.

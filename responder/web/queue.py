@@ -14,13 +14,14 @@ from responder.store.filters import Filters, QueueFilter
 from responder.store.intent import IntentStore
 from responder.store.records import State
 from responder.store.views import to_api
-from responder.web import labels
+from responder.web import labels, noreply
 from responder.web.auth import ROLE_NAMES, current_user
 from responder.web.common import json_response, unknown
 from responder.web.validate import ApiError, Body, Field, check, int_param, mention_id, read_body
 
 SORTS = ("deadline", "priority")  # a crisis comes first in both
-VIEWS = tuple(labels.VIEWS)
+NO_REPLY_VIEW = "no_reply"  # not a filter of the queue: mentions out of it (web/noreply)
+VIEWS = tuple(v for v in labels.VIEWS if v != NO_REPLY_VIEW)
 QUEUE_STATES = (str(State.QUEUED), str(State.FAILED), "open")
 # Free-text filters: a name is short; a keyword no longer than a sentence.
 NAMES = {"platform": 64, "account": 64, "kind": 64, "q": 100}
@@ -36,6 +37,8 @@ async def queue(request: web.Request) -> web.Response:
     limit = int_param(request, "limit", 100, 1, 1000)
     offset = int_param(request, "offset", 0, 0, 10**9)
     by = _choice(request, "sort", SORTS, "deadline")
+    if request.query.get("view") == NO_REPLY_VIEW:
+        return await noreply.page(request)
     want = queue_filter(request)
     if not want.active():
         body = await _shared_page(request.app, (limit, offset, by))
@@ -173,6 +176,11 @@ async def meta(request: web.Request) -> web.Response:
             "events": labels.EVENTS,
             # The list keeps this many incidents pinned on top, as the server orders it.
             "incidents": {"pin_most": request.app[CONFIG].incidents.pin_most},
+            "roles": labels.ROLES,
+            "reply_reasons": labels.REPLY_REASONS,
+            "no_reply_reasons": labels.NO_REPLY_REASONS,
+            "aspects": labels.ASPECTS,
+            "polarities": labels.POLARITIES,
         }
     )
 

@@ -143,12 +143,13 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
     if resend:  # recorded in the approval's event: who confirmed sending it again
         details["resend"] = True
     thread = row.get("thread_id")
+    where = (row["platform"], row["account"], thread or "", row["author_id"])
     book = Bookkeeping(
         counts=use.counts([d[1] for d in drafts]),
-        said_key=store.keys.said(row["platform"], row["account"], thread, row["author_id"])
-        if thread
-        else None,
+        said_key=store.keys.said(*where) if thread else None,
         sentences=tuple(sentences(text)),
+        context_key=store.keys.context(*where) if thread else None,
+        reply=text,
     )
     outcome = await store.close(
         mid,

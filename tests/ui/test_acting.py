@@ -96,7 +96,10 @@ async def test_a_closed_wechat_window_cannot_be_approved(
 async def test_a_tieba_reply_is_copied_then_marked_sent(
     page: Page, client: Client, clock: FakeClock
 ) -> None:
-    await feed(client, clock, mention("1", platform="tieba", kind="reply", thread_id="t1"))
+    ask = "X7 更新后一直卡，怎么办？"
+    await feed(
+        client, clock, mention("1", platform="tieba", kind="reply", thread_id="t1", text=ask)
+    )
     tid = mention_id("tieba", "lanxing", "1")
     approved = await client.post(f"/api/mentions/{tid}/approve", json={"text": "来啦，马上看"})
     assert approved.status == 200

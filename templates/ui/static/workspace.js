@@ -14,8 +14,12 @@
     kinds: { mention: "提及", comment: "评论", comment_mention: "评论里@", dm: "私信", message: "消息", reply: "回复", at: "@提及", post: "帖子" },
     sentiments: { positive: "正面", neutral: "中性", negative: "负面" },
     intents: {},
-    states: { queued: "待回复", joined: "已并入", approved: "已批准", sending: "发送中", sent: "已发送", failed: "发送失败", manual: "待手动发布", dismissed: "已忽略" },
-    events: { ingested: "收到", scored: "已评分", queued: "进入队列", joined: "追问并入", warned: "即将超时", breached: "已超时", claimed: "认领", corrected: "更正", approved: "批准", sending: "发送中", sent: "已发送", send_retry: "重试发送", send_failed: "发送失败", manual: "待手动发布", marked_sent: "标记已发送", dismissed: "忽略", intent: "更正意图", acked: "已确认", escalated: "已升级", paged: "已通知", page_failed: "通知失败", page_held: "静默时段未通知" },
+    states: { queued: "待回复", joined: "已并入", approved: "已批准", sending: "发送中", sent: "已发送", failed: "发送失败", manual: "待手动发布", dismissed: "已忽略", no_reply: "无需回复" },
+    roles: { customer: "顾客", bystander: "围观", media: "媒体/大V", fan_reply: "网友互答", brand: "品牌自己", bot: "机器人" },
+    reasons: { chatter: "网友闲聊", cheer: "加油打气", bare_repost: "单纯转发", fan_answered: "网友之间已解答", bystander_reaction: "围观议论", own_post: "品牌自己发的", spam: "垃圾信息", greeting: "只是打招呼", other: "其他" },
+    aspects: { battery: "续航", charging: "充电", smoothness: "流畅", heat: "发热", camera: "拍照", screen: "屏幕", signal: "信号", price: "价格", system: "系统", service: "服务" },
+    polarities: { pos: "+", neg: "−", neutral: "·" },
+    events: { no_reply: "无需回复", marked_no_reply: "标记无需回复", needs_reply: "需要回复", ingested: "收到", scored: "已评分", queued: "进入队列", joined: "追问并入", warned: "即将超时", breached: "已超时", claimed: "认领", corrected: "更正", approved: "批准", sending: "发送中", sent: "已发送", send_retry: "重试发送", send_failed: "发送失败", manual: "待手动发布", marked_sent: "标记已发送", dismissed: "忽略", intent: "更正意图", acked: "已确认", escalated: "已升级", paged: "已通知", page_failed: "通知失败", page_held: "静默时段未通知" },
   };
   const S = { items: [], total: 0, view: "all", skew: 0, sel: null, detail: null, tz: meta("tiexin-timezone").content, live: false, claimTimer: 0, mustReread: false, notify: false, warned: new Map(), pinMost: 3 };
   const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents;
@@ -103,7 +107,7 @@
   }
   function stateText(m) {
     if (m.state === "failed") return "发送失败：" + (m.send_error || "原因未知");
-    if (m.state === "queued") return null;
+    if (m.state === "queued" || m.state === "no_reply") return null; // no_reply: its own badge
     return label("states", m.state);
   }
   function row(m) {
@@ -115,13 +119,22 @@
       el("p", { class: "text" }, m.text),
       el("span", { class: "badges" },
         m.crisis.flag ? el("span", { class: "badge crisis" }, icon("warn"), "危机") : null,
-        m.intent && !(m.crisis.flag && m.intent === "crisis") ? el("span", { class: "badge intent" }, label("intents", m.intent)) : null,
+        m.intent && !(m.crisis.flag && m.intent === "crisis") ? el("span", { class: "badge intent" + (m.uncertain ? " uncertain" : "") }, m.uncertain ? "意图不确定（可能是" + label("intents", m.intent) + "）" : label("intents", m.intent)) : null,
+        ...understood(m),
         el("span", { class: "badge s-" + sent }, label("sentiments", sent) + (m.sentiment.corrected ? "（已更正）" : "")),
         m.followups ? el("span", { class: "badge" }, "追问 " + m.followups) : null,
         I.badge(m, { el, reach }),
         claim ? el("span", { class: "badge claim" }, icon("lock"), claim) : null,
         m.send_unknown ? R.badge(m, { el }) : st ? el("span", { class: "badge state st-" + m.state }, st) : null));
     return li;
+  }
+  // Who is speaking, what they judge, and why no answer is needed (无需回复).
+  function understood(m) {
+    const out = [];
+    if (m.role) out.push(el("span", { class: "badge role r-" + m.role }, label("roles", m.role)));
+    for (const a of m.aspects || []) out.push(el("span", { class: "chip p-" + a.polarity, title: "评价：" + label("aspects", a.aspect) }, label("aspects", a.aspect) + " " + label("polarities", a.polarity)));
+    if (m.state === "no_reply") out.push(el("span", { class: "badge noreply" }, "无需回复：" + (label("reasons", m.reply_reason) || "其他")));
+    return out;
   }
   function renderList() {
     const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#list");
@@ -133,14 +146,17 @@
   }
   const selectedRow = () => list.querySelector(`[data-id="${S.sel}"]`);
   function sortItems() {
+    if (noReplyView()) return S.items.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at)); // newest first, as served
     const by = $("filter-form").elements.sort.value;
     const key = (m) => by === "priority" && m.priority ? -m.priority.score : Date.parse(m.deadline);
     const pin = I.pinned(S.items, S.pinMost), sev = (m) => (m.incident && m.incident.severity) || 0;
     S.items.sort((a, b) => (pin.has(b.id) - pin.has(a.id)) || (pin.has(a.id) ? sev(b) - sev(a) : 0) || (key(a) - key(b)));
   }
+  const noReplyView = () => S.view === "no_reply";
   function query(offset) {
     const form = $("filter-form"), p = new URLSearchParams({ limit: PAGE, offset, sort: form.elements.sort.value });
     if (S.view !== "all") p.set("view", S.view);
+    if (noReplyView()) return p;
     for (const n of ["platform", "account", "kind", "intent", "sentiment", "state", "q"]) {
       const v = form.elements[n].value.trim(); if (v && !(n === "state" && v === "manual")) p.set(n, v);
     }
@@ -154,13 +170,15 @@
     S.skew = Date.parse(r.data.now) - Date.now();
     // The server filters; filtering here too keeps a server without filters from showing
     // rows that do not belong in the chosen view.
-    const page = manualView() ? r.data.items : r.data.items.filter(matches);
+    const page = manualView() || noReplyView() ? r.data.items : r.data.items.filter(matches);
     S.items = more ? S.items.concat(page) : page;
     S.total = r.data.total;
     // A crisis that appeared since the last load (the polling fallback has no events).
     for (const m of page) if (m.crisis.flag && S.known && !S.known.has(m.id)) alertAgent("🚨 危机提及：" + m.author.name, m.text);
     S.known = new Set([...(S.known || []), ...page.map((m) => m.id)]);
-    if (!manualView()) sortItems();
+    if (!manualView() && !noReplyView()) sortItems();
+    const why = $("noreply-why"); why.hidden = !noReplyView();
+    if (noReplyView()) why.textContent = "无需回复的提及不计时、不通知。累计：" + (Object.entries(r.data.reasons || {}).map(([k, n]) => label("reasons", k) + " " + n).join("，") || "暂无");
     renderList();
     const open = S.items.find((m) => m.id === S.sel);
     if (open && S.detail && S.detail.id === open.id && open.followups !== S.detail.followups) { S.mustReread = true; refreshDetail(false); toast("对方又发了新消息"); }
@@ -169,7 +187,7 @@
   }
   function upsert(item) {
     const i = S.items.findIndex((m) => m.id === item.id);
-    const keep = manualView() ? item.state === "manual" : OPEN.includes(item.state) || item.id === S.sel;
+    const keep = manualView() ? item.state === "manual" : noReplyView() ? item.state === "no_reply" || item.id === S.sel : OPEN.includes(item.state) || item.id === S.sel;
     if (i >= 0 && !keep) { S.items.splice(i, 1); S.total = Math.max(0, S.total - 1); }
     else if (i >= 0) S.items[i] = item;
     else if (keep && item.state !== "joined") { S.items.push(item); S.total += 1; }
@@ -239,7 +257,7 @@
     const drafts = d.drafts || [];
     const kids = [
       el("h2", { id: "detail-title" }, where(d), " · ", d.author.name, d.author.verified ? el("span", { class: "verified", "aria-label": "认证用户" }, " ✔V") : null, el("span", { class: "reach" }, " 粉丝 " + reach(d.author.followers))),
-      el("p", { class: "countdown " + c.cls }, icon(c.cls), c.text, " · 截止 ", when(d.deadline)),
+      el("p", { class: "countdown " + c.cls }, icon(c.cls), c.text, d.state === "no_reply" ? " · 不计时" : [" · 截止 ", when(d.deadline)]),
       A.ackLine(d, { el, when, onAck: ack }),
       el("p", { id: "claim-note", class: "note claim", role: "status", hidden: !S.note }, S.note),
       R.note(d, { el }),
@@ -251,7 +269,8 @@
       section("判断", el("p", { class: "badges" }, d.crisis.flag ? el("span", { class: "badge crisis" }, icon("warn"), "危机：" + d.crisis.words.join("、")) : null,
         el("label", null, "情绪 ", el("select", { id: "fix-sentiment", onchange: (e) => correct("sentiment", e.target.value) }, Object.entries(L.sentiments).map(([k, v]) => el("option", { value: k, selected: k === sent }, v)))),
         " ", el("label", null, "意图 ", el("select", { id: "fix-intent", onchange: (e) => correct("intent", e.target.value) }, intentOptions(d.intent))),
-        d.sentiment.cues.length ? el("span", { class: "meta" }, " 线索：" + d.sentiment.cues.join(" · ")) : null)),
+        d.sentiment.cues.length ? el("span", { class: "meta" }, " 线索：" + d.sentiment.cues.join(" · ")) : null),
+        el("p", { class: "badges", id: "understood" }, d.uncertain ? el("span", { class: "badge intent uncertain" }, "意图不确定（可能是" + label("intents", d.intent) + "）") : null, ...understood(d))),
     ];
     if (d.window_closed) kids.push(el("p", { class: "note closed", role: "status" }, "已超出平台的回复窗口（微信 48 小时），无法再回复。请换个渠道联系对方，或忽略这条。"));
     const may = I.approval(d);
@@ -267,6 +286,9 @@
           el("button", { type: "button", id: "approve", class: "primary", onclick: approve, disabled: d.window_closed || S.mustReread || !may.allowed, title: may.allowed ? null : may.reason, "aria-describedby": may.allowed ? null : "lead-required", "aria-keyshortcuts": "a Control+Enter" }, "批准发送 (a)"),
           " ", el("button", { type: "button", id: "dismiss-open", onclick: dismiss, "aria-keyshortcuts": "d" }, "忽略 (d)")),
         I.note(d, { el })));
+    } else if (d.state === "no_reply") {
+      kids.push(el("p", { class: "note noreply", id: "noreply-note" }, "无需回复：" + (label("reasons", d.reply_reason) || "其他") + "。这条不计时，也不会通知值班。"));
+      kids.push(el("p", { class: "actions" }, el("button", { type: "button", id: "needs-reply", class: "primary", onclick: needsReply }, "需要回复"), el("span", { class: "meta" }, " 移回队列，从现在开始计时")));
     } else {
       kids.push(el("p", { class: "note" }, "状态：" + (stateText(d) || label("states", d.state)) + (d.closed_by ? "（" + d.closed_by + "）" : "")));
       if (d.reply_text) kids.push(section("已批准的回复", el("blockquote", { class: "post", id: "approved-text" }, d.reply_text)));
@@ -275,7 +297,7 @@
         d.send_url && d.send_url.startsWith("https://") ? el("a", { href: d.send_url, target: "_blank", rel: "noopener noreferrer" }, "去贴吧发布") : null, " ",
         el("button", { type: "button", id: "mark-sent", class: "primary", onclick: markSent }, "标记已发送")));
     }
-    kids.push(section("记录", el("ol", { class: "events" }, (d.events || []).map((ev) => el("li", null, el("time", null, when(ev.at)), " ", label("events", ev.type) || ev.type, R.eventNote(ev), ev.actor ? " · " + ev.actor : "", ev.reason ? "：" + ev.reason : "")))));
+    kids.push(section("记录", el("ol", { class: "events" }, (d.events || []).map((ev) => el("li", null, el("time", null, when(ev.at)), " ", label("events", ev.type) || ev.type, R.eventNote(ev), ev.actor ? " · " + ev.actor : "", ev.reason ? "：" + label("reasons", ev.reason) : "", ev.note ? "：" + ev.note : "")))));
     pane.replaceChildren(...kids.filter(Boolean));
     const area = $("reply");
     if (area) {
@@ -331,10 +353,20 @@
     S.sel = null; S.detail = null; clearInterval(S.claimTimer);
     if (next) select(next.id, true); else pane.replaceChildren(el("h2", { id: "detail-title" }, "详情"), el("p", { class: "hint" }, "全部处理完了。"));
   }
+  async function needsReply() {
+    const d = S.detail; if (!d || d.state !== "no_reply") return;
+    const r = await api("POST", `/api/mentions/${d.id}/needs_reply`, {});
+    if (r.status === 200) { toast("已移回队列，从现在开始计时"); advance(d.id); } else toast(r.data.error || "操作失败");
+  }
   async function dismiss() {
     const d = S.detail; if (!d || !OPEN.includes(d.state)) return;
     if (!(await R.confirm($("dismiss")))) return;
     const f = $("dismiss-form").elements, reason = [f.why.value, f.note.value.trim()].filter(Boolean).join("：");
+    if (f.why.value === "无需回复") { // set aside, not closed: the 无需回复 view can take it back
+      const r = await api("POST", `/api/mentions/${d.id}/no_reply`, { reason: "other", note: f.note.value.trim() });
+      if (r.status === 200) { toast("已移到“无需回复”"); advance(d.id); } else toast(r.data.error || "操作失败");
+      return;
+    }
     const r = await api("POST", `/api/mentions/${d.id}/dismiss`, { reason });
     if (r.status === 200) { toast("已忽略"); advance(d.id); } else toast(r.data.error || "忽略失败");
   }
@@ -404,7 +436,7 @@
     if (ev.id === S.sel && ev.type === "claimed" && ev.actor !== ME) { S.note = ev.actor + " 正在处理这条，先别重复回复"; const b = $("claim-note"); if (b) { b.textContent = S.note; b.hidden = false; } }
     const known = S.items.some((m) => m.id === item.id), first = !(S.known && S.known.has(item.id));
     if (S.known) S.known.add(item.id);
-    if (known || matches(item)) upsert(item);
+    if (known || (noReplyView() ? item.state === "no_reply" : matches(item))) upsert(item);
     if (ev.type === "queued" && item.crisis && item.crisis.flag && first) alertAgent("🚨 危机提及：" + item.author.name, item.text);
     if (ev.type === "queued" && item.crisis && item.crisis.flag) I.reloadSoon(() => loadList(false, true));
   }
@@ -446,7 +478,8 @@
     const r = await api("GET", "/api/meta");
     if (r.status === 200) { // the api part's labels win over the built-in ones
       if (r.data.timezone) S.tz = r.data.timezone;
-      for (const k of ["intents", "platforms", "kinds", "states"]) if (r.data[k]) Object.assign(L[k], r.data[k]);
+      for (const k of ["intents", "platforms", "kinds", "states", "roles", "aspects", "polarities"]) if (r.data[k]) Object.assign(L[k], r.data[k]);
+      if (r.data.reply_reasons) Object.assign(L.reasons, r.data.reply_reasons);
       if (r.data.labels && r.data.labels.sentiments) Object.assign(L.sentiments, r.data.labels.sentiments);
       if (r.data.user && r.data.user.display) $("me").textContent = r.data.user.display;
       if (r.data.incidents) S.pinMost = r.data.incidents.pin_most;
