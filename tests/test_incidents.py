@@ -204,3 +204,33 @@ async def test_acknowledging_the_incidents_page_stops_its_escalation(
         await fire(store, clock)  # the report's own escalation falls due: nobody is paged
         await notifier.step()
         assert len(r.pages()) == 3
+
+
+async def test_a_reaction_set_aside_counts_in_its_incident_but_is_never_its_row(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    """A bystander's repost of the victim's post needs no answer (无需回复), yet it spreads
+    the event: it is a member, in size and reach, while the victim's report is the row."""
+    repost = weibo(
+        "2",
+        "太吓人了 大家充电别放床头 //@林小满Lin: @澜星 我的X7昨晚充电的时候起火了",
+        "路过的猫",
+        30_000,
+        kind="repost",
+        parent_id="1",
+        created_at=T0 + timedelta(minutes=5),
+    )
+    victim = weibo("1", VICTIM, "林小满Lin", 820)
+    clock.advance(600)
+    await run(store, pipeline, clock, repost)  # first: an incident with no row yet
+    assert await store.redis.hget(store.keys.mention(mid_of(repost)), "state") == "no_reply"
+    assert await store.redis.zcard(store.keys.queue) == 0
+    assert await store.redis.xlen(store.keys.alerts) == 0  # nothing to answer: no page
+    await run(store, pipeline, clock, victim)
+    iid = await incident_of(store, repost)
+    assert iid and await incident_of(store, victim) == iid
+    found = await IncidentStore(store.redis, store.keys).read(iid)
+    assert found is not None and found["size"] == 2 and found["reach"] == 30_820
+    assert found["lead"] == mid_of(victim)  # the first-hand report leads
+    assert await store.redis.zrange(store.keys.queue, 0, -1) == [mid_of(victim)]
+    assert await store.redis.xlen(store.keys.alerts) == 1  # paged once it had a row
