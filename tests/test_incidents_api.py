@@ -34,7 +34,14 @@ def _id(pid: str) -> str:
 
 
 def said(pid: str, text: str, name: str, followers: int, clock: FakeClock, **kw: Any) -> Mention:
-    author = Author(id=f"u{pid}", name=name, followers=followers, verified=followers > 10**6)
+    big = followers > 10**6  # a news account, verified as media as Weibo says (type 3)
+    author = Author(
+        id=f"u{pid}",
+        name=name,
+        followers=followers,
+        verified=big,
+        verified_type="media" if big else "",
+    )
     return mention(pid, text=text, author=author, created_at=clock.now(), **kw)
 
 
