@@ -13,6 +13,7 @@ from typing import Any
 from connectors.model import Author
 from responder.drafts.suggest import Job, Suggestion
 from responder.drafts.understand import Said
+from responder.drafts.understand_model import Installed
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Scorer
 from responder.services import STORE
@@ -35,10 +36,13 @@ class Recording:
         self.jobs: list[Job] = []
 
     async def suggest(
-        self, jobs: list[Job], ranking: Mapping[str, float] | None = None
+        self,
+        jobs: list[Job],
+        ranking: Mapping[str, float] | None = None,
+        model: Installed | None = None,
     ) -> list[Suggestion]:
         self.jobs += jobs
-        return await self.real.suggest(jobs, ranking)
+        return await self.real.suggest(jobs, ranking, model)
 
 
 def _chat(pid: str, text: str, clock: FakeClock, **more: Any) -> Any:
