@@ -218,6 +218,7 @@ async def test_a_reaction_set_aside_counts_in_its_incident_but_is_never_its_row(
         30_000,
         kind="repost",
         parent_id="1",
+        reply_to=None,  # its own words @ nobody, as the Weibo connector reads such a repost
         created_at=T0 + timedelta(minutes=5),
     )
     victim = weibo("1", VICTIM, "林小满Lin", 820)

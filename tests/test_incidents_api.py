@@ -124,7 +124,10 @@ async def test_answering_an_incidents_row_shows_its_next_member_and_the_incident
     assert found["size"] == 2 and found["lead"] == _id("1") and found["row"] == _id("1")
     assert found["members"][1]["incident"]["id"] == _id("1")
     detail = await (await client.get(f"/api/mentions/{_id('2')}")).json()
-    assert detail["incident"]["members"] == [_id("1"), _id("2")]
+    shown = detail["incident"]["members"]  # who each is, not a bare id
+    assert [m["id"] for m in shown] == [_id("1"), _id("2")]
+    assert shown[0]["name"] == "林小满Lin" and shown[0]["platform"] == "weibo"
+    assert shown[0]["text"] and shown[0]["role"] == "customer"
     assert detail["incident"]["size"] == 2
     queue = await (await client.get("/api/queue")).json()
     assert [i["id"] for i in queue["items"]] == [_id("1")]

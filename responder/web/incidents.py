@@ -41,14 +41,17 @@ async def incident(request: web.Request) -> web.Response:
 
 
 async def detail(request: web.Request, fields: dict[str, str]) -> dict[str, Any]:
-    """What a mention's detail adds: its incident as it is now, with the member ids, and
+    """What a mention's detail adds: its incident as it is now, with who each member is, and
     whether approving it needs a lead (`approval`: the reason, shown before pressing)."""
     out: dict[str, Any] = {}
     iid = fields.get("incident_id")
     if iid:
         found = await incidents(request.app).read(iid)
         if found is not None:
-            out["incident"] = {**summary_of(found), "members": found["members"]}
+            out["incident"] = {
+                **summary_of(found),
+                "members": await members(request.app, found["members"]),
+            }
     reason = lead_reason(fields, request.app[CONFIG].incidents.big_account)
     user = current_user(request)
     out["approval"] = {
@@ -79,3 +82,24 @@ async def answered(app: web.Application, mid: str, iid: str) -> None:
         await incidents(app).repin(iid, mid)
     except Exception:
         log.exception("incident %s: choosing its next row after %s failed", iid, mid)
+
+
+MEMBER_FIELDS = ("platform", "author_name", "author_followers", "role", "state", "text")
+MEMBERS_SHOWN = 50  # the newest members past this are counted in `size`, not listed
+
+
+async def members(app: web.Application, ids: list[str]) -> list[dict[str, Any]]:
+    """An incident's members as a person reads them: platform, who, what they said."""
+    rows = await app[STORE].mentions(ids[:MEMBERS_SHOWN], ["id", *MEMBER_FIELDS])
+    return [
+        {
+            "id": r["id"],
+            "platform": r.get("platform", ""),
+            "name": r.get("author_name", ""),
+            "followers": int(r.get("author_followers") or 0),
+            "role": r.get("role", ""),
+            "state": r.get("state", ""),
+            "text": r.get("text", "")[:60],
+        }
+        for r in rows
+    ]

@@ -20,12 +20,13 @@ window.tiexinIncidents = (function () {
   }
 
   // The detail's block: the incident's size, reach and members (each opens in place).
-  // h: {el, section, reach, open}
+  // h: {el, section, reach, open, label}
   function block(d, h) {
     const inc = d.incident;
     if (!inc) return null;
-    const members = (inc.members || []).map((id) => h.el("li", null,
-      id === d.id ? h.el("strong", null, "当前这条") : h.el("button", { type: "button", class: "link member", "data-member": id, onclick: () => h.open(id) }, id === inc.lead ? "首发 " + id : id)));
+    const who = (m) => `${h.label("platforms", m.platform)} · ${m.name}${m.role ? "（" + h.label("roles", m.role) + "）" : ""}${m.id === inc.lead ? " · 首发" : ""}：${m.text}`;
+    const members = (inc.members || []).map((m) => h.el("li", null,
+      m.id === d.id ? h.el("strong", null, "当前这条 · " + who(m)) : h.el("button", { type: "button", class: "link member", "data-member": m.id, onclick: () => h.open(m.id) }, who(m))));
     return h.section("同一事件", h.el("p", { class: "meta", id: "incident-summary" }, `共 ${inc.size} 条 · 总粉丝 ${h.reach(inc.reach)}`),
       h.el("ol", { class: "members", id: "incident-members" }, members));
   }

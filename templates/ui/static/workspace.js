@@ -261,7 +261,7 @@
       A.ackLine(d, { el, when, onAck: ack }),
       el("p", { id: "claim-note", class: "note claim", role: "status", hidden: !S.note }, S.note),
       R.note(d, { el }),
-      I.block(d, { el, section, reach, open: (id) => select(id, false) }),
+      I.block(d, { el, section, reach, label, open: (id) => select(id, false) }),
       section("原帖", el("blockquote", { class: "post" }, d.text), el("p", { class: "meta" }, "发布于 ", when(d.created_at), " · 账号 ", d.account),
         d.url && d.url.startsWith("https://") ? el("a", { href: d.url, target: "_blank", rel: "noopener noreferrer" }, "打开原帖") : null),
       (d.thread || []).length ? section("后续消息", el("ol", { class: "thread" }, d.thread.map((t) => el("li", { class: S.before && !S.before.has(t.id) ? "new" : null }, S.before && !S.before.has(t.id) ? el("strong", { class: "badge state" }, "新") : null, el("span", { class: "meta" }, when(t.created_at)), " ", t.text)))) : null,
