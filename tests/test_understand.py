@@ -318,3 +318,19 @@ def test_who_speaks_and_whether_they_need_an_answer() -> None:
         context=(Said(who="other", text="X7续航怎么样"),),
     )
     assert (fan.role, fan.reply_needed) == ("fan_reply", False)
+
+
+def test_a_big_account_speaking_to_the_brand_always_needs_an_answer() -> None:
+    """The demo's 1.28M-follower review ending in a wish for the next version was set
+    aside as a cheer; when unsure, answer, and a big account is never left unsure."""
+    text = (
+        "【X7 Pro 影像深度体验】用了两周，说几点真实感受：1. 主摄夜景确实是同价位第一梯队，"
+        "暗部噪点控制得很干净；2. 3.5倍长焦拍人像很好用，但10倍以上基本是涂抹；3. 视频防抖"
+        "中规中矩，走路拍还是有果冻；4. 色彩偏暖，喜欢的人会很喜欢。总结：拍照党可以冲，"
+        "视频党再等等。@澜星 希望下个版本把视频算法补上。"
+    )
+    big = Speaker(name="数码老炮儿", followers=1_284_533, verified="personal")
+    got = understand(
+        text, platform="weibo", sentiment=score_texts([text])[0], kind="mention", author=big
+    )
+    assert got.role == "customer" and got.reply_needed and got.reply_reason != "cheer"

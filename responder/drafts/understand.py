@@ -17,6 +17,7 @@ from responder.drafts.tokens import segmenter
 from responder.drafts.understand_model import UNCERTAIN, Installed, UnderstandModel
 from sentiment import Label, Sentiment
 
+BIG_ACCOUNT = 100_000  # followers from which a mention to the brand always needs an answer
 ROLES = ("customer", "bystander", "media", "fan_reply", "brand", "bot")
 VERIFIED = ("none", "personal", "media", "enterprise", "brand")  # an author's verified type
 log = logging.getLogger(__name__)
@@ -155,7 +156,11 @@ def understand(
     question = reading.tone.question
     # The person affected and a journalist asking are answered on a crisis, whatever the
     # model says (tests/data/understanding.md: crisis, media_inquiry).
-    needed = said.reply_needed or (flagged and said.role in ("customer", "media"))
+    # When unsure, answer: the person a crisis happened to, media, and a big account
+    # speaking to us in their own name are never set aside by the model alone.
+    speaks = said.role in ("customer", "media")
+    big = author.followers >= BIG_ACCOUNT and reply_to == "brand" and speaks
+    needed = said.reply_needed or (flagged and speaks) or big
     return Understanding(
         intent=main,
         secondary=tuple(others),
