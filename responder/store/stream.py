@@ -17,6 +17,7 @@ from responder.store import lua
 from responder.store.deadletters import DeadLetter
 from responder.store.enqueue import Code, Ready, context_key, pack, said_key
 from responder.store.keys import PIPELINE_GROUP, Keys
+from responder.store.lua_enqueue import ENQUEUE
 from responder.store.source_health import ok_fields, queue_write
 from responder.store.stages import Stage
 
@@ -36,7 +37,7 @@ class StreamStore:
         self.redis = redis
         self.keys = keys
         self.retention = retention or RetentionConfig()
-        self._enqueue = redis.register_script(lua.ENQUEUE)
+        self._enqueue = redis.register_script(ENQUEUE)
         self._lookup = redis.register_script(lua.LOOKUP)
 
     async def ensure_group(self) -> None:
