@@ -18,13 +18,13 @@ from connectors.model import Mention
 from responder.clock import Clock, from_epoch
 from responder.config import IncidentsConfig, SlaConfig
 from responder.drafts.suggest import Job, Suggestion, unsuggested
-from responder.drafts.understand import Said
 from responder.drafts.understand_model import Installed
 from responder.incidents.join import join_incidents
 from responder.incidents.store import IncidentStore
+from responder.pipeline.jobs import describe
 from responder.sla.timer import timing
 from responder.store.deadletters import DeadLetter
-from responder.store.enqueue import CONTEXT_CHARS, CONTEXT_KEPT, Code, Ready
+from responder.store.enqueue import Code, Ready
 from responder.store.keys import mention_id
 from responder.store.models import installed
 from responder.store.store import Store
@@ -190,7 +190,8 @@ class Pipeline:
         await self.store.count_all(
             {"redelivered": again, "duplicates": len(items) - len(fresh) - again}
         )
-        suggestions = await self._suggest(self._jobs(fresh, told, before)) if fresh else []
+        jobs = describe(self.store, [item.mention for item in fresh], told, before)
+        suggestions = await self._suggest(jobs) if fresh else []
         ready: list[tuple[_Item, Ready]] = []
         for item, suggestion in zip(fresh, suggestions, strict=True):
             try:
@@ -206,39 +207,6 @@ class Pipeline:
                 extra={"event": "dead_letter", "entry": letter.entry_id},
             )
         await self.store.ack([entry.entry_id for entry in entries], dead)
-
-    def _jobs(
-        self,
-        items: list[_Item],
-        told: dict[str, set[str]],
-        before: dict[str, list[tuple[str, str]]],
-    ) -> list[Job]:
-        """Describe each mention for the workers, with what its thread was already told and
-        its thread's last messages (those kept, then the batch's own before it)."""
-        jobs = []
-        for item in items:
-            mention = item.mention
-            thread = self.store.said_key(mention) or ""
-            ctx = self.store.context_key(mention)
-            said = before.setdefault(ctx, []) if ctx else []
-            jobs.append(
-                Job(
-                    id=mention_id(*mention.identity),
-                    text=mention.text,
-                    platform=mention.platform,
-                    kind=mention.kind,
-                    author=mention.author,
-                    at=mention.created_at,
-                    thread=thread,
-                    avoid=frozenset(told.get(thread, ())) if thread else frozenset(),
-                    reply_to=mention.reply_to,
-                    context=tuple(Said(who=w, text=t) for w, t in said[-CONTEXT_KEPT:]),
-                    verified=mention.author.verified_type,
-                )
-            )
-            if ctx:
-                said.append(("same", mention.text[:CONTEXT_CHARS]))
-        return jobs
 
     def _ready(self, item: _Item, suggestion: Suggestion) -> Ready:
         mention = item.mention
