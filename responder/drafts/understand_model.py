@@ -264,11 +264,17 @@ class UnderstandModel:
     def _aspects(self, scores: Sequence[float]) -> tuple[tuple[str, str], ...]:
         """Each aspect judged, with its likeliest polarity, most likely first."""
         h = self.heads["aspects"]
+        a, b = h.calibration
+        # sigmoid(a·x + b) ≥ threshold exactly when a·x + b ≥ logit(threshold), and the
+        # sigmoid keeps the order: the 64 aspect scores need no exp, only a comparison.
+        t = h.threshold
+        cut = math.log(t / (1 - t)) if 0 < t < 1 else (math.inf if t >= 1 else -math.inf)
         found: dict[str, tuple[float, str]] = {}
-        for name, chance in zip(h.classes, self.probabilities("aspects", scores), strict=True):
+        for i, name in enumerate(h.classes):
+            logit = a * (scores[h.offset + i] + h.bias[i]) + b
             aspect, _, polarity = name.partition(":")
-            if chance >= h.threshold and chance > found.get(aspect, (0.0, ""))[0]:
-                found[aspect] = (chance, polarity)
+            if logit >= cut and logit > found.get(aspect, (-math.inf, ""))[0]:
+                found[aspect] = (logit, polarity)
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
         return tuple((aspect, polarity) for aspect, (_, polarity) in ranked)
 
