@@ -106,9 +106,10 @@ def judge(
     own = {tuple(key.split(":")[:2]) for key in arrived}  # (mention, stage) paged alone
     for s in stored:
         _queued_once(f, s)
-        if s.fields:
+        if s.fields and not _set_aside(s):
             _stages(f, s, timers, ended)
             _pages(f, s, arrived, own, timers)
+    f.info["set_aside"] = sum(1 for s in stored if s.fields and _set_aside(s))
     _replies(f, stored, replies)
     gaps = stretches(stored)
     f.ingest_gap_max_s = gaps[0][1] - gaps[0][0] if gaps else 0.0
@@ -123,8 +124,15 @@ def judge(
     return f
 
 
+def _set_aside(s: Stored) -> bool:
+    """Placed in 无需回复 and never moved back: no timer, so no stage is owed."""
+    types = {e.get("type") for e in s.events}
+    return "no_reply" in types and "needs_reply" not in types
+
+
 def _queued_once(f: Figures, s: Stored) -> None:
-    queued = sum(1 for e in s.events if e.get("type") == "queued")
+    """Placed exactly once: queued, or set aside as 无需回复 (both are the pipeline's)."""
+    queued = sum(1 for e in s.events if e.get("type") in ("queued", "no_reply"))
     if not s.fields or not queued:
         f.lost += 1
         f.example("lost", f"post {s.post.id}")
