@@ -212,7 +212,9 @@ class Supervisor:
             return
         exc = task.exception()
         if self.stopping.is_set():
-            if exc is not None:
+            if isinstance(exc, OUTAGES):  # Redis went first, say while it could not restart
+                log.debug("%s failed while stopping: %s", name, exc)
+            elif exc is not None:
                 log.error("%s failed while stopping", name, exc_info=exc)
             return
         self.failed(name, exc or RuntimeError(f"{name} returned while it should run"))
