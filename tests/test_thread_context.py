@@ -107,7 +107,7 @@ async def test_whom_it_speaks_to_and_the_verified_type_reach_understanding(
     ]
     await store.ingest("demo", items, None, clock.now())
     await pipeline.run_once()
-    assert [(j.reply_to, j.verified) for j in scorer.jobs] == [
+    assert [(j.reply_to, j.author.verified_type) for j in scorer.jobs] == [
         (None, ""),
         ("user", ""),
         ("brand", "media"),

@@ -36,7 +36,6 @@ class Job:
     avoid: frozenset[str] = frozenset()  # sentences said or drafted in that thread before
     reply_to: str | None = "brand"  # "brand", "user" (answers another user) or None
     context: tuple[Said, ...] = ()  # earlier messages of its thread or chat, oldest first
-    verified: str = ""  # the author's verified type (understand.VERIFIED); "" from the bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,8 +126,9 @@ def suggest(
 
 def speaker(job: Job) -> Speaker:
     """The author as understanding sees them."""
-    verified = job.verified or ("personal" if job.author.verified else "none")
-    return Speaker(name=job.author.name, followers=job.author.followers, verified=verified)
+    author = job.author  # a platform that gives no verified type: the flag is all we know
+    verified = author.verified_type or ("personal" if author.verified else "none")
+    return Speaker(name=author.name, followers=author.followers, verified=verified)
 
 
 def unsuggested(job: Job) -> Suggestion:

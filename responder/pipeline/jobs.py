@@ -39,7 +39,6 @@ def describe(
                 avoid=frozenset(told.get(thread, ())) if thread else frozenset(),
                 reply_to=mention.reply_to,
                 context=tuple(Said(who=w, text=t) for w, t in said[-CONTEXT_KEPT:]),
-                verified=mention.author.verified_type,
             )
         )
         if ctx:
