@@ -116,13 +116,15 @@ class Supervisor:
         async def run() -> None:
             if self.stopping.is_set():
                 return
-            task = asyncio.current_task()
-            assert task is not None
+            # The step runs in a task of its own, which stop() may cancel: cancelling the
+            # scheduler's task instead could land after the step returned, and the
+            # scheduler would log that as a job failing with a traceback.
+            task = asyncio.ensure_future(step())
             self._helpers.add(task)
             if interruptible:
                 self._cut.add(task)
             try:
-                await step()
+                await task
             except asyncio.CancelledError:
                 if not self.stopping.is_set():
                     raise
