@@ -2,10 +2,11 @@
 
     python bench/understand.py [--data JSONL ...] [--repeat 3]
 
-Speed is all of responder.drafts.understand.understand for every mention: the rules
-(tokens, intents, crisis words, tone) on the text and its thread, the model's features
-and its seven heads, and the combination; best of --repeat passes, in this one process
-(one core), after a warm-up pass that loads jieba's dictionary. The sentiment model's
+Speed is all of responder.drafts.understand.understand_all for every mention, in batches
+of 50 as a scoring process gets them: the rules (tokens, intents, crisis words, tone) on
+the text and its thread, the model's features and its seven heads (one numpy pass per
+batch), and the combination; best of --repeat passes, in this one process (one core),
+after a warm-up pass that loads jieba's dictionary. The sentiment model's
 score is computed before timing (bench/timing.py's sentiment bench has its cost). Load
 time is the median of five fresh processes importing the module and loading the model.
 Prints `understand ms_per_mention=<n> load_s=<n> size_mb=<n>` last.
@@ -18,7 +19,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from responder.drafts.understand_eval import read_rows, understand_row
+from responder.drafts.understand_eval import BATCH, read_rows, understand_rows
 from responder.drafts.understand_model import UnderstandModel, default_model_path
 from sentiment import score_texts
 
@@ -45,9 +46,11 @@ def main() -> None:
     args = parser.parse_args()
     rows = [row for path in args.data for row in read_rows(path)]
     model = UnderstandModel()
-    scored = list(zip(rows, score_texts([str(r.get("text") or "") for r in rows]), strict=True))
-    understand_row(*scored[0], model)  # jieba's dictionary
-    passes = passes_ms(lambda pair: understand_row(*pair, model), scored, args.repeat)
+    moods = score_texts([str(r.get("text") or "") for r in rows])
+    batches = [(rows[i : i + BATCH], moods[i : i + BATCH]) for i in range(0, len(rows), BATCH)]
+    understand_rows(*batches[0], model)  # jieba's dictionary
+    per_batch = passes_ms(lambda batch: understand_rows(*batch, model), batches, args.repeat)
+    passes = [ms * len(batches) / len(rows) for ms in per_batch]
     loads = load_seconds(LOAD)
     size = default_model_path().stat().st_size / 1e6
     chars = sum(len(str(r.get("text") or "")) for r in rows) / len(rows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 EMOTICON = re.compile(r"\[[^\[\]\s]{1,12}\]")  # Weibo's [哈哈], [泪], [doge]
 EMOJI = re.compile(
@@ -31,11 +32,18 @@ def normalize(text: str) -> str:
 
 
 def features(text: str, n_max: int = 3) -> set[str]:
-    """Return the distinct features of a text.
+    """Return the distinct features of a text (a set of the caller's own).
 
     Emoticons and emoji become features of their own ("E[哈哈]", "J😭") and also stay in
     the text for the n-grams, so `[微笑]` next to a complaint reads as sarcasm.
     """
+    return set(_features(text, n_max))
+
+
+# The pipeline reads a text's features twice, for sentiment and then for understanding,
+# a scoring call (at most a batch) apart: remembering the last few hundred saves the second.
+@lru_cache(maxsize=256)
+def _features(text: str, n_max: int) -> frozenset[str]:
     norm = normalize(text[:MAX_CHARS])
     found = {"E" + m for m in EMOTICON.findall(norm)}
     found.update("J" + m for m in EMOJI.findall(norm))
@@ -43,4 +51,4 @@ def features(text: str, n_max: int = 3) -> set[str]:
     for segment in norm.split():
         for n in range(1, n_max + 1):
             found.update(segment[i : i + n] for i in range(len(segment) - n + 1))
-    return found
+    return frozenset(found)

@@ -182,3 +182,17 @@ def test_retraining_on_the_training_set_reproduces_the_shipped_file(
     assert out.read_bytes() == default_model_path().read_bytes()
     printed = capsys.readouterr().out.splitlines()
     assert printed[-1] == CROSS_VALIDATED  # the training set's figures, recorded
+
+
+def test_a_batch_is_understood_as_each_mention_alone(
+    model: UnderstandModel, heldout: list[dict[str, Any]]
+) -> None:
+    rows = heldout[:60]
+    assert model.predict_all(rows, [frozenset()] * len(rows)) == [model.predict(r) for r in rows]
+    # A mention none of whose features the model knows scores zero, wherever it stands in
+    # the batch (numpy's reduceat would hand it its neighbour's sum).
+    weighty = next(name for name, i in model.rows.items() if model.matrix[i].any())
+    unknown = {"no such feature", "nor this one"}
+    scores = model.scores([unknown, {weighty}, set(), unknown])
+    assert not scores[0].any() and not scores[2].any() and not scores[3].any()
+    assert scores[1].any() and (scores[1] == model.scores([{weighty}])[0]).all()

@@ -9,8 +9,7 @@ from typing import Literal, cast
 
 from responder.clock import from_epoch
 from responder.store import lua
-from responder.store.enqueue import dumps
-from responder.store.records import EventType, event
+from responder.store.records import EventType, dumps, event
 from responder.store.stages import Stage
 from responder.store.store import Store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -75,9 +75,21 @@ class Terms:
     phrases: tuple[tuple[str, float], ...] = ()
     patterns: tuple[tuple[re.Pattern[str], float], ...] = ()
     word_set: frozenset[str] = frozenset()  # the words alone: one set test finds none
+    word_order: dict[str, int] = field(default_factory=dict)  # each word's first place
+    # The places of the phrases by their first character: a text is searched only for
+    # those whose first character it has (there are some 750 phrases, a text has ~30).
+    phrase_heads: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "word_set", frozenset(w for w, _ in self.words))
+        order: dict[str, int] = {}
+        for i, (w, _) in enumerate(self.words):
+            order.setdefault(w, i)
+        object.__setattr__(self, "word_order", order)
+        heads: dict[str, list[int]] = {}
+        for i, (p, _) in enumerate(self.phrases):
+            heads.setdefault(p[:1], []).append(i)
+        object.__setattr__(self, "phrase_heads", {c: tuple(v) for c, v in heads.items()})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

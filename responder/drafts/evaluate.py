@@ -14,7 +14,7 @@ from typing import Any
 
 from responder.drafts.data import ALL_INTENTS, DataError
 from responder.drafts.understand import Understanding, warm_up
-from responder.drafts.understand_eval import binary_f1, macro_f1, understand_row
+from responder.drafts.understand_eval import binary_f1, macro_f1, understand_rows
 from sentiment import Label, score_texts
 
 _LABELS = {
@@ -176,7 +176,7 @@ def evaluate(rows: list[Row]) -> Evaluation:
     started = time.perf_counter()
     sentiments = score_texts([r.text for r in rows])
     scored = time.perf_counter()
-    results = [understand_row(r.item, s) for r, s in zip(rows, sentiments, strict=True)]
+    results = understand_rows([r.item for r in rows], sentiments)
     done = time.perf_counter()
     n = len(rows)
     return Evaluation(

@@ -12,7 +12,7 @@ from connectors.model import Author
 from responder.drafts.drafter import Drafter, tone_of
 from responder.drafts.priority import Priority, priority
 from responder.drafts.render import Draft, sentences
-from responder.drafts.understand import Said, Speaker, Understanding, install, understand
+from responder.drafts.understand import Asked, Said, Speaker, Understanding, install, understand_all
 from responder.drafts.understand import warm_up as warm_up_understanding
 from responder.drafts.understand_model import Installed
 from sentiment import Label, Sentiment, score_texts
@@ -74,15 +74,16 @@ def suggest_all(
     drafter = _drafter or start()
     install(model)
     sentiments = score_texts([job.text for job in jobs])
+    knowns = understand_all([asked(j, s) for j, s in zip(jobs, sentiments, strict=True)])
     said: dict[str, set[str]] = {}  # sentences drafted in this batch, per thread
     out = []
-    for job, sentiment in zip(jobs, sentiments, strict=True):
+    for job, known in zip(jobs, knowns, strict=True):
         if job.thread and said.get(job.thread):
             job = replace(job, avoid=job.avoid | said[job.thread])
-        suggestion = suggest(job, sentiment, drafter, ranking)
+        suggestion = draft(job, known, drafter, ranking)
         if job.thread:
-            for draft in suggestion.drafts:
-                said.setdefault(job.thread, set()).update(sentences(draft.text))
+            for d in suggestion.drafts:
+                said.setdefault(job.thread, set()).update(sentences(d.text))
         out.append(suggestion)
     return out
 
@@ -94,8 +95,13 @@ def suggest(
     ranking: Mapping[str, float] | None = None,
 ) -> Suggestion:
     """Understand one scored mention, rank it and draft its replies."""
-    known = understand(
-        job.text,
+    return draft(job, understand_all([asked(job, sentiment)])[0], drafter, ranking)
+
+
+def asked(job: Job, sentiment: Sentiment) -> Asked:
+    """What understanding is asked of a job."""
+    return Asked(
+        text=job.text,
         platform=job.platform,
         sentiment=sentiment,
         kind=job.kind,
@@ -103,6 +109,15 @@ def suggest(
         reply_to=job.reply_to,
         context=job.context,
     )
+
+
+def draft(
+    job: Job,
+    known: Understanding,
+    drafter: Drafter,
+    ranking: Mapping[str, float] | None = None,
+) -> Suggestion:
+    """Rank an understood mention and draft its replies."""
     if not known.product:  # what incidents group by (the model may name it already)
         known = replace(known, product=drafter.brand.product_in(job.text))
     drafts = drafter.draft(

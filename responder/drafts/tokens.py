@@ -28,6 +28,7 @@ class Tokens:
     text: str  # NFKC-folded and lower-cased, so "Ｘ７" and "x7" match alike
     tokens: tuple[str, ...]
     vocabulary: frozenset[str]  # tokens that occur at least once not right after a negator
+    chars: frozenset[str]  # the characters of `text`
 
 
 def fold(text: str) -> str:
@@ -68,15 +69,20 @@ def tokenize(text: str, lexicon: Lexicon) -> Tokens:
     # 一点不卡 is praise, not lag: a word only ever seen negated does not count as said.
     plain = set(tokens[:1])
     plain.update(t for before, t in pairwise(tokens) if before not in lexicon.negators)
-    return Tokens(text=folded, tokens=tokens, vocabulary=frozenset(plain))
+    return Tokens(text=folded, tokens=tokens, vocabulary=frozenset(plain), chars=frozenset(folded))
 
 
 def find(terms: Terms, tokens: Tokens) -> list[tuple[str, float]]:
     """Return each term found in the text, as the text wrote it, with its weight."""
     found = []
-    if not terms.word_set.isdisjoint(tokens.vocabulary):  # most texts have none of them
-        found = [(w, weight) for w, weight in terms.words if w in tokens.vocabulary]
-    found += [(p, weight) for p, weight in terms.phrases if p in tokens.text]
+    common = terms.word_set & tokens.vocabulary  # most texts have none of a term's words
+    if common:  # in the order the terms list them
+        places = sorted(terms.word_order[w] for w in common)
+        found = [terms.words[i] for i in places]
+    heads = terms.phrase_heads
+    if heads:
+        places = sorted(i for c in tokens.chars.intersection(heads) for i in heads[c])
+        found += [terms.phrases[i] for i in places if terms.phrases[i][0] in tokens.text]
     for pattern, weight in terms.patterns:
         match = pattern.search(tokens.text)
         if match:

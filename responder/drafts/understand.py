@@ -6,15 +6,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from responder.drafts import tone
 from responder.drafts.crisis import Crisis
 from responder.drafts.data import Lexicon, default_lexicon
-from responder.drafts.evidence import features, named_product, read, strong_crisis
+from responder.drafts.evidence import Reading, features, named_product, read, strong_crisis
 from responder.drafts.tokens import segmenter
-from responder.drafts.understand_model import UNCERTAIN, Installed, UnderstandModel
+from responder.drafts.understand_model import UNCERTAIN, Installed, Prediction, UnderstandModel
 from sentiment import Label, Sentiment
 
 BIG_ACCOUNT = 100_000  # followers from which a mention to the brand always needs an answer
@@ -109,6 +110,19 @@ def install(wanted: Installed | None) -> bool:
     return True
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Asked:
+    """One mention to understand (the arguments of understand())."""
+
+    text: str
+    platform: str
+    sentiment: Sentiment
+    kind: str = "mention"
+    author: Speaker = field(default_factory=Speaker)
+    reply_to: str | None = "brand"
+    context: tuple[Said, ...] = ()
+
+
 def understand(
     text: str,
     *,
@@ -128,20 +142,50 @@ def understand(
     (fire, smoke, swelling, injury, a consumer body) flags a crisis even if the model does
     not. `using`: a loaded model file instead of this process's installed one.
     """
+    asked = Asked(
+        text=text,
+        platform=platform,
+        sentiment=sentiment,
+        kind=kind,
+        author=author or Speaker(),
+        reply_to=reply_to,
+        context=context,
+    )
+    return understand_all([asked], lexicon=lexicon, using=using)[0]
+
+
+def understand_all(
+    batch: Sequence[Asked], *, lexicon: Lexicon | None = None, using: UnderstandModel | None = None
+) -> list[Understanding]:
+    """Understand a batch of mentions, as understand() does one (the model scores the whole
+    batch at once, which costs less per mention)."""
     lexicon = lexicon or default_lexicon()
-    author = author or Speaker()
-    reading = read(text, platform, lexicon)
-    earlier = [{"who": c.who, "text": c.text} for c in context]
-    row = {
-        "text": text,
-        "platform": platform,
-        "kind": kind,
-        "reply_to": reply_to,
-        "author": {"name": author.name, "followers": author.followers, "verified": author.verified},
-        "context": earlier,
-    }
-    evidence = features(reading, earlier, platform, lexicon, sentiment.score)
-    said = (using or model()).predict(row, evidence)
+    readings, rows, evidence = [], [], []
+    for one in batch:
+        reading = read(one.text, one.platform, lexicon)
+        earlier = [{"who": c.who, "text": c.text} for c in one.context]
+        a = one.author
+        rows.append(
+            {
+                "text": one.text,
+                "platform": one.platform,
+                "kind": one.kind,
+                "reply_to": one.reply_to,
+                "author": {"name": a.name, "followers": a.followers, "verified": a.verified},
+                "context": earlier,
+            }
+        )
+        evidence.append(features(reading, earlier, one.platform, lexicon, one.sentiment.score))
+        readings.append(reading)
+    predictions = (using or model()).predict_all(rows, evidence)
+    return [
+        _combine(one, reading, said)
+        for one, reading, said in zip(batch, readings, predictions, strict=True)
+    ]
+
+
+def _combine(one: Asked, reading: Reading, said: Prediction) -> Understanding:
+    """The model's prediction and the rules' reading of one mention, made one."""
     flagged = said.crisis or strong_crisis(reading.crisis)
     crisis = reading.crisis if flagged else Crisis()
     if flagged and not crisis.flag:
@@ -152,14 +196,14 @@ def understand(
         words["crisis"] = crisis.words
     others = [h.name for h in reading.picked if h.name != main and h.words]
     label = _LABELS[said.sentiment]
-    shown = tone.shown(sentiment, label, reading.tone, reading.tokens, crisis.words)
+    shown = tone.shown(one.sentiment, label, reading.tone, reading.tokens, crisis.words)
     question = reading.tone.question
     # The person affected and a journalist asking are answered on a crisis, whatever the
     # model says (tests/data/understanding.md: crisis, media_inquiry).
     # When unsure, answer: the person a crisis happened to, media, and a big account
     # speaking to us in their own name are never set aside by the model alone.
     speaks = said.role in ("customer", "media")
-    big = author.followers >= BIG_ACCOUNT and reply_to == "brand" and speaks
+    big = one.author.followers >= BIG_ACCOUNT and one.reply_to == "brand" and speaks
     needed = said.reply_needed or (flagged and speaks) or big
     return Understanding(
         intent=main,
@@ -170,13 +214,13 @@ def understand(
         spam=main == "spam",
         question=question,
         sentiment=shown,
-        model_sentiment=sentiment,
+        model_sentiment=one.sentiment,
         intent_confidence=said.intent_confidence,
         uncertain=said.intent == UNCERTAIN,
         role=said.role,
         reply_needed=needed,
         reply_reason=reply_reason(
-            needed, role=said.role, intent=main, question=question, text=text, label=shown
+            needed, role=said.role, intent=main, question=question, text=one.text, label=shown
         ),
         aspects=said.aspects,
         product=named_product(reading.tokens.text) or said.product,

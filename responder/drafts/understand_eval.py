@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from responder.drafts.understand import Said, Speaker, Understanding, understand
+from responder.drafts.understand import Asked, Said, Speaker, Understanding, understand_all
 from responder.drafts.understand_model import UnderstandModel
 from sentiment import Label, Sentiment, score_texts
 
@@ -136,13 +136,34 @@ def guess(known: Understanding) -> Guess:
     )
 
 
+BATCH = 50  # mentions understood at once, as a scoring process gets them (100 over 2)
+
+
 def understand_row(
     row: Mapping[str, Any], sentiment: Sentiment, model: UnderstandModel | None = None
 ) -> Understanding:
     """understand() one labelled row (tests/data/understanding.md's schema)."""
+    return understand_rows([row], [sentiment], model)[0]
+
+
+def understand_rows(
+    rows: Sequence[Mapping[str, Any]],
+    sentiments: Sequence[Sentiment],
+    model: UnderstandModel | None = None,
+) -> list[Understanding]:
+    """Understand labelled rows in batches, as the pipeline does."""
+    asked = [_asked(r, s) for r, s in zip(rows, sentiments, strict=True)]
+    return [
+        known
+        for i in range(0, len(asked), BATCH)
+        for known in understand_all(asked[i : i + BATCH], using=model)
+    ]
+
+
+def _asked(row: Mapping[str, Any], sentiment: Sentiment) -> Asked:
     author = row.get("author") or {}
-    return understand(
-        str(row.get("text") or ""),
+    return Asked(
+        text=str(row.get("text") or ""),
         platform=str(row.get("platform") or "weibo"),
         sentiment=sentiment,
         kind=str(row.get("kind") or "mention"),
@@ -156,16 +177,13 @@ def understand_row(
             Said(who=str(c.get("who", "other")), text=str(c.get("text") or ""))
             for c in row.get("context") or ()
         ),
-        using=model,
     )
 
 
 def evaluate(model: UnderstandModel | None, rows: Sequence[dict[str, Any]]) -> Figures:
     """Figures of understand() with a loaded model file (None: the installed one)."""
     moods = score_texts([str(r.get("text") or "") for r in rows])
-    return figures(
-        rows, [guess(understand_row(r, m, model)) for r, m in zip(rows, moods, strict=True)]
-    )
+    return figures(rows, [guess(known) for known in understand_rows(rows, moods, model)])
 
 
 def report(label: str, result: Figures) -> list[str]:

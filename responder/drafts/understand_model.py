@@ -31,6 +31,7 @@ from array import array
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -195,95 +196,120 @@ class UnderstandModel:
         self.matrix = np.zeros((len(names), self.slots), dtype=np.int16)
         self.matrix[np.asarray(columns[0], dtype=np.intp), np.asarray(columns[1])] = columns[2]
 
-    def scores(self, row: Mapping[str, Any], evidence: Set[str] = frozenset()) -> list[float]:
-        """Raw linear scores of every slot (rows scaled by 1/sqrt(feature count))."""
-        found = row_features(row) | evidence
+    def scores(self, found: Sequence[Set[str]]) -> Any:
+        """Raw linear scores, a row of every slot per mention's feature set (each scaled by
+        1/sqrt(its feature count)). The int16 rows of a mention's features are summed as
+        int64, exactly, with one numpy call for the whole batch."""
         get = self.rows.get
-        rows = [i for i in map(get, found) if i is not None]
-        total = self.matrix[rows].sum(axis=0, dtype=np.int64)  # exact, in any order
-        norm = self.scale / math.sqrt(max(len(found), 1))
-        return [int(value) * norm for value in total]
+        picked = [[i for i in map(get, f) if i is not None] for f in found]
+        counts = np.fromiter(map(len, picked), dtype=np.intp, count=len(picked))
+        flat = np.fromiter(chain.from_iterable(picked), dtype=np.intp, count=int(counts.sum()))
+        sums = np.zeros((len(found), self.slots), dtype=np.int64)
+        some = counts > 0  # reduceat would give a featureless mention its neighbour's row
+        if some.any():
+            starts = (np.cumsum(counts) - counts)[some]
+            sums[some] = np.add.reduceat(self.matrix[flat], starts, axis=0, dtype=np.int64)
+        sizes = np.fromiter((max(len(f), 1) for f in found), dtype=np.float64, count=len(found))
+        return sums * (self.scale / np.sqrt(sizes))[:, None]
 
-    def probabilities(self, head: str, scores: Sequence[float]) -> list[float]:
-        """Calibrated probabilities of one head's classes (binary: of its positive class)."""
+    def probabilities(self, head: str, scores: Any) -> Any:
+        """Calibrated probabilities of one head's classes, a row per mention (binary: of its
+        positive class)."""
         h = self.heads[head]
-        raw = [scores[h.offset + i] + b for i, b in enumerate(h.bias)]
+        raw = scores[:, h.offset : h.offset + len(h.classes)] + np.asarray(h.bias)
         a, b = h.calibration
-        if len(raw) == 1 or h.multilabel:
-            return [_sigmoid(a * value + b) for value in raw]
-        top = max(raw)
-        exps = [math.exp(a * (value - top)) for value in raw]
-        whole = sum(exps)
-        return [value / whole for value in exps]
+        if len(h.classes) == 1 or h.multilabel:
+            return _sigmoid(a * raw + b)
+        exps = np.exp(a * (raw - raw.max(axis=1, keepdims=True)))
+        return exps / exps.sum(axis=1, keepdims=True)
 
     def predict(self, row: Mapping[str, Any], evidence: Set[str] = frozenset()) -> Prediction:
         """Understand one mention (`evidence`: responder.drafts.evidence.features)."""
-        scores = self.scores(row, evidence)
-        intents = self.heads["intent"]
-        ranked = sorted(
-            zip(intents.classes, self.probabilities("intent", scores), strict=True),
-            key=lambda pair: (-pair[1], pair[0]),
-        )
-        best, confidence = ranked[0]
-        roles = self.heads["role"]
-        role, role_p = max(
-            zip(roles.classes, self.probabilities("role", scores), strict=True),
-            key=lambda pair: (pair[1], pair[0]),
-        )
-        (reply,) = self.probabilities("reply_needed", scores)
-        (crisis,) = self.probabilities("crisis", scores)
-        feeling = dict(
-            zip(
-                self.heads["sentiment"].classes,
-                self.probabilities("sentiment", scores),
-                strict=True,
+        return self.predict_all([row], [evidence])[0]
+
+    def predict_all(
+        self, rows: Sequence[Mapping[str, Any]], evidence: Sequence[Set[str]]
+    ) -> list[Prediction]:
+        """Understand a batch of mentions at once (each with its evidence)."""
+        scores = self.scores([row_features(r) | e for r, e in zip(rows, evidence, strict=True)])
+        heads = self.heads
+        intents, roles, products = heads["intent"], heads["role"], heads["product"]
+        intent_p = self.probabilities("intent", scores).tolist()
+        role_p = self.probabilities("role", scores).tolist()
+        product_p = self.probabilities("product", scores).tolist()
+        reply_p = self.probabilities("reply_needed", scores)[:, 0].tolist()
+        crisis_p = self.probabilities("crisis", scores)[:, 0].tolist()
+        moods_p = self.probabilities("sentiment", scores)
+        order = [heads["sentiment"].classes.index(c) for c in ("neg", "neutral", "pos")]
+        moods_all = moods_p[:, order].tolist()
+        aspects = self._aspects(scores)
+        out = []
+        for i in range(len(rows)):
+            ranked = sorted(
+                zip(intents.classes, intent_p[i], strict=True),
+                key=lambda pair: (-pair[1], pair[0]),
             )
-        )
-        moods = (feeling.get("neg", 0.0), feeling.get("neutral", 0.0), feeling.get("pos", 0.0))
-        return Prediction(
-            intent=best if confidence >= intents.threshold else UNCERTAIN,
-            intent_confidence=confidence,
-            best_intent=best,
-            top_intents=tuple(ranked[:3]),
-            role=role,
-            role_confidence=role_p,
-            reply_needed=reply >= self.heads["reply_needed"].threshold,
-            reply_probability=reply,
-            sentiment=("neg", "neutral", "pos")[moods.index(max(moods))],
-            sentiment_probabilities=moods,
-            crisis=crisis >= self.heads["crisis"].threshold,
-            crisis_probability=crisis,
-            aspects=self._aspects(scores),
-            product=self._best("product", scores)[0],
-        )
+            best, confidence = ranked[0]
+            role, role_confidence = _best(roles.classes, role_p[i])
+            moods = tuple(moods_all[i])
+            out.append(
+                Prediction(
+                    intent=best if confidence >= intents.threshold else UNCERTAIN,
+                    intent_confidence=confidence,
+                    best_intent=best,
+                    top_intents=tuple(ranked[:3]),
+                    role=role,
+                    role_confidence=role_confidence,
+                    reply_needed=reply_p[i] >= heads["reply_needed"].threshold,
+                    reply_probability=reply_p[i],
+                    sentiment=("neg", "neutral", "pos")[moods.index(max(moods))],
+                    sentiment_probabilities=(moods[0], moods[1], moods[2]),
+                    crisis=crisis_p[i] >= heads["crisis"].threshold,
+                    crisis_probability=crisis_p[i],
+                    aspects=aspects[i],
+                    product=_best(products.classes, product_p[i])[0],
+                )
+            )
+        return out
 
-    def _best(self, head: str, scores: Sequence[float]) -> tuple[str, float]:
-        pairs = zip(self.heads[head].classes, self.probabilities(head, scores), strict=True)
-        return max(pairs, key=lambda pair: (pair[1], pair[0]))
-
-    def _aspects(self, scores: Sequence[float]) -> tuple[tuple[str, str], ...]:
-        """Each aspect judged, with its likeliest polarity, most likely first."""
+    def _aspects(self, scores: Any) -> list[tuple[tuple[str, str], ...]]:
+        """Each mention's aspects judged, with its likeliest polarity, most likely first."""
         h = self.heads["aspects"]
         a, b = h.calibration
         # sigmoid(a·x + b) ≥ threshold exactly when a·x + b ≥ logit(threshold), and the
-        # sigmoid keeps the order: the 64 aspect scores need no exp, only a comparison.
+        # sigmoid keeps the order: the aspect scores need no exp, only a comparison.
         t = h.threshold
         cut = math.log(t / (1 - t)) if 0 < t < 1 else (math.inf if t >= 1 else -math.inf)
-        found: dict[str, tuple[float, str]] = {}
-        for i, name in enumerate(h.classes):
-            logit = a * (scores[h.offset + i] + h.bias[i]) + b
-            aspect, _, polarity = name.partition(":")
-            if logit >= cut and logit > found.get(aspect, (-math.inf, ""))[0]:
-                found[aspect] = (logit, polarity)
-        ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
-        return tuple((aspect, polarity) for aspect, (_, polarity) in ranked)
+        raw = scores[:, h.offset : h.offset + len(h.classes)] + np.asarray(h.bias)
+        logits = a * raw + b
+        found: list[dict[str, tuple[float, str]]] = [{} for _ in range(len(scores))]
+        for i, j in zip(*np.nonzero(logits >= cut), strict=True):
+            aspect, _, polarity = h.classes[j].partition(":")
+            logit = float(logits[i, j])
+            if logit > found[i].get(aspect, (-math.inf, ""))[0]:
+                found[i][aspect] = (logit, polarity)
+        return [
+            tuple(
+                (aspect, polarity)
+                for aspect, (_, polarity) in sorted(one.items(), key=lambda x: (-x[1][0], x[0]))
+            )
+            for one in found
+        ]
 
 
-def _sigmoid(value: float) -> float:
-    if value >= 0:
-        return 1.0 / (1.0 + math.exp(-value))
-    e = math.exp(value)
-    return e / (1.0 + e)
+def _best(classes: Sequence[str], probs: Sequence[float]) -> tuple[str, float]:
+    """The likeliest class and its probability (ties: the greater name, as max did)."""
+    return max(zip(classes, probs, strict=True), key=lambda pair: (pair[1], pair[0]))
+
+
+def _sigmoid(values: Any) -> Any:
+    """The logistic function of an array, without overflow either way."""
+    out = np.empty_like(values, dtype=np.float64)
+    high = values >= 0
+    out[high] = 1.0 / (1.0 + np.exp(-values[high]))
+    low = np.exp(values[~high])
+    out[~high] = low / (1.0 + low)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -13,7 +12,7 @@ from responder.drafts.priority import PIN, sort_key, weights
 from responder.drafts.render import sentences
 from responder.drafts.suggest import Suggestion
 from responder.store.keys import Keys, mention_id
-from responder.store.records import EventType, Timing, event, to_fields
+from responder.store.records import EventType, Timing, dumps, event, to_fields
 
 CONTEXT_KEPT = 3  # earlier messages of a thread that understanding reads
 CONTEXT_CHARS = 200  # of each, kept for it
@@ -133,8 +132,8 @@ def pack(
         else event(EventType.NO_REPLY, now, "pipeline", reason=reason, role=known.role),
     ]
     item_keys = [keys.mention(mid), keys.mention_events(mid), keys.seen(mid)]
-    said = said_key(item.mention, keys)
-    drafted = [s for d in suggestion.drafts for s in sentences(d.text)]
+    said = said_key(item.mention, keys)  # only a thread remembers what it was told
+    drafted = [s for d in suggestion.drafts for s in sentences(d.text)] if said else []
     if said is not None and drafted:
         item_keys.append(said)
     ctx = context_key(item.mention, keys)
@@ -186,8 +185,3 @@ def _says_more(known: Any) -> bool:
 def _adopted(fields: dict[str, str]) -> list[str]:
     """The ADOPTED fields as HSET arguments ("" for those it lacks: none kept)."""
     return [value for name in ADOPTED for value in (name, fields.get(name, ""))]
-
-
-def dumps(value: Any) -> str:
-    """Encode JSON compactly, keeping Chinese text readable (no \\u escapes)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

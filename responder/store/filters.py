@@ -14,8 +14,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from responder.store.enqueue import dumps
 from responder.store.keys import Keys
+from responder.store.records import dumps
 
 WALKS = 3  # walks at most for one page: more when mentions keep arriving meanwhile
 

@@ -7,10 +7,9 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from responder.store.enqueue import dumps
 from responder.store.keys import Keys
 from responder.store.lua import LOG
-from responder.store.records import EventType, event
+from responder.store.records import EventType, dumps, event
 
 # KEYS: 1 mention hash, 2 mention events, 3 global events, 4 intent training stream
 # ARGV: 1 events MAXLEN, 2 id, 3 intent, 4 event JSON (without `was`), 5 training MAXLEN

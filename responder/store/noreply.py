@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from responder.store.enqueue import dumps
 from responder.store.lua import _OPEN, LOG
 from responder.store.luaconst import lua_str
-from responder.store.records import EventType, State, event
+from responder.store.records import EventType, State, dumps, event
 from responder.store.stages import Stage
 from responder.store.store import Outcome, Result, Store
 from responder.store.stream import ROUNDS, seconds

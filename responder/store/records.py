@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
+import orjson
+
 from connectors.model import Author, Mention
 from responder.clock import from_epoch
 from responder.drafts.suggest import Suggestion
@@ -122,7 +124,7 @@ def to_fields(
         "at_risk": "1" if timing.at_risk else "0",
         "sentiment_score": f"{sentiment.score:.4f}",
         "sentiment_label": str(sentiment.label),
-        "sentiment_cues": json.dumps(list(sentiment.cues), ensure_ascii=False),
+        "sentiment_cues": dumps(list(sentiment.cues)),
         "conversation": conversation,
         **({"reply_until": _epoch(mention.reply_until)} if mention.reply_until else {}),
         **({} if mention.reply_to == "brand" else {"reply_to": mention.reply_to or "-"}),
@@ -143,17 +145,17 @@ def understood(suggestion: Suggestion) -> dict[str, str]:
     if known.crisis.flag:  # who is speaking decides who may approve (web/replies.py)
         fields["role"] = known.role
     if known.secondary:
-        fields["intents"] = _json(list(known.secondary))
+        fields["intents"] = dumps(list(known.secondary))
     if words := known.words_for(known.intent):
-        fields["intent_words"] = _json(list(words))
+        fields["intent_words"] = dumps(list(words))
     if known.crisis.flag:
-        fields["crisis"] = _json({"words": known.crisis.words, "kinds": known.crisis.kinds})
+        fields["crisis"] = dumps({"words": known.crisis.words, "kinds": known.crisis.kinds})
     if known.urgent:
         fields["urgent"] = "1"
     if known.spam:
         fields["spam"] = "1"
     if suggestion.drafts:
-        fields["drafts"] = _json([[d.text, d.template] for d in suggestion.drafts])
+        fields["drafts"] = dumps([[d.text, d.template] for d in suggestion.drafts])
     fields["role"] = known.role
     fields["reply_needed"] = "1" if known.reply_needed else "0"
     if known.reply_reason:
@@ -162,14 +164,15 @@ def understood(suggestion: Suggestion) -> dict[str, str]:
     if known.uncertain:
         fields["uncertain"] = "1"
     if known.aspects:
-        fields["aspects"] = _json([list(pair) for pair in known.aspects])
+        fields["aspects"] = dumps([list(pair) for pair in known.aspects])
     if known.product:
         fields["product"] = known.product
     return fields
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def dumps(value: Any) -> str:
+    """Encode our own values (str keys, no huge ints) as compact JSON, Chinese unescaped."""
+    return orjson.dumps(value).decode()
 
 
 def _raw(mention: Mention) -> dict[str, str]:

@@ -17,9 +17,9 @@ from responder.clock import from_epoch
 from responder.config import RetentionConfig, SlaConfig
 from responder.drafts.learning import ranking
 from responder.store import lua, reads
-from responder.store.enqueue import context_entry, dumps
+from responder.store.enqueue import context_entry
 from responder.store.keys import Keys
-from responder.store.records import EventType, State, event
+from responder.store.records import EventType, State, dumps, event
 from responder.store.source_health import SourceHealth
 from responder.store.stages import TIMED, Stage
 from responder.store.stream import ROUNDS, StreamStore, seconds
