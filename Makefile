@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 # Extra flags for `make lock`, e.g. LOCK_FLAGS=--upgrade to move every pin to the latest.
 LOCK_FLAGS ?=
 
-.PHONY: check install test lint typecheck format run bench soak model clean lock
+.PHONY: check install test lint typecheck format run bench soak model understanding understanding-check clean lock
 
 check: lint typecheck test
 
@@ -60,6 +60,14 @@ bench: install
 # Ten minutes of two processes on one Redis under kill -9 and a Redis restart (CI runs two).
 soak: install
 	$(BIN)/python bench/soak.py --minutes 10
+
+# The shipped understanding model, from tests/data/understanding_train.jsonl (about 4 min),
+# and the check CI runs: a retrain must give the shipped file byte for byte.
+understanding: install
+	$(BIN)/python -m responder.drafts.understand_train
+
+understanding-check: install
+	$(BIN)/python -m responder.drafts.understand_train --check
 
 # The shipped sentiment model, rebuilt from the shared data (see README, Sentiment).
 DATA ?= ../shared/data/sentiment

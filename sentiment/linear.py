@@ -101,18 +101,19 @@ class LinearScorer:
         )
         self.weights: dict[str, int] = dict(zip(names, weights, strict=True))
 
-    def probability(self, text: str) -> tuple[float, set[str]]:
-        """Return P(positive) and the text's features."""
+    def probability(self, text: str) -> tuple[float, list[tuple[int, str]]]:
+        """Return P(positive) and the weight of each of the text's features the model knows."""
         found = features(text, self.header.n_max)
+        get = self.weights.get
+        known = [(w, f) for f in found if (w := get(f)) is not None]
         raw = self.header.bias
         if found:
-            get = self.weights.get
-            raw += self.header.scale * sum(get(f, 0) for f in found) / math.sqrt(len(found))
+            raw += self.header.scale * sum(w for w, _ in known) / math.sqrt(len(found))
         a, b = self.header.platt
-        return 1.0 / (1.0 + math.exp(-(a * raw + b))), found
+        return 1.0 / (1.0 + math.exp(-(a * raw + b))), known
 
     def score(self, text: str) -> Sentiment:
-        probability, found = self.probability(text)
+        probability, known = self.probability(text)
         low, high = self.header.band
         label = (
             Label.NEGATIVE
@@ -121,26 +122,27 @@ class LinearScorer:
             if probability > high
             else Label.NEUTRAL
         )
-        return Sentiment(score=probability, label=label, cues=self._cues(found, probability >= 0.5))
+        return Sentiment(score=probability, label=label, cues=_cues(known, probability >= 0.5))
 
-    def _cues(self, found: set[str], positive: bool, limit: int = 5) -> tuple[str, ...]:
-        """The features that pushed hardest toward the decision, for agents to see.
 
-        Whole emoticons and emoji stand for themselves; n-grams cut out of an emoticon
-        (such as "[微笑" or "笑]") and n-grams overlapping a stronger cue are skipped.
-        """
-        sign = 1 if positive else -1
-        weights = self.weights
-        pushes = sorted(((weights[f] * sign, f) for f in found if f in weights), reverse=True)
-        cues: list[str] = []
-        for push, name in pushes:
-            if push <= 0 or len(cues) >= limit:
-                break
-            whole = name[:1] in "EJ" and len(name) > 1 and not name[1].isalnum()
-            shown = name[1:] if whole else name
-            if not whole and any(c in _NOT_CUES for c in name):
-                continue  # a piece of an emoticon, or of a URL/@name placeholder
-            if (len(shown) == 1 and shown.isascii()) or any(shown in c or c in shown for c in cues):
-                continue  # a lone Latin letter or digit tells an agent nothing
-            cues.append(shown)
-        return tuple(cues)
+def _cues(known: list[tuple[int, str]], positive: bool, limit: int = 5) -> tuple[str, ...]:
+    """The features that pushed hardest toward the decision, for agents to see.
+
+    Whole emoticons and emoji stand for themselves; n-grams cut out of an emoticon
+    (such as "[微笑" or "笑]") and n-grams overlapping a stronger cue are skipped.
+    """
+    sign = 1 if positive else -1
+    # Only the features pushing the decision's way can be cues: sort those alone.
+    pushes = sorted(((w * sign, f) for w, f in known if w * sign > 0), reverse=True)
+    cues: list[str] = []
+    for push, name in pushes:
+        if push <= 0 or len(cues) >= limit:
+            break
+        whole = name[:1] in "EJ" and len(name) > 1 and not name[1].isalnum()
+        shown = name[1:] if whole else name
+        if not whole and any(c in _NOT_CUES for c in name):
+            continue  # a piece of an emoticon, or of a URL/@name placeholder
+        if (len(shown) == 1 and shown.isascii()) or any(shown in c or c in shown for c in cues):
+            continue  # a lone Latin letter or digit tells an agent nothing
+        cues.append(shown)
+    return tuple(cues)

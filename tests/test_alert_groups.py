@@ -35,7 +35,7 @@ def delivered(r: Rig) -> list[str]:
 
 def closing_windows(
     monkeypatch: pytest.MonkeyPatch,
-    notifier: Notifier,
+    notifiers: Notifier | tuple[Notifier, ...],
     store: Store,
     *,
     every: int = 1,
@@ -43,22 +43,26 @@ def closing_windows(
 ) -> list[str]:
     """Make the open group's key vanish (its window ends) right after every `every`-th
     placement call that was told to join it, before the next call (the race of issue 22),
-    at most `times` times. Returns the ids of the groups so closed."""
-    script = notifier.alerts._group
+    at most `times` times, counting the calls of all `notifiers` (which of two notifiers
+    reads a stage first is up to the scheduler). Returns the ids of the groups so closed."""
     closed: list[str] = []
     seen = 0
 
-    async def call(*, keys: list[str], args: list[Any]) -> Any:
-        nonlocal seen
-        reply = await script(keys=keys, args=args)
-        if str(reply[0]) == "retry":
-            seen += 1
-            if seen % every == 0 and len(closed) < times:
-                await store.redis.delete(keys[0])
-                closed.append(str(reply[1]))
-        return reply
+    def closing(script: Any) -> Any:
+        async def call(*, keys: list[str], args: list[Any]) -> Any:
+            nonlocal seen
+            reply = await script(keys=keys, args=args)
+            if str(reply[0]) == "retry":
+                seen += 1
+                if seen % every == 0 and len(closed) < times:
+                    await store.redis.delete(keys[0])
+                    closed.append(str(reply[1]))
+            return reply
 
-    monkeypatch.setattr(notifier.alerts, "_group", call)
+        return call
+
+    for notifier in notifiers if isinstance(notifiers, tuple) else (notifiers,):
+        monkeypatch.setattr(notifier.alerts, "_group", closing(notifier.alerts._group))
     return closed
 
 
@@ -209,7 +213,7 @@ async def test_every_fired_stage_of_a_steady_inflow_is_paged(
     async with rig(store, clock) as r:
         one, two = r.notifier("n1"), r.notifier("n2")
         await one.ensure_group()
-        closed = closing_windows(monkeypatch, two, store, every=4)
+        closed = closing_windows(monkeypatch, (one, two), store, every=4)
         r.robots.script["dingtalk"] = [FAIL] * 10_000  # the webhook is the only way out
         pids = [str(i) for i in range(120)]
         for pid in pids:

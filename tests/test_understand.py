@@ -12,6 +12,7 @@ import pytest
 
 from responder.drafts import INTENTS, DataError, Understanding, load, understand
 from responder.drafts.data import default_dir, default_lexicon
+from responder.drafts.drafter import tone_of
 from responder.drafts.tokens import find, tokenize
 from responder.drafts.understand import Said, Speaker
 from sentiment import Label, score_texts
@@ -69,7 +70,10 @@ def test_a_news_report_of_a_fire_is_a_crisis_with_its_words() -> None:
 )
 def test_crisis_kinds(text: str, kind: str, word: str) -> None:
     got = _understand(text)
-    assert got.crisis.flag and got.urgent and got.intent == "crisis"
+    assert got.crisis.flag and got.urgent and tone_of(got) == "crisis" and got.reply_needed
+    # The model may be unsure of the topic ("曝光" is also a camera word): never sure of
+    # another one.
+    assert got.intent == "crisis" or got.uncertain
     assert kind in got.crisis.kinds
     assert word in got.crisis.words
 

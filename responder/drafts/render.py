@@ -81,6 +81,7 @@ class Templates:
             lstrip_blocks=True,
         )
         self.blocks: dict[tuple[str, str], list[_Block]] = {}
+        self._candidates: dict[tuple[str, str], list[_Block]] = {}  # made once each
         problems: list[str] = []
         for name in sorted(self.env.list_templates(filter_func=lambda n: n.endswith(".j2"))):
             try:
@@ -108,8 +109,13 @@ class Templates:
 
     def candidates(self, intent: str, tone: str) -> list[_Block]:
         """Return the intent's blocks for a tone, then the general ones."""
-        own = self.blocks.get((intent, tone), [])
-        return own + [b for b in self.blocks.get((GENERAL, tone), []) if b not in own]
+        found = self._candidates.get((intent, tone))
+        if found is None:
+            own = self.blocks.get((intent, tone), [])
+            general = self.blocks.get((GENERAL, tone), [])
+            found = own + [b for b in general if b not in own]
+            self._candidates[(intent, tone)] = found
+        return list(found)
 
     def render(self, block: _Block, variables: Mapping[str, Any], seed: str) -> str:
         """Render one block; `seed` decides what one_of picks, so output is reproducible."""

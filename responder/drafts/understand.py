@@ -19,6 +19,11 @@ from responder.drafts.understand_model import UNCERTAIN, Installed, Prediction, 
 from sentiment import Label, Sentiment
 
 BIG_ACCOUNT = 100_000  # followers from which a mention to the brand always needs an answer
+# On a crisis, the chance that the writer is the person it happened to from which they are
+# taken to be, even when the model finds an onlooker (bystander, fan) likelier: mistaking
+# the person affected for an onlooker sets them aside, the other mistake costs an agent a
+# look (docs/understanding.md).
+MAYBE_AFFECTED = 0.25
 ROLES = ("customer", "bystander", "media", "fan_reply", "brand", "bot")
 VERIFIED = ("none", "personal", "media", "enterprise", "brand")  # an author's verified type
 log = logging.getLogger(__name__)
@@ -202,7 +207,11 @@ def _combine(one: Asked, reading: Reading, said: Prediction) -> Understanding:
     # model says (tests/data/understanding.md: crisis, media_inquiry).
     # When unsure, answer: the person a crisis happened to, media, and a big account
     # speaking to us in their own name are never set aside by the model alone.
-    speaks = said.role in ("customer", "media")
+    role = said.role
+    maybe_affected = dict(said.role_probabilities).get("customer", 0.0) >= MAYBE_AFFECTED
+    if flagged and role in ("bystander", "fan_reply") and maybe_affected:
+        role = "customer"  # maybe the person it happened to: never set aside on a guess
+    speaks = role in ("customer", "media")
     big = one.author.followers >= BIG_ACCOUNT and one.reply_to == "brand" and speaks
     needed = said.reply_needed or (flagged and speaks) or big
     return Understanding(
@@ -217,10 +226,10 @@ def _combine(one: Asked, reading: Reading, said: Prediction) -> Understanding:
         model_sentiment=one.sentiment,
         intent_confidence=said.intent_confidence,
         uncertain=said.intent == UNCERTAIN,
-        role=said.role,
+        role=role,
         reply_needed=needed,
         reply_reason=reply_reason(
-            needed, role=said.role, intent=main, question=question, text=one.text, label=shown
+            needed, role=role, intent=main, question=question, text=one.text, label=shown
         ),
         aspects=said.aspects,
         product=named_product(reading.tokens.text) or said.product,

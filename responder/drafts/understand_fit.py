@@ -21,28 +21,58 @@ class Spec:
     weights: Any  # their weights
     c: float
     keep: int  # weights kept per class
+    nb_alpha: float = 0.0  # > 0: naive Bayes scaled features (fit)
 
 
-def fit(x: Any, truth: Any, c: float, seed: int, weights: Any) -> tuple[Any, Any]:
+def fit(
+    x: Any, truth: Any, c: float, seed: int, weights: Any, nb_alpha: float = 0.0
+) -> tuple[Any, Any]:
     """One-vs-rest logistic regression: a (classes x features) matrix and the biases.
-    (Not in threads: liblinear's random state is global, and threads crashed it.)"""
+    (Not in threads: liblinear's random state is global, and threads crashed it.)
+
+    With `nb_alpha` > 0 each class's regression reads every feature scaled by its naive
+    Bayes log-count ratio for that class (NBSVM, Wang & Manning 2012, with smoothing
+    `nb_alpha`), counted on these rows only; the ratio is folded into the weights, so the
+    model stays linear in the features and scores as before."""
     import numpy as np
 
     weighted = None if (weights == 1.0).all() else weights
-    found = [_one(x, truth[:, i].astype(int), c, seed, weighted) for i in range(truth.shape[1])]
+    present = x.copy()
+    present.data[:] = 1.0
+    found = [
+        _one(x, present, truth[:, i].astype(int), c, seed, weighted, weights, nb_alpha)
+        for i in range(truth.shape[1])
+    ]
     return np.vstack([coef for coef, _ in found]), np.array([bias for _, bias in found])
 
 
-def _one(x: Any, y: Any, c: float, seed: int, weights: Any) -> tuple[Any, float]:
+def _one(
+    x: Any,
+    present: Any,
+    y: Any,
+    c: float,
+    seed: int,
+    weighted: Any,
+    weights: Any,
+    nb_alpha: float,
+) -> tuple[Any, float]:
     import numpy as np
+    import scipy.sparse as sp
     from sklearn.linear_model import LogisticRegression
 
     share = float(y.mean()) if len(y) else 0.0
     if share in (0.0, 1.0):  # a class this part never (or always) shows: a constant
         return np.zeros(x.shape[1]), 10.0 if share else -10.0
+    ratio = np.ones(x.shape[1])
+    if nb_alpha > 0:
+        counts = present.T @ (weights * y), present.T @ (weights * (1 - y))
+        yes, no = (nb_alpha + np.asarray(n).ravel() for n in counts)
+        ratio = np.log((yes / yes.sum()) / (no / no.sum()))
+    scaled = sp.csr_matrix(x @ sp.diags(ratio))
+    scaled.sort_indices()
     model = LogisticRegression(C=c, solver="liblinear", dual=True, max_iter=1000, random_state=seed)
-    model.fit(x, y, sample_weight=weights)
-    return model.coef_.ravel(), float(model.intercept_[0])
+    model.fit(scaled, y, sample_weight=weighted)
+    return model.coef_.ravel() * ratio, float(model.intercept_[0])
 
 
 def fit_head(x: Any, spec: Spec, splits: Sequence[Any], seed: int) -> tuple[Any, Any, Any]:
@@ -63,7 +93,8 @@ def fit_head(x: Any, spec: Spec, splits: Sequence[Any], seed: int) -> tuple[Any,
         parts.append(learn[learn >= 0])
         scored.append(score[score >= 0])
     fitted = Parallel(n_jobs=min(os.cpu_count() or 1, len(parts)), max_nbytes=None)(
-        delayed(fit)(xs[part], spec.truth[part], spec.c, seed, spec.weights[part]) for part in parts
+        delayed(fit)(xs[part], spec.truth[part], spec.c, seed, spec.weights[part], spec.nb_alpha)
+        for part in parts
     )
     oof = np.zeros((len(spec.rows), len(spec.classes)))
     for (coef, bias), score in zip(fitted[1:], scored, strict=True):

@@ -105,6 +105,7 @@ class Prediction:
     top_intents: tuple[tuple[str, float], ...]  # best first, at most three
     role: str
     role_confidence: float
+    role_probabilities: tuple[tuple[str, float], ...]  # every role with its probability
     reply_needed: bool
     reply_probability: float
     sentiment: str  # "neg", "neutral" or "pos"
@@ -260,6 +261,7 @@ class UnderstandModel:
                     top_intents=tuple(ranked[:3]),
                     role=role,
                     role_confidence=role_confidence,
+                    role_probabilities=tuple(zip(roles.classes, role_p[i], strict=True)),
                     reply_needed=reply_p[i] >= heads["reply_needed"].threshold,
                     reply_probability=reply_p[i],
                     sentiment=("neg", "neutral", "pos")[moods.index(max(moods))],
