@@ -94,7 +94,8 @@ def test_crisis_kinds(text: str, kind: str, word: str) -> None:
 def test_harmless_words_are_not_a_crisis(text: str) -> None:
     got = _understand(text)
     assert not got.crisis.flag, got.crisis
-    assert got.intent != "crisis" and not got.urgent
+    assert not got.urgent and tone_of(got) != "crisis"
+    assert got.intent != "crisis" or got.uncertain  # a guess shown as 意图不确定 at most
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from responder.drafts.tokens import split_repost
 from responder.drafts.understand import Said, Speaker, Understanding, understand
 from responder.drafts.understand_eval import evaluate, read_rows, understand_row
-from responder.drafts.understand_model import UnderstandModel, default_model_path
+from responder.drafts.understand_model import UnderstandModel, default_model_path, row_features
 from responder.drafts.understand_train import Recipe
 from responder.drafts.understand_train import main as train_main
 from sentiment import score_texts
@@ -24,11 +25,11 @@ DATA = Path(__file__).resolve().parent / "data"
 # Measured with the shipped file (tests/data/understanding.md, "The learned model"); a
 # retrain that falls more than the margin below them fails here.
 HELDOUT = {
-    "macro_f1": 0.8543,
+    "macro_f1": 0.8481,
     "crisis_recall": 1.0,
-    "sentiment_acc": 0.8676,
-    "reply_needed_f1": 0.9824,
-    "role_acc": 0.9766,
+    "sentiment_acc": 0.8816,
+    "reply_needed_f1": 0.9833,
+    "role_acc": 0.9782,
 }
 HELD_OUT_LINE = (  # `tiexin drafts eval --set heldout`, last line
     f"intent macro_f1={HELDOUT['macro_f1']:.4f} crisis_recall={HELDOUT['crisis_recall']:.4f}"
@@ -214,3 +215,27 @@ def test_a_batch_is_understood_as_each_mention_alone(
     scores = model.scores([unknown, {weighty}, set(), unknown])
     assert not scores[0].any() and not scores[2].any() and not scores[3].any()
     assert scores[1].any() and (scores[1] == model.scores([{weighty}])[0]).all()
+
+
+def test_a_quoted_repost_chain_is_read_apart_from_the_authors_own_words() -> None:
+    own = "吓人 我今晚不敢放床头充了"
+    chain = "@小鹿斑比:@澜星 我的X7 Pro充电充着充着冒烟了"
+    assert split_repost(f"{own}//{chain}") == (own, chain)
+    assert split_repost(own) == (own, "")
+    found = row_features({"text": f"{own}//{chain}", "platform": "weibo", "author": {}})
+    assert "床头" in found and "q:冒烟" in found and "冒烟" not in found
+
+
+def test_who_speaks_in_a_crisis_the_person_it_happened_to_or_an_onlooker() -> None:
+    victim = "@澜星 我的X7充电的时候突然冒烟起火了，手都烫伤了"
+    mine = understand(victim, platform="weibo", sentiment=score_texts([victim])[0], kind="mention")
+    assert mine.crisis.flag and mine.role == "customer" and mine.reply_needed
+    scared = f"吓人 我今晚不敢放床头充了//@小鹿斑比:{victim}"
+    onlooker = understand(
+        scared,
+        platform="weibo",
+        sentiment=score_texts([scared])[0],
+        kind="repost",
+        reply_to=None,
+    )
+    assert onlooker.crisis.flag and onlooker.role == "bystander"

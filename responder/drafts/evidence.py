@@ -19,7 +19,7 @@ from typing import Any
 from responder.drafts.crisis import Crisis, detect_crisis
 from responder.drafts.data import Lexicon
 from responder.drafts.intent import IntentHit, pick, score_intents
-from responder.drafts.tokens import Tokens, tokenize
+from responder.drafts.tokens import Tokens, split_repost, tokenize
 from responder.drafts.tone import Tone, read_tone
 
 STRONG_SCORE = 2.0  # an intent the rules find at least this strongly gets a second feature
@@ -62,7 +62,12 @@ def features(
     """The rules' evidence on a mention and its latest `limit` earlier messages, and the
     sentiment model's score."""
     found = _of(reading, "r:")
-    found.update("w:" + w for w in reading.tokens.tokens)
+    own, quoted = split_repost(reading.tokens.text)
+    if quoted:  # the words of a quoted repost chain are someone else's
+        found.update("w:" + w for w in tokenize(own, lexicon).tokens)
+        found.update("qw:" + w for w in tokenize(quoted, lexicon).tokens)
+    else:
+        found.update("w:" + w for w in reading.tokens.tokens)
     found.add(f"s:{min(int(sentiment * SENTIMENT_BINS), SENTIMENT_BINS - 1)}")
     for message in list(context)[-limit:]:
         earlier = read(str(message.get("text") or ""), platform, lexicon)

@@ -94,3 +94,10 @@ def outermost(words: list[str]) -> list[str]:
     """Drop each word that is part of a longer word in the list, keeping first-seen order."""
     unique = list(dict.fromkeys(words))
     return [w for w in unique if not any(w != other and w in other for other in unique)]
+
+
+def split_repost(text: str) -> tuple[str, str]:
+    """A Weibo repost's own words and the chain it quotes ("吓人//@someone: 我的X7起火了"
+    is a bystander's "吓人" over someone else's words): ("吓人", "@someone: 我的X7起火了")."""
+    own, mark, quoted = text.partition("//@")
+    return (own, mark[2:] + quoted) if mark else (text, "")

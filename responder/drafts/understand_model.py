@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from responder.drafts.tokens import split_repost
 from sentiment.features import features as text_features
 from sentiment.linear import read_model
 
@@ -53,13 +54,16 @@ def default_model_path() -> Path:
 def row_features(row: Mapping[str, Any]) -> set[str]:
     """Features of one mention (a dict shaped like tests/data/understanding.md's rows).
 
-    Text: character 1-3-grams, emoticons and emoji (sentiment.features). Earlier messages
+    Text: character 1-3-grams, emoticons and emoji (sentiment.features) of the author's own
+    words; a repost chain they quote ("//@name: ..."), 1-2-grams prefixed "q:". Earlier messages
     in `context`: 1-2-grams prefixed by who wrote them ("brand:", "same:", "other:").
     Metadata ("m:") and the author name's 1-2-grams ("n:"). The words of the text and of
     its context come with the rules' evidence (responder.drafts.evidence), which has them.
     """
     text = str(row.get("text") or "")
-    found = text_features(text, 3)
+    own, quoted = split_repost(text)
+    found = text_features(own, 3)  # the whole text, as sentiment read it, when nothing is quoted
+    found.update("q:" + f for f in text_features(quoted, 2))
     author = row.get("author") or {}
     context = list(row.get("context") or [])[-MAX_CONTEXT:]
     for message in context:
