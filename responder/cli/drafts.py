@@ -36,6 +36,7 @@ def labelled_set(name: str) -> Path:
 
 SETS: dict[str, Callable[[], Path]] = {
     "demo": demo_path,
+    "dev": lambda: labelled_set("dev"),
     "heldout": lambda: labelled_set("heldout"),
     "train": lambda: labelled_set("train"),
 }
@@ -51,7 +52,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     evaluate.add_argument(
         "--set",
         choices=sorted(SETS),
-        help="heldout, train (tests/data/understanding_*.jsonl) or demo (the default)",
+        help="heldout, dev, train (tests/data/understanding_*.jsonl) or demo (the default)",
     )
     evaluate.add_argument(
         "--data", type=Path, nargs="+", help="labelled jsonl files instead of a --set"
