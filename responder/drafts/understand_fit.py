@@ -22,10 +22,17 @@ class Spec:
     c: float
     keep: int  # weights kept per class
     nb_alpha: float = 0.0  # > 0: naive Bayes scaled features (fit)
+    blend: tuple[float, float] = (0.0, 0.0)  # (share, C) of a plain regression mixed in (fit)
 
 
 def fit(
-    x: Any, truth: Any, c: float, seed: int, weights: Any, nb_alpha: float = 0.0
+    x: Any,
+    truth: Any,
+    c: float,
+    seed: int,
+    weights: Any,
+    nb_alpha: float = 0.0,
+    blend: tuple[float, float] = (0.0, 0.0),
 ) -> tuple[Any, Any]:
     """One-vs-rest logistic regression: a (classes x features) matrix and the biases.
     (Not in threads: liblinear's random state is global, and threads crashed it.)
@@ -33,12 +40,35 @@ def fit(
     With `nb_alpha` > 0 each class's regression reads every feature scaled by its naive
     Bayes log-count ratio for that class (NBSVM, Wang & Manning 2012, with smoothing
     `nb_alpha`), counted on these rows only; the ratio is folded into the weights, so the
-    model stays linear in the features and scores as before."""
-    import numpy as np
+    model stays linear in the features and scores as before.
+
+    With a `blend` share > 0 the weights are that share of a plain regression's (its own
+    C, no scaling) and the rest the NBSVM's: one linear model still, in the spirit of
+    the paper's interpolation toward plain weights."""
 
     weighted = None if (weights == 1.0).all() else weights
     present = x.copy()
     present.data[:] = 1.0
+    coef, bias = _fit(x, present, truth, c, seed, weighted, weights, nb_alpha)
+    share, plain_c = blend
+    if share > 0:
+        plain, plain_bias = _fit(x, present, truth, plain_c, seed, weighted, weights, 0.0)
+        coef, bias = (1 - share) * coef + share * plain, (1 - share) * bias + share * plain_bias
+    return coef, bias
+
+
+def _fit(
+    x: Any,
+    present: Any,
+    truth: Any,
+    c: float,
+    seed: int,
+    weighted: Any,
+    weights: Any,
+    nb_alpha: float,
+) -> tuple[Any, Any]:
+    import numpy as np
+
     found = [
         _one(x, present, truth[:, i].astype(int), c, seed, weighted, weights, nb_alpha)
         for i in range(truth.shape[1])
@@ -93,7 +123,9 @@ def fit_head(x: Any, spec: Spec, splits: Sequence[Any], seed: int) -> tuple[Any,
         parts.append(learn[learn >= 0])
         scored.append(score[score >= 0])
     fitted = Parallel(n_jobs=min(os.cpu_count() or 1, len(parts)), max_nbytes=None)(
-        delayed(fit)(xs[part], spec.truth[part], spec.c, seed, spec.weights[part], spec.nb_alpha)
+        delayed(fit)(
+            xs[part], spec.truth[part], spec.c, seed, spec.weights[part], spec.nb_alpha, spec.blend
+        )
         for part in parts
     )
     oof = np.zeros((len(spec.rows), len(spec.classes)))

@@ -77,6 +77,10 @@ class Recipe:
         ("intent", 30.0, 0.25),
         ("sentiment", 30.0, 0.5),
     )
+    # Share of a plain regression (C above) blended into a naive Bayes head's weights.
+    # On the 24,548 rows with the development set of understanding_dev.jsonl (scored by
+    # the intent head alone): intent CV 0.8988 -> 0.8995, development 0.932 -> 0.937.
+    blend: tuple[tuple[str, float], ...] = (("intent", 0.3),)
     min_aspect: int = 8  # an aspect:polarity seen fewer times gets no class
     folds: int = 5
     seed: int = 2026
@@ -151,6 +155,7 @@ def specs(rows: Sequence[dict[str, Any]], weights: Any, recipe: Recipe) -> list[
                 c=nb.get(name, (recipe.c, 0.0))[0],
                 keep=dict(recipe.keep)[name],
                 nb_alpha=nb.get(name, (recipe.c, 0.0))[1],
+                blend=(dict(recipe.blend).get(name, 0.0), recipe.c),
             )
         )
     return out
