@@ -281,7 +281,8 @@ def test_real_upset_and_crisis_mentions_get_serious_drafts(drafter: Drafter, tex
 def test_every_crisis_draft_names_a_way_to_take_it_offline(drafter: Drafter) -> None:
     brand = drafter.brand.facts
     # The named ways offline: the brand file's channels, hotline and email, or a private
-    # message to the named person ("私信" with 专员 / 负责人 / 专人 / 同事).
+    # message or a call from the named person ("私信" or 电话 with 专员 / 负责人 / 专人; in a
+    # private chat, where no draft says 私信, the phone number asked for).
     ways = (brand.crisis_channel, brand.escalation_channel, brand.hotline, brand.crisis_email)
     missing: Counter[str] = Counter()
     offered = 0
@@ -291,7 +292,8 @@ def test_every_crisis_draft_names_a_way_to_take_it_offline(drafter: Drafter) -> 
             assert len(got.drafts) == 3
             for d in got.drafts:
                 offered += 1
-                private = "私信" in d.text and any(w in d.text for w in ("专员", "负责人", "专人"))
+                named = any(w in d.text for w in ("专员", "负责人", "专人"))
+                private = named and any(w in d.text for w in ("私信", "电话"))
                 if not any(way in d.text for way in ways) and not private:
                     missing[f"{platform} {d.template}: {d.text}"] += 1
     assert offered == 3 * 3 * len(MENTION_IDS)

@@ -16,8 +16,12 @@ import jinja2
 
 from connectors.model import Author
 from responder.drafts.brand import Brand, load_brand
+from responder.drafts.facts import facts_of
+from responder.drafts.knowledge import Knowledge, load_knowledge
+from responder.drafts.manners import Manners, load_manners
 from responder.drafts.moments import moment_at
 from responder.drafts.render import (
+    ENGLISH,
     Draft,
     Request,
     TemplateProblem,
@@ -91,6 +95,9 @@ class Drafter:
         self.templates = Templates(self.directory)
         self.style: StyleRules = load_style(self.directory / "style.toml")
         self.brand: Brand = load_brand(self.directory / "brand.toml")
+        # A templates folder from before these files keeps the packaged ones.
+        self.manners: Manners = load_manners(self._file("manners.toml"))
+        self.knowledge: Knowledge = load_knowledge(self._file("kb.toml"))
         moment_at(datetime.now().astimezone(), zone)  # an unknown zone fails here, at start
 
     def draft(
@@ -105,17 +112,21 @@ class Drafter:
         seed: str,
         avoid: frozenset[str] = frozenset(),
         ranking: Mapping[str, float] | None = None,
+        earlier: tuple[str, ...] = (),
     ) -> DraftSet:
-        """Return the drafts for one mention (none for spam)."""
+        """Return the drafts for one mention (none for spam). `earlier`: the same author's
+        earlier messages in the thread (what they gave there is not asked for again)."""
         tone = tone_of(understanding)
         if understanding.spam:
             return DraftSet(tone=tone, drafts=())
         channel = channel_of(platform, kind)
         moment = moment_at(at, self.zone)
         big = author.followers >= BIG_ACCOUNT or author.verified
+        facts = facts_of(text, earlier)
+        topics = (understanding.intent, *understanding.secondary)
         variables = {
-            # A platform that gives no nickname (WeChat: the OpenID) leaves the name out.
-            "name": author.name if author.name != author.id else "",
+            # A platform id (a WeChat OpenID, 用户7382910456) is no name: left out.
+            "name": self.manners.name(author.name, author.id),
             "platform": platform,
             "channel": channel,
             "short": self.style_limit_is_short(platform, channel),
@@ -131,19 +142,27 @@ class Drafter:
             "safety": bool(SAFETY_KINDS.intersection(understanding.crisis.kinds)),
             "big": big,
             "who": crisis_audience(understanding.role, big=big),
+            "facts": facts,
+            "lang": facts.lang,
+            "kb": self.knowledge.answer(text, topics),
         }
+        english = facts.lang == "en" and tone != "crisis"
         request = Request(
-            intent=understanding.intent,
+            intent=ENGLISH if english else understanding.intent,
             tone=tone,
             platform=platform,
             channel=channel,
             variables=variables,
             seed=seed,
             avoid=avoid,
+            given=facts.given,
         )
-        return DraftSet(
-            tone=tone, drafts=tuple(make_drafts(request, self.templates, self.style, ranking))
-        )
+        drafts = make_drafts(request, self.templates, self.style, ranking, self.manners)
+        return DraftSet(tone=tone, drafts=tuple(drafts))
+
+    def _file(self, name: str) -> Path:
+        path = self.directory / name
+        return path if path.exists() else default_directory() / name
 
     def style_limit_is_short(self, platform: str, channel: str) -> bool:
         """Say whether replies on this channel must be short (a Weibo comment)."""
@@ -159,7 +178,7 @@ class Drafter:
         for (stem, tone), blocks in sorted(self.templates.blocks.items()):
             for block in blocks:
                 refused: dict[str, list[str]] = {}
-                for variables in _samples(self.brand.facts, tone):
+                for variables in _samples(self.brand.facts, tone, self.knowledge):
                     try:
                         text = self.templates.render(block, variables, block.id)
                     except jinja2.TemplateError as exc:
@@ -186,7 +205,7 @@ class Drafter:
         return warnings
 
 
-def _samples(brand: Any, tone: str) -> list[dict[str, Any]]:
+def _samples(brand: Any, tone: str, knowledge: Knowledge) -> list[dict[str, Any]]:
     """Contexts covering each platform, channel and switch a template may branch on."""
     out = []
     places = (("weibo", "comment", True), ("wechat", "private", False), ("tieba", "post", False))
@@ -213,6 +232,9 @@ def _samples(brand: Any, tone: str) -> list[dict[str, Any]]:
             "safety": bool(name),
             "big": bool(name),
             "who": who,
+            "facts": facts_of("订单号 LX202611110123 第三次 生日 NFC 3.2.1" if name else ""),
+            "lang": "en" if name and not playful else "zh",
+            "kb": knowledge.entries[0] if name and knowledge.entries else None,
         }
         out.append(variables)
     return out

@@ -15,6 +15,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from responder.drafts.learning import UNSEEN
+from responder.drafts.manners import Manners
 from responder.drafts.style import StyleRules, check
 
 TONES = ("upset", "happy", "question", "neutral", "crisis")
@@ -23,12 +24,13 @@ VARIABLES = frozenset(
     {
         *("name", "platform", "channel", "short", "product", "brand", "time", "festival"),
         *("holiday", "makeup_workday", "playful", "words", "crisis_words", "safety", "big"),
-        "who",
+        *("who", "facts", "lang", "kb"),
         *("one_of", "fun"),
     }
 )
 DRAFTS = 3
 GENERAL = "_general"
+ENGLISH = "_english"  # the drafts of a mention written in English (no Chinese fallback)
 _BLOCK = re.compile(r"^(?P<tone>[a-z]+)_\w+$")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?~～…])")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -112,7 +114,7 @@ class Templates:
         found = self._candidates.get((intent, tone))
         if found is None:
             own = self.blocks.get((intent, tone), [])
-            general = self.blocks.get((GENERAL, tone), [])
+            general = [] if intent == ENGLISH else self.blocks.get((GENERAL, tone), [])
             found = own + [b for b in general if b not in own]
             self._candidates[(intent, tone)] = found
         return list(found)
@@ -158,6 +160,7 @@ class Request:
     variables: Mapping[str, Any]
     seed: str  # stable per mention, so a mention's drafts can be made again alike
     avoid: frozenset[str] = frozenset()  # sentences already said or drafted in its thread
+    given: frozenset[str] = frozenset()  # what the person gave: never asked for again
 
 
 def make_drafts(
@@ -165,9 +168,11 @@ def make_drafts(
     templates: Templates,
     style: StyleRules,
     ranking: Mapping[str, float] | None = None,
+    manners: Manners | None = None,
 ) -> list[Draft]:
-    """Return up to three drafts, best first, each passing the style check, none sharing a
-    sentence with another or with what was already said in the thread."""
+    """Return up to three drafts, best first, each passing the style check and keeping the
+    channel's manners, none sharing a sentence with another or with what was already said
+    in the thread."""
     blocks = templates.candidates(request.intent, request.tone)
     order = _rank(blocks, request.seed, ranking or {})
     used = set(request.avoid)
@@ -181,6 +186,11 @@ def make_drafts(
             except Exception as exc:  # a branch no start-up sample reached: skip the block
                 _report_once(block.id, exc)
                 break
+            if manners is not None:
+                if request.channel == "private":
+                    text = manners.private(text)
+                if manners.refusal(text, channel=request.channel, given=request.given):
+                    continue
             said = sentences(text)
             if not said or used.intersection(said):
                 continue

@@ -130,6 +130,7 @@ def draft(
         seed=job.id,
         avoid=job.avoid,
         ranking=ranking,
+        earlier=tuple(said.text for said in job.context if said.who == "same"),
     )
     return Suggestion(
         understanding=known,

@@ -1,0 +1,159 @@
+"""The brand's knowledge base (templates/drafts/kb.toml): FAQ entries with the ways people
+ask and the facts that answer, found for a mention by BM25 (rank_bm25) over character
+bigrams and Latin words. How-to and policy drafts answer from the entry found; when none
+fits, they say honestly that we will find out."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rank_bm25 import BM25Okapi
+
+from responder.drafts.data import ALL_INTENTS
+from responder.drafts.tokens import fold
+
+_LATIN = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+MIN_SCORE = 4.0  # BM25 score under which an entry does not answer the mention
+MAX_ANSWER = 120  # characters: an answer must fit a Weibo comment beside a greeting
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file that cannot be used; the message names the file and every entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One FAQ entry: what it is called in a reply, how people ask, the facts that answer."""
+
+    id: str
+    title: str  # what a draft calls the topic: "换机", "价保"
+    intents: tuple[str, ...]  # the intents it may answer
+    questions: tuple[str, ...]
+    answer: str  # the brand's facts, quoted as they are
+    answer_en: str = ""  # the same facts in English, for an English mention
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """An entry found for a mention, its score and the terms that matched."""
+
+    entry: Entry
+    score: float
+    matched: tuple[str, ...]
+
+
+def terms(text: str, stop: frozenset[str] = frozenset()) -> list[str]:
+    """Character bigrams of each run of Chinese (a lone character as itself) and the
+    Latin words, lower case, less the `stop` words: no segmenter to disagree with the
+    phrasings."""
+    folded = fold(text)
+    out = _LATIN.findall(folded)
+    for run in _HAN.findall(folded):
+        out += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+    return [t for t in out if t not in stop]
+
+
+class Knowledge:
+    """The entries of a knowledge file and their BM25 index."""
+
+    def __init__(self, entries: Sequence[Entry], stop: Iterable[str] = ()) -> None:
+        self.entries = tuple(entries)
+        self.stop = frozenset(fold(w) for w in stop)
+        self.by_intent: dict[str, list[int]] = {}
+        for i, entry in enumerate(self.entries):
+            for intent in entry.intents:
+                self.by_intent.setdefault(intent, []).append(i)
+        documents = [terms(" ".join((e.title, *e.questions)), self.stop) for e in self.entries]
+        self.documents = [set(d) for d in documents]
+        self.index = BM25Okapi(documents) if documents else None
+
+    def search(self, text: str, intents: Iterable[str] = (), limit: int = 3) -> list[Hit]:
+        """The best entries for a text, best first; only entries of `intents` when given."""
+        if self.index is None:
+            return []
+        query = list(dict.fromkeys(terms(text, self.stop)))
+        if not query:
+            return []
+        wanted = list(intents)
+        allowed = sorted({i for n in wanted for i in self.by_intent.get(n, [])})
+        if wanted and not allowed:
+            return []
+        scores = self.index.get_scores(query)
+        candidates = allowed if wanted else range(len(self.entries))
+        ranked = sorted(candidates, key=lambda i: (-scores[i], i))[:limit]
+        return [
+            Hit(
+                entry=self.entries[i],
+                score=round(float(scores[i]), 3),
+                matched=tuple(t for t in query if t in self.documents[i]),
+            )
+            for i in ranked
+            if scores[i] > 0
+        ]
+
+    def answer(self, text: str, intents: Iterable[str]) -> Entry | None:
+        """The entry that answers a mention of these intents, or None when none does."""
+        hits = self.search(text, intents, limit=1)
+        return hits[0].entry if hits and hits[0].score >= MIN_SCORE else None
+
+
+def load_knowledge(path: Path) -> Knowledge:
+    """Load and check a knowledge file; raise KnowledgeError naming every bad entry."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KnowledgeError(f"{path}: {exc}") from exc
+    problems: list[str] = []
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for n, item in enumerate(raw.get("faq", []), 1):
+        where = f"faq #{n} ({item.get('id', '?')})"
+        entry = _entry(item, where, problems)
+        if entry is None:
+            continue
+        if entry.id in seen:
+            problems.append(f"{where}: id {entry.id!r} is used twice")
+        seen.add(entry.id)
+        entries.append(entry)
+    stop = raw.get("search", {}).get("stop", [])
+    if not (isinstance(stop, list) and all(isinstance(w, str) for w in stop)):
+        problems.append("search.stop must be a list of strings")
+    if problems:
+        raise KnowledgeError(f"{path}:\n" + "\n".join(f"  {p}" for p in problems))
+    return Knowledge(entries, stop)
+
+
+def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | None:
+    unknown = set(item) - {"id", "title", "intents", "questions", "answer", "answer_en"}
+    for key in sorted(unknown):
+        problems.append(f"{where}: unknown key {key!r}")
+    text = {k: item.get(k) for k in ("id", "title", "answer", "answer_en")}
+    for key in ("id", "title", "answer"):
+        if not isinstance(text[key], str) or not str(text[key]).strip():
+            problems.append(f"{where}: {key!r} must be a non-empty string")
+    lists = {k: item.get(k) for k in ("intents", "questions")}
+    for key, value in lists.items():
+        if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+            problems.append(f"{where}: {key!r} must be a non-empty list of strings")
+    if problems and any(p.startswith(where) for p in problems):
+        return None
+    intents = tuple(str(v) for v in lists["intents"] or [])
+    for intent in intents:
+        if intent not in ALL_INTENTS:
+            problems.append(f"{where}: unknown intent {intent!r}")
+    answer = str(text["answer"])
+    if len(answer) > MAX_ANSWER:
+        problems.append(f"{where}: answer is {len(answer)} characters; at most {MAX_ANSWER}")
+    return Entry(
+        id=str(text["id"]),
+        title=str(text["title"]),
+        intents=intents,
+        questions=tuple(str(v) for v in lists["questions"] or []),
+        answer=answer,
+        answer_en=str(text["answer_en"] or ""),
+    )
