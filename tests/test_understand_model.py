@@ -25,9 +25,9 @@ DATA = Path(__file__).resolve().parent / "data"
 # Measured with the shipped file (tests/data/understanding.md, "The learned model"); a
 # retrain that falls more than the margin below them fails here.
 HELDOUT = {
-    "macro_f1": 0.8454,
+    "macro_f1": 0.8503,
     "crisis_recall": 1.0,
-    "sentiment_acc": 0.8816,
+    "sentiment_acc": 0.8754,
     "reply_needed_f1": 0.9833,
     "role_acc": 0.9782,
 }
