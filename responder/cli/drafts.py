@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from responder.cli import drafts_kb
 from responder.cli.common import config_for
 from responder.config import ConfigError
 from responder.drafts.data import DataError
@@ -60,6 +61,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     evaluate.add_argument(
         "--errors", action="store_true", help="also list every mention judged wrongly"
     )
+    evaluate.add_argument(
+        "--relevance",
+        action="store_true",
+        help="judge the drafts instead: tests/data/relevance.jsonl (--set dev: relevance_dev)",
+    )
+    evaluate.add_argument("--config", type=Path, help="config file ([drafts] templates)")
     suggest = actions.add_parser(
         "suggest", help="intent, sentiment, crisis, priority and three drafts for one mention"
     )
@@ -74,6 +81,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     suggest.add_argument("--json", action="store_true", help="one JSON object")
     suggest.add_argument("--config", type=Path, help="config file ([drafts] templates, timezone)")
+    drafts_kb.add_command(actions)
     check = actions.add_parser("check", help="load and render every template; list problems")
     check.add_argument("--config", type=Path, help="config file ([drafts] templates)")
     train = actions.add_parser(
@@ -103,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         config = config_for(args.config)
         if args.action == "report":
             return asyncio.run(_report(config, args))
+        if args.action == "kb":
+            return drafts_kb.run(config, args)
         if args.action == "train":
             from responder.cli.drafts_train import retrain
 
@@ -126,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from responder.drafts.evaluate import evaluate, read_rows
 
+    if args.relevance:
+        return _relevance(args)
     if args.set and args.data:
         raise ValueError("give --set or --data, not both")
     path = SETS[args.set or "demo"]()
@@ -133,6 +145,31 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise ValueError(f"--set {args.set}: {path} is not here (a source checkout has it)")
     rows = read_rows(args.data or [path])
     print("\n".join(evaluate(rows).lines(errors=args.errors)))
+    return 0
+
+
+def relevance_set(name: str) -> Path:
+    """A relevance set of the source checkout: tests/data/relevance.jsonl (held out) or
+    tests/data/relevance_dev.jsonl (for tuning the drafts)."""
+    suffix = "_dev" if name == "dev" else ""
+    return Path(__file__).resolve().parents[2] / "tests" / "data" / f"relevance{suffix}.jsonl"
+
+
+def _relevance(args: argparse.Namespace) -> int:
+    from responder.drafts import relevance
+    from responder.drafts.suggest import start
+
+    if args.set not in (None, "heldout", "dev"):
+        raise ValueError("--relevance takes --set heldout (the default) or --set dev")
+    paths = args.data or [relevance_set(args.set or "heldout")]
+    rows = []
+    for path in paths:
+        if not path.is_file():
+            raise ValueError(f"{path} is not here (a source checkout has it)")
+        rows += relevance.read_rows(path)
+    config = config_for(args.config)
+    start(config.drafts.templates, zone=config.drafts.timezone)
+    print("\n".join(relevance.relevance(rows).lines(errors=args.errors)))
     return 0
 
 

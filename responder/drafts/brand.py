@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from responder.drafts.data import read_table
 from responder.drafts.tokens import fold
 
 _LEFT, _RIGHT = r"(?<![a-z0-9])", r"(?![a-z0-9])"
@@ -57,10 +57,7 @@ class Brand:
 
 def load_brand(path: Path) -> Brand:
     """Read a brand file; every problem is a BrandError naming the file and key."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BrandError(f"{path}: {exc}") from exc
+    data = read_table(path, BrandError)
     for key in _REQUIRED:
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise BrandError(f"{path}: {key}: required, a non-empty string")

@@ -41,6 +41,16 @@ MODEL_INTENTS = (
     "privacy_security",
 )
 ALL_INTENTS = INTENTS + MODEL_INTENTS
+
+
+def read_table(path: Path, error: type[ValueError]) -> dict[str, Any]:
+    """An editable TOML file's table; `error` names the file when it cannot be read."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise error(f"{path}: {exc}") from exc
+
+
 CRISIS_KINDS = (
     "fire",
     "smoke",

@@ -19,7 +19,7 @@ from responder.drafts.brand import Brand, load_brand
 from responder.drafts.facts import facts_of
 from responder.drafts.knowledge import Knowledge, load_knowledge
 from responder.drafts.manners import Manners, load_manners
-from responder.drafts.moments import moment_at
+from responder.drafts.moments import festive, moment_at
 from responder.drafts.render import (
     ENGLISH,
     Draft,
@@ -134,6 +134,7 @@ class Drafter:
             "brand": self.brand.facts,
             "time": moment.time,
             "festival": moment.festival,
+            "festive": festive(moment.festival),
             "holiday": moment.holiday,
             "makeup_workday": moment.makeup_workday,
             "playful": tone in ("happy", "neutral") and channel in _PLAYFUL_CHANNELS,
@@ -224,6 +225,7 @@ def _samples(brand: Any, tone: str, knowledge: Knowledge) -> list[dict[str, Any]
             "brand": brand,
             "time": "late_night" if festival else "afternoon",
             "festival": festival,
+            "festive": festive(festival),
             "holiday": "国庆节" if festival else "",
             "makeup_workday": not festival,
             "playful": playful and tone in ("happy", "neutral"),

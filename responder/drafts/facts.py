@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
 
 _ORDER = re.compile(r"(?<![A-Za-z0-9])(LX\d{6,})|订单号?\s*[:：是为]?\s*([A-Za-z0-9]{8,})", re.I)
 _TRACKING = re.compile(
@@ -21,7 +20,9 @@ _TRACKING = re.compile(
 )
 _VERSION = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)(?![\d.])")
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
-_COUNT = re.compile(r"第[一二三四五六七八九十两\d]{1,3}[次回趟]|[两三四五六七八九十\d]{1,3}[次回趟]了")
+_COUNT = re.compile(
+    r"第[一二三四五六七八九十两\d]{1,3}[次回趟]|[两三四五六七八九十\d]{1,3}[次回趟]了"
+)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -34,10 +35,12 @@ class Facts:
     tracking: str = ""  # a courier number: SF…
     version: str = ""  # a system version: 3.2.1
     feature: str = ""  # the feature named, as drafts call it: "NFC", "换机"
+    said: str = ""  # the person's own word for what they talk about: "公交卡", "续航"
     count: str = ""  # how many times: "第三次"
     occasion: str = ""  # 生日, 中秋, …
     phone: bool = False  # gave a phone number
     photo: bool = False  # says photos or screenshots are attached
+    dropped: bool = False  # says the device was dropped or cracked
     lang: str = "zh"  # "en" for a mention written in English
 
     @property
@@ -49,12 +52,32 @@ class Facts:
 
 
 @dataclass(frozen=True, slots=True)
-class Lexicon:
-    """Features and occasions people name: (what drafts call it, the words people use)."""
+class Table:
+    """Words people write, each with the name drafts use for it, found in one regex scan:
+    the first in the text, the longest where two start together."""
 
-    features: tuple[tuple[str, tuple[str, ...]], ...]
-    occasions: tuple[tuple[str, tuple[str, ...]], ...]
+    names: dict[str, str]  # word (lower case) -> name
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def of(cls, named: dict[str, list[str]]) -> Table:
+        names = {w.lower(): name for name, words in named.items() for w in words}
+        names = dict(sorted(names.items(), key=lambda item: -len(item[0])))
+        return cls(names, re.compile("|".join(re.escape(w) for w in names) or "(?!)"))
+
+    def first(self, folded: str) -> re.Match[str] | None:
+        return self.pattern.search(folded)
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Features, topics and occasions people name, and the words that say photos came."""
+
+    features: Table
+    topics: Table  # every feature word and topic word (named as themselves)
+    occasions: Table
     photo_words: tuple[str, ...]
+    dropped_words: tuple[str, ...]
 
 
 @cache
@@ -63,15 +86,14 @@ def lexicon() -> Lexicon:
     raw = tomllib.loads(
         resources.files("responder.drafts").joinpath("data/facts.toml").read_text("utf-8")
     )
+    words = [w for found in raw["features"].values() for w in found] + raw["topics"]["words"]
     return Lexicon(
-        features=_named(raw["features"]),
-        occasions=_named(raw["occasions"]),
-        photo_words=tuple(raw["photo"]["words"]),
+        features=Table.of(raw["features"]),
+        topics=Table.of({w: [w] for w in words}),
+        occasions=Table.of(raw["occasions"]),
+        photo_words=tuple(w.lower() for w in raw["photo"]["words"]),
+        dropped_words=tuple(w.lower() for w in raw["dropped"]["words"]),
     )
-
-
-def _named(table: dict[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((name, tuple(w.lower() for w in words)) for name, words in table.items())
 
 
 def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
@@ -84,11 +106,13 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
         order=_first(_ORDER, everything),
         tracking=_first(_TRACKING, everything),
         version=_first(_VERSION, everything),
-        feature=_named_in(words.features, folded),
+        feature=_name(words.features, folded),
+        said=_said(words.topics, text, folded),
         count=(m.group(0) if (m := _COUNT.search(text)) else ""),
-        occasion=_named_in(words.occasions, folded),
+        occasion=_name(words.occasions, folded),
         phone=bool(_PHONE.search(everything)),
         photo=any(w in everything.lower() for w in words.photo_words),
+        dropped=any(w in folded for w in words.dropped_words),
         lang=language(text),
     )
 
@@ -99,17 +123,20 @@ def language(text: str) -> str:
     return "en" if latin >= 8 and cjk * 4 < latin else "zh"
 
 
+def _said(topics: Table, text: str, folded: str) -> str:
+    """The topic word found first in the text, as the person wrote it ("" for none)."""
+    found = topics.first(folded)
+    if found is None:
+        return ""
+    source = text if len(text) == len(folded) else folded
+    return source[found.start() : found.end()]
+
+
+def _name(table: Table, folded: str) -> str:
+    found = table.first(folded)
+    return table.names[found.group(0)] if found else ""
+
+
 def _first(pattern: re.Pattern[str], text: str) -> str:
     match = pattern.search(text)
     return next((g for g in match.groups() if g), "") if match else ""
-
-
-def _named_in(table: tuple[tuple[str, tuple[str, ...]], ...], folded: str) -> str:
-    """The name of the entry whose word comes first in the text ("" for none)."""
-    best: tuple[int, str] | None = None
-    for name, words in table:
-        for word in words:
-            at = folded.find(word)
-            if at >= 0 and (best is None or at < best[0]):
-                best = (at, name)
-    return best[1] if best else ""

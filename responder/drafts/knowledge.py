@@ -6,14 +6,13 @@ fits, they say honestly that we will find out."""
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rank_bm25 import BM25Okapi
+from rank_bm25 import BM25Okapi  # type: ignore[import-untyped]  # no stubs
 
-from responder.drafts.data import ALL_INTENTS
+from responder.drafts.data import ALL_INTENTS, read_table
 from responder.drafts.tokens import fold
 
 _LATIN = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
@@ -71,25 +70,28 @@ class Knowledge:
         documents = [terms(" ".join((e.title, *e.questions)), self.stop) for e in self.entries]
         self.documents = [set(d) for d in documents]
         self.index = BM25Okapi(documents) if documents else None
+        # BM25 adds up over the query's terms: each term's scores over every entry, worked
+        # out by rank_bm25 once here, make a search a few additions.
+        self.weights = {t: self.index.get_scores([t]) for t in self.index.idf} if self.index else {}
 
     def search(self, text: str, intents: Iterable[str] = (), limit: int = 3) -> list[Hit]:
         """The best entries for a text, best first; only entries of `intents` when given."""
-        if self.index is None:
-            return []
-        query = list(dict.fromkeys(terms(text, self.stop)))
-        if not query:
-            return []
         wanted = list(intents)
         allowed = sorted({i for n in wanted for i in self.by_intent.get(n, [])})
-        if wanted and not allowed:
+        if self.index is None or (wanted and not allowed):
             return []
-        scores = self.index.get_scores(query)
-        candidates = allowed if wanted else range(len(self.entries))
+        # Only terms some entry has: the others score nothing.
+        query = [t for t in dict.fromkeys(terms(text, self.stop)) if t in self.weights]
+        if not query:
+            return []
+        candidates = allowed if wanted else list(range(len(self.entries)))
+        found = sum(self.weights[t] for t in query)
+        scores = {i: float(found[i]) for i in candidates}
         ranked = sorted(candidates, key=lambda i: (-scores[i], i))[:limit]
         return [
             Hit(
                 entry=self.entries[i],
-                score=round(float(scores[i]), 3),
+                score=round(scores[i], 3),
                 matched=tuple(t for t in query if t in self.documents[i]),
             )
             for i in ranked
@@ -104,10 +106,7 @@ class Knowledge:
 
 def load_knowledge(path: Path) -> Knowledge:
     """Load and check a knowledge file; raise KnowledgeError naming every bad entry."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: {exc}") from exc
+    raw = read_table(path, KnowledgeError)
     problems: list[str] = []
     entries: list[Entry] = []
     seen: set[str] = set()
@@ -132,17 +131,21 @@ def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | 
     unknown = set(item) - {"id", "title", "intents", "questions", "answer", "answer_en"}
     for key in sorted(unknown):
         problems.append(f"{where}: unknown key {key!r}")
+    before = len(problems)
     text = {k: item.get(k) for k in ("id", "title", "answer", "answer_en")}
     for key in ("id", "title", "answer"):
         if not isinstance(text[key], str) or not str(text[key]).strip():
             problems.append(f"{where}: {key!r} must be a non-empty string")
-    lists = {k: item.get(k) for k in ("intents", "questions")}
-    for key, value in lists.items():
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("intents", "questions"):
+        value = item.get(key)
         if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
             problems.append(f"{where}: {key!r} must be a non-empty list of strings")
-    if problems and any(p.startswith(where) for p in problems):
+        else:
+            lists[key] = tuple(value)
+    if any("must be" in p for p in problems[before:]):
         return None
-    intents = tuple(str(v) for v in lists["intents"] or [])
+    intents = lists["intents"]
     for intent in intents:
         if intent not in ALL_INTENTS:
             problems.append(f"{where}: unknown intent {intent!r}")
@@ -153,7 +156,7 @@ def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | 
         id=str(text["id"]),
         title=str(text["title"]),
         intents=intents,
-        questions=tuple(str(v) for v in lists["questions"] or []),
+        questions=lists["questions"],
         answer=answer,
         answer_en=str(text["answer_en"] or ""),
     )

@@ -4,11 +4,11 @@ no asking for what was given, no addressing anyone by a platform id."""
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from responder.drafts.data import read_table
 
 _GIVEN = {"order": "订单号", "tracking": "快递单号", "phone": "电话", "photo": "照片"}
 _GIVEN |= {"version": "版本号"}
@@ -51,10 +51,7 @@ class Manners:
 
 def load_manners(path: Path) -> Manners:
     """Load and compile a manners file; raise MannersError naming every bad entry."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise MannersError(f"{path}: {exc}") from exc
+    raw = read_table(path, MannersError)
     problems: list[str] = []
 
     def compiled(where: str, pattern: object) -> re.Pattern[str]:

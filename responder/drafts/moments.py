@@ -40,6 +40,15 @@ SOLAR_FESTIVALS = {
     (12, 25): "圣诞",
 }
 SOLAR_TERM_FESTIVALS = ("清明",)
+# Days one does not wish anyone a happy one (清明 and 中元 remember the dead);端午 and 重阳
+# take 安康 in templates that know it, and 快乐 is still common for them.
+NO_WISH = frozenset({"清明", "中元", "龙抬头", "腊八"})
+
+
+def festive(festival: str) -> bool:
+    """Whether a day's name takes "…快乐"."""
+    return bool(festival) and festival not in NO_WISH
+
 
 # chinese_calendar's own Chinese names are short ("清明", "中秋"); these are the official ones.
 HOLIDAY_NAMES = {

@@ -24,7 +24,7 @@ VARIABLES = frozenset(
     {
         *("name", "platform", "channel", "short", "product", "brand", "time", "festival"),
         *("holiday", "makeup_workday", "playful", "words", "crisis_words", "safety", "big"),
-        *("who", "facts", "lang", "kb"),
+        *("who", "facts", "lang", "kb", "festive"),
         *("one_of", "fun"),
     }
 )
@@ -70,11 +70,35 @@ def sentences(text: str) -> list[str]:
     return [part for part in parts if len(part) >= 4]  # "好的" may repeat; sentences may not
 
 
+# Templates compiled in this process, by folder and its files' names, sizes and times: a
+# Drafter made again for the same files (a reload that changed something else, a test)
+# does not compile them again.
+_COMPILED: dict[
+    tuple[object, ...], tuple[jinja2.Environment, dict[tuple[str, str], list[_Block]]]
+] = {}
+
+
+def _stamp(directory: Path) -> tuple[object, ...]:
+    files = sorted(directory.rglob("*.j2"))
+    return (str(directory.resolve()), *((str(f), *_size_and_time(f)) for f in files))
+
+
+def _size_and_time(path: Path) -> tuple[int, int]:
+    found = path.stat()
+    return found.st_size, found.st_mtime_ns
+
+
 class Templates:
     """Every draft block, by file stem and tone; compiled once when loaded."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._candidates: dict[tuple[str, str], list[_Block]] = {}  # made once each
+        self.blocks: dict[tuple[str, str], list[_Block]] = {}
+        stamp = _stamp(directory)
+        if (known := _COMPILED.get(stamp)) is not None:  # the same files: compiled already
+            self.env, self.blocks = known
+            return
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(directory)),
             undefined=jinja2.StrictUndefined,
@@ -82,8 +106,6 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.blocks: dict[tuple[str, str], list[_Block]] = {}
-        self._candidates: dict[tuple[str, str], list[_Block]] = {}  # made once each
         problems: list[str] = []
         for name in sorted(self.env.list_templates(filter_func=lambda n: n.endswith(".j2"))):
             try:
@@ -108,6 +130,7 @@ class Templates:
                 self.blocks.setdefault(key, []).append(_Block(f"{stem}/{block}", template, render))
         if problems:
             raise TemplateProblem(problems)
+        _COMPILED[stamp] = (self.env, self.blocks)
 
     def candidates(self, intent: str, tone: str) -> list[_Block]:
         """Return the intent's blocks for a tone, then the general ones."""

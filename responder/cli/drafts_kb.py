@@ -1,0 +1,52 @@
+"""`tiexin drafts kb check|search`: validate the knowledge base and show what a mention finds."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from responder.config import Config
+from responder.drafts.knowledge import MIN_SCORE, Knowledge, load_knowledge
+
+
+def add_command(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `drafts kb check|search`."""
+    kb = actions.add_parser("kb", help="check the knowledge base (kb.toml) or search it")
+    kb_actions = kb.add_subparsers(dest="kb_action", required=True)
+    check = kb_actions.add_parser("check", help="validate kb.toml; list every problem")
+    check.add_argument("--config", type=Path, help="config file ([drafts] templates)")
+    search = kb_actions.add_parser("search", help="the entries a mention finds, and why")
+    search.add_argument("text", help="what the mention says")
+    search.add_argument("--intent", action="append", default=[], help="only this intent's")
+    search.add_argument("--config", type=Path, help="config file ([drafts] templates)")
+
+
+def kb_path(config: Config) -> Path:
+    """The templates folder's kb.toml, or the packaged one when the folder has none."""
+    from responder.drafts.drafter import default_directory
+
+    path = (config.drafts.templates or default_directory()) / "kb.toml"
+    return path if path.exists() else default_directory() / "kb.toml"
+
+
+def run(config: Config, args: argparse.Namespace) -> int:
+    """Run `drafts kb ...`; a bad file raises KnowledgeError (a ValueError) for the caller."""
+    path = kb_path(config)
+    knowledge = load_knowledge(path)
+    if args.kb_action == "check":
+        print(f"{path}: {len(knowledge.entries)} entries, all usable")
+        return 0
+    return _search(knowledge, args.text, args.intent)
+
+
+def _search(knowledge: Knowledge, text: str, intents: list[str]) -> int:
+    hits = knowledge.search(text, intents, limit=3)
+    if not hits:
+        print("no entry matches: the drafts will say we will find out")
+        return 0
+    for hit in hits:
+        verdict = "answers" if hit.score >= MIN_SCORE else f"too weak (< {MIN_SCORE})"
+        print(f"{hit.entry.id}  score {hit.score:.2f}  {verdict}")
+        print(f"  matched: {' '.join(hit.matched)}")
+        print(f"  answer: {hit.entry.answer}")
+    return 0

@@ -1,0 +1,60 @@
+"""A mention written in English gets English drafts; a crisis keeps its reviewed drafts."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from responder.drafts.suggest import start
+from tests.drafting import drafts, suggestions
+
+AT = datetime(2026, 5, 12, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _started() -> None:
+    start()  # the packaged templates, once for this file
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+ENGLISH = [
+    "Took this at the Chengdu panda base at dusk with the X7 Pro, no edits. Love it!",
+    "how do I turn off the lock screen ads on my X7? they're everywhere",
+    "Hi, when will my order ship? Paid two days ago and it still says processing",
+    "The new update made my X7 super laggy, apps freeze all the time. Annoying.",
+]
+
+
+def _drafts(text: str, platform: str, kind: str) -> list[list[str]]:
+    return drafts(text, platform=platform, kind=kind)
+
+
+@pytest.mark.parametrize("text", ENGLISH)
+@pytest.mark.parametrize(("platform", "kind"), [("weibo", "mention"), ("wechat", "message")])
+def test_an_english_mention_gets_english_drafts(text: str, platform: str, kind: str) -> None:
+    for made in _drafts(text, platform, kind):
+        assert len(made) == 3, made
+        for draft in made:
+            # Product and brand names may stay as they are (澜星); the sentences are English.
+            assert len(HAN.findall(draft)) <= 4 < len(LATIN.findall(draft)), draft
+
+
+def test_an_english_question_the_knowledge_base_answers_gets_its_english_answer() -> None:
+    offered = [d for ds in _drafts(ENGLISH[1], "weibo", "mention") for d in ds]
+    assert any("Lock screen magazine" in d for d in offered), offered
+
+
+def test_a_chinese_mention_keeps_chinese_drafts() -> None:
+    for made in _drafts("X7 拍照太好看了，夜景绝绝子", "weibo", "mention"):
+        assert all(len(HAN.findall(d)) > len(LATIN.findall(d)) for d in made), made
+
+
+def test_an_english_crisis_keeps_the_reviewed_crisis_drafts() -> None:
+    text = "My X7 caught fire while charging last night and burned my hand, this is dangerous"
+    made = suggestions(text, times=1)[0]
+    assert made.understanding.crisis.flag
+    assert made.drafts and all(d.template.startswith("crisis/") for d in made.drafts)

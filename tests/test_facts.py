@@ -1,0 +1,74 @@
+"""A mention's own facts: what the drafts acknowledge and never ask for again."""
+
+from __future__ import annotations
+
+import pytest
+
+from responder.drafts.facts import facts_of, language
+from responder.drafts.suggest import start
+from tests.drafting import suggestions
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("@澜星 订单号LX202611110123 三天了还没发货", "order", "LX202611110123"),
+        ("订单号：A1B2C3D4E5 怎么还没动", "order", "A1B2C3D4E5"),
+        ("快递单号SF1234567890 显示签收了但我没收到", "tracking", "SF1234567890"),
+        ("X7 升到 3.2.1 以后相机黑屏", "version", "3.2.1"),
+        ("充电口修了两次，这是第三次了", "count", "第三次"),
+        ("修了3次了还是不行", "count", "3次了"),
+        ("今天生日，用新手机拍的蛋糕", "occasion", "生日"),
+        ("中秋快乐呀澜星", "occasion", "中秋"),
+        ("X7能不能刷公交卡？深圳通那种", "feature", "NFC"),
+        ("X7能不能刷公交卡？深圳通那种", "said", "公交卡"),
+        ("WiFi隔十几分钟断一次", "said", "WiFi"),
+        ("换新手机了 微信聊天记录怎么搬过去", "feature", "换机"),
+        ("电话13812345678，麻烦回电", "phone", True),
+        ("附几张样张，夜景真的绝", "photo", True),
+    ],
+)
+def test_a_mention_says_its_own_facts(text: str, field: str, value: object) -> None:
+    assert getattr(facts_of(text), field) == value
+
+
+def test_nothing_is_found_in_a_plain_mention() -> None:
+    found = facts_of("今天天气真好")
+    assert (found.order, found.feature, found.said, found.occasion) == ("", "", "", "")
+    assert found.given == frozenset()
+
+
+def test_what_the_person_gave_earlier_in_the_thread_counts_as_given() -> None:
+    found = facts_of("到哪了呀", ["你好", "我的订单 LX202611180045，电话 13900001111"])
+    assert found.order == "LX202611180045"
+    assert found.given == {"order", "phone"}
+    # The topic comes from the mention itself, not from the earlier messages.
+    assert facts_of("到哪了呀", ["公交卡怎么开"]).feature == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("my Buds 2 left earbud stopped charging, any fix?", "en"),
+        ("Hi, I need a fapiao for my company. Bought an X7 last week.", "en"),
+        ("X7 的 NFC 怎么开", "zh"),
+        ("这个bug什么时候修 OTA 推送了吗", "zh"),
+        ("ok", "zh"),
+    ],
+)
+def test_the_language_of_a_mention(text: str, lang: str) -> None:
+    assert language(text) == lang
+
+
+def test_only_a_fall_the_person_names_is_a_fall() -> None:
+    assert facts_of("手机掉地上屏幕裂了").dropped
+    assert facts_of("dropped my X7 and the screen cracked").dropped
+    assert not facts_of("屏幕右下角有个亮点，刚买一周，能换吗").dropped
+
+
+def test_a_screen_defect_is_not_drafted_as_a_fall() -> None:
+    start()
+    made = suggestions("屏幕右下角有个亮点，刚买一周，能换吗", times=6)
+    assert {s.understanding.intent for s in made} == {"screen_damage"}
+    drafts = [d.text for s in made for d in s.drafts]
+    assert drafts and not [d for d in drafts if "摔" in d or "碎" in d]

@@ -1,0 +1,139 @@
+"""The knowledge base: kb.toml checked, searched by BM25, and quoted by the drafts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from responder.cli import main
+from responder.drafts.drafter import default_directory
+from responder.drafts.knowledge import KnowledgeError, load_knowledge, terms
+from responder.drafts.suggest import start
+from tests.drafting import drafts
+
+AT = datetime(2026, 5, 12, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _started() -> None:
+    start()  # the packaged templates, once for this file
+
+
+KB = default_directory() / "kb.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "entry"),
+    [
+        ("换了X7 Pro，旧手机上的微信聊天记录怎么弄过来", "how_to", "data_migration"),
+        ("小区门禁卡能用手机刷吗", "how_to", "nfc_cards"),
+        ("锁屏老是推广告烦死了怎么关", "ads_push", "lockscreen_ads"),
+        ("双十一买的X7今天降了200能价保吗", "policy_question", "price_protect"),
+        ("碎屏险理赔要带什么", "policy_question", "screen_insurance"),
+        ("发票能开公司的吗", "policy_question", "invoice"),
+        ("拆封了还能退不", "policy_question", "returns"),
+        ("Watch S 放上去充不进电", "battery", "watch_charging"),
+    ],
+)
+def test_a_question_finds_the_entry_that_answers_it(text: str, intent: str, entry: str) -> None:
+    found = load_knowledge(KB).answer(text, [intent])
+    assert found is not None and found.id == entry
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("怎么设置来电铃声", "how_to"),  # nothing in the file: only stop words match
+        ("相机水印怎么去掉", "how_to"),
+        ("你们的手机拍照真好看", "praise"),  # no entry answers praise
+        ("小区门禁卡能用手机刷吗", "shipping"),  # the answer is not a shipping entry's
+    ],
+)
+def test_a_question_the_file_does_not_answer_finds_nothing(text: str, intent: str) -> None:
+    assert load_knowledge(KB).answer(text, [intent]) is None
+
+
+def test_terms_are_bigrams_and_latin_words_less_the_stop_words() -> None:
+    assert terms("X7 Pro 门禁卡") == ["x7", "pro", "门禁", "禁卡"]
+    assert terms("怎么设置门禁", frozenset({"怎么", "么设", "设置", "置门"})) == ["门禁"]
+
+
+def _drafts(text: str) -> list[str]:
+    return [d for ds in drafts(text, times=4) for d in ds]
+
+
+def test_how_to_drafts_quote_the_answer_found() -> None:
+    answer = load_knowledge(KB).entries[0].answer  # data_migration
+    drafts = _drafts("换新手机了 旧手机的微信聊天记录怎么搬过去啊")
+    assert sum(answer in d for d in drafts) >= len(drafts) // 2, drafts
+
+
+def test_a_how_to_nothing_answers_gets_no_invented_steps() -> None:
+    drafts = _drafts("怎么设置来电铃声啊 找了半天")
+    assert drafts
+    assert not any("搜索框" in d for d in drafts), drafts  # the old generic tip
+
+
+def test_kb_check_and_search_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["drafts", "kb", "check"]) == 0
+    assert "entries, all usable" in capsys.readouterr().out
+    assert main(["drafts", "kb", "search", "小区门禁卡能用手机刷吗"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("nfc_cards") and "answers" in out and "门禁" in out
+    assert main(["drafts", "kb", "search", "怎么设置来电铃声"]) == 0
+    assert "no entry matches" in capsys.readouterr().out
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "kb.toml"
+    path.write_text(body, "utf-8")
+    return path
+
+
+ENTRY = 'id = "a"\ntitle = "t"\nintents = ["how_to"]\nquestions = ["怎么开"]\nanswer = "这样开"\n'
+
+
+def test_a_broken_knowledge_file_names_every_bad_entry(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "[[faq]]\n"
+        + ENTRY
+        + "[[faq]]\n"
+        + ENTRY
+        + '[[faq]]\nid = "b"\ntitle = "t"\nintents = ["no_such"]\nquestions = ["q"]\n'
+        + 'answer = "'
+        + "长" * 130
+        + '"\ncolour = "red"\n'
+        + '[[faq]]\nid = "c"\ntitle = ""\nintents = []\nanswer = "x"\n',
+    )
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(path)
+    message = str(caught.value)
+    for expected in (
+        "'a' is used twice",
+        "unknown intent 'no_such'",
+        "at most 120",
+        "unknown key 'colour'",
+        "'title' must be a non-empty string",
+        "'intents' must be a non-empty list",
+        "'questions' must be a non-empty list",
+    ):
+        assert expected in message, message
+    _write(tmp_path, "[[faq]\n")
+    with pytest.raises(KnowledgeError, match=r"kb\.toml"):
+        load_knowledge(path)
+
+
+def test_kb_check_fails_clearly_on_a_broken_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "kb.toml").write_text("[[faq]]\n" + ENTRY.replace("how_to", "nope"), "utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[drafts]\ntemplates = "{folder}"\n', "utf-8")
+    assert main(["drafts", "kb", "check", "--config", str(config)]) == 2
+    assert "unknown intent 'nope'" in capsys.readouterr().err
