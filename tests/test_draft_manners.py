@@ -3,6 +3,7 @@ private chat, never asking for what was given, never addressing a platform id.""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -136,3 +137,17 @@ def test_a_broken_manners_file_names_every_bad_entry(tmp_path: Path) -> None:
     path.write_text("[private\n", "utf-8")
     with pytest.raises(MannersError, match=r"manners\.toml"):
         load_manners(path)
+
+
+def test_a_link_never_runs_into_the_text_after_it(drafter: Drafter) -> None:
+    texts = ["在吗 我昨天下的单 订单号LX202612050311 能不能改成顺丰", "快递到哪了 怎么查物流"]
+    drafts = [
+        d.text
+        for platform, kind in (("weibo", "mention"), ("wechat", "message"))
+        for s in suggest_all(_jobs(texts, platform, kind, Author(id="1", name="小澜")))
+        for d in s.drafts
+    ]
+    assert any(
+        "https://" in d and not d.endswith(tuple("/abcdefghijklmnopqrstuvwxyz")) for d in drafts
+    )
+    assert [d for d in drafts if re.search(r"https?://[\x21-\x7e]+[\u4e00-\u9fff]", d)] == []

@@ -34,6 +34,9 @@ ENGLISH = "_english"  # the drafts of a mention written in English (no Chinese f
 _BLOCK = re.compile(r"^(?P<tone>[a-z]+)_\w+$")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?~～…])")
 _NOT_WORD = re.compile(r"[\W_]+")
+# A link with Chinese straight after it ("…/orders物流查不到"): apps read the characters as
+# part of the link, so a space goes between.
+_URL_THEN_TEXT = re.compile(r"(https?://[\x21-\x7e]+?)(?=[\u4e00-\u9fff])")
 _VARIATIONS = 4  # renderings of one block tried before giving up on it for a mention
 
 
@@ -169,7 +172,8 @@ class Templates:
         except Exception:
             # What Template.render does: the traceback then names template file and line.
             block.template.environment.handle_exception()
-        return " ".join("".join(line.strip() for line in text.splitlines()).split())
+        joined = " ".join("".join(line.strip() for line in text.splitlines()).split())
+        return _URL_THEN_TEXT.sub(r"\1 ", joined)  # a link must end where the link ends
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
