@@ -18,7 +18,13 @@ _TRACKING = re.compile(
     r"([A-Za-z0-9]{8,})",
     re.I,
 )
-_VERSION = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)(?![\d.])")
+# A version only where the text says it is one (澜OS 3.2.1, 升到3.2, 更新了 5.1): a bare
+# "99.9" is more often a price.
+_VERSION = re.compile(
+    r"(?:澜os|系统|版本|升级到?|升到|升完|升了|更新到?|更新了|推送了?|推了|os|\bv)\s*"
+    r"(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)(?![\d.])",
+    re.I,
+)
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
 _COUNT = re.compile(
     r"第[一二三四五六七八九十两\d]{1,3}[次回趟]|[两三四五六七八九十\d]{1,3}[次回趟]了"
