@@ -10,8 +10,14 @@ from pathlib import Path
 
 from responder.drafts.data import read_table
 
-_GIVEN = {"order": "订单号", "tracking": "快递单号", "phone": "电话", "photo": "照片"}
-_GIVEN |= {"version": "版本号"}
+# What was given, as the refusal names it to the agent.
+_GIVEN = {
+    "order": "订单号",
+    "tracking": "快递单号",
+    "phone": "电话",
+    "photo": "照片",
+    "version": "版本号",
+}
 
 
 class MannersError(ValueError):

@@ -98,7 +98,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 def job_of(row: Mapping[str, Any]) -> Job:
     """The pipeline's job for a row, as a connector would deliver it."""
     author = row.get("author") or {}
-    kind = str(author.get("verified") or "none")
+    verified = str(author.get("verified") or "none")
     return Job(
         id=str(row["id"]),
         text=str(row["text"]),
@@ -108,8 +108,8 @@ def job_of(row: Mapping[str, Any]) -> Job:
             id=f"uid-{row['id']}",
             name=str(author.get("name") or ""),
             followers=int(author.get("followers") or 0),
-            verified=kind not in ("none", ""),
-            verified_type=kind if kind in VERIFIED_TYPES else "",
+            verified=verified not in ("none", ""),
+            verified_type=verified if verified in VERIFIED_TYPES else "",
         ),
         at=AT,
         thread=str(row["id"]),
