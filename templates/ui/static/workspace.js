@@ -324,7 +324,14 @@
     const f = $("findings"); if (f) f.hidden = true; counter();
   }
   function reread() { S.mustReread = false; const b = $("approve"); if (b) b.disabled = !!S.detail.window_closed || !I.approval(S.detail).allowed; $("stale").hidden = true; $("reply").focus(); }
+  // One approval at a time: a second call while the first waits on the resend dialog
+  // would share its answer and post twice (the second then reads "already approved").
   async function approve() {
+    if (S.approving) return;
+    S.approving = true;
+    try { await approveOnce(); } finally { S.approving = false; }
+  }
+  async function approveOnce() {
     const d = S.detail, area = $("reply"); if (!d || !area || !OPEN.includes(d.state)) return;
     if (S.mustReread) { toast("请先阅读对方的新消息，再批准"); $("reread").focus(); return; }
     if (d.window_closed) { toast("已超出回复窗口，不能批准"); return; }
