@@ -42,6 +42,7 @@ from responder.sla.sweeper import Sweeper
 from responder.store.availability import Availability
 from responder.store.connect import open_redis
 from responder.store.embedded import DataDir
+from responder.store.packing import PACKER, dictionary_of
 from responder.store.shared import RedisShared
 from responder.supervisor import Supervisor
 from responder.watchdog import RedisWatchdog
@@ -84,6 +85,7 @@ def create_app(
             app.router.add_route("*", connector.path, _push_handler(app, connector))
     templates = config.drafts.templates or default_directory()
     app[STYLE] = load_style(templates / "style.toml")
+    PACKER.use(dictionary_of(templates, default_directory()))  # drafts stored compactly
     return app
 
 

@@ -82,3 +82,31 @@ async def test_other_pages_and_orders_are_read_apart(client: Client, clock: Fake
     bodies = await asyncio.gather(*(_shared_page(app, page) for page in pages))
     assert await _script_calls(client) == 3
     assert len({orjson.loads(b)["items"][0]["id"] for b in bodies[:2]}) == 2
+
+
+async def test_a_page_changing_under_every_read_is_still_served(
+    client: Client, clock: FakeClock
+) -> None:
+    """Many agents approving at the top of the queue can change its first page between
+    every two reads; the page is then served as its ids last stood, not a 500."""
+    for n in range(3):
+        await feed(client, clock, mention(f"c{n}", text=f"第{n}条"))
+    store = app_of(client)[STORE]
+    pages = store._pages
+    real = pages._script
+    ids = [str(i) for i in await store.redis.zrange(store.keys.queue, 0, -1)]
+    calls = 0
+
+    async def churning(keys: list[str], args: list[Any]) -> Any:
+        """Before each read another agent's work changes the page: one more at its top."""
+        nonlocal calls
+        calls += 1
+        await store.redis.zadd(store.keys.queue, {f"new{calls}": -calls})
+        return await real(keys=keys, args=args)
+
+    pages._script = churning  # type: ignore[assignment]
+    resp = await client.get("/api/queue", params={"limit": "50"})
+    assert resp.status == 200 and calls == 10
+    body = orjson.loads(await resp.read())
+    assert sorted(item["id"] for item in body["items"]) == sorted(ids)  # the rows that exist
+    assert body["total"] == 3 + calls

@@ -65,6 +65,10 @@ class Keys:
         """Hash of counts per draft template: offered, sent as is, edited, passed over."""
         return f"{self.root}:drafts:stats"
 
+    def drafts_dictionary(self, ident: str) -> str:
+        """String: the dictionary stored drafts were packed with (store/packing.py)."""
+        return f"{self.root}:drafts:dict:{ident}"
+
     def due(self, stage: Stage) -> str:
         """ZSET of mention ids scored by when alert `stage` is due (due:warn, due:breach,
         due:escalate)."""

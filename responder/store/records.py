@@ -15,6 +15,7 @@ import orjson
 from connectors.model import Author, Mention
 from responder.clock import from_epoch
 from responder.drafts.suggest import Suggestion
+from responder.store.packing import PACKER
 from responder.store.stages import Stage
 
 
@@ -155,7 +156,7 @@ def understood(suggestion: Suggestion) -> dict[str, str]:
     if known.spam:
         fields["spam"] = "1"
     if suggestion.drafts:
-        fields["drafts"] = dumps([[d.text, d.template] for d in suggestion.drafts])
+        fields["drafts"] = PACKER.pack([(d.text, d.template) for d in suggestion.drafts])
     fields["role"] = known.role
     fields["reply_needed"] = "1" if known.reply_needed else "0"
     if known.reply_reason:

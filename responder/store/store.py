@@ -19,6 +19,7 @@ from responder.drafts.learning import ranking
 from responder.store import lua, reads
 from responder.store.enqueue import context_entry
 from responder.store.keys import Keys
+from responder.store.packing import PACKER
 from responder.store.records import EventType, State, dumps, event
 from responder.store.source_health import SourceHealth
 from responder.store.stages import TIMED, Stage
@@ -110,7 +111,7 @@ class Store(StreamStore):
         values, followers = await self._for_closing(
             keys=[keys.mention(mid), keys.followups(mid)], args=names
         )
-        row = _row(names, values)
+        row = await self._unpacked(_row(names, values))
         return row or None, (row.get("conversation", ""), list(followers))
 
     async def mentions(
@@ -133,9 +134,26 @@ class Store(StreamStore):
         """Return one mention's hash (all of it, or only `fields`), or None if unknown."""
         if fields is None:
             row = cast(dict[str, str], await self.redis.hgetall(self.keys.mention(mid)))
-            return row or None
-        values = cast(list[str | None], await self.redis.hmget(self.keys.mention(mid), fields))
-        return _row(fields, values) or None
+        else:
+            values = await self.redis.hmget(self.keys.mention(mid), fields)
+            row = _row(fields, cast(list[str | None], values))
+        return await self._unpacked(row) or None
+
+    async def _unpacked(self, row: dict[str, str]) -> dict[str, str]:
+        """`row` with its drafts read as the JSON they pack."""
+        if row.get("drafts"):
+            row["drafts"] = dumps(await self.drafts(row["drafts"]))
+        return row
+
+    async def drafts(self, value: str) -> list[list[str]]:
+        """Unpack a stored drafts value, fetching its dictionary from Redis if need be."""
+        if ident := PACKER.missing(value):
+            stored = cast(str | None, await self.redis.get(self.keys.drafts_dictionary(ident)))
+            if stored is None:
+                log.error("drafts dictionary %s is gone from Redis: drafts not shown", ident)
+                return []
+            PACKER.learn(stored.encode())
+        return PACKER.unpack(value)
 
     async def events_of(self, mid: str) -> list[dict[str, Any]]:
         rows = await self.redis.lrange(self.keys.mention_events(mid), 0, -1)

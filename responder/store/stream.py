@@ -18,6 +18,7 @@ from responder.store.deadletters import DeadLetter
 from responder.store.enqueue import Code, Ready, context_key, pack, said_key
 from responder.store.keys import PIPELINE_GROUP, Keys
 from responder.store.lua_enqueue import ENQUEUE
+from responder.store.packing import PACKER
 from responder.store.source_health import ok_fields, queue_write
 from responder.store.stages import Stage
 
@@ -39,6 +40,7 @@ class StreamStore:
         self.retention = retention or RetentionConfig()
         self._enqueue = redis.register_script(ENQUEUE)
         self._lookup = redis.register_script(lua.LOOKUP)
+        self._published = ""  # the drafts dictionary this process has stored in Redis
 
     async def ensure_group(self) -> None:
         """Create the ingest stream's consumer group if it is not there yet."""
@@ -170,6 +172,7 @@ class StreamStore:
         worker opened or closed it) is read and sent again, so the result is as if the
         batch had been queued one mention at a time.
         """
+        await self._publish_dictionary()
         codes: list[Code] = [Code.RETRY] * len(items)
         todo = list(range(len(items)))
         for _ in range(ROUNDS):
@@ -200,6 +203,13 @@ class StreamStore:
         if todo:
             raise RuntimeError(f"conversations kept changing; {len(todo)} mentions not queued")
         return codes
+
+    async def _publish_dictionary(self) -> None:
+        """Store the dictionary drafts are packed with before the first value using it."""
+        ident, dictionary = PACKER.current
+        if ident != self._published:
+            await self.redis.set(self.keys.drafts_dictionary(ident), dictionary.decode(), nx=True)
+            self._published = ident
 
     async def _heads(self, items: Sequence[Ready]) -> dict[str, str | None]:
         convs = sorted({c for item in items if (c := item.conversation(self.keys))})
