@@ -58,3 +58,39 @@ def test_an_english_crisis_keeps_the_reviewed_crisis_drafts() -> None:
     made = suggestions(text, times=1)[0]
     assert made.understanding.crisis.flag
     assert made.drafts and all(d.template.startswith("crisis/") for d in made.drafts)
+
+
+def _fit(made: list[list[str]], word: str) -> None:
+    for ds in made:
+        assert len(ds) == 3, ds
+        assert all(word.lower() in d.lower() for d in ds), ds
+
+
+def test_english_drafts_name_what_was_asked_and_say_honestly_we_will_check() -> None:
+    made = _drafts(
+        "Is there any way to install Spotify on the X7? Can't find it anywhere", "tieba", "post"
+    )
+    _fit(made, "Spotify")
+    assert all("in this thread" in d for ds in made for d in ds), made
+
+
+def test_an_english_answer_from_the_knowledge_base_names_the_topic() -> None:
+    made = _drafts("Quick question: does the X7 support eSIM?", "weibo", "mention")
+    _fit(made, "eSIM")
+    assert all("does not support eSIM yet" in d for ds in made for d in ds), made
+
+
+def test_a_private_english_chat_echoes_the_order_and_never_says_dm() -> None:
+    text = "hi, order LX202611150333 - can you deliver it to Macau? I'm there next week"
+    made = _drafts(text, "wechat", "message")
+    _fit(made, "LX202611150333")
+    for d in (d for ds in made for d in ds):
+        assert "DM" not in d and "order number" not in d.lower() and "right here" in d, d
+    assert all(any("Macau" in d for d in ds) for ds in made), made
+
+
+def test_a_photo_post_is_thanked_for_the_shot_without_tips() -> None:
+    text = "Took this at the West Lake at sunset with my X7 Pro, no filter. Love it!"
+    for ds in _drafts(text, "weibo", "comment"):
+        assert sum("West Lake" in d or "shot" in d or "photo" in d for d in ds) >= 2, ds
+        assert not any("Settings" in d or "repair" in d for d in ds), ds

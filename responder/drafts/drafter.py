@@ -16,6 +16,7 @@ import jinja2
 
 from connectors.model import Author
 from responder.drafts.brand import Brand, load_brand
+from responder.drafts.english import Topic, answer_for, topic_of
 from responder.drafts.facts import facts_of
 from responder.drafts.knowledge import Knowledge, load_knowledge
 from responder.drafts.manners import Manners, load_manners
@@ -98,6 +99,8 @@ class Drafter:
         # A templates folder from before these files keeps the packaged ones.
         self.manners: Manners = load_manners(self._file("manners.toml"))
         self.knowledge: Knowledge = load_knowledge(self._file("kb.toml"))
+        # Product names an English topic leaves out: the drafts name the product themselves.
+        self.aliases = tuple(a for p in self.brand.products for a in (p.name, *p.aliases))
         moment_at(datetime.now().astimezone(), zone)  # an unknown zone fails here, at start
 
     def draft(
@@ -124,6 +127,11 @@ class Drafter:
         big = author.followers >= BIG_ACCOUNT or author.verified
         facts = facts_of(text, earlier)
         topics = (understanding.intent, *understanding.secondary)
+        english = facts.lang == "en" and tone != "crisis"
+        # An English mention is looked up by what it is about, in every entry: the intents
+        # are read from Chinese and often miss on English.
+        topic = topic_of(text, self.aliases) if english else Topic()
+        kb = answer_for(self.knowledge, text, topic) if english else None
         variables = {
             # A platform id (a WeChat OpenID, 用户7382910456) is no name: left out.
             "name": self.manners.name(author.name, author.id),
@@ -145,9 +153,9 @@ class Drafter:
             "who": crisis_audience(understanding.role, big=big),
             "facts": facts,
             "lang": facts.lang,
-            "kb": self.knowledge.answer(text, topics),
+            "kb": kb if english else self.knowledge.answer(text, topics),
+            "topic_en": topic,
         }
-        english = facts.lang == "en" and tone != "crisis"
         request = Request(
             intent=ENGLISH if english else understanding.intent,
             tone=tone,
@@ -237,9 +245,20 @@ def _samples(brand: Any, tone: str, knowledge: Knowledge) -> list[dict[str, Any]
             "facts": facts_of("订单号 LX202611110123 第三次 生日 NFC 3.2.1" if name else ""),
             "lang": "en" if name and not playful else "zh",
             "kb": knowledge.entries[0] if name and knowledge.entries else None,
+            "topic_en": _TOPIC if name else Topic(),
         }
         out.append(variables)
     return out
+
+
+# What an English sample is about: every part filled in, so every branch renders.
+_TOPIC = Topic(
+    subject="the warranty",
+    problem="the screen",
+    where="in Singapore",
+    photo=True,
+    phrases=("warranty", "screen", "Singapore"),
+)
 
 
 def _where(stem: str, exc: jinja2.TemplateError) -> str:

@@ -35,6 +35,7 @@ class Entry:
     questions: tuple[str, ...]
     answer: str  # the brand's facts, quoted as they are
     answer_en: str = ""  # the same facts in English, for an English mention
+    questions_en: tuple[str, ...] = ()  # the ways people ask in English
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,10 @@ class Knowledge:
         for i, entry in enumerate(self.entries):
             for intent in entry.intents:
                 self.by_intent.setdefault(intent, []).append(i)
-        documents = [terms(" ".join((e.title, *e.questions)), self.stop) for e in self.entries]
+        documents = [
+            terms(" ".join((e.title, *e.questions, *e.questions_en)), self.stop)
+            for e in self.entries
+        ]
         self.documents = [set(d) for d in documents]
         self.index = BM25Okapi(documents) if documents else None
         # BM25 adds up over the query's terms: each term's scores over every entry, worked
@@ -128,7 +132,8 @@ def load_knowledge(path: Path) -> Knowledge:
 
 
 def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | None:
-    unknown = set(item) - {"id", "title", "intents", "questions", "answer", "answer_en"}
+    known = {"id", "title", "intents", "questions", "answer", "answer_en", "questions_en"}
+    unknown = set(item) - known
     for key in sorted(unknown):
         problems.append(f"{where}: unknown key {key!r}")
     before = len(problems)
@@ -143,6 +148,9 @@ def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | 
             problems.append(f"{where}: {key!r} must be a non-empty list of strings")
         else:
             lists[key] = tuple(value)
+    english = item.get("questions_en", [])
+    if not (isinstance(english, list) and all(isinstance(v, str) for v in english)):
+        problems.append(f"{where}: 'questions_en' must be a list of strings")
     if any("must be" in p for p in problems[before:]):
         return None
     intents = lists["intents"]
@@ -159,4 +167,5 @@ def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | 
         questions=lists["questions"],
         answer=answer,
         answer_en=str(text["answer_en"] or ""),
+        questions_en=tuple(str(q) for q in english) if isinstance(english, list) else (),
     )

@@ -1,0 +1,310 @@
+"""What an English mention is about, in the person's own words: the thing they ask about
+("the warranty", "Google Play and Gmail", "eSIM"), the thing that went wrong ("the
+screen"), the place they name ("in Singapore", "to Hong Kong") and whether they share a
+photo. Rules and a stop list, no tagger: a run of words that are not function words,
+common verbs or small talk is a noun phrase. English drafts (_english.j2) echo these, and
+look up the knowledge base with them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from responder.drafts.knowledge import MIN_SCORE, Entry, Knowledge
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words that never start or end a topic: function words, pronouns, common verbs, small
+# talk, time words, adverbs and the adjectives people use around a topic.
+STOP = _words("""
+    a an the this that these those it its it's i i'm i've i'd me my mine you your you're we
+    our us they their them he she his her there here who what which when where why how
+    whether if then than so and or but nor not no yes yeah ok okay also too just only even
+    still already again all any some each every both few more most much many very really
+    super quite pretty honestly actually literally totally please thanks thank thx hi hey
+    hello dear guys folks everyone anyone someone team official admin q question questions
+    is am are was were be been being do does did done doing have has had having can could
+    will would shall should may might must shan't can't couldn't won't wouldn't don't
+    doesn't didn't isn't aren't wasn't weren't haven't hasn't cannot
+    get gets got getting make makes made use used using try tried trying need needs needed
+    want wants wanted know knew think thought see saw look looking find found tell told
+    ask asked give gave keep kept say said go goes went going come came take took taken
+    buy bought buying switch switched change changed turn turned set put let help helps
+    work works worked working fix fixed move moving moved travel traveling travelling
+    fly flying leave leaving love loved like liked hate hated enjoy swap swapping request
+    support supports supported ship shipped send sent order ordered pay paid drop dropped
+    happen happened seem seems feel felt wait waiting waited check checked
+    to of in on at by for with from into onto about over under near around through after
+    before during without within via per up down out off away back
+    way ways thing things stuff lot lots bit time times day days week weeks month months
+    year years today tonight yesterday tomorrow now soon later ago morning evening
+    everything something anything nothing related tourist student traveller traveler expat
+    user customer fan since tips tip opened bought says say dusk everywhere anywhere
+    they're we're that's there's what's it'll i'll you'll let's here's he's she's
+    one two three four five six seven eight nine ten
+    annoying amazing awesome perfect beautiful gorgeous stunning lovely cool terrible
+    horrible awful frustrating frustrated disappointed happy sad angry upset excited glad
+    dawn sunset sunrise weekend friday monday tuesday wednesday thursday saturday
+    sunday phone phones mobile device one ones issue issues problem problems setting
+    settings option options
+    good great nice bad fine new old better best worse worst fast slow valid local physical
+    last next first same other another sure able possible available free whole
+    """)
+# Written with a capital letter but no place: a language is what a setting switches to.
+LANGUAGES = _words("english chinese mandarin cantonese french german spanish japanese korean")
+# A question whose only content is what we should do: the topic is the service itself.
+VERB_TOPICS = {
+    "ship": "shipping",
+    "deliver": "delivery",
+    "send": "shipping",
+    "return": "returns",
+    "refund": "the refund",
+    "exchange": "an exchange",
+    "repair": "the repair",
+    "fix": "the repair",
+    "update": "the update",
+    "upgrade": "the update",
+    "cancel": "cancelling the order",
+    "pay": "payment",
+}
+QUESTION_WORDS = _words(
+    "how what when where why which who can could does do is are will would any anyone"
+)
+PROBLEM = re.compile(
+    r"\b(?:crack\w*|broke\w*|slow\w*|stuck|dead|die[sd]?|dying|not working|won't|can't|"
+    r"doesn't|isn't|keeps?|freez\w*|crash\w*|lag\w*|drain\w*|hot|overheat\w*|missing|"
+    r"lost|wrong|late|delayed|damaged|error\w*|fail\w*|bug\w*|disconnect\w*)\b",
+    re.IGNORECASE,
+)
+PHOTO = re.compile(
+    r"\b(?:took this|shot (?:this|on|with)|photo\w*|pics?|pictures?|snap(?:ped)?|"
+    r"captured|this shot)\b",
+    re.IGNORECASE,
+)
+PLACE_BEFORE = frozenset({"in", "to", "at", "near", "from", "around"})
+MAX_WORDS = 4  # a longer run is a chunking slip: its last words are the head noun
+
+_NOISE = re.compile(r"@\S+|https?://\S+|[^\x00-\x7f]+")  # Chinese, emoji: a break
+_SENTENCE = re.compile(r"(?<=[.?!;:])\s*|\s+-+\s+|\s+/\s+|\n+")
+_CLAUSE = re.compile(r",\s*|\s+(?:but|and then|because|so)\s+")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'+&-]*")
+_DETERMINERS = _words("the a an my this that your new latest it them all our his her")
+_PEOPLE = _words("i you we they please")
+_NEGATIONS = _words("no without never")  # "no tripod": not what it is about
+_GREETINGS = _words("hi hey hello dear ok okay so um")
+_ID_LIKE = re.compile(r"^[A-Za-z]{0,4}\d{6,}$")  # an order or tracking number
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """What an English mention is about; "" for each part it does not name. In a template
+    `{{ topic_en }}` is the subject with its place ("the warranty in Singapore")."""
+
+    subject: str = ""  # what they ask or talk about: "the system language", "eSIM"
+    problem: str = ""  # what went wrong: "the screen"
+    where: str = ""  # the place with its preposition: "to Hong Kong", "in Singapore"
+    photo: bool = False  # they share a photo they took
+    phrases: tuple[str, ...] = field(default=())  # every noun phrase, as written
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.where}" if self.subject and self.where else self.subject
+
+    def __bool__(self) -> bool:
+        return bool(self.subject)
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    words: tuple[str, ...]
+    text: str  # as written
+    place: bool  # after in/to/at/near and written with a capital: a place
+    prep: str  # the preposition before it ("" for none)
+    the: bool  # "the" stood before it
+    joined: bool  # "and"/"or" joins it to the phrase before
+
+
+def topic_of(text: str, products: Iterable[str] = ()) -> Topic:
+    """The topic of an English mention; `products`: names to leave out (lower case), as
+    the drafts name the product on their own."""
+    sentences = _sentences(text, products)
+    subject = problem = where = first = last_place = ""
+    phrases: list[str] = []
+    for sentence in sentences:
+        asking = _is_question(sentence)
+        for clause in [sentence] if asking else _CLAUSE.split(sentence):
+            found = _phrases(clause)
+            things = [p for p in found if not p.place]
+            places = [p for p in found if p.place]
+            phrases += [p.text for p in found]
+            first = first or _joined(things)
+            if asking and not subject:
+                subject = _verb_topic(clause, things) or _joined(things)
+                if subject and places:
+                    where = f"{places[0].prep} {_name(places[0])}"
+                elif subject and last_place and re.search(r"\bthere\b", clause, re.I):
+                    where = f"in {last_place}"
+            if not problem and things and PROBLEM.search(clause):
+                problem = _np(things[0])
+            if places:
+                last_place = _name(places[-1])
+    photo = bool(PHOTO.search(text))
+    if photo and not where:
+        where = next(
+            (f"{p.prep} {_name(p)}" for s in sentences for p in _phrases(s) if p.place), ""
+        )
+    return Topic(
+        subject=subject or problem or first,
+        problem=problem,
+        where=where,
+        photo=photo,
+        phrases=tuple(dict.fromkeys(phrases)),
+    )
+
+
+def answer_for(knowledge: Knowledge, text: str, topic: Topic) -> Entry | None:
+    """The knowledge-base entry with an English answer for an English mention, or None.
+    Every intent's entries are searched (the intents are read from Chinese and often miss
+    on English), so the entry must match a word of the topic, not only a passing word."""
+    if not topic.subject and not topic.problem:
+        return None
+    words = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", f"{topic.subject} {topic.problem}")}
+    for hit in knowledge.search(text, limit=3):
+        if hit.score < MIN_SCORE:
+            break
+        if hit.entry.answer_en and any(_same(w, m) for w in words for m in hit.matched):
+            return hit.entry
+    return None
+
+
+def _same(word: str, term: str) -> bool:
+    """One word, give or take an ending: "ship" and "shipping", "esim" and "esim"."""
+    short, long = sorted((word, term), key=len)
+    return long.startswith(short) and (len(short) >= 4 or short == long)
+
+
+def _sentences(text: str, products: Iterable[str]) -> list[str]:
+    cleaned = text.replace("\u2019", "'").replace("\u2014", " - ").replace("\u2013", " - ")
+    for name in sorted(products, key=len, reverse=True):
+        cleaned = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", cleaned, flags=re.I)
+    cleaned = _NOISE.sub(" . ", cleaned)
+    return [s.strip() for s in _SENTENCE.split(cleaned) if s and s.strip(" .")]
+
+
+def _is_question(sentence: str) -> bool:
+    words = [w for w in _WORD.findall(sentence.lower()) if w not in _GREETINGS]
+    return sentence.rstrip().endswith("?") or (bool(words) and words[0] in QUESTION_WORDS)
+
+
+def _content(words: list[str], i: int) -> bool:
+    lower = words[i].lower()
+    if (
+        i
+        and words[i][:1].isupper()
+        and words[i - 1][:1].isupper()
+        and words[i - 1].lower() not in STOP
+    ):
+        return True  # a name goes on: "Apple Pay", "Google Play"
+    if lower in STOP or _ID_LIKE.match(words[i]) or len(words[i]) < 2:
+        return False
+    if PROBLEM.fullmatch(lower) or _verb(words, i):
+        return False
+    if lower in VERB_TOPICS:  # "the repair status" is a thing, "can you repair it" is not
+        if i and words[i - 1].lower() in _DETERMINERS:
+            return True
+        after = words[i + 1].lower() if i + 1 < len(words) else ""
+        return bool(after) and after not in STOP and after not in VERB_TOPICS
+    return True
+
+
+def _verb(words: list[str], i: int) -> bool:
+    """ "I transfer my", "to install Spotify": a lower-case word after a person or "to",
+    before what it acts on, is a verb."""
+    if not i or not words[i].islower():
+        return False
+    before = words[i - 1].lower()
+    after = words[i + 1] if i + 1 < len(words) else ""
+    if before in _PEOPLE:
+        return True
+    return before == "to" and (after.lower() in _DETERMINERS or after[:1].isupper())
+
+
+def _phrases(clause: str) -> list[_Phrase]:
+    out: list[_Phrase] = []
+    matches = list(_WORD.finditer(clause))
+    words = [m.group(0) for m in matches]
+    start = None
+    for i in range(len(words) + 1):
+        inside = i < len(words) and _content(words, i)
+        gap = clause[matches[i - 1].end() : matches[i].start()] if 0 < i < len(words) else " "
+        broken = start is not None and gap.strip() not in ("", ",")
+        if start is not None and (
+            not inside or broken or (gap.strip() and not _both_names(words, i))
+        ):
+            if not (start and words[start - 1].lower() in _NEGATIONS):
+                out.append(_phrase(clause, matches, start, i))
+            start = None
+        if inside and start is None:
+            start = i
+    return out
+
+
+def _both_names(words: list[str], i: int) -> bool:
+    """ "Wangfujing, Beijing": a comma between two names keeps them one place."""
+    return words[i][:1].isupper() and words[i - 1][:1].isupper()
+
+
+def _phrase(clause: str, matches: list[re.Match[str]], start: int, end: int) -> _Phrase:
+    words = [m.group(0) for m in matches]
+    run = words[start:end][-MAX_WORDS:]
+    prev = [w.lower() for w in words[max(0, start - 2) : start]]
+    the = bool(prev) and prev[-1] == "the"
+    prep = prev[-1] if prev and prev[-1] in PLACE_BEFORE else ""
+    if the and len(prev) == 2 and prev[0] in PLACE_BEFORE:
+        prep = prev[0]
+    head = run[0]
+    capital = head[:1].isupper() and not (start == 0 and head[1:].islower())
+    place = bool(prep) and capital and head.lower() not in LANGUAGES
+    joined = bool(prev) and prev[-1] in ("and", "or", "&")
+    # As written ("Wangfujing, Beijing"), but a run cut short is joined again.
+    span = clause[matches[start].start() : matches[end - 1].end()]
+    text = span if end - start <= MAX_WORDS else " ".join(run)
+    return _Phrase(tuple(run), text, place, prep, the, joined)
+
+
+def _joined(things: list[_Phrase]) -> str:
+    if not things:
+        return ""
+    parts = [things[0]]
+    for more in things[1:]:
+        if not more.joined:
+            break
+        parts.append(more)
+    return " and ".join(_np(p) for p in parts)
+
+
+def _np(phrase: _Phrase) -> str:
+    """A noun phrase a draft can say after "about": "the" before a common noun."""
+    text = phrase.text
+    head = phrase.words[0]
+    common = head.islower() and head.isalpha() and not head.endswith("ing")
+    return f"the {text}" if common or (phrase.the and head.isupper()) else text
+
+
+def _name(phrase: _Phrase) -> str:
+    return f"the {phrase.text}" if phrase.the else phrase.text
+
+
+def _verb_topic(clause: str, things: list[_Phrase]) -> str:
+    """The service a question asks for ("can you ship it": shipping) when its verb comes
+    before any thing it names."""
+    first = things[0].words[0] if things else None
+    for word in _WORD.findall(clause):
+        if word == first:
+            return ""
+        if word.lower() in VERB_TOPICS:
+            return VERB_TOPICS[word.lower()]
+    return ""

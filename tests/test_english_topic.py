@@ -1,0 +1,105 @@
+"""What an English mention is about (responder/drafts/english.py), and the knowledge-base
+entry found for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from responder.drafts.drafter import default_directory
+from responder.drafts.english import Topic, answer_for, topic_of
+from responder.drafts.knowledge import load_knowledge
+
+PRODUCTS = ("x7 pro", "x7", "buds", "watch", "note")
+KB = load_knowledge(default_directory() / "kb.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("How can I change the display language to English on my X7?", "the display language"),
+        ("does the Watch work with Spotify?", "Spotify"),
+        (
+            "Is there a way to use WhatsApp and Google Maps on the X7 Pro?",
+            "WhatsApp and Google Maps",
+        ),
+        ("hey does X7 have NFC for Octopus card", "NFC"),
+        ("I need an invoice for my company. How do I request it?", "the invoice"),
+        ("when will my order ship?", "shipping"),
+        ("Can I return my Buds if I opened the box?", "returns"),
+        ("Love the night mode on my X7 Pro, the camera is amazing!", "the night mode"),
+        ("The battery drains so fast since the update, any tips?", "the battery"),
+    ],
+)
+def test_the_subject_is_what_they_ask_about_in_their_words(text: str, subject: str) -> None:
+    assert topic_of(text, PRODUCTS).subject == subject
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("Can you deliver to Macau?", "to Macau"),
+        (
+            "Bought it in Hangzhou, moving to Canada soon. Does the warranty work there?",
+            "in Canada",
+        ),
+        ("is there a repair shop near Chunxi Road, Chengdu?", "near Chunxi Road, Chengdu"),
+        ("How do I switch the keyboard to English?", ""),  # a language is no place
+        ("Just got my X7 in Shanghai. How do I set up fingerprint unlock?", ""),
+    ],
+)
+def test_a_place_belongs_to_the_question_it_is_asked_in(text: str, where: str) -> None:
+    assert topic_of(text, PRODUCTS).where == where
+
+
+def test_the_topic_reads_as_subject_and_place() -> None:
+    topic = topic_of("Can you ship it to Hong Kong?", PRODUCTS)
+    assert str(topic) == "shipping to Hong Kong" and topic
+
+
+def test_what_went_wrong_is_the_problem() -> None:
+    topic = topic_of("dropped my X7 and the screen cracked. where can I fix it?", PRODUCTS)
+    assert topic.problem == "the screen"
+
+
+def test_a_photo_post_names_the_place_it_was_taken() -> None:
+    topic = topic_of("Took this at the West Lake at sunset with the X7 Pro, no filter!", PRODUCTS)
+    assert topic.photo and topic.where == "at the West Lake"
+    assert "filter" not in topic.phrases  # "no filter" is not what it is about
+
+
+def test_products_orders_emoji_and_chinese_are_no_topic() -> None:
+    topic = topic_of("@澜星 my X7 Pro 😭 order LX202611140222 是不是坏了 ok thanks", PRODUCTS)
+    assert topic == Topic() and not topic and str(topic) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("how long is the warranty on the X7?", "warranty"),
+        ("Does the X7 Pro support eSIM?", "dual_sim"),
+        ("how do I get a fapiao for my company?", "invoice"),
+        ("Where is the nearest service centre?", "store_hours"),
+        ("when will my order ship?", "shipping_time"),
+        ("how do I turn off the lock screen ads?", "lockscreen_ads"),
+        ("How do I move my WeChat chat history to the new phone?", "data_migration"),
+    ],
+)
+def test_an_english_question_finds_its_entry(text: str, entry: str) -> None:
+    found = answer_for(KB, text, topic_of(text, PRODUCTS))
+    assert found is not None and found.id == entry and found.answer_en
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I switch the system language to English?",  # the brand files do not say
+        "4G is super slow with my giffgaff SIM, any setting I can try?",  # "sim" in passing
+        "Is there any way to get Google Play on the X7?",
+    ],
+)
+def test_an_english_question_the_files_do_not_answer_finds_nothing(text: str) -> None:
+    assert answer_for(KB, text, topic_of(text, PRODUCTS)) is None
+
+
+def test_every_entry_has_an_english_answer_and_english_phrasings() -> None:
+    assert all(e.answer_en and e.questions_en for e in KB.entries)
