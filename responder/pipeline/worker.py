@@ -210,8 +210,8 @@ class Pipeline:
         queued: list[Ready] = []
         dead += await self._enqueue(ready, queued)
         if self.drafting is not None and queued:
-            threads = {job.id: job.context for job in jobs}
-            self.drafting.offer([_wanted(r, threads.get(r.id, ())) for r in queued])
+            given = {job.id: job.context for job in jobs}
+            self.drafting.offer([_wanted(r, given.get(r.id, ())) for r in queued])
         for letter in dead:
             log.error(
                 "ingest entry %s set aside as a dead letter: %s",

@@ -21,10 +21,11 @@ _HAN_AMOUNT = re.compile(
 )
 _WHEN = re.compile(r"明天|后天|下周|下礼拜|下星期|下个月|月底|今晚|今天之内|今天内|本周内|周末前")
 _LINK = re.compile(
-    r"(?:https?://|www\.)[^\s，。！？、；）)\]」』\"']+"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|io|me|example|top|xyz|cc)\b",
-    re.I,
+    r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#@!$&*+=%]+"
+    r"|[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"
+    r"|(?<![a-z0-9.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|io|me|example|top|xyz|cc)"
+    r"(?![a-z0-9-])",
+    re.I | re.A,
 )
 # Promises only the brand's written policy may make; the mention asking for one is no offer.
 _COMPENSATION = re.compile(
@@ -78,15 +79,15 @@ def refusal(kit: Kit, brief: Brief, text: str, used: AbstractSet[str] = frozense
         return "injection"
     if _LEAK.search(text):
         return "leak"
+    if (name := brief.author.name.strip()) and not brief.name and fold(name) in folded:
+        return "name"  # a platform id is no name
+    if len(brief.author.id) >= 5 and fold(brief.author.id) in folded:
+        return "name"
     said = fold("\n".join([brief.text, *(s.text for s in brief.thread if s.who == "same")]))
     files = fold("\n".join([*kit.brand_facts.values(), *_faq(brief), *brief.known_facts.values()]))
     corpus = said + "\n" + files + "\n" + fold(brief.product)
     if reason := _facts(folded, corpus, files):
         return reason
-    if (name := brief.author.name.strip()) and not brief.name and fold(name) in folded:
-        return "name"  # a platform id is no name
-    if brief.author.id and fold(brief.author.id) in folded:
-        return "name"
     if kit.manners.refusal(text, channel=brief.channel, given=brief.facts.given):
         return "manners"
     findings = check(
@@ -115,7 +116,7 @@ def _facts(folded: str, corpus: str, files: str) -> str:
             return "number"
     for pattern, reason in ((_HAN_AMOUNT, "number"), (_WHEN, "date"), (_LINK, "link")):
         for found in pattern.finditer(folded):
-            if found.group(0).rstrip(".") not in corpus:
+            if found.group(0).rstrip(".,:;!?") not in corpus:
                 return reason
     for found in _COMPENSATION.finditer(folded):
         if found.group(0) not in files:
