@@ -79,7 +79,17 @@ class ChatClient:
             self._session = None
 
     async def complete(self, messages: list[dict[str, str]]) -> Completion:
-        """Ask for drafts; raise an LlmError subclass when no usable answer came."""
+        """Ask for drafts; raise an LlmError subclass when no usable answer came (its
+        message never holds the key, even where the service echoed it)."""
+        try:
+            return await self._complete(messages)
+        except LlmError as exc:
+            if self.config.api_key is not None:
+                key = self.config.api_key.reveal()
+                exc.args = tuple(str(a).replace(key, "***") for a in exc.args)
+            raise
+
+    async def _complete(self, messages: list[dict[str, str]]) -> Completion:
         await self.start()
         assert self._session is not None
         headers = {"Content-Type": "application/json"}
@@ -103,10 +113,7 @@ class ChatClient:
             raise Unreachable(f"{type(exc).__name__}: {exc}"[:300]) from exc
         text = raw[:MAX_BODY].decode("utf-8", "replace")
         if status != 200:
-            detail = _error_of(text)
-            if self.config.api_key is not None:  # a service may echo what it was sent
-                detail = detail.replace(self.config.api_key.reveal(), "***")
-            raise HttpStatus(status, _seconds(retry), detail)
+            raise HttpStatus(status, _seconds(retry), _error_of(text))
         if len(raw) > MAX_BODY:
             raise Malformed(f"answer longer than {MAX_BODY} bytes")
         return parse(text)
