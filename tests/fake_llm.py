@@ -14,6 +14,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+USAGE = {"prompt_tokens": 900, "completion_tokens": 60}
+
 
 @dataclass
 class Answer:
@@ -25,7 +27,9 @@ class Answer:
     raw: str | None = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-    usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 900, "completion_tokens": 60})
+    usage: dict[str, int] = field(
+        default_factory=lambda: {"prompt_tokens": 900, "completion_tokens": 60}
+    )
     hang: bool = False
 
 

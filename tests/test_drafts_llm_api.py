@@ -60,7 +60,11 @@ async def test_generated_draft_is_shown_approved_learned_and_counted(
         resp = await client.post(f"/api/mentions/{mid}/approve", json={"draft": chosen})
         assert resp.status == 200, await resp.text()
         body = await resp.json()
-        assert (body["text"], body["template"], body["draft_use"]) == (GOOD, "llm/fake-chat", "as_is")
+        assert (body["text"], body["template"], body["draft_use"]) == (
+            GOOD,
+            "llm/fake-chat",
+            "as_is",
+        )
         stats = await store.draft_stats()
         assert stats["llm/fake-chat|as_is"] == "1"
         assert stats[f"{drafts[0]['template']}|passed"] == "1"
