@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 PAUSE_429 = 60.0  # seconds without requests after a 429 that does not say how long
 # A refused key (401, 403) will not work by itself: ask again this much later, once.
 PAUSE_AUTH = 600.0
+COUNT_EVERY = 5.0  # seconds an idle worker waits before counting skips offer() saw
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,7 +79,10 @@ class Generator:
     async def step(self) -> float:
         """Serve one queued mention (a worker's loop step)."""
         await self._count_skips()
-        item = await self.queue.get()
+        try:  # a bound on the wait, so skips seen while idle are counted soon
+            item = await asyncio.wait_for(self.queue.get(), COUNT_EVERY)
+        except TimeoutError:
+            return 0.0
         try:
             await self.handle(item)
         finally:
