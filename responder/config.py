@@ -17,6 +17,7 @@ from connectors.secret import Secret
 from responder.accounts import DEMO_USER, AuthConfig, UserConfig, check_user_names
 from responder.alerts.channels.config import AlertsConfig, bind_alerts
 from responder.alerts.oncall_config import OncallConfig, unknown_people
+from responder.drafts.llm.config import LlmConfig
 from responder.schema import Binder
 
 _COMMON_KEYS = ("type", "enabled", "poll_interval")
@@ -146,6 +147,7 @@ class DraftsConfig:
 
     templates: Path | None = None  # None: the packaged templates/drafts folder
     timezone: str = field(default="Asia/Shanghai", metadata={"nonempty": True})
+    llm: LlmConfig | None = None  # [drafts.llm]: generated drafts besides (docs/drafts/llm.md)
 
     def __post_init__(self) -> None:
         from responder.drafts.moments import time_zone

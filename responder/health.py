@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 from responder.alerts.store import AlertStore
 from responder.clock import from_epoch
 from responder.services import CLOCK, CONFIG, SERVICES, STORE, Services
+from responder.store.drafts_llm import LlmStore
 from responder.store.source_health import FAILURES, HEALTHY, TIMES, judged
 from responder.store.store import Store
 
@@ -52,6 +53,10 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
             body["alerts"] = await _bounded(_alerts(app))
             if body["alerts"]["state"] == "failing":
                 failing.append("alerts")
+            if (llm := app[CONFIG].drafts.llm) is not None:
+                # Optional: the template drafts stay whatever it does, so it never fails health.
+                figures = await _bounded(LlmStore(store).figures())
+                body["drafts_llm"] = {"model": llm.model, **figures}
         except (RedisError, OSError, TimeoutError) as exc:
             body["redis"] = {"state": "down", "error": _describe(exc)}
             failing.insert(0, "redis")

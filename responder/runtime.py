@@ -20,12 +20,14 @@ from responder.alerts.wiring import build_notifier, trimmer
 from responder.clock import Clock, SystemClock
 from responder.config import Config
 from responder.drafts.drafter import default_directory
+from responder.drafts.llm.brief import Kit
 from responder.drafts.style import load_style
 from responder.ingest.lease import Leases, owner_id
 from responder.ingest.poller import Poller, keep_leases
 from responder.live.broadcaster import LIVE, Broadcaster
 from responder.outbox.sender import Sender
 from responder.outbox.store import OutboxStore
+from responder.pipeline.generate import Generator
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline, Scorer, consumer_name
 from responder.services import (
@@ -141,6 +143,9 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
             for c in connectors
             if not isinstance(c, PushConnector)
         ]
+        if config.drafts.llm is not None:
+            kit = await asyncio.to_thread(Kit.load, config.drafts.templates)
+            services.generator = Generator(config.drafts.llm, kit, store, clock)
         # Several workers in one process overlap one batch's Redis work with another's
         # scoring; each is its own consumer, so a restart takes back what each had read.
         base = consumer_name(config.redis.data_dir)
@@ -155,6 +160,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
                 reclaim_after_ms=int(config.pipeline.reclaim_after.total_seconds() * 1000),
                 max_deliveries=config.pipeline.max_deliveries,
                 incidents=config.incidents,
+                drafting=services.generator,
             )
             for i in range(config.pipeline.workers)
         ]
@@ -179,6 +185,8 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         for connector in reversed(started):
             await connector.stop()
         await http.stop()
+        if services.generator is not None:
+            await services.generator.stop()
         if pool is not None:
             await asyncio.to_thread(pool.stop)
 
@@ -263,6 +271,10 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     for i, worker in enumerate(services.pipelines):
         name = "pipeline" if i == 0 else f"pipeline-{i + 1}"
         supervisor.loop(name, _stepper(worker), interruptible=True)
+    if services.generator is not None and config.drafts.llm is not None:
+        # Interruptible: a request cut short leaves the template drafts as they are.
+        for i in range(config.drafts.llm.workers):
+            supervisor.loop(f"drafts-llm-{i + 1}", services.generator.step, interruptible=True)
     supervisor.loop("sweeper", sweeper.step, interruptible=True)
     supervisor.loop("live", app[LIVE].step, interruptible=True)
     if services.sender is not None:

@@ -14,6 +14,7 @@ from responder.clock import Clock
 from responder.config import Config
 from responder.ingest.poller import Poller
 from responder.outbox.sender import Sender
+from responder.pipeline.generate import Generator
 from responder.pipeline.worker import Pipeline, Scorer
 from responder.sla.sweeper import Sweeper
 from responder.store.availability import Availability
@@ -37,6 +38,7 @@ class Services:
     redis: Availability | None = None  # whether Redis answers, from every call we make
     notifier: Notifier | None = None  # None when no alert channel is configured
     monitor: Monitor | None = None  # pages at once for sources down, auth, pipeline lag
+    generator: Generator | None = None  # generated drafts, when [drafts.llm] is set
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,3 +87,25 @@ def test_check_config_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert main(["check-config", str(ROOT / "no-such.toml")]) == 2
     assert "cannot read the file" in capsys.readouterr().err
+
+
+def test_drafts_llm_is_off_unless_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load(ROOT / "config.toml").drafts.llm is None  # shipped commented out
+    monkeypatch.setenv("TIEXIN_TEST_LLM_KEY", "sk-hush-41")
+    (tmp_path / "c.toml").write_text(
+        '[drafts.llm]\nbase_url = "http://127.0.0.1:11434/v1/"\nmodel = "qwen2.5:7b"\n'
+        'api_key_env = "TIEXIN_TEST_LLM_KEY"\ntimeout = "3s"\n'
+    )
+    llm = load(tmp_path / "c.toml").drafts.llm
+    assert llm is not None
+    assert llm.url == "http://127.0.0.1:11434/v1/chat/completions"
+    assert llm.timeout == timedelta(seconds=3)
+    assert (llm.max_per_minute, llm.max_drafts, llm.workers, llm.queue) == (30, 1, 2, 50)
+    assert llm.api_key is not None and llm.api_key.reveal() == "sk-hush-41"
+    assert "sk-hush-41" not in repr(load(tmp_path / "c.toml"))
+    (tmp_path / "local.toml").write_text(  # a local server needs no key
+        '[drafts.llm]\nbase_url = "http://localhost:8000/v1"\nmodel = "m"\n'
+    )
+    assert load(tmp_path / "local.toml").drafts.llm.api_key is None  # type: ignore[union-attr]

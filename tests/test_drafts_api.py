@@ -398,7 +398,7 @@ async def test_an_override_with_a_reason_sends_a_reply_the_style_check_refused(
 @pytest.mark.parametrize(
     ("body", "error"),
     [
-        ({"draft": 7}, '"draft" must be from 0 to 2'),
+        ({"draft": 7}, '"draft" must be from 0 to 5'),
         ({}, 'give "draft"'),
         ({"draft": True}, '"draft" must be an integer'),
         ({"draft": 1.0}, '"draft" must be an integer'),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import socket
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -18,9 +18,11 @@ from connectors.model import Mention
 from responder.clock import Clock, from_epoch
 from responder.config import IncidentsConfig, SlaConfig
 from responder.drafts.suggest import Job, Suggestion, unsuggested
+from responder.drafts.understand import Said
 from responder.drafts.understand_model import Installed
 from responder.incidents.join import join_incidents
 from responder.incidents.store import IncidentStore
+from responder.pipeline.generate import Wanted
 from responder.pipeline.jobs import describe
 from responder.sla.timer import timing
 from responder.store.deadletters import DeadLetter
@@ -39,6 +41,11 @@ _REDIS_STATES = (
 _CLEANUP_EVERY = 600.0  # seconds between sweeps of the group's idle consumers
 _RANKING_EVERY = 60.0  # seconds between reads of what agents made of each draft template
 MODEL_EVERY = 5.0  # seconds between looks at which understanding model is installed
+
+
+class Offer(Protocol):
+    def offer(self, items: Sequence[Wanted]) -> None:
+        """Take newly queued mentions for more drafts later; never wait."""
 
 
 class Scorer(Protocol):
@@ -84,6 +91,7 @@ class Pipeline:
         max_deliveries: int = 5,
         idle_consumer_ms: int = 3_600_000,
         incidents: IncidentsConfig | None = None,
+        drafting: Offer | None = None,
     ) -> None:
         self.store = store
         self.scorer = scorer
@@ -104,6 +112,7 @@ class Pipeline:
         )
         self._model: Installed | None = None
         self._model_at: float | None = None
+        self.drafting = drafting  # generated drafts ([drafts.llm]), after the batch is queued
 
     def stop(self) -> None:
         """Ask run_forever to return after the batch in hand."""
@@ -198,7 +207,11 @@ class Pipeline:
                 ready.append((item, self._ready(item, suggestion)))
             except Exception as exc:
                 dead.append(self._letter(item.entry, _reason(exc), 1))
-        dead += await self._enqueue(ready)
+        queued: list[Ready] = []
+        dead += await self._enqueue(ready, queued)
+        if self.drafting is not None and queued:
+            given = {job.id: job.context for job in jobs}
+            self.drafting.offer([_wanted(r, given.get(r.id, ())) for r in queued])
         for letter in dead:
             log.error(
                 "ingest entry %s set aside as a dead letter: %s",
@@ -223,14 +236,18 @@ class Pipeline:
             entry=item.entry.entry_id,
         )
 
-    async def _enqueue(self, ready: list[tuple[_Item, Ready]]) -> list[DeadLetter]:
+    async def _enqueue(
+        self, ready: list[tuple[_Item, Ready]], queued: list[Ready]
+    ) -> list[DeadLetter]:
         """Queue the batch in one call; if the data breaks it, queue one by one and return
-        the mentions that cannot be queued as dead letters."""
+        the mentions that cannot be queued as dead letters. `queued` gets the mentions
+        that opened a new conversation."""
         if not ready:
             return []
         now = self.clock.now()
         try:
-            await self.store.enqueue([r for _, r in ready], now)
+            codes = await self.store.enqueue([r for _, r in ready], now)
+            queued += [r for (_, r), code in zip(ready, codes, strict=True) if code is Code.QUEUED]
             # Also after a redelivery (the enqueue then says "duplicate"): joining is
             # idempotent, and a crash between the two steps must not leave it unjoined.
             await join_incidents(self.incidents, [r for _, r in ready], now)
@@ -248,6 +265,8 @@ class Pipeline:
                 dead.append(self._letter(item.entry, _reason(exc), 1))
                 continue
             assert codes[0] is not Code.RETRY
+            if codes[0] is Code.QUEUED:
+                queued.append(one)
         return dead
 
     async def _suggest(self, jobs: list[Job]) -> list[Suggestion]:
@@ -302,6 +321,16 @@ class Pipeline:
             at=self.clock.now(),
             deliveries=deliveries,
         )
+
+
+def _wanted(ready: Ready, context: tuple[Said, ...]) -> Wanted:
+    return Wanted(
+        id=ready.id,
+        mention=ready.mention,
+        understanding=ready.suggestion.understanding,
+        templates=tuple(d.text for d in ready.suggestion.drafts),
+        thread=context,
+    )
 
 
 def _raise_if_redis_state(exc: Exception) -> None:

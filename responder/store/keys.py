@@ -75,6 +75,22 @@ class Keys:
         return f"{self.root}:due:{stage.word}"
 
     @property
+    def drafts_llm(self) -> str:
+        """Hash of the model endpoint's counters, from every process ([drafts.llm], shown
+        by /api/health): requests, ok, failed:<reason>, skipped:<why>, dropped:<why>,
+        stored, tokens_in, tokens_out; and `state`, how the last request went."""
+        return f"{self.root}:drafts:llm"
+
+    @property
+    def drafts_llm_latency(self) -> str:
+        """List of the last model requests' latencies in ms, newest first (capped)."""
+        return f"{self.root}:drafts:llm:latency"
+
+    def drafts_llm_rate(self, minute: int) -> str:
+        """String: model requests started in one minute (epoch // 60), by every process."""
+        return f"{self.root}:drafts:llm:rate:{minute}"
+
+    @property
     def events(self) -> str:
         """Global append-only stream of every mention event (reports read this)."""
         return f"{self.root}:events"

@@ -67,6 +67,7 @@ class EventType(StrEnum):
     NO_REPLY = "no_reply"  # set aside as needing no answer (by the pipeline or an agent)
     NEEDS_REPLY = "needs_reply"  # moved from 无需回复 to the queue, with a fresh timer
     MARKED_NO_REPLY = "marked_no_reply"  # an agent set an open mention aside as 无需回复
+    DRAFTED = "drafted"  # generated drafts ([drafts.llm]) arrived after the template ones
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -190,8 +190,8 @@ def _closed(until: str | None, now: datetime) -> bool:
     return bool(until) and float(until or 0) <= now.timestamp()
 
 
-# What the detail view adds to API_FIELDS.
-DETAIL_FIELDS = (*API_FIELDS, "tone", "intent_words", "drafts")
+# What the detail view adds to API_FIELDS ("drafts_llm": generated drafts, [drafts.llm]).
+DETAIL_FIELDS = (*API_FIELDS, "tone", "intent_words", "drafts", "drafts_llm")
 
 
 def to_detail(fields: dict[str, str], now: datetime) -> dict[str, Any]:
@@ -202,6 +202,12 @@ def to_detail(fields: dict[str, str], now: datetime) -> dict[str, Any]:
     out["drafts"] = [
         {"index": i, "text": text, "template": template}
         for i, (text, template) in enumerate(_loads(fields.get("drafts"), []))
+    ]
+    # Generated drafts come after the template ones, numbered on from them (approve's
+    # "draft" index reads the same list: web/replies.py).
+    out["drafts"] += [
+        {"index": len(out["drafts"]) + i, "text": text, "template": source, "source": "llm"}
+        for i, (text, source) in enumerate(_loads(fields.get("drafts_llm"), []))
     ]
     return out
 

@@ -136,6 +136,7 @@ EVENTS = {
     str(EventType.NO_REPLY): "无需回复",
     str(EventType.MARKED_NO_REPLY): "标记无需回复",
     str(EventType.NEEDS_REPLY): "需要回复",
+    str(EventType.DRAFTED): "生成草稿",
 }
 
 # The events people cause (the audit log's default); the rest are the pipeline's own.

@@ -24,7 +24,8 @@ from responder.web.validate import ApiError, Body, Field, int_param, mention_id,
 
 STYLE = web.AppKey("style", StyleRules)
 TEXT = Field(name="text", max_length=2000, visible=True)
-DRAFT = Field(name="draft", kind=int, low=0, high=2)
+# Three template drafts, then up to three generated ones ([drafts.llm] max_drafts).
+DRAFT = Field(name="draft", kind=int, low=0, high=5)
 OVERRIDE = Field(name="override", kind=bool)
 OVERRIDE_REASON = Field(name="override_reason", max_length=500, visible=True)
 # `seen`: GET /api/mentions/{id}'s token (follow-ups read); a newer follow-up refuses.
@@ -39,7 +40,7 @@ REPLY = Body(
 # What approving reads of a mention: where it is, its tone, its drafts, whose thread it is.
 _FIELDS = (
     *("state", "platform", "account", "kind", "tone", "drafts", "thread_id", "author_id"),
-    *("reply_until", "send_unknown"),
+    *("reply_until", "send_unknown", "drafts_llm"),
     *incidents.FIELDS,  # who may approve; the incident's next row
 )
 
@@ -52,7 +53,7 @@ async def approve(request: web.Request) -> web.Response:
     the draft it came from if any); a reply failing the style check needs `override`."""
     mid, body = mention_id(request), await read_body(request, APPROVE)
     if "draft" not in body and "text" not in body:
-        raise ApiError('give "draft" (0-2) to send a draft, or "text" to send your own')
+        raise ApiError('give "draft" (0-5) to send a draft, or "text" to send your own')
     return await answer(request, mid, body)
 
 
@@ -110,7 +111,9 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
             status=422,
             details={"reply_until": closed.isoformat()},
         )
+    # The template drafts, then the generated ones, as GET /api/mentions/{id} numbers them.
     drafts: list[list[str]] = json.loads(row.get("drafts") or "[]")
+    drafts += json.loads(row.get("drafts_llm") or "[]")
     chosen: int | None = body.get("draft")
     if chosen is not None and chosen >= len(drafts):
         raise ApiError(f"mention {mid} has {len(drafts)} drafts", field="draft")

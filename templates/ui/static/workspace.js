@@ -416,7 +416,7 @@
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const acts = { j: () => move(1), k: () => move(-1), e: () => { const a = $("reply"); if (a) a.focus(); }, a: approve, d: dismiss, "?": () => $("help").showModal(), "/": () => $("q").focus() };
     if (acts[e.key]) { e.preventDefault(); acts[e.key](); }
-    else if (["1", "2", "3"].includes(e.key)) { e.preventDefault(); pick(Number(e.key) - 1); }
+    else if (["1", "2", "3", "4", "5", "6"].includes(e.key)) { e.preventDefault(); pick(Number(e.key) - 1); }
   });
 
   // ---- live ----
@@ -433,7 +433,7 @@
   function onEvent(ev) {
     const item = ev.item;
     if (!item) return remove(ev.id);
-    if (ev.type === "acked" && ev.id === S.sel) refreshDetail(false);
+    if ((ev.type === "acked" || ev.type === "drafted") && ev.id === S.sel) refreshDetail(false); // drafted: generated drafts came
     if (item.state === "joined") {
       if (item.head === S.sel) { S.mustReread = true; refreshDetail(false); toast("对方又发了新消息"); }
       if (item.head) patchItem(item.head, { followups: ((S.items.find((m) => m.id === item.head) || {}).followups || 0) + 1 });
