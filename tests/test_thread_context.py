@@ -70,6 +70,23 @@ async def test_hello_then_the_order_question_is_the_order_question(
     assert "有你这句话" not in head["drafts"]
 
 
+async def test_a_head_taking_a_follow_ups_drafts_drops_its_generated_ones(
+    store: Store, scoring_pool: ScoringPool, clock: FakeClock
+) -> None:
+    """Drafts a model wrote for "你好" answer nothing once the order question is the row."""
+    pipeline = make_pipeline(store, scoring_pool, clock)
+    await store.ingest("demo", [_chat("1", "你好", clock)], None, clock.now())
+    await pipeline.run_once()
+    head_key = store.keys.mention(mention_id("wechat", "lanxing", "1"))
+    await store.redis.hset(head_key, "drafts_llm", '[["你好呀，有什么可以帮你？", "llm/m"]]')
+    clock.advance(30)
+    await store.ingest("demo", [_chat("2", ORDER, clock)], None, clock.now())
+    await pipeline.run_once()
+    head = await store.mention(mention_id("wechat", "lanxing", "1"))
+    assert head is not None and head["intent"] not in ("chit_chat", "greeting")
+    assert "drafts_llm" not in head
+
+
 async def test_a_batch_gives_a_mention_the_earlier_ones_of_its_thread(
     store: Store, scoring_pool: ScoringPool, clock: FakeClock
 ) -> None:

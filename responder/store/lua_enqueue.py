@@ -103,6 +103,7 @@ for i = 2, #ARGV do
         if #item.adopt > 0 and was[4] ~= '1' and item.pin ~= 1
            and (SMALL_TALK[was[2] or ''] or was[3] == '1') then
           redis.call('HSET', KEYS[hk], unpack(item.adopt))
+          redis.call('HDEL', KEYS[hk], 'drafts_llm')  -- written for what it said before
         end
         if was[1] == NO_REPLY and item.needed == 1 then
           -- The conversation needs an answer now: into the queue, timed as the follow-up.
@@ -125,6 +126,7 @@ for i = 2, #ARGV do
           -- The conversation is a crisis now: pinned, ranked, toned and drafted as one.
           redis.call('HSET', KEYS[hk], 'urgent', '1', 'crisis', item.crisis,
                      unpack(item.pin_fields))
+          redis.call('HDEL', KEYS[hk], 'drafts_llm')
           redis.call('HINCRBYFLOAT', KEYS[hk], 'priority', item.pin_points)
           local score = redis.call('ZSCORE', KEYS[1], head)
           if score then redis.call('ZADD', KEYS[1], tonumber(score) - PIN, head) end
