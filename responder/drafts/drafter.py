@@ -29,6 +29,7 @@ from responder.drafts.render import (
     make_drafts,
     unknown_facts,
 )
+from responder.drafts.routes import routes
 from responder.drafts.style import StyleRules, check, limit_for, load_style, packaged_path
 from responder.drafts.understand import Understanding
 from sentiment import Label
@@ -123,7 +124,11 @@ class Drafter:
         moment = moment_at(at, self.zone)
         big = author.followers >= BIG_ACCOUNT or author.verified
         facts = facts_of(text, earlier)
-        topics = (understanding.intent, *understanding.secondary)
+        # A mention the intent's own templates cannot speak to (a parcel draft for a
+        # screen protector) is drafted by the intent its words point to.
+        said = "\n".join((*earlier, text)).lower()
+        intent = routes().route(understanding.intent, understanding.secondary, said)
+        topics = (intent, understanding.intent, *understanding.secondary)
         variables = {
             # A platform id (a WeChat OpenID, 用户7382910456) is no name: left out.
             "name": self.manners.name(author.name, author.id),
@@ -149,7 +154,7 @@ class Drafter:
         }
         english = facts.lang == "en" and tone != "crisis"
         request = Request(
-            intent=ENGLISH if english else understanding.intent,
+            intent=ENGLISH if english else intent,
             tone=tone,
             platform=platform,
             channel=channel,

@@ -18,6 +18,11 @@ from responder.drafts.tokens import fold
 _LATIN = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 MIN_SCORE = 4.0  # BM25 score under which an entry does not answer the mention
+# An entry of another intent answers instead when it scores at least this, and at least
+# ANYWHERE_RATIO times the best of the mention's own intents: "7天无理由从哪天算" read as
+# shipping is still answered by the returns entry.
+ANYWHERE_SCORE = 7.0
+ANYWHERE_RATIO = 2.0
 MAX_ANSWER = 120  # characters: an answer must fit a Weibo comment beside a greeting
 
 
@@ -98,10 +103,18 @@ class Knowledge:
             if scores[i] > 0
         ]
 
-    def answer(self, text: str, intents: Iterable[str]) -> Entry | None:
-        """The entry that answers a mention of these intents, or None when none does."""
+    def answer(self, text: str, intents: Iterable[str], *, anywhere: bool = True) -> Entry | None:
+        """The entry that answers a mention of these intents, or None when none does; with
+        `anywhere`, an entry of another intent that fits the text far better answers it."""
         hits = self.search(text, intents, limit=1)
-        return hits[0].entry if hits and hits[0].score >= MIN_SCORE else None
+        own = hits[0] if hits and hits[0].score >= MIN_SCORE else None
+        if anywhere:
+            best = self.search(text, (), limit=1)
+            if best and best[0].score >= max(
+                ANYWHERE_SCORE, ANYWHERE_RATIO * (own.score if own else 0)
+            ):
+                return best[0].entry
+        return own.entry if own else None
 
 
 def load_knowledge(path: Path) -> Knowledge:
