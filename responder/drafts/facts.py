@@ -69,6 +69,7 @@ class Facts:
     problem: str = ""  # what went wrong, as drafts say it: "断触", "滋滋响", "有亮点"
     cause: str = ""  # what led to it: "贴膜", "进水", "升到 3.2"
     topic: str = ""  # what it is about, to echo: "手写笔断触", "贴膜以后指纹识别不了"
+    core: str = ""  # the topic without its cause: "指纹识别不了"
     model: str = ""  # the model as named: "X6", "Note 12", "Watch S" (may be no brand product)
     person: str = ""  # a person they name: "王师傅", "客服小姐姐"
     since: str = ""  # how long they have been with us: "五年"
@@ -159,6 +160,7 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
         problem=about.problem,
         cause=about.cause,
         topic=about.topic,
+        core=about.core,
         model=_model(text),
         person=(m.group(0) if (m := _PERSON.search(text)) else ""),
         since=_first(_SINCE, text).replace(" ", ""),
@@ -191,6 +193,7 @@ class _About:
     problem: str = ""
     cause: str = ""
     topic: str = ""
+    core: str = ""
 
 
 def _about(words: Lexicon, text: str, folded: str, version: str) -> _About:
@@ -212,13 +215,13 @@ def _about(words: Lexicon, text: str, folded: str, version: str) -> _About:
     things.sort()
     problem = next((m for m in words.problems.pattern.finditer(folded) if _real(folded, m)), None)
     if problem is None:
-        return _About(cause=cause, topic=first)
+        return _About(cause=cause, topic=first, core=first)
     name = words.problems.names[problem.group(0)]
     near = [t for (_, end), t in things if 0 <= problem.start() - end <= _NEAR_BEFORE]
     near = near[-1:] or [t for (start, _), t in things if 0 <= start - problem.end() <= _NEAR_AFTER]
     thing = near[0] if near and name not in words.alone else ""
     if not near and first:  # a problem far from any thing: the thing alone says more
-        return _About(problem=name, cause=cause, topic=first)
+        return _About(problem=name, cause=cause, topic=first, core=first)
     if _CJK.search(thing) and set(thing) & set(name):  # 屏幕 + 闪屏: the problem says it
         thing = ""
     space = " " if thing[-1:].isascii() and thing[-1:].isalnum() else ""
@@ -227,7 +230,9 @@ def _about(words: Lexicon, text: str, folded: str, version: str) -> _About:
     topic = f"{cause}{space}以后{core}" if cause else core
     if len(topic) > TOPIC_MAX:
         topic = core if len(core) <= TOPIC_MAX else thing
-    return _About(problem=name, cause=cause, topic=topic)
+    return _About(
+        problem=name, cause=cause, topic=topic, core=core if len(core) <= TOPIC_MAX else thing
+    )
 
 
 def _inside(span: tuple[int, int], outer: tuple[int, int]) -> bool:
