@@ -239,7 +239,9 @@ def _samples(brand: Any, tone: str, knowledge: Knowledge) -> list[dict[str, Any]
             "safety": bool(name),
             "big": bool(name),
             "who": who,
-            "facts": facts_of("订单号 LX202611110123 第三次 生日 NFC 3.2.1" if name else ""),
+            "facts": facts_of(
+                "订单号 LX202611110123 第三次 生日 NFC 3.2.1 手写笔老是断触 王师傅" if name else ""
+            ),
             "lang": "en" if name and not playful else "zh",
             "kb": knowledge.entries[0] if name and knowledge.entries else None,
         }

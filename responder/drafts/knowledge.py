@@ -105,16 +105,20 @@ class Knowledge:
 
     def answer(self, text: str, intents: Iterable[str], *, anywhere: bool = True) -> Entry | None:
         """The entry that answers a mention of these intents, or None when none does; with
-        `anywhere`, an entry of another intent that fits the text far better answers it."""
-        hits = self.search(text, intents, limit=1)
-        own = hits[0] if hits and hits[0].score >= MIN_SCORE else None
+        `anywhere`, an entry of another intent that fits the text far better answers it.
+        One scoring of the text serves both (drafting calls this for every mention)."""
+        query = [t for t in dict.fromkeys(terms(text, self.stop)) if t in self.weights]
+        if not query:
+            return None
+        found = sum(self.weights[t] for t in query)
+        allowed = sorted({i for n in intents for i in self.by_intent.get(n, [])})
+        own = max(allowed, key=lambda i: (found[i], -i)) if allowed else None
+        own_score = float(found[own]) if own is not None and found[own] >= MIN_SCORE else 0.0
         if anywhere:
-            best = self.search(text, (), limit=1)
-            if best and best[0].score >= max(
-                ANYWHERE_SCORE, ANYWHERE_RATIO * (own.score if own else 0)
-            ):
-                return best[0].entry
-        return own.entry if own else None
+            best = int(found.argmax())  # the first of equal scores, as search orders them
+            if found[best] >= max(ANYWHERE_SCORE, ANYWHERE_RATIO * own_score):
+                return self.entries[best]
+        return self.entries[own] if own is not None and own_score else None
 
 
 def load_knowledge(path: Path) -> Knowledge:
