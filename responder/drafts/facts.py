@@ -116,6 +116,7 @@ class Lexicon:
     alone: frozenset[str]  # problems said without the thing before them
     causes: Table
     occasions: Table
+    services: frozenset[str]  # topics a problem is never said of
     photo_words: tuple[str, ...]
     dropped_words: tuple[str, ...]
 
@@ -134,6 +135,7 @@ def lexicon() -> Lexicon:
         alone=frozenset(raw["alone"]["problems"]),
         causes=Table.of(raw["causes"]),
         occasions=Table.of(raw["occasions"]),
+        services=frozenset(w.lower() for w in raw["topics"]["services"]["words"]),
         photo_words=tuple(w.lower() for w in raw["photo"]["words"]),
         dropped_words=tuple(w.lower() for w in raw["dropped"]["words"]),
     )
@@ -211,6 +213,7 @@ def _about(words: Lexicon, text: str, folded: str, version: str) -> _About:
         if not _inside(m.span(), skip)
     ]
     first = things[0][1] if things else ""
+    things = [t for t in things if t[1].lower() not in words.services]
     things += [(m.span(), _model_name(m)) for m in _MODEL.finditer(text)]
     things.sort()
     problem = next((m for m in words.problems.pattern.finditer(folded) if _real(folded, m)), None)
@@ -220,7 +223,7 @@ def _about(words: Lexicon, text: str, folded: str, version: str) -> _About:
     near = [t for (_, end), t in things if 0 <= problem.start() - end <= _NEAR_BEFORE]
     near = near[-1:] or [t for (start, _), t in things if 0 <= start - problem.end() <= _NEAR_AFTER]
     thing = near[0] if near and name not in words.alone else ""
-    if not near and first:  # a problem far from any thing: the thing alone says more
+    if not near and first.lower() not in words.services | {""}:  # a far problem: the thing
         return _About(problem=name, cause=cause, topic=first, core=first)
     if _CJK.search(thing) and set(thing) & set(name):  # 屏幕 + 闪屏: the problem says it
         thing = ""
