@@ -26,6 +26,7 @@ from responder.drafts.data import ALL_INTENTS
 from responder.drafts.drafter import Drafter, DraftSet, default_directory
 from responder.drafts.moments import moment_at
 from responder.drafts.render import ENGLISH, GENERAL, TemplateProblem, Templates, sentences
+from responder.drafts.routes import routes
 from responder.drafts.style import check
 from responder.drafts.suggest import Job, start, suggest, suggest_all
 from responder.drafts.understand import Understanding
@@ -107,6 +108,8 @@ def draft(
     avoid: frozenset[str] = frozenset(),
     ranking: Mapping[str, float] | None = None,
 ) -> DraftSet:
+    if known.intent in routes().need and not routes().says(known.intent, text.lower()):
+        text += " " + routes().words[known.intent][0]  # its templates draft only then
     return drafter.draft(
         known,
         text=text,

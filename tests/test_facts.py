@@ -76,3 +76,47 @@ def test_a_screen_defect_is_not_drafted_as_a_fall() -> None:
     assert {s.understanding.intent for s in made} == {"screen_damage"}
     drafts = [d.text for s in made for d in s.drafts]
     assert drafts and not [d for d in drafts if "摔" in d or "碎" in d]
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Pad 3配的手写笔画画老是断触，还有点延迟", "topic", "手写笔断触"),
+        ("你们那个65W充电头 插上手机就滋滋响", "topic", "充电头滋滋响"),
+        ("在商城买的官方钢化膜 贴了两天边上全是气泡", "topic", "钢化膜起气泡"),
+        ("x7贴了个新膜之后 指纹十次有八次识别不了", "topic", "贴膜以后指纹识别不了"),
+        ("x7贴了个新膜之后 指纹十次有八次识别不了", "core", "指纹识别不了"),
+        ("升完3.2 X7相机一打开就黑屏", "topic", "升到 3.2 以后相机黑屏"),
+        ("我X7掉马桶里了 屏幕一闪一闪的", "topic", "进水以后屏幕一闪一闪"),
+        ("屏幕右下角有个亮点", "topic", "屏幕有亮点"),
+        ("Watch S突然充不进电了", "topic", "Watch S 充不进电"),
+        ("星空黑x7 寄来是白色的", "topic", "发错货"),  # about the order, not the colour
+        ("之前的掉帧也没了，丝滑", "problem", ""),  # gone is no problem
+        ("一点不发烫，续航也好", "problem", ""),  # negated
+        ("x6充电口修了两次", "model", "X6"),
+        ("note12真的是续航怪兽", "model", "Note 12"),
+        ("刚买的x7pro", "model", "X7 Pro"),
+        ("buds2左耳没声音了", "model", "Buds 2"),
+        ("必须夸一下售后的王师傅！", "person", "王师傅"),
+        ("维修师傅人很好", "person", ""),  # no name: nobody to thank by name
+        ("从Note 7用到X7 整整五年了", "since", "五年"),
+    ],
+)
+def test_what_a_mention_is_about_in_its_own_words(text: str, field: str, value: str) -> None:
+    assert getattr(facts_of(text), field) == value
+
+
+def test_a_short_follow_up_is_about_what_the_person_said_before() -> None:
+    assert facts_of("还是不行", ["buds2左耳没声音了"]).topic == "左耳没声音"
+    assert facts_of("笔呢还是没有", ["Pad3+手写笔套装开箱"]).topic == "手写笔"
+
+
+def test_a_non_parcel_mention_read_as_shipping_is_drafted_elsewhere() -> None:
+    from responder.drafts.routes import routes
+
+    assert routes().route("shipping", (), "到哪了呀 快递三天没动") == "shipping"
+    assert routes().route("shipping", (), "商城买的钢化膜 膜有问题") == "after_sales"
+    assert routes().route("shipping", (), "下个版本啥时候") == "system_update"
+    assert routes().route("shipping", ("camera",), "说好的月底公布") == "camera"
+    assert routes().route("shipping", (), "说好的月底公布") == "_general"
+    assert routes().route("battery", (), "说好的月底公布") == "battery"  # not gated

@@ -30,6 +30,7 @@ from responder.drafts.render import (
     make_drafts,
     unknown_facts,
 )
+from responder.drafts.routes import routes
 from responder.drafts.style import StyleRules, check, limit_for, load_style, packaged_path
 from responder.drafts.understand import Understanding
 from sentiment import Label
@@ -126,7 +127,11 @@ class Drafter:
         moment = moment_at(at, self.zone)
         big = author.followers >= BIG_ACCOUNT or author.verified
         facts = facts_of(text, earlier)
-        topics = (understanding.intent, *understanding.secondary)
+        # A mention the intent's own templates cannot speak to (a parcel draft for a
+        # screen protector) is drafted by the intent its words point to.
+        said = "\n".join((*earlier, text)).lower()
+        intent = routes().route(understanding.intent, understanding.secondary, said)
+        topics = (intent, understanding.intent, *understanding.secondary)
         english = facts.lang == "en" and tone != "crisis"
         # An English mention is looked up by what it is about, in every entry: the intents
         # are read from Chinese and often miss on English.
@@ -157,7 +162,7 @@ class Drafter:
             "topic_en": topic,
         }
         request = Request(
-            intent=ENGLISH if english else understanding.intent,
+            intent=ENGLISH if english else intent,
             tone=tone,
             platform=platform,
             channel=channel,
@@ -242,7 +247,9 @@ def _samples(brand: Any, tone: str, knowledge: Knowledge) -> list[dict[str, Any]
             "safety": bool(name),
             "big": bool(name),
             "who": who,
-            "facts": facts_of("订单号 LX202611110123 第三次 生日 NFC 3.2.1" if name else ""),
+            "facts": facts_of(
+                "订单号 LX202611110123 第三次 生日 NFC 3.2.1 手写笔老是断触 王师傅" if name else ""
+            ),
             "lang": "en" if name and not playful else "zh",
             "kb": knowledge.entries[0] if name and knowledge.entries else None,
             "topic_en": _TOPIC if name else Topic(),

@@ -1,7 +1,9 @@
 """What a mention (and its author's earlier messages in the thread) says for itself: the
-order and courier numbers, the system version, the feature, how many times, the occasion,
-whether a phone number or photos were given, and its language. Drafts acknowledge these
-and never ask for what was given (responder.drafts.manners)."""
+order and courier numbers, the system version, the feature, what it is about in the
+person's words (the thing, what went wrong with it and why: "贴膜以后指纹识别不了"), the
+model, a person they name, how many times, the occasion, whether a phone number or photos
+were given, and its language. Drafts acknowledge these and never ask for what was given
+(responder.drafts.manners)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,28 @@ _PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
 _COUNT = re.compile(
     r"第[一二三四五六七八九十两\d]{1,3}[次回趟]|[两三四五六七八九十\d]{1,3}[次回趟]了"
 )
+# The brand's models as people write them: x6, X7 Pro, note12, Pad 3, buds2, Watch S.
+_MODEL = re.compile(
+    r"(?<![a-z0-9])(x|note|pad|buds|watch)\s?(\d{1,2}|s\d?)(?![0-9])(\s?pro|p(?![a-z]))?", re.I
+)
+_MODEL_NAMES = {"x": "X", "note": "Note ", "pad": "Pad ", "buds": "Buds ", "watch": "Watch "}
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余杜叶程魏苏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔汤"
+)
+_PERSON = re.compile(
+    rf"[{_SURNAMES}](?:师傅|工程师|店长|经理)|(?:客服|店员|快递|售后)(?:小姐姐|小哥哥|小哥|小妹)"
+)
+# How long they have been with the brand: 整整五年了, 用了三年, 五年老粉.
+_SINCE = re.compile(
+    r"(?:整整|用了|陪了我|粉了)\s*([一二三四五六七八九十两\d]{1,2}\s?年半?)"
+    r"|([一二三四五六七八九十两\d]{1,2}\s?年半?)(?:的)?老粉"
+)
+_NEGATED = frozenset("不没无别")
+_GONE = re.compile(r"也?(?:没了|好了|没有了|消失了|解决了)")  # 之前的掉帧也没了: no problem now
+_NEAR_BEFORE = 10  # characters between a thing and what went wrong with it ("手写笔画画老是断触")
+_NEAR_AFTER = 3  # a problem said first: "连不上我的MacBook"
+TOPIC_MAX = 16  # characters: a longer topic drops the cause, then the problem
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -42,6 +66,13 @@ class Facts:
     version: str = ""  # a system version: 3.2.1
     feature: str = ""  # the feature named, as drafts call it: "NFC", "换机"
     said: str = ""  # the person's own word for what they talk about: "公交卡", "续航"
+    problem: str = ""  # what went wrong, as drafts say it: "断触", "滋滋响", "有亮点"
+    cause: str = ""  # what led to it: "贴膜", "进水", "升到 3.2"
+    topic: str = ""  # what it is about, to echo: "手写笔断触", "贴膜以后指纹识别不了"
+    core: str = ""  # the topic without its cause: "指纹识别不了"
+    model: str = ""  # the model as named: "X6", "Note 12", "Watch S" (may be no brand product)
+    person: str = ""  # a person they name: "王师傅", "客服小姐姐"
+    since: str = ""  # how long they have been with us: "五年"
     count: str = ""  # how many times: "第三次"
     occasion: str = ""  # 生日, 中秋, …
     phone: bool = False  # gave a phone number
@@ -81,7 +112,11 @@ class Lexicon:
 
     features: Table
     topics: Table  # every feature word and topic word (named as themselves)
+    problems: Table
+    alone: frozenset[str]  # problems said without the thing before them
+    causes: Table
     occasions: Table
+    services: frozenset[str]  # topics a problem is never said of
     photo_words: tuple[str, ...]
     dropped_words: tuple[str, ...]
 
@@ -96,7 +131,11 @@ def lexicon() -> Lexicon:
     return Lexicon(
         features=Table.of(raw["features"]),
         topics=Table.of({w: [w] for w in words}),
+        problems=Table.of(raw["problems"]),
+        alone=frozenset(raw["alone"]["problems"]),
+        causes=Table.of(raw["causes"]),
         occasions=Table.of(raw["occasions"]),
+        services=frozenset(w.lower() for w in raw["topics"]["services"]["words"]),
         photo_words=tuple(w.lower() for w in raw["photo"]["words"]),
         dropped_words=tuple(w.lower() for w in raw["dropped"]["words"]),
     )
@@ -108,12 +147,25 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
     words = lexicon()
     everything = "\n".join([*earlier, text])
     folded = text.lower()
+    version = _first(_VERSION, everything)
+    about = _about(words, text, folded, _first(_VERSION, text))
+    for before in reversed(tuple(earlier)):  # "还是不行": what it is about was said before
+        if about.topic:
+            break
+        about = _about(words, before, before.lower(), _first(_VERSION, before))
     return Facts(
         order=_first(_ORDER, everything),
         tracking=_first(_TRACKING, everything),
-        version=_first(_VERSION, everything),
+        version=version,
         feature=_name(words.features, folded),
         said=_said(words.topics, text, folded),
+        problem=about.problem,
+        cause=about.cause,
+        topic=about.topic,
+        core=about.core,
+        model=_model(text),
+        person=(m.group(0) if (m := _PERSON.search(text)) else ""),
+        since=_first(_SINCE, text).replace(" ", ""),
         count=(m.group(0) if (m := _COUNT.search(text)) else ""),
         occasion=_name(words.occasions, folded),
         phone=bool(_PHONE.search(everything)),
@@ -136,6 +188,78 @@ def _said(topics: Table, text: str, folded: str) -> str:
         return ""
     source = text if len(text) == len(folded) else folded
     return source[found.start() : found.end()]
+
+
+@dataclass(frozen=True, slots=True)
+class _About:
+    problem: str = ""
+    cause: str = ""
+    topic: str = ""
+    core: str = ""
+
+
+def _about(words: Lexicon, text: str, folded: str, version: str) -> _About:
+    """What the mention is about: the thing, what went wrong with it and what led to it,
+    each as the text places them (a problem goes with the thing or model just before it)."""
+    source = text if len(text) == len(folded) else folded
+    found = words.causes.first(folded)
+    cause = words.causes.names[found.group(0)] if found else ""
+    if cause == "更新" and version:
+        cause = f"升到 {version}"
+    skip = found.span() if found else (0, 0)
+    things = [
+        (m.span(), source[m.start() : m.end()])
+        for m in words.topics.pattern.finditer(folded)
+        if not _inside(m.span(), skip)
+    ]
+    first = things[0][1] if things else ""
+    things = [t for t in things if t[1].lower() not in words.services]
+    things += [(m.span(), _model_name(m)) for m in _MODEL.finditer(text)]
+    things.sort()
+    problem = next((m for m in words.problems.pattern.finditer(folded) if _real(folded, m)), None)
+    if problem is None:
+        return _About(cause=cause, topic=first, core=first)
+    name = words.problems.names[problem.group(0)]
+    near = [t for (_, end), t in things if 0 <= problem.start() - end <= _NEAR_BEFORE]
+    near = near[-1:] or [t for (start, _), t in things if 0 <= start - problem.end() <= _NEAR_AFTER]
+    thing = near[0] if near and name not in words.alone else ""
+    if not near and first.lower() not in words.services | {""}:  # a far problem: the thing
+        return _About(problem=name, cause=cause, topic=first, core=first)
+    if _CJK.search(thing) and set(thing) & set(name):  # 屏幕 + 闪屏: the problem says it
+        thing = ""
+    space = " " if thing[-1:].isascii() and thing[-1:].isalnum() else ""
+    core = thing + space + name if thing else name.removeprefix("有")
+    space = " " if cause[-1:].isdigit() else ""
+    topic = f"{cause}{space}以后{core}" if cause else core
+    if len(topic) > TOPIC_MAX:
+        topic = core if len(core) <= TOPIC_MAX else thing
+    return _About(
+        problem=name, cause=cause, topic=topic, core=core if len(core) <= TOPIC_MAX else thing
+    )
+
+
+def _inside(span: tuple[int, int], outer: tuple[int, int]) -> bool:
+    return outer[0] <= span[0] and span[1] <= outer[1] and outer != (0, 0)
+
+
+def _real(folded: str, match: re.Match[str]) -> bool:
+    """A problem word that is not negated ("一点不卡": right after 不/没/无, unless the word
+    says so itself) nor gone ("之前的掉帧也没了")."""
+    start, end = match.span()
+    negated = match.group(0)[0] not in _NEGATED and start > 0 and folded[start - 1] in _NEGATED
+    return not negated and not _GONE.match(folded, end)
+
+
+def _model(text: str) -> str:
+    """The first model named, spelled the brand's way: "x7pro" -> "X7 Pro"."""
+    found = _MODEL.search(text)
+    return _model_name(found) if found else ""
+
+
+def _model_name(found: re.Match[str]) -> str:
+    line, number, pro = found.groups()
+    number = number.upper() if number[0] in "sS" else number
+    return _MODEL_NAMES[line.lower()] + number + (" Pro" if pro else "")
 
 
 def _name(table: Table, folded: str) -> str:

@@ -18,6 +18,11 @@ from responder.drafts.tokens import fold
 _LATIN = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 MIN_SCORE = 4.0  # BM25 score under which an entry does not answer the mention
+# An entry of another intent answers instead when it scores at least this, and at least
+# ANYWHERE_RATIO times the best of the mention's own intents: "7天无理由从哪天算" read as
+# shipping is still answered by the returns entry.
+ANYWHERE_SCORE = 7.0
+ANYWHERE_RATIO = 2.0
 MAX_ANSWER = 120  # characters: an answer must fit a Weibo comment beside a greeting
 
 
@@ -102,10 +107,22 @@ class Knowledge:
             if scores[i] > 0
         ]
 
-    def answer(self, text: str, intents: Iterable[str]) -> Entry | None:
-        """The entry that answers a mention of these intents, or None when none does."""
-        hits = self.search(text, intents, limit=1)
-        return hits[0].entry if hits and hits[0].score >= MIN_SCORE else None
+    def answer(self, text: str, intents: Iterable[str], *, anywhere: bool = True) -> Entry | None:
+        """The entry that answers a mention of these intents, or None when none does; with
+        `anywhere`, an entry of another intent that fits the text far better answers it.
+        One scoring of the text serves both (drafting calls this for every mention)."""
+        query = [t for t in dict.fromkeys(terms(text, self.stop)) if t in self.weights]
+        if not query:
+            return None
+        found = sum(self.weights[t] for t in query)
+        allowed = sorted({i for n in intents for i in self.by_intent.get(n, [])})
+        own = max(allowed, key=lambda i: (found[i], -i)) if allowed else None
+        own_score = float(found[own]) if own is not None and found[own] >= MIN_SCORE else 0.0
+        if anywhere:
+            best = int(found.argmax())  # the first of equal scores, as search orders them
+            if found[best] >= max(ANYWHERE_SCORE, ANYWHERE_RATIO * own_score):
+                return self.entries[best]
+        return self.entries[own] if own is not None and own_score else None
 
 
 def load_knowledge(path: Path) -> Knowledge:
