@@ -117,9 +117,11 @@ class Drafter:
         avoid: frozenset[str] = frozenset(),
         ranking: Mapping[str, float] | None = None,
         earlier: tuple[str, ...] = (),
+        after_us: bool = False,
     ) -> DraftSet:
         """Return the drafts for one mention (none for spam). `earlier`: the same author's
-        earlier messages in the thread (what they gave there is not asked for again)."""
+        earlier messages in the thread (what they gave there is not asked for again);
+        `after_us`: we answered in this thread before, so the drafts carry that on."""
         tone = tone_of(understanding)
         if understanding.spam:
             return DraftSet(tone=tone, drafts=())
@@ -157,6 +159,7 @@ class Drafter:
             "big": big,
             "who": crisis_audience(understanding.role, big=big),
             "facts": facts,
+            "after_us": after_us,
             "lang": facts.lang,
             "kb": kb if english else self.knowledge.answer(text, topics),
             "topic_en": topic,
@@ -247,6 +250,7 @@ def _samples(brand: Any, tone: str, knowledge: Knowledge) -> list[dict[str, Any]
             "safety": bool(name),
             "big": bool(name),
             "who": who,
+            "after_us": playful,
             "facts": facts_of(
                 "订单号 LX202611110123 第三次 生日 NFC 3.2.1 手写笔老是断触 王师傅" if name else ""
             ),

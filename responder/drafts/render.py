@@ -24,7 +24,7 @@ VARIABLES = frozenset(
     {
         *("name", "platform", "channel", "short", "product", "brand", "time", "festival"),
         *("holiday", "makeup_workday", "playful", "words", "crisis_words", "safety", "big"),
-        *("who", "facts", "lang", "kb", "festive", "topic_en"),
+        *("who", "facts", "lang", "kb", "festive", "topic_en", "after_us"),
         *("one_of", "fun"),
     }
 )

@@ -131,6 +131,7 @@ def draft(
         avoid=job.avoid,
         ranking=ranking,
         earlier=tuple(said.text for said in job.context if said.who == "same"),
+        after_us=any(said.who == "brand" for said in job.context),
     )
     return Suggestion(
         understanding=known,
