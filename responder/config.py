@@ -17,6 +17,7 @@ from connectors.secret import Secret
 from responder.accounts import DEMO_USER, AuthConfig, UserConfig, check_user_names
 from responder.alerts.channels.config import AlertsConfig, bind_alerts
 from responder.alerts.oncall_config import OncallConfig, unknown_people
+from responder.library.config import LibraryConfig
 from responder.schema import Binder
 
 _COMMON_KEYS = ("type", "enabled", "poll_interval")
@@ -146,6 +147,8 @@ class DraftsConfig:
 
     templates: Path | None = None  # None: the packaged templates/drafts folder
     timezone: str = field(default="Asia/Shanghai", metadata={"nonempty": True})
+    # [drafts.library]: the team's best replies (frozen, so one default instance is safe)
+    library: LibraryConfig = LibraryConfig()  # noqa: RUF009
 
     def __post_init__(self) -> None:
         from responder.drafts.moments import time_zone

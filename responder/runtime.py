@@ -153,6 +153,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
                 reclaim_after_ms=int(config.pipeline.reclaim_after.total_seconds() * 1000),
                 max_deliveries=config.pipeline.max_deliveries,
                 incidents=config.incidents,
+                library=config.drafts.library,
             )
             for i in range(config.pipeline.workers)
         ]

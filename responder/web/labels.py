@@ -136,6 +136,8 @@ EVENTS = {
     str(EventType.NO_REPLY): "无需回复",
     str(EventType.MARKED_NO_REPLY): "标记无需回复",
     str(EventType.NEEDS_REPLY): "需要回复",
+    str(EventType.LIBRARY_PINNED): "置顶范例",
+    str(EventType.LIBRARY_RETIRED): "停用范例",
 }
 
 # The events people cause (the audit log's default); the rest are the pipeline's own.
@@ -149,6 +151,8 @@ HUMAN_EVENTS = (
     str(EventType.DISMISSED),
     str(EventType.MARKED_NO_REPLY),
     str(EventType.NEEDS_REPLY),
+    str(EventType.LIBRARY_PINNED),
+    str(EventType.LIBRARY_RETIRED),
 )
 # What the audit log shows unless asked for more: people's actions, and who was paged
 # about what (and when paging failed or was held) since the lead answers for both.

@@ -1,0 +1,183 @@
+"""The library as the scoring workers hold it: entries by intent and tone with a BM25
+index (rank_bm25) over the jieba words of the mentions they answered, and the one draft
+an entry proposes for a new mention.
+
+The pipeline writes a snapshot file whenever the library's version changes and hands its
+workers a `Ref` with each batch; a worker loads the file only when the version is new to
+it, so a batch costs a version compare (responder/library/share.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rank_bm25 import BM25Plus  # type: ignore[import-untyped]  # no stubs
+
+from responder.drafts.data import default_lexicon
+from responder.drafts.tokens import tokenize
+from responder.library.pattern import Values, fill, match_text
+
+log = logging.getLogger(__name__)
+MIN_TERMS = 2  # words a new mention must share with a past one, at the least
+# Words that say nothing of what a mention is about.
+_STOP = frozenset("的了吗呢啊呀吧哦哈嘛么我你他她们是在也都就还又和与有，。！？、：；~～…,.!?:;")
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """Which library snapshot a batch is drafted with (plain values: it crosses processes)."""
+
+    version: int
+    path: str  # the snapshot file (JSON) on this host
+    min_match: float = 0.45
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """One entry as the workers need it."""
+
+    id: str
+    intent: str
+    tone: str
+    lang: str
+    mention: str  # the past mention, slots left in
+    reply: str  # the reply pattern
+    pinned: bool = False
+
+    @property
+    def template(self) -> str:
+        return f"library/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """An entry found for a mention and the reply it makes, facts filled in."""
+
+    entry: Entry
+    text: str
+    score: float  # the mention's BM25 score over the past mention's score against itself
+
+
+def words(text: str) -> list[str]:
+    """The jieba words of a text that say what it is about."""
+    tokens = tokenize(match_text(text), default_lexicon()).tokens
+    return [t for t in tokens if t.strip() and t not in _STOP]
+
+
+class Shelf:
+    """Entries grouped by (intent, tone), each group with its BM25 index."""
+
+    def __init__(self, entries: Sequence[Entry], *, version: int = 0, min_match: float = 0.45):
+        self.version, self.min_match = version, min_match
+        self.groups: dict[tuple[str, str], _Group] = {}
+        grouped: dict[tuple[str, str], list[Entry]] = {}
+        for entry in entries:
+            grouped.setdefault((entry.intent, entry.tone), []).append(entry)
+        for key, members in grouped.items():
+            self.groups[key] = _Group(members)
+
+    def __len__(self) -> int:
+        return sum(len(g.entries) for g in self.groups.values())
+
+    def find(
+        self, text: str, *, intent: str, tone: str, lang: str, values: Values
+    ) -> list[Proposal]:
+        """Entries of this intent and tone close enough to the mention, best first (pinned
+        ones before the rest), each with its reply filled; entries whose slots the mention
+        cannot fill are left out."""
+        group = self.groups.get((intent, tone))
+        if group is None:
+            return []
+        found = []
+        for entry, score in group.search(words(text)):
+            if score < self.min_match or entry.lang != lang:
+                continue
+            filled = fill(entry.reply, values)
+            if filled:
+                found.append(Proposal(entry=entry, text=filled, score=round(score, 3)))
+        return sorted(found, key=lambda p: (not p.entry.pinned, -p.score, p.entry.id))
+
+
+class _Group:
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+        documents = [words(e.mention) or ["\x00"] for e in entries]
+        self.documents = [set(d) for d in documents]
+        index = BM25Plus(documents, delta=0)  # delta 0: a word not there adds nothing
+        # BM25 adds up over the query's words: each word's scores over the entries, from
+        # rank_bm25 once here, make a search a few additions (as the knowledge base does).
+        self.weights = {t: index.get_scores([t]) for t in index.idf}
+        # A past mention's score against itself: what a new one's score is a share of.
+        self.selves = [
+            float(sum(self.weights[t][i] for t in d)) for i, d in enumerate(self.documents)
+        ]
+
+    def search(self, query: list[str]) -> list[tuple[Entry, float]]:
+        terms = [t for t in dict.fromkeys(query) if t in self.weights]
+        if len(terms) < MIN_TERMS:
+            return []
+        scores = sum(self.weights[t] for t in terms)
+        out = []
+        for i, entry in enumerate(self.entries):
+            shared = sum(t in self.documents[i] for t in terms)
+            if shared >= MIN_TERMS and self.selves[i] > 0:
+                out.append((entry, min(1.0, float(scores[i]) / self.selves[i])))
+        return out
+
+
+def entry_of(row: Mapping[str, str]) -> Entry:
+    """An entry from its Redis hash (or a snapshot row)."""
+    return Entry(
+        id=row["id"],
+        intent=row.get("intent", ""),
+        tone=row.get("tone", ""),
+        lang=row.get("lang", "zh"),
+        mention=row.get("mention", ""),
+        reply=row.get("reply", ""),
+        pinned=row.get("state") == "pinned",
+    )
+
+
+def write_snapshot(path: Path, rows: Sequence[Mapping[str, str]]) -> None:
+    """Write the rows a Shelf is made of (what the workers load)."""
+    keep = ("id", "intent", "tone", "lang", "mention", "reply", "state")
+    data = [{k: row.get(k, "") for k in keep} for row in rows]
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    temporary.replace(path)
+
+
+def read_snapshot(path: Path, *, version: int = 0, min_match: float = 0.45) -> Shelf:
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return Shelf([entry_of(r) for r in rows], version=version, min_match=min_match)
+
+
+# -- in a scoring worker ---------------------------------------------------------
+_lock = threading.Lock()
+_current: list[Shelf | None] = [None]
+_refused: set[tuple[int, str]] = set()
+
+
+def use(ref: Ref | None) -> Shelf | None:
+    """The shelf of `ref`, loaded if its version is new here (None: no library)."""
+    if ref is None:
+        return None
+    shelf = _current[0]
+    if shelf is not None and shelf.version == ref.version and shelf.min_match == ref.min_match:
+        return shelf
+    if (ref.version, ref.path) in _refused:
+        return shelf
+    with _lock:
+        try:
+            loaded = read_snapshot(Path(ref.path), version=ref.version, min_match=ref.min_match)
+        except (OSError, ValueError, KeyError) as exc:
+            log.error("library_snapshot_refused version=%d path=%s: %s", ref.version, ref.path, exc)
+            _refused.add((ref.version, ref.path))
+            return shelf
+        _current[0] = loaded
+    log.info("library_loaded version=%d entries=%d", ref.version, len(loaded))
+    return loaded
