@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from responder.config import Config
-from responder.library.store import STATES, Library
+from responder.library.store import LISTED, STATES, Library
 
 STATE_NAMES = {
     "candidate": "观察中",
@@ -53,7 +53,7 @@ async def run(config: Config, args: argparse.Namespace) -> int:
         now = datetime.now().astimezone()
         await library.settle(now, config.drafts.library.keep)  # so a list is up to date
         if args.library_action == "list":
-            states = (args.state,) if args.state else STATES[:-1]
+            states = (args.state,) if args.state else LISTED
             rows = await library.entries(args.intent, states)
             _print(rows, ZoneInfo(config.drafts.timezone), as_json=args.json)
             return 0

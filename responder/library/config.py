@@ -17,4 +17,4 @@ class LibraryConfig:
     keep: int = field(default=200, metadata={"gt": 0, "le": 10_000})
     # How much of a past mention a new one must match (BM25 score over the past mention's
     # score against itself) for its reply to be proposed.
-    min_match: float = field(default=0.45, metadata={"gt": 0, "le": 1})
+    min_match: float = field(default=0.35, metadata={"gt": 0, "le": 1})

@@ -84,10 +84,9 @@ def make_pattern(
     slotted = _slot(reply, values, brand)
     _check_leftovers(slotted, brand)
     used = {m.group(1) for m in _MARK.finditer(slotted)}
-    plain = _PHONE.sub("", _EMAIL.sub("", _slot(mention, values, brand)))
     return Pattern(
         reply=slotted,
-        mention=plain,
+        mention=plain(mention, values, brand),
         slots=tuple(s for s in SLOTS if s in used),
         lang=facts_of(mention).lang,
     )
@@ -108,6 +107,12 @@ def fill(reply: str, values: Values) -> str | None:
 
     filled = _MARK.sub(value, reply)
     return None if missing else filled.strip()
+
+
+def plain(text: str, values: Values, brand: Brand) -> str:
+    """A mention's text with its own facts as slots and phone numbers and emails left out:
+    what is stored of it, and what is matched (a new mention's facts never match)."""
+    return _PHONE.sub("", _EMAIL.sub("", _slot(text, values, brand)))
 
 
 def match_text(mention: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import shutil
 import tempfile
 import weakref
@@ -47,7 +48,9 @@ class Sharing:
         if not rows:
             self._ref = None
             return None
-        path = self._folder_now() / f"library-{version}.json"
+        # A new name for each snapshot: a worker tells them apart by path, even when a
+        # flushed Redis counts the versions again.
+        path = self._folder_now() / f"library-{version}-{secrets.token_hex(4)}.json"
         try:
             await asyncio.to_thread(write_snapshot, path, rows)
         except OSError as exc:  # the workers keep the shelf they have
@@ -56,7 +59,7 @@ class Sharing:
             return self._ref
         old, self._ref = self._ref, Ref(version, str(path), self.config.min_match)
         if old is not None and old.path != str(path):
-            # A worker still loading the old file keeps the shelf it has (shelf.use).
+            # A worker that misses the old file drafts without the library until the new one.
             await asyncio.to_thread(Path(old.path).unlink, missing_ok=True)
         log.info("library_snapshot version=%d entries=%d", version, len(rows))
         return self._ref

@@ -24,7 +24,12 @@ from responder.library.pattern import Values, fill, match_text
 log = logging.getLogger(__name__)
 MIN_TERMS = 2  # words a new mention must share with a past one, at the least
 # Words that say nothing of what a mention is about.
-_STOP = frozenset("的了吗呢啊呀吧哦哈嘛么我你他她们是在也都就还又和与有，。！？、：；~～…,.!?:;")
+_STOP = frozenset(
+    (
+        *"的了吗呢啊呀吧哦哈嘛么我你他她们是在也都就还又和与有，。！？、：；~～…,.!?:;",
+        *("怎么", "什么", "一下", "这个", "那个", "一个", "可以", "我们", "你们"),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +38,7 @@ class Ref:
 
     version: int
     path: str  # the snapshot file (JSON) on this host
-    min_match: float = 0.45
+    min_match: float = 0.35
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,8 +76,10 @@ def words(text: str) -> list[str]:
 class Shelf:
     """Entries grouped by (intent, tone), each group with its BM25 index."""
 
-    def __init__(self, entries: Sequence[Entry], *, version: int = 0, min_match: float = 0.45):
-        self.version, self.min_match = version, min_match
+    def __init__(
+        self, entries: Sequence[Entry], *, ref: Ref | None = None, min_match: float = 0.35
+    ) -> None:
+        self.ref, self.min_match = ref, (ref.min_match if ref else min_match)
         self.groups: dict[tuple[str, str], _Group] = {}
         grouped: dict[tuple[str, str], list[Entry]] = {}
         for entry in entries:
@@ -93,7 +100,7 @@ class Shelf:
         if group is None:
             return []
         found = []
-        for entry, score in group.search(words(text)):
+        for entry, score in group.search(words(text)):  # `text` with its facts as slots
             if score < self.min_match or entry.lang != lang:
                 continue
             filled = fill(entry.reply, values)
@@ -151,15 +158,15 @@ def write_snapshot(path: Path, rows: Sequence[Mapping[str, str]]) -> None:
     temporary.replace(path)
 
 
-def read_snapshot(path: Path, *, version: int = 0, min_match: float = 0.45) -> Shelf:
-    rows = json.loads(path.read_text(encoding="utf-8"))
-    return Shelf([entry_of(r) for r in rows], version=version, min_match=min_match)
+def read_snapshot(ref: Ref) -> Shelf:
+    rows = json.loads(Path(ref.path).read_text(encoding="utf-8"))
+    return Shelf([entry_of(r) for r in rows], ref=ref)
 
 
 # -- in a scoring worker ---------------------------------------------------------
 _lock = threading.Lock()
 _current: list[Shelf | None] = [None]
-_refused: set[tuple[int, str]] = set()
+_refused: set[Ref] = set()
 
 
 def use(ref: Ref | None) -> Shelf | None:
@@ -167,17 +174,20 @@ def use(ref: Ref | None) -> Shelf | None:
     if ref is None:
         return None
     shelf = _current[0]
-    if shelf is not None and shelf.version == ref.version and shelf.min_match == ref.min_match:
+    if shelf is not None and shelf.ref == ref:
         return shelf
-    if (ref.version, ref.path) in _refused:
-        return shelf
+    if ref in _refused:
+        return None
     with _lock:
         try:
-            loaded = read_snapshot(Path(ref.path), version=ref.version, min_match=ref.min_match)
+            loaded = read_snapshot(ref)
         except (OSError, ValueError, KeyError) as exc:
+            # The shelf held may have an entry retired since: no library draft until the
+            # next snapshot loads.
             log.error("library_snapshot_refused version=%d path=%s: %s", ref.version, ref.path, exc)
-            _refused.add((ref.version, ref.path))
-            return shelf
+            _refused.add(ref)
+            _current[0] = None
+            return None
         _current[0] = loaded
     log.info("library_loaded version=%d entries=%d", ref.version, len(loaded))
     return loaded

@@ -23,6 +23,7 @@ from responder.store.records import EventType, event
 
 log = logging.getLogger(__name__)
 STATES = ("candidate", "active", "pinned", "retired", "failed")
+LISTED = STATES[:-1]  # what a list shows unless asked for failed ones too
 SHOWN = ("active", "pinned")  # the states the scoring workers propose from
 APPROVAL_KEPT = timedelta(days=7)  # an approval never sent is forgotten after this
 FAILED_KEPT = timedelta(days=7)  # a failed candidate stays visible this long
@@ -242,7 +243,7 @@ class Library:
         return int(await self.redis.get(self.version_key) or 0)
 
     async def entries(
-        self, intent: str | None = None, states: Iterable[str] = STATES
+        self, intent: str | None = None, states: Iterable[str] = LISTED
     ) -> list[dict[str, str]]:
         """Entries (and candidates, failed ones) of the states asked, newest first."""
         wanted = set(states)
@@ -273,7 +274,7 @@ class Library:
         return version, await self.entries(states=SHOWN)
 
     async def _all_ids(self) -> list[str]:
-        return [r["id"] for r in await self.entries() if r.get("id")]
+        return [r["id"] for r in await self.entries(states=STATES) if r.get("id")]
 
 
 def _reason(row: Mapping[str, Any]) -> str:

@@ -16,7 +16,7 @@ from responder.drafts.brand import Brand, load_brand
 from responder.drafts.drafter import channel_of, default_directory
 from responder.drafts.manners import Manners, load_manners
 from responder.library.pattern import Unfit, make_pattern
-from responder.library.store import STATES, Library, LibraryError, UnknownEntry
+from responder.library.store import LISTED, STATES, Library, LibraryError, UnknownEntry
 from responder.services import CLOCK, CONFIG, STORE
 from responder.web.auth import Role, require
 from responder.web.common import json_response
@@ -101,7 +101,7 @@ async def listing(request: web.Request) -> web.Response:
     state = request.query.get("state", "")
     if state and state not in STATES:
         raise ApiError(f"state must be one of {', '.join(STATES)}", field="state")
-    states = (state,) if state else STATES[:-1]
+    states = (state,) if state else LISTED
     rows = await library_of(request.app).entries(request.query.get("intent") or None, states)
     return json_response({"count": len(rows), "items": [shown(r) for r in rows]})
 
