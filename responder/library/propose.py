@@ -11,7 +11,7 @@ from responder.drafts.facts import Facts
 from responder.drafts.manners import Manners
 from responder.drafts.render import DRAFTS, Draft, sentences
 from responder.drafts.style import StyleRules, check
-from responder.library.pattern import plain, values_of
+from responder.library.pattern import values_of
 from responder.library.shelf import Shelf
 
 
@@ -49,7 +49,7 @@ def with_library(
     kept = drafts[: DRAFTS - 1]
     used = set(asking.avoid) | {s for d in kept for s in sentences(d.text)}
     found = shelf.find(
-        plain(asking.text, values, brand),
+        asking.text,  # its words were split when it was understood (tokens.tokenize)
         intent=asking.intent,
         tone=asking.tone,
         lang=asking.facts.lang,

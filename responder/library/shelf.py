@@ -8,13 +8,15 @@ it, so a batch costs a version compare (responder/library/share.py)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from rank_bm25 import BM25Plus  # type: ignore[import-untyped]  # no stubs
 
 from responder.drafts.data import default_lexicon
@@ -68,7 +70,9 @@ class Proposal:
 
 
 def words(text: str) -> list[str]:
-    """The jieba words of a text that say what it is about."""
+    """The jieba words of a text that say what it is about (slots left out). A new
+    mention's own facts (its order number, its product) are words no stored mention has,
+    as those are slots there: they match nothing."""
     tokens = tokenize(match_text(text), default_lexicon()).tokens
     return [t for t in tokens if t.strip() and t not in _STOP]
 
@@ -77,41 +81,57 @@ class Shelf:
     """Entries grouped by (intent, tone), each group with its BM25 index."""
 
     def __init__(
-        self, entries: Sequence[Entry], *, ref: Ref | None = None, min_match: float = 0.35
+        self,
+        entries: Sequence[Entry],
+        *,
+        ref: Ref | None = None,
+        min_match: float = 0.35,
+        before: Shelf | None = None,
     ) -> None:
+        """`before`: the shelf this one follows; a group whose past mentions did not change
+        (a pin, a retirement elsewhere) keeps its index instead of building it again."""
         self.ref, self.min_match = ref, (ref.min_match if ref else min_match)
         self.groups: dict[tuple[str, str], _Group] = {}
         grouped: dict[tuple[str, str], list[Entry]] = {}
         for entry in entries:
             grouped.setdefault((entry.intent, entry.tone), []).append(entry)
         for key, members in grouped.items():
-            self.groups[key] = _Group(members)
+            old = before.groups.get(key) if before is not None else None
+            same = old is not None and old.signature == _signature(members)
+            self.groups[key] = old.with_entries(members) if old and same else _Group(members)
 
     def __len__(self) -> int:
         return sum(len(g.entries) for g in self.groups.values())
 
     def find(
         self, text: str, *, intent: str, tone: str, lang: str, values: Values
-    ) -> list[Proposal]:
+    ) -> Iterator[Proposal]:
         """Entries of this intent and tone close enough to the mention, best first (pinned
         ones before the rest), each with its reply filled; entries whose slots the mention
-        cannot fill are left out."""
+        cannot fill are left out. `text`: the mention with its own facts as slots."""
         group = self.groups.get((intent, tone))
         if group is None:
-            return []
-        found = []
-        for entry, score in group.search(words(text)):  # `text` with its facts as slots
-            if score < self.min_match or entry.lang != lang:
-                continue
+            return
+        close = [
+            (entry, score)
+            for entry, score in group.search(words(text))
+            if score >= self.min_match and entry.lang == lang
+        ]
+        close.sort(key=lambda found: (not found[0].pinned, -found[1], found[0].id))
+        for entry, score in close:
             filled = fill(entry.reply, values)
             if filled:
-                found.append(Proposal(entry=entry, text=filled, score=round(score, 3)))
-        return sorted(found, key=lambda p: (not p.entry.pinned, -p.score, p.entry.id))
+                yield Proposal(entry=entry, text=filled, score=round(score, 3))
+
+
+def _signature(entries: list[Entry]) -> tuple[tuple[str, str], ...]:
+    return tuple((e.id, e.mention) for e in entries)
 
 
 class _Group:
     def __init__(self, entries: list[Entry]) -> None:
         self.entries = entries
+        self.signature = _signature(entries)
         documents = [words(e.mention) or ["\x00"] for e in entries]
         self.documents = [set(d) for d in documents]
         index = BM25Plus(documents, delta=0)  # delta 0: a word not there adds nothing
@@ -119,21 +139,26 @@ class _Group:
         # rank_bm25 once here, make a search a few additions (as the knowledge base does).
         self.weights = {t: index.get_scores([t]) for t in index.idf}
         # A past mention's score against itself: what a new one's score is a share of.
-        self.selves = [
-            float(sum(self.weights[t][i] for t in d)) for i, d in enumerate(self.documents)
-        ]
+        self.selves = np.array(
+            [sum(float(self.weights[t][i]) for t in d) for i, d in enumerate(self.documents)]
+        )
+
+    def with_entries(self, entries: list[Entry]) -> _Group:
+        """The same index over the same past mentions, with their entries as they are now
+        (pinned or not)."""
+        group = copy.copy(self)
+        group.entries = entries
+        return group
 
     def search(self, query: list[str]) -> list[tuple[Entry, float]]:
         terms = [t for t in dict.fromkeys(query) if t in self.weights]
         if len(terms) < MIN_TERMS:
             return []
         scores = sum(self.weights[t] for t in terms)
-        out = []
-        for i, entry in enumerate(self.entries):
-            shared = sum(t in self.documents[i] for t in terms)
-            if shared >= MIN_TERMS and self.selves[i] > 0:
-                out.append((entry, min(1.0, float(scores[i]) / self.selves[i])))
-        return out
+        shared = sum((self.weights[t] > 0).astype(int) for t in terms)  # words in common
+        shares = np.divide(scores, self.selves, out=np.zeros_like(scores), where=self.selves > 0)
+        found = np.flatnonzero((shared >= MIN_TERMS) & (shares > 0))
+        return [(self.entries[i], min(1.0, float(shares[i]))) for i in found]
 
 
 def entry_of(row: Mapping[str, str]) -> Entry:
@@ -158,9 +183,9 @@ def write_snapshot(path: Path, rows: Sequence[Mapping[str, str]]) -> None:
     temporary.replace(path)
 
 
-def read_snapshot(ref: Ref) -> Shelf:
+def read_snapshot(ref: Ref, before: Shelf | None = None) -> Shelf:
     rows = json.loads(Path(ref.path).read_text(encoding="utf-8"))
-    return Shelf([entry_of(r) for r in rows], ref=ref)
+    return Shelf([entry_of(r) for r in rows], ref=ref, before=before)
 
 
 # -- in a scoring worker ---------------------------------------------------------
@@ -180,7 +205,7 @@ def use(ref: Ref | None) -> Shelf | None:
         return None
     with _lock:
         try:
-            loaded = read_snapshot(ref)
+            loaded = read_snapshot(ref, shelf)
         except (OSError, ValueError, KeyError) as exc:
             # The shelf held may have an entry retired since: no library draft until the
             # next snapshot loads.
