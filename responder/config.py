@@ -18,6 +18,7 @@ from responder.accounts import DEMO_USER, AuthConfig, UserConfig, check_user_nam
 from responder.alerts.channels.config import AlertsConfig, bind_alerts
 from responder.alerts.oncall_config import OncallConfig, unknown_people
 from responder.drafts.llm.config import LlmConfig
+from responder.library.config import LibraryConfig
 from responder.schema import Binder
 
 _COMMON_KEYS = ("type", "enabled", "poll_interval")
@@ -148,6 +149,8 @@ class DraftsConfig:
     templates: Path | None = None  # None: the packaged templates/drafts folder
     timezone: str = field(default="Asia/Shanghai", metadata={"nonempty": True})
     llm: LlmConfig | None = None  # [drafts.llm]: generated drafts besides (docs/drafts/llm.md)
+    # [drafts.library]: the team's best replies (frozen, so one default instance is safe)
+    library: LibraryConfig = LibraryConfig()  # noqa: RUF009
 
     def __post_init__(self) -> None:
         from responder.drafts.moments import time_zone

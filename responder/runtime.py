@@ -161,6 +161,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
                 max_deliveries=config.pipeline.max_deliveries,
                 incidents=config.incidents,
                 drafting=services.generator,
+                library=config.drafts.library,
             )
             for i in range(config.pipeline.workers)
         ]

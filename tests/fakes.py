@@ -14,6 +14,7 @@ from connectors.errors import ConnectorError
 from connectors.model import Author, Mention
 from responder.drafts.suggest import Job, Suggestion
 from responder.drafts.understand_model import Installed
+from responder.library.shelf import Ref
 from responder.pipeline.worker import Scorer
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -140,7 +141,8 @@ class ChokingScorer:
         jobs: list[Job],
         ranking: Mapping[str, float] | None = None,
         model: Installed | None = None,
+        library: Ref | None = None,
     ) -> list[Suggestion]:
         if any("💣" in job.text for job in jobs):
             raise ValueError("model choked" if len(jobs) == 1 else "batch failed")
-        return await self.real.suggest(jobs, ranking, model)
+        return await self.real.suggest(jobs, ranking, model, library)

@@ -14,6 +14,7 @@ from connectors.model import Author
 from responder.drafts.suggest import Job, Suggestion
 from responder.drafts.understand import Said
 from responder.drafts.understand_model import Installed
+from responder.library.shelf import Ref
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Scorer
 from responder.services import STORE
@@ -40,9 +41,10 @@ class Recording:
         jobs: list[Job],
         ranking: Mapping[str, float] | None = None,
         model: Installed | None = None,
+        library: Ref | None = None,
     ) -> list[Suggestion]:
         self.jobs += jobs
-        return await self.real.suggest(jobs, ranking, model)
+        return await self.real.suggest(jobs, ranking, model, library)
 
 
 def _chat(pid: str, text: str, clock: FakeClock, **more: Any) -> Any:

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from responder.cli import drafts_kb
+from responder.cli import drafts_kb, drafts_library
 from responder.cli.common import config_for
 from responder.config import ConfigError
 from responder.drafts.data import DataError
@@ -82,6 +82,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     suggest.add_argument("--json", action="store_true", help="one JSON object")
     suggest.add_argument("--config", type=Path, help="config file ([drafts] templates, timezone)")
     drafts_kb.add_command(actions)
+    drafts_library.add_command(actions)
     check = actions.add_parser("check", help="load and render every template; list problems")
     check.add_argument("--config", type=Path, help="config file ([drafts] templates)")
     train = actions.add_parser(
@@ -113,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
             return asyncio.run(_report(config, args))
         if args.action == "kb":
             return drafts_kb.run(config, args)
+        if args.action == "library":
+            return asyncio.run(drafts_library.run(config, args))
         if args.action == "train":
             from responder.cli.drafts_train import retrain
 

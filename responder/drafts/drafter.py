@@ -33,6 +33,8 @@ from responder.drafts.render import (
 from responder.drafts.routes import routes
 from responder.drafts.style import StyleRules, check, limit_for, load_style, packaged_path
 from responder.drafts.understand import Understanding
+from responder.library.propose import Asking, with_library
+from responder.library.shelf import Shelf
 from sentiment import Label
 
 log = logging.getLogger(__name__)
@@ -118,10 +120,12 @@ class Drafter:
         ranking: Mapping[str, float] | None = None,
         earlier: tuple[str, ...] = (),
         after_us: bool = False,
+        library: Shelf | None = None,
     ) -> DraftSet:
         """Return the drafts for one mention (none for spam). `earlier`: the same author's
         earlier messages in the thread (what they gave there is not asked for again);
-        `after_us`: we answered in this thread before, so the drafts carry that on."""
+        `after_us`: we answered in this thread before, so the drafts carry that on;
+        `library`: the team's best replies, one of which may take the last draft's place."""
         tone = tone_of(understanding)
         if understanding.spam:
             return DraftSet(tone=tone, drafts=())
@@ -175,6 +179,21 @@ class Drafter:
             given=facts.given,
         )
         drafts = make_drafts(request, self.templates, self.style, ranking, self.manners)
+        if library is not None and not understanding.crisis.flag:
+            asking = Asking(
+                text=text,
+                intent=understanding.intent,
+                tone=tone,
+                platform=platform,
+                channel=channel,
+                name=str(variables["name"]),
+                facts=facts,
+                earlier=earlier,
+                avoid=avoid,
+            )
+            drafts = with_library(
+                drafts, library, asking, brand=self.brand, manners=self.manners, style=self.style
+            )
         return DraftSet(tone=tone, drafts=tuple(drafts))
 
     def _file(self, name: str) -> Path:

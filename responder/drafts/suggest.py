@@ -15,6 +15,7 @@ from responder.drafts.render import Draft, sentences
 from responder.drafts.understand import Asked, Said, Speaker, Understanding, install, understand_all
 from responder.drafts.understand import warm_up as warm_up_understanding
 from responder.drafts.understand_model import Installed
+from responder.library.shelf import Ref, Shelf, use
 from sentiment import Label, Sentiment, score_texts
 from sentiment import warm_up as warm_up_sentiment
 
@@ -68,11 +69,14 @@ def suggest_all(
     jobs: list[Job],
     ranking: Mapping[str, float] | None = None,
     model: Installed | None = None,
+    library: Ref | None = None,
 ) -> list[Suggestion]:
     """Suggest for a batch; the entry point of scoring processes. `model`: the
-    understanding model file installed now (`tiexin drafts train`), loaded if new here."""
+    understanding model file installed now (`tiexin drafts train`), loaded if new here;
+    `library`: the snapshot of the team's best replies, loaded if its version is new here."""
     drafter = _drafter or start()
     install(model)
+    shelf = use(library)
     sentiments = score_texts([job.text for job in jobs])
     knowns = understand_all([asked(j, s) for j, s in zip(jobs, sentiments, strict=True)])
     said: dict[str, set[str]] = {}  # sentences drafted in this batch, per thread
@@ -80,7 +84,7 @@ def suggest_all(
     for job, known in zip(jobs, knowns, strict=True):
         if job.thread and said.get(job.thread):
             job = replace(job, avoid=job.avoid | said[job.thread])
-        suggestion = draft(job, known, drafter, ranking)
+        suggestion = draft(job, known, drafter, ranking, shelf)
         if job.thread:
             for d in suggestion.drafts:
                 said.setdefault(job.thread, set()).update(sentences(d.text))
@@ -116,6 +120,7 @@ def draft(
     known: Understanding,
     drafter: Drafter,
     ranking: Mapping[str, float] | None = None,
+    library: Shelf | None = None,
 ) -> Suggestion:
     """Rank an understood mention and draft its replies."""
     if not known.product:  # what incidents group by (the model may name it already)
@@ -132,6 +137,7 @@ def draft(
         ranking=ranking,
         earlier=tuple(said.text for said in job.context if said.who == "same"),
         after_us=any(said.who == "brand" for said in job.context),
+        library=library,
     )
     return Suggestion(
         understanding=known,

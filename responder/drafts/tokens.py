@@ -58,7 +58,24 @@ def segmenter(lexicon: Lexicon) -> jieba.Tokenizer:
 
 
 def tokenize(text: str, lexicon: Lexicon) -> Tokens:
-    """Split a text into whole tokens; emoticons and emoji are tokens of their own."""
+    """Split a text into whole tokens; emoticons and emoji are tokens of their own. The
+    last texts split are kept: drafting a mention (the team's best replies) reads it again
+    after understanding it."""
+    found = _recent.get(text)
+    if found is not None and found[0] is lexicon:
+        return found[1]
+    tokens = _tokenize(text, lexicon)
+    if len(_recent) >= RECENT:
+        _recent.clear()
+    _recent[text] = (lexicon, tokens)
+    return tokens
+
+
+RECENT = 1024  # texts whose tokens are kept (a batch is a few hundred)
+_recent: dict[str, tuple[Lexicon, Tokens]] = {}
+
+
+def _tokenize(text: str, lexicon: Lexicon) -> Tokens:
     folded = fold(text)
     marks = EMOTICON.findall(folded) + EMOJI.findall(folded)
     rest = EMOJI.sub(" ", EMOTICON.sub(" ", folded))

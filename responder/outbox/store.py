@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from responder.clock import from_epoch
+from responder.library.store import Library
 from responder.outbox import lua
 from responder.store.consumer import StreamGroup
 from responder.store.keys import OUTBOX_GROUP
 from responder.store.records import EventType, event
 from responder.store.store import Store
 from responder.store.stream import seconds
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +39,7 @@ class OutboxStore:
         self._due = self.redis.register_script(lua.DUE)
         self._mark = self.redis.register_script(lua.MARK_SENT)
         self._group = StreamGroup(self.redis, self.keys.outbox, OUTBOX_GROUP)
+        self.library = Library(self.redis, self.keys, events_maxlen=store.retention.events)
 
     async def ensure_group(self) -> None:
         await self._group.ensure()
@@ -112,7 +118,16 @@ class OutboxStore:
                 *[item for pair in fields.items() for item in pair],
             ],
         )
+        if outcome == "sent" and int(done) == 1:
+            await self._candidate(mid, float(fields.get("sent_at") or record["at"]))
         return int(done) == 1
+
+    async def _candidate(self, mid: str, at: float) -> None:
+        """An agent's own reply was sent: a library candidate now (responder/library/)."""
+        try:
+            await self.library.sent(mid, from_epoch(at))
+        except Exception:  # the send is recorded; only the candidate is lost
+            log.exception("could not record the reply to %s as a library candidate", mid)
 
     async def manual(self, limit: int, offset: int = 0) -> tuple[int, list[str]]:
         """Replies waiting to be posted by a person, oldest first: (count, mention ids)."""
@@ -139,6 +154,8 @@ class OutboxStore:
                 *[item for pair in fields.items() for item in pair],
             ],
         )
+        if int(reply[0]) == 1:
+            await self._candidate(mid, now.timestamp())
         return int(reply[0]), str(reply[1])
 
 

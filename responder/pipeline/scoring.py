@@ -19,6 +19,7 @@ from pathlib import Path
 
 from responder.drafts.suggest import Job, Suggestion, start, suggest_all
 from responder.drafts.understand_model import Installed
+from responder.library.shelf import Ref
 from responder.procs import parent_death_hook
 
 log = logging.getLogger(__name__)
@@ -135,10 +136,12 @@ class ScoringPool:
         jobs: list[Job],
         ranking: Mapping[str, float] | None = None,
         model: Installed | None = None,
+        library: Ref | None = None,
     ) -> list[Suggestion]:
         """Suggest for jobs across the workers (one thread's jobs stay in one chunk, in
         order); a crashed pool is replaced and the batch retried. `model`: the installed
-        understanding model, which each worker loads before the batch if it is new there."""
+        understanding model, which each worker loads before the batch if it is new there;
+        `library`: the team's best replies, loaded alike when their version is new."""
         if self._pool is None:
             self.start()
         loop = asyncio.get_running_loop()
@@ -150,7 +153,7 @@ class ScoringPool:
                 parts = await asyncio.gather(
                     *(
                         loop.run_in_executor(
-                            pool, suggest_all, [jobs[i] for i in chunk], ranking, model
+                            pool, suggest_all, [jobs[i] for i in chunk], ranking, model, library
                         )
                         for chunk in chunks
                     )

@@ -22,6 +22,10 @@ from responder.drafts.understand import Said
 from responder.drafts.understand_model import Installed
 from responder.incidents.join import join_incidents
 from responder.incidents.store import IncidentStore
+from responder.library.config import LibraryConfig
+from responder.library.share import Sharing
+from responder.library.shelf import Ref
+from responder.library.store import Complaint, Library
 from responder.pipeline.generate import Wanted
 from responder.pipeline.jobs import describe
 from responder.sla.timer import timing
@@ -31,6 +35,7 @@ from responder.store.keys import mention_id
 from responder.store.models import installed
 from responder.store.store import Store
 from responder.store.stream import Entry
+from sentiment import Label
 
 log = logging.getLogger(__name__)
 # Redis refusing work for a reason of its own, not of the data: never dead-letter on these.
@@ -54,6 +59,7 @@ class Scorer(Protocol):
         jobs: list[Job],
         ranking: Mapping[str, float] | None = None,
         model: Installed | None = None,
+        library: Ref | None = None,
     ) -> list[Suggestion]:
         """Score, understand and draft off the event loop."""
 
@@ -92,6 +98,7 @@ class Pipeline:
         idle_consumer_ms: int = 3_600_000,
         incidents: IncidentsConfig | None = None,
         drafting: Offer | None = None,
+        library: LibraryConfig | None = None,
     ) -> None:
         self.store = store
         self.scorer = scorer
@@ -113,6 +120,8 @@ class Pipeline:
         self._model: Installed | None = None
         self._model_at: float | None = None
         self.drafting = drafting  # generated drafts ([drafts.llm]), after the batch is queued
+        shelf = Library(store.redis, store.keys, events_maxlen=store.retention.events)
+        self.library = Sharing(shelf, library or LibraryConfig())
 
     def stop(self) -> None:
         """Ask run_forever to return after the batch in hand."""
@@ -212,6 +221,7 @@ class Pipeline:
         if self.drafting is not None and queued:
             given = {job.id: job.context for job in jobs}
             self.drafting.offer([_wanted(r, given.get(r.id, ())) for r in queued])
+        await self._complaints([r for _, r in ready])
         for letter in dead:
             log.error(
                 "ingest entry %s set aside as a dead letter: %s",
@@ -274,18 +284,36 @@ class Pipeline:
         fails on as neutral without drafts, so a mention is never lost to the model."""
         ranking = await self._learned_ranking()
         model = await self._installed_model()
+        library = await self.library.ref(self.clock.monotonic(), self.clock.now())
         try:
-            return await self.scorer.suggest(jobs, ranking, model)
+            return await self.scorer.suggest(jobs, ranking, model, library)
         except Exception:
             log.exception("scoring a batch of %d failed; scoring one by one", len(jobs))
         results: list[Suggestion] = []
         for job in jobs:
             try:
-                results += await self.scorer.suggest([job], ranking, model)
+                results += await self.scorer.suggest([job], ranking, model, library)
             except Exception as exc:
                 log.error("cannot score %r, queueing it as neutral: %s", job.text[:80], exc)
                 results.append(unsuggested(job))
         return results
+
+    async def _complaints(self, ready: list[Ready]) -> None:
+        """A negative mention from someone we answered lately fails that reply as a library
+        candidate (it did not work)."""
+        found = []
+        for item in ready:
+            if item.suggestion.sentiment.label is not Label.NEGATIVE:
+                continue
+            m = item.mention
+            where = (m.platform, m.account, m.thread_id or "", m.author.id)
+            watch = self.library.library.watch(*where)
+            found.append(Complaint(watch=watch, mention=item.id, at=m.created_at.timestamp()))
+        try:
+            await self.library.complaints(found)
+        except Exception as exc:  # the library must never hold up the queue
+            _raise_if_redis_state(exc)
+            log.warning("could not check %d mentions against the library: %s", len(found), exc)
 
     async def _learned_ranking(self) -> dict[str, float]:
         """Return how well each draft template does with agents, read now and then."""

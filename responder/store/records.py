@@ -68,6 +68,10 @@ class EventType(StrEnum):
     NEEDS_REPLY = "needs_reply"  # moved from 无需回复 to the queue, with a fresh timer
     MARKED_NO_REPLY = "marked_no_reply"  # an agent set an open mention aside as 无需回复
     DRAFTED = "drafted"  # generated drafts ([drafts.llm]) arrived after the template ones
+    # A lead pinned or retired an entry of the team's best replies (responder/library/);
+    # `mention` in the global stream is the entry's id (the mention its reply answered).
+    LIBRARY_PINNED = "library_pinned"
+    LIBRARY_RETIRED = "library_retired"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

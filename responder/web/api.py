@@ -10,7 +10,19 @@ from responder.health import report as health_report
 from responder.services import CLOCK, STORE
 from responder.store.records import State
 from responder.store.views import DETAIL_FIELDS, to_api, to_detail
-from responder.web import ack, audit, auth, errors, incidents, login, noreply, pages, queue, replies
+from responder.web import (
+    ack,
+    audit,
+    auth,
+    errors,
+    incidents,
+    library,
+    login,
+    noreply,
+    pages,
+    queue,
+    replies,
+)
 from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import Body, Field, mention_id, read_body
 from sentiment import Label
@@ -94,5 +106,6 @@ def add_routes(app: web.Application) -> None:
     app.add_routes(queue.routes)
     app.add_routes(audit.routes)
     app.add_routes(noreply.routes)
+    app.add_routes(library.routes)
     ack.install(app)
     pages.install(app)

@@ -32,6 +32,8 @@ TEXT_OF = {
     "marked_sent": "posted_url",
     "marked_no_reply": "reason",
     "needs_reply": "note",
+    "library_pinned": "reply",
+    "library_retired": "reply",
 }
 HEADERS = ("时间", "操作人", "操作", "提及ID", "内容", "详情")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # cells Excel would run as formulas

@@ -137,6 +137,8 @@ EVENTS = {
     str(EventType.MARKED_NO_REPLY): "标记无需回复",
     str(EventType.NEEDS_REPLY): "需要回复",
     str(EventType.DRAFTED): "生成草稿",
+    str(EventType.LIBRARY_PINNED): "置顶范例",
+    str(EventType.LIBRARY_RETIRED): "停用范例",
 }
 
 # The events people cause (the audit log's default); the rest are the pipeline's own.
@@ -150,6 +152,8 @@ HUMAN_EVENTS = (
     str(EventType.DISMISSED),
     str(EventType.MARKED_NO_REPLY),
     str(EventType.NEEDS_REPLY),
+    str(EventType.LIBRARY_PINNED),
+    str(EventType.LIBRARY_RETIRED),
 )
 # What the audit log shows unless asked for more: people's actions, and who was paged
 # about what (and when paging failed or was held) since the lead answers for both.

@@ -18,7 +18,7 @@ from responder.services import CLOCK, CONFIG, STORE
 from responder.store.records import State
 from responder.store.store import Bookkeeping
 from responder.store.views import to_api
-from responder.web import incidents
+from responder.web import incidents, library
 from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
 
@@ -42,6 +42,7 @@ _FIELDS = (
     *("state", "platform", "account", "kind", "tone", "drafts", "thread_id", "author_id"),
     *("reply_until", "send_unknown", "drafts_llm"),
     *incidents.FIELDS,  # who may approve; the incident's next row
+    *library.FIELDS,  # what the team's best replies keep of it
 )
 
 routes = web.RouteTableDef()
@@ -168,6 +169,9 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
     )
     check_outcome(mid, outcome)
     await incidents.answered(request.app, mid, row.get("incident_id", ""))
+    await library.approved(
+        request.app, mid, row, text=text, how=how, agent=agent, overridden=bool(findings)
+    )
     return json_response(
         {
             "id": mid,
