@@ -34,14 +34,8 @@ async def test_generated_draft_is_shown_approved_learned_and_counted(
 ) -> None:
     fake = FakeModel(Answer(drafts=[GOOD]))
     async with serve(fake) as url:
-        config = replace(
-            defaults(),
-            connectors=(),
-            redis=RedisConfig(url=redis_url, prefix="llmapi", data_dir=data_dir),
-            users=USERS,
-            drafts=DraftsConfig(llm=LlmConfig(base_url=url, model="fake-chat")),
-        )
-        app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
+        section = DraftsConfig(llm=LlmConfig(base_url=url, model="fake-chat"))
+        app = _app(redis_url, "llmapi", data_dir, clock, scoring_pool, section)
         client = await aiohttp_client(app, headers=bearer("amy"))
         services, store = app[SERVICES], app[STORE]
         assert services.generator is not None and services.pipeline is not None
@@ -92,13 +86,26 @@ async def test_health_has_no_part_when_off(
     clock: FakeClock,
     data_dir: Path,
 ) -> None:
-    config = replace(
-        defaults(),
-        connectors=(),
-        redis=RedisConfig(url=redis_url, prefix="llmoff", data_dir=data_dir),
-        users=USERS,
-    )
-    app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
+    app = _app(redis_url, "llmoff", data_dir, clock, scoring_pool, DraftsConfig())
     client = await aiohttp_client(app, headers=bearer("amy"))
     health = await (await client.get("/api/health")).json()
     assert "drafts_llm" not in health and app[SERVICES].generator is None
+
+
+def _app(
+    url: str,
+    prefix: str,
+    data_dir: Path,
+    clock: FakeClock,
+    pool: ScoringPool,
+    drafts: DraftsConfig,
+) -> Any:
+    """The app on a clean key prefix with `drafts` as its [drafts] section."""
+    config = replace(
+        defaults(),
+        connectors=(),
+        redis=RedisConfig(url=url, prefix=prefix, data_dir=data_dir),
+        users=USERS,
+        drafts=drafts,
+    )
+    return create_app(config, clock=clock, scorer=pool, background=False)
