@@ -189,7 +189,7 @@ async def test_the_scoring_workers_see_a_retirement_once_the_version_moves(
 
     async def templates() -> list[str]:
         clock.advance(10)  # past the pipeline's look at the library's version
-        ref = await pipeline.library.ref(clock.monotonic(), clock.now())
+        ref = await pipeline.inputs.library.ref(clock.monotonic(), clock.now())
         (made,) = await scoring_pool.suggest([job], None, None, ref)
         return [d.template for d in made.drafts]
 

@@ -16,8 +16,8 @@ import pytest
 from responder.cli import main
 from responder.drafts.understand_eval import understand_row
 from responder.drafts.understand_model import Installed, UnderstandModel, default_model_path
+from responder.pipeline.inputs import MODEL_EVERY
 from responder.pipeline.scoring import ScoringPool
-from responder.pipeline.worker import MODEL_EVERY
 from responder.store.intent import IntentStore
 from responder.store.keys import mention_id
 from responder.store.models import corrections, install, installed

@@ -21,7 +21,7 @@ from responder.config import Config
 from responder.drafts.data import ALL_INTENTS
 from responder.drafts.understand_eval import Figures, evaluate, read_rows
 from responder.drafts.understand_model import Installed, UnderstandModel, save
-from responder.pipeline.worker import MODEL_EVERY
+from responder.pipeline.inputs import MODEL_EVERY
 
 
 def sklearn_missing() -> bool:

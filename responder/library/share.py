@@ -11,12 +11,15 @@ import secrets
 import shutil
 import tempfile
 import weakref
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from responder.library.config import LibraryConfig
 from responder.library.shelf import Ref, write_snapshot
 from responder.library.store import Complaint, Library
+from responder.store.enqueue import Ready
+from sentiment import Label
 
 log = logging.getLogger(__name__)
 LOOK_EVERY = 5.0  # seconds between looks at the library's version (and settling)
@@ -63,6 +66,18 @@ class Sharing:
             await asyncio.to_thread(Path(old.path).unlink, missing_ok=True)
         log.info("library_snapshot version=%d entries=%d", version, len(rows))
         return self._ref
+
+    async def followed_up(self, ready: Sequence[Ready]) -> int:
+        """A negative mention from someone we answered lately fails that reply as a
+        candidate (it did not work); return how many failed."""
+        found = []
+        for item in ready:
+            if item.suggestion.sentiment.label is not Label.NEGATIVE:
+                continue
+            m = item.mention
+            watch = self.library.watch(m.platform, m.account, m.thread_id or "", m.author.id)
+            found.append(Complaint(watch=watch, mention=item.id, at=m.created_at.timestamp()))
+        return await self.complaints(found)
 
     async def complaints(self, found: list[Complaint]) -> int:
         """Fail the candidates these negative mentions follow up on."""

@@ -23,19 +23,16 @@ from responder.drafts.understand_model import Installed
 from responder.incidents.join import join_incidents
 from responder.incidents.store import IncidentStore
 from responder.library.config import LibraryConfig
-from responder.library.share import Sharing
 from responder.library.shelf import Ref
-from responder.library.store import Complaint, Library
 from responder.pipeline.generate import Wanted
+from responder.pipeline.inputs import Inputs
 from responder.pipeline.jobs import describe
 from responder.sla.timer import timing
 from responder.store.deadletters import DeadLetter
 from responder.store.enqueue import Code, Ready
 from responder.store.keys import mention_id
-from responder.store.models import installed
 from responder.store.store import Store
 from responder.store.stream import Entry
-from sentiment import Label
 
 log = logging.getLogger(__name__)
 # Redis refusing work for a reason of its own, not of the data: never dead-letter on these.
@@ -44,8 +41,6 @@ _REDIS_STATES = (
     *("NOREPLICAS", "CLUSTERDOWN", "TRYAGAIN", "NOGROUP", "NOSCRIPT"),
 )
 _CLEANUP_EVERY = 600.0  # seconds between sweeps of the group's idle consumers
-_RANKING_EVERY = 60.0  # seconds between reads of what agents made of each draft template
-MODEL_EVERY = 5.0  # seconds between looks at which understanding model is installed
 
 
 class Offer(Protocol):
@@ -112,16 +107,11 @@ class Pipeline:
         self._stopping = False
         self._resumed = False  # own pending entries (from before a restart) taken back
         self._cleaned_at: float | None = None
-        self._ranking: dict[str, float] = {}
-        self._ranked_at: float | None = None
         self.incidents = IncidentStore(
             store.redis, store.keys, incidents, events_maxlen=store.retention.events
         )
-        self._model: Installed | None = None
-        self._model_at: float | None = None
         self.drafting = drafting  # generated drafts ([drafts.llm]), after the batch is queued
-        shelf = Library(store.redis, store.keys, events_maxlen=store.retention.events)
-        self.library = Sharing(shelf, library or LibraryConfig())
+        self.inputs = Inputs(store, clock, library or LibraryConfig())
 
     def stop(self) -> None:
         """Ask run_forever to return after the batch in hand."""
@@ -221,7 +211,11 @@ class Pipeline:
         if self.drafting is not None and queued:
             given = {job.id: job.context for job in jobs}
             self.drafting.offer([_wanted(r, given.get(r.id, ())) for r in queued])
-        await self._complaints([r for _, r in ready])
+        try:
+            await self.inputs.library.followed_up([r for _, r in ready])
+        except Exception as exc:  # the library must never hold up the queue
+            _raise_if_redis_state(exc)
+            log.warning("could not check a batch of %d against the library: %s", len(ready), exc)
         for letter in dead:
             log.error(
                 "ingest entry %s set aside as a dead letter: %s",
@@ -282,9 +276,8 @@ class Pipeline:
     async def _suggest(self, jobs: list[Job]) -> list[Suggestion]:
         """Score and draft a batch; if that fails, go one by one and queue any mention it
         fails on as neutral without drafts, so a mention is never lost to the model."""
-        ranking = await self._learned_ranking()
-        model = await self._installed_model()
-        library = await self.library.ref(self.clock.monotonic(), self.clock.now())
+        inputs = await self.inputs.now()
+        ranking, model, library = inputs.ranking, inputs.model, inputs.library
         try:
             return await self.scorer.suggest(jobs, ranking, model, library)
         except Exception:
@@ -297,39 +290,6 @@ class Pipeline:
                 log.error("cannot score %r, queueing it as neutral: %s", job.text[:80], exc)
                 results.append(unsuggested(job))
         return results
-
-    async def _complaints(self, ready: list[Ready]) -> None:
-        """A negative mention from someone we answered lately fails that reply as a library
-        candidate (it did not work)."""
-        found = []
-        for item in ready:
-            if item.suggestion.sentiment.label is not Label.NEGATIVE:
-                continue
-            m = item.mention
-            where = (m.platform, m.account, m.thread_id or "", m.author.id)
-            watch = self.library.library.watch(*where)
-            found.append(Complaint(watch=watch, mention=item.id, at=m.created_at.timestamp()))
-        try:
-            await self.library.complaints(found)
-        except Exception as exc:  # the library must never hold up the queue
-            _raise_if_redis_state(exc)
-            log.warning("could not check %d mentions against the library: %s", len(found), exc)
-
-    async def _learned_ranking(self) -> dict[str, float]:
-        """Return how well each draft template does with agents, read now and then."""
-        now = self.clock.monotonic()
-        if self._ranked_at is None or now - self._ranked_at >= _RANKING_EVERY:
-            self._ranked_at = now
-            self._ranking = await self.store.draft_ranking()
-        return self._ranking
-
-    async def _installed_model(self) -> Installed | None:
-        """Return the understanding model `tiexin drafts train` installed, read now and then."""
-        now = self.clock.monotonic()
-        if self._model_at is None or now - self._model_at >= MODEL_EVERY:
-            self._model_at = now
-            self._model = await installed(self.store.redis, self.store.keys)
-        return self._model
 
     async def _cleanup(self) -> None:
         """Now and then, drop consumers that left nothing pending (restarts, old hosts)."""
