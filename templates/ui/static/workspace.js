@@ -328,8 +328,8 @@
   // would share its answer and post twice (the second then reads "already approved").
   async function approve() {
     if (S.approving) return;
-    S.approving = true;
-    try { await approveOnce(); } finally { S.approving = false; }
+    S.approving = true; document.body.dataset.approving = "1"; // a second approve waits for this one
+    try { await approveOnce(); } finally { S.approving = false; delete document.body.dataset.approving; }
   }
   async function approveOnce() {
     const d = S.detail, area = $("reply"); if (!d || !area || !OPEN.includes(d.state)) return;
