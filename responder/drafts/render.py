@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import nodes
 
+from responder.drafts.jinja_env import DraftEnvironment
 from responder.drafts.learning import UNSEEN
 from responder.drafts.manners import Manners
 from responder.drafts.style import StyleRules, check
@@ -102,7 +103,7 @@ class Templates:
         if (known := _COMPILED.get(stamp)) is not None:  # the same files: compiled already
             self.env, self.blocks = known
             return
-        self.env = jinja2.Environment(
+        self.env = DraftEnvironment(
             loader=jinja2.FileSystemLoader(str(directory)),
             undefined=jinja2.StrictUndefined,
             autoescape=False,  # plain text for social platforms, not HTML
@@ -276,14 +277,11 @@ def unknown_facts(templates: Templates, facts: Any) -> list[str]:
     return sorted(set(problems))
 
 
-def _unknown_names(env: jinja2.Environment, path: Path, name: str) -> list[str]:
+def _unknown_names(env: DraftEnvironment, path: Path, name: str) -> list[str]:
     """Name each variable a template uses that no mention provides, with its line: found
     in every branch, not only the ones a sample render reaches."""
-    tree = env.parse(path.read_text(encoding="utf-8"))
-    macros = {macro.name for macro in tree.find_all(nodes.Macro)}
-    unknown = meta.find_undeclared_variables(tree) - VARIABLES - macros - set(env.globals)
     problems = []
-    for variable in sorted(unknown):
+    for variable in sorted(env.undeclared(name) - VARIABLES):
         word = re.compile(r"\b" + re.escape(variable) + r"\b")
         line = _line_of(path, word)
         problems.append(f"{name}:{line}: unknown variable {variable!r} (see README.md)")
