@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from functools import cache
@@ -347,3 +348,25 @@ async def test_the_key_never_reaches_logs_or_redis(
         if kind == "hash":
             assert KEY not in json.dumps(await store.redis.hgetall(key))
     assert repr(rig.generator.config).count(KEY) == 0
+
+
+async def test_an_endpoint_nobody_listens_on_is_counted_unreachable(
+    store: Store, scoring_pool: ScoringPool, clock: FakeClock
+) -> None:
+    """A model service that is down (connection refused) fails fast, counted, the
+    template drafts untouched."""
+    with socket.socket() as sock:  # a port that was free a moment ago: nobody listens now
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    rig = Rig(store, scoring_pool, clock, f"http://127.0.0.1:{port}/v1")
+    try:
+        [mid] = await rig.queue(QUESTION)
+        before = (await rig.row(mid))["drafts"]
+        await rig.generate()
+        row = await rig.row(mid)
+        assert "drafts_llm" not in row and row["drafts"] == before
+        figures = await rig.figures()
+        assert figures["failed"] == {"unreachable": 1} and figures["state"] == "failing"
+    finally:
+        while OPEN:
+            await OPEN.pop().generator.stop()
