@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from responder.drafts.focus import focus_of
+
 _ORDER = re.compile(r"(?<![A-Za-z0-9])(LX\d{6,})|订单号?\s*[:：是为]?\s*([A-Za-z0-9]{8,})", re.I)
 _TRACKING = re.compile(
     r"(?<![A-Za-z0-9])((?:SF|JD|YT|ZTO|YD|EMS|JT|STO)\d{8,})|(?:快递|运|物流)单号\s*[:：是为]?\s*"
@@ -75,10 +77,23 @@ class Facts:
     since: str = ""  # how long they have been with us: "五年"
     count: str = ""  # how many times: "第三次"
     occasion: str = ""  # 生日, 中秋, …
+    focus: tuple[str, ...] = ()  # its salient phrases in its own words: ("截长图", "聊天记录")
     phone: bool = False  # gave a phone number
     photo: bool = False  # says photos or screenshots are attached
     dropped: bool = False  # says the device was dropped or cracked
     lang: str = "zh"  # "en" for a mention written in English
+
+    @property
+    def echo(self) -> str:
+        """The focus phrase a draft may name beside what the tables found: Chinese, two
+        characters or more, and not a word the other facts already say ("" for none)."""
+        said = (self.said, self.topic, self.person, self.occasion, self.feature)
+        for phrase in self.focus:
+            if len(phrase) < 2 or not _CJK.search(phrase):
+                continue
+            if not any(w and (w in phrase or phrase in w) for w in said):
+                return phrase
+        return ""
 
     @property
     def given(self) -> frozenset[str]:
@@ -149,10 +164,15 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
     folded = text.lower()
     version = _first(_VERSION, everything)
     about = _about(words, text, folded, _first(_VERSION, text))
+    focus = focus_of(text) if language(text) == "zh" else ()
+    if not about.topic and focus and len(focus[0]) <= TOPIC_MAX:  # no table word: their own
+        about = _About(problem=about.problem, cause=about.cause, topic=focus[0], core=focus[0])
     for before in reversed(tuple(earlier)):  # "还是不行": what it is about was said before
         if about.topic:
             break
         about = _about(words, before, before.lower(), _first(_VERSION, before))
+        if not about.topic and (said := focus_of(before)):
+            about = _About(topic=said[0], core=said[0])
     return Facts(
         order=_first(_ORDER, everything),
         tracking=_first(_TRACKING, everything),
@@ -168,6 +188,7 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
         since=_first(_SINCE, text).replace(" ", ""),
         count=(m.group(0) if (m := _COUNT.search(text)) else ""),
         occasion=_name(words.occasions, folded),
+        focus=focus,
         phone=bool(_PHONE.search(everything)),
         photo=any(w in everything.lower() for w in words.photo_words),
         dropped=any(w in folded for w in words.dropped_words),

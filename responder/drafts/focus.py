@@ -1,0 +1,194 @@
+"""What a mention is about in the person's own words, for words no table lists: the 1-3
+salient phrases of its text (长截图, 三指下滑, 西藏的雪山, 外箱压扁, 考研上岸, 专票).
+
+It reads the tokens understanding already made (responder.drafts.tokens keeps them) and
+jieba's own dictionary: how rare a word is (its frequency in the segmenter, the same
+counts jieba's IDF table was drawn from, already in memory) and whether jieba tags it a
+function word (a pronoun, adverb, particle, number, measure word, idiom …). Adjacent
+content words join into one phrase; brand and model names, greetings and generic words
+(手机, 问题, 客服: `[focus]` in data/facts.toml), emoticons, @handles and order numbers
+never do."""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from responder.drafts.data import default_lexicon
+from responder.drafts.tokens import segmenter, tokenize
+
+MAX_FOCUS = 3
+MAX_CHARS = 8  # a longer run is cut to its best part
+_FUNCTION_TAGS = frozenset(
+    # pronouns, adverbs, prepositions, conjunctions, particles, numbers, measure words,
+    # times, places, idioms and set phrases: jieba's tags for words that name no thing
+    [
+        "d",
+        "p",
+        "c",
+        "u",
+        "r",
+        "y",
+        "e",
+        "o",
+        "q",
+        "m",
+        "t",
+        "f",
+        "i",
+        "l",
+        "k",
+        "h",
+        "uj",
+        "ul",
+        "uz",
+        "ud",
+        "ug",
+        "uv",
+        "zg",
+        "rr",
+        "rz",
+        "mq",
+        "ad",
+        "dg",
+    ]
+)
+_VERB_TAGS = frozenset(("v", "a", "vd", "an"))
+_COMMON = 7.0  # a single character this common (是, 有, 说) breaks a phrase
+_RARE = 11.0  # a word this rare counts whatever its tag (上岸 is tagged a place word)
+_FIRST = 1.0  # the first salient phrase: people say what it is about early
+_EDGE_INFO = 9.5  # a single character this common does not start or end a phrase (能, 想, 是)
+_MIN_INFO = 9.0  # a phrase whose best word is this common says nothing (出来, 时候)
+# Less salient: a phrase of verbs and adjectives only (修好, 下单), one that is a feeling
+# (烦死, 心态崩: the tone says those) rather than a thing.
+_VERB_ONLY = 2.5
+_FEELING = 3.0
+# Masked before reading: @handles, topics (#…#), links, order and courier numbers,
+# emoticons ([泪]) and the brand's own model names (x7 pro, note12, 256g).
+_MASK = re.compile(
+    r"@[^\s@:：，,。！!？?]+|#[^#]*#|https?://\S+|[a-z]{0,4}\d{6,}|\[[^\[\]\s]{1,12}\]"
+    r"|(?<![a-z])(?:x|note|pad|buds|watch)\s?(?:\d{1,2}|s\d?)(?:\s?pro)?(?![a-z0-9])"
+    r"|\d+\s?(?:g|gb|t|tb|w|hz|mah|%)(?![a-z])|\b(?:pro|max|plus|ultra|lite)\b"
+)
+_WORDY = re.compile(r"[\u4e00-\u9fffa-z]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_REPEAT = re.compile(r"^(.)\1+$|^(.)(.)\2\3$|(.)不\4")  # 哈哈, 呜呜, 跳来跳去-like, 算不算
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    functions: frozenset[str]
+    verbs: frozenset[str]  # verbs and adjectives: a phrase of only these names no thing
+    generic: frozenset[str]
+
+
+@cache
+def _words() -> _Words:
+    """jieba's function words (by its own tags) and the generic words of facts.toml."""
+    import jieba
+
+    functions, verbs = set(), set()
+    path = Path(jieba.__file__).parent / "dict.txt"
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            head, _, tag = line.rstrip("\n").rpartition(" ")
+            if tag in _FUNCTION_TAGS:
+                functions.add(head.rpartition(" ")[0])
+            elif tag in _VERB_TAGS:
+                verbs.add(head.rpartition(" ")[0])
+    raw = tomllib.loads(
+        resources.files("responder.drafts").joinpath("data/facts.toml").read_text("utf-8")
+    )["focus"]
+    generic = {w.lower() for w in raw["generic"]}
+    return _Words(
+        functions=frozenset(functions - generic),
+        verbs=frozenset(verbs),
+        generic=frozenset(generic),
+    )
+
+
+def focus_of(text: str) -> tuple[str, ...]:
+    """The salient phrases of a text, best first, as the text writes them (lower case
+    for Latin letters): ("截长图",), ("外箱", "压扁")."""
+    lexicon = default_lexicon()
+    tokens = tokenize(text, lexicon)
+    folded = tokens.text
+    seg = segmenter(lexicon)
+    freq, total = seg.FREQ, seg.total
+    words = _words()
+    masked = [m.span() for m in _MASK.finditer(folded)]
+
+    def info(word: str) -> float:
+        return math.log(total / (freq.get(word) or 1))
+
+    runs: list[list[tuple[int, int, str]]] = [[]]
+    at = 0
+    for word in tokens.tokens:
+        start = folded.find(word, at)
+        if start < 0:  # an emoticon or emoji: tokens list them last
+            break
+        end = at = start + len(word)
+        content = (
+            _WORDY.search(word)
+            and (word not in words.functions or info(word) >= _RARE)
+            and word not in words.generic
+            and not any(a < end and start < b for a, b in masked)
+            and not _REPEAT.search(word)
+            and (len(word) > 1 or info(word) >= _COMMON)
+        )
+        run = runs[-1]
+        if not content or (run and run[-1][1] != start):
+            runs.append([])
+            if not content:
+                continue
+        runs[-1].append((start, end, word))
+    feeling = lexicon.negative.word_set | lexicon.positive.word_set
+    scored: list[tuple[float, int, str]] = []
+    for run in runs:
+        found = _phrase(run, info)
+        if found:
+            score, start, phrase = found
+            said = [w for s, e, w in run if start <= s and e <= start + len(phrase)]
+            if all(w in words.verbs or len(w) == 1 for w in said):
+                score -= _VERB_ONLY
+            if any(w in feeling for w in said):
+                score -= _FEELING
+            scored.append((score + (_FIRST if not scored else 0.0), start, phrase))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    best: list[str] = []
+    for _, _, phrase in scored:
+        if not any(phrase in b or b in phrase for b in best):
+            best.append(phrase)
+        if len(best) == MAX_FOCUS:
+            break
+    return tuple(best)
+
+
+def _phrase(
+    run: list[tuple[int, int, str]], weigh: Callable[[str], float]
+) -> tuple[float, int, str] | None:
+    """A run of content words trimmed of common single characters at its ends and cut to
+    MAX_CHARS around its rarest word: (score, start, phrase), or None for nothing salient."""
+    while run and len(run[0][2]) == 1 and weigh(run[0][2]) < _EDGE_INFO:
+        run = run[1:]
+    while run and len(run[-1][2]) == 1 and weigh(run[-1][2]) < _EDGE_INFO:
+        run = run[:-1]
+    if not run:
+        return None
+    scores = [weigh(w) - (1.5 if len(w) == 1 else 0.0) for _, _, w in run]
+    while len(run) > 1 and run[-1][1] - run[0][0] > MAX_CHARS:  # drop the weaker end
+        if scores[0] <= scores[-1]:
+            run, scores = run[1:], scores[1:]
+        else:
+            run, scores = run[:-1], scores[:-1]
+    score = max(scores)
+    phrase = "".join(w for _, _, w in run)
+    if score < _MIN_INFO or (len(phrase) == 1 and not _CJK.search(phrase)):
+        return None
+    return score, run[0][0], phrase
