@@ -9,10 +9,12 @@ from datetime import timedelta
 import pytest
 from playwright.async_api import Page, expect
 
+from responder.services import STORE
+from responder.store.drafts_llm import LlmStore
 from tests.conftest import ClientAs
 from tests.fakes import FakeClock, mention
 from tests.ui.conftest import Client, open_page
-from tests.workspace import feed, mid
+from tests.workspace import app_of, feed, mid
 
 pytestmark = pytest.mark.usefixtures("live")
 
@@ -74,3 +76,27 @@ async def selected(page: Page) -> str:
     value = await page.locator("#list .row.selected").get_attribute("data-id")
     assert value is not None
     return value
+
+
+async def test_generated_drafts_arrive_live_marked_and_picked_with_4(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    """Drafts a model wrote after the mention was queued ([drafts.llm]) reach the open
+    page by themselves, marked as the model's, and 4 picks the first of them."""
+    await feed(client, clock, mention("1", text="X7 的订单三天了还没发货，怎么回事"))
+    await open_page(page, client)
+    await expect(page.locator("#live")).to_have_text("实时更新中")
+    drafts = page.locator("#detail .drafts li")
+    await expect(drafts).to_have_count(3)
+    written = "别急，我们马上催仓库，一般下单后 48 小时内发货。"
+    store = app_of(client)[STORE]
+    assert await LlmStore(store).save(mid("1"), [written], "llm/fake-chat", clock.now())
+    await expect(drafts).to_have_count(4)
+    await expect(drafts.nth(3).locator(".badge.llm")).to_have_text("模型")
+    await expect(drafts.nth(0).locator(".badge.llm")).to_have_count(0)
+    await page.keyboard.press("4")
+    await expect(page.locator("#reply")).to_have_value(written)
+    await page.keyboard.press("a")
+    await expect(page.locator(f'#list [data-id="{mid("1")}"]')).to_have_count(0)
+    item = await (await client.get(f"/api/mentions/{mid('1')}")).json()
+    assert item["state"] == "approved" and item["reply_text"] == written

@@ -275,7 +275,7 @@
     if (d.window_closed) kids.push(el("p", { class: "note closed", role: "status" }, "已超出平台的回复窗口（微信 48 小时），无法再回复。请换个渠道联系对方，或忽略这条。"));
     const may = I.approval(d);
     if (open) {
-      kids.push(section("草稿", drafts.length ? el("ol", { class: "drafts" }, drafts.map((x, i) => el("li", null, el("button", { type: "button", class: "draft", "aria-pressed": String(i === S.chosen), onclick: () => pick(i) }, el("kbd", null, String(i + 1)), " ", x.text)))) : el("p", { class: "meta" }, "没有草稿，请自己写。")));
+      kids.push(section("草稿", drafts.length ? el("ol", { class: "drafts" }, drafts.map((x, i) => el("li", null, el("button", { type: "button", class: "draft", "aria-pressed": String(i === S.chosen), onclick: () => pick(i) }, el("kbd", null, String(i + 1)), " ", x.source === "llm" ? el("span", { class: "badge llm", title: "由模型生成，已过风格和事实检查；发送前请再看一遍" }, "模型") : null, x.source === "llm" ? " " : null, x.text)))) : el("p", { class: "meta" }, "没有草稿，请自己写。")));
       kids.push(section("回复",
         el("label", { for: "reply" }, "回复内容（按 e 编辑）"),
         el("textarea", { id: "reply", rows: "4", "data-id": d.id, oninput: counter, "aria-describedby": "counter" }),
