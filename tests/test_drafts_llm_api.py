@@ -5,10 +5,13 @@ figures in /api/health."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+from aiohttp import web
 from redis.asyncio import Redis
 
 from responder.config import DraftsConfig, RedisConfig, defaults
@@ -25,17 +28,12 @@ GOOD = "别急，订单 LX2026111101234 我们马上催仓库，一般下单后 
 
 
 async def test_generated_draft_is_shown_approved_learned_and_counted(
-    aiohttp_client: Any,
-    redis: Redis,
-    redis_url: str,
-    scoring_pool: ScoringPool,
-    clock: FakeClock,
-    data_dir: Path,
+    make_app: MakeApp, aiohttp_client: Any, clock: FakeClock
 ) -> None:
     fake = FakeModel(Answer(drafts=[GOOD]))
     async with serve(fake) as url:
         section = DraftsConfig(llm=LlmConfig(base_url=url, model="fake-chat"))
-        app = _app(redis_url, "llmapi", data_dir, clock, scoring_pool, section)
+        app = make_app("llmapi", section)
         client = await aiohttp_client(app, headers=bearer("amy"))
         services, store = app[SERVICES], app[STORE]
         assert services.generator is not None and services.pipeline is not None
@@ -78,34 +76,30 @@ async def test_generated_draft_is_shown_approved_learned_and_counted(
     assert json.loads(fake.seen[0].body["messages"][1]["content"].split("\n", 1)[1])["mention"]
 
 
-async def test_health_has_no_part_when_off(
-    aiohttp_client: Any,
-    redis: Redis,
-    redis_url: str,
-    scoring_pool: ScoringPool,
-    clock: FakeClock,
-    data_dir: Path,
-) -> None:
-    app = _app(redis_url, "llmoff", data_dir, clock, scoring_pool, DraftsConfig())
+async def test_health_has_no_part_when_off(make_app: MakeApp, aiohttp_client: Any) -> None:
+    app = make_app("llmoff", DraftsConfig())
     client = await aiohttp_client(app, headers=bearer("amy"))
     health = await (await client.get("/api/health")).json()
     assert "drafts_llm" not in health and app[SERVICES].generator is None
 
 
-def _app(
-    url: str,
-    prefix: str,
-    data_dir: Path,
-    clock: FakeClock,
-    pool: ScoringPool,
-    drafts: DraftsConfig,
-) -> Any:
-    """The app on a clean key prefix with `drafts` as its [drafts] section."""
-    config = replace(
-        defaults(),
-        connectors=(),
-        redis=RedisConfig(url=url, prefix=prefix, data_dir=data_dir),
-        users=USERS,
-        drafts=drafts,
-    )
-    return create_app(config, clock=clock, scorer=pool, background=False)
+MakeApp = Callable[[str, DraftsConfig], web.Application]
+
+
+@pytest.fixture
+def make_app(
+    redis: Redis, redis_url: str, scoring_pool: ScoringPool, clock: FakeClock, data_dir: Path
+) -> MakeApp:
+    """The app on a clean key prefix with the given [drafts] section."""
+
+    def make(prefix: str, drafts: DraftsConfig) -> web.Application:
+        config = replace(
+            defaults(),
+            connectors=(),
+            redis=RedisConfig(url=redis_url, prefix=prefix, data_dir=data_dir),
+            users=USERS,
+            drafts=drafts,
+        )
+        return create_app(config, clock=clock, scorer=scoring_pool, background=False)
+
+    return make
