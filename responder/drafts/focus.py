@@ -16,7 +16,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -86,12 +86,16 @@ class _Words:
     functions: frozenset[str]
     verbs: frozenset[str]  # verbs and adjectives: a phrase of only these names no thing
     generic: frozenset[str]
+    feeling: frozenset[str]  # the lexicon's positive and negative words: feelings, no thing
 
 
 @cache
 def _words() -> _Words:
-    """jieba's function words (by its own tags) and the generic words of facts.toml."""
+    """jieba's function words (by its own tags), the generic words of facts.toml and the
+    lexicon's feeling words."""
     import jieba
+
+    lexicon = default_lexicon()
 
     functions, verbs = set(), set()
     path = Path(jieba.__file__).parent / "dict.txt"
@@ -110,6 +114,27 @@ def _words() -> _Words:
         functions=frozenset(functions - generic),
         verbs=frozenset(verbs),
         generic=frozenset(generic),
+        feeling=frozenset(lexicon.negative.word_set | lexicon.positive.word_set),
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _info(word: str) -> float:
+    """How much a word says: -log of its share in jieba's dictionary (rare words say much)."""
+    seg = segmenter(default_lexicon())
+    return math.log(seg.total / (seg.FREQ.get(word) or 1))
+
+
+@lru_cache(maxsize=1 << 16)
+def _contentful(word: str) -> bool:
+    """Whether a word can be part of a focus phrase, wherever it stands."""
+    words = _words()
+    return bool(
+        _WORDY.search(word)
+        and (word not in words.functions or _info(word) >= _RARE)
+        and word not in words.generic
+        and not _REPEAT.search(word)
+        and (len(word) > 1 or _info(word) >= _COMMON)
     )
 
 
@@ -119,13 +144,9 @@ def focus_of(text: str) -> tuple[str, ...]:
     lexicon = default_lexicon()
     tokens = tokenize(text, lexicon)
     folded = tokens.text
-    seg = segmenter(lexicon)
-    freq, total = seg.FREQ, seg.total
     words = _words()
     masked = [m.span() for m in _MASK.finditer(folded)]
-
-    def info(word: str) -> float:
-        return math.log(total / (freq.get(word) or 1))
+    info = _info
 
     runs: list[list[tuple[int, int, str]]] = [[]]
     at = 0
@@ -134,24 +155,21 @@ def focus_of(text: str) -> tuple[str, ...]:
         if start < 0:  # an emoticon or emoji: tokens list them last
             break
         end = at = start + len(word)
-        content = (
-            _WORDY.search(word)
-            and (word not in words.functions or info(word) >= _RARE)
-            and word not in words.generic
-            and not any(a < end and start < b for a, b in masked)
-            and not _REPEAT.search(word)
-            and (len(word) > 1 or info(word) >= _COMMON)
+        content = _contentful(word) and not (
+            masked and any(a < end and start < b for a, b in masked)
         )
         run = runs[-1]
-        if not content or (run and run[-1][1] != start):
+        if not content:
+            if run:
+                runs.append([])
+            continue
+        if run and run[-1][1] != start:
             runs.append([])
-            if not content:
-                continue
         runs[-1].append((start, end, word))
-    feeling = lexicon.negative.word_set | lexicon.positive.word_set
+    feeling = words.feeling
     scored: list[tuple[float, int, str]] = []
     for run in runs:
-        found = _phrase(run, info)
+        found = _phrase(run, info) if run else None
         if found:
             score, start, phrase = found
             said = [w for s, e, w in run if start <= s and e <= start + len(phrase)]
