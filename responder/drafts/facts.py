@@ -162,9 +162,10 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
     words = lexicon()
     everything = "\n".join([*earlier, text])
     folded = text.lower()
+    lang = language(text)
     version = _first(_VERSION, everything)
     about = _about(words, text, folded, _first(_VERSION, text))
-    focus = focus_of(text) if language(text) == "zh" else ()
+    focus = focus_of(text) if lang == "zh" else ()
     if not about.topic and focus and len(focus[0]) <= TOPIC_MAX:  # no table word: their own
         about = _About(problem=about.problem, cause=about.cause, topic=focus[0], core=focus[0])
     for before in reversed(tuple(earlier)):  # "还是不行": what it is about was said before
@@ -173,6 +174,7 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
         about = _about(words, before, before.lower(), _first(_VERSION, before))
         if not about.topic and (said := focus_of(before)):
             about = _About(topic=said[0], core=said[0])
+    everything_folded = everything.lower()
     return Facts(
         order=_first(_ORDER, everything),
         tracking=_first(_TRACKING, everything),
@@ -190,9 +192,9 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
         occasion=_name(words.occasions, folded),
         focus=focus,
         phone=bool(_PHONE.search(everything)),
-        photo=any(w in everything.lower() for w in words.photo_words),
+        photo=any(w in everything_folded for w in words.photo_words),
         dropped=any(w in folded for w in words.dropped_words),
-        lang=language(text),
+        lang=lang,
     )
 
 
