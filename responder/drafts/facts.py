@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -77,11 +77,22 @@ class Facts:
     since: str = ""  # how long they have been with us: "五年"
     count: str = ""  # how many times: "第三次"
     occasion: str = ""  # 生日, 中秋, …
-    focus: tuple[str, ...] = ()  # its salient phrases in its own words: ("截长图", "聊天记录")
     phone: bool = False  # gave a phone number
     photo: bool = False  # says photos or screenshots are attached
     dropped: bool = False  # says the device was dropped or cracked
     lang: str = "zh"  # "en" for a mention written in English
+    text: str = field(default="", repr=False)  # the mention itself: `focus` reads it on demand
+    # focus_of(text) once asked for (a fifth of the cost of the facts, and few drafts ask)
+    _focus: list[tuple[str, ...]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+
+    @property
+    def focus(self) -> tuple[str, ...]:
+        """Its salient phrases in its own words, best first: ("截长图", "聊天记录")."""
+        if not self._focus:
+            self._focus.append(focus_of(self.text) if self.lang == "zh" else ())
+        return self._focus[0]
 
     @property
     def echo(self) -> str:
@@ -165,15 +176,10 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
     lang = language(text)
     version = _first(_VERSION, everything)
     about = _about(words, text, folded, _first(_VERSION, text))
-    focus = focus_of(text) if lang == "zh" else ()
-    if not about.topic and focus and len(focus[0]) <= TOPIC_MAX:  # no table word: their own
-        about = _About(problem=about.problem, cause=about.cause, topic=focus[0], core=focus[0])
     for before in reversed(tuple(earlier)):  # "还是不行": what it is about was said before
         if about.topic:
             break
         about = _about(words, before, before.lower(), _first(_VERSION, before))
-        if not about.topic and (said := focus_of(before)):
-            about = _About(topic=said[0], core=said[0])
     everything_folded = everything.lower()
     return Facts(
         order=_first(_ORDER, everything),
@@ -190,11 +196,11 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
         since=_first(_SINCE, text).replace(" ", ""),
         count=(m.group(0) if (m := _COUNT.search(text)) else ""),
         occasion=_name(words.occasions, folded),
-        focus=focus,
         phone=bool(_PHONE.search(everything)),
         photo=any(w in everything_folded for w in words.photo_words),
         dropped=any(w in folded for w in words.dropped_words),
         lang=lang,
+        text=text,
     )
 
 
