@@ -38,6 +38,7 @@ from responder.library.shelf import Shelf
 from sentiment import Label
 
 log = logging.getLogger(__name__)
+FOLLOWUP = "_followup"  # still not working after our answer (templates/drafts/_followup.j2)
 BIG_ACCOUNT = 100_000  # followers from which an account counts as big
 # Crisis kinds where someone may get hurt: the drafts say "are you safe" first.
 SAFETY_KINDS = frozenset({"fire", "smoke", "explosion", "swelling", "injury", "safety"})
@@ -119,12 +120,12 @@ class Drafter:
         avoid: frozenset[str] = frozenset(),
         ranking: Mapping[str, float] | None = None,
         earlier: tuple[str, ...] = (),
-        after_us: bool = False,
+        ours: str = "",
         library: Shelf | None = None,
     ) -> DraftSet:
         """Return the drafts for one mention (none for spam). `earlier`: the same author's
         earlier messages in the thread (what they gave there is not asked for again);
-        `after_us`: we answered in this thread before, so the drafts carry that on;
+        `ours`: our last answer in the thread ("" for none), which the drafts carry on;
         `library`: the team's best replies, one of which may take the last draft's place."""
         tone = tone_of(understanding)
         if understanding.spam:
@@ -132,7 +133,7 @@ class Drafter:
         channel = channel_of(platform, kind)
         moment = moment_at(at, self.zone)
         big = author.followers >= BIG_ACCOUNT or author.verified
-        facts = facts_of(text, earlier)
+        facts = facts_of(text, earlier, ours)
         # A mention the intent's own templates cannot speak to (a parcel draft for a
         # screen protector) is drafted by the intent its words point to.
         said = "\n".join((*earlier, text)).lower()
@@ -163,11 +164,13 @@ class Drafter:
             "big": big,
             "who": crisis_audience(understanding.role, big=big),
             "facts": facts,
-            "after_us": after_us,
+            "after_us": bool(ours),
             "lang": facts.lang,
             "kb": kb if english else self.knowledge.answer(text, topics),
             "topic_en": topic,
         }
+        if facts.still and tone == "upset" and not english:
+            intent = FOLLOWUP  # what we suggested did not help: the next step, not it again
         request = Request(
             intent=ENGLISH if english else intent,
             tone=tone,

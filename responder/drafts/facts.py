@@ -80,6 +80,7 @@ class Facts:
     phone: bool = False  # gave a phone number
     photo: bool = False  # says photos or screenshots are attached
     dropped: bool = False  # says the device was dropped or cracked
+    still: bool = False  # says what we suggested earlier in the thread did not help
     lang: str = "zh"  # "en" for a mention written in English
     text: str = field(default="", repr=False)  # the mention itself: `focus` reads it on demand
     # focus_of(text) once asked for (a fifth of the cost of the facts, and few drafts ask)
@@ -145,6 +146,7 @@ class Lexicon:
     services: frozenset[str]  # topics a problem is never said of
     photo_words: tuple[str, ...]
     dropped_words: tuple[str, ...]
+    still_words: tuple[str, ...]  # what we suggested did not help
 
 
 @cache
@@ -164,12 +166,15 @@ def lexicon() -> Lexicon:
         services=frozenset(w.lower() for w in raw["topics"]["services"]["words"]),
         photo_words=tuple(w.lower() for w in raw["photo"]["words"]),
         dropped_words=tuple(w.lower() for w in raw["dropped"]["words"]),
+        still_words=tuple(w.lower() for w in raw["still"]["words"]),
     )
 
 
-def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
+def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
     """The facts of a mention; `earlier`: the same author's earlier messages in the thread
-    (what they gave there counts as given; the feature and occasion come from the text)."""
+    (what they gave there counts as given; the feature and occasion come from the text);
+    `ours`: our last answer in the thread (what a bare follow-up is about, when neither it
+    nor the person's earlier messages say)."""
     words = lexicon()
     everything = "\n".join([*earlier, text])
     folded = text.lower()
@@ -180,6 +185,9 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
         if about.topic:
             break
         about = _about(words, before, before.lower(), _first(_VERSION, before))
+    if not about.topic and ours:  # "开了以后屏幕黄得像泡了茶" after our 护眼模式 answer
+        thing = _said(words.topics, ours, ours.lower())
+        about = _About(problem=about.problem, cause=about.cause, topic=thing, core=thing)
     everything_folded = everything.lower()
     return Facts(
         order=_first(_ORDER, everything),
@@ -199,6 +207,7 @@ def facts_of(text: str, earlier: Iterable[str] = ()) -> Facts:
         phone=bool(_PHONE.search(everything)),
         photo=any(w in everything_folded for w in words.photo_words),
         dropped=any(w in folded for w in words.dropped_words),
+        still=bool(ours) and any(w in folded for w in words.still_words),
         lang=lang,
         text=text,
     )

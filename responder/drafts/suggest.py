@@ -136,7 +136,7 @@ def draft(
         avoid=job.avoid,
         ranking=ranking,
         earlier=tuple(said.text for said in job.context if said.who == "same"),
-        after_us=any(said.who == "brand" for said in job.context),
+        ours=next((said.text for said in reversed(job.context) if said.who == "brand"), ""),
         library=library,
     )
     return Suggestion(
