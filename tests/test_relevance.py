@@ -14,6 +14,7 @@ from responder.drafts.relevance import Judged, Relevance, judge, read_rows
 
 DATA = Path(__file__).parent / "data"
 HELDOUT, DEV = DATA / "relevance.jsonl", DATA / "relevance_dev.jsonl"
+CHECK = DATA / "relevance_check.jsonl"  # accepts or refuses a change; never tuned on
 FIELDS = {"id", "situation", "platform", "kind", "author", "reply_to", "context", "text"}
 FIELDS |= {"must", "must_not", "lang"}
 LAST = re.compile(r"drafts relevant=([01]\.\d{4}) fits_2of3=([01]\.\d{4}) n=(\d+)")
@@ -23,7 +24,7 @@ def _rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize(("path", "least"), [(HELDOUT, 150), (DEV, 80)])
+@pytest.mark.parametrize(("path", "least"), [(HELDOUT, 150), (DEV, 80), (CHECK, 80)])
 def test_a_relevance_set_is_whole(path: Path, least: int) -> None:
     rows = _rows(path)
     assert len(rows) >= least
@@ -40,8 +41,9 @@ def test_a_relevance_set_is_whole(path: Path, least: int) -> None:
     assert sum(r["lang"] == "en" for r in rows) >= len(rows) // 20  # English is in it
 
 
-def test_the_held_out_set_shares_nothing_with_the_tuning_sets() -> None:
-    held = _rows(HELDOUT)
+@pytest.mark.parametrize("kept", [HELDOUT, CHECK])
+def test_the_held_out_and_check_sets_share_nothing_with_the_tuning_sets(kept: Path) -> None:
+    held = _rows(kept)
     tuning = _rows(DEV) + _rows(DATA / "understanding_train.jsonl")
     texts = {r["text"] for r in tuning if len(r["text"]) > 8}
     assert not {r["id"] for r in held} & {r["id"] for r in tuning}
