@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import time
@@ -45,6 +44,7 @@ from responder.drafts.suggest import sample_job, unsuggested
 from responder.sla.sweeper import Sweeper
 from responder.sla.timer import timing
 from responder.store.enqueue import Ready
+from responder.store.records import stream_event
 from responder.store.store import Store
 from responder.supervisor import Supervisor
 
@@ -167,7 +167,7 @@ async def main(args: argparse.Namespace) -> None:
     due: dict[str, float] = {}
     page: dict[str, str] = {}
     for _, fields in rows:
-        event = json.loads(fields["event"])
+        event = stream_event(fields)
         if event["type"] == "warned":
             due[fields["mention"]] = event["due"]
         elif event["type"] == "paged" and event.get("stage") == "warned":

@@ -19,7 +19,7 @@ from responder.sla.timer import timing
 from responder.store.deadletters import list_letters
 from responder.store.enqueue import Code, Ready
 from responder.store.keys import mention_id
-from responder.store.records import State
+from responder.store.records import State, stream_event
 from responder.store.store import Result, Store
 from tests.conftest import make_pipeline
 from tests.fakes import ChokingScorer, FakeClock, entries, mention
@@ -44,6 +44,15 @@ async def test_mention_is_scored_timed_and_queued(
     types = [e["type"] for e in await store.events_of(row["id"])]
     assert types == ["ingested", "scored", "queued"]
     assert await store.redis.xlen(store.keys.ingest) == 0  # acknowledged and trimmed
+    # The global stream keeps the pipeline's own steps as type, time and actor; their
+    # details are in the mention's log.
+    logged = {e["type"]: e for e in await store.events_of(row["id"])}
+    for _, fields in await entries(store.redis, store.keys.events):
+        assert set(fields) == {"mention", "type", "at", "actor"}
+        found = stream_event(fields)
+        assert found["at"] == pytest.approx(logged[found["type"]]["at"], abs=0.001)
+        assert found["actor"] == logged[found["type"]]["actor"]
+    assert logged["scored"]["intent"] and logged["queued"]["deadline"]
 
 
 async def test_same_mention_delivered_twice_is_queued_once(

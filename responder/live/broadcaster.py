@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -16,6 +15,7 @@ import orjson
 from aiohttp import web
 
 from responder.clock import Clock, from_epoch
+from responder.store.records import stream_event
 from responder.store.store import Store
 from responder.store.views import to_api
 
@@ -188,7 +188,7 @@ class Broadcaster:
 
 def _message(sid: str, fields: dict[str, str], items: dict[str, dict[str, Any]]) -> Message:
     mid = fields.get("mention", "")
-    event: dict[str, Any] = json.loads(fields.get("event") or "{}")
+    event = stream_event(fields)
     at = event.get("at")
     body = {
         "type": fields.get("type") or event.get("type"),

@@ -14,13 +14,22 @@ from responder.store.stages import Stage
 
 # Append an event (JSON) to a mention's own log and to the capped global event stream, so
 # the two never disagree and the stream's entries have one shape.
+# The pipeline's own steps for every mention (taken in, scored, queued) go to the stream as
+# type, time and actor only: their details stay in the mention's log (the stream repeated
+# them at about 300 bytes a mention), and what people do is kept there in full.
 LOG = """
 local MAXLEN = ARGV[1]
+local BRIEF = {ingested = true, scored = true, queued = true}
 local function log(global_key, mid, events_key, event)
   redis.call('RPUSH', events_key, event)
   local ev = cjson.decode(event)
-  redis.call('XADD', global_key, 'MAXLEN', '~', MAXLEN, '*',
-             'mention', mid, 'type', ev['type'], 'event', event)
+  if BRIEF[ev['type']] then
+    redis.call('XADD', global_key, 'MAXLEN', '~', MAXLEN, '*', 'mention', mid,
+               'type', ev['type'], 'at', string.format('%.3f', ev['at']), 'actor', ev['actor'])
+  else
+    redis.call('XADD', global_key, 'MAXLEN', '~', MAXLEN, '*',
+               'mention', mid, 'type', ev['type'], 'event', event)
+  end
 end
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -230,3 +231,14 @@ def _reply_to(stored: str | None) -> str | None:
 
 def _epoch(moment: datetime) -> str:
     return f"{moment.timestamp():.3f}"
+
+
+def stream_event(fields: Mapping[str, str]) -> dict[str, Any]:
+    """The event a global stream entry holds: its JSON, or for the pipeline's own steps
+    (ingested, scored, queued: kept there as type, time and actor) those three."""
+    if "event" in fields:
+        return cast(dict[str, Any], json.loads(fields["event"]))
+    found: dict[str, Any] = {"type": fields.get("type", ""), "actor": fields.get("actor", "")}
+    if fields.get("at"):
+        found["at"] = float(fields["at"])
+    return found

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from responder.clock import from_epoch
 from responder.services import CLOCK, CONFIG, STORE
+from responder.store.records import stream_event
 from responder.web import labels
 from responder.web.auth import Role, require
 from responder.web.common import json_response
@@ -83,7 +84,7 @@ async def audit_rows(
             await store.redis.xrevrange(store.keys.events, max=top, min="-", count=CHUNK),
         )
         for _, fields in entries:
-            ev: dict[str, Any] = json.loads(fields["event"])
+            ev = stream_event(fields)
             at = float(ev.get("at", 0))
             if low is not None and at < low - SLACK.total_seconds():
                 return rows
