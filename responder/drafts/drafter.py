@@ -39,6 +39,9 @@ from sentiment import Label
 
 log = logging.getLogger(__name__)
 FOLLOWUP = "_followup"  # still not working after our answer (templates/drafts/_followup.j2)
+# The person's own days: a happy mention naming one is drafted as the occasion it is.
+LIFE_EVENTS = frozenset({"生日", "周年", "毕业", "新婚", "上岸", "乔迁", "添丁"})
+_CHEERFUL = frozenset({"praise", "camera", "chit_chat", "greeting"})
 BIG_ACCOUNT = 100_000  # followers from which an account counts as big
 # Crisis kinds where someone may get hurt: the drafts say "are you safe" first.
 SAFETY_KINDS = frozenset({"fire", "smoke", "explosion", "swelling", "injury", "safety"})
@@ -138,6 +141,8 @@ class Drafter:
         # screen protector) is drafted by the intent its words point to.
         said = "\n".join((*earlier, text)).lower()
         intent = routes().route(understanding.intent, understanding.secondary, said)
+        if tone == "happy" and facts.occasion in LIFE_EVENTS and intent in _CHEERFUL:
+            intent = "occasion"  # a wedding photo gets 新婚快乐 before praise for the camera
         topics = (intent, understanding.intent, *understanding.secondary)
         english = facts.lang == "en" and tone != "crisis"
         # An English mention is looked up by what it is about, in every entry: the intents
