@@ -54,6 +54,12 @@ _NEGATED = frozenset("不没无别")
 _GONE = re.compile(r"也?(?:没了|好了|没有了|消失了|解决了)")  # 之前的掉帧也没了: no problem now
 _NEAR_BEFORE = 10  # characters between a thing and what went wrong with it ("手写笔画画老是断触")
 _NEAR_AFTER = 3  # a problem said first: "连不上我的MacBook"
+# Another brand's phone they name, with its model when given: 小米15, iPhone 11, 华为 Mate 60.
+_RIVAL = re.compile(
+    r"(?<![a-z])(?:小米|红米|华为|荣耀|苹果|iphone|oppo|vivo|一加|三星|galaxy|pixel|魅族|realme|iqoo)"
+    r"(?:\s?(?:mate|nova|find|reno|pura|note|k)?\s?\d{1,2}(?:\s?(?:pro|max|ultra|plus|\+))*)?",
+    re.IGNORECASE,
+)
 TOPIC_MAX = 16  # characters: a longer topic drops the cause, then the problem
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -81,6 +87,7 @@ class Facts:
     photo: bool = False  # says photos or screenshots are attached
     dropped: bool = False  # says the device was dropped or cracked
     still: bool = False  # says what we suggested earlier in the thread did not help
+    rival: str = ""  # another brand's phone they name, as written: "小米15", "iPhone 11"
     lang: str = "zh"  # "en" for a mention written in English
     text: str = field(default="", repr=False)  # the mention itself: `focus` reads it on demand
     # focus_of(text) once asked for (a fifth of the cost of the facts, and few drafts ask)
@@ -208,6 +215,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         photo=any(w in everything_folded for w in words.photo_words),
         dropped=any(w in folded for w in words.dropped_words),
         still=bool(ours) and any(w in folded for w in words.still_words),
+        rival=(m.group(0).strip() if (m := _RIVAL.search(text)) else ""),
         lang=lang,
         text=text,
     )
