@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from responder.drafts.focus import focus_of
+from responder.drafts.focus import focus_of, place_of
 
 _ORDER = re.compile(r"(?<![A-Za-z0-9])(LX\d{6,})|订单号?\s*[:：是为]?\s*([A-Za-z0-9]{8,})", re.I)
 _TRACKING = re.compile(
@@ -88,6 +88,7 @@ class Facts:
     dropped: bool = False  # says the device was dropped or cracked
     still: bool = False  # says what we suggested earlier in the thread did not help
     rival: str = ""  # another brand's phone they name, as written: "小米15", "iPhone 11"
+    place: str = ""  # the first place they name: "洱海", "外滩", "冰岛"
     lang: str = "zh"  # "en" for a mention written in English
     text: str = field(default="", repr=False)  # the mention itself: `focus` reads it on demand
     # focus_of(text) once asked for (a fifth of the cost of the facts, and few drafts ask)
@@ -216,6 +217,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         dropped=any(w in folded for w in words.dropped_words),
         still=bool(ours) and any(w in folded for w in words.still_words),
         rival=(m.group(0).strip() if (m := _RIVAL.search(text)) else ""),
+        place=place_of(text) if lang == "zh" else "",
         lang=lang,
         text=text,
     )

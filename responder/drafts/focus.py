@@ -87,6 +87,7 @@ class _Words:
     verbs: frozenset[str]  # verbs and adjectives: a phrase of only these names no thing
     generic: frozenset[str]
     feeling: frozenset[str]  # the lexicon's positive and negative words: feelings, no thing
+    places: frozenset[str]  # words jieba tags as places (成都, 洱海, 冰岛), less the vague ones
 
 
 @cache
@@ -97,24 +98,29 @@ def _words() -> _Words:
 
     lexicon = default_lexicon()
 
-    functions, verbs = set(), set()
+    functions, verbs, places = set(), set(), set()
     path = Path(jieba.__file__).parent / "dict.txt"
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             head, _, tag = line.rstrip("\n").rpartition(" ")
+            word = head.rpartition(" ")[0]
             if tag in _FUNCTION_TAGS:
-                functions.add(head.rpartition(" ")[0])
+                functions.add(word)
             elif tag in _VERB_TAGS:
-                verbs.add(head.rpartition(" ")[0])
+                verbs.add(word)
+            elif tag == "ns" and len(word) > 1:
+                places.add(word)
     raw = tomllib.loads(
         resources.files("responder.drafts").joinpath("data/facts.toml").read_text("utf-8")
     )["focus"]
     generic = {w.lower() for w in raw["generic"]}
+    vague = {w.lower() for w in raw["not_places"]}
     return _Words(
         functions=frozenset(functions - generic),
         verbs=frozenset(verbs),
         generic=frozenset(generic),
         feeling=frozenset(lexicon.negative.word_set | lexicon.positive.word_set),
+        places=frozenset((places | {w.lower() for w in raw["landmarks"]}) - vague - generic),
     )
 
 
@@ -136,6 +142,23 @@ def _contentful(word: str) -> bool:
         and not _REPEAT.search(word)
         and (len(word) > 1 or _info(word) >= _COMMON)
     )
+
+
+def place_of(text: str) -> str:
+    """The first place the text names, as jieba knows places ("洱海" of 在洱海边拍的), or ""."""
+    folded = text.lower()  # a landmark first, as written (jieba cuts 南迦巴瓦 in two)
+    if found := next((w for w in _landmarks() if w in folded), ""):
+        return found
+    places = _words().places
+    return next((w for w in tokenize(text, default_lexicon()).tokens if w in places), "")
+
+
+@cache
+def _landmarks() -> tuple[str, ...]:
+    raw = tomllib.loads(
+        resources.files("responder.drafts").joinpath("data/facts.toml").read_text("utf-8")
+    )["focus"]
+    return tuple(sorted((w.lower() for w in raw["landmarks"]), key=len, reverse=True))
 
 
 def focus_of(text: str) -> tuple[str, ...]:

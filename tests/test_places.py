@@ -1,0 +1,26 @@
+"""A photo shared from somewhere is praised for that place, as the person named it."""
+
+from __future__ import annotations
+
+import pytest
+
+from responder.drafts.facts import facts_of
+from tests.drafting import drafts
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("在鼓浪屿拍的日落 用的X7", "鼓浪屿"),
+        ("青海湖边上随手一拍 Note 12 也能这么清楚", "青海湖"),
+        ("国内的手机拍照都卷疯了", ""),  # no place a photo is taken in
+        ("X7 Pro 夜景真的绝了", ""),
+    ],
+)
+def test_the_place_is_read_as_named(text: str, place: str) -> None:
+    assert facts_of(text).place == place
+
+
+def test_a_photo_from_a_place_is_praised_for_it() -> None:
+    for texts in drafts("青海湖边上随手一拍 X7 Pro 也能这么清楚 太美了", times=2):
+        assert sum("青海湖" in t for t in texts) >= 2, texts
