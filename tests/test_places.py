@@ -24,3 +24,20 @@ def test_the_place_is_read_as_named(text: str, place: str) -> None:
 def test_a_photo_from_a_place_is_praised_for_it() -> None:
     for texts in drafts("青海湖边上随手一拍 X7 Pro 也能这么清楚 太美了", times=2):
         assert sum("青海湖" in t for t in texts) >= 2, texts
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("我家橘猫晒太阳 X7 拍的 毛茸茸", "猫主子"),
+        ("给姥姥拍的 她说比照相馆的还好", "姥姥"),
+        ("夜景模式拍的江边", ""),
+    ],
+)
+def test_who_is_in_the_photo_is_named_as_a_friend_would(text: str, subject: str) -> None:
+    assert facts_of(text).subject == subject
+
+
+def test_a_photo_of_the_cat_is_praised_for_the_cat() -> None:
+    for texts in drafts("我家橘猫晒太阳 用X7 Pro拍的 毛都看得清 太可爱了", times=2):
+        assert sum("猫主子" in t for t in texts) >= 2, texts

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from responder.cli import main
-from responder.drafts.relevance import Judged, Relevance, judge, read_rows
+from responder.drafts.relevance import Judged, Relevance, job_of, judge, read_rows
+from responder.drafts.suggest import suggest_all
 
 DATA = Path(__file__).parent / "data"
 HELDOUT, DEV = DATA / "relevance.jsonl", DATA / "relevance_dev.jsonl"
@@ -123,3 +124,13 @@ def test_eval_relevance_drafts_each_mention_and_prints_the_last_line(
     assert out[0].startswith("t2 ") and "没提到 一个所有草稿都不会说的词" in out[1]
     assert not any(line.startswith("t1 ") for line in out)  # it fits: not listed
     assert float(found[2]) == 0.5
+
+
+def test_no_draft_of_the_development_set_doubles_its_punctuation() -> None:
+    """A template branch that ends a sentence its caller ends again ("发给我们。。") is a
+    template bug the style check does not catch (an agent may type what they like)."""
+    rows = _rows(DEV)
+    made = suggest_all([job_of(r) for r in rows])
+    doubled = re.compile(r"[。，！？][。，]|，，")
+    bad = [(r["id"], d.text) for r, s in zip(rows, made, strict=True) for d in s.drafts]
+    assert not [(rid, text) for rid, text in bad if doubled.search(text)]

@@ -89,6 +89,7 @@ class Facts:
     still: bool = False  # says what we suggested earlier in the thread did not help
     rival: str = ""  # another brand's phone they name, as written: "小米15", "iPhone 11"
     place: str = ""  # the first place they name: "洱海", "外滩", "冰岛"
+    subject: str = ""  # who is in the photo, as a friend says it: "猫主子", "宝宝", "爸妈"
     lang: str = "zh"  # "en" for a mention written in English
     text: str = field(default="", repr=False)  # the mention itself: `focus` reads it on demand
     # focus_of(text) once asked for (a fifth of the cost of the facts, and few drafts ask)
@@ -151,6 +152,7 @@ class Lexicon:
     alone: frozenset[str]  # problems said without the thing before them
     causes: Table
     occasions: Table
+    subjects: Table  # who is in a photo they share
     services: frozenset[str]  # topics a problem is never said of
     photo_words: tuple[str, ...]
     dropped_words: tuple[str, ...]
@@ -171,6 +173,7 @@ def lexicon() -> Lexicon:
         alone=frozenset(raw["alone"]["problems"]),
         causes=Table.of(raw["causes"]),
         occasions=Table.of(raw["occasions"]),
+        subjects=Table.of(raw["subjects"]),
         services=frozenset(w.lower() for w in raw["topics"]["services"]["words"]),
         photo_words=tuple(w.lower() for w in raw["photo"]["words"]),
         dropped_words=tuple(w.lower() for w in raw["dropped"]["words"]),
@@ -218,6 +221,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         still=bool(ours) and any(w in folded for w in words.still_words),
         rival=(m.group(0).strip() if (m := _RIVAL.search(text)) else ""),
         place=place_of(text) if lang == "zh" else "",
+        subject=_name(words.subjects, folded),
         lang=lang,
         text=text,
     )
