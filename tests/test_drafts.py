@@ -23,7 +23,7 @@ from connectors.weibo.length import weibo_length
 from responder.cli import main
 from responder.drafts.crisis import Crisis
 from responder.drafts.data import ALL_INTENTS
-from responder.drafts.drafter import FOLLOWUP, Drafter, DraftSet, default_directory
+from responder.drafts.drafter import FOLLOWUP, PARCEL, Drafter, DraftSet, default_directory
 from responder.drafts.moments import moment_at
 from responder.drafts.render import ENGLISH, GENERAL, TemplateProblem, Templates, sentences
 from responder.drafts.routes import routes
@@ -180,7 +180,7 @@ def test_every_intent_and_tone_gets_three_distinct_drafts_on_every_platform(
 
 def test_every_intent_but_spam_has_its_own_template_file(drafter: Drafter) -> None:
     files = {stem for stem, _ in drafter.templates.blocks}
-    assert files == {*ALL_INTENTS, GENERAL, ENGLISH, FOLLOWUP} - {"spam"}
+    assert files == {*ALL_INTENTS, GENERAL, ENGLISH, FOLLOWUP, PARCEL} - {"spam"}
 
 
 # 2. Lengths by Weibo's count.

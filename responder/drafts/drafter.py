@@ -39,6 +39,8 @@ from sentiment import Label
 
 log = logging.getLogger(__name__)
 FOLLOWUP = "_followup"  # still not working after our answer (templates/drafts/_followup.j2)
+PARCEL = "_parcel"  # a parcel that arrived wrong (templates/drafts/_parcel.j2)
+PARCEL_PROBLEMS = frozenset({"发错货", "少发了", "包装破损"})
 # The person's own days: a happy mention naming one is drafted as the occasion it is.
 LIFE_EVENTS = frozenset({"生日", "周年", "毕业", "新婚", "上岸", "乔迁", "添丁"})
 _CHEERFUL = frozenset({"praise", "camera", "chit_chat", "greeting"})
@@ -176,6 +178,8 @@ class Drafter:
         }
         if facts.still and tone == "upset" and not english:
             intent = FOLLOWUP  # what we suggested did not help: the next step, not it again
+        elif facts.problem in PARCEL_PROBLEMS and tone != "crisis" and not english:
+            intent = PARCEL  # the wrong item, something missing, a crushed box
         request = Request(
             intent=ENGLISH if english else intent,
             tone=tone,
