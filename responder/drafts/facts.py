@@ -87,6 +87,7 @@ class Facts:
     photo: bool = False  # says photos or screenshots are attached
     dropped: bool = False  # says the device was dropped or cracked
     still: bool = False  # says what we suggested earlier in the thread did not help
+    waiting: bool = False  # says they are still waiting for an update others have
     rival: str = ""  # another brand's phone they name, as written: "小米15", "iPhone 11"
     place: str = ""  # the first place they name: "洱海", "外滩", "冰岛"
     subject: str = ""  # who is in the photo, as a friend says it: "猫主子", "宝宝", "爸妈"
@@ -157,6 +158,7 @@ class Lexicon:
     photo_words: tuple[str, ...]
     dropped_words: tuple[str, ...]
     still_words: tuple[str, ...]  # what we suggested did not help
+    waiting_words: tuple[str, ...]  # still waiting for an update others have
 
 
 @cache
@@ -178,6 +180,7 @@ def lexicon() -> Lexicon:
         photo_words=tuple(w.lower() for w in raw["photo"]["words"]),
         dropped_words=tuple(w.lower() for w in raw["dropped"]["words"]),
         still_words=tuple(w.lower() for w in raw["still"]["words"]),
+        waiting_words=tuple(w.lower() for w in raw["waiting"]["words"]),
     )
 
 
@@ -219,6 +222,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         photo=any(w in everything_folded for w in words.photo_words),
         dropped=any(w in folded for w in words.dropped_words),
         still=bool(ours) and any(w in folded for w in words.still_words),
+        waiting=any(w in folded for w in words.waiting_words),
         rival=(m.group(0).strip() if (m := _RIVAL.search(text)) else ""),
         place=place_of(text) if lang == "zh" else "",
         subject=_name(words.subjects, folded),
