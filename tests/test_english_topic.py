@@ -25,6 +25,8 @@ KB = load_knowledge(default_directory() / "kb.toml")
         ("hey does X7 have NFC for Octopus card", "NFC"),
         ("I need an invoice for my company. How do I request it?", "the invoice"),
         ("when will my order ship?", "shipping"),
+        ("Landed in Seoul and the hotspot keeps dropping, any fix?", "the hotspot"),
+        ("Shot the Milky Way last night with the X7 Pro, no tripod", "Milky Way"),
         ("Can I return my Buds if I opened the box?", "returns"),
         ("Love the night mode on my X7 Pro, the camera is amazing!", "the night mode"),
         ("The battery drains so fast since the update, any tips?", "the battery"),

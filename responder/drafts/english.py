@@ -53,6 +53,8 @@ STOP = _words("""
     settings option options
     good great nice bad fine new old better best worse worst fast slow valid local physical
     last next first same other another sure able possible available free whole
+    usually normally often always never sometimes quick quickly idea ideas
+    shot shoot shooting took breaks break broke broken caught catch landed land landing arrived
     """)
 # Written with a capital letter but no place: a language is what a setting switches to.
 LANGUAGES = _words("english chinese mandarin cantonese french german spanish japanese korean")
