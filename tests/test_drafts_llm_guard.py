@@ -78,11 +78,17 @@ def test_fact_guard(draft: str, reason: str) -> None:
     assert refusal(kit(), about(SHIPPING, understanding=known("shipping", UPSET)), draft) == reason
 
 
-def test_a_refund_the_person_asked_for_is_no_offer_the_brand_may_make() -> None:
-    asked = about("X7 屏幕坏了我要退款！", understanding=known("after_sales", UPSET))
-    assert refusal(kit(), asked, "退款我们马上给你办，今天就到账。") == "compensation"
+def test_compensation_the_person_asked_for_is_no_offer_the_brand_may_make() -> None:
+    asked = about("X7 拍照糊了 我要你们赔偿！", understanding=known("camera", UPSET))
+    assert refusal(kit(), asked, "赔偿我们马上给你办。") == "compensation"
     # The brand's own policy words are fine to quote: 签收 7 天内无理由退货.
     assert refusal(kit(), asked, "签收 7 天内无理由退货，我们帮你走流程。") == ""
+
+
+def test_a_refund_policy_is_no_promise_of_when_the_money_arrives() -> None:
+    asked = about("X7 屏幕坏了我要退款！", understanding=known("after_sales", UPSET))
+    # The returns policy says 退款 and 1-3 working days; "today" is nobody's promise.
+    assert refusal(kit(), asked, "退款我们马上给你办，今天就到账。") == "date"
 
 
 def test_version_from_the_mention_may_be_named() -> None:

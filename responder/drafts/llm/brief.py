@@ -80,10 +80,18 @@ class Brief:
         """The mention's facts that were said, as text."""
         out = {}
         for item in fields(self.facts):
+            if item.name in _NOT_FACTS:
+                continue
             value = getattr(self.facts, item.name)
-            if value and item.name != "lang":
+            if value:
                 out[item.name] = "是" if value is True else str(value)
         return out
+
+
+# Fields of Facts that are no fact the draft may repeat: the language, the mention itself
+# (a fact guard that counted its words as the brand's would let "赔偿" through because the
+# person asked for it) and its cache.
+_NOT_FACTS = frozenset({"lang", "text", "_focus"})
 
 
 def brief(
