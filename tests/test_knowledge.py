@@ -159,3 +159,21 @@ def test_kb_check_fails_clearly_on_a_broken_file(
     config.write_text(f'[drafts]\ntemplates = "{folder}"\n', "utf-8")
     assert main(["drafts", "kb", "check", "--config", str(config)]) == 2
     assert "unknown intent 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Pad 3 订单显示已发货四天了还没到 是不是丢了", "shipping"),  # no cancellation asked
+        ("Watch S 的表带能单独买吗", "after_sales"),  # no pairing asked
+    ],
+)
+def test_weak_words_alone_make_no_answer(text: str, intent: str) -> None:
+    """Every order and device question says 订单, 发货 or a product's name; an entry those
+    alone match does not answer (`[search] weak` in kb.toml)."""
+    assert load_knowledge(KB).answer(text, [intent]) is None
+
+
+def test_a_question_that_says_what_it_asks_still_finds_its_entry() -> None:
+    found = load_knowledge(KB).answer("订单还没发货 能取消吗", ["shipping"])
+    assert found is not None and found.id == "cancel_order"

@@ -45,7 +45,12 @@ def _search(knowledge: Knowledge, text: str, intents: list[str]) -> int:
         print("no entry matches: the drafts will say we will find out")
         return 0
     for hit in hits:
-        verdict = "answers" if hit.score >= MIN_SCORE else f"too weak (< {MIN_SCORE})"
+        if hit.score < MIN_SCORE:
+            verdict = f"too weak (< {MIN_SCORE})"
+        elif all(t in knowledge.weak for t in hit.matched):
+            verdict = "weak words only ([search] weak): no answer"
+        else:
+            verdict = "answers"
         print(f"{hit.entry.id}  score {hit.score:.2f}  {verdict}")
         print(f"  matched: {' '.join(hit.matched)}")
         print(f"  answer: {hit.entry.answer}")

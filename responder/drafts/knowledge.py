@@ -66,9 +66,12 @@ def terms(text: str, stop: frozenset[str] = frozenset()) -> list[str]:
 class Knowledge:
     """The entries of a knowledge file and their BM25 index."""
 
-    def __init__(self, entries: Sequence[Entry], stop: Iterable[str] = ()) -> None:
+    def __init__(
+        self, entries: Sequence[Entry], stop: Iterable[str] = (), weak: Iterable[str] = ()
+    ) -> None:
         self.entries = tuple(entries)
         self.stop = frozenset(fold(w) for w in stop)
+        self.weak = frozenset(t for w in weak for t in terms(w, self.stop))
         self.by_intent: dict[str, list[int]] = {}
         for i, entry in enumerate(self.entries):
             for intent in entry.intents:
@@ -121,8 +124,16 @@ class Knowledge:
         if anywhere:
             best = int(found.argmax())  # the first of equal scores, as search orders them
             if found[best] >= max(ANYWHERE_SCORE, ANYWHERE_RATIO * own_score):
-                return self.entries[best]
-        return self.entries[own] if own is not None and own_score else None
+                return self.entries[best] if self.telling(query, best) else None
+        if own is None or not own_score or not self.telling(query, own):
+            return None
+        return self.entries[own]
+
+    def telling(self, query: Iterable[str], index: int) -> bool:
+        """Whether the terms a text shares with an entry say what it asks: a match on weak
+        terms alone (订单, 发货, a product's name: `[search] weak`) is no answer (the
+        cancellation rules for a late parcel, the watch pairing steps for a strap)."""
+        return any(t not in self.weak for t in query if t in self.documents[index])
 
 
 def load_knowledge(path: Path) -> Knowledge:
@@ -143,9 +154,12 @@ def load_knowledge(path: Path) -> Knowledge:
     stop = raw.get("search", {}).get("stop", [])
     if not (isinstance(stop, list) and all(isinstance(w, str) for w in stop)):
         problems.append("search.stop must be a list of strings")
+    weak = raw.get("search", {}).get("weak", [])
+    if not (isinstance(weak, list) and all(isinstance(w, str) for w in weak)):
+        problems.append("search.weak must be a list of strings")
     if problems:
         raise KnowledgeError(f"{path}:\n" + "\n".join(f"  {p}" for p in problems))
-    return Knowledge(entries, stop)
+    return Knowledge(entries, stop, weak)
 
 
 def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | None:
