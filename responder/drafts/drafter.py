@@ -178,6 +178,8 @@ class Drafter:
         }
         if facts.still and tone == "upset" and not english:
             intent = FOLLOWUP  # what we suggested did not help: the next step, not it again
+            if not understanding.question:  # an answer only to what they ask, if they ask
+                variables["kb"] = None
         elif facts.problem in PARCEL_PROBLEMS and tone != "crisis" and not english:
             intent = PARCEL  # the wrong item, something missing, a crushed box
         request = Request(
