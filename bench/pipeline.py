@@ -96,7 +96,11 @@ def _cpu_seconds() -> dict[str, float]:
     tick = os.sysconf("SC_CLK_TCK")
     used = {"bench and pipeline": sum(os.times()[:2])}
     for task in Path("/proc/self/task").iterdir():
-        for pid in (task / "children").read_text().split():
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:  # a thread that just ended (the executor's, the event loop's)
+            continue
+        for pid in children:
             with contextlib.suppress(OSError):  # a child that just exited
                 stat = Path(f"/proc/{pid}/stat").read_text()
                 name = stat[stat.index("(") + 1 : stat.rindex(")")]
