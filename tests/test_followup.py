@@ -6,30 +6,17 @@ from __future__ import annotations
 
 from connectors.model import Author
 from responder.drafts.facts import facts_of
-from responder.drafts.suggest import Job, suggest_all
 from responder.drafts.understand import Said
-from tests.drafting import AT
+from tests.drafting import suggestions
 
 OURS = "可以把充电盒放回原装充电器上，静置十分钟再看指示灯～"
 ASKED = "Watch S 表盘一直黑屏 重启也不亮"
 CHAT = Author(id="oUpF8uT3kLm9_Qw2Er4tYu6Io8Pz", name="oUpF8uT3kLm9_Qw2Er4tYu6Io8Pz")
 
 
-def _drafts(text: str, context: tuple[Said, ...], platform: str = "wechat") -> list[str]:
-    kind = "message" if platform == "wechat" else "comment"
-    jobs = [
-        Job(
-            id=f"f{i}",
-            text=text,
-            platform=platform,
-            kind=kind,
-            author=CHAT,
-            at=AT,
-            context=context,
-        )
-        for i in range(3)
-    ]
-    return [d.text for s in suggest_all(jobs) for d in s.drafts]
+def _drafts(text: str, context: tuple[Said, ...]) -> list[str]:
+    found = suggestions(text, platform="wechat", kind="message", author=CHAT, context=context)
+    return [d.text for s in found for d in s.drafts]
 
 
 def test_still_not_working_after_our_answer_gets_the_next_step() -> None:
