@@ -107,4 +107,6 @@ async def test_a_close_left_over_from_the_last_time_does_not_answer_the_next_que
     assert await page.evaluate("window.answer") == "pending"
     await page.locator("#resend-ok").click()
     await expect(page.locator("#resend")).to_be_hidden()
+    # The close event (and with it the answer) comes a task after the dialog hides.
+    await page.wait_for_function("window.answer !== 'pending'")
     assert await page.evaluate("window.answer") is True
