@@ -29,3 +29,15 @@ def test_a_comparison_names_both_phones_and_runs_nobody_down() -> None:
         assert len(named) >= 2, texts
         assert all("X7 Pro" in t for t in named)
         assert not any(w in t for t in texts for w in ("友商", "吊打", "不如", "垃圾"))
+
+
+@pytest.mark.parametrize(
+    ("text", "budget"),
+    [
+        ("预算三千 想要拍照好的 X7 还是 Note 12", "预算三千"),
+        ("2500以内有推荐吗", "2500以内"),
+        ("买了2000块的膜 贵不贵", ""),
+    ],
+)
+def test_a_buyers_budget_is_read_as_written(text: str, budget: str) -> None:
+    assert facts_of(text).budget == budget

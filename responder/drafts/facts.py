@@ -60,6 +60,11 @@ _RIVAL = re.compile(
     r"(?:\s?(?:mate|nova|find|reno|pura|note|k)?\s?\d{1,2}(?:\s?(?:pro|max|ultra|plus|\+))*)?",
     re.IGNORECASE,
 )
+# The budget a buyer names, as written: 预算2000, 预算两千, 三千左右.
+_BUDGET = re.compile(
+    r"预算\s*(?:\d{3,5}|[一二两三四五六七八九]千(?:[一二三四五六七八九]百?)?)\s*(?:块|元|左右|以内|以下)?"
+    r"|(?:\d{3,5}|[一二两三四五六七八九]千)\s*(?:块|元)?\s*(?:左右|以内|以下)"
+)
 TOPIC_MAX = 16  # characters: a longer topic drops the cause, then the problem
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -90,6 +95,7 @@ class Facts:
     waiting: bool = False  # says they are still waiting for an update others have
     rival: str = ""  # another brand's phone they name, as written: "小米15", "iPhone 11"
     place: str = ""  # the first place they name: "洱海", "外滩", "冰岛"
+    budget: str = ""  # the budget a buyer names, as written: "预算2000", "三千左右"
     subject: str = ""  # who is in the photo, as a friend says it: "猫主子", "宝宝", "爸妈"
     lang: str = "zh"  # "en" for a mention written in English
     text: str = field(default="", repr=False)  # the mention itself: `focus` reads it on demand
@@ -226,6 +232,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         rival=(m.group(0).strip() if (m := _RIVAL.search(text)) else ""),
         place=place_of(text) if lang == "zh" else "",
         subject=_name(words.subjects, folded),
+        budget=(m.group(0).strip() if (m := _BUDGET.search(text)) else ""),
         lang=lang,
         text=text,
     )
