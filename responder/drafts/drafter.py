@@ -30,7 +30,7 @@ from responder.drafts.render import (
     make_drafts,
     unknown_facts,
 )
-from responder.drafts.routes import routes
+from responder.drafts.routes import FOLLOWUP, PARCEL, routes, template_for
 from responder.drafts.style import StyleRules, check, limit_for, load_style, packaged_path
 from responder.drafts.understand import Understanding
 from responder.library.propose import Asking, with_library
@@ -38,12 +38,6 @@ from responder.library.shelf import Shelf
 from sentiment import Label
 
 log = logging.getLogger(__name__)
-FOLLOWUP = "_followup"  # still not working after our answer (templates/drafts/_followup.j2)
-PARCEL = "_parcel"  # a parcel that arrived wrong (templates/drafts/_parcel.j2)
-PARCEL_PROBLEMS = frozenset({"发错货", "少发了", "包装破损"})
-# The person's own days: a happy mention naming one is drafted as the occasion it is.
-LIFE_EVENTS = frozenset({"生日", "周年", "毕业", "新婚", "上岸", "乔迁", "添丁"})
-_CHEERFUL = frozenset({"praise", "camera", "chit_chat", "greeting"})
 BIG_ACCOUNT = 100_000  # followers from which an account counts as big
 # Crisis kinds where someone may get hurt: the drafts say "are you safe" first.
 SAFETY_KINDS = frozenset({"fire", "smoke", "explosion", "swelling", "injury", "safety"})
@@ -142,15 +136,20 @@ class Drafter:
         # A mention the intent's own templates cannot speak to (a parcel draft for a
         # screen protector) is drafted by the intent its words point to.
         said = "\n".join((*earlier, text)).lower()
-        intent = routes().route(understanding.intent, understanding.secondary, said)
-        if tone == "happy" and facts.occasion in LIFE_EVENTS and intent in _CHEERFUL:
-            intent = "occasion"  # a wedding photo gets 新婚快乐 before praise for the camera
-        topics = (intent, understanding.intent, *understanding.secondary)
+        routed = routes().route(understanding.intent, understanding.secondary, said)
         english = facts.lang == "en" and tone != "crisis"
+        stem = ENGLISH if english else template_for(routed, tone=tone, facts=facts)
         # An English mention is looked up by what it is about, in every entry: the intents
-        # are read from Chinese and often miss on English.
+        # are read from Chinese and often miss on English. A parcel gone wrong and a bare
+        # "still not working" need the next step, not a rule.
         topic = topic_of(text, self.aliases) if english else Topic()
-        kb = answer_for(self.knowledge, text, topic) if english else None
+        if english:
+            kb = answer_for(self.knowledge, text, topic)
+        elif stem == PARCEL or (stem == FOLLOWUP and not understanding.question):
+            kb = None
+        else:
+            topics = (stem, routed, understanding.intent, *understanding.secondary)
+            kb = self.knowledge.answer(text, topics)
         variables = {
             # A platform id (a WeChat OpenID, 用户7382910456) is no name: left out.
             "name": self.manners.name(author.name, author.id),
@@ -173,17 +172,11 @@ class Drafter:
             "facts": facts,
             "after_us": bool(ours),
             "lang": facts.lang,
-            "kb": kb if english else self.knowledge.answer(text, topics),
+            "kb": kb,
             "topic_en": topic,
         }
-        if facts.still and tone == "upset" and not english:
-            intent = FOLLOWUP  # what we suggested did not help: the next step, not it again
-            if not understanding.question:  # an answer only to what they ask, if they ask
-                variables["kb"] = None
-        elif facts.problem in PARCEL_PROBLEMS and tone != "crisis" and not english:
-            intent = PARCEL  # the wrong item, something missing, a crushed box
         request = Request(
-            intent=ENGLISH if english else intent,
+            intent=stem,
             tone=tone,
             platform=platform,
             channel=channel,

@@ -65,6 +65,8 @@ _BUDGET = re.compile(
     r"预算\s*(?:\d{3,5}|[一二两三四五六七八九]千(?:[一二三四五六七八九]百?)?)\s*(?:块|元|左右|以内|以下)?"
     r"|(?:\d{3,5}|[一二两三四五六七八九]千)\s*(?:块|元)?\s*(?:左右|以内|以下)"
 )
+# The person's own days among the occasions (facts.toml [occasions]).
+LIFE_EVENTS = frozenset({"生日", "周年", "毕业", "新婚", "上岸", "乔迁", "添丁"})
 TOPIC_MAX = 16  # characters: a longer topic drops the cause, then the problem
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -122,6 +124,12 @@ class Facts:
             if not any(w and (w in phrase or phrase in w) for w in said):
                 return phrase
         return ""
+
+    @property
+    def personal(self) -> bool:
+        """Whether the occasion is the person's own day (a birthday, a wedding), not a
+        festival everyone shares."""
+        return self.occasion in LIFE_EVENTS
 
     @property
     def given(self) -> frozenset[str]:

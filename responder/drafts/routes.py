@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from responder.drafts.facts import Facts
+
 GENERAL = "_general"
+FOLLOWUP = "_followup"  # still not working after our answer (templates/drafts/_followup.j2)
+PARCEL = "_parcel"  # a parcel that arrived wrong (templates/drafts/_parcel.j2)
+PARCEL_PROBLEMS = frozenset({"发错货", "少发了", "包装破损"})
+_CHEERFUL = frozenset({"praise", "camera", "chit_chat", "greeting"})  # yield to an occasion
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +48,17 @@ def routes() -> Routes:
     )["routes"]
     words = {intent: tuple(w.lower() for w in found) for intent, found in raw["words"].items()}
     return Routes(need=frozenset(raw["need"]), words=words)
+
+
+def template_for(routed: str, *, tone: str, facts: Facts) -> str:
+    """The template file that drafts a mention whose words route it to `routed`: a
+    follow-up saying our suggestion did not help, a parcel that arrived wrong, and the
+    person's own big day shared happily (a wedding photo gets 新婚快乐 before praise for
+    the camera) have files of their own."""
+    if facts.still and tone == "upset":
+        return FOLLOWUP
+    if facts.problem in PARCEL_PROBLEMS and tone != "crisis":
+        return PARCEL
+    if tone == "happy" and facts.personal and routed in _CHEERFUL:
+        return "occasion"
+    return routed
