@@ -88,6 +88,7 @@ class _Words:
     generic: frozenset[str]
     feeling: frozenset[str]  # the lexicon's positive and negative words: feelings, no thing
     places: frozenset[str]  # words jieba tags as places (成都, 洱海, 冰岛), less the vague ones
+    landmarks: tuple[str, ...]  # facts.toml's landmarks, longest first (jieba cuts some)
 
 
 @cache
@@ -120,7 +121,8 @@ def _words() -> _Words:
         verbs=frozenset(verbs),
         generic=frozenset(generic),
         feeling=frozenset(lexicon.negative.word_set | lexicon.positive.word_set),
-        places=frozenset((places | {w.lower() for w in raw["landmarks"]}) - vague - generic),
+        places=frozenset(places - vague - generic),
+        landmarks=tuple(sorted({w.lower() for w in raw["landmarks"]}, key=len, reverse=True)),
     )
 
 
@@ -146,19 +148,12 @@ def _contentful(word: str) -> bool:
 
 def place_of(text: str) -> str:
     """The first place the text names, as jieba knows places ("洱海" of 在洱海边拍的), or ""."""
-    folded = text.lower()  # a landmark first, as written (jieba cuts 南迦巴瓦 in two)
-    if found := next((w for w in _landmarks() if w in folded), ""):
+    words, folded = _words(), text.lower()
+    # A landmark first, as written (jieba cuts 南迦巴瓦 in two), then jieba's places.
+    if found := next((w for w in words.landmarks if w in folded), ""):
         return found
-    places = _words().places
-    return next((w for w in tokenize(text, default_lexicon()).tokens if w in places), "")
-
-
-@cache
-def _landmarks() -> tuple[str, ...]:
-    raw = tomllib.loads(
-        resources.files("responder.drafts").joinpath("data/facts.toml").read_text("utf-8")
-    )["focus"]
-    return tuple(sorted((w.lower() for w in raw["landmarks"]), key=len, reverse=True))
+    tokens = tokenize(text, default_lexicon()).tokens
+    return next((w for w in tokens if w in words.places), "")
 
 
 def focus_of(text: str) -> tuple[str, ...]:
