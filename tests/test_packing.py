@@ -4,7 +4,6 @@ edited template's."""
 
 from __future__ import annotations
 
-import base64
 import logging
 import shutil
 from pathlib import Path
@@ -39,14 +38,6 @@ def test_drafts_pack_to_a_third_of_their_json_and_back() -> None:
     plain = orjson.dumps([list(d) for d in DRAFTS])
     assert value.startswith("z2:") and len(value.encode()) < len(plain) * 0.45
     assert packer.unpack(value) == [list(d) for d in DRAFTS]
-
-
-def test_base85_values_from_the_first_day_still_read() -> None:
-    packer = Packer()
-    ident, _ = packer.current
-    frame = base64.b64decode(packer.pack(DRAFTS).split(":", 2)[2])
-    old = f"z1:{ident}:{base64.b85encode(frame).decode()}"
-    assert packer.missing(old) is None and packer.unpack(old) == [list(d) for d in DRAFTS]
 
 
 def test_plain_json_from_before_still_reads() -> None:

@@ -4,8 +4,8 @@ Three drafts are about 540 bytes of JSON, most of it the templates' own words, a
 pending mention holds them. They are stored as a zstd frame compressed with a dictionary
 made of the templates' literal text (and the brand and knowledge-base facts they quote),
 base64-encoded so the hash stays text: about 195 bytes. The value reads
-`z2:<dictionary id>:<base64>`; values from before (plain JSON, and `z1:` with base85,
-whose pure-Python encoder cost twice the compression) still read.
+`z2:<dictionary id>:<base64>`; a value from before (plain JSON) still reads. (Base64, not
+base85: Python's base85 encoder is pure Python and cost twice the compression.)
 
 The dictionary follows the template files, so an edit makes a new one with a new id. Each
 process that writes publishes its dictionary in Redis under its id, and a reader that
@@ -27,8 +27,7 @@ import zstandard
 
 from responder.drafts.style import packaged_path
 
-PREFIX = "z2:"  # base64 (C)
-OLD_PREFIX = "z1:"  # base85, written on 2026-12-06 only
+PREFIX = "z2:"
 LEVEL = 9  # 13 µs a mention; level 3 is 4 µs but 20% larger
 MAX_OUTPUT = 1 << 16  # bytes: three drafts are far smaller
 _TAG = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.S)
@@ -104,22 +103,24 @@ class Packer:
     def current(self) -> tuple[str, bytes]:
         """(id, dictionary) of what this process packs with (the packaged templates' unless
         `use` was called)."""
-        if self._current is None:
-            self.use(_packaged())
-        assert self._current is not None
-        return self._current[0], self._current[1]
+        ident, dictionary, _ = self._packing()
+        return ident, dictionary
 
     def pack(self, drafts: Sequence[tuple[str, str]]) -> str:
         """Return the stored value of (text, template) pairs."""
-        self.current  # noqa: B018 - builds the packaged dictionary on first use
-        assert self._current is not None
-        ident, _, compressor = self._current
+        ident, _, compressor = self._packing()
         frame = compressor.compress(orjson.dumps([list(d) for d in drafts]))
         return f"{PREFIX}{ident}:{base64.b64encode(frame).decode()}"
 
+    def _packing(self) -> tuple[str, bytes, zstandard.ZstdCompressor]:
+        if self._current is None:
+            self.use(_packaged())
+        assert self._current is not None
+        return self._current
+
     def missing(self, value: str | None) -> str | None:
         """The id of the dictionary `value` needs if this process lacks it, else None."""
-        if not value or not value.startswith((PREFIX, OLD_PREFIX)):
+        if not value or not value.startswith(PREFIX):
             return None
         ident = value[len(PREFIX) :].split(":", 1)[0]
         return None if ident in self._known else ident
@@ -128,15 +129,14 @@ class Packer:
         """Return the (text, template) pairs of a stored value ([] for none)."""
         if not value:
             return []
-        if not value.startswith((PREFIX, OLD_PREFIX)):
+        if not value.startswith(PREFIX):
             return list(orjson.loads(value))
         ident, _, body = value[len(PREFIX) :].partition(":")
         data = self._known.get(ident)
         if data is None:
             raise UnknownDictionary(ident)
-        decode = base64.b64decode if value.startswith(PREFIX) else base64.b85decode
         raw = zstandard.ZstdDecompressor(dict_data=data).decompress(
-            decode(body), max_output_size=MAX_OUTPUT
+            base64.b64decode(body), max_output_size=MAX_OUTPUT
         )
         return list(orjson.loads(raw))
 
