@@ -12,6 +12,7 @@ import pytest
 from responder.cli import main
 from responder.drafts.relevance import Judged, Relevance, job_of, judge, read_rows
 from responder.drafts.suggest import suggest_all
+from tests.drafting import drafts
 
 DATA = Path(__file__).parent / "data"
 HELDOUT, DEV = DATA / "relevance.jsonl", DATA / "relevance_dev.jsonl"
@@ -126,11 +127,18 @@ def test_eval_relevance_drafts_each_mention_and_prints_the_last_line(
     assert float(found[2]) == 0.5
 
 
-def test_no_draft_of_the_development_set_doubles_its_punctuation() -> None:
-    """A template branch that ends a sentence its caller ends again ("发给我们。。") is a
+def test_no_draft_of_the_development_set_joins_its_parts_twice() -> None:
+    """A template branch that ends a sentence its caller ends again ("发给我们。。"), or
+    names the model before a topic that already names it ("X7 Pro 的X7 Pro 黑屏"), is a
     template bug the style check does not catch (an agent may type what they like)."""
     rows = _rows(DEV)
     made = suggest_all([job_of(r) for r in rows])
-    doubled = re.compile(r"[。，！？][。，]|，，")
-    bad = [(r["id"], d.text) for r, s in zip(rows, made, strict=True) for d in s.drafts]
-    assert not [(rid, text) for rid, text in bad if doubled.search(text)]
+    doubled = re.compile(r"[。，！？][。，]|，，|(\b[A-Za-z]+ ?\d*(?: Pro)?) ?的\1")
+    texts = [(r["id"], d.text) for r, s in zip(rows, made, strict=True) for d in s.drafts]
+    assert not [(rid, text) for rid, text in texts if doubled.search(text)]
+
+
+def test_a_model_in_the_topic_is_not_named_twice() -> None:
+    text = "@澜星 X7 Pro 今天第二次黑屏重启了 正在导航呢直接没了 你们这系统是不是有问题"
+    texts = [t for ds in drafts(text, times=6) for t in ds]
+    assert texts and not [t for t in texts if "X7 Pro 的X7 Pro" in t]
