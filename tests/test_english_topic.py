@@ -27,6 +27,10 @@ KB = load_knowledge(default_directory() / "kb.toml")
         ("when will my order ship?", "shipping"),
         ("Landed in Seoul and the hotspot keeps dropping, any fix?", "the hotspot"),
         ("Shot the Milky Way last night with the X7 Pro, no tripod", "Milky Way"),
+        (
+            "Here for a wedding and my X7 Pro screen just cracked. Where can I get it fixed?",
+            "the screen",
+        ),
         ("Can I return my Buds if I opened the box?", "returns"),
         ("Love the night mode on my X7 Pro, the camera is amazing!", "the night mode"),
         ("The battery drains so fast since the update, any tips?", "the battery"),

@@ -149,8 +149,11 @@ def topic_of(text: str, products: Iterable[str] = ()) -> Topic:
                     where = f"{places[0].prep} {_name(places[0])}"
                 elif subject and last_place and re.search(r"\bthere\b", clause, re.I):
                     where = f"in {last_place}"
-            if not problem and things and PROBLEM.search(clause):
-                problem = _np(things[0])
+            if not problem and things and (went := PROBLEM.search(clause)):
+                # The thing just before what went wrong ("a conference and my screen just
+                # cracked": the screen), else the first one.
+                before = [p for p in things if 0 <= clause.find(p.text) < went.start()]
+                problem = _np((before or things)[-1 if before else 0])
             if places:
                 last_place = _name(places[-1])
     photo = bool(PHOTO.search(text))
