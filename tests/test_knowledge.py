@@ -129,7 +129,9 @@ def test_a_broken_knowledge_file_names_every_bad_entry(tmp_path: Path) -> None:
         + 'answer = "'
         + "长" * 130
         + '"\ncolour = "red"\n'
-        + '[[faq]]\nid = "c"\ntitle = ""\nintents = []\nanswer = "x"\n',
+        + '[[faq]]\nid = "c"\ntitle = ""\nintents = []\nanswer = "x"\n'
+        + '[[faq]]\nid = "d"\ntitle = "t"\nintents = ["how_to"]\nquestions = ["q"]\n'
+        + 'answer = "先关机。再开机。"\n',
     )
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(path)
@@ -142,6 +144,7 @@ def test_a_broken_knowledge_file_names_every_bad_entry(tmp_path: Path) -> None:
         "'title' must be a non-empty string",
         "'intents' must be a non-empty list",
         "'questions' must be a non-empty list",
+        "faq #5 (d): answer must be one sentence",
     ):
         assert expected in message, message
     _write(tmp_path, "[[faq]\n")

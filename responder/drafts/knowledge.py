@@ -17,6 +17,7 @@ from responder.drafts.tokens import fold
 
 _LATIN = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
+_INNER_END = re.compile(r"[。！？!?]")  # a sentence end inside an answer
 MIN_SCORE = 4.0  # BM25 score under which an entry does not answer the mention
 # An entry of another intent answers instead when it scores at least this, and at least
 # ANYWHERE_RATIO times the best of the mention's own intents: "7天无理由从哪天算" read as
@@ -191,6 +192,11 @@ def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | 
     answer = str(text["answer"])
     if len(answer) > MAX_ANSWER:
         problems.append(f"{where}: answer is {len(answer)} characters; at most {MAX_ANSWER}")
+    if _INNER_END.search(answer.rstrip("。！？!?")):
+        problems.append(
+            f"{where}: answer must be one sentence (join its parts with ；): the three drafts"
+            " of a mention each quote it, and no sentence may repeat across them"
+        )
     return Entry(
         id=str(text["id"]),
         title=str(text["title"]),
