@@ -180,3 +180,19 @@ def test_weak_words_alone_make_no_answer(text: str, intent: str) -> None:
 def test_a_question_that_says_what_it_asks_still_finds_its_entry() -> None:
     found = load_knowledge(KB).answer("订单还没发货 能取消吗", ["shipping"])
     assert found is not None and found.id == "cancel_order"
+
+
+def test_an_upset_question_the_base_answers_gets_the_answer_in_every_draft() -> None:
+    entry = next(e for e in load_knowledge(KB).entries if e.id == "battery_health")
+    drafts = _drafts("x6用了两年半 最近掉电飞快 电池健康在哪看啊 想看看是不是该去换了")
+    assert len(drafts) == 12  # three drafts, made at four times of day
+    assert all(entry.answer in d for d in drafts), drafts
+
+
+def test_an_answer_the_intent_never_quotes_is_not_forced_on_its_drafts() -> None:
+    # Updated and wants the old look back: the update drafts judge the "still waiting for
+    # the push" entry no answer, so no general draft quoting it takes their place.
+    entry = next(e for e in load_knowledge(KB).entries if e.id == "os_update")
+    drafts = _drafts("手机升级以后字变小了 按钮也换地方了 能不能变回原来的")
+    assert drafts
+    assert not any(entry.answer in d for d in drafts), drafts

@@ -171,6 +171,7 @@ class Drafter:
             "who": crisis_audience(understanding.role, big=big),
             "facts": facts,
             "after_us": bool(ours),
+            "asked": understanding.question,
             "lang": facts.lang,
             "kb": kb,
             "topic_en": topic,
@@ -184,6 +185,7 @@ class Drafter:
             seed=seed,
             avoid=avoid,
             given=facts.given,
+            answer=kb.answer if kb is not None and understanding.question and not english else "",
         )
         drafts = make_drafts(request, self.templates, self.style, ranking, self.manners)
         if library is not None and not understanding.crisis.flag:
@@ -277,6 +279,7 @@ def _samples(brand: Any, tone: str, knowledge: Knowledge) -> list[dict[str, Any]
             "big": bool(name),
             "who": who,
             "after_us": playful,
+            "asked": not playful,
             "facts": facts_of(
                 "订单号 LX202611110123 第三次 生日 NFC 3.2.1 手写笔老是断触 王师傅" if name else ""
             ),

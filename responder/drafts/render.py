@@ -25,7 +25,7 @@ VARIABLES = frozenset(
     {
         *("name", "platform", "channel", "short", "product", "brand", "time", "festival"),
         *("holiday", "makeup_workday", "playful", "words", "crisis_words", "safety", "big"),
-        *("who", "facts", "lang", "kb", "festive", "topic_en", "after_us"),
+        *("who", "facts", "lang", "kb", "festive", "topic_en", "after_us", "asked"),
         *("one_of", "fun"),
     }
 )
@@ -189,6 +189,9 @@ class Request:
     seed: str  # stable per mention, so a mention's drafts can be made again alike
     avoid: frozenset[str] = frozenset()  # sentences already said or drafted in its thread
     given: frozenset[str] = frozenset()  # what the person gave: never asked for again
+    # The knowledge answer to what they asked ("" for none): drafts that quote it go first,
+    # so a question the brand's files answer is answered in every draft that can.
+    answer: str = ""
 
 
 def make_drafts(
@@ -200,43 +203,84 @@ def make_drafts(
 ) -> list[Draft]:
     """Return up to three drafts, best first, each passing the style check and keeping the
     channel's manners, none sharing a sentence with another or with what was already said
-    in the thread."""
-    blocks = templates.candidates(request.intent, request.tone)
-    order = _rank(blocks, request.seed, ranking or {})
+    in the thread. With `request.answer`, drafts quoting it go first, if the intent's own
+    file quotes it anywhere (its judgement that the entry found answers the mention)."""
+    order = _rank(templates.candidates(request.intent, request.tone), request.seed, ranking or {})
+    drafts, own_quotes = _pick(order, request, templates, style, manners, request.answer)
+    if request.answer and not own_quotes:
+        drafts, _ = _pick(order, request, templates, style, manners, "")
+    return drafts
+
+
+def _pick(
+    order: list[_Block],
+    request: Request,
+    templates: Templates,
+    style: StyleRules,
+    manners: Manners | None,
+    answer: str,
+) -> tuple[list[Draft], bool]:
+    """The drafts, those quoting `answer` first, and whether a block of the intent's own
+    file quoted it."""
     used = set(request.avoid)
     drafts: list[Draft] = []
+    spare: list[tuple[Draft, list[str]]] = []  # fit, but do not quote the answer
+    own = f"{request.intent}/"
+    own_quotes = False
     for block in order:
-        for attempt in range(_VARIATIONS):
-            try:
-                text = templates.render(
-                    block, request.variables, f"{request.seed}|{block.id}|{attempt}"
-                )
-            except Exception as exc:  # a branch no start-up sample reached: skip the block
-                _report_once(block.id, exc)
-                break
-            if manners is not None:
-                if request.channel == "private":
-                    text = manners.private(text)
-                if manners.refusal(text, channel=request.channel, given=request.given):
-                    continue
-            said = sentences(text)
-            if not said or used.intersection(said):
-                continue
-            findings = check(
-                text,
-                platform=request.platform,
-                channel=request.channel,
-                tone=request.tone,
-                rules=style,
-            )
-            if findings:
-                continue  # another variation may be shorter or worded otherwise
-            drafts.append(Draft(text=text, template=block.id))
-            used.update(said)
-            break
+        made = _render_one(block, request, templates, style, manners, used)
+        if made is None:
+            continue
+        draft, said = made
+        if answer and answer not in draft.text:
+            spare.append((draft, said))
+            continue
+        own_quotes = own_quotes or block.id.startswith(own)
+        drafts.append(draft)
+        used.update(said)
         if len(drafts) == DRAFTS:
             break
-    return drafts
+    for draft, said in spare:  # the best of the rest, when too few quote the answer
+        if len(drafts) == DRAFTS:
+            break
+        if not used.intersection(said):
+            drafts.append(draft)
+            used.update(said)
+    return drafts, own_quotes
+
+
+def _render_one(
+    block: _Block,
+    request: Request,
+    templates: Templates,
+    style: StyleRules,
+    manners: Manners | None,
+    used: set[str],
+) -> tuple[Draft, list[str]] | None:
+    """The first rendering of a block that keeps the channel's manners, repeats no sentence
+    of `used` and passes the style check, with its sentences; None when none does."""
+    for attempt in range(_VARIATIONS):
+        try:
+            seed = f"{request.seed}|{block.id}|{attempt}"
+            text = templates.render(block, request.variables, seed)
+        except Exception as exc:  # a branch no start-up sample reached: skip the block
+            _report_once(block.id, exc)
+            return None
+        if manners is not None:
+            if request.channel == "private":
+                text = manners.private(text)
+            if manners.refusal(text, channel=request.channel, given=request.given):
+                continue
+        said = sentences(text)
+        if not said or used.intersection(said):
+            continue
+        findings = check(
+            text, platform=request.platform, channel=request.channel, tone=request.tone, rules=style
+        )
+        if findings:
+            continue  # another variation may be shorter or worded otherwise
+        return Draft(text=text, template=block.id), said
+    return None
 
 
 def _rank(blocks: list[_Block], seed: str, ranking: Mapping[str, float]) -> list[_Block]:
