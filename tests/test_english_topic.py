@@ -84,7 +84,7 @@ def test_products_orders_emoji_and_chinese_are_no_topic() -> None:
         ("how long is the warranty on the X7?", "warranty"),
         ("Does the X7 Pro support eSIM?", "dual_sim"),
         ("how do I get a fapiao for my company?", "invoice"),
-        ("Where is the nearest service centre?", "store_hours"),
+        ("Where is the nearest service centre?", "service_center"),
         ("when will my order ship?", "shipping_time"),
         ("how do I turn off the lock screen ads?", "lockscreen_ads"),
         ("How do I move my WeChat chat history to the new phone?", "data_migration"),
