@@ -88,6 +88,8 @@ def test_products_orders_emoji_and_chinese_are_no_topic() -> None:
         ("when will my order ship?", "shipping_time"),
         ("how do I turn off the lock screen ads?", "lockscreen_ads"),
         ("How do I move my WeChat chat history to the new phone?", "data_migration"),
+        # A SIM from abroad that gets slow data: the bands and the APN (roaming) answer it.
+        ("4G is super slow with my giffgaff SIM, any setting I can try?", "roaming"),
     ],
 )
 def test_an_english_question_finds_its_entry(text: str, entry: str) -> None:
@@ -99,7 +101,7 @@ def test_an_english_question_finds_its_entry(text: str, entry: str) -> None:
     "text",
     [
         "How do I switch the system language to English?",  # the brand files do not say
-        "4G is super slow with my giffgaff SIM, any setting I can try?",  # "sim" in passing
+        "Does the X7 come in a pink colour?",  # "colour" in passing (colour temperature)
         "Is there any way to get Google Play on the X7?",
     ],
 )
