@@ -1,4 +1,5 @@
-"""`tiexin drafts kb check|search`: validate the knowledge base and show what a mention finds."""
+"""`tiexin drafts kb check|search|eval`: validate the knowledge base, show what a mention
+finds, and measure how well it answers labelled mentions."""
 
 from __future__ import annotations
 
@@ -19,6 +20,14 @@ def add_command(actions: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     search.add_argument("text", help="what the mention says")
     search.add_argument("--intent", action="append", default=[], help="only this intent's")
     search.add_argument("--config", type=Path, help="config file ([drafts] templates)")
+    evaluate = kb_actions.add_parser(
+        "eval", help="precision and recall on mentions labelled with the entry that answers"
+    )
+    evaluate.add_argument(
+        "--data", type=Path, required=True, help='JSON lines {"text", "expect", "also"}'
+    )
+    evaluate.add_argument("--errors", action="store_true", help="list wrong answers and misses")
+    evaluate.add_argument("--config", type=Path, help="config file ([drafts] templates)")
 
 
 def kb_path(config: Config) -> Path:
@@ -35,6 +44,12 @@ def run(config: Config, args: argparse.Namespace) -> int:
     knowledge = load_knowledge(path)
     if args.kb_action == "check":
         print(f"{path}: {len(knowledge.entries)} entries, all usable")
+        return 0
+    if args.kb_action == "eval":
+        from responder.drafts.kb_eval import judge, lines, read_labels
+
+        judged = judge(knowledge, read_labels(args.data))
+        print("\n".join(lines(judged, errors=args.errors)))
         return 0
     return _search(knowledge, args.text, args.intent)
 

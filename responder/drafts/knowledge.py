@@ -18,11 +18,11 @@ from responder.drafts.tokens import fold
 _LATIN = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _INNER_END = re.compile(r"[。！？!?]")  # a sentence end inside an answer
-MIN_SCORE = 4.0  # BM25 score under which an entry does not answer the mention
+MIN_SCORE = 8.0  # BM25 score under which an entry does not answer the mention
 # An entry of another intent answers instead when it scores at least this, and at least
 # ANYWHERE_RATIO times the best of the mention's own intents: "7天无理由从哪天算" read as
 # shipping is still answered by the returns entry.
-ANYWHERE_SCORE = 7.0
+ANYWHERE_SCORE = 12.0
 ANYWHERE_RATIO = 2.0
 MAX_ANSWER = 120  # characters: an answer must fit a Weibo comment beside a greeting
 
