@@ -141,6 +141,8 @@ def test_a_non_parcel_mention_read_as_shipping_is_drafted_elsewhere() -> None:
         ("主摄近拍老跑焦 拍菜单字都是糊的", "", "对不上焦"),
         ("后置镜头里面好像进了灰 对着白墙拍能看到", "后置", "镜头进灰"),
         ("夜里开闪光灯拍照 闪光灯不会亮", "闪光灯", "闪光灯不亮"),
+        ("阴天拍出来的照片灰蒙蒙的 一点不通透", "照片", "照片发灰"),
+        ("录视频走路的时候画面抖得厉害", "视频", "视频画面抖"),
         # battery and charging
         ("刚换的电池又不经用了 一天两充", "电池", "电池续航差"),
         ("原装充电器充得很慢 跟普通充电一样", "充电器", "充电慢"),
@@ -157,6 +159,8 @@ def test_a_non_parcel_mention_read_as_shipping_is_drafted_elsewhere() -> None:
         ("钉钉消息收不到通知 被领导说了", "钉钉", "钉钉不提醒"),
         ("手机一直卡在开机动画 进不去桌面", "开机动画", "开不了机"),
         ("半夜闹钟不响 差点误了飞机", "闹钟", "闹钟不响"),
+        ("切出去回个消息 游戏又得重新加载", "游戏", "游戏杀后台"),
+        ("指纹录了五次都提示录入失败", "指纹", "指纹录不进"),
         # watch
         ("Watch S手表步数离谱 开车一小时走了三千步", "手表", "步数不准"),
         ("手表睡眠没数据 昨晚明明戴着", "手表", "睡眠没记录"),
@@ -195,6 +199,7 @@ def test_what_went_wrong_is_named_with_its_thing(text: str, said: str, topic: st
         "以后会不会降价 说不准吧",
         "碎屏险怎么激活 买的时候送的",  # 碎屏 in the service's name
         "请问X7支持无线充吗",
+        "会不会断货啊 想等双十一",
     ],
 )
 def test_praise_questions_and_fixed_problems_are_no_problem(text: str) -> None:
