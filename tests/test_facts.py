@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from responder.drafts.facts import facts_of, language
+from responder.drafts.facts import Table, facts_of, language
 from responder.drafts.suggest import start
 from tests.drafting import suggestions
 
@@ -223,3 +223,11 @@ def test_a_cause_someone_else_claims_or_the_person_denies_is_no_cause() -> None:
     assert (found.cause, found.topic) == ("", "主板坏了")
     assert facts_of("没进水没摔过 屏幕突然绿屏").cause == ""
     assert facts_of("手机掉水里以后听筒没声音").topic == "进水以后听筒没声音"
+
+
+def test_a_table_finds_the_first_word_and_the_longest_where_two_start_together() -> None:
+    table = Table.of({"闪": ["会闪", "一闪一闪"], "退": ["会闪退"], "卡": ["卡"]})
+    found = [m.group(0) for m in table.pattern.finditer("一闪一闪 会闪退 会闪 卡卡")]
+    assert found == ["一闪一闪", "会闪退", "会闪", "卡", "卡"]
+    assert table.first("没有") is None
+    assert Table.of({}).first("anything") is None
