@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from responder.drafts.facts import facts_of, language
+from responder.drafts.facts import Table, facts_of, language
 from responder.drafts.suggest import start
 from tests.drafting import suggestions
 
@@ -120,3 +120,114 @@ def test_a_non_parcel_mention_read_as_shipping_is_drafted_elsewhere() -> None:
     assert routes().route("shipping", ("camera",), "说好的月底公布") == "camera"
     assert routes().route("shipping", (), "说好的月底公布") == "_general"
     assert routes().route("battery", (), "说好的月底公布") == "battery"  # not gated
+
+
+@pytest.mark.parametrize(
+    ("text", "said", "topic"),
+    [
+        # screen
+        ("Note 12看小说的时候屏幕时不时会闪一下", "屏幕", "屏幕一闪一闪"),
+        ("才用半年屏幕就开始发黄了，白色都变米色", "屏幕", "屏幕发黄"),
+        ("玩王者右上角老是点不动，技能放不出来", "王者", "王者触摸失灵"),
+        ("晚上自动亮度一会亮一会暗的 很烦", "自动亮度", "自动亮度乱跳"),
+        ("充电的时候屏幕自己乱点，打开了好几个app", "充电", "屏幕乱点"),
+        # sound
+        ("跟客户打电话 对方总说听不到我声音 丢人", "", "对方听不到"),
+        ("车载蓝牙放歌一开大就破音", "蓝牙", "蓝牙破音"),
+        ("通话时候有回音 自己说话自己能听见", "通话", "通话有回声"),
+        ("Buds 2 只有一只响 另一只放回盒子再拿出来也不行", "", "Buds 2 一边没声音"),
+        ("外放一直有底噪 安静的时候特别明显", "外放", "外放有杂音"),
+        # camera
+        ("主摄近拍老跑焦 拍菜单字都是糊的", "", "对不上焦"),
+        ("后置镜头里面好像进了灰 对着白墙拍能看到", "后置", "镜头进灰"),
+        ("夜里开闪光灯拍照 闪光灯不会亮", "闪光灯", "闪光灯不亮"),
+        ("阴天拍出来的照片灰蒙蒙的 一点不通透", "照片", "照片发灰"),
+        ("录视频走路的时候画面抖得厉害", "视频", "视频画面抖"),
+        # battery and charging
+        ("刚换的电池又不经用了 一天两充", "电池", "电池续航差"),
+        ("原装充电器充得很慢 跟普通充电一样", "充电器", "充电慢"),
+        ("Buds 2的充电盒一直不进电 指示灯也不亮", "充电盒", "充电盒充不进电"),
+        ("电量显示50%一会儿就跳到10%了", "电量", "电量乱跳"),
+        ("视频通话十分钟 手机后背烫得吓人", "视频通话", "视频通话发烫"),
+        # network
+        ("X7信号很差 地下室直接无服务", "信号", "X7 没信号"),
+        ("家里WiFi老是断网，重启路由器也没用", "WiFi", "WiFi 断网"),
+        ("出门在外面网速慢得像2G", "网速", "网速慢"),
+        # system
+        ("升到3.2以后淘宝一打开就闪退", "淘宝", "升到 3.2 以后淘宝闪退"),
+        ("刷抖音越用越卡 才买三个月", "抖音", "抖音卡顿"),
+        ("钉钉消息收不到通知 被领导说了", "钉钉", "钉钉不提醒"),
+        ("手机一直卡在开机动画 进不去桌面", "开机动画", "开不了机"),
+        ("半夜闹钟不响 差点误了飞机", "闹钟", "闹钟不响"),
+        ("切出去回个消息 游戏又得重新加载", "游戏", "游戏杀后台"),
+        ("指纹录了五次都提示录入失败", "指纹", "指纹录不进"),
+        # watch
+        ("Watch S手表步数离谱 开车一小时走了三千步", "手表", "步数不准"),
+        ("手表睡眠没数据 昨晚明明戴着", "手表", "睡眠没记录"),
+        ("手表血氧测不了 一直显示请佩戴好", "手表", "血氧测不出"),
+        ("表带扣子才两个月就断掉了", "表带", "表带断了"),
+        # earbuds
+        ("耳机降噪开了和没开一样 地铁上全是噪音", "耳机", "降噪没效果"),
+        ("耳机跟手机老掉线 走两步就断", "耳机", "耳机断连"),
+        ("耳机换了新手机配对失败好几次", "耳机", "耳机配对不上"),
+        # build
+        ("中框掉漆了 磨出一块白", "中框", "中框掉漆"),
+        ("电源键有点松了 晃起来哒哒响", "电源键", "电源键松动"),
+        ("充电口生锈了 是不是进水了", "充电口", "充电口生锈"),
+    ],
+)
+def test_what_went_wrong_is_named_with_its_thing(text: str, said: str, topic: str) -> None:
+    found = facts_of(text)
+    assert (found.said, found.topic) == (said, topic)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "用了一个月了 一点都不卡 续航也顶",  # praise with negation
+        "换屏以后屏幕一点都不闪了",
+        "去门店修好以后听筒没有杂音了 谢谢",  # 没有 before it
+        "新系统不会闪退了 稳得很",
+        "想入手x7 打游戏烫不烫啊",  # questions
+        "这个手表测心率准不准",
+        "亮不亮啊 户外能看清吗",
+        "手写笔零延迟 写字很舒服",  # praise that holds a problem word
+        "耳机延迟很低 打游戏够用",
+        "最大亮点是屏幕 户外也看得清",
+        "看到发布会乐坏了 马上下单",  # feelings
+        "终于收到货了 松了一口气",
+        "以后会不会降价 说不准吧",
+        "碎屏险怎么激活 买的时候送的",  # 碎屏 in the service's name
+        "请问X7支持无线充吗",
+        "会不会断货啊 想等双十一",
+    ],
+)
+def test_praise_questions_and_fixed_problems_are_no_problem(text: str) -> None:
+    assert facts_of(text).problem == ""
+
+
+def test_a_problem_word_that_holds_another_is_its_own_problem() -> None:
+    assert facts_of("微信老是会闪退").problem == "闪退"  # not 会闪
+    assert facts_of("屏幕会闪").problem == "一闪一闪"
+    assert facts_of("手写笔老断触").problem == "断触"  # not 老断
+    assert facts_of("蓝牙耳机老断").problem == "断连"
+
+
+def test_a_call_problem_said_alone_never_takes_a_far_thing() -> None:
+    found = facts_of("屏幕和拍照都很满意 就是打电话的时候对方总说听不见我")
+    assert (found.problem, found.topic) == ("对方听不到", "对方听不到")
+
+
+def test_a_cause_someone_else_claims_or_the_person_denies_is_no_cause() -> None:
+    found = facts_of("主板坏了 售后说是进水 我从来没碰过水")
+    assert (found.cause, found.topic) == ("", "主板坏了")
+    assert facts_of("没进水没摔过 屏幕突然绿屏").cause == ""
+    assert facts_of("手机掉水里以后听筒没声音").topic == "进水以后听筒没声音"
+
+
+def test_a_table_finds_the_first_word_and_the_longest_where_two_start_together() -> None:
+    table = Table.of({"闪": ["会闪", "一闪一闪"], "退": ["会闪退"], "卡": ["卡"]})
+    found = [m.group(0) for m in table.pattern.finditer("一闪一闪 会闪退 会闪 卡卡")]
+    assert found == ["一闪一闪", "会闪退", "会闪", "卡", "卡"]
+    assert table.first("没有") is None
+    assert Table.of({}).first("anything") is None

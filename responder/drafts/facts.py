@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from responder.drafts.focus import focus_of, place_of
 
@@ -51,6 +52,7 @@ _SINCE = re.compile(
     r"|([一二三四五六七八九十两\d]{1,2}\s?年半?)(?:的)?老粉"
 )
 _NEGATED = frozenset("不没无别")
+_NEGATED_TWO = frozenset({"没有", "不会", "不再", "没再", "从没", "毫无"})  # 没有杂音了, 不会闪
 _GONE = re.compile(r"也?(?:没了|好了|没有了|消失了|解决了)")  # 之前的掉帧也没了: no problem now
 _NEAR_BEFORE = 10  # characters between a thing and what went wrong with it ("手写笔画画老是断触")
 _NEAR_AFTER = 3  # a problem said first: "连不上我的MacBook"
@@ -151,10 +153,29 @@ class Table:
     def of(cls, named: dict[str, list[str]]) -> Table:
         names = {w.lower(): name for name, words in named.items() for w in words}
         names = dict(sorted(names.items(), key=lambda item: -len(item[0])))
-        return cls(names, re.compile("|".join(re.escape(w) for w in names) or "(?!)"))
+        return cls(names, re.compile(_trie(names) or "(?!)"))
 
     def first(self, folded: str) -> re.Match[str] | None:
         return self.pattern.search(folded)
+
+
+def _trie(words: Iterable[str]) -> str:
+    """One regex for many words, branching a character at a time (a long table is scanned
+    twice as fast as one flat alternation); greedy, so the longest word at a place wins."""
+    root: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branch(node: dict[str, dict[str, Any]]) -> str:
+        alternatives = [re.escape(c) + branch(child) for c, child in node.items() if c]
+        if not alternatives:
+            return ""
+        return "(?:" + "|".join(alternatives) + ")" + ("?" if "" in node else "")
+
+    return branch(root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +206,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         features=Table.of(raw["features"]),
         topics=Table.of({w: [w] for w in words}),
-        problems=Table.of(raw["problems"]),
+        problems=Table.of(raw["problems"] | {"": raw["not_problems"]["words"]}),
         alone=frozenset(raw["alone"]["problems"]),
         causes=Table.of(raw["causes"]),
         occasions=Table.of(raw["occasions"]),
@@ -283,21 +304,27 @@ def _about(words: Lexicon, text: str, folded: str, version: str) -> _About:
         for m in words.topics.pattern.finditer(folded)
         if not _inside(m.span(), skip)
     ]
-    first = things[0][1] if things else ""
+    first, first_span = (things[0][1], things[0][0]) if things else ("", (0, 0))
     things = [t for t in things if t[1].lower() not in words.services]
     things += [(m.span(), _model_name(m)) for m in _MODEL.finditer(text)]
     things.sort()
-    problem = next((m for m in words.problems.pattern.finditer(folded) if _real(folded, m)), None)
+    problem = next(
+        (m for m in words.problems.pattern.finditer(folded) if _real(words, folded, m)), None
+    )
     if problem is None:
         return _About(cause=cause, topic=first, core=first)
     name = words.problems.names[problem.group(0)]
-    near = [t for (_, end), t in things if 0 <= problem.start() - end <= _NEAR_BEFORE]
-    near = near[-1:] or [t for (start, _), t in things if 0 <= start - problem.end() <= _NEAR_AFTER]
-    thing = near[0] if near and name not in words.alone else ""
-    if not near and first.lower() not in words.services | {""}:  # a far problem: the thing
+    (begin, finish), alone = problem.span(), name in words.alone
+    near = [t for (start, end), t in things if start == begin and end <= finish]  # 步数离谱
+    near += [t for (_, end), t in things if 0 <= begin - end <= _NEAR_BEFORE][-1:]
+    near = near or [t for (start, _), t in things if 0 <= start - finish <= _NEAR_AFTER][:1]
+    if _inside(first_span, (begin, finish)):
+        first = ""  # 卡在开机动画: no thing of its own
+    if not near and not alone and first.lower() not in words.services | {""}:  # a far problem
         return _About(problem=name, cause=cause, topic=first, core=first)
-    if _CJK.search(thing) and set(thing) & set(name):  # 屏幕 + 闪屏: the problem says it
-        thing = ""
+    # 屏幕 + 闪屏, 信号 in 信号差: the problem says its thing; then the one before it (X7)
+    said = (t for t in near if not (_CJK.search(t) and _says(name, t)))
+    thing = "" if alone else next(said, "")
     space = " " if thing[-1:].isascii() and thing[-1:].isalnum() else ""
     core = thing + space + name if thing else name.removeprefix("有")
     space = " " if cause[-1:].isdigit() else ""
@@ -313,12 +340,23 @@ def _inside(span: tuple[int, int], outer: tuple[int, int]) -> bool:
     return outer[0] <= span[0] and span[1] <= outer[1] and outer != (0, 0)
 
 
-def _real(folded: str, match: re.Match[str]) -> bool:
-    """A problem word that is not negated ("一点不卡": right after 不/没/无, unless the word
-    says so itself) nor gone ("之前的掉帧也没了")."""
-    start, end = match.span()
-    negated = match.group(0)[0] not in _NEGATED and start > 0 and folded[start - 1] in _NEGATED
-    return not negated and not _GONE.match(folded, end)
+def _says(name: str, thing: str) -> bool:
+    """Whether a problem already names its thing: 充电 in 充电慢 or 充不进电, the 屏 of 屏幕
+    ending 黑屏 (but 充电盒 + 充不进电 keeps the thing)."""
+    pairs = (thing[i : i + 2] for i in range(len(thing) - 1))
+    ends = len(name) == 2 and name[-1] == thing[0]  # 屏幕 + 黑屏, 网络 + 断网
+    return set(thing) <= set(name) or ends or any(p in name for p in pairs)
+
+
+def _real(words: Lexicon, folded: str, match: re.Match[str]) -> bool:
+    """A problem word that is no look-alike (`[not_problems]`: 烫不烫, 低延迟), not negated
+    ("一点不卡", "没有杂音了": right after 不/没/无/没有…, unless the word says so itself)
+    nor gone ("之前的掉帧也没了")."""
+    (start, end), word = match.span(), match.group(0)
+    said = word[0] not in _NEGATED and start > 0  # 不充电 says its own 不
+    before = folded[start - 1] in _NEGATED or folded[max(start - 2, 0) : start] in _NEGATED_TWO
+    gone = _GONE.match(folded, end)
+    return bool(words.problems.names[word]) and not (said and before) and not gone
 
 
 def _model(text: str) -> str:
