@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from responder.drafts.facts import Table, facts_of, language
+from responder.drafts.fact_words import Table
+from responder.drafts.facts import facts_of, language
 from responder.drafts.suggest import start
 from tests.drafting import suggestions
 

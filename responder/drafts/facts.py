@@ -8,13 +8,10 @@ were given, and its language. Drafts acknowledge these and never ask for what wa
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from typing import Any
 
+from responder.drafts.fact_words import FactWords, Table, fact_words
 from responder.drafts.focus import focus_of, place_of
 
 _ORDER = re.compile(r"(?<![A-Za-z0-9])(LX\d{6,})|订单号?\s*[:：是为]?\s*([A-Za-z0-9]{8,})", re.I)
@@ -141,90 +138,12 @@ class Facts:
         return frozenset(name for name, value in found.items() if value)
 
 
-@dataclass(frozen=True, slots=True)
-class Table:
-    """Words people write, each with the name drafts use for it, found in one regex scan:
-    the first in the text, the longest where two start together."""
-
-    names: dict[str, str]  # word (lower case) -> name
-    pattern: re.Pattern[str]
-
-    @classmethod
-    def of(cls, named: dict[str, list[str]]) -> Table:
-        names = {w.lower(): name for name, words in named.items() for w in words}
-        names = dict(sorted(names.items(), key=lambda item: -len(item[0])))
-        return cls(names, re.compile(_trie(names) or "(?!)"))
-
-    def first(self, folded: str) -> re.Match[str] | None:
-        return self.pattern.search(folded)
-
-
-def _trie(words: Iterable[str]) -> str:
-    """One regex for many words, branching a character at a time (a long table is scanned
-    twice as fast as one flat alternation); greedy, so the longest word at a place wins."""
-    root: dict[str, dict[str, Any]] = {}
-    for word in words:
-        node = root
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def branch(node: dict[str, dict[str, Any]]) -> str:
-        alternatives = [re.escape(c) + branch(child) for c, child in node.items() if c]
-        if not alternatives:
-            return ""
-        return "(?:" + "|".join(alternatives) + ")" + ("?" if "" in node else "")
-
-    return branch(root)
-
-
-@dataclass(frozen=True, slots=True)
-class Lexicon:
-    """Features, topics and occasions people name, and the words that say photos came."""
-
-    features: Table
-    topics: Table  # every feature word and topic word (named as themselves)
-    problems: Table
-    alone: frozenset[str]  # problems said without the thing before them
-    causes: Table
-    occasions: Table
-    subjects: Table  # who is in a photo they share
-    services: frozenset[str]  # topics a problem is never said of
-    photo_words: tuple[str, ...]
-    dropped_words: tuple[str, ...]
-    still_words: tuple[str, ...]  # what we suggested did not help
-    waiting_words: tuple[str, ...]  # still waiting for an update others have
-
-
-@cache
-def lexicon() -> Lexicon:
-    """The packaged responder/drafts/data/facts.toml."""
-    raw = tomllib.loads(
-        resources.files("responder.drafts").joinpath("data/facts.toml").read_text("utf-8")
-    )
-    words = [w for found in raw["features"].values() for w in found] + raw["topics"]["words"]
-    return Lexicon(
-        features=Table.of(raw["features"]),
-        topics=Table.of({w: [w] for w in words}),
-        problems=Table.of(raw["problems"] | {"": raw["not_problems"]["words"]}),
-        alone=frozenset(raw["alone"]["problems"]),
-        causes=Table.of(raw["causes"]),
-        occasions=Table.of(raw["occasions"]),
-        subjects=Table.of(raw["subjects"]),
-        services=frozenset(w.lower() for w in raw["topics"]["services"]["words"]),
-        photo_words=tuple(w.lower() for w in raw["photo"]["words"]),
-        dropped_words=tuple(w.lower() for w in raw["dropped"]["words"]),
-        still_words=tuple(w.lower() for w in raw["still"]["words"]),
-        waiting_words=tuple(w.lower() for w in raw["waiting"]["words"]),
-    )
-
-
 def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
     """The facts of a mention; `earlier`: the same author's earlier messages in the thread
     (what they gave there counts as given; the feature and occasion come from the text);
     `ours`: our last answer in the thread (what a bare follow-up is about, when neither it
     nor the person's earlier messages say)."""
-    words = lexicon()
+    words = fact_words()
     everything = "\n".join([*earlier, text])
     folded = text.lower()
     lang = language(text)
@@ -290,7 +209,7 @@ class _About:
     core: str = ""
 
 
-def _about(words: Lexicon, text: str, folded: str, version: str) -> _About:
+def _about(words: FactWords, text: str, folded: str, version: str) -> _About:
     """What the mention is about: the thing, what went wrong with it and what led to it,
     each as the text places them (a problem goes with the thing or model just before it)."""
     source = text if len(text) == len(folded) else folded
@@ -348,7 +267,7 @@ def _says(name: str, thing: str) -> bool:
     return set(thing) <= set(name) or ends or any(p in name for p in pairs)
 
 
-def _real(words: Lexicon, folded: str, match: re.Match[str]) -> bool:
+def _real(words: FactWords, folded: str, match: re.Match[str]) -> bool:
     """A problem word that is no look-alike (`[not_problems]`: 烫不烫, 低延迟), not negated
     ("一点不卡", "没有杂音了": right after 不/没/无/没有…, unless the word says so itself)
     nor gone ("之前的掉帧也没了")."""
