@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from responder.drafts.knowledge import MIN_SCORE, Entry, Knowledge
+from responder.drafts.knowledge import MIN_SCORE_EN, Entry, Knowledge
 
 
 def _words(text: str) -> frozenset[str]:
@@ -178,7 +178,7 @@ def answer_for(knowledge: Knowledge, text: str, topic: Topic) -> Entry | None:
         return None
     words = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", f"{topic.subject} {topic.problem}")}
     for hit in knowledge.search(text, limit=3):
-        if hit.score < MIN_SCORE:
+        if hit.score < MIN_SCORE_EN:
             break
         if hit.entry.answer_en and any(_same(w, m) for w in words for m in hit.matched):
             return hit.entry
