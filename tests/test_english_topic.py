@@ -90,6 +90,12 @@ def test_products_orders_emoji_and_chinese_are_no_topic() -> None:
         ("How do I move my WeChat chat history to the new phone?", "data_migration"),
         # A SIM from abroad that gets slow data: the bands and the APN (roaming) answer it.
         ("4G is super slow with my giffgaff SIM, any setting I can try?", "roaming"),
+        # The brand's own name (@澜星) and filler words (full, zero, but) find nothing.
+        (
+            "@澜星 Landed in Tokyo and my X7 has zero data. Roaming is switched on, bars show"
+            " full signal but nothing loads. Any idea?",
+            "roaming",
+        ),
     ],
 )
 def test_an_english_question_finds_its_entry(text: str, entry: str) -> None:
