@@ -206,36 +206,43 @@ def make_drafts(
     in the thread. With `request.answer`, drafts quoting it go first, if the intent's own
     file quotes it anywhere (its judgement that the entry found answers the mention)."""
     order = _rank(templates.candidates(request.intent, request.tone), request.seed, ranking or {})
-    drafts, own_quotes = _pick(order, request, templates, style, manners, request.answer)
+    made = _Variants(request, templates, style, manners)
+    drafts, own_quotes = _pick(order, request, made, request.answer)
     if request.answer and not own_quotes:
-        drafts, _ = _pick(order, request, templates, style, manners, "")
+        drafts, _ = _pick(order, request, made, "")
     return drafts
 
 
+_LOOK_FURTHER = 6  # blocks of other files tried for a draft quoting the answer
+
+
 def _pick(
-    order: list[_Block],
-    request: Request,
-    templates: Templates,
-    style: StyleRules,
-    manners: Manners | None,
-    answer: str,
+    order: list[_Block], request: Request, made: _Variants, answer: str
 ) -> tuple[list[Draft], bool]:
     """The drafts, those quoting `answer` first, and whether a block of the intent's own
-    file quoted it."""
+    file quoted it (with an answer, it stops looking once the own file's blocks are tried
+    and none did, or a few more blocks after)."""
     used = set(request.avoid)
     drafts: list[Draft] = []
     spare: list[tuple[Draft, list[str]]] = []  # fit, but do not quote the answer
     own = f"{request.intent}/"
+    own_left = sum(1 for block in order if block.id.startswith(own))
     own_quotes = False
+    further = _LOOK_FURTHER
     for block in order:
-        made = _render_one(block, request, templates, style, manners, used)
-        if made is None:
+        if answer and not own_left and (not own_quotes or further == 0):
+            break
+        mine = block.id.startswith(own)
+        own_left -= mine
+        found = made.first(block, used)
+        if found is None:
             continue
-        draft, said = made
+        draft, said = found
         if answer and answer not in draft.text:
+            further -= not mine
             spare.append((draft, said))
             continue
-        own_quotes = own_quotes or block.id.startswith(own)
+        own_quotes = own_quotes or mine
         drafts.append(draft)
         used.update(said)
         if len(drafts) == DRAFTS:
@@ -249,38 +256,60 @@ def _pick(
     return drafts, own_quotes
 
 
-def _render_one(
-    block: _Block,
-    request: Request,
-    templates: Templates,
-    style: StyleRules,
-    manners: Manners | None,
-    used: set[str],
-) -> tuple[Draft, list[str]] | None:
-    """The first rendering of a block that keeps the channel's manners, repeats no sentence
-    of `used` and passes the style check, with its sentences; None when none does."""
-    for attempt in range(_VARIATIONS):
+class _Variants:
+    """A mention's renderings of each block, made once: each that keeps the channel's
+    manners and passes the style check, with its sentences (None for one that does not)."""
+
+    def __init__(
+        self, request: Request, templates: Templates, style: StyleRules, manners: Manners | None
+    ) -> None:
+        self.request = request
+        self.templates = templates
+        self.style = style
+        self.manners = manners
+        self.made: dict[tuple[str, int], tuple[Draft, list[str]] | None] = {}
+        self.broken: set[str] = set()
+
+    def first(self, block: _Block, used: set[str]) -> tuple[Draft, list[str]] | None:
+        """The first rendering of a block that repeats no sentence of `used`."""
+        for attempt in range(_VARIATIONS):
+            if block.id in self.broken:
+                return None
+            key = (block.id, attempt)
+            if key not in self.made:
+                self.made[key] = self._make(block, attempt)
+            found = self.made[key]
+            if found is not None and not used.intersection(found[1]):
+                return found
+        return None
+
+    def _make(self, block: _Block, attempt: int) -> tuple[Draft, list[str]] | None:
+        request = self.request
         try:
             seed = f"{request.seed}|{block.id}|{attempt}"
-            text = templates.render(block, request.variables, seed)
+            text = self.templates.render(block, request.variables, seed)
         except Exception as exc:  # a branch no start-up sample reached: skip the block
             _report_once(block.id, exc)
+            self.broken.add(block.id)
             return None
-        if manners is not None:
+        if self.manners is not None:
             if request.channel == "private":
-                text = manners.private(text)
-            if manners.refusal(text, channel=request.channel, given=request.given):
-                continue
+                text = self.manners.private(text)
+            if self.manners.refusal(text, channel=request.channel, given=request.given):
+                return None
         said = sentences(text)
-        if not said or used.intersection(said):
-            continue
+        if not said:
+            return None
         findings = check(
-            text, platform=request.platform, channel=request.channel, tone=request.tone, rules=style
+            text,
+            platform=request.platform,
+            channel=request.channel,
+            tone=request.tone,
+            rules=self.style,
         )
         if findings:
-            continue  # another variation may be shorter or worded otherwise
+            return None  # another variation may be shorter or worded otherwise
         return Draft(text=text, template=block.id), said
-    return None
 
 
 def _rank(blocks: list[_Block], seed: str, ranking: Mapping[str, float]) -> list[_Block]:
