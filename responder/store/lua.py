@@ -14,14 +14,22 @@ from responder.store.stages import Stage
 
 # Append an event (JSON) to a mention's own log and to the capped global event stream, so
 # the two never disagree and the stream's entries have one shape.
+# A mention's log lives in its own hash: field `e:n` counts its events and `e:1`, `e:2`...
+# hold them, oldest first (a list key of its own cost ~260 bytes a mention more: its key,
+# dict entry and quicklist). Each event is small, so the hash stays compact (values up to
+# 1 KB, see store/embedded.py). Every script logs only on a mention it found. Data written
+# before kept the log in a list `{root}:m:<id>:events`: it is read before the hash's
+# events and expires with its mention (the scripts that set a mention's TTL set the
+# list's too), so the KEYS that name a mention's "events" name that old list.
 # The pipeline's own steps for every mention (taken in, scored, queued) go to the stream as
 # type, time and actor only: their details stay in the mention's log (the stream repeated
 # them at about 300 bytes a mention), and what people do is kept there in full.
 LOG = """
 local MAXLEN = ARGV[1]
 local BRIEF = {ingested = true, scored = true, queued = true}
-local function log(global_key, mid, events_key, event)
-  redis.call('RPUSH', events_key, event)
+local function log(global_key, mid, hash_key, event)
+  local n = redis.call('HINCRBY', hash_key, 'e:n', 1)
+  redis.call('HSET', hash_key, 'e:' .. n, event)
   local ev = cjson.decode(event)
   if BRIEF[ev['type']] then
     redis.call('XADD', global_key, 'MAXLEN', '~', MAXLEN, '*', 'mention', mid,
@@ -137,7 +145,7 @@ for j = 0, n - 1 do
   redis.call('EXPIRE', KEYS[base + 1], ttl)
   redis.call('SET', KEYS[base + 2], '1', 'EX', ARGV[6])
 end
-log(KEYS[6], ARGV[2], KEYS[5], ARGV[4])
+log(KEYS[6], ARGV[2], KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[5], ttl)
 redis.call('EXPIRE', KEYS[7], ttl)
@@ -173,7 +181,7 @@ for i = 5, #ARGV do
     redis.call('HSET', KEYS[k], ARGV[3] .. '_at', ARGV[2])
     local event = cjson.encode({type = ARGV[3], at = tonumber(ARGV[2]), actor = 'sla',
                                 due = tonumber(due)})
-    log(KEYS[2], id, KEYS[k + 1], event)
+    log(KEYS[2], id, KEYS[k], event)
     redis.call('XADD', KEYS[3], 'MAXLEN', '~', MAXLEN, '*', 'mention', id,
                'stage', ARGV[3], 'cycle', '1', 'key', id .. ':' .. ARGV[3] .. ':1',
                'due', due, 'at', ARGV[2])
@@ -204,7 +212,7 @@ local holder = redis.call('HGET', KEYS[1], 'claimed_by')
 local till = tonumber(redis.call('HGET', KEYS[1], 'claim_until') or '0')
 redis.call('HSET', KEYS[1], 'claimed_by', ARGV[3], 'claim_until', ARGV[5])
 if holder ~= ARGV[3] or till <= now then
-  log(KEYS[3], ARGV[2], KEYS[2], ARGV[6])
+  log(KEYS[3], ARGV[2], KEYS[1], ARGV[6])
 end
 return {1, ARGV[3]}
 """
@@ -221,7 +229,7 @@ if not row[1] then return -1 end
 local ev = cjson.decode(ARGV[4])
 ev['was'] = row[2]
 redis.call('HSET', KEYS[1], 'sentiment_corrected', ARGV[3], 'corrected_by', ev['actor'])
-log(KEYS[3], ARGV[2], KEYS[2], cjson.encode(ev))
+log(KEYS[3], ARGV[2], KEYS[1], cjson.encode(ev))
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'mention', ARGV[2], 'sample',
            cjson.encode({text = row[1], label = ARGV[3], agent = ev['actor'], at = ev['at'],
                          model_label = row[2], model_score = row[3]}))

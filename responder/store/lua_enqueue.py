@@ -117,7 +117,7 @@ for i = 2, #ARGV do
           redis.call('PERSIST', KEYS[hk + 2])
           redis.call('PERSIST', conv)
           redis.call('HINCRBY', KEYS[5], 'needs_reply', 1)
-          log(KEYS[4], head, KEYS[hk + 1], item.back)
+          log(KEYS[4], head, KEYS[hk], item.back)
         elseif was[1] == NO_REPLY then
           redis.call('EXPIRE', m, item.said_ttl)
           redis.call('EXPIRE', mev, item.said_ttl)
@@ -138,9 +138,9 @@ for i = 2, #ARGV do
         end
         local ev = cjson.decode(item.joined)
         ev['head'] = head
-        log(KEYS[4], item.id, mev, cjson.encode(ev))
+        log(KEYS[4], item.id, m, cjson.encode(ev))
         ev['mention'] = item.id
-        log(KEYS[4], head, KEYS[hk + 1], cjson.encode(ev))
+        log(KEYS[4], head, KEYS[hk], cjson.encode(ev))
         out[#out + 1] = 2
         out[#out + 1] = head
       elseif item.needed == 0 then
@@ -152,7 +152,7 @@ for i = 2, #ARGV do
                    '+inf')
         redis.call('EXPIRE', m, item.said_ttl)
         if conv then redis.call('SET', conv, item.id, 'EX', item.said_ttl) end
-        for _, event in ipairs(item.events) do log(KEYS[4], item.id, mev, event) end
+        for _, event in ipairs(item.events) do log(KEYS[4], item.id, m, event) end
         redis.call('EXPIRE', mev, item.said_ttl)
         redis.call('HINCRBY', KEYS[5], 'no_reply', 1)
         redis.call('HINCRBY', KEYS[5], 'no_reply:' .. item.reason, 1)
@@ -163,7 +163,7 @@ for i = 2, #ARGV do
         redis.call('HSET', m, 'state', 'queued', 'followups', 0)
         timed(item.id, item)
         if conv then redis.call('SET', conv, item.id) end
-        for _, event in ipairs(item.events) do log(KEYS[4], item.id, mev, event) end
+        for _, event in ipairs(item.events) do log(KEYS[4], item.id, m, event) end
         out[#out + 1] = 1
         out[#out + 1] = item.id
       end

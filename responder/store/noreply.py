@@ -63,7 +63,7 @@ redis.call('ZADD', KEYS[6], ARGV[7], ARGV[2])
 redis.call('ZADD', KEYS[7], ARGV[6], ARGV[2])
 each('PERSIST')
 redis.call('HINCRBY', KEYS[10], 'needs_reply', 1)
-log(KEYS[3], ARGV[2], KEYS[2], ARGV[3])
+log(KEYS[3], ARGV[2], KEYS[1], ARGV[3])
 return {1, 'queued'}
 """
 )
@@ -86,7 +86,7 @@ redis.call('HDEL', KEYS[1], 'claimed_by', 'claim_until')
 for k = 4, 8 do redis.call('ZREM', KEYS[k], ARGV[2]) end
 redis.call('ZADD', KEYS[9], -tonumber(ARGV[8]), ARGV[2])
 redis.call('HINCRBY', KEYS[10], 'marked_no_reply', 1)
-log(KEYS[3], ARGV[2], KEYS[2], ARGV[3])
+log(KEYS[3], ARGV[2], KEYS[1], ARGV[3])
 each('EXPIRE', ARGV[6])
 return {1, NO_REPLY}
 """

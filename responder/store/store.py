@@ -82,6 +82,7 @@ class Store(StreamStore):
         self._read = redis.register_script(reads.READ)
         self._pages = reads.QueuePages(redis, keys, API_FIELDS)
         self._for_closing = redis.register_script(reads.FOR_CLOSING)
+        self._events = redis.register_script(reads.EVENTS)
         self._close = redis.register_script(lua.CLOSE)
         self._sweep = redis.register_script(lua.SWEEP)
         self._claim = redis.register_script(lua.CLAIM)
@@ -133,7 +134,8 @@ class Store(StreamStore):
     async def mention(self, mid: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
         """Return one mention's hash (all of it, or only `fields`), or None if unknown."""
         if fields is None:
-            row = cast(dict[str, str], await self.redis.hgetall(self.keys.mention(mid)))
+            flat = cast(dict[str, str], await self.redis.hgetall(self.keys.mention(mid)))
+            row = {f: v for f, v in flat.items() if not f.startswith(reads.EVENT_PREFIX)}
         else:
             values = await self.redis.hmget(self.keys.mention(mid), fields)
             row = _row(fields, cast(list[str | None], values))
@@ -156,7 +158,10 @@ class Store(StreamStore):
         return PACKER.unpack(value)
 
     async def events_of(self, mid: str) -> list[dict[str, Any]]:
-        rows = await self.redis.lrange(self.keys.mention_events(mid), 0, -1)
+        """Return a mention's events, oldest first (from its hash, after those of the list
+        that data written before kept them in)."""
+        keys = [self.keys.mention(mid), self.keys.mention_events(mid)]
+        rows = await self._events(keys=keys)
         return [json.loads(row) for row in rows]
 
     async def followups_of(self, mid: str) -> list[dict[str, str]]:
