@@ -153,19 +153,25 @@ return {1, ARGV[3]}
 """
 )
 
-# KEYS: 1 due ZSET of the stage, 2 global events, 3 alerts stream, 4 due:escalate, then
-#       per candidate id its hash and its events list.
+# KEYS: 1 due ZSET of the stage, 2 global events, 3 alerts stream, 4 the next stage's
+#       due ZSET (due:breach when warning, due:escalate when breaching), then per
+#       candidate id its hash and its events list.
 # ARGV: 1 events MAXLEN, 2 now, 3 stage event type (warned, breached, escalated),
 #       4 seconds from breach to escalation as JSON {"*": s, "weibo": s, "weibo/acct": s}
 #       (read when breaching), 5.. candidate ids
 # Fires a candidate only if it is still due (ZREM in the same script), so each stage fires
 # once across processes, and appends it to the alerts stream in the same step for the
 # notifier (key: mention, stage and cycle; a mention's stages fire once per cycle, and a
-# reopened conversation is a new head mention, so the cycle is 1 today). A breach nobody
-# acknowledged schedules the escalation; an acknowledged mention never escalates.
+# reopened conversation is a new head mention, so the cycle is 1 today). A mention waits
+# in one due ZSET at a time, that of its next stage (a member costs ~120 bytes): the
+# warning schedules the breach at the mention's deadline, and a breach nobody
+# acknowledged schedules the escalation; an acknowledged mention never escalates. (Data
+# written before has a waiting mention in due:breach too: the warning's ZADD changes
+# nothing there.)
 # Returns a flat list of (id, due) for each fired.
 SWEEP = (
     LOG
+    + lua_str("WARNED", Stage.WARNED)
     + lua_str("BREACHED", Stage.BREACHED)
     + """
 local fired = {}
@@ -177,7 +183,7 @@ for i = 5, #ARGV do
   if due and tonumber(due) <= tonumber(ARGV[2]) then
     redis.call('ZREM', KEYS[1], id)
     local k = 5 + 2 * (i - 5)
-    local row = redis.call('HMGET', KEYS[k], 'platform', 'account', 'acked_at')
+    local row = redis.call('HMGET', KEYS[k], 'platform', 'account', 'acked_at', 'deadline')
     redis.call('HSET', KEYS[k], ARGV[3] .. '_at', ARGV[2])
     local event = cjson.encode({type = ARGV[3], at = tonumber(ARGV[2]), actor = 'sla',
                                 due = tonumber(due)})
@@ -185,7 +191,9 @@ for i = 5, #ARGV do
     redis.call('XADD', KEYS[3], 'MAXLEN', '~', MAXLEN, '*', 'mention', id,
                'stage', ARGV[3], 'cycle', '1', 'key', id .. ':' .. ARGV[3] .. ':1',
                'due', due, 'at', ARGV[2])
-    if after and row[1] and not row[3] then
+    if ARGV[3] == WARNED and row[4] then
+      redis.call('ZADD', KEYS[4], row[4], id)
+    elseif after and row[1] and not row[3] then
       local wait = after[row[1] .. '/' .. (row[2] or '')] or after[row[1]] or after['*']
       redis.call('ZADD', KEYS[4], tonumber(due) + wait, id)
     end

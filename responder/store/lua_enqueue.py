@@ -8,7 +8,8 @@ from responder.store.luaconst import lua_set, lua_str
 from responder.store.records import State
 from responder.store.stages import Stage
 
-# KEYS: 1 queue, 2 due:warn, 3 due:breach, 4 global events, 5 stats, 6 priority queue,
+# KEYS: 1 queue, 2 due:warn, 3 due:breach (filled when the warning fires: lua.SWEEP),
+#       4 global events, 5 stats, 6 priority queue,
 #       7 alerts stream, 8 no-reply ZSET, then per item, in order: mention hash, its
 #       events, its seen marker, [what its thread was told (when `said` has sentences)],
 #       [its thread's context list (when `ctx`)], [conversation, [head hash, head events,
@@ -44,7 +45,6 @@ local function timed(id, item)
   redis.call('ZADD', KEYS[1], item.order, id)
   redis.call('ZADD', KEYS[6], item.rank, id)
   redis.call('ZADD', KEYS[2], item.warn_at, id)
-  redis.call('ZADD', KEYS[3], item.deadline, id)
 end
 local function crisis_alert(id, at)
   redis.call('XADD', KEYS[7], 'MAXLEN', '~', MAXLEN, '*', 'mention', id, 'stage', CRISIS,

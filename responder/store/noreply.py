@@ -40,7 +40,8 @@ local function each(command, ...)
 end
 """
 
-# Into the queue with a fresh timer. ARGV: 6 deadline, 7 warn_at, 8 queue score,
+# Into the queue with a fresh timer (due to warn: the warning schedules the breach, see
+# lua.SWEEP). ARGV: 6 deadline, 7 warn_at, 8 queue score,
 # 9 priority score, 10 now (the timer's start).
 NEEDS_REPLY = (
     LOG
@@ -60,7 +61,6 @@ redis.call('ZREM', KEYS[9], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[8], ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[9], ARGV[2])
 redis.call('ZADD', KEYS[6], ARGV[7], ARGV[2])
-redis.call('ZADD', KEYS[7], ARGV[6], ARGV[2])
 each('PERSIST')
 redis.call('HINCRBY', KEYS[10], 'needs_reply', 1)
 log(KEYS[3], ARGV[2], KEYS[1], ARGV[3])

@@ -278,7 +278,8 @@ class Store(StreamStore):
         )
         if not ids:
             return []
-        keys = [due_key, self.keys.events, self.keys.alerts, self.keys.due(Stage.ESCALATED)]
+        after = Stage.BREACHED if stage is Stage.WARNED else Stage.ESCALATED
+        keys = [due_key, self.keys.events, self.keys.alerts, self.keys.due(after)]
         for mid in ids:
             keys += [self.keys.mention(mid), self.keys.mention_events(mid)]
         flat = await self._sweep(
