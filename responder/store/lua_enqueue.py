@@ -152,7 +152,7 @@ for i = 2, #ARGV do
                    '+inf')
         redis.call('EXPIRE', m, item.said_ttl)
         if conv then redis.call('SET', conv, item.id, 'EX', item.said_ttl) end
-        for _, event in ipairs(item.events) do log(KEYS[4], item.id, m, event) end
+        log_steps(KEYS[4], item.id, m, item.events)
         redis.call('EXPIRE', mev, item.said_ttl)
         redis.call('HINCRBY', KEYS[5], 'no_reply', 1)
         redis.call('HINCRBY', KEYS[5], 'no_reply:' .. item.reason, 1)
@@ -163,7 +163,7 @@ for i = 2, #ARGV do
         redis.call('HSET', m, 'state', 'queued', 'followups', 0)
         timed(item.id, item)
         if conv then redis.call('SET', conv, item.id) end
-        for _, event in ipairs(item.events) do log(KEYS[4], item.id, m, event) end
+        log_steps(KEYS[4], item.id, m, item.events)
         out[#out + 1] = 1
         out[#out + 1] = item.id
       end

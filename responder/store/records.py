@@ -235,10 +235,23 @@ def _epoch(moment: datetime) -> str:
 
 def stream_event(fields: Mapping[str, str]) -> dict[str, Any]:
     """The event a global stream entry holds: its JSON, or for the pipeline's own steps
-    (ingested, scored, queued: kept there as type, time and actor) those three."""
+    (ingested, scored, queued: kept there as type, time and actor) those three. An entry
+    of the pipeline's steps of one mention is that of the last (see stream_events)."""
     if "event" in fields:
         return cast(dict[str, Any], json.loads(fields["event"]))
     found: dict[str, Any] = {"type": fields.get("type", ""), "actor": fields.get("actor", "")}
     if fields.get("at"):
         found["at"] = float(fields["at"])
     return found
+
+
+def stream_events(fields: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Every event a global stream entry stands for, oldest first: the pipeline's steps of
+    one mention share one entry, the last step's, whose `before` lists the steps before it
+    as [type, at, actor], or [type] when they share its at and actor (store/lua.py LOG)."""
+    last = stream_event(fields)
+    steps: list[dict[str, Any]] = []
+    for step in json.loads(fields.get("before") or "[]"):
+        kind, at, actor = (*step, last.get("at"), last.get("actor"))[:3]
+        steps.append({"type": kind, "at": float(at), "actor": actor})
+    return [*steps, last]
