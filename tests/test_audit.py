@@ -13,7 +13,7 @@ from responder.alerts.store import AlertStore
 from responder.pipeline.scoring import ScoringPool
 from responder.services import STORE
 from responder.store.records import EventType, event
-from tests.fakes import FakeClock, mention
+from tests.fakes import FakeClock, entries, mention
 from tests.workspace import Client, app_of, as_user, feed, mid, user_client
 
 
@@ -178,7 +178,7 @@ async def test_the_pipeline_steps_of_a_mention_show_as_three_rows_from_one_entry
 ) -> None:
     await _act(client, clock)
     store = app_of(client)[STORE]
-    queued = [f for _, f in await store.redis.xrange(store.keys.events) if f["type"] == "queued"]
+    queued = [f for _, f in await entries(store.redis, store.keys.events) if f["type"] == "queued"]
     assert len(queued) == 3 and all("before" in f for f in queued)  # one entry a mention
     resp = await client.get("/api/audit", params={"type": "ingested,scored,queued"}, headers=LEAD)
     rows = (await resp.json())["items"]
