@@ -11,6 +11,7 @@ from responder.store.keys import mention_id
 from responder.store.noreply import NoReply
 from responder.store.records import State
 from responder.store.store import Store
+from responder.store.views import to_api
 from tests.fakes import FakeClock, mention
 
 DAY = 86400
@@ -85,3 +86,29 @@ async def test_an_old_event_list_follows_its_mention_in_and_out_of_the_queue(
     assert done.result == "ok"
     assert 30 * DAY - 5 <= int(await store.redis.ttl(k.mention_events(mid))) <= 30 * DAY
     assert await _types(store, mid) == [*PIPELINE, "marked_no_reply"]
+
+
+async def test_what_a_mention_lacks_takes_no_field_and_reads_as_before(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    threaded = mention("2", thread_id="t1", kind="comment", url="https://weibo.com/u1/2")
+    await store.ingest("demo", [mention("1"), threaded], None, clock.now())
+    await pipeline.run_once()
+    k, lone, other = store.keys, _id("1"), _id("2")
+    lacking = ("thread_id", "parent_id", "url", "conversation")
+    assert await store.redis.hmget(k.mention(lone), lacking) == [None] * 4
+    assert (await store.redis.hmget(k.mention(other), lacking))[::2] == [
+        "t1",
+        "https://weibo.com/u1/2",
+    ]
+    _, rows = await store.queue(10)
+    shown = {row["id"]: to_api(row, clock.now()) for row in rows}
+    assert (shown[lone]["thread_id"], shown[lone]["url"]) == (None, None)
+    assert (shown[other]["thread_id"], shown[other]["url"]) == ("t1", "https://weibo.com/u1/2")
+    # A hash written before holds them empty: it reads and closes the same.
+    await store.redis.hset(k.mention(lone), mapping={name: "" for name in lacking})
+    _, rows = await store.queue(10)
+    again = {row["id"]: to_api(row, clock.now()) for row in rows}
+    assert again[lone] == shown[lone]
+    done = await store.close(lone, State.DISMISSED, "amy", clock.now())
+    assert done.result == "ok"
