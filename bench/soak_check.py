@@ -13,6 +13,7 @@ import redis
 from bench.soak_config import CONNECTOR, PLATFORM, PREFIX, Timers
 from bench.soak_fakes import Delivered, Post, Reply
 from responder.store.keys import Keys, mention_id
+from responder.store.steps import filled
 
 STAGES = ("warned", "breached", "escalated")
 CLOSING = ("approved", "dismissed")
@@ -77,7 +78,8 @@ def read(client: redis.Redis, posts: list[Post]) -> list[Stored]:
         for n, post in enumerate(chunk):
             fields, events = answers[2 * n], answers[2 * n + 1]
             events += _logged(fields)
-            out.append(Stored(post, fields, [json.loads(e) for e in events]))
+            logged = [filled(json.loads(e), fields) for e in events]
+            out.append(Stored(post, fields, logged))
     return out
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import cast
 
 from responder.pipeline.worker import Pipeline
+from responder.store import steps
 from responder.store.keys import mention_id
 from responder.store.noreply import NoReply
 from responder.store.records import State
@@ -112,3 +113,46 @@ async def test_what_a_mention_lacks_takes_no_field_and_reads_as_before(
     assert again[lone] == shown[lone]
     done = await store.close(lone, State.DISMISSED, "amy", clock.now())
     assert done.result == "ok"
+
+
+async def test_the_pipeline_steps_are_kept_without_what_the_hash_holds(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await store.ingest("demo", [mention("1")], None, clock.now())
+    clock.advance(2)
+    await pipeline.run_once()
+    mid, k = _id("1"), store.keys
+    raw = await store.redis.hmget(k.mention(mid), ["e:1", "e:2", "e:3"])
+    assert raw[0] == '{"type":"ingested"}'
+    assert not [e for e in raw if '"at"' in str(e) or '"actor"' in str(e)]
+    row = await store.mention(mid)
+    assert row is not None
+    taken, scored, queued = await store.events_of(mid)
+    assert list(taken) == ["type", "at", "actor", "lag_s"]
+    assert (taken["at"], taken["actor"]) == (float(row["ingested_at"]), "demo")
+    assert taken["lag_s"] == float(row["lag_s"])
+    for step in (scored, queued):
+        assert list(step)[:3] == ["type", "at", "actor"]
+        assert (step["at"], step["actor"]) == (clock.now().timestamp(), "pipeline")
+    assert scored["intent"] and queued["deadline"] == float(row["deadline"])
+
+
+def test_a_step_keeps_what_its_hash_does_not_hold_and_reads_back_whole() -> None:
+    fields = {"ingested_at": "100.000", "source": "demo", "lag_s": "0.500", "queued_at": "101.250"}
+    written = [
+        {"type": "ingested", "at": 100.0, "actor": "demo", "lag_s": 0.5},
+        {"type": "scored", "at": 101.25, "actor": "pipeline", "label": "negative"},
+        {"type": "queued", "at": 101.5, "actor": "pipeline", "deadline": 1000.0},  # not held
+        {"type": "no_reply", "at": 101.25, "actor": "amy", "reason": "chatter"},  # nor this
+    ]
+    assert [steps.kept(e, fields) for e in written] == [
+        {"type": "ingested"},
+        {"type": "scored", "label": "negative"},
+        {"type": "queued", "at": 101.5, "deadline": 1000.0},
+        {"type": "no_reply", "actor": "amy", "reason": "chatter"},
+    ]
+    for event in written:
+        back = steps.filled(steps.kept(event, fields), fields)
+        assert back == event and list(back) == list(event)
+    # Without the fields (a hash that lost them), a step reads as it was kept.
+    assert steps.filled({"type": "scored", "label": "x"}, {}) == {"type": "scored", "label": "x"}

@@ -22,7 +22,8 @@ from responder.store.stages import Stage
 # events and expires with its mention (the scripts that set a mention's TTL set the
 # list's too), so the KEYS that name a mention's "events" name that old list.
 # The pipeline's own steps for every mention (taken in, scored, then queued or set aside)
-# go to the stream as one entry (`log_steps`), that of the last step, whose `before` lists
+# are kept in its log without what its hash holds (`kept`: store/steps.py) and go to the
+# stream as one entry (`log_steps`), that of the last step, whose `before` lists
 # the steps before it as JSON [type, at, actor], or [type] when at and actor are the
 # entry's own (records.stream_events reads them back). Queued, scored and taken in are
 # brief there (type, time and actor): their details stay in the mention's log. Three
@@ -49,11 +50,11 @@ local function log(global_key, mid, hash_key, event)
   keep(hash_key, event)
   publish(global_key, mid, event)
 end
-local function log_steps(global_key, mid, hash_key, events)
+local function log_steps(global_key, mid, hash_key, events, kept)
   local last = cjson.decode(events[#events])
   local before = {}
   for i, event in ipairs(events) do
-    keep(hash_key, event)
+    keep(hash_key, kept[i])
     if i < #events then
       local ev = cjson.decode(event)
       if ev['at'] == last['at'] and ev['actor'] == last['actor'] then

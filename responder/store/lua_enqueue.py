@@ -17,7 +17,8 @@ from responder.store.stages import Stage
 # ARGV: 1 events MAXLEN, 2.. one packed item (JSON) per mention:
 #       {id, deadline, warn_at, order: queue score, rank: priority score, pin: 0|1
 #        (crisis), crisis: JSON or "", at: now (epoch s), said: [sentences], said_ttl,
-#        fields: [f, v, ...], events: [JSON...], joined: JSON, conv: 0|1,
+#        fields: [f, v, ...], events: [JSON...] (the pipeline's steps), kept: [JSON...]
+#        (what the mention's log keeps of them: store/steps.py), joined: JSON, conv: 0|1,
 #        head: expected head id or "", entry: the ingest entry carrying it, k,
 #        needed: 0|1 (0: 无需回复, counted per `reason`), ctx: context entry or "",
 #        back: the needs_reply event, adopt: [f, v, ...] (what it tells of its thread)}
@@ -152,7 +153,7 @@ for i = 2, #ARGV do
                    '+inf')
         redis.call('EXPIRE', m, item.said_ttl)
         if conv then redis.call('SET', conv, item.id, 'EX', item.said_ttl) end
-        log_steps(KEYS[4], item.id, m, item.events)
+        log_steps(KEYS[4], item.id, m, item.events, item.kept)
         redis.call('EXPIRE', mev, item.said_ttl)
         redis.call('HINCRBY', KEYS[5], 'no_reply', 1)
         redis.call('HINCRBY', KEYS[5], 'no_reply:' .. item.reason, 1)
@@ -163,7 +164,7 @@ for i = 2, #ARGV do
         redis.call('HSET', m, 'state', 'queued', 'followups', 0)
         timed(item.id, item)
         if conv then redis.call('SET', conv, item.id) end
-        log_steps(KEYS[4], item.id, m, item.events)
+        log_steps(KEYS[4], item.id, m, item.events, item.kept)
         out[#out + 1] = 1
         out[#out + 1] = item.id
       end

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from responder.clock import from_epoch
 from responder.config import RetentionConfig, SlaConfig
 from responder.drafts.learning import ranking
-from responder.store import lua, reads
+from responder.store import lua, reads, steps
 from responder.store.enqueue import context_entry
 from responder.store.keys import Keys
 from responder.store.packing import PACKER
@@ -161,8 +161,9 @@ class Store(StreamStore):
         """Return a mention's events, oldest first (from its hash, after those of the list
         that data written before kept them in)."""
         keys = [self.keys.mention(mid), self.keys.mention_events(mid)]
-        rows = await self._events(keys=keys)
-        return [json.loads(row) for row in rows]
+        rows, values = await self._events(keys=keys, args=steps.FIELDS)
+        fields = _row(steps.FIELDS, values)
+        return [steps.filled(json.loads(row), fields) for row in rows]
 
     async def followups_of(self, mid: str) -> list[dict[str, str]]:
         ids = cast(list[str], await self.redis.lrange(self.keys.followups(mid), 0, -1))
