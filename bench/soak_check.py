@@ -13,6 +13,7 @@ import redis
 from bench.soak_config import CONNECTOR, PLATFORM, PREFIX, Timers
 from bench.soak_fakes import Delivered, Post, Reply
 from responder.store.keys import Keys, mention_id
+from responder.store.steps import filled
 
 STAGES = ("warned", "breached", "escalated")
 CLOSING = ("approved", "dismissed")
@@ -76,8 +77,17 @@ def read(client: redis.Redis, posts: list[Post]) -> list[Stored]:
         answers = pipe.execute()
         for n, post in enumerate(chunk):
             fields, events = answers[2 * n], answers[2 * n + 1]
-            out.append(Stored(post, fields, [json.loads(e) for e in events]))
+            events += _logged(fields)
+            logged = [filled(json.loads(e), fields) for e in events]
+            out.append(Stored(post, fields, logged))
     return out
+
+
+def _logged(fields: dict[str, str]) -> list[str]:
+    """The events a mention hash holds (`e:1`... `e:n`), oldest first, taken out of
+    `fields`; a list key of the mention's own holds those data written before kept."""
+    count = int(fields.pop("e:n", "0"))
+    return [e for i in range(1, count + 1) if (e := fields.pop(f"e:{i}", None)) is not None]
 
 
 def judge(

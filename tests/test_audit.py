@@ -13,7 +13,7 @@ from responder.alerts.store import AlertStore
 from responder.pipeline.scoring import ScoringPool
 from responder.services import STORE
 from responder.store.records import EventType, event
-from tests.fakes import FakeClock, mention
+from tests.fakes import FakeClock, entries, mention
 from tests.workspace import Client, app_of, as_user, feed, mid, user_client
 
 
@@ -171,3 +171,23 @@ async def test_who_was_paged_is_in_the_audit_log(client: Client, clock: FakeCloc
         ("paged", "已通知", mid("1")),
     ]
     assert rows[1]["details"]["channel"] == "ding"
+
+
+async def test_the_pipeline_steps_of_a_mention_show_as_three_rows_from_one_entry(
+    client: Client, clock: FakeClock
+) -> None:
+    await _act(client, clock)
+    store = app_of(client)[STORE]
+    queued = [f for _, f in await entries(store.redis, store.keys.events) if f["type"] == "queued"]
+    assert len(queued) == 3 and all("before" in f for f in queued)  # one entry a mention
+    resp = await client.get("/api/audit", params={"type": "ingested,scored,queued"}, headers=LEAD)
+    rows = (await resp.json())["items"]
+    assert [r["mention"] for r in rows] == [
+        m for m in (mid("3"), mid("2"), mid("1")) for _ in "abc"
+    ]
+    assert [r["type"] for r in rows[:3]] == ["queued", "scored", "ingested"]
+    assert [r["type_label"] for r in rows[:3]] == ["进入队列", "评分", "收录"]
+    assert {r["actor"] for r in rows if r["type"] != "ingested"} == {"pipeline"}
+    logged = {e["type"]: e for e in await store.events_of(mid("3"))}
+    for row in rows[:3]:
+        assert row["actor"] == logged[row["type"]]["actor"]

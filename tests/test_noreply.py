@@ -94,6 +94,11 @@ async def test_needs_reply_moves_it_into_the_queue_with_a_timer_from_that_moment
     audit = await client.get("/api/audit", headers=as_user("lee"))
     rows = (await audit.json())["items"]
     assert any(r["type"] == "needs_reply" and r["mention"] == fan for r in rows), rows
+    # Due to warn only; the warning schedules the breach at the fresh deadline.
+    assert await store.redis.zscore(store.keys.due(Stage.BREACHED), fan) is None
+    clock.advance(10 * 60)
+    assert [f.stage for f in await Sweeper(store, clock).sweep()] == ["warned"]
+    assert await store.redis.zscore(store.keys.due(Stage.BREACHED), fan) == deadline.timestamp()
 
 
 async def test_an_agent_sets_an_open_mention_aside_and_takes_it_back(

@@ -19,7 +19,7 @@ from responder.sla.timer import timing
 from responder.store.deadletters import list_letters
 from responder.store.enqueue import Code, Ready
 from responder.store.keys import mention_id
-from responder.store.records import State, stream_event
+from responder.store.records import State, stream_event, stream_events
 from responder.store.store import Result, Store
 from tests.conftest import make_pipeline
 from tests.fakes import ChokingScorer, FakeClock, entries, mention
@@ -34,6 +34,7 @@ async def test_mention_is_scored_timed_and_queued(
 ) -> None:
     clock.advance(30)  # ingested 30 s after it was written
     await store.ingest("demo", [mention("1")], "c1", clock.now())
+    clock.advance(2)  # and queued 2 s later
     assert await pipeline.run_once() == 1
     row = await store.mention(mention_id("weibo", "lanxing", "1"))
     assert row is not None
@@ -44,14 +45,18 @@ async def test_mention_is_scored_timed_and_queued(
     types = [e["type"] for e in await store.events_of(row["id"])]
     assert types == ["ingested", "scored", "queued"]
     assert await store.redis.xlen(store.keys.ingest) == 0  # acknowledged and trimmed
-    # The global stream keeps the pipeline's own steps as type, time and actor; their
-    # details are in the mention's log.
+    # The global stream keeps the pipeline's own steps of a mention as one entry, type,
+    # time and actor of each; their details are in the mention's log.
     logged = {e["type"]: e for e in await store.events_of(row["id"])}
-    for _, fields in await entries(store.redis, store.keys.events):
-        assert set(fields) == {"mention", "type", "at", "actor"}
-        found = stream_event(fields)
-        assert found["at"] == pytest.approx(logged[found["type"]]["at"], abs=0.001)
-        assert found["actor"] == logged[found["type"]]["actor"]
+    [(_, fields)] = await entries(store.redis, store.keys.events)
+    assert set(fields) == {"mention", "type", "at", "actor", "before"}
+    assert stream_event(fields)["type"] == "queued"
+    found = stream_events(fields)
+    assert [e["type"] for e in found] == ["ingested", "scored", "queued"]
+    for e in found:
+        assert e["at"] == pytest.approx(logged[e["type"]]["at"], abs=0.001)
+        assert e["actor"] == logged[e["type"]]["actor"]
+    assert found[0]["actor"] == "demo" and found[1]["at"] - found[0]["at"] == pytest.approx(2)
     assert logged["scored"]["intent"] and logged["queued"]["deadline"]
 
 

@@ -13,7 +13,7 @@ from responder.sla.sweeper import Sweeper
 from responder.sla.timer import timing
 from responder.store.keys import mention_id
 from responder.store.records import State
-from responder.store.stages import Stage
+from responder.store.stages import TIMED, Stage
 from responder.store.store import Store
 from tests.fakes import T0, FakeClock, entries, mention
 
@@ -167,3 +167,46 @@ async def test_acknowledged_breach_never_escalates(
     clock.advance(3600)
     assert await sweeper.sweep() == []
     assert await store.redis.zcard(store.keys.due(Stage.ESCALATED)) == 0
+
+
+async def test_a_waiting_mention_is_due_in_one_set_at_a_time(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await _queue(store, pipeline, clock, "1")
+    mid, k = mention_id("weibo", "lanxing", "1"), store.keys
+
+    async def due() -> dict[str, float | None]:
+        return {s: await store.redis.zscore(k.due(s), mid) for s in TIMED}
+
+    assert await due() == {"warned": (T0 + W).timestamp(), "breached": None, "escalated": None}
+    clock.advance(10 * 60)
+    await Sweeper(store, clock).sweep()
+    assert await due() == {"warned": None, "breached": (T0 + M).timestamp(), "escalated": None}
+    clock.advance(5 * 60)
+    await Sweeper(store, clock).sweep()
+    escalates = (T0 + M + timedelta(minutes=5)).timestamp()
+    assert await due() == {"warned": None, "breached": None, "escalated": escalates}
+
+
+async def test_a_mention_due_in_both_sets_as_written_before_fires_each_stage_once(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    await _queue(store, pipeline, clock, "1", "2")
+    k, first = store.keys, mention_id("weibo", "lanxing", "1")
+    for pid in ("1", "2"):  # what the previous version wrote: due to breach from the start
+        await store.redis.zadd(
+            k.due(Stage.BREACHED), {mention_id("weibo", "lanxing", pid): (T0 + M).timestamp()}
+        )
+    sweeper = Sweeper(store, clock)
+    clock.advance(10 * 60)
+    assert [f.stage for f in await sweeper.sweep()] == ["warned", "warned"]
+    clock.advance(5 * 60)
+    assert [f.stage for f in await sweeper.sweep()] == ["breached", "breached"]
+    await store.close(first, State.DISMISSED, "amy", clock.now())
+    clock.advance(3600)
+    assert [(f.mention_id, f.stage) for f in await sweeper.sweep()] == [
+        (mention_id("weibo", "lanxing", "2"), "escalated")
+    ]
+    assert await sweeper.sweep() == []
+    types = [e["type"] for e in await store.events_of(first)]
+    assert types.count("warned") == types.count("breached") == 1

@@ -53,7 +53,7 @@ for i = 4, #ARGV do
   else
     redis.call('HSET', KEYS[k], 'acked_by', ev['actor'], 'acked_at', at)
     redis.call('ZREM', KEYS[1], id)
-    log(KEYS[2], id, KEYS[k + 1], ARGV[2])
+    log(KEYS[2], id, KEYS[k], ARGV[2])
     out[#out + 1] = 1
     out[#out + 1] = ev['actor']
     out[#out + 1] = at

@@ -90,7 +90,7 @@ LOG_ALERT = (
     + """
 for i = 3, #ARGV do
   local k = 2 + 2 * (i - 3)
-  if redis.call('EXISTS', KEYS[k]) == 1 then log(KEYS[1], ARGV[i], KEYS[k + 1], ARGV[2]) end
+  if redis.call('EXISTS', KEYS[k]) == 1 then log(KEYS[1], ARGV[i], KEYS[k], ARGV[2]) end
 end
 return 1
 """

@@ -24,7 +24,7 @@ if row[2] ~= ARGV[3] then return {'done', state} end
 if state == 'approved' then
   redis.call('HSET', KEYS[1], 'state', 'sending', 'sending_by', ARGV[4], 'sending_at', ARGV[5])
   redis.call('HINCRBY', KEYS[1], 'send_attempts', 1)
-  log(KEYS[3], ARGV[2], KEYS[2], ARGV[7])
+  log(KEYS[3], ARGV[2], KEYS[1], ARGV[7])
   return {'go'}
 end
 if state == 'sending' then
@@ -64,7 +64,7 @@ if row[1] ~= 'sending' or row[2] ~= ARGV[3] then
   local ev = cjson.decode(ARGV[5])
   ev['late'] = true
   if row[1] ~= 'failed' or row[2] ~= ARGV[3] or row[3] ~= '1' then
-    log(KEYS[3], ARGV[2], KEYS[2], cjson.encode(ev))
+    log(KEYS[3], ARGV[2], KEYS[1], cjson.encode(ev))
     return 2
   end
   redis.call('HDEL', KEYS[1], 'send_unknown', 'send_error')
@@ -73,7 +73,7 @@ if row[1] ~= 'sending' or row[2] ~= ARGV[3] then
   redis.call('ZREM', KEYS[5], ARGV[2])
   redis.call('EXPIRE', KEYS[1], ARGV[9])
   redis.call('EXPIRE', KEYS[2], ARGV[9])
-  log(KEYS[3], ARGV[2], KEYS[2], cjson.encode(ev))
+  log(KEYS[3], ARGV[2], KEYS[1], cjson.encode(ev))
   return 1
 end
 redis.call('HDEL', KEYS[1], 'sending_by', 'sending_at')
@@ -89,7 +89,7 @@ elseif outcome == 'failed' then
   redis.call('PERSIST', KEYS[1])
   redis.call('PERSIST', KEYS[2])
 end
-log(KEYS[3], ARGV[2], KEYS[2], ARGV[5])
+log(KEYS[3], ARGV[2], KEYS[1], ARGV[5])
 return 1
 """
 )
@@ -119,7 +119,7 @@ if not state then return {-1, ''} end
 if state ~= 'manual' then return {0, state} end
 redis.call('HSET', KEYS[1], 'state', 'sent', unpack(ARGV, 4))
 redis.call('ZREM', KEYS[4], ARGV[2])
-log(KEYS[3], ARGV[2], KEYS[2], ARGV[3])
+log(KEYS[3], ARGV[2], KEYS[1], ARGV[3])
 return {1, 'sent'}
 """
 )

@@ -25,7 +25,7 @@ SAVE = (
     + """
 if redis.call('HGET', KEYS[1], 'state') ~= QUEUED then return 0 end
 redis.call('HSET', KEYS[1], 'drafts_llm', ARGV[3])
-log(KEYS[3], ARGV[2], KEYS[2], ARGV[4])
+log(KEYS[3], ARGV[2], KEYS[1], ARGV[4])
 return 1
 """
 )

@@ -13,6 +13,7 @@ from responder.drafts.render import sentences
 from responder.drafts.suggest import Suggestion
 from responder.store.keys import Keys, mention_id
 from responder.store.records import EventType, Timing, dumps, event, to_fields
+from responder.store.steps import kept
 
 CONTEXT_KEPT = 3  # earlier messages of a thread that understanding reads
 CONTEXT_CHARS = 200  # of each, kept for it
@@ -162,6 +163,7 @@ def pack(
         "warn_at": f"{timing.warn_at.timestamp():.3f}",
         "fields": [value for pair in fields.items() for value in pair],
         "events": [dumps(e) for e in events],
+        "kept": [dumps(kept(e, fields)) for e in events],
         "joined": dumps(event(EventType.JOINED, now, "pipeline")),
         "conv": 1 if conv is not None else 0,
         "crisis": fields.get("crisis", ""),

@@ -22,7 +22,7 @@ if not row[1] then return -1 end
 local ev = cjson.decode(ARGV[4])
 ev['was'] = row[3] or row[2] or ''
 redis.call('HSET', KEYS[1], 'intent_corrected', ARGV[3], 'intent_corrected_by', ev['actor'])
-log(KEYS[3], ARGV[2], KEYS[2], cjson.encode(ev))
+log(KEYS[3], ARGV[2], KEYS[1], cjson.encode(ev))
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'mention', ARGV[2], 'sample',
            cjson.encode({text = row[1], intent = ARGV[3], agent = ev['actor'], at = ev['at'],
                          model_intent = row[2] or ''}))

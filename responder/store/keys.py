@@ -174,11 +174,13 @@ class Keys:
         return f"{self.root}:training"
 
     def mention(self, mid: str) -> str:
-        """Hash of one mention's fields."""
+        """Hash of one mention's fields, and its events: `e:n` of them in `e:1`... (see
+        store/lua.py LOG)."""
         return f"{self.root}:m:{mid}"
 
     def mention_events(self, mid: str) -> str:
-        """List of one mention's events (JSON), oldest first."""
+        """List of one mention's events (JSON), oldest first, as data written before its
+        events moved into its hash kept them: still read first, and expired with it."""
         return f"{self.root}:m:{mid}:events"
 
     def seen(self, mid: str) -> str:

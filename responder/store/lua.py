@@ -14,21 +14,60 @@ from responder.store.stages import Stage
 
 # Append an event (JSON) to a mention's own log and to the capped global event stream, so
 # the two never disagree and the stream's entries have one shape.
-# The pipeline's own steps for every mention (taken in, scored, queued) go to the stream as
-# type, time and actor only: their details stay in the mention's log (the stream repeated
-# them at about 300 bytes a mention), and what people do is kept there in full.
+# A mention's log lives in its own hash: field `e:n` counts its events and `e:1`, `e:2`...
+# hold them, oldest first (a list key of its own cost ~260 bytes a mention more: its key,
+# dict entry and quicklist). Each event is small, so the hash stays compact (values up to
+# 1 KB, see store/embedded.py). Every script logs only on a mention it found. Data written
+# before kept the log in a list `{root}:m:<id>:events`: it is read before the hash's
+# events and expires with its mention (the scripts that set a mention's TTL set the
+# list's too), so the KEYS that name a mention's "events" name that old list.
+# The pipeline's own steps for every mention (taken in, scored, then queued or set aside)
+# are kept in its log without what its hash holds (`kept`: store/steps.py) and go to the
+# stream as one entry (`log_steps`), that of the last step, whose `before` lists
+# the steps before it as JSON [type, at, actor], or [type] when at and actor are the
+# entry's own (records.stream_events reads them back). Queued, scored and taken in are
+# brief there (type, time and actor): their details stay in the mention's log. Three
+# entries a mention cost ~285 bytes, one ~110; what people do is kept there in full.
 LOG = """
 local MAXLEN = ARGV[1]
 local BRIEF = {ingested = true, scored = true, queued = true}
-local function log(global_key, mid, events_key, event)
-  redis.call('RPUSH', events_key, event)
+local function keep(hash_key, event)
+  local n = redis.call('HINCRBY', hash_key, 'e:n', 1)
+  redis.call('HSET', hash_key, 'e:' .. n, event)
+end
+local function publish(global_key, mid, event, ...)
   local ev = cjson.decode(event)
   if BRIEF[ev['type']] then
     redis.call('XADD', global_key, 'MAXLEN', '~', MAXLEN, '*', 'mention', mid,
-               'type', ev['type'], 'at', string.format('%.3f', ev['at']), 'actor', ev['actor'])
+               'type', ev['type'], 'at', string.format('%.3f', ev['at']), 'actor', ev['actor'],
+               ...)
   else
     redis.call('XADD', global_key, 'MAXLEN', '~', MAXLEN, '*',
-               'mention', mid, 'type', ev['type'], 'event', event)
+               'mention', mid, 'type', ev['type'], 'event', event, ...)
+  end
+end
+local function log(global_key, mid, hash_key, event)
+  keep(hash_key, event)
+  publish(global_key, mid, event)
+end
+local function log_steps(global_key, mid, hash_key, events, kept)
+  local last = cjson.decode(events[#events])
+  local before = {}
+  for i, event in ipairs(events) do
+    keep(hash_key, kept[i])
+    if i < #events then
+      local ev = cjson.decode(event)
+      if ev['at'] == last['at'] and ev['actor'] == last['actor'] then
+        before[i] = {ev['type']}
+      else
+        before[i] = {ev['type'], ev['at'], ev['actor']}
+      end
+    end
+  end
+  if #before == 0 then
+    publish(global_key, mid, events[#events])
+  else
+    publish(global_key, mid, events[#events], 'before', cjson.encode(before))
   end
 end
 """
@@ -137,7 +176,7 @@ for j = 0, n - 1 do
   redis.call('EXPIRE', KEYS[base + 1], ttl)
   redis.call('SET', KEYS[base + 2], '1', 'EX', ARGV[6])
 end
-log(KEYS[6], ARGV[2], KEYS[5], ARGV[4])
+log(KEYS[6], ARGV[2], KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[5], ttl)
 redis.call('EXPIRE', KEYS[7], ttl)
@@ -145,19 +184,25 @@ return {1, ARGV[3]}
 """
 )
 
-# KEYS: 1 due ZSET of the stage, 2 global events, 3 alerts stream, 4 due:escalate, then
-#       per candidate id its hash and its events list.
+# KEYS: 1 due ZSET of the stage, 2 global events, 3 alerts stream, 4 the next stage's
+#       due ZSET (due:breach when warning, due:escalate when breaching), then per
+#       candidate id its hash and its events list.
 # ARGV: 1 events MAXLEN, 2 now, 3 stage event type (warned, breached, escalated),
 #       4 seconds from breach to escalation as JSON {"*": s, "weibo": s, "weibo/acct": s}
 #       (read when breaching), 5.. candidate ids
 # Fires a candidate only if it is still due (ZREM in the same script), so each stage fires
 # once across processes, and appends it to the alerts stream in the same step for the
 # notifier (key: mention, stage and cycle; a mention's stages fire once per cycle, and a
-# reopened conversation is a new head mention, so the cycle is 1 today). A breach nobody
-# acknowledged schedules the escalation; an acknowledged mention never escalates.
+# reopened conversation is a new head mention, so the cycle is 1 today). A mention waits
+# in one due ZSET at a time, that of its next stage (a member costs ~120 bytes): the
+# warning schedules the breach at the mention's deadline, and a breach nobody
+# acknowledged schedules the escalation; an acknowledged mention never escalates. (Data
+# written before has a waiting mention in due:breach too: the warning's ZADD changes
+# nothing there.)
 # Returns a flat list of (id, due) for each fired.
 SWEEP = (
     LOG
+    + lua_str("WARNED", Stage.WARNED)
     + lua_str("BREACHED", Stage.BREACHED)
     + """
 local fired = {}
@@ -169,15 +214,17 @@ for i = 5, #ARGV do
   if due and tonumber(due) <= tonumber(ARGV[2]) then
     redis.call('ZREM', KEYS[1], id)
     local k = 5 + 2 * (i - 5)
-    local row = redis.call('HMGET', KEYS[k], 'platform', 'account', 'acked_at')
+    local row = redis.call('HMGET', KEYS[k], 'platform', 'account', 'acked_at', 'deadline')
     redis.call('HSET', KEYS[k], ARGV[3] .. '_at', ARGV[2])
     local event = cjson.encode({type = ARGV[3], at = tonumber(ARGV[2]), actor = 'sla',
                                 due = tonumber(due)})
-    log(KEYS[2], id, KEYS[k + 1], event)
+    log(KEYS[2], id, KEYS[k], event)
     redis.call('XADD', KEYS[3], 'MAXLEN', '~', MAXLEN, '*', 'mention', id,
                'stage', ARGV[3], 'cycle', '1', 'key', id .. ':' .. ARGV[3] .. ':1',
                'due', due, 'at', ARGV[2])
-    if after and row[1] and not row[3] then
+    if ARGV[3] == WARNED and row[4] then
+      redis.call('ZADD', KEYS[4], row[4], id)
+    elseif after and row[1] and not row[3] then
       local wait = after[row[1] .. '/' .. (row[2] or '')] or after[row[1]] or after['*']
       redis.call('ZADD', KEYS[4], tonumber(due) + wait, id)
     end
@@ -204,7 +251,7 @@ local holder = redis.call('HGET', KEYS[1], 'claimed_by')
 local till = tonumber(redis.call('HGET', KEYS[1], 'claim_until') or '0')
 redis.call('HSET', KEYS[1], 'claimed_by', ARGV[3], 'claim_until', ARGV[5])
 if holder ~= ARGV[3] or till <= now then
-  log(KEYS[3], ARGV[2], KEYS[2], ARGV[6])
+  log(KEYS[3], ARGV[2], KEYS[1], ARGV[6])
 end
 return {1, ARGV[3]}
 """
@@ -221,7 +268,7 @@ if not row[1] then return -1 end
 local ev = cjson.decode(ARGV[4])
 ev['was'] = row[2]
 redis.call('HSET', KEYS[1], 'sentiment_corrected', ARGV[3], 'corrected_by', ev['actor'])
-log(KEYS[3], ARGV[2], KEYS[2], cjson.encode(ev))
+log(KEYS[3], ARGV[2], KEYS[1], cjson.encode(ev))
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'mention', ARGV[2], 'sample',
            cjson.encode({text = row[1], label = ARGV[3], agent = ev['actor'], at = ev['at'],
                          model_label = row[2], model_score = row[3]}))

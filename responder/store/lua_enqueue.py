@@ -8,7 +8,8 @@ from responder.store.luaconst import lua_set, lua_str
 from responder.store.records import State
 from responder.store.stages import Stage
 
-# KEYS: 1 queue, 2 due:warn, 3 due:breach, 4 global events, 5 stats, 6 priority queue,
+# KEYS: 1 queue, 2 due:warn, 3 due:breach (filled when the warning fires: lua.SWEEP),
+#       4 global events, 5 stats, 6 priority queue,
 #       7 alerts stream, 8 no-reply ZSET, then per item, in order: mention hash, its
 #       events, its seen marker, [what its thread was told (when `said` has sentences)],
 #       [its thread's context list (when `ctx`)], [conversation, [head hash, head events,
@@ -16,7 +17,8 @@ from responder.store.stages import Stage
 # ARGV: 1 events MAXLEN, 2.. one packed item (JSON) per mention:
 #       {id, deadline, warn_at, order: queue score, rank: priority score, pin: 0|1
 #        (crisis), crisis: JSON or "", at: now (epoch s), said: [sentences], said_ttl,
-#        fields: [f, v, ...], events: [JSON...], joined: JSON, conv: 0|1,
+#        fields: [f, v, ...], events: [JSON...] (the pipeline's steps), kept: [JSON...]
+#        (what the mention's log keeps of them: store/steps.py), joined: JSON, conv: 0|1,
 #        head: expected head id or "", entry: the ingest entry carrying it, k,
 #        needed: 0|1 (0: 无需回复, counted per `reason`), ctx: context entry or "",
 #        back: the needs_reply event, adopt: [f, v, ...] (what it tells of its thread)}
@@ -44,7 +46,6 @@ local function timed(id, item)
   redis.call('ZADD', KEYS[1], item.order, id)
   redis.call('ZADD', KEYS[6], item.rank, id)
   redis.call('ZADD', KEYS[2], item.warn_at, id)
-  redis.call('ZADD', KEYS[3], item.deadline, id)
 end
 local function crisis_alert(id, at)
   redis.call('XADD', KEYS[7], 'MAXLEN', '~', MAXLEN, '*', 'mention', id, 'stage', CRISIS,
@@ -117,7 +118,7 @@ for i = 2, #ARGV do
           redis.call('PERSIST', KEYS[hk + 2])
           redis.call('PERSIST', conv)
           redis.call('HINCRBY', KEYS[5], 'needs_reply', 1)
-          log(KEYS[4], head, KEYS[hk + 1], item.back)
+          log(KEYS[4], head, KEYS[hk], item.back)
         elseif was[1] == NO_REPLY then
           redis.call('EXPIRE', m, item.said_ttl)
           redis.call('EXPIRE', mev, item.said_ttl)
@@ -138,9 +139,9 @@ for i = 2, #ARGV do
         end
         local ev = cjson.decode(item.joined)
         ev['head'] = head
-        log(KEYS[4], item.id, mev, cjson.encode(ev))
+        log(KEYS[4], item.id, m, cjson.encode(ev))
         ev['mention'] = item.id
-        log(KEYS[4], head, KEYS[hk + 1], cjson.encode(ev))
+        log(KEYS[4], head, KEYS[hk], cjson.encode(ev))
         out[#out + 1] = 2
         out[#out + 1] = head
       elseif item.needed == 0 then
@@ -152,7 +153,7 @@ for i = 2, #ARGV do
                    '+inf')
         redis.call('EXPIRE', m, item.said_ttl)
         if conv then redis.call('SET', conv, item.id, 'EX', item.said_ttl) end
-        for _, event in ipairs(item.events) do log(KEYS[4], item.id, mev, event) end
+        log_steps(KEYS[4], item.id, m, item.events, item.kept)
         redis.call('EXPIRE', mev, item.said_ttl)
         redis.call('HINCRBY', KEYS[5], 'no_reply', 1)
         redis.call('HINCRBY', KEYS[5], 'no_reply:' .. item.reason, 1)
@@ -163,7 +164,7 @@ for i = 2, #ARGV do
         redis.call('HSET', m, 'state', 'queued', 'followups', 0)
         timed(item.id, item)
         if conv then redis.call('SET', conv, item.id) end
-        for _, event in ipairs(item.events) do log(KEYS[4], item.id, mev, event) end
+        log_steps(KEYS[4], item.id, m, item.events, item.kept)
         out[#out + 1] = 1
         out[#out + 1] = item.id
       end

@@ -40,7 +40,8 @@ local function each(command, ...)
 end
 """
 
-# Into the queue with a fresh timer. ARGV: 6 deadline, 7 warn_at, 8 queue score,
+# Into the queue with a fresh timer (due to warn: the warning schedules the breach, see
+# lua.SWEEP). ARGV: 6 deadline, 7 warn_at, 8 queue score,
 # 9 priority score, 10 now (the timer's start).
 NEEDS_REPLY = (
     LOG
@@ -60,10 +61,9 @@ redis.call('ZREM', KEYS[9], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[8], ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[9], ARGV[2])
 redis.call('ZADD', KEYS[6], ARGV[7], ARGV[2])
-redis.call('ZADD', KEYS[7], ARGV[6], ARGV[2])
 each('PERSIST')
 redis.call('HINCRBY', KEYS[10], 'needs_reply', 1)
-log(KEYS[3], ARGV[2], KEYS[2], ARGV[3])
+log(KEYS[3], ARGV[2], KEYS[1], ARGV[3])
 return {1, 'queued'}
 """
 )
@@ -86,7 +86,7 @@ redis.call('HDEL', KEYS[1], 'claimed_by', 'claim_until')
 for k = 4, 8 do redis.call('ZREM', KEYS[k], ARGV[2]) end
 redis.call('ZADD', KEYS[9], -tonumber(ARGV[8]), ARGV[2])
 redis.call('HINCRBY', KEYS[10], 'marked_no_reply', 1)
-log(KEYS[3], ARGV[2], KEYS[2], ARGV[3])
+log(KEYS[3], ARGV[2], KEYS[1], ARGV[3])
 each('EXPIRE', ARGV[6])
 return {1, NO_REPLY}
 """

@@ -131,3 +131,21 @@ def _text(value: str | bytes) -> str:
 FOR_CLOSING = """
 return {redis.call('HMGET', KEYS[1], unpack(ARGV)), redis.call('LRANGE', KEYS[2], 0, -1)}
 """
+
+# KEYS: 1 a mention hash, 2 its event list as data written before kept it.
+# ARGV: the hash's fields the pipeline's steps are filled in from (store/steps.py).
+# Returns {the mention's events (JSON), oldest first: those of the old list, then those
+# of the hash (`e:1`... up to `e:n`, see lua.LOG); the values of those fields}.
+EVENTS = """
+local out = redis.call('LRANGE', KEYS[2], 0, -1)
+local n = tonumber(redis.call('HGET', KEYS[1], 'e:n') or '0')
+if n > 0 then
+  local names = {}
+  for i = 1, n do names[i] = 'e:' .. i end
+  for _, event in ipairs(redis.call('HMGET', KEYS[1], unpack(names))) do
+    if event then out[#out + 1] = event end
+  end
+end
+return {out, redis.call('HMGET', KEYS[1], unpack(ARGV))}
+"""
+EVENT_PREFIX = "e:"  # a mention hash's fields that hold its log, not what it is

@@ -102,24 +102,30 @@ def to_fields(
     queued_at: datetime,
     conversation: str,
 ) -> dict[str, str]:
-    """Flatten a scored mention into the hash stored in Redis."""
+    """Flatten a scored mention into the hash stored in Redis. What it lacks (a thread, a
+    parent, a link, a conversation) takes no field at all: readers take a missing field
+    as empty, as hashes written before held them."""
     author = mention.author
     sentiment = suggestion.sentiment
+    optional = {
+        "thread_id": mention.thread_id or "",
+        "parent_id": mention.parent_id or "",
+        "url": mention.url or "",
+        "conversation": conversation,
+    }
     return {
         "id": mid,
         "platform": mention.platform,
         "account": mention.account,
         "platform_id": mention.platform_id,
         "kind": mention.kind,
-        "thread_id": mention.thread_id or "",
-        "parent_id": mention.parent_id or "",
+        **{name: value for name, value in optional.items() if value},
         "author_id": author.id,
         "author_name": author.name,
         "author_followers": str(author.followers),
         "author_verified": "1" if author.verified else "0",
         **({"author_verified_type": author.verified_type} if author.verified_type else {}),
         "text": mention.text,
-        "url": mention.url or "",
         "source": source,
         "created_at": _epoch(mention.created_at),
         "ingested_at": _epoch(ingested_at),
@@ -132,7 +138,6 @@ def to_fields(
         "sentiment_score": f"{sentiment.score:.4f}",
         "sentiment_label": str(sentiment.label),
         "sentiment_cues": dumps(list(sentiment.cues)),
-        "conversation": conversation,
         **({"reply_until": _epoch(mention.reply_until)} if mention.reply_until else {}),
         **({} if mention.reply_to == "brand" else {"reply_to": mention.reply_to or "-"}),
         **understood(suggestion),
@@ -235,10 +240,23 @@ def _epoch(moment: datetime) -> str:
 
 def stream_event(fields: Mapping[str, str]) -> dict[str, Any]:
     """The event a global stream entry holds: its JSON, or for the pipeline's own steps
-    (ingested, scored, queued: kept there as type, time and actor) those three."""
+    (ingested, scored, queued: kept there as type, time and actor) those three. An entry
+    of the pipeline's steps of one mention is that of the last (see stream_events)."""
     if "event" in fields:
         return cast(dict[str, Any], json.loads(fields["event"]))
     found: dict[str, Any] = {"type": fields.get("type", ""), "actor": fields.get("actor", "")}
     if fields.get("at"):
         found["at"] = float(fields["at"])
     return found
+
+
+def stream_events(fields: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Every event a global stream entry stands for, oldest first: the pipeline's steps of
+    one mention share one entry, the last step's, whose `before` lists the steps before it
+    as [type, at, actor], or [type] when they share its at and actor (store/lua.py LOG)."""
+    last = stream_event(fields)
+    steps: list[dict[str, Any]] = []
+    for step in json.loads(fields.get("before") or "[]"):
+        kind, at, actor = (*step, last.get("at"), last.get("actor"))[:3]
+        steps.append({"type": kind, "at": float(at), "actor": actor})
+    return [*steps, last]

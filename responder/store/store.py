@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from responder.clock import from_epoch
 from responder.config import RetentionConfig, SlaConfig
 from responder.drafts.learning import ranking
-from responder.store import lua, reads
+from responder.store import lua, reads, steps
 from responder.store.enqueue import context_entry
 from responder.store.keys import Keys
 from responder.store.packing import PACKER
@@ -82,6 +82,7 @@ class Store(StreamStore):
         self._read = redis.register_script(reads.READ)
         self._pages = reads.QueuePages(redis, keys, API_FIELDS)
         self._for_closing = redis.register_script(reads.FOR_CLOSING)
+        self._events = redis.register_script(reads.EVENTS)
         self._close = redis.register_script(lua.CLOSE)
         self._sweep = redis.register_script(lua.SWEEP)
         self._claim = redis.register_script(lua.CLAIM)
@@ -133,7 +134,8 @@ class Store(StreamStore):
     async def mention(self, mid: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
         """Return one mention's hash (all of it, or only `fields`), or None if unknown."""
         if fields is None:
-            row = cast(dict[str, str], await self.redis.hgetall(self.keys.mention(mid)))
+            flat = cast(dict[str, str], await self.redis.hgetall(self.keys.mention(mid)))
+            row = {f: v for f, v in flat.items() if not f.startswith(reads.EVENT_PREFIX)}
         else:
             values = await self.redis.hmget(self.keys.mention(mid), fields)
             row = _row(fields, cast(list[str | None], values))
@@ -156,8 +158,12 @@ class Store(StreamStore):
         return PACKER.unpack(value)
 
     async def events_of(self, mid: str) -> list[dict[str, Any]]:
-        rows = await self.redis.lrange(self.keys.mention_events(mid), 0, -1)
-        return [json.loads(row) for row in rows]
+        """Return a mention's events, oldest first (from its hash, after those of the list
+        that data written before kept them in)."""
+        keys = [self.keys.mention(mid), self.keys.mention_events(mid)]
+        rows, values = await self._events(keys=keys, args=steps.FIELDS)
+        fields = _row(steps.FIELDS, values)
+        return [steps.filled(json.loads(row), fields) for row in rows]
 
     async def followups_of(self, mid: str) -> list[dict[str, str]]:
         ids = cast(list[str], await self.redis.lrange(self.keys.followups(mid), 0, -1))
@@ -273,7 +279,8 @@ class Store(StreamStore):
         )
         if not ids:
             return []
-        keys = [due_key, self.keys.events, self.keys.alerts, self.keys.due(Stage.ESCALATED)]
+        after = Stage.BREACHED if stage is Stage.WARNED else Stage.ESCALATED
+        keys = [due_key, self.keys.events, self.keys.alerts, self.keys.due(after)]
         for mid in ids:
             keys += [self.keys.mention(mid), self.keys.mention_events(mid)]
         flat = await self._sweep(

@@ -108,7 +108,7 @@ def _fixed(items: tuple[tuple[str, str], ...]) -> dict[str, Any]:
         "account": fields["account"],
         "platform_id": fields["platform_id"],
         "kind": fields["kind"],
-        "thread_id": fields["thread_id"] or None,
+        "thread_id": fields.get("thread_id") or None,
         "author": {
             "id": fields["author_id"],
             "name": fields["author_name"],
@@ -131,7 +131,7 @@ def _fixed(items: tuple[tuple[str, str], ...]) -> dict[str, Any]:
             for aspect, polarity in _loads(fields.get("aspects"), [])
         ],
         "product": fields.get("product") or None,
-        "url": fields["url"] or None,
+        "url": fields.get("url") or None,
         "created_at": _iso(fields["created_at"]),
         "ingested_at": _iso(fields["ingested_at"]),
         "ingest_lag_s": float(fields["lag_s"]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from aiohttp import web
 
 from responder.clock import from_epoch
 from responder.services import CLOCK, CONFIG, STORE
-from responder.store.records import stream_event
+from responder.store.records import stream_events
 from responder.web import labels
 from responder.web.auth import Role, require
 from responder.web.common import json_response
@@ -83,10 +84,9 @@ async def audit_rows(
             list[tuple[str, dict[str, str]]],
             await store.redis.xrevrange(store.keys.events, max=top, min="-", count=CHUNK),
         )
-        for _, fields in entries:
-            ev = stream_event(fields)
+        for ev, mention, own in _newest_first(entries):
             at = float(ev.get("at", 0))
-            if low is not None and at < low - SLACK.total_seconds():
+            if own and low is not None and at < low - SLACK.total_seconds():
                 return rows
             if (low is not None and at < low) or (high is not None and at >= high):
                 continue
@@ -94,13 +94,26 @@ async def audit_rows(
                 continue
             if actor and ev.get("actor") != actor:
                 continue
-            rows.append(_row(fields["mention"], ev, zone))
+            rows.append(_row(mention, ev, zone))
             if len(rows) >= limit:
                 break
         if len(entries) < CHUNK:
             break
         top = "(" + entries[-1][0]
     return rows
+
+
+def _newest_first(
+    entries: list[tuple[str, dict[str, str]]],
+) -> Iterator[tuple[dict[str, Any], str, bool]]:
+    """Each event of `entries` (read newest first), newest first, with its mention and
+    whether it is its entry's own: an entry of the pipeline's steps stands for those
+    before it too (records.stream_events), taken in maybe long before it was queued, so
+    only an entry's own time says where the walk back may stop."""
+    for _, fields in entries:
+        events = stream_events(fields)
+        for n, ev in enumerate(reversed(events)):
+            yield ev, fields["mention"], n == 0
 
 
 def _row(mention: str, ev: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
