@@ -94,3 +94,19 @@ def test_a_photo_post_is_thanked_for_the_shot_without_tips() -> None:
     for ds in _drafts(text, "weibo", "comment"):
         assert sum("West Lake" in d or "shot" in d or "photo" in d for d in ds) >= 2, ds
         assert not any("Settings" in d or "repair" in d for d in ds), ds
+
+
+def test_a_festival_greeting_is_wished_back_and_never_taken_for_a_topic() -> None:
+    texts = [
+        t
+        for ds in drafts("Merry Christmas @澜星! Celebrating with hotpot and my X7", times=4)
+        for t in ds
+    ]
+    assert any("Merry Christmas to you too" in t for t in texts), texts
+    assert not any("Merry Christmas is" in t or "like Merry Christmas" in t for t in texts), texts
+
+
+def test_a_photo_shot_abroad_names_what_and_where_with_its_accents() -> None:
+    text = "Shot the Northern Lights in Tromsø last night with the X7 Pro, handheld."
+    texts = [t for ds in drafts(text, times=3) for t in ds]
+    assert any("Northern Lights in Tromsø" in t for t in texts), texts
