@@ -77,7 +77,10 @@ def test_a_running_service_pages_acks_and_escalates(tmp_path: Path, receiver: Re
     config = tmp_path / "config.toml"
     config.write_text(
         f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
-        '[sla]\nrespond_within = "4s"\nwarn_after = "2s"\nescalate_after = "2s"\n'
+        # Escalation comes 6 s after the breach: time for the ack below to land first even on
+        # a loaded machine (at 2 s, both escalations could fire before it, and none is "the
+        # other").
+        '[sla]\nrespond_within = "4s"\nwarn_after = "2s"\nescalate_after = "6s"\n'
         '[connectors.feed]\ntype = "replay"\npath = "feed.jsonl"\ntime_mode = "now"\n'
         'poll_interval = "100ms"\nbatch_size = 2\n'
         "[alerts.channels.hook]\n"
@@ -105,7 +108,10 @@ def test_a_running_service_pages_acks_and_escalates(tmp_path: Path, receiver: Re
         post = urllib.request.Request(first["ack_link"], data=b"", method="POST")
         with urllib.request.urlopen(post, timeout=5) as resp:
             assert "已确认" in resp.read().decode()
-        wait_for(lambda: len(stages("escalated")) == 1, "the other escalated", process)
+        try:
+            wait_for(lambda: len(stages("escalated")) == 1, "the other escalated", process)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; pages: {[p['key'] for p in receiver.pages]}") from exc
         [escalated] = stages("escalated")
         assert escalated["key"].split(":")[0] != acked_id
         assert [p["name"] for p in escalated["to"]] == ["zhao", "qian"]
