@@ -232,3 +232,15 @@ def test_a_table_finds_the_first_word_and_the_longest_where_two_start_together()
     assert found == ["一闪一闪", "会闪退", "会闪", "卡", "卡"]
     assert table.first("没有") is None
     assert Table.of({}).first("anything") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "occasion"),
+    [
+        ("情人节男朋友送了粉色X7 Pro！！颜色也太温柔了", "情人节"),
+        ("女神节给自己买了个Watch S 犒劳一下", "妇女节"),
+        ("重阳给爷爷换了Note 12 字大好用", "重阳节"),
+    ],
+)
+def test_more_festivals_are_occasions(text: str, occasion: str) -> None:
+    assert facts_of(text).occasion == occasion
