@@ -83,8 +83,8 @@ PROBLEM = re.compile(
     re.IGNORECASE,
 )
 PHOTO = re.compile(
-    r"\b(?:took this|shot (?:this|on|with|the|a|an|my|some)|filmed|photo\w*|pics?|pictures?|snap(?:ped)?|"
-    r"captured|this shot)\b",
+    r"\b(?:took this|shot (?:this|on|with|the|a|an|my|some)|filmed|photo\w*|pics?|pictures?|"
+    r"snap(?:ped)?|captured|this shot)\b",
     re.IGNORECASE,
 )
 PLACE_BEFORE = frozenset({"in", "to", "at", "near", "from", "around"})
@@ -93,7 +93,8 @@ MAX_WORDS = 4  # a longer run is a chunking slip: its last words are the head no
 _NOISE = re.compile(r"@\S+|https?://\S+|[^\x00-\x7f\u00c0-\u024f]+")  # Chinese, emoji: a break
 _SENTENCE = re.compile(r"(?<=[.?!;:])\s*|\s+-+\s+|\s+/\s+|\n+")
 _CLAUSE = re.compile(r",\s*|\s+(?:but|and then|because|so)\s+")
-_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'+&-]*")  # Latin letters with accents: Tromsø
+# Latin letters with their accents count as letters (Tromsø).
+_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'+&-]*")
 _DETERMINERS = _words("the a an my this that your new latest it them all our his her")
 _PEOPLE = _words("i you we they please")
 _NEGATIONS = _words("no without never")  # "no tripod": not what it is about

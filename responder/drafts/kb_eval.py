@@ -4,12 +4,12 @@ mentions answered right (recall). `tiexin drafts kb eval --data FILE`."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from responder.drafts.data import json_lines
 from responder.drafts.knowledge import Knowledge
 
 BATCH = 50
@@ -25,19 +25,9 @@ class Judged:
 
 def read_labels(path: Path) -> list[dict[str, Any]]:
     """Rows {"text", "expect", "also"?}; ValueError naming the line of a bad one."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read: {exc}") from exc
     rows = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: not JSON: {exc}") from exc
-        if not (isinstance(row, dict) and isinstance(row.get("text"), str)):
+    for number, row in json_lines(path):
+        if not isinstance(row.get("text"), str):
             raise ValueError(f"{path}:{number}: needs a 'text' string")
         if not isinstance(row.get("expect", ""), str) or not isinstance(row.get("also", ""), str):
             raise ValueError(f"{path}:{number}: 'expect' and 'also' must be strings (ids or \"\")")

@@ -4,7 +4,6 @@ not say; a draft fits when it does both. `tiexin drafts eval --relevance`."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.model import VERIFIED_TYPES, Author
+from responder.drafts.data import json_lines
 from responder.drafts.render import DRAFTS
 from responder.drafts.suggest import Job, suggest_all
 from responder.drafts.understand import Said
@@ -79,14 +79,8 @@ class Relevance:
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of a relevance set; ValueError naming the line of a bad one."""
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: not JSON: {exc}") from exc
-        must = row.get("must") if isinstance(row, dict) else None
+    for number, row in json_lines(path):
+        must = row.get("must")
         if not (isinstance(must, list) and must and all(isinstance(g, list) for g in must)):
             raise ValueError(f"{path}:{number}: 'must' must be a list of lists of strings")
         if not isinstance(row.get("text"), str):
