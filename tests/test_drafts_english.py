@@ -110,3 +110,14 @@ def test_a_photo_shot_abroad_names_what_and_where_with_its_accents() -> None:
     text = "Shot the Northern Lights in Tromsø last night with the X7 Pro, handheld."
     texts = [t for ds in drafts(text, times=3) for t in ds]
     assert any("Northern Lights in Tromsø" in t for t in texts), texts
+
+
+def test_an_english_question_the_model_alone_half_suspects_is_no_crisis() -> None:
+    # The model gives "waterproof … snorkelling" a crisis probability of about 0.28, over
+    # its threshold; without a crisis word an English mention needs 0.5.
+    [made] = suggestions("Is the X7 Pro waterproof? Going snorkelling in Bali next month", times=1)
+    assert not made.understanding.crisis.flag
+    assert made.drafts and not any("safety@" in d.text for d in made.drafts)
+    assert any("IP68" in d.text for d in made.drafts), [d.text for d in made.drafts]
+    [fire] = suggestions("my X7 caught fire while charging last night, the desk is burnt", times=1)
+    assert fire.understanding.crisis.flag

@@ -14,6 +14,7 @@ from responder.drafts import tone
 from responder.drafts.crisis import Crisis
 from responder.drafts.data import Lexicon, default_lexicon
 from responder.drafts.evidence import Reading, features, named_product, read, strong_crisis
+from responder.drafts.facts import language
 from responder.drafts.tokens import segmenter
 from responder.drafts.understand_model import UNCERTAIN, Installed, Prediction, UnderstandModel
 from sentiment import Label, Sentiment
@@ -25,6 +26,7 @@ BIG_ACCOUNT = 100_000  # followers from which a mention to the brand always need
 # look (docs/understanding.md).
 MAYBE_AFFECTED = 0.25
 ROLES = ("customer", "bystander", "media", "fan_reply", "brand", "bot")
+EN_MODEL_CRISIS = 0.5  # the model alone flags an English crisis without a crisis word from here
 VERIFIED = ("none", "personal", "media", "enterprise", "brand")  # an author's verified type
 log = logging.getLogger(__name__)
 _LABELS = {"neg": Label.NEGATIVE, "neutral": Label.NEUTRAL, "pos": Label.POSITIVE}
@@ -191,7 +193,15 @@ def understand_all(
 
 def _combine(one: Asked, reading: Reading, said: Prediction) -> Understanding:
     """The model's prediction and the rules' reading of one mention, made one."""
-    flagged = said.crisis or strong_crisis(reading.crisis)
+    # The model alone flags a crisis at a low probability, for recall. On English, where the
+    # crisis words are few and the model saw few rows, that caught "Is the X7 Pro waterproof?
+    # Going snorkelling" (0.28): without a crisis word it must be at least EN_MODEL_CRISIS.
+    model_says = said.crisis and (
+        bool(reading.crisis.words)
+        or said.crisis_probability >= EN_MODEL_CRISIS
+        or language(one.text) != "en"
+    )
+    flagged = model_says or strong_crisis(reading.crisis)
     crisis = reading.crisis if flagged else Crisis()
     if flagged and not crisis.flag:
         crisis = Crisis(flag=True)  # the model's call: no lexicon word to show
