@@ -12,6 +12,7 @@ import redis
 
 from bench.soak_config import CONNECTOR, PLATFORM, PREFIX, Timers
 from bench.soak_fakes import Delivered, Post, Reply
+from responder.store import packed
 from responder.store.keys import Keys, mention_id
 from responder.store.steps import filled
 
@@ -78,6 +79,7 @@ def read(client: redis.Redis, posts: list[Post]) -> list[Stored]:
         for n, post in enumerate(chunk):
             fields, events = answers[2 * n], answers[2 * n + 1]
             events += _logged(fields)
+            fields = packed.unpack(fields)
             logged = [filled(json.loads(e), fields) for e in events]
             out.append(Stored(post, fields, logged))
     return out

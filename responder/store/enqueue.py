@@ -11,6 +11,7 @@ from connectors.model import Mention
 from responder.drafts.priority import PIN, sort_key, weights
 from responder.drafts.render import sentences
 from responder.drafts.suggest import Suggestion
+from responder.store import packed
 from responder.store.keys import Keys, mention_id
 from responder.store.records import EventType, Timing, dumps, event, to_fields
 from responder.store.steps import kept
@@ -146,7 +147,7 @@ def pack(
             item_keys += [keys.mention(head), keys.mention_events(head), keys.followups(head)]
     deadline = timing.deadline.timestamp()
     base = suggestion.priority.base
-    packed: dict[str, Any] = {
+    arg: dict[str, Any] = {
         "id": mid,
         "deadline": f"{deadline:.3f}",
         "order": f"{sort_key(0.0, deadline, crisis=crisis.flag):.3f}",
@@ -161,7 +162,7 @@ def pack(
         "said_ttl": said_ttl,
         "at": f"{now.timestamp():.3f}",
         "warn_at": f"{timing.warn_at.timestamp():.3f}",
-        "fields": [value for pair in fields.items() for value in pair],
+        "fields": [value for pair in packed.pack(fields).items() for value in pair],
         "events": [dumps(e) for e in events],
         "kept": [dumps(kept(e, fields)) for e in events],
         "joined": dumps(event(EventType.JOINED, now, "pipeline")),
@@ -173,10 +174,10 @@ def pack(
     }
     if crisis.flag:  # a crisis follow-up makes its conversation a crisis: onto the head
         w = weights()
-        packed["pin_fields"] = ["tone", "crisis", "drafts", fields.get("drafts", "")]
-        packed["pin_points"] = w.crisis
-        packed["pin_rank"] = f"{PIN + w.crisis * 60 / w.per_minute:.3f}"
-    return item_keys, dumps(packed)
+        arg["pin_fields"] = ["tone", "crisis", "drafts", fields.get("drafts", "")]
+        arg["pin_points"] = w.crisis
+        arg["pin_rank"] = f"{PIN + w.crisis * 60 / w.per_minute:.3f}"
+    return item_keys, dumps(arg)
 
 
 def _says_more(known: Any) -> bool:
