@@ -6,6 +6,15 @@ of the hash's listpack on top of its value, so the store leaves out what it can 
 - Fields holding their usual value take no room (`DEFAULTS`: not verified, not at risk,
   no follow-ups), nor does a timer started when the mention was written (`SAME_AS`:
   `clock_start` equal to `created_at`).
+- Fields no Lua script reads (nor the queue's filters) are kept together in one field
+  per `GROUPS` entry: a JSON array of the values in the group's order, null for a value
+  the mention lacks, none after the last it has (about 12 bytes a field saved). A group
+  only ever grows at its end, so every value written stays readable. A value that is
+  JSON itself (cues, aspects, intents: written compactly by records.dumps) or a plain
+  number goes in as JSON, not as a quoted string, when it comes back the same text.
+  A hash that holds a group takes its members from it alone: a follow-up that says more
+  writes its whole understanding (`u`) over a hash written before, whose separate
+  fields it then hides (enqueue.ADOPTED).
 
 `pack` writes a hash's fields so; `fetch` names the fields to read for the names a reader
 wants; `unpack` gives back every name asked for, exactly as written. Hashes written
@@ -16,6 +25,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
 
 # Values a field takes when the hash leaves it out (Lua scripts never read these; a
 # follow-up's HINCRBY counts from an absent `followups` as from 0).
@@ -23,6 +35,23 @@ DEFAULTS = {"author_verified": "0", "at_risk": "0", "followups": "0"}
 # A field left out when it equals another (the timer starts at the writing unless the
 # mention was moved to the queue later: needs_reply writes its own `clock_start`).
 SAME_AS = {"clock_start": "created_at"}
+# Field name -> its members, in order. Never reorder or remove a member: add at the end.
+GROUPS: dict[str, tuple[str, ...]] = {
+    # Written once with the hash.
+    "w": (
+        *("platform_id", "author_id", "author_followers", "source", "created_at"),
+        *("ingested_at", "queued_at", "lag_s", "url", "author_verified"),
+        *("author_verified_type", "thread_id", "parent_id", "reply_until", "reply_to"),
+    ),
+    # What understanding said: written with the hash, and whole by a follow-up that says
+    # what its conversation is about.
+    "u": (
+        *("role", "intent_confidence", "sentiment_cues", "aspects", "product", "intents"),
+        "intent_words",
+    ),
+}
+GROUP_OF = {member: group for group, members in GROUPS.items() for member in members}
+_JSON_START = frozenset("[{-0123456789")
 
 
 def pack(fields: Mapping[str, str]) -> dict[str, str]:
@@ -34,7 +63,25 @@ def pack(fields: Mapping[str, str]) -> dict[str, str]:
         if name in SAME_AS and fields.get(SAME_AS[name]) == value:
             continue
         out[name] = value
+    for group, members in GROUPS.items():
+        values = [_value(out.pop(name)) if name in out else None for name in members]
+        while values and values[-1] is None:
+            values.pop()
+        if values:
+            out[group] = orjson.dumps(values).decode()
     return out
+
+
+def _value(text: str) -> Any:
+    """What a group holds of a value: the JSON it is, if it reads back as the same text."""
+    if text[:1] in _JSON_START:
+        try:
+            found = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return text
+        if not isinstance(found, bool) and orjson.dumps(found) == text.encode():
+            return found
+    return text
 
 
 def fetch(names: Iterable[str]) -> list[str]:
@@ -49,6 +96,15 @@ def unpack(row: Mapping[str, str], names: Iterable[str] | None = None) -> dict[s
     if not row:
         return {}
     out = dict(row)
+    for group, members in GROUPS.items():
+        held = out.pop(group, None)
+        if held is None:
+            continue
+        for name in members:
+            out.pop(name, None)
+        for name, value in zip(members, orjson.loads(held) if held else (), strict=False):
+            if value is not None:
+                out[name] = value if isinstance(value, str) else orjson.dumps(value).decode()
     for name, same in SAME_AS.items():
         if name not in out and same in out:
             out[name] = out[same]
@@ -67,4 +123,7 @@ def _plan(names: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
     for name in names:
         if name in SAME_AS:
             read[SAME_AS[name]] = None
+    for name in list(read):
+        if name in GROUP_OF:
+            read[GROUP_OF[name]] = None
     return tuple(read), frozenset(names)
