@@ -134,6 +134,11 @@ async def test_the_pipeline_steps_are_kept_without_what_the_hash_holds(
         assert list(step)[:3] == ["type", "at", "actor"]
         assert (step["at"], step["actor"]) == (clock.now().timestamp(), "pipeline")
     assert scored["intent"] and queued["deadline"] == float(row["deadline"])
+    assert list(scored)[3:6] == ["label", "score", "model_score"]
+    assert queued["at_risk"] is False and '"at_risk"' not in str(raw[2])
+
+
+SCORED = {"type": "scored", "at": 101.25, "actor": "pipeline"}
 
 
 def test_a_step_keeps_what_its_hash_does_not_hold_and_reads_back_whole() -> None:
@@ -141,14 +146,23 @@ def test_a_step_keeps_what_its_hash_does_not_hold_and_reads_back_whole() -> None
     written = [
         {"type": "ingested", "at": 100.0, "actor": "demo", "lag_s": 0.5},
         {"type": "scored", "at": 101.25, "actor": "pipeline", "label": "negative"},
-        {"type": "queued", "at": 101.5, "actor": "pipeline", "deadline": 1000.0},  # not held
+        {"type": "queued", "at": 101.5, "actor": "pipeline", "deadline": 1000.0, "at_risk": False},
         {"type": "no_reply", "at": 101.25, "actor": "amy", "reason": "chatter"},  # nor this
+        # What a step tells of itself: the model's score when it is the score, no risk.
+        {**SCORED, "score": 0.2, "model_score": 0.2, "intent": "refund"},
+        {**SCORED, "score": 0.2, "model_score": 0.25, "intent": "refund"},
+        {"type": "queued", "at": 101.25, "actor": "pipeline", "deadline": 9.0, "at_risk": True},
+        {"type": "queued", "at": 101.25, "actor": "pipeline", "deadline": 9.0, "at_risk": 0},
     ]
     assert [steps.kept(e, fields) for e in written] == [
         {"type": "ingested"},
         {"type": "scored", "label": "negative"},
         {"type": "queued", "at": 101.5, "deadline": 1000.0},
         {"type": "no_reply", "actor": "amy", "reason": "chatter"},
+        {"type": "scored", "score": 0.2, "intent": "refund"},
+        {"type": "scored", "score": 0.2, "model_score": 0.25, "intent": "refund"},
+        {"type": "queued", "deadline": 9.0, "at_risk": True},
+        {"type": "queued", "deadline": 9.0, "at_risk": 0},
     ]
     for event in written:
         back = steps.filled(steps.kept(event, fields), fields)
