@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from responder.store.records import EventType
+from responder.store.records import PIPELINE, EventType
 
-PIPELINE = "pipeline"  # the actor of the steps after taking in
 # What filling in needs of the hash: the fields no one changes once the mention is in.
 FIELDS = ("ingested_at", "source", "lag_s", "queued_at")
 
