@@ -63,6 +63,14 @@ def _clock(fields: dict[str, str]) -> dict[str, str]:
     return {"clock_start": fields["created_at"]} if "created_at" in fields else {}
 
 
+def test_times_are_kept_as_seconds_after_the_writing_when_they_read_back() -> None:
+    times = {"created_at": "1796570816.027", "ingested_at": "1796570816.059"}
+    assert packed.pack(times)["w"] == "[null,null,null,null,1796570816.027,0.032]"
+    for odd in ("inf", "1.5", "1796570816.0590", "-0.000", "x"):
+        fields = {**times, "queued_at": odd}
+        assert packed.unpack(packed.pack(fields), fields) == fields
+
+
 def test_a_group_hides_the_separate_fields_written_before() -> None:
     # A hash written before, whose conversation a follow-up told more: its `u` wins.
     old = {"id": "h", "intents": '["old"]', "product": "X7", "role": "media"}
