@@ -3,7 +3,6 @@ replies, the webhook's pages. Nothing here asks a Tiexin process."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,9 +11,8 @@ import redis
 
 from bench.soak_config import CONNECTOR, PLATFORM, PREFIX, Timers
 from bench.soak_fakes import Delivered, Post, Reply
-from responder.store import packed
+from responder.store import packed, steps
 from responder.store.keys import Keys, mention_id
-from responder.store.steps import filled
 
 STAGES = ("warned", "breached", "escalated")
 CLOSING = ("approved", "dismissed")
@@ -80,7 +78,7 @@ def read(client: redis.Redis, posts: list[Post]) -> list[Stored]:
             fields, events = answers[2 * n], answers[2 * n + 1]
             events += _logged(fields)
             fields = packed.unpack(fields)
-            logged = [filled(json.loads(e), fields) for e in events]
+            logged = steps.logged(events, fields)
             out.append(Stored(post, fields, logged))
     return out
 

@@ -22,7 +22,9 @@ from responder.store.stages import Stage
 # events and expires with its mention (the scripts that set a mention's TTL set the
 # list's too), so the KEYS that name a mention's "events" name that old list.
 # The pipeline's own steps for every mention (taken in, scored, then queued or set aside)
-# are kept in its log without what its hash holds (`kept`: store/steps.py) and go to the
+# are kept in its log without what its hash holds (`kept`: store/steps.py), together in
+# one field as a JSON array (`e:1`: two fields fewer, ~17 bytes; steps.logged reads a
+# field holding an array as its events, in order), and go to the
 # stream as one entry (`log_steps`), that of the last step, whose `before` lists
 # the steps before it as JSON [type, at, actor], or [type] when at and actor are the
 # entry's own (records.stream_events reads them back). Queued, scored and taken in are
@@ -63,8 +65,8 @@ end
 local function log_steps(global_key, mid, hash_key, events, kept)
   local last = cjson.decode(events[#events])
   local before = {}
+  keep(hash_key, '[' .. table.concat(kept, ',') .. ']')
   for i, event in ipairs(events) do
-    keep(hash_key, kept[i])
     if i < #events then
       local ev = cjson.decode(event)
       if ev['at'] == last['at'] and ev['actor'] == last['actor'] then

@@ -12,13 +12,26 @@ queued mention was not at risk (~35 bytes a mention).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from responder.store.records import PIPELINE, EventType
 
 # What filling in needs of the hash: the fields no one changes once the mention is in.
 FIELDS = ("ingested_at", "source", "lag_s", "queued_at")
+
+
+def logged(rows: Iterable[str], fields: Mapping[str, str]) -> list[dict[str, Any]]:
+    """A mention's log as written, oldest first, from the values of its fields or list
+    entries (`rows`; a value holding a JSON array holds several events: the pipeline's
+    steps, kept together) and its hash `fields` (those of FIELDS)."""
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        found = json.loads(row)
+        for event in found if isinstance(found, list) else [found]:
+            out.append(filled(event, fields))
+    return out
 
 
 def kept(event: Mapping[str, Any], fields: Mapping[str, str]) -> dict[str, Any]:

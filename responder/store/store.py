@@ -167,7 +167,7 @@ class Store(StreamStore):
         read = packed.fetch(steps.FIELDS)
         rows, values = await self._events(keys=keys, args=read)
         fields = packed.unpack(_row(read, values), steps.FIELDS)
-        return [steps.filled(json.loads(row), fields) for row in rows]
+        return steps.logged(rows, fields)
 
     async def followups_of(self, mid: str) -> list[dict[str, str]]:
         ids = cast(list[str], await self.redis.lrange(self.keys.followups(mid), 0, -1))
