@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -53,6 +54,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
 }
 GROUP_OF = {member: group for group, members in GROUPS.items() for member in members}
+_MEMBERS = {group: frozenset(members) for group, members in GROUPS.items()}
 # Times a group keeps as seconds after another of its members (a number; a text is the
 # time as written), when that gives back the same text: ~9 bytes a time.
 AFTER = {"ingested_at": "created_at", "queued_at": "created_at"}
@@ -113,7 +115,7 @@ def _value(text: str) -> Any:
 
 def fetch(names: Iterable[str]) -> list[str]:
     """The hash fields to read (HMGET, a script's pick) to `unpack` the fields `names`."""
-    return list(_plan(tuple(names))[0])
+    return list(_plan(tuple(names)).read)
 
 
 def unpack(row: Mapping[str, str], names: Iterable[str] | None = None) -> dict[str, str]:
@@ -122,39 +124,62 @@ def unpack(row: Mapping[str, str], names: Iterable[str] | None = None) -> dict[s
     `row` holds the fields the hash had ({} for no hash: then {} comes back)."""
     if not row:
         return {}
+    plan = _ALL if names is None else _plan(tuple(names))
     out = dict(row)
     for group, members in GROUPS.items():
         held = out.pop(group, None)
         if held is None:
             continue
-        for name in members:
-            out.pop(name, None)
-        offsets: list[tuple[str, float]] = []
-        for name, value in zip(members, orjson.loads(held) if held else (), strict=False):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                out[name] = value
-            elif name in AFTER:
-                offsets.append((name, value))
-            else:
-                out[name] = orjson.dumps(value).decode()
-        for name, offset in offsets:
-            out[name] = _after(out[AFTER[name]], offset)
-    for name, same in SAME_AS.items():
+        for name in out.keys() & _MEMBERS[group]:  # separate fields written before
+            del out[name]
+        out.update(_expanded(members, held))
+    for name, same in plan.same:
         if name not in out and same in out:
             out[name] = out[same]
-    for name, value in DEFAULTS.items():
+    for name, value in plan.defaults:
         out.setdefault(name, value)
-    if names is None:
-        return out
-    wanted = _plan(tuple(names))[1]
-    return {name: value for name, value in out.items() if name in wanted}
+    for name in out.keys() & plan.drop:
+        del out[name]
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _expanded(members: tuple[str, ...], held: str) -> tuple[tuple[str, str], ...]:
+    """The (name, value) pairs a group's value holds. Cached: every agent's queue read
+    shows the same head of the queue again, as views.to_api's cache says."""
+    out: dict[str, str] = {}
+    offsets: list[tuple[str, float]] = []
+    for name, value in zip(members, orjson.loads(held) if held else (), strict=False):
+        if value.__class__ is str:
+            out[name] = value
+        elif value is None:
+            continue
+        elif name in AFTER:
+            offsets.append((name, value))
+        else:
+            out[name] = orjson.dumps(value).decode()
+    for name, offset in offsets:
+        out[name] = _after(out[AFTER[name]], offset)
+    return tuple(out.items())
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to read the names a reader wants."""
+
+    read: tuple[str, ...]  # the hash fields to read
+    drop: frozenset[str]  # what unpacking those may give that was not asked for
+    same: tuple[tuple[str, str], ...]  # SAME_AS, of the names asked for
+    defaults: tuple[tuple[str, str], ...]  # DEFAULTS, of the names asked for
+
+
+_ALL = _Plan(
+    read=(), drop=frozenset(), same=tuple(SAME_AS.items()), defaults=tuple(DEFAULTS.items())
+)
 
 
 @functools.lru_cache(maxsize=256)
-def _plan(names: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
-    """(the fields to read, the names to give back) for the names a reader wants."""
+def _plan(names: tuple[str, ...]) -> _Plan:
     read = dict.fromkeys(names)
     for name in names:
         if name in SAME_AS:
@@ -162,4 +187,10 @@ def _plan(names: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
     for name in list(read):
         if name in GROUP_OF:
             read[GROUP_OF[name]] = None
-    return tuple(read), frozenset(names)
+    given = [*read, *(m for group in GROUPS if group in read for m in GROUPS[group])]
+    return _Plan(
+        read=tuple(read),
+        drop=frozenset(name for name in given if name not in names),
+        same=tuple((name, same) for name, same in SAME_AS.items() if name in names),
+        defaults=tuple((name, value) for name, value in DEFAULTS.items() if name in names),
+    )
