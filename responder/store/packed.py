@@ -63,17 +63,17 @@ _JSON_START = frozenset("[{-0123456789")
 
 def pack(fields: Mapping[str, str]) -> dict[str, str]:
     """The fields to write for a new mention's `fields` (see the module's docstring)."""
-    out: dict[str, str] = {}
-    for name, value in fields.items():
-        if DEFAULTS.get(name) == value:
-            continue
-        if name in SAME_AS and fields.get(SAME_AS[name]) == value:
-            continue
-        out[name] = value
+    out = dict(fields)
+    for name, value in DEFAULTS.items():
+        if out.get(name) == value:
+            del out[name]
+    for name, same in SAME_AS.items():
+        if name in out and out[name] == out.get(same):
+            del out[name]
     for group, members in GROUPS.items():
         values = [_member(name, out) for name in members]
-        for name in members:
-            out.pop(name, None)
+        for name in out.keys() & _MEMBERS[group]:
+            del out[name]
         while values and values[-1] is None:
             values.pop()
         if values:
@@ -86,15 +86,19 @@ def _member(name: str, fields: Mapping[str, str]) -> Any:
     text = fields.get(name)
     if text is None:
         return None
-    if name in AFTER:  # a number is an offset: the time as written stays a text
-        base = fields.get(AFTER[name])
-        try:
-            offset = round(float(text) - float(base or "nan"), 3)
-        except ValueError:
-            return text
-        exact = base is not None and math.isfinite(offset) and _after(base, offset) == text
-        return offset if exact else text
-    return _value(text)
+    return _offset(name, text, fields) if name in AFTER else _value(text)
+
+
+def _offset(name: str, text: str, fields: Mapping[str, str]) -> Any:
+    """What a group holds of the time `text` of AFTER's `name`: seconds after the time
+    it follows (a number), else the text as written."""
+    base = fields.get(AFTER[name])
+    try:
+        offset = round(float(text) - float(base or "nan"), 3)
+    except ValueError:
+        return text
+    exact = base is not None and math.isfinite(offset) and _after(base, offset) == text
+    return offset if exact else text
 
 
 def _after(base: str, offset: float) -> str:
