@@ -71,6 +71,14 @@ def test_times_are_kept_as_seconds_after_the_writing_when_they_read_back() -> No
         assert packed.unpack(packed.pack(fields), fields) == fields
 
 
+def test_what_is_written_once_stays_apart_when_together_it_would_pass_1_kb() -> None:
+    long = {"id": "m", "url": "https://weibo.com/" + "x" * 600, "thread_id": "t" * 500}
+    assert packed.pack(long) == long  # the hash keeps its compact encoding
+    assert packed.unpack(packed.pack(long)) == {**USUAL, **long}
+    short = {**long, "thread_id": "t1"}
+    assert set(packed.pack(short)) == {"id", "w"}
+
+
 def test_a_group_hides_the_separate_fields_written_before() -> None:
     # A hash written before, whose conversation a follow-up told more: its `u` wins.
     old = {"id": "h", "intents": '["old"]', "product": "X7", "role": "media"}

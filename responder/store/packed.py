@@ -59,6 +59,12 @@ _MEMBERS = {group: frozenset(members) for group, members in GROUPS.items()}
 # time as written), when that gives back the same text: ~9 bytes a time.
 AFTER = {"ingested_at": "created_at", "queued_at": "created_at"}
 _JSON_START = frozenset("[{-0123456789")
+# A hash stays compact (listpack) while every value is at most this long (the embedded
+# server's hash-max-ziplist-value). What `w` holds comes from the platform (a link, a
+# thread's id) and may be long: past it, its members stay fields of their own. What `u`
+# holds is bounded by understanding (~100 bytes), and a follow-up writes it whole.
+LISTPACK_VALUE = 1024
+SPILLS = ("w",)
 
 
 def pack(fields: Mapping[str, str]) -> dict[str, str]:
@@ -72,12 +78,16 @@ def pack(fields: Mapping[str, str]) -> dict[str, str]:
             del out[name]
     for group, members in GROUPS.items():
         values = [_member(name, out) for name in members]
-        for name in out.keys() & _MEMBERS[group]:
-            del out[name]
         while values and values[-1] is None:
             values.pop()
-        if values:
-            out[group] = orjson.dumps(values).decode()
+        if not values:
+            continue
+        text = orjson.dumps(values).decode()
+        if group in SPILLS and len(text.encode()) > LISTPACK_VALUE:
+            continue  # its members stay fields of their own
+        for name in out.keys() & _MEMBERS[group]:
+            del out[name]
+        out[group] = text
     return out
 
 
