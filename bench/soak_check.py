@@ -3,7 +3,6 @@ replies, the webhook's pages. Nothing here asks a Tiexin process."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,8 +11,8 @@ import redis
 
 from bench.soak_config import CONNECTOR, PLATFORM, PREFIX, Timers
 from bench.soak_fakes import Delivered, Post, Reply
+from responder.store import packed, steps
 from responder.store.keys import Keys, mention_id
-from responder.store.steps import filled
 
 STAGES = ("warned", "breached", "escalated")
 CLOSING = ("approved", "dismissed")
@@ -78,7 +77,8 @@ def read(client: redis.Redis, posts: list[Post]) -> list[Stored]:
         for n, post in enumerate(chunk):
             fields, events = answers[2 * n], answers[2 * n + 1]
             events += _logged(fields)
-            logged = [filled(json.loads(e), fields) for e in events]
+            fields = packed.unpack(fields)
+            logged = steps.logged(events, fields)
             out.append(Stored(post, fields, logged))
     return out
 

@@ -3,6 +3,7 @@ that data written before kept is still read first and still expires with its men
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import cast
 
@@ -32,7 +33,10 @@ async def _as_written_before(store: Store, mid: str) -> None:
     key = store.keys.mention(mid)
     count = int(await store.redis.hget(key, "e:n") or 0)
     names = [f"e:{i}" for i in range(1, count + 1)]
-    events = cast(list[str], await store.redis.hmget(key, names))
+    events: list[str] = []
+    for value in cast(list[str], await store.redis.hmget(key, names)):
+        found = json.loads(value)  # the pipeline's steps are kept together: one each
+        events += [json.dumps(e) for e in found] if isinstance(found, list) else [value]
     await store.redis.rpush(store.keys.mention_events(mid), *events)
     await store.redis.hdel(key, "e:n", *names)
 
@@ -47,7 +51,7 @@ async def test_the_log_is_in_the_mention_hash_in_order(
     await store.close(mid, State.DISMISSED, "amy", clock.now())
     assert await _types(store, mid) == [*PIPELINE, "claimed", "dismissed"]
     assert await store.redis.exists(k.mention_events(mid)) == 0  # no key of its own
-    assert await store.redis.hget(k.mention(mid), "e:n") == "5"
+    assert await store.redis.hget(k.mention(mid), "e:n") == "3"  # the steps share e:1
     assert await store.redis.object("encoding", k.mention(mid)) in ("ziplist", "listpack")
     row = await store.mention(mid)  # the whole hash, as a view reads it: no events in it
     assert row is not None and row["state"] == "dismissed"
@@ -98,10 +102,9 @@ async def test_what_a_mention_lacks_takes_no_field_and_reads_as_before(
     k, lone, other = store.keys, _id("1"), _id("2")
     lacking = ("thread_id", "parent_id", "url", "conversation")
     assert await store.redis.hmget(k.mention(lone), lacking) == [None] * 4
-    assert (await store.redis.hmget(k.mention(other), lacking))[::2] == [
-        "t1",
-        "https://weibo.com/u1/2",
-    ]
+    found = await store.mention(other, lacking)  # kept with what is written once
+    assert found is not None and "parent_id" not in found
+    assert (found["thread_id"], found["url"]) == ("t1", "https://weibo.com/u1/2")
     _, rows = await store.queue(10)
     shown = {row["id"]: to_api(row, clock.now()) for row in rows}
     assert (shown[lone]["thread_id"], shown[lone]["url"]) == (None, None)
@@ -122,9 +125,10 @@ async def test_the_pipeline_steps_are_kept_without_what_the_hash_holds(
     clock.advance(2)
     await pipeline.run_once()
     mid, k = _id("1"), store.keys
-    raw = await store.redis.hmget(k.mention(mid), ["e:1", "e:2", "e:3"])
-    assert raw[0] == '{"type":"ingested"}'
-    assert not [e for e in raw if '"at"' in str(e) or '"actor"' in str(e)]
+    raw = await store.redis.hmget(k.mention(mid), ["e:n", "e:1", "e:2"])
+    assert raw[0] == "1" and raw[2] is None  # the three steps, kept together
+    assert str(raw[1]).startswith('[{"type":"ingested"},{"type":"scored",')
+    assert '"at"' not in str(raw[1]) and '"actor"' not in str(raw[1])
     row = await store.mention(mid)
     assert row is not None
     taken, scored, queued = await store.events_of(mid)
@@ -135,6 +139,11 @@ async def test_the_pipeline_steps_are_kept_without_what_the_hash_holds(
         assert list(step)[:3] == ["type", "at", "actor"]
         assert (step["at"], step["actor"]) == (clock.now().timestamp(), "pipeline")
     assert scored["intent"] and queued["deadline"] == float(row["deadline"])
+    assert list(scored)[3:6] == ["label", "score", "model_score"]
+    assert queued["at_risk"] is False and '"at_risk"' not in str(raw[2])
+
+
+SCORED = {"type": "scored", "at": 101.25, "actor": "pipeline"}
 
 
 def test_a_step_keeps_what_its_hash_does_not_hold_and_reads_back_whole() -> None:
@@ -142,14 +151,23 @@ def test_a_step_keeps_what_its_hash_does_not_hold_and_reads_back_whole() -> None
     written = [
         {"type": "ingested", "at": 100.0, "actor": "demo", "lag_s": 0.5},
         {"type": "scored", "at": 101.25, "actor": "pipeline", "label": "negative"},
-        {"type": "queued", "at": 101.5, "actor": "pipeline", "deadline": 1000.0},  # not held
+        {"type": "queued", "at": 101.5, "actor": "pipeline", "deadline": 1000.0, "at_risk": False},
         {"type": "no_reply", "at": 101.25, "actor": "amy", "reason": "chatter"},  # nor this
+        # What a step tells of itself: the model's score when it is the score, no risk.
+        {**SCORED, "score": 0.2, "model_score": 0.2, "intent": "refund"},
+        {**SCORED, "score": 0.2, "model_score": 0.25, "intent": "refund"},
+        {"type": "queued", "at": 101.25, "actor": "pipeline", "deadline": 9.0, "at_risk": True},
+        {"type": "queued", "at": 101.25, "actor": "pipeline", "deadline": 9.0, "at_risk": 0},
     ]
     assert [steps.kept(e, fields) for e in written] == [
         {"type": "ingested"},
         {"type": "scored", "label": "negative"},
         {"type": "queued", "at": 101.5, "deadline": 1000.0},
         {"type": "no_reply", "actor": "amy", "reason": "chatter"},
+        {"type": "scored", "score": 0.2, "intent": "refund"},
+        {"type": "scored", "score": 0.2, "model_score": 0.25, "intent": "refund"},
+        {"type": "queued", "deadline": 9.0, "at_risk": True},
+        {"type": "queued", "deadline": 9.0, "at_risk": 0},
     ]
     for event in written:
         back = steps.filled(steps.kept(event, fields), fields)

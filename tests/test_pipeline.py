@@ -46,10 +46,10 @@ async def test_mention_is_scored_timed_and_queued(
     assert types == ["ingested", "scored", "queued"]
     assert await store.redis.xlen(store.keys.ingest) == 0  # acknowledged and trimmed
     # The global stream keeps the pipeline's own steps of a mention as one entry, type,
-    # time and actor of each; their details are in the mention's log.
+    # time and actor of each (none: the pipeline); their details are in the mention's log.
     logged = {e["type"]: e for e in await store.events_of(row["id"])}
     [(_, fields)] = await entries(store.redis, store.keys.events)
-    assert set(fields) == {"mention", "type", "at", "actor", "before"}
+    assert set(fields) == {"mention", "type", "at", "before"}
     assert stream_event(fields)["type"] == "queued"
     found = stream_events(fields)
     assert [e["type"] for e in found] == ["ingested", "scored", "queued"]

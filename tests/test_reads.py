@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from responder.drafts.learning import SIMILAR, usage
 from responder.live.broadcaster import Broadcaster
 from responder.pipeline.worker import Pipeline
+from responder.store import packed
 from responder.store.filters import Filters, QueueFilter
 from responder.store.keys import mention_id
 from responder.store.store import Store
@@ -63,9 +64,11 @@ async def test_queue_page_counts_orders_and_reads_api_fields(
 
     assert total == 3
     assert [row["id"] for row in rows] == order[1:3]
+    read = packed.fetch(API_FIELDS)  # what the hash keeps of them (store/packed.py)
     for row in rows:
-        values = await store.redis.hmget(store.keys.mention(row["id"]), list(API_FIELDS))
-        assert row == {f: v for f, v in zip(API_FIELDS, values, strict=True) if v is not None}
+        values = await store.redis.hmget(store.keys.mention(row["id"]), read)
+        stored = {f: str(v) for f, v in zip(read, values, strict=True) if v is not None}
+        assert row == packed.unpack(stored, API_FIELDS)
     assert await store.queue(10, 5) == (3, [])  # past the end: the count, no rows
     by_priority = await store.redis.zrange(store.keys.priority, 0, -1)
     assert [row["id"] for row in (await store.queue(3, by="priority"))[1]] == by_priority

@@ -67,8 +67,9 @@ async def test_hello_then_the_order_question_is_the_order_question(
     assert head is not None and follow is not None
     assert follow["state"] == "joined" and follow["intent"] not in ("chit_chat", "praise")
     # The queue's row (the head) is understood and drafted as the order question.
-    for field in ("intent", "drafts", "tone", "reply_reason"):
-        assert head[field] == follow[field], field
+    understood = ("intent", "drafts", "tone", "reply_reason", "role", "intent_confidence")
+    for field in (*understood, "intents", "intent_words", "aspects", "product"):
+        assert head.get(field) == follow.get(field), field
     assert "有你这句话" not in head["drafts"]
 
 

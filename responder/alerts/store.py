@@ -13,6 +13,7 @@ from typing import Any, cast
 from responder.alerts import lua
 from responder.alerts.channels.fallback import ChannelHealth
 from responder.clock import from_epoch
+from responder.store import packed
 from responder.store.consumer import StreamGroup
 from responder.store.keys import NOTIFIER_GROUP
 from responder.store.stages import Stage
@@ -36,6 +37,7 @@ MENTION_FIELDS = (
     "closed_at",
     "incident_id",
 )
+_READ = packed.fetch(MENTION_FIELDS)  # the hash fields that give them (store/packed.py)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,12 +62,12 @@ class AlertStore:
         """The fields a page needs, per mention (None once it expired)."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for mid in ids:
-                pipe.hmget(self.keys.mention(mid), MENTION_FIELDS)
+                pipe.hmget(self.keys.mention(mid), _READ)
             rows = await pipe.execute()
         out: list[dict[str, str] | None] = []
         for row in rows:
-            fields = {f: v for f, v in zip(MENTION_FIELDS, row, strict=True) if v is not None}
-            out.append(fields if "state" in fields else None)
+            fields = {f: v for f, v in zip(_READ, row, strict=True) if v is not None}
+            out.append(packed.unpack(fields, MENTION_FIELDS) if "state" in fields else None)
         return out
 
     async def coming(self, stage: Stage, now: datetime, until: datetime, limit: int) -> list[str]:

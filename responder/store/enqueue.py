@@ -11,6 +11,7 @@ from connectors.model import Mention
 from responder.drafts.priority import PIN, sort_key, weights
 from responder.drafts.render import sentences
 from responder.drafts.suggest import Suggestion
+from responder.store import packed
 from responder.store.keys import Keys, mention_id
 from responder.store.records import EventType, Timing, dumps, event, to_fields
 from responder.store.steps import kept
@@ -21,10 +22,11 @@ CONTEXT_CHARS = 200  # of each, kept for it
 # ("你好" then the order question) gives the conversation its understanding and drafts.
 SMALL_TALK = ("chit_chat", "greeting")
 # What a conversation takes from such a follow-up (its own words and timer stay).
+# Stored fields: "u" holds intents, intent_words, role, intent_confidence, aspects,
+# product and sentiment_cues (store/packed.py).
 ADOPTED = (
-    *("intent", "intents", "intent_words", "tone", "drafts", "role", "reply_reason"),
-    *("intent_confidence", "uncertain", "aspects", "product"),
-    *("sentiment_label", "sentiment_score", "sentiment_cues"),
+    *("intent", "tone", "drafts", "reply_reason", "uncertain", "u"),
+    *("sentiment_label", "sentiment_score"),
 )
 
 
@@ -99,6 +101,7 @@ def pack(
         conversation=conv or "",
     )
     fields["entry"] = item.entry
+    stored = packed.pack(fields)  # as the hash keeps them
     timing = item.timing
     suggestion = item.suggestion
     known = suggestion.understanding
@@ -146,7 +149,7 @@ def pack(
             item_keys += [keys.mention(head), keys.mention_events(head), keys.followups(head)]
     deadline = timing.deadline.timestamp()
     base = suggestion.priority.base
-    packed: dict[str, Any] = {
+    arg: dict[str, Any] = {
         "id": mid,
         "deadline": f"{deadline:.3f}",
         "order": f"{sort_key(0.0, deadline, crisis=crisis.flag):.3f}",
@@ -156,12 +159,12 @@ def pack(
         "reason": reason,
         "ctx": context_entry("same", item.mention.text) if ctx is not None else "",
         "back": dumps(event(EventType.NEEDS_REPLY, now, "pipeline", mention=mid)),
-        "adopt": _adopted(fields) if _says_more(known) else [],
+        "adopt": _adopted(stored) if _says_more(known) else [],
         "said": drafted if said is not None and drafted else [],
         "said_ttl": said_ttl,
         "at": f"{now.timestamp():.3f}",
         "warn_at": f"{timing.warn_at.timestamp():.3f}",
-        "fields": [value for pair in fields.items() for value in pair],
+        "fields": [value for pair in stored.items() for value in pair],
         "events": [dumps(e) for e in events],
         "kept": [dumps(kept(e, fields)) for e in events],
         "joined": dumps(event(EventType.JOINED, now, "pipeline")),
@@ -173,10 +176,10 @@ def pack(
     }
     if crisis.flag:  # a crisis follow-up makes its conversation a crisis: onto the head
         w = weights()
-        packed["pin_fields"] = ["tone", "crisis", "drafts", fields.get("drafts", "")]
-        packed["pin_points"] = w.crisis
-        packed["pin_rank"] = f"{PIN + w.crisis * 60 / w.per_minute:.3f}"
-    return item_keys, dumps(packed)
+        arg["pin_fields"] = ["tone", "crisis", "drafts", fields.get("drafts", "")]
+        arg["pin_points"] = w.crisis
+        arg["pin_rank"] = f"{PIN + w.crisis * 60 / w.per_minute:.3f}"
+    return item_keys, dumps(arg)
 
 
 def _says_more(known: Any) -> bool:
@@ -185,5 +188,6 @@ def _says_more(known: Any) -> bool:
 
 
 def _adopted(fields: dict[str, str]) -> list[str]:
-    """The ADOPTED fields as HSET arguments ("" for those it lacks: none kept)."""
+    """The ADOPTED fields of a stored hash as HSET arguments ("" for those it lacks: none
+    kept)."""
     return [value for name in ADOPTED for value in (name, fields.get(name, ""))]

@@ -146,7 +146,7 @@ for i = 2, #ARGV do
         out[#out + 1] = head
       elseif item.needed == 0 then
         redis.call('HSET', m, unpack(item.fields))
-        redis.call('HSET', m, 'state', NO_REPLY, 'followups', 0)
+        redis.call('HSET', m, 'state', NO_REPLY)
         redis.call('ZADD', KEYS[8], -tonumber(item.at), item.id)
         -- Those set aside longer ago than they are kept have expired: off the view too.
         redis.call('ZREMRANGEBYSCORE', KEYS[8], '(' .. (item.said_ttl - tonumber(item.at)),
@@ -161,7 +161,7 @@ for i = 2, #ARGV do
         out[#out + 1] = item.id
       else
         redis.call('HSET', m, unpack(item.fields))
-        redis.call('HSET', m, 'state', 'queued', 'followups', 0)
+        redis.call('HSET', m, 'state', 'queued')
         timed(item.id, item)
         if conv then redis.call('SET', conv, item.id) end
         log_steps(KEYS[4], item.id, m, item.events, item.kept)

@@ -17,6 +17,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 from responder.drafts.understand_model import Installed
+from responder.store import packed
 from responder.store.intent import training_key
 from responder.store.keys import Keys
 
@@ -66,7 +67,8 @@ async def corrections(redis: Redis, keys: Keys) -> list[dict[str, Any]]:
                 row = rows.setdefault(fields["mention"], {"text": sample["text"]})
                 row[label] = value
     for mid, row in rows.items():
-        row.update(_mention(cast(dict[str, str], await redis.hgetall(keys.mention(mid)))))
+        found = cast(dict[str, str], await redis.hgetall(keys.mention(mid)))
+        row.update(_mention(packed.unpack(found)))
     return list(rows.values())
 
 

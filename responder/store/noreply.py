@@ -53,10 +53,11 @@ if state ~= NO_REPLY then return {0, state} end
 """
     + _EXPECT
     + """
+-- A fresh timer: not at risk (no `at_risk` field reads as '0': store/packed.py).
 redis.call('HDEL', KEYS[1], 'warned_at', 'breached_at', 'escalated_at', 'acked_by',
-           'acked_at')
+           'acked_at', 'at_risk')
 redis.call('HSET', KEYS[1], 'state', 'queued', 'reply_needed', '1', 'deadline', ARGV[6],
-           'warn_at', ARGV[7], 'clock_start', ARGV[10], 'at_risk', '0')
+           'warn_at', ARGV[7], 'clock_start', ARGV[10])
 redis.call('ZREM', KEYS[9], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[8], ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[9], ARGV[2])

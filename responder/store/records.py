@@ -36,6 +36,7 @@ class State(StrEnum):
     NO_REPLY = "no_reply"
 
 
+PIPELINE = "pipeline"  # the actor of the pipeline's steps after taking in
 # States in which agents may act on a mention (claim, approve, dismiss).
 OPEN_STATES = (State.QUEUED, State.FAILED)
 
@@ -240,11 +241,13 @@ def _epoch(moment: datetime) -> str:
 
 def stream_event(fields: Mapping[str, str]) -> dict[str, Any]:
     """The event a global stream entry holds: its JSON, or for the pipeline's own steps
-    (ingested, scored, queued: kept there as type, time and actor) those three. An entry
-    of the pipeline's steps of one mention is that of the last (see stream_events)."""
+    (ingested, scored, queued: kept there as type, time and actor, no actor for the
+    pipeline) those three. An entry of the pipeline's steps of one mention is that of the
+    last (see stream_events)."""
     if "event" in fields:
         return cast(dict[str, Any], json.loads(fields["event"]))
-    found: dict[str, Any] = {"type": fields.get("type", ""), "actor": fields.get("actor", "")}
+    actor = fields.get("actor", PIPELINE)
+    found: dict[str, Any] = {"type": fields.get("type", ""), "actor": actor}
     if fields.get("at"):
         found["at"] = float(fields["at"])
     return found

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from responder.clock import from_epoch
 from responder.config import RetentionConfig, SlaConfig
 from responder.drafts.learning import ranking
-from responder.store import lua, reads, steps
+from responder.store import lua, packed, reads, steps
 from responder.store.enqueue import context_entry
 from responder.store.keys import Keys
 from responder.store.packing import PACKER
@@ -80,7 +80,7 @@ class Store(StreamStore):
     def __init__(self, redis: Redis, keys: Keys, retention: RetentionConfig | None = None) -> None:
         super().__init__(redis, keys, retention)
         self._read = redis.register_script(reads.READ)
-        self._pages = reads.QueuePages(redis, keys, API_FIELDS)
+        self._pages = reads.QueuePages(redis, keys, packed.fetch(API_FIELDS))
         self._for_closing = redis.register_script(reads.FOR_CLOSING)
         self._events = redis.register_script(reads.EVENTS)
         self._close = redis.register_script(lua.CLOSE)
@@ -98,7 +98,7 @@ class Store(StreamStore):
         order = keys.priority if by == "priority" else keys.queue
         total, text = await self._pages.read(order, offset, offset + limit - 1)
         rows = cast(list[dict[str, str]], orjson.loads(text))
-        return int(total), [row for row in rows if row]
+        return int(total), [packed.unpack(row, API_FIELDS) for row in rows if row]
 
     async def queue_size(self) -> int:
         return int(await self.redis.zcard(self.keys.queue))
@@ -109,10 +109,11 @@ class Store(StreamStore):
         """Return a mention's `fields` and what closing it expects (its conversation and
         follow-ups), in one round trip."""
         keys, names = self.keys, [*fields, "conversation"]
+        read = packed.fetch(names)
         values, followers = await self._for_closing(
-            keys=[keys.mention(mid), keys.followups(mid)], args=names
+            keys=[keys.mention(mid), keys.followups(mid)], args=read
         )
-        row = await self._unpacked(_row(names, values))
+        row = await self._unpacked(packed.unpack(_row(read, values), names))
         return row or None, (row.get("conversation", ""), list(followers))
 
     async def mentions(
@@ -127,18 +128,20 @@ class Store(StreamStore):
         if not ids:
             return []
         keys = [self.keys.mention(mid) for mid in ids]
-        reply = await self._read(keys=keys, args=list(fields))
+        reply = await self._read(keys=keys, args=packed.fetch(fields))
         rows = cast(list[dict[str, str]], orjson.loads(reply))
-        return [row for row in rows if row]
+        return [packed.unpack(row, fields) for row in rows if row]
 
     async def mention(self, mid: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
         """Return one mention's hash (all of it, or only `fields`), or None if unknown."""
         if fields is None:
             flat = cast(dict[str, str], await self.redis.hgetall(self.keys.mention(mid)))
-            row = {f: v for f, v in flat.items() if not f.startswith(reads.EVENT_PREFIX)}
+            kept = {f: v for f, v in flat.items() if not f.startswith(reads.EVENT_PREFIX)}
+            row = packed.unpack(kept)
         else:
-            values = await self.redis.hmget(self.keys.mention(mid), fields)
-            row = _row(fields, cast(list[str | None], values))
+            read = packed.fetch(fields)
+            values = await self.redis.hmget(self.keys.mention(mid), read)
+            row = packed.unpack(_row(read, cast(list[str | None], values)), fields)
         return await self._unpacked(row) or None
 
     async def _unpacked(self, row: dict[str, str]) -> dict[str, str]:
@@ -161,9 +164,10 @@ class Store(StreamStore):
         """Return a mention's events, oldest first (from its hash, after those of the list
         that data written before kept them in)."""
         keys = [self.keys.mention(mid), self.keys.mention_events(mid)]
-        rows, values = await self._events(keys=keys, args=steps.FIELDS)
-        fields = _row(steps.FIELDS, values)
-        return [steps.filled(json.loads(row), fields) for row in rows]
+        read = packed.fetch(steps.FIELDS)
+        rows, values = await self._events(keys=keys, args=read)
+        fields = packed.unpack(_row(read, values), steps.FIELDS)
+        return steps.logged(rows, fields)
 
     async def followups_of(self, mid: str) -> list[dict[str, str]]:
         ids = cast(list[str], await self.redis.lrange(self.keys.followups(mid), 0, -1))
