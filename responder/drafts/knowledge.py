@@ -9,7 +9,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from rank_bm25 import BM25Okapi  # type: ignore[import-untyped]  # no stubs
 
 from responder.drafts.data import ALL_INTENTS, read_table
@@ -77,6 +79,7 @@ class Knowledge:
         self.stop = frozenset(fold(w) for w in stop)
         self.weak = frozenset(t for w in weak for t in terms(w, self.stop))
         self.by_intent: dict[str, list[int]] = {}
+        self._by_intents: dict[tuple[str, ...], Any] = {}
         for i, entry in enumerate(self.entries):
             for intent in entry.intents:
                 self.by_intent.setdefault(intent, []).append(i)
@@ -122,8 +125,9 @@ class Knowledge:
         if not query:
             return None
         found = sum(self.weights[t] for t in query)
-        allowed = sorted({i for n in intents for i in self.by_intent.get(n, [])})
-        own = max(allowed, key=lambda i: (found[i], -i)) if allowed else None
+        allowed = self._allowed(tuple(intents))
+        # The best of the intents' entries, the first of equal scores (allowed is sorted).
+        own = int(allowed[int(found[allowed].argmax())]) if len(allowed) else None
         own_score = float(found[own]) if own is not None and found[own] >= MIN_SCORE else 0.0
         if anywhere:
             best = int(found.argmax())  # the first of equal scores, as search orders them
@@ -132,6 +136,17 @@ class Knowledge:
         if own is None or not own_score or not self.telling(query, own):
             return None
         return self.entries[own]
+
+    def _allowed(self, intents: tuple[str, ...]) -> Any:
+        """The sorted indexes of the entries of these intents (a numpy array), kept per
+        combination: drafting asks for the same few again and again."""
+        found = self._by_intents.get(intents)
+        if found is None:
+            found = np.array(
+                sorted({i for n in intents for i in self.by_intent.get(n, [])}), dtype=np.intp
+            )
+            self._by_intents[intents] = found
+        return found
 
     def telling(self, query: Iterable[str], index: int) -> bool:
         """Whether the terms a text shares with an entry say what it asks: a match on weak

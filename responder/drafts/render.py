@@ -213,7 +213,7 @@ def make_drafts(
     return drafts
 
 
-_LOOK_FURTHER = 6  # blocks of other files tried for a draft quoting the answer
+_LOOK_FURTHER = 3  # blocks of other files tried for a draft quoting the answer
 
 
 def _pick(
@@ -224,13 +224,22 @@ def _pick(
     and none did, or a few more blocks after)."""
     used = set(request.avoid)
     drafts: list[Draft] = []
+    if not answer:  # the common case: the first three blocks that render fit
+        for block in order:
+            found = made.first(block, used)
+            if found is not None:
+                drafts.append(found[0])
+                used.update(found[1])
+                if len(drafts) == DRAFTS:
+                    break
+        return drafts, False
     spare: list[tuple[Draft, list[str]]] = []  # fit, but do not quote the answer
     own = f"{request.intent}/"
     own_left = sum(1 for block in order if block.id.startswith(own))
     own_quotes = False
     further = _LOOK_FURTHER
     for block in order:
-        if answer and not own_left and (not own_quotes or further == 0):
+        if not own_left and (not own_quotes or further == 0):
             break
         mine = block.id.startswith(own)
         own_left -= mine
@@ -238,7 +247,7 @@ def _pick(
         if found is None:
             continue
         draft, said = found
-        if answer and answer not in draft.text:
+        if answer not in draft.text:
             further -= not mine
             spare.append((draft, said))
             continue
