@@ -136,7 +136,10 @@ def test_a_broken_knowledge_file_names_every_bad_entry(tmp_path: Path) -> None:
         + '"\ncolour = "red"\n'
         + '[[faq]]\nid = "c"\ntitle = ""\nintents = []\nanswer = "x"\n'
         + '[[faq]]\nid = "d"\ntitle = "t"\nintents = ["how_to"]\nquestions = ["q"]\n'
-        + 'answer = "先关机。再开机。"\n',
+        + 'answer = "先关机。再开机。"\n'
+        + 'answer_en = "'
+        + "long " * 41
+        + '"\n',
     )
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(path)
@@ -150,6 +153,7 @@ def test_a_broken_knowledge_file_names_every_bad_entry(tmp_path: Path) -> None:
         "'intents' must be a non-empty list",
         "'questions' must be a non-empty list",
         "faq #5 (d): answer must be one sentence",
+        "faq #5 (d): answer_en is 205 characters; at most 200",
     ):
         assert expected in message, message
     _write(tmp_path, "[[faq]\n")

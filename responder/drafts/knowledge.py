@@ -30,6 +30,7 @@ MIN_SCORE_EN = 4.0
 ANYWHERE_SCORE = 12.0
 ANYWHERE_RATIO = 2.0
 MAX_ANSWER = 120  # characters: an answer must fit a Weibo comment beside a greeting
+MAX_ANSWER_EN = 200  # the same for the English answer (Latin letters count half on Weibo)
 
 
 class KnowledgeError(ValueError):
@@ -210,6 +211,10 @@ def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | 
     answer = str(text["answer"])
     if len(answer) > MAX_ANSWER:
         problems.append(f"{where}: answer is {len(answer)} characters; at most {MAX_ANSWER}")
+    answer_en = str(text["answer_en"] or "")
+    if len(answer_en) > MAX_ANSWER_EN:
+        limit = MAX_ANSWER_EN
+        problems.append(f"{where}: answer_en is {len(answer_en)} characters; at most {limit}")
     if _INNER_END.search(answer.rstrip("。！？!?")):
         problems.append(
             f"{where}: answer must be one sentence (join its parts with ；): the three drafts"
