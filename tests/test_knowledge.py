@@ -239,3 +239,14 @@ def test_the_knowledge_base_answers_labelled_traffic_mostly_right() -> None:
     figures = dict(part.split("=") for part in last.split()[1:])
     assert float(figures["precision"]) >= 0.45, last
     assert float(figures["recall"]) >= 0.70, last
+
+
+def test_kb_search_judges_an_english_mention_by_the_english_floor(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = "Landed in Tokyo and my X7 has zero data. Roaming is switched on"
+    assert main(["drafts", "kb", "search", text]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    score = float(first.split("score ")[1].split()[0])
+    assert first.startswith("roaming") and 4.0 <= score < 8.0, first  # between the floors
+    assert first.endswith("answers"), first

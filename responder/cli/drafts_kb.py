@@ -7,7 +7,8 @@ import argparse
 from pathlib import Path
 
 from responder.config import Config
-from responder.drafts.knowledge import MIN_SCORE, Knowledge, load_knowledge
+from responder.drafts.facts import language
+from responder.drafts.knowledge import MIN_SCORE, MIN_SCORE_EN, Knowledge, load_knowledge
 
 
 def add_command(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,9 +60,10 @@ def _search(knowledge: Knowledge, text: str, intents: list[str]) -> int:
     if not hits:
         print("no entry matches: the drafts will say we will find out")
         return 0
+    floor = MIN_SCORE_EN if language(text) == "en" else MIN_SCORE  # as drafting reads it
     for hit in hits:
-        if hit.score < MIN_SCORE:
-            verdict = f"too weak (< {MIN_SCORE})"
+        if hit.score < floor:
+            verdict = f"too weak (< {floor})"
         elif all(t in knowledge.weak for t in hit.matched):
             verdict = "weak words only ([search] weak): no answer"
         else:

@@ -213,8 +213,9 @@ def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | 
         problems.append(f"{where}: answer is {len(answer)} characters; at most {MAX_ANSWER}")
     answer_en = str(text["answer_en"] or "")
     if len(answer_en) > MAX_ANSWER_EN:
-        limit = MAX_ANSWER_EN
-        problems.append(f"{where}: answer_en is {len(answer_en)} characters; at most {limit}")
+        problems.append(
+            f"{where}: answer_en is {len(answer_en)} characters; at most {MAX_ANSWER_EN}"
+        )
     if _INNER_END.search(answer.rstrip("。！？!?")):
         problems.append(
             f"{where}: answer must be one sentence (join its parts with ；): the three drafts"
