@@ -7,7 +7,7 @@ import pytest
 from responder.drafts.fact_words import Table
 from responder.drafts.facts import facts_of, language
 from responder.drafts.suggest import start
-from tests.drafting import suggestions
+from tests.drafting import drafts, suggestions
 
 
 @pytest.mark.parametrize(
@@ -244,3 +244,15 @@ def test_a_table_finds_the_first_word_and_the_longest_where_two_start_together()
 )
 def test_more_festivals_are_occasions(text: str, occasion: str) -> None:
     assert facts_of(text).occasion == occasion
+
+
+def test_an_older_model_named_first_is_what_the_drafts_speak_of() -> None:
+    # X6 is not in brand.toml; the drafts must not answer it as an X7 question.
+    for texts in drafts("X6还能升3.2吗？看公告只写了X7系列和Note12", times=2):
+        assert any("X6" in t for t in texts), texts
+        assert not any("X7 更新" in t or "X7的更新" in t for t in texts), texts
+
+
+def test_a_rumoured_model_is_never_drafted_as_the_product() -> None:
+    for texts in drafts("X8是不是快出了？现在买X7会不会一买就过气", times=3):
+        assert not any("X8真机" in t or "试试X8" in t for t in texts), texts

@@ -41,3 +41,28 @@ def test_who_is_in_the_photo_is_named_as_a_friend_would(text: str, subject: str)
 def test_a_photo_of_the_cat_is_praised_for_the_cat() -> None:
     for texts in drafts("我家橘猫晒太阳 用X7 Pro拍的 毛都看得清 太可爱了", times=2):
         assert sum("猫主子" in t for t in texts) >= 2, texts
+
+
+@pytest.mark.parametrize(
+    ("text", "who"),
+    [
+        ("谢谢湖滨店的小哥哥 耐心教我外婆用视频通话 外婆现在天天跟我视频 超级感动", "外婆"),
+        ("情人节男朋友送了粉色X7 Pro！！颜色也太温柔了", "男朋友"),
+    ],
+)
+def test_happy_news_about_someone_is_answered_about_them(text: str, who: str) -> None:
+    assert facts_of(text).subject == who
+    for texts in drafts(text, times=2):
+        assert any(who in t for t in texts), texts
+
+
+@pytest.mark.parametrize(
+    ("text", "echo"),
+    [
+        ("最后一排看演唱会 X7 Pro 长焦直接拉到舞台 神器yyds", "演唱会"),
+        ("戴Watch S两个月 今天称重瘦了5公斤", ""),  # a clause, not a thing to name back
+        ("@澜星 X7 Pro 有红外吗 想用手机开空调", "空调"),  # jieba: 红外 names no thing
+    ],
+)
+def test_the_echo_is_a_thing_the_person_named(text: str, echo: str) -> None:
+    assert facts_of(text).echo == echo

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Mapping
@@ -156,7 +157,7 @@ class Drafter:
             "platform": platform,
             "channel": channel,
             "short": self.style_limit_is_short(platform, channel),
-            "product": self.brand.product_in(text),
+            "product": _product(self.brand, text, facts.model),
             "brand": self.brand.facts,
             "time": moment.time,
             "festival": moment.festival,
@@ -308,3 +309,25 @@ def _where(stem: str, exc: jinja2.TemplateError) -> str:
         frames = traceback.extract_tb(sys.exc_info()[2])
         line = next((f.lineno for f in reversed(frames) if f.filename.endswith(".j2")), None)
     return f"{stem}.j2:{line or '?'}"
+
+
+def _product(brand: Brand, text: str, model: str) -> str:
+    """The product a mention is about: the brand's product it names first, unless it first
+    names an older model of a line brand.toml lists (X6 of the X7's line: "X6还能升3.2吗"
+    is about the X6; a rumoured X8 is not ours to name)."""
+    named = brand.product_in(text)
+    older = _OLDER.fullmatch(model)
+    if older is None or brand.product_in(model):
+        return named
+    line, number = older.group(1), int(older.group(2))
+    listed = (_OLDER.match(p.name) for p in brand.products)
+    if not any(m and m.group(1) == line and int(m.group(2)) > number for m in listed):
+        return named
+    folded = text.lower()
+    at = folded.find(model.lower())
+    aliases = (a for p in brand.products if p.name == named for a in p.aliases)
+    first = min((folded.find(a) for a in aliases if a in folded), default=-1)
+    return model if at >= 0 and (first < 0 or at < first) else named
+
+
+_OLDER = re.compile(r"([A-Z])(\d{1,2})")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from responder.drafts.fact_words import FactWords, Table, fact_words
-from responder.drafts.focus import focus_of, place_of
+from responder.drafts.focus import focus_of, names_a_thing, place_of
 
 _ORDER = re.compile(r"(?<![A-Za-z0-9])(LX\d{6,})|订单号?\s*[:：是为]?\s*([A-Za-z0-9]{8,})", re.I)
 _TRACKING = re.compile(
@@ -66,6 +66,7 @@ _BUDGET = re.compile(
 )
 # The person's own days among the occasions (facts.toml [occasions]).
 LIFE_EVENTS = frozenset({"生日", "周年", "毕业", "新婚", "上岸", "乔迁", "添丁"})
+_ECHO_MAX = 6  # characters: a longer phrase is a clause, not a thing to name back
 TOPIC_MAX = 16  # characters: a longer topic drops the cause, then the problem
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -114,13 +115,20 @@ class Facts:
 
     @property
     def echo(self) -> str:
-        """The focus phrase a draft may name beside what the tables found: Chinese, two
-        characters or more, and not a word the other facts already say ("" for none)."""
-        said = (self.said, self.topic, self.person, self.occasion, self.feature)
+        """The first focus phrase that names a thing (演唱会, 北京地铁, 婚纱照: not a clause
+        like 称重瘦), for a draft to name beside what the tables found: Chinese, two to
+        six characters, and not a word the other facts already say ("" for none)."""
+        said: tuple[str, ...] = (self.said, self.topic, self.person, self.occasion)
+        said += (self.feature, self.subject, self.place, self.model)
         for phrase in self.focus:
-            if len(phrase) < 2 or not _CJK.search(phrase):
+            for w in said:  # 情人节男朋友 with the occasion 情人节: 男朋友
+                if w and w in phrase and len(w) > 1:
+                    phrase = phrase.replace(w, "")
+            if not (2 <= len(phrase) <= _ECHO_MAX and _CJK.search(phrase)):
                 continue
-            if not any(w and (w in phrase or phrase in w) for w in said):
+            if any(w and (w in phrase or phrase in w) for w in said):
+                continue
+            if names_a_thing(phrase):
                 return phrase
         return ""
 

@@ -60,6 +60,14 @@ _FUNCTION_TAGS = frozenset(
     ]
 )
 _VERB_TAGS = frozenset(("v", "a", "vd", "an"))
+# jieba's tags for words that name a thing: nouns, names, places, organisations, verbal
+# nouns (降噪, 通勤) and Latin words.
+# (Not nr: jieba tags 太久 and 太贵 as names; a person a mention names is `facts.person`.)
+_NOUN_TAGS = frozenset(("n", "nz", "ns", "nt", "vn", "eng", "ng"))
+_PROPER = frozenset(("ns", "nt", "nz"))
+_NOUN_SEEN = 10  # a noun jieba counted fewer times is a stray entry (丑死, 不太会: 3 each)
+_NOUN_VAGUE = 2000  # a noun this common says little alone (模式, 数据, 理由, 有点)
+_NOUN_NOT_FIRST = frozenset("太不没很好超都有")  # 太小, 不太会, 有点: adverbs, not things
 _COMMON = 7.0  # a single character this common (是, 有, 说) breaks a phrase
 _RARE = 11.0  # a word this rare counts whatever its tag (上岸 is tagged a place word)
 _FIRST = 1.0  # the first salient phrase: people say what it is about early
@@ -84,6 +92,7 @@ _REPEAT = re.compile(r"^(.)\1+$|^(.)(.)\2\3$|(.)不\4")  # 哈哈, 呜呜, 跳�
 @dataclass(frozen=True, slots=True)
 class _Words:
     functions: frozenset[str]
+    nouns: frozenset[str]  # words jieba tags as naming a thing (演唱会, 露珠, 地铁)
     verbs: frozenset[str]  # verbs and adjectives: a phrase of only these names no thing
     generic: frozenset[str]
     feeling: frozenset[str]  # the lexicon's positive and negative words: feelings, no thing
@@ -99,7 +108,7 @@ def _words() -> _Words:
 
     lexicon = default_lexicon()
 
-    functions, verbs, places = set(), set(), set()
+    functions, verbs, places, nouns = set(), set(), set(), set()
     path = Path(jieba.__file__).parent / "dict.txt"
     with path.open(encoding="utf-8") as lines:
         for line in lines:
@@ -111,6 +120,10 @@ def _words() -> _Words:
                 verbs.add(word)
             elif tag == "ns" and len(word) > 1:
                 places.add(word)
+            count = int(head.rpartition(" ")[2] or 0)
+            named = tag in _PROPER or count >= _NOUN_SEEN  # 北京地铁 is a proper noun seen 3 times
+            if tag in _NOUN_TAGS and named and word[:1] not in _NOUN_NOT_FIRST:
+                nouns.add(word)
     raw = tomllib.loads(
         resources.files("responder.drafts").joinpath("data/facts.toml").read_text("utf-8")
     )["focus"]
@@ -118,6 +131,7 @@ def _words() -> _Words:
     vague = {w.lower() for w in raw["not_places"]}
     return _Words(
         functions=frozenset(functions - generic),
+        nouns=frozenset(nouns - generic),
         verbs=frozenset(verbs),
         generic=frozenset(generic),
         feeling=frozenset(lexicon.negative.word_set | lexicon.positive.word_set),
@@ -154,6 +168,21 @@ def place_of(text: str) -> str:
         return found
     tokens = tokenize(text, default_lexicon()).tokens
     return next((w for w in tokens if w in words.places), "")
+
+
+def names_a_thing(phrase: str) -> bool:
+    """Whether a focus phrase is a thing, to be named back as it stands (演唱会, 北京地铁,
+    婚纱照), not a clause (称重瘦, 拆开那一刻尖叫): every word of it a noun to jieba, or a
+    word jieba does not know (a name, slang for a thing) and no verb, adjective or feeling."""
+    words = _words()
+    said = tokenize(phrase, default_lexicon()).tokens
+    seg = segmenter(default_lexicon())
+    if len(said) == 1 and (seg.FREQ.get(said[0]) or 0) > _NOUN_VAGUE:
+        return False
+    return bool(said) and all(
+        w in words.nouns or (w not in seg.FREQ and w not in words.feeling and len(w) > 1)
+        for w in said
+    )
 
 
 def focus_of(text: str) -> tuple[str, ...]:
