@@ -256,3 +256,21 @@ def test_an_older_model_named_first_is_what_the_drafts_speak_of() -> None:
 def test_a_rumoured_model_is_never_drafted_as_the_product() -> None:
     for texts in drafts("X8是不是快出了？现在买X7会不会一买就过气", times=3):
         assert not any("X8真机" in t or "试试X8" in t for t in texts), texts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@澜星 订单号LX202611110123 X7 Pro 付款三天了还是待发货？？不是说48小时发货吗[怒]",
+        "双十一买的X7 到现在还没发货 什么情况啊 气死了",
+    ],
+)
+def test_an_order_not_shipped_yet_is_chased_at_the_warehouse_not_the_courier(text: str) -> None:
+    assert facts_of(text).unshipped
+    for texts in drafts(text, times=3):
+        assert sum("发货" in t for t in texts) >= 2, texts
+        assert not any("快递卡在哪" in t or "催物流" in t or "盯着物流" in t for t in texts), texts
+
+
+def test_a_parcel_on_its_way_is_not_unshipped() -> None:
+    assert not facts_of("LX202611120456 显示已发货三天了 物流一直不动").unshipped

@@ -66,6 +66,7 @@ class FactWords:
     dropped_words: tuple[str, ...]
     still_words: tuple[str, ...]  # what we suggested did not help
     waiting_words: tuple[str, ...]  # still waiting for an update others have
+    unshipped_words: tuple[str, ...]  # the order has not shipped yet (待发货)
 
 
 @cache
@@ -88,4 +89,5 @@ def fact_words() -> FactWords:
         dropped_words=tuple(w.lower() for w in raw["dropped"]["words"]),
         still_words=tuple(w.lower() for w in raw["still"]["words"]),
         waiting_words=tuple(w.lower() for w in raw["waiting"]["words"]),
+        unshipped_words=tuple(w.lower() for w in raw["unshipped"]["words"]),
     )

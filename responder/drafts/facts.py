@@ -95,6 +95,7 @@ class Facts:
     dropped: bool = False  # says the device was dropped or cracked
     still: bool = False  # says what we suggested earlier in the thread did not help
     waiting: bool = False  # says they are still waiting for an update others have
+    unshipped: bool = False  # says the order has not shipped yet (待发货): no parcel to chase
     rival: str = ""  # another brand's phone they name, as written: "小米15", "iPhone 11"
     place: str = ""  # the first place they name: "洱海", "外滩", "冰岛"
     budget: str = ""  # the budget a buyer names, as written: "预算2000", "三千左右"
@@ -185,6 +186,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         dropped=any(w in folded for w in words.dropped_words),
         still=bool(ours) and any(w in folded for w in words.still_words),
         waiting=any(w in folded for w in words.waiting_words),
+        unshipped=any(w in folded for w in words.unshipped_words),
         rival=(m.group(0).strip() if (m := _RIVAL.search(text)) else ""),
         place=place_of(text) if lang == "zh" else "",
         subject=_name(words.subjects, folded),
