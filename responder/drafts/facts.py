@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from responder.drafts.asking import question_of
 from responder.drafts.fact_words import FactWords, Table, fact_words
 from responder.drafts.focus import focus_of, names_a_thing, place_of
 
@@ -96,6 +97,7 @@ class Facts:
     still: bool = False  # says what we suggested earlier in the thread did not help
     waiting: bool = False  # says they are still waiting for an update others have
     unshipped: bool = False  # says the order has not shipped yet (待发货): no parcel to chase
+    question: str = ""  # their yes-or-no question said back: "X7 Pro 有没有红外"
     rival: str = ""  # another brand's phone they name, as written: "小米15", "iPhone 11"
     place: str = ""  # the first place they name: "洱海", "外滩", "冰岛"
     budget: str = ""  # the budget a buyer names, as written: "预算2000", "三千左右"
@@ -187,6 +189,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         still=bool(ours) and any(w in folded for w in words.still_words),
         waiting=any(w in folded for w in words.waiting_words),
         unshipped=any(w in folded for w in words.unshipped_words),
+        question=_question(text, _model(text)),
         rival=(m.group(0).strip() if (m := _RIVAL.search(text)) else ""),
         place=place_of(text) if lang == "zh" else "",
         subject=_name(words.subjects, folded),
@@ -194,6 +197,16 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         lang=lang,
         text=text,
     )
+
+
+def _question(text: str, model: str) -> str:
+    """question_of(text), with the model they named in front when the question leaves it
+    out ("有没有红外" of "X7 Pro 有红外吗": "X7 Pro 有没有红外")."""
+    asked = question_of(text)
+    plain = asked.lower().replace(" ", "")
+    if asked and model and model.lower().replace(" ", "") not in plain and not asked[0].isascii():
+        return f"{model} {asked}"
+    return asked
 
 
 def language(text: str) -> str:
