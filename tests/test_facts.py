@@ -274,3 +274,8 @@ def test_an_order_not_shipped_yet_is_chased_at_the_warehouse_not_the_courier(tex
 
 def test_a_parcel_on_its_way_is_not_unshipped() -> None:
     assert not facts_of("LX202611120456 显示已发货三天了 物流一直不动").unshipped
+
+
+def test_a_trade_in_of_another_brand_names_their_phone() -> None:
+    for texts in drafts("iPhone 11 电池都70%了 能拿去以旧换新X7吗 大概能抵多少", times=2):
+        assert sum("iPhone 11" in t for t in texts) >= 2, texts
