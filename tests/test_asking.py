@@ -42,3 +42,15 @@ def test_a_question_no_entry_answers_is_named_in_the_drafts_that_find_out() -> N
     text = "@澜星 官方问下 X7 Pro 能当对讲机用吗 周末去爬山想跟朋友联络"
     for texts in drafts(text, times=2):
         assert sum("X7 Pro 能不能当对讲机用" in t for t in texts) >= 2, texts
+
+
+def test_an_upset_update_question_the_update_entries_answer_is_answered() -> None:
+    # A rollback asked for after an update: the system-update entry answers it.
+    for texts in drafts("Note 12 升了3.2 感觉比3.1卡 能刷回3.1吗 官方有没有降级包", times=2):
+        assert sum("回退" in t for t in texts) >= 2, texts
+
+
+def test_an_update_complaint_never_gets_another_intents_entry() -> None:
+    # The fingerprint entry answers a failing sensor, not a changed animation.
+    for texts in drafts("note12升到3.2之后指纹解锁的动画变了 丑死了 能改回原来那个吗", times=2):
+        assert not any("删掉重录" in t for t in texts), texts
