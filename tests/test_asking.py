@@ -25,6 +25,7 @@ from tests.drafting import drafts
         ("说好的月底公布 是不是把我们忘了[委屈]", ""),  # a complaint at us, not a question
         ("所有的都能退吗", ""),  # "都能不能退" is no way to say it back
         ("X7 Pro 和 iPhone 拍照到底谁强", ""),  # not a yes-or-no question
+        ("澜OS 5.1 更新后微信闪退，有人一样吗", ""),  # asked of other users
     ],
 )
 def test_a_yes_or_no_question_is_said_back_both_ways(text: str, said: str) -> None:

@@ -32,8 +32,9 @@ _HAS = re.compile(r"(?<![没所还只拥具占享带含])有(?![点些的])")
 # Openers that are not part of the question itself.
 _OPENER = re.compile(r"^(?:官方|请问|问一?下|想问一?下?|问问|求问|那么?|所以|到底|真的|就是)+")
 _NAMES = re.compile(r"@\S+|【[^】]{0,8}】")
-# Asked of us (你们能不能快点, 是不是把我们忘了): a complaint, not a question to look into.
-_AT_US = re.compile(r"我们|你们|咱们|官方")
+# Asked of us (你们能不能快点, 是不是把我们忘了): a complaint, not a question to look into;
+# asked of other users (有人一样吗, 大家有没有遇到): not ours to find out.
+_AT_US = re.compile(r"我们|你们|咱们|官方|有人|大家|各位|家人们|兄弟们|姐妹们")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
