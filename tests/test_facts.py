@@ -279,3 +279,15 @@ def test_a_parcel_on_its_way_is_not_unshipped() -> None:
 def test_a_trade_in_of_another_brand_names_their_phone() -> None:
     for texts in drafts("iPhone 11 电池都70%了 能拿去以旧换新X7吗 大概能抵多少", times=2):
         assert sum("iPhone 11" in t for t in texts) >= 2, texts
+
+
+def test_a_version_said_before_what_it_did_is_the_version() -> None:
+    assert facts_of("@澜星 3.2更新完 打开app的动画丝滑").version == "3.2"
+    assert facts_of("花了3.2万更新了装修").version == ""
+
+
+def test_thanks_are_returned() -> None:
+    text = "从X3到现在的X7 Pro 第五台澜星了 家里人都被我安利了 说一句谢谢你们 一直没让我失望"
+    assert facts_of(text).thanks
+    for texts in drafts(text, times=2):
+        assert any("谢谢你" in t for t in texts), texts

@@ -67,6 +67,7 @@ class FactWords:
     still_words: tuple[str, ...]  # what we suggested did not help
     waiting_words: tuple[str, ...]  # still waiting for an update others have
     unshipped_words: tuple[str, ...]  # the order has not shipped yet (待发货)
+    thanks_words: tuple[str, ...]  # they thank us (谢谢你们)
 
 
 @cache
@@ -90,4 +91,5 @@ def fact_words() -> FactWords:
         still_words=tuple(w.lower() for w in raw["still"]["words"]),
         waiting_words=tuple(w.lower() for w in raw["waiting"]["words"]),
         unshipped_words=tuple(w.lower() for w in raw["unshipped"]["words"]),
+        thanks_words=tuple(w.lower() for w in raw["thanks"]["words"]),
     )

@@ -25,7 +25,9 @@ _TRACKING = re.compile(
 # "99.9" is more often a price.
 _VERSION = re.compile(
     r"(?:澜os|系统|版本|升级到?|升到|升完|升了|更新到?|更新了|推送了?|推了|os|\bv)\s*"
-    r"(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)(?![\d.])",
+    r"(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)(?![\d.])"
+    # or the version before what it did: "3.2更新完", "3.2.1版本"
+    r"|(?<![\d.])(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)\s*(?=更新|版本|系统|升级|推送)",
     re.I,
 )
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
@@ -98,6 +100,7 @@ class Facts:
     waiting: bool = False  # says they are still waiting for an update others have
     unshipped: bool = False  # says the order has not shipped yet (待发货): no parcel to chase
     question: str = ""  # their yes-or-no question said back: "X7 Pro 有没有红外"
+    thanks: bool = False  # they thank us (谢谢你们, 感谢): a friend thanks them back
     rival: str = ""  # another brand's phone they name, as written: "小米15", "iPhone 11"
     place: str = ""  # the first place they name: "洱海", "外滩", "冰岛"
     budget: str = ""  # the budget a buyer names, as written: "预算2000", "三千左右"
@@ -190,6 +193,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         waiting=any(w in folded for w in words.waiting_words),
         unshipped=any(w in folded for w in words.unshipped_words),
         question=_question(text, _model(text)),
+        thanks=any(w in folded for w in words.thanks_words),
         rival=(m.group(0).strip() if (m := _RIVAL.search(text)) else ""),
         place=place_of(text) if lang == "zh" else "",
         subject=_name(words.subjects, folded),
