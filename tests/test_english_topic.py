@@ -26,7 +26,7 @@ KB = load_knowledge(default_directory() / "kb.toml")
         ("I need an invoice for my company. How do I request it?", "the invoice"),
         ("when will my order ship?", "shipping"),
         ("Landed in Seoul and the hotspot keeps dropping, any fix?", "the hotspot"),
-        ("Shot the Milky Way last night with the X7 Pro, no tripod", "Milky Way"),
+        ("Shot the Milky Way last night with the X7 Pro, no tripod", "the Milky Way"),
         (
             "Here for a wedding and my X7 Pro screen just cracked. Where can I get it fixed?",
             "the screen",
