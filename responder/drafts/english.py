@@ -11,118 +11,25 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from responder.drafts.english_words import (
+    ADJECTIVES,
+    LANGUAGES,
+    ORDER_STATUS,
+    ORDERED,
+    PHOTO,
+    PLACE_BEFORE,
+    PLACE_NOUNS,
+    PROBLEM,
+    QUESTION_WORDS,
+    REPAIR,
+    STOP,
+    VERB_TOPICS,
+    shot_of,
+    shot_word,
+    words_of,
+)
 from responder.drafts.knowledge import MIN_SCORE_EN, Entry, Knowledge
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# The adjectives people use around a topic: never a topic on their own, but written with a
-# capital before another name they start one ("the Great Wall", "New York", "Old Town").
-ADJECTIVES = _words("""
-    annoying amazing awesome perfect beautiful gorgeous stunning lovely cool terrible
-    horrible awful frustrating frustrated disappointed happy sad angry upset excited glad
-    good great nice bad fine new old better best worse worst fast slow valid local physical
-    last next first same other another sure able possible available free whole
-    """)
-# Words that never start or end a topic: function words, pronouns, common verbs, small
-# talk, time words, adverbs and the adjectives people use around a topic.
-STOP = _words("""
-    a an the this that these those it its it's i i'm i've i'd me my mine you your you're we
-    our us they their them he she his her there here who what which when where why how
-    whether if then than so and or but nor not no yes yeah ok okay also too just only even
-    still already again all any some each every both few more most much many very really
-    super quite pretty honestly actually literally totally please thanks thank thx hi hey
-    hello dear guys folks everyone anyone someone team official admin q question questions
-    is am are was were be been being do does did done doing have has had having can could
-    will would shall should may might must shan't can't couldn't won't wouldn't don't
-    doesn't didn't isn't aren't wasn't weren't haven't hasn't cannot
-    get gets got getting make makes made use used using try tried trying need needs needed
-    want wants wanted know knew think thought see saw look looking find found tell told
-    ask asked give gave keep kept say said go goes went going come came take took taken
-    buy bought buying switch switched change changed turn turned set put let help helps
-    work works worked working fix fixed move moving moved travel traveling travelling
-    fly flying leave leaving love loved like liked hate hated enjoy swap swapping request
-    support supports supported ship shipped send sent order ordered pay paid drop dropped
-    happen happened seem seems feel felt wait waiting waited check checked
-    to of in on at by for with from into onto about over under near around through after
-    before during without within via per up down out off away back
-    way ways thing things stuff lot lots bit time times day days week weeks month months
-    year years today tonight yesterday tomorrow now soon later ago morning evening
-    everything something anything nothing related tourist student traveller traveler expat
-    user customer fan since tips tip opened bought says say dusk everywhere anywhere
-    they're we're that's there's what's it'll i'll you'll let's here's he's she's
-    zero one two three four five six seven eight nine ten
-    dawn sunset sunrise weekend friday monday tuesday wednesday thursday saturday
-    sunday phone phones mobile device one ones issue issues problem problems setting
-    settings option options
-    usually normally often always never sometimes quick quickly idea ideas
-    shot shoot shooting took breaks break broke broken caught catch landed land landing arrived
-    merry christmas xmas celebrate celebrating lol haha long filmed captured snapped recorded
-    """) | ADJECTIVES
-# Written with a capital letter but no place: a language is what a setting switches to.
-LANGUAGES = _words("english chinese mandarin cantonese french german spanish japanese korean")
-# A question whose only content is what we should do: the topic is the service itself.
-VERB_TOPICS = {
-    "ship": "shipping",
-    "deliver": "delivery",
-    "send": "shipping",
-    "return": "returns",
-    "refund": "the refund",
-    "exchange": "an exchange",
-    "repair": "the repair",
-    "fix": "the repair",
-    "update": "the update",
-    "upgrade": "the update",
-    "cancel": "cancelling the order",
-    "pay": "payment",
-}
-REPAIR = VERB_TOPICS["fix"]  # yields to the thing that went wrong, when they name one
-ORDER_STATUS = "the order status"
-# An order, a parcel or their numbers: "any update?" then asks after the order.
-_ORDERED = re.compile(
-    r"\b(?:orders?|ordered|parcels?|packages?|tracking|shipment|courier|delivery)\b|"
-    r"\b[A-Za-z]{0,4}\d{8,}\b",
-    re.IGNORECASE,
-)
-QUESTION_WORDS = _words(
-    "how what when where why which who can could does do is are will would any anyone"
-)
-PROBLEM = re.compile(
-    r"\b(?:crack\w*|broke\w*|slow\w*|stuck|dead|die[sd]?|dying|not working|won't|can't|"
-    r"doesn't|isn't|keeps?|freez\w*|crash\w*|lag\w*|drain\w*|hot|overheat\w*|missing|"
-    r"lost|wrong|late|delayed|damaged|error\w*|fail\w*|bug\w*|disconnect\w*|worried|concerned)\b",
-    re.IGNORECASE,
-)
-PHOTO = re.compile(
-    r"\b(?:took this|shot (?:this|on|with|the|a|an|my|some)|filmed|photo\w*|pics?|pictures?|"
-    r"snap(?:ped)?|captured|this shot|videos?|footage|clips?|time-?lapses?|vlogs?)\b",
-    re.IGNORECASE,
-)
-# What a draft calls what they made, by the word they used ("shot" when they only say
-# they took it): "What a time-lapse of the Great Wall!"
-SHOTS = {
-    "photo": "photo",
-    "pic": "pic",
-    "picture": "picture",
-    "video": "video",
-    "footage": "video",
-    "filmed": "video",
-    "clip": "clip",
-    "vlog": "vlog",
-    "timelapse": "time-lapse",
-    "time-lapse": "time-lapse",
-}
-# The last word of a name that is a place ("the Great Wall", "West Lake", "Jing'an Temple"):
-# a happy draft says it had a good time there, not that it "is working out".
-PLACE_NOUNS = _words("""
-    wall walls lake lakes city town village park mountain mountains mount hill hills peak
-    temple palace street road avenue tower bridge beach island islands river square garden
-    gardens museum station airport market bay falls valley gate canyon desert forest
-    coast harbour harbor cathedral church castle zoo base pagoda bund
-    """)
-PLACE_BEFORE = frozenset({"in", "to", "at", "near", "from", "around"})
 MAX_WORDS = 4  # a longer run is a chunking slip: its last words are the head noun
 
 _NOISE = re.compile(r"@\S+|https?://\S+|[^\x00-\x7f\u00c0-\u024f]+")  # Chinese, emoji: a break
@@ -130,12 +37,12 @@ _SENTENCE = re.compile(r"(?<=[.?!;:])\s*|\s+-+\s+|\s+/\s+|\n+")
 _CLAUSE = re.compile(r",\s*|\s+(?:but|and then|because|so)\s+")
 # Latin letters with their accents count as letters (Tromsø).
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'+&-]*")
-_DETERMINERS = _words("the a an my this that your new latest it them all our his her")
-_PEOPLE = _words("i you we they please")
-_NEGATIONS = _words("no without never")
-_OBJECTS = _words("the a an my your our this these those his her their")
-_NOT = _words("can't cannot won't don't doesn't didn't couldn't wouldn't isn't aren't")  # "no tripod": not what it is about
-_GREETINGS = _words("hi hey hello dear ok okay so um")
+_DETERMINERS = words_of("the a an my this that your new latest it them all our his her")
+_PEOPLE = words_of("i you we they please")
+_NEGATIONS = words_of("no without never")  # "no tripod": not what it is about
+_OBJECTS = words_of("the a an my your our this these those his her their")  # after a verb
+_NOT = words_of("can't cannot won't don't doesn't didn't couldn't wouldn't isn't aren't")
+_GREETINGS = words_of("hi hey hello dear ok okay so um")
 _ID_LIKE = re.compile(r"^[A-Za-z]{0,4}\d{6,}$")  # an order or tracking number
 
 
@@ -176,7 +83,7 @@ def topic_of(text: str, products: Iterable[str] = ()) -> Topic:
     sentences = _sentences(text, products)
     subject = problem = where = first = first_where = last_place = verb = ""
     asked = False
-    ordered = bool(_ORDERED.search(text))
+    ordered = bool(ORDERED.search(text))
     photo = PHOTO.search(text)
     phrases: list[str] = []
     for sentence in sentences:
@@ -220,14 +127,14 @@ def topic_of(text: str, products: Iterable[str] = ()) -> Topic:
         problem=problem,
         where=where,
         photo=bool(photo),
-        shot=_shot(photo.group(0)) if photo else "",
+        shot=shot_of(text) if photo else "",
         place=bool(last) and last[0].lower() in PLACE_NOUNS and not subject[4:5].islower(),
         phrases=tuple(dict.fromkeys(phrases)),
     )
 
 
 _TAIL = re.compile(r"\s+((?:where|that|which|who)\s+[^?]+?)\s*\?*\s*$", re.IGNORECASE)
-_FIRST_PERSON = _words("i i'm i've my me mine we our us")
+_FIRST_PERSON = words_of("i i'm i've my me mine we our us")
 
 
 def _tail(clause: str, phrase: _Phrase) -> str:
@@ -244,13 +151,7 @@ def _tail(clause: str, phrase: _Phrase) -> str:
 
 def _shot_word(phrase: _Phrase) -> bool:
     """ "video", "photos": in a photo post, what they made is not what it shows."""
-    return len(phrase.words) == 1 and _shot(phrase.text) != "shot"
-
-
-def _shot(said: str) -> str:
-    word = said.lower()
-    word = word if word in SHOTS else word.removesuffix("s")
-    return SHOTS.get(word, "photo" if word.startswith("photo") else "shot")
+    return len(phrase.words) == 1 and shot_word(phrase.text) != "shot"
 
 
 def answer_for(knowledge: Knowledge, text: str, topic: Topic) -> Entry | None:
