@@ -121,3 +121,76 @@ def test_an_english_question_the_model_alone_half_suspects_is_no_crisis() -> Non
     assert any("IP68" in d.text for d in made.drafts), [d.text for d in made.drafts]
     [fire] = suggestions("my X7 caught fire while charging last night, the desk is burnt", times=1)
     assert fire.understanding.crisis.flag
+
+
+def _all(text: str, platform: str = "weibo", kind: str = "mention") -> list[list[str]]:
+    made = drafts(text, platform=platform, kind=kind, times=3)
+    assert all(len(ds) == 3 for ds in made), made
+    return made
+
+
+def test_a_place_they_visited_is_a_good_time_not_a_thing_they_enjoy() -> None:
+    made = _all("Hiked the Great Wall at Badaling today and my X7 battery lasted the whole day!")
+    texts = [d for ds in made for d in ds]
+    assert any("the Great Wall" in d for d in texts), texts
+    for d in texts:
+        assert not re.search(r"enjoying (the )?(Great )?Wall|Wall is (working|doing)", d), d
+
+
+def test_a_shared_time_lapse_is_called_a_time_lapse_of_what_it_shows() -> None:
+    for ds in _all("Filmed a time-lapse of the Old Town in Dali with my X7 Pro, so smooth!"):
+        assert sum("time-lapse" in d and ("Old Town" in d or "Dali" in d) for d in ds) >= 2, ds
+
+
+def test_an_order_update_is_answered_with_the_order_not_system_updates() -> None:
+    text = (
+        "Order LX202612019999 was paid on Monday and the tracking hasn't changed since. Any update?"
+    )
+    for ds in _all(text):
+        assert all("LX202612019999" in d for d in ds), ds
+        assert not any("System update" in d or "batches" in d or "service centre" in d for d in ds)
+
+
+def test_a_quick_fix_for_a_broken_thing_names_it_and_answers_it() -> None:
+    for ds in _all("my left earbud won't connect, any quick fix before my flight?"):
+        assert all("left earbud" in d and "reset" in d for d in ds), ds
+        assert not any("the repair" in d for d in ds), ds
+
+
+def test_a_destination_before_the_question_is_named_in_every_draft() -> None:
+    text = "hi, order LX202612020002, shipping to Taipei. how long does it usually take?"
+    for ds in _all(text, "wechat", "message"):
+        assert all("Taipei" in d and "LX202612020002" in d for d in ds), ds
+        assert not any(", and" in d or ", now" in d for d in ds), ds  # no stray commas
+
+
+@pytest.mark.parametrize(
+    ("text", "wish"),
+    [
+        ("Happy New Year @澜星! Our family dinner pics came out great on the X7", "New Year"),
+        (
+            "Merry Christmas from Harbin @澜星, the ice lanterns look magic on my X7 Pro",
+            "Christmas",
+        ),
+    ],
+)
+def test_every_happy_draft_returns_a_festival_greeting(text: str, wish: str) -> None:
+    for ds in _all(text):
+        assert all(wish in d for d in ds), ds
+
+
+def test_a_long_place_question_on_a_weibo_comment_still_gets_three_drafts_naming_it() -> None:
+    text = "Is there a service centre in Guangzhou where the staff speak English? My X7 buzzes."
+    for ds in _all(text, "weibo", "comment"):
+        assert all("Guangzhou" in d and "English" in d for d in ds), ds
+
+
+def test_a_worry_about_bands_is_answered_with_the_bands_and_the_place() -> None:
+    for ds in _all("Does the X7 work on Vodafone in Germany? concerned about bands"):
+        assert all("bands" in d and "Germany" in d for d in ds), ds
+
+
+def test_a_name_they_wrote_with_an_article_keeps_it() -> None:
+    for ds in _all("does the Watch S work with an Android tablet?", "wechat", "message"):
+        assert any("an Android tablet" in d for d in ds), ds
+        assert not any(re.search(r"(about|into|on) Android tablet", d) for d in ds), ds

@@ -26,7 +26,7 @@ KB = load_knowledge(default_directory() / "kb.toml")
         ("I need an invoice for my company. How do I request it?", "the invoice"),
         ("when will my order ship?", "shipping"),
         ("Landed in Seoul and the hotspot keeps dropping, any fix?", "the hotspot"),
-        ("Shot the Milky Way last night with the X7 Pro, no tripod", "Milky Way"),
+        ("Shot the Milky Way last night with the X7 Pro, no tripod", "the Milky Way"),
         (
             "Here for a wedding and my X7 Pro screen just cracked. Where can I get it fixed?",
             "the screen",
@@ -118,3 +118,113 @@ def test_an_english_question_the_files_do_not_answer_finds_nothing(text: str) ->
 
 def test_every_entry_has_an_english_answer_and_english_phrasings() -> None:
     assert all(e.answer_en and e.questions_en for e in KB.entries)
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        # A capitalised adjective starts a name; "the" written before a name stays.
+        ("Hiked the Great Wall at Badaling today, my X7 battery lasted all day!", "the Great Wall"),
+        ("Spent the evening by the West Lake with my X7 Pro", "the West Lake"),
+        ("Filmed the Bund at night with my X7 Pro, so smooth", "the Bund"),
+        # "a"/"an" written before a name stays too.
+        ("does the Watch S work with an Android tablet?", "an Android tablet"),
+        # After a noun, a service word is part of it.
+        ("Can I get a tax refund on the X7 at the airport?", "the tax refund"),
+        # "zero" is a quantity, not part of the thing.
+        ("Landed in Seoul and my X7 has zero signal. Any idea?", "the signal"),
+    ],
+)
+def test_names_keep_their_adjective_and_article(text: str, subject: str) -> None:
+    assert topic_of(text, PRODUCTS).subject == subject
+
+
+def test_a_name_that_is_a_place_is_told_from_a_thing() -> None:
+    assert topic_of("Hiked the Great Wall at Badaling today, loved it", PRODUCTS).place
+    assert not topic_of("Love the night mode on my X7 Pro!", PRODUCTS).place
+    assert not topic_of("does Google Play work on the X7?", PRODUCTS).place
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("Just landed in New York, how do I turn on data roaming?", "in New York"),
+        ("Is the warranty valid in the US?", "in the US"),  # "US" is no "us"
+        # A question that names nothing takes the place of what came before it.
+        (
+            "hi, order LX202612020002, shipping to Taipei. how long does it usually take?",
+            "to Taipei",
+        ),
+        # What the question says of its place goes with it, unless it speaks of the person.
+        (
+            "Is there a store in Chengdu where the staff speak English?",
+            "in Chengdu where the staff speak English",
+        ),
+        ("Is there a store in Chengdu that can fix my screen?", "in Chengdu"),
+    ],
+)
+def test_a_place_carries_what_the_question_says_of_it(text: str, where: str) -> None:
+    assert topic_of(text, PRODUCTS).where == where
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My parcel still hasn't moved since Monday. Any update?",
+        "Order LX202612019999 was paid on Monday and the tracking hasn't moved. Any update?",
+    ],
+)
+def test_an_update_asked_about_an_order_is_its_status_which_no_entry_answers(text: str) -> None:
+    topic = topic_of(text, PRODUCTS)
+    assert topic.subject == "the order status"
+    assert answer_for(KB, text, topic) is None
+
+
+def test_an_update_asked_without_an_order_is_the_system_update() -> None:
+    text = "Still on 3.1, any update?"
+    topic = topic_of(text, PRODUCTS)
+    found = answer_for(KB, text, topic)
+    assert topic.subject == "the update" and found is not None and found.id == "os_update"
+
+
+def test_a_repair_asked_for_yields_to_the_thing_that_went_wrong() -> None:
+    assert topic_of("My right earbud keeps cutting out on calls. Any fix?", PRODUCTS).subject == (
+        "the right earbud"
+    )
+    assert topic_of("Can you fix it?", PRODUCTS).subject == "the repair"
+    text = "my left earbud won't connect, any quick fix?"  # "earbud" matches "earbuds"
+    found = answer_for(KB, text, topic_of(text, PRODUCTS))
+    assert found is not None and found.id == "pair_buds"
+
+
+def test_a_worry_names_what_the_answer_must_speak_of() -> None:
+    text = "Does the X7 work on Vodafone in Germany? concerned about bands"
+    topic = topic_of(text, PRODUCTS)
+    found = answer_for(KB, text, topic)
+    assert topic.problem == "the bands" and found is not None and found.id == "roaming"
+
+
+def test_a_verb_after_cant_is_no_thing() -> None:
+    topic = topic_of("I can't read the menus, is there an English version?", PRODUCTS)
+    assert "read" not in topic.phrases and "the read" not in (topic.subject, topic.problem)
+
+
+def test_a_festival_greeting_is_no_topic() -> None:
+    topic = topic_of("Merry Christmas @澜星! Celebrating with hotpot and my X7", PRODUCTS)
+    assert "Christmas" not in topic.subject and "Celebrating" not in topic.phrases
+
+
+@pytest.mark.parametrize(
+    ("text", "shot"),
+    [
+        ("Filmed a time-lapse of the Old Town in Dali with my X7 Pro!", "time-lapse"),
+        ("Filmed the Bund at night with my X7 Pro", "video"),
+        ("Some pics from Lijiang on my X7 Pro", "pic"),
+        ("Took this at the West Lake, no filter", "shot"),
+        ("Love the night mode on my X7 Pro!", ""),
+    ],
+)
+def test_a_shared_photo_is_called_by_their_word_for_it(text: str, shot: str) -> None:
+    topic = topic_of(text, PRODUCTS)
+    assert topic.shot == shot and topic.photo == bool(shot)
+    assert topic.subject not in ("the time-lapse", "the video", "the pics")

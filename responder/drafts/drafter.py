@@ -298,6 +298,8 @@ _TOPIC = Topic(
     problem="the screen",
     where="in Singapore",
     photo=True,
+    shot="photo",
+    place=True,
     phrases=("warranty", "screen", "Singapore"),
 )
 

@@ -11,83 +11,25 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from responder.drafts.english_words import (
+    ADJECTIVES,
+    LANGUAGES,
+    ORDER_STATUS,
+    ORDERED,
+    PHOTO,
+    PLACE_BEFORE,
+    PLACE_NOUNS,
+    PROBLEM,
+    QUESTION_WORDS,
+    REPAIR,
+    STOP,
+    VERB_TOPICS,
+    shot_of,
+    shot_word,
+    words_of,
+)
 from responder.drafts.knowledge import MIN_SCORE_EN, Entry, Knowledge
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Words that never start or end a topic: function words, pronouns, common verbs, small
-# talk, time words, adverbs and the adjectives people use around a topic.
-STOP = _words("""
-    a an the this that these those it its it's i i'm i've i'd me my mine you your you're we
-    our us they their them he she his her there here who what which when where why how
-    whether if then than so and or but nor not no yes yeah ok okay also too just only even
-    still already again all any some each every both few more most much many very really
-    super quite pretty honestly actually literally totally please thanks thank thx hi hey
-    hello dear guys folks everyone anyone someone team official admin q question questions
-    is am are was were be been being do does did done doing have has had having can could
-    will would shall should may might must shan't can't couldn't won't wouldn't don't
-    doesn't didn't isn't aren't wasn't weren't haven't hasn't cannot
-    get gets got getting make makes made use used using try tried trying need needs needed
-    want wants wanted know knew think thought see saw look looking find found tell told
-    ask asked give gave keep kept say said go goes went going come came take took taken
-    buy bought buying switch switched change changed turn turned set put let help helps
-    work works worked working fix fixed move moving moved travel traveling travelling
-    fly flying leave leaving love loved like liked hate hated enjoy swap swapping request
-    support supports supported ship shipped send sent order ordered pay paid drop dropped
-    happen happened seem seems feel felt wait waiting waited check checked
-    to of in on at by for with from into onto about over under near around through after
-    before during without within via per up down out off away back
-    way ways thing things stuff lot lots bit time times day days week weeks month months
-    year years today tonight yesterday tomorrow now soon later ago morning evening
-    everything something anything nothing related tourist student traveller traveler expat
-    user customer fan since tips tip opened bought says say dusk everywhere anywhere
-    they're we're that's there's what's it'll i'll you'll let's here's he's she's
-    one two three four five six seven eight nine ten
-    annoying amazing awesome perfect beautiful gorgeous stunning lovely cool terrible
-    horrible awful frustrating frustrated disappointed happy sad angry upset excited glad
-    dawn sunset sunrise weekend friday monday tuesday wednesday thursday saturday
-    sunday phone phones mobile device one ones issue issues problem problems setting
-    settings option options
-    good great nice bad fine new old better best worse worst fast slow valid local physical
-    last next first same other another sure able possible available free whole
-    usually normally often always never sometimes quick quickly idea ideas
-    shot shoot shooting took breaks break broke broken caught catch landed land landing arrived
-    """)
-# Written with a capital letter but no place: a language is what a setting switches to.
-LANGUAGES = _words("english chinese mandarin cantonese french german spanish japanese korean")
-# A question whose only content is what we should do: the topic is the service itself.
-VERB_TOPICS = {
-    "ship": "shipping",
-    "deliver": "delivery",
-    "send": "shipping",
-    "return": "returns",
-    "refund": "the refund",
-    "exchange": "an exchange",
-    "repair": "the repair",
-    "fix": "the repair",
-    "update": "the update",
-    "upgrade": "the update",
-    "cancel": "cancelling the order",
-    "pay": "payment",
-}
-QUESTION_WORDS = _words(
-    "how what when where why which who can could does do is are will would any anyone"
-)
-PROBLEM = re.compile(
-    r"\b(?:crack\w*|broke\w*|slow\w*|stuck|dead|die[sd]?|dying|not working|won't|can't|"
-    r"doesn't|isn't|keeps?|freez\w*|crash\w*|lag\w*|drain\w*|hot|overheat\w*|missing|"
-    r"lost|wrong|late|delayed|damaged|error\w*|fail\w*|bug\w*|disconnect\w*)\b",
-    re.IGNORECASE,
-)
-PHOTO = re.compile(
-    r"\b(?:took this|shot (?:this|on|with|the|a|an|my|some)|filmed|photo\w*|pics?|pictures?|"
-    r"snap(?:ped)?|captured|this shot)\b",
-    re.IGNORECASE,
-)
-PLACE_BEFORE = frozenset({"in", "to", "at", "near", "from", "around"})
 MAX_WORDS = 4  # a longer run is a chunking slip: its last words are the head noun
 
 _NOISE = re.compile(r"@\S+|https?://\S+|[^\x00-\x7f\u00c0-\u024f]+")  # Chinese, emoji: a break
@@ -95,10 +37,12 @@ _SENTENCE = re.compile(r"(?<=[.?!;:])\s*|\s+-+\s+|\s+/\s+|\n+")
 _CLAUSE = re.compile(r",\s*|\s+(?:but|and then|because|so)\s+")
 # Latin letters with their accents count as letters (Tromsø).
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'+&-]*")
-_DETERMINERS = _words("the a an my this that your new latest it them all our his her")
-_PEOPLE = _words("i you we they please")
-_NEGATIONS = _words("no without never")  # "no tripod": not what it is about
-_GREETINGS = _words("hi hey hello dear ok okay so um")
+_DETERMINERS = words_of("the a an my this that your new latest it them all our his her")
+_PEOPLE = words_of("i you we they please")
+_NEGATIONS = words_of("no without never")  # "no tripod": not what it is about
+_OBJECTS = words_of("the a an my your our this these those his her their")  # after a verb
+_NOT = words_of("can't cannot won't don't doesn't didn't couldn't wouldn't isn't aren't")
+_GREETINGS = words_of("hi hey hello dear ok okay so um")
 _ID_LIKE = re.compile(r"^[A-Za-z]{0,4}\d{6,}$")  # an order or tracking number
 
 
@@ -111,6 +55,8 @@ class Topic:
     problem: str = ""  # what went wrong: "the screen"
     where: str = ""  # the place with its preposition: "to Hong Kong", "in Singapore"
     photo: bool = False  # they share a photo they took
+    shot: str = ""  # their word for it when they share one: "photo", "video", "time-lapse"
+    place: bool = False  # the subject is a place: "the Great Wall"
     phrases: tuple[str, ...] = field(default=())  # every noun phrase, as written
 
     def __str__(self) -> str:
@@ -127,6 +73,7 @@ class _Phrase:
     place: bool  # after in/to/at/near and written with a capital: a place
     prep: str  # the preposition before it ("" for none)
     the: bool  # "the" stood before it
+    a: bool  # "a", "an" or "any" stood before it
     joined: bool  # "and"/"or" joins it to the phrase before
 
 
@@ -134,20 +81,28 @@ def topic_of(text: str, products: Iterable[str] = ()) -> Topic:
     """The topic of an English mention; `products`: names to leave out (lower case), as
     the drafts name the product on their own."""
     sentences = _sentences(text, products)
-    subject = problem = where = first = last_place = ""
+    subject = problem = where = first = first_where = last_place = verb = ""
+    asked = False
+    ordered = bool(ORDERED.search(text))
+    photo = PHOTO.search(text)
     phrases: list[str] = []
     for sentence in sentences:
         asking = _is_question(sentence)
+        asked = asked or asking
         for clause in [sentence] if asking else _CLAUSE.split(sentence):
-            found = _phrases(clause)
+            found = [p for p in _phrases(clause) if not (photo and _shot_word(p))]
             things = [p for p in found if not p.place]
             places = [p for p in found if p.place]
             phrases += [p.text for p in found]
-            first = first or _joined(things)
+            if not first and things:
+                first = _joined(things)
+                # "shipping to Hong Kong. how many days?": the place goes with the thing.
+                first_where = f"{places[0].prep} {_name(places[0])}" if places else ""
             if asking and not subject:
-                subject = _verb_topic(clause, things) or _joined(things)
+                verb = _verb_topic(clause, things, ordered=ordered)
+                subject = verb or _joined(things)
                 if subject and places:
-                    where = f"{places[0].prep} {_name(places[0])}"
+                    where = f"{places[0].prep} {_name(places[0])}{_tail(clause, places[0])}"
                 elif subject and last_place and re.search(r"\bthere\b", clause, re.I):
                     where = f"in {last_place}"
             if not problem and things and (went := PROBLEM.search(clause)):
@@ -157,26 +112,54 @@ def topic_of(text: str, products: Iterable[str] = ()) -> Topic:
                 problem = _np((before or things)[-1 if before else 0])
             if places:
                 last_place = _name(places[-1])
-    photo = bool(PHOTO.search(text))
+    if verb == REPAIR and problem:
+        subject = problem  # "left bud won't connect, any quick fix?": the left bud
+    if asked and not subject and not problem and not where:
+        where = first_where  # a question that names nothing asks about what came before
     if photo and not where:
         where = next(
             (f"{p.prep} {_name(p)}" for s in sentences for p in _phrases(s) if p.place), ""
         )
+    subject = subject or problem or first
+    last = subject.split()[-1:] if subject else []
     return Topic(
-        subject=subject or problem or first,
+        subject=subject,
         problem=problem,
         where=where,
-        photo=photo,
+        photo=bool(photo),
+        shot=shot_of(text) if photo else "",
+        place=bool(last) and last[0].lower() in PLACE_NOUNS and not subject[4:5].islower(),
         phrases=tuple(dict.fromkeys(phrases)),
     )
+
+
+_TAIL = re.compile(r"\s+((?:where|that|which|who)\s+[^?]+?)\s*\?*\s*$", re.IGNORECASE)
+_FIRST_PERSON = words_of("i i'm i've my me mine we our us")
+
+
+def _tail(clause: str, phrase: _Phrase) -> str:
+    """What a question says of the place it asks about, to its end: "in Shenzhen where
+    the staff speak English" (" where the staff speak English"; "" for none, or for one
+    that speaks of the person: the draft would have to turn "my" into "your")."""
+    at = clause.find(phrase.text)
+    found = _TAIL.match(clause, at + len(phrase.text)) if at >= 0 else None
+    if found is None:
+        return ""
+    words = _WORD.findall(found.group(1).lower())
+    return "" if len(words) > 7 or _FIRST_PERSON.intersection(words) else " " + found.group(1)
+
+
+def _shot_word(phrase: _Phrase) -> bool:
+    """ "video", "photos": in a photo post, what they made is not what it shows."""
+    return len(phrase.words) == 1 and shot_word(phrase.text) != "shot"
 
 
 def answer_for(knowledge: Knowledge, text: str, topic: Topic) -> Entry | None:
     """The knowledge-base entry with an English answer for an English mention, or None.
     Every intent's entries are searched (the intents are read from Chinese and often miss
     on English), so the entry must match a word of the topic, not only a passing word."""
-    if not topic.subject and not topic.problem:
-        return None
+    if (not topic.subject and not topic.problem) or topic.subject == ORDER_STATUS:
+        return None  # where their own order is, only a look at it can say
     words = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", f"{topic.subject} {topic.problem}")}
     for hit in knowledge.search(text, limit=3):
         if hit.score < MIN_SCORE_EN:
@@ -187,9 +170,11 @@ def answer_for(knowledge: Knowledge, text: str, topic: Topic) -> Entry | None:
 
 
 def _same(word: str, term: str) -> bool:
-    """One word, give or take an ending: "ship" and "shipping", "esim" and "esim"."""
+    """One word, give or take an ending: "ship" and "shipping", "esim" and "esim", "bud"
+    and "buds"."""
     short, long = sorted((word, term), key=len)
-    return long.startswith(short) and (len(short) >= 4 or short == long)
+    plural = long in (short + "s", short + "es")
+    return long.startswith(short) and (len(short) >= 4 or short == long or plural)
 
 
 def _sentences(text: str, products: Iterable[str]) -> list[str]:
@@ -214,6 +199,10 @@ def _content(words: list[str], i: int) -> bool:
         and words[i - 1].lower() not in STOP
     ):
         return True  # a name goes on: "Apple Pay", "Google Play"
+    if lower in ADJECTIVES and _starts_name(words, i):
+        return True  # "the Great Wall", "New York": the adjective is part of the name
+    if lower in STOP and words[i].isupper() and i and words[i - 1].lower() == "the":
+        return True  # "the US" is a country, not "us"
     if lower in STOP or _ID_LIKE.match(words[i]) or len(words[i]) < 2:
         return False
     if PROBLEM.fullmatch(lower) or _verb(words, i):
@@ -221,19 +210,31 @@ def _content(words: list[str], i: int) -> bool:
     if lower in VERB_TOPICS:  # "the repair status" is a thing, "can you repair it" is not
         if i and words[i - 1].lower() in _DETERMINERS:
             return True
+        if i and words[i - 1].islower() and _content(words, i - 1):
+            return True  # after a noun it is one too: "a tax refund", "the screen repair"
         after = words[i + 1].lower() if i + 1 < len(words) else ""
         return bool(after) and after not in STOP and after not in VERB_TOPICS
     return True
 
 
+def _starts_name(words: list[str], i: int) -> bool:
+    """A capitalised word before a capitalised word that is no stop word."""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return words[i][:1].isupper() and after[:1].isupper() and after.lower() not in STOP
+
+
 def _verb(words: list[str], i: int) -> bool:
     """ "I transfer my", "to install Spotify": a lower-case word after a person or "to",
-    before what it acts on, is a verb."""
+    before what it acts on, is a verb; so is one just before "the", "my" … ("walking the
+    Great Wall"), and a sentence's first word there ("Spent the morning")."""
+    after = words[i + 1].lower() if i + 1 < len(words) else ""
+    if (not i or words[i].islower()) and after in _OBJECTS and not words[i].isupper():
+        return True
     if not i or not words[i].islower():
         return False
     before = words[i - 1].lower()
     after = words[i + 1] if i + 1 < len(words) else ""
-    if before in _PEOPLE:
+    if before in _PEOPLE or before in _NOT:
         return True
     return before == "to" and (after.lower() in _DETERMINERS or after[:1].isupper())
 
@@ -268,6 +269,7 @@ def _phrase(clause: str, matches: list[re.Match[str]], start: int, end: int) -> 
     run = words[start:end][-MAX_WORDS:]
     prev = [w.lower() for w in words[max(0, start - 2) : start]]
     the = bool(prev) and prev[-1] == "the"
+    a = bool(prev) and prev[-1] in ("a", "an", "any")
     prep = prev[-1] if prev and prev[-1] in PLACE_BEFORE else ""
     if the and len(prev) == 2 and prev[0] in PLACE_BEFORE:
         prep = prev[0]
@@ -278,7 +280,7 @@ def _phrase(clause: str, matches: list[re.Match[str]], start: int, end: int) -> 
     # As written ("Wangfujing, Beijing"), but a run cut short is joined again.
     span = clause[matches[start].start() : matches[end - 1].end()]
     text = span if end - start <= MAX_WORDS else " ".join(run)
-    return _Phrase(tuple(run), text, place, prep, the, joined)
+    return _Phrase(tuple(run), text, place, prep, the, a, joined)
 
 
 def _joined(things: list[_Phrase]) -> str:
@@ -293,24 +295,33 @@ def _joined(things: list[_Phrase]) -> str:
 
 
 def _np(phrase: _Phrase) -> str:
-    """A noun phrase a draft can say after "about": "the" before a common noun."""
+    """A noun phrase a draft can say after "about": "the" before a common noun, and before
+    a name they wrote it before ("the Great Wall", "the UK"); "a" or "an" before a name
+    they wrote one of ("an iPhone", "a Japanese prepaid SIM")."""
     text = phrase.text
     head = phrase.words[0]
     common = head.islower() and head.isalpha() and not head.endswith("ing")
-    return f"the {text}" if common or (phrase.the and head.isupper()) else text
+    if common or (phrase.the and head[:1].isupper()):
+        return f"the {text}"
+    if phrase.a:
+        return f"{'an' if head[:1].lower() in 'aeio' else 'a'} {text}"
+    return text
 
 
 def _name(phrase: _Phrase) -> str:
     return f"the {phrase.text}" if phrase.the else phrase.text
 
 
-def _verb_topic(clause: str, things: list[_Phrase]) -> str:
+def _verb_topic(clause: str, things: list[_Phrase], *, ordered: bool = False) -> str:
     """The service a question asks for ("can you ship it": shipping) when its verb comes
-    before any thing it names."""
+    before any thing it names; `ordered`: the mention speaks of an order or parcel, so an
+    update asked for is the order's status, not the system's."""
     first = things[0].words[0] if things else None
     for word in _WORD.findall(clause):
         if word == first:
             return ""
         if word.lower() in VERB_TOPICS:
+            if ordered and word.lower() in ("update", "updates", "news"):
+                return ORDER_STATUS
             return VERB_TOPICS[word.lower()]
     return ""
