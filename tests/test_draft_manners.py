@@ -151,3 +151,12 @@ def test_a_link_never_runs_into_the_text_after_it(drafter: Drafter) -> None:
         "https://" in d and not d.endswith(tuple("/abcdefghijklmnopqrstuvwxyz")) for d in drafts
     )
     assert [d for d in drafts if re.search(r"https?://[\x21-\x7e]+[\u4e00-\u9fff]", d)] == []
+
+
+def test_a_step_already_tried_is_refused_with_what_was_tried() -> None:
+    manners = load_manners(default_directory() / "manners.toml")
+    said = "可以先重启一下看看，还不行就私信我们。"
+    assert manners.refusal(said, channel="public", given={"restart"}) == (
+        "对方已经试过重启，不该再让他试"
+    )
+    assert manners.refusal(said, channel="public", given={"order"}) == ""

@@ -291,3 +291,20 @@ def test_thanks_are_returned() -> None:
     assert facts_of(text).thanks
     for texts in drafts(text, times=2):
         assert any("谢谢你" in t for t in texts), texts
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "suggestion"),
+    [
+        ("X7 升到3.2以后相机一打开就黑屏 重启了好几次都没用", "restart", "重启一下"),
+        ("Buds 2 左耳突然没声音了 重置也试过了 放回仓里重连也没用", "reset", "重置一次"),
+        ("原装65W充电器 充X7 Pro 一个小时才到40% 线是原装的", "original", "原装充电器和原装线"),
+    ],
+)
+def test_what_they_already_tried_is_never_suggested_again(
+    text: str, kind: str, suggestion: str
+) -> None:
+    assert kind in facts_of(text).tried
+    for texts in drafts(text, times=3):
+        assert texts, text
+        assert not any(suggestion in t for t in texts), texts

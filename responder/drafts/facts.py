@@ -101,6 +101,7 @@ class Facts:
     unshipped: bool = False  # says the order has not shipped yet (待发货): no parcel to chase
     question: str = ""  # their yes-or-no question said back: "X7 Pro 有没有红外"
     thanks: bool = False  # they thank us (谢谢你们, 感谢): a friend thanks them back
+    tried: frozenset[str] = frozenset()  # what they already tried: restart, cable, original …
     rival: str = ""  # another brand's phone they name, as written: "小米15", "iPhone 11"
     place: str = ""  # the first place they name: "洱海", "外滩", "冰岛"
     budget: str = ""  # the budget a buyer names, as written: "预算2000", "三千左右"
@@ -146,10 +147,11 @@ class Facts:
 
     @property
     def given(self) -> frozenset[str]:
-        """What the person already gave, so a draft must not ask for it again."""
+        """What the person already gave or tried, so a draft must not ask for it again nor
+        tell them to try it (manners.toml [given])."""
         found = {"order": self.order, "tracking": self.tracking, "phone": self.phone}
         found |= {"photo": self.photo, "version": self.version}
-        return frozenset(name for name, value in found.items() if value)
+        return frozenset(name for name, value in found.items() if value) | self.tried
 
 
 def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
@@ -194,6 +196,9 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         unshipped=any(w in folded for w in words.unshipped_words),
         question=_question(text, _model(text)),
         thanks=any(w in folded for w in words.thanks_words),
+        tried=frozenset(
+            k for k, found in words.tried.items() if any(w in everything_folded for w in found)
+        ),
         rival=(m.group(0).strip() if (m := _RIVAL.search(text)) else ""),
         place=place_of(text) if lang == "zh" else "",
         subject=_name(words.subjects, folded),

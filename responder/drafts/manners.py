@@ -18,6 +18,15 @@ _GIVEN = {
     "photo": "照片",
     "version": "版本号",
 }
+# What was already tried, as the refusal names it.
+_TRIED = {
+    "restart": "重启",
+    "original": "原装充电器",
+    "cable": "换线",
+    "reset": "重置",
+    "pair": "重新配对",
+    "clean": "清理",
+}
 
 
 class MannersError(ValueError):
@@ -51,6 +60,8 @@ class Manners:
         for kind in given:
             pattern = self.asks.get(kind)
             if pattern is not None and pattern.search(text):
+                if kind in _TRIED:
+                    return f"对方已经试过{_TRIED[kind]}，不该再让他试"
                 return f"对方已经给了{_GIVEN.get(kind, kind)}，不该再要"
         return ""
 
