@@ -14,7 +14,7 @@ from responder.drafts.english import answer_for, topic_of
 from responder.drafts.knowledge import MIN_SCORE, load_knowledge
 
 KB = load_knowledge(default_directory() / "kb.toml")
-PROBES = Path(__file__).resolve().parents[1] / "kb_probe_kb3.jsonl"
+PROBES = Path(__file__).resolve().parent / "data" / "kb_probe_kb3.jsonl"
 PRODUCTS = ("x7 pro", "x7", "buds", "watch", "note")
 
 

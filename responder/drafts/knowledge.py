@@ -20,14 +20,14 @@ from responder.drafts.tokens import fold
 _LATIN = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _INNER_END = re.compile(r"[。！？!?]")  # a sentence end inside an answer
-MIN_SCORE = 8.0  # BM25 score under which an entry does not answer the mention
+MIN_SCORE = 9.0  # BM25 score under which an entry does not answer the mention
 # An English mention matches on fewer, longer words (and must name the entry's topic word,
 # responder.drafts.english): its floor is lower.
 MIN_SCORE_EN = 4.0
 # An entry of another intent answers instead when it scores at least this, and at least
 # ANYWHERE_RATIO times the best of the mention's own intents: "7天无理由从哪天算" read as
 # shipping is still answered by the returns entry.
-ANYWHERE_SCORE = 12.0
+ANYWHERE_SCORE = 13.5
 ANYWHERE_RATIO = 2.0
 MAX_ANSWER = 120  # characters: an answer must fit a Weibo comment beside a greeting
 MAX_ANSWER_EN = 200  # the same for the English answer (Latin letters count half on Weibo)
