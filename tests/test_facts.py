@@ -308,3 +308,9 @@ def test_what_they_already_tried_is_never_suggested_again(
     for texts in drafts(text, times=3):
         assert texts, text
         assert not any(suggestion in t for t in texts), texts
+
+
+def test_an_answer_that_says_to_try_what_they_tried_is_not_quoted() -> None:
+    # The fast-charging entry says to change the cable; they already did.
+    for texts in drafts("充电器插上没反应，换了线也不行", times=3):
+        assert texts and not any("换原装线" in t for t in texts), texts

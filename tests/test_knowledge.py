@@ -250,3 +250,20 @@ def test_kb_search_judges_an_english_mention_by_the_english_floor(
     score = float(first.split("score ")[1].split()[0])
     assert first.startswith("roaming") and 4.0 <= score < 8.0, first  # between the floors
     assert first.endswith("answers"), first
+
+
+def test_an_entry_about_a_device_answers_only_a_mention_naming_it() -> None:
+    knowledge = load_knowledge(KB)
+    phone = "充电器插上没反应，换了线也不行"
+    assert knowledge.search(phone, limit=1)[0].entry.id == "watch_charging"  # the best words
+    found = knowledge.answer(phone, ["battery", "after_sales", "how_to"])
+    assert found is None or found.device != "手表", found
+    watch = "手表放在充电座上一点反应都没有 换了插头也不行"
+    found = knowledge.answer(watch, ["battery", "after_sales", "how_to"])
+    assert found is not None and found.id == "watch_charging"
+
+
+def test_a_device_the_file_does_not_list_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[devices]\n"手表" = ["手表"]\n[[faq]]\n' + ENTRY + 'device = "眼镜"\n')
+    with pytest.raises(KnowledgeError, match="device '眼镜' is not in \\[devices\\]"):
+        load_knowledge(path)

@@ -64,6 +64,8 @@ def _search(knowledge: Knowledge, text: str, intents: list[str]) -> int:
     for hit in hits:
         if hit.score < floor:
             verdict = f"too weak (< {floor})"
+        elif not knowledge.names(hit.entry, text):
+            verdict = f"about {hit.entry.device}, which the text does not name: no answer"
         elif all(t in knowledge.weak for t in hit.matched):
             verdict = "weak words only ([search] weak): no answer"
         else:

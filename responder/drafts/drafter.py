@@ -151,6 +151,8 @@ class Drafter:
         else:
             topics = (stem, routed, understanding.intent, *understanding.secondary)
             kb = self.knowledge.answer(text, topics)
+        if kb is not None and self.manners.refusal(kb.answer, channel="", given=facts.given):
+            kb = None  # it tells them to try what they tried: the drafts do without it
         variables = {
             # A platform id (a WeChat OpenID, 用户7382910456) is no name: left out.
             "name": self.manners.name(author.name, author.id),

@@ -164,6 +164,8 @@ def answer_for(knowledge: Knowledge, text: str, topic: Topic) -> Entry | None:
     for hit in knowledge.search(text, limit=3):
         if hit.score < MIN_SCORE_EN:
             break
+        if not knowledge.names(hit.entry, text):  # the watch's steps for a phone
+            continue
         if hit.entry.answer_en and any(_same(w, m) for w in words for m in hit.matched):
             return hit.entry
     return None

@@ -6,7 +6,7 @@ fits, they say honestly that we will find out."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ class Entry:
     answer: str  # the brand's facts, quoted as they are
     answer_en: str = ""  # the same facts in English, for an English mention
     questions_en: tuple[str, ...] = ()  # the ways people ask in English
+    device: str = ""  # the device it is about ([devices]: 手表): answers only a mention naming it
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +75,19 @@ class Knowledge:
     """The entries of a knowledge file and their BM25 index."""
 
     def __init__(
-        self, entries: Sequence[Entry], stop: Iterable[str] = (), weak: Iterable[str] = ()
+        self,
+        entries: Sequence[Entry],
+        stop: Iterable[str] = (),
+        weak: Iterable[str] = (),
+        devices: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.entries = tuple(entries)
+        # Each device's words, and the entries about it: those answer only a text naming it.
+        self.devices = {d: tuple(fold(w) for w in ws) for d, ws in (devices or {}).items()}
+        self.bound = {
+            d: np.array([i for i, e in enumerate(self.entries) if e.device == d], dtype=np.intp)
+            for d in self.devices
+        }
         self.stop = frozenset(fold(w) for w in stop)
         self.weak = frozenset(t for w in weak for t in terms(w, self.stop))
         self.by_intent: dict[str, list[int]] = {}
@@ -125,7 +136,7 @@ class Knowledge:
         query = [t for t in dict.fromkeys(terms(text, self.stop)) if t in self.weights]
         if not query:
             return None
-        found = sum(self.weights[t] for t in query)
+        found = self._unnamed_out(sum(self.weights[t] for t in query), text)
         allowed = self._allowed(tuple(intents))
         # The best of the intents' entries, the first of equal scores (allowed is sorted).
         own = int(allowed[int(found[allowed].argmax())]) if len(allowed) else None
@@ -137,6 +148,21 @@ class Knowledge:
         if own is None or not own_score or not self.telling(query, own):
             return None
         return self.entries[own]
+
+    def names(self, entry: Entry, text: str) -> bool:
+        """Whether a text names the device an entry is about (always, for an entry of none)."""
+        folded = fold(text)
+        return not entry.device or any(w in folded for w in self.devices.get(entry.device, ()))
+
+    def _unnamed_out(self, scores: Any, text: str) -> Any:
+        """The scores with the entries of each device the text does not name set to 0: the
+        watch's charging steps never answer "充电器插上没反应"."""
+        folded = fold(text)
+        for device, words in self.devices.items():
+            bound = self.bound[device]
+            if len(bound) and not any(w in folded for w in words):
+                scores[bound] = 0.0  # a sum of the terms' rows: a new array of this text
+        return scores
 
     def _allowed(self, intents: tuple[str, ...]) -> Any:
         """The sorted indexes of the entries of these intents (a numpy array), kept per
@@ -177,18 +203,31 @@ def load_knowledge(path: Path) -> Knowledge:
     weak = raw.get("search", {}).get("weak", [])
     if not (isinstance(weak, list) and all(isinstance(w, str) for w in weak)):
         problems.append("search.weak must be a list of strings")
+    devices = raw.get("devices", {})
+    words_only = (
+        isinstance(v, list) and all(isinstance(w, str) for w in v) for v in devices.values()
+    )
+    if not (isinstance(devices, dict) and all(words_only)):
+        problems.append("devices must be a table of lists of strings")
+        devices = {}
+    for entry in entries:
+        if entry.device and entry.device not in devices:
+            problems.append(f"faq {entry.id}: device {entry.device!r} is not in [devices]")
     if problems:
         raise KnowledgeError(f"{path}:\n" + "\n".join(f"  {p}" for p in problems))
-    return Knowledge(entries, stop, weak)
+    return Knowledge(entries, stop, weak, devices)
 
 
 def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | None:
     known = {"id", "title", "intents", "questions", "answer", "answer_en", "questions_en"}
+    known.add("device")
     unknown = set(item) - known
     for key in sorted(unknown):
         problems.append(f"{where}: unknown key {key!r}")
     before = len(problems)
-    text = {k: item.get(k) for k in ("id", "title", "answer", "answer_en")}
+    text = {k: item.get(k) for k in ("id", "title", "answer", "answer_en", "device")}
+    if not isinstance(text["device"] or "", str):
+        problems.append(f"{where}: 'device' must be a string")
     for key in ("id", "title", "answer"):
         if not isinstance(text[key], str) or not str(text[key]).strip():
             problems.append(f"{where}: {key!r} must be a non-empty string")
@@ -229,4 +268,5 @@ def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | 
         answer=answer,
         answer_en=str(text["answer_en"] or ""),
         questions_en=tuple(str(q) for q in english) if isinstance(english, list) else (),
+        device=str(text["device"] or ""),
     )
