@@ -55,3 +55,23 @@ def test_an_update_complaint_never_gets_another_intents_entry() -> None:
     # The fingerprint entry answers a failing sensor, not a changed animation.
     for texts in drafts("note12升到3.2之后指纹解锁的动画变了 丑死了 能改回原来那个吗", times=2):
         assert not any("删掉重录" in t for t in texts), texts
+
+
+@pytest.mark.parametrize(
+    ("text", "heard"),
+    [
+        ("听说澜星要把线下澜星之家都关了 以后修手机只能寄修？真的假的", "要把线下澜星之家都关了"),
+        ("@澜星 听说你们要裁员了？真的假的", "要裁员了"),
+        ("听说 X7 Pro 要降价了是真的吗", "X7 Pro 要降价了"),
+        ("听说了吗", ""),
+    ],
+)
+def test_what_they_heard_is_read_as_written(text: str, heard: str) -> None:
+    assert facts_of(text).rumour == heard
+
+
+def test_a_rumour_is_named_and_neither_confirmed_nor_denied() -> None:
+    text = "听说澜星要把线下澜星之家都关了 以后修手机只能寄修？真的假的 官方出来辟个谣"
+    for texts in drafts(text, times=2):
+        assert sum("线下澜星之家都关了" in t for t in texts) >= 2, texts
+        assert not any(w in t for t in texts for w in ("谣言", "是假的", "是真的")), texts

@@ -38,6 +38,26 @@ _AT_US = re.compile(r"我们|你们|咱们|官方|有人|大家|各位|家人们
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+# What someone heard: the words after 听说 / 网传 … to the end of the clause.
+_HEARD = re.compile(
+    r"(?:听说|据说|网传|网上说|网上传|传闻|有人说|看到说|爆料说?)(?:了)?[，,：:\s]*"
+    r"(?P<said>[^，,。！!？?；;\n…~～\[]{4,40})"
+)
+_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")  # a clause ends there
+_HEARD_OPENER = re.compile(r"^(?:澜星|你们|官方|贵司|咱们)+")
+RUMOUR_MAX = 18  # characters: a longer one is said back by its topic instead
+
+
+def rumour_of(text: str) -> str:
+    """What they heard, as they wrote it ("要把线下澜星之家都关了"), or "" for none."""
+    found = _HEARD.search(_NAMES.sub(" ", text))
+    if found is None:
+        return ""
+    said = _HEARD_OPENER.sub("", _GAP.split(found["said"].strip())[0]).rstrip("吗呢吧啊 ")
+    said = said.removesuffix("真的假的").removesuffix("是真的").strip()
+    return said if 4 <= len(said) <= RUMOUR_MAX and len(_CJK.findall(said)) >= 3 else ""
+
+
 def question_of(text: str) -> str:
     """The first yes-or-no question of a text said back ("有没有红外"), or "" for none."""
     for clause in _CLAUSE.split(_NAMES.sub(" ", text)):

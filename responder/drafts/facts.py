@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from responder.drafts.asking import question_of
+from responder.drafts.asking import question_of, rumour_of
 from responder.drafts.fact_words import FactWords, Table, fact_words
 from responder.drafts.focus import focus_of, names_a_thing, place_of
 
@@ -100,6 +100,7 @@ class Facts:
     waiting: bool = False  # says they are still waiting for an update others have
     unshipped: bool = False  # says the order has not shipped yet (待发货): no parcel to chase
     question: str = ""  # their yes-or-no question said back: "X7 Pro 有没有红外"
+    rumour: str = ""  # what they heard (听说…): "要把线下澜星之家都关了"
     thanks: bool = False  # they thank us (谢谢你们, 感谢): a friend thanks them back
     tried: frozenset[str] = frozenset()  # what they already tried: restart, cable, original …
     rival: str = ""  # another brand's phone they name, as written: "小米15", "iPhone 11"
@@ -195,6 +196,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         waiting=any(w in folded for w in words.waiting_words),
         unshipped=any(w in folded for w in words.unshipped_words),
         question=_question(text, _model(text)),
+        rumour=rumour_of(text),
         thanks=any(w in folded for w in words.thanks_words),
         tried=frozenset(
             k for k, found in words.tried.items() if any(w in everything_folded for w in found)
