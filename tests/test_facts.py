@@ -314,3 +314,17 @@ def test_an_answer_that_says_to_try_what_they_tried_is_not_quoted() -> None:
     # The fast-charging entry says to change the cable; they already did.
     for texts in drafts("充电器插上没反应，换了线也不行", times=3):
         assert texts and not any("换原装线" in t for t in texts), texts
+
+
+def test_someone_nobody_answered_hears_sorry_for_the_wait_first() -> None:
+    text = "怎么没人回 我就想问note12能不能插内存卡"
+    assert facts_of(text).unanswered
+    for texts in drafts(text, times=2):
+        assert len(texts) == 3, texts
+        firsts = [t.split("。")[0] for t in texts]
+        assert all(any(w in f for w in ("久等", "晚了", "等了")) for f in firsts), texts
+        assert len(set(firsts)) == 3, texts  # never the same sentence twice
+
+
+def test_a_long_customer_is_thanked_for_their_years() -> None:
+    assert facts_of("从X3一路用到X7 Pro 五年了 中间摔过两次").since == "五年"

@@ -39,6 +39,9 @@ from responder.library.shelf import Shelf
 from sentiment import Label
 
 log = logging.getLogger(__name__)
+# Said first to someone who says nobody answered them, one wording per draft.
+_SORRY_FOR_WAIT = ("抱歉，让你久等了。", "不好意思，回复晚了。", "对不起，让你等了这么久。")
+_SAID_SORRY_FOR_WAIT = ("久等", "回晚", "回复晚", "让你等", "回得慢", "来晚")
 BIG_ACCOUNT = 100_000  # followers from which an account counts as big
 # Crisis kinds where someone may get hurt: the drafts say "are you safe" first.
 SAFETY_KINDS = frozenset({"fire", "smoke", "explosion", "swelling", "injury", "safety"})
@@ -191,6 +194,10 @@ class Drafter:
             answer=kb.answer if kb is not None and understanding.question and not english else "",
         )
         drafts = make_drafts(request, self.templates, self.style, ranking, self.manners)
+        if facts.unanswered and tone != "crisis":
+            drafts = [
+                self._sorry_first(d, i, platform, channel, tone) for i, d in enumerate(drafts)
+            ]
         if library is not None and not understanding.crisis.flag:
             asking = Asking(
                 text=text,
@@ -207,6 +214,18 @@ class Drafter:
                 drafts, library, asking, brand=self.brand, manners=self.manners, style=self.style
             )
         return DraftSet(tone=tone, drafts=tuple(drafts))
+
+    def _sorry_first(
+        self, draft: Draft, place: int, platform: str, channel: str, tone: str
+    ) -> Draft:
+        """A draft to someone who says nobody answered, opening with sorry for the wait
+        (a different wording in each draft), unless it says so already or grows too long."""
+        if any(w in draft.text for w in _SAID_SORRY_FOR_WAIT):
+            return draft
+        text = _SORRY_FOR_WAIT[place % len(_SORRY_FOR_WAIT)] + draft.text
+        if check(text, platform=platform, channel=channel, tone=tone, rules=self.style):
+            return draft
+        return Draft(text=text, template=draft.template)
 
     def _file(self, name: str) -> Path:
         path = self.directory / name

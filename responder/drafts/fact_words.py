@@ -68,6 +68,7 @@ class FactWords:
     waiting_words: tuple[str, ...]  # still waiting for an update others have
     unshipped_words: tuple[str, ...]  # the order has not shipped yet (待发货)
     thanks_words: tuple[str, ...]  # they thank us (谢谢你们)
+    unanswered_words: tuple[str, ...]  # they say nobody answered them (没人回)
     tried: dict[str, tuple[str, ...]]  # what they already tried (restart: 重启过 …)
 
 
@@ -93,5 +94,6 @@ def fact_words() -> FactWords:
         waiting_words=tuple(w.lower() for w in raw["waiting"]["words"]),
         unshipped_words=tuple(w.lower() for w in raw["unshipped"]["words"]),
         thanks_words=tuple(w.lower() for w in raw["thanks"]["words"]),
+        unanswered_words=tuple(w.lower() for w in raw["unanswered"]["words"]),
         tried={k: tuple(w.lower() for w in v) for k, v in raw["tried"].items()},
     )

@@ -50,6 +50,8 @@ _PERSON = re.compile(
 _SINCE = re.compile(
     r"(?:整整|用了|陪了我|粉了)\s*([一二三四五六七八九十两\d]{1,2}\s?年半?)"
     r"|([一二三四五六七八九十两\d]{1,2}\s?年半?)(?:的)?老粉"
+    # "从X3一路用到X7 Pro 五年了": a run of years after they say they kept using us
+    r"|(?:一路|一直)用[^，。！？\n]{0,16}?([一二三四五六七八九十两\d]{1,2}\s?年半?)了"
 )
 _NEGATED = frozenset("不没无别")
 _NEGATED_TWO = frozenset({"没有", "不会", "不再", "没再", "从没", "毫无"})  # 没有杂音了, 不会闪
@@ -102,6 +104,7 @@ class Facts:
     question: str = ""  # their yes-or-no question said back: "X7 Pro 有没有红外"
     rumour: str = ""  # what they heard (听说…): "要把线下澜星之家都关了"
     thanks: bool = False  # they thank us (谢谢你们, 感谢): a friend thanks them back
+    unanswered: bool = False  # they say nobody answered them (没人回): sorry for the wait first
     tried: frozenset[str] = frozenset()  # what they already tried: restart, cable, original …
     rival: str = ""  # another brand's phone they name, as written: "小米15", "iPhone 11"
     place: str = ""  # the first place they name: "洱海", "外滩", "冰岛"
@@ -198,6 +201,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         question=_question(text, _model(text)),
         rumour=rumour_of(text),
         thanks=any(w in folded for w in words.thanks_words),
+        unanswered=any(w in folded for w in words.unanswered_words),
         tried=frozenset(
             k for k, found in words.tried.items() if any(w in everything_folded for w in found)
         ),
