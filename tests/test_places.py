@@ -66,3 +66,13 @@ def test_happy_news_about_someone_is_answered_about_them(text: str, who: str) ->
 )
 def test_the_echo_is_a_thing_the_person_named(text: str, echo: str) -> None:
     assert facts_of(text).echo == echo
+
+
+def test_someone_asking_where_hears_of_the_stores_near_their_place() -> None:
+    found = drafts("x7pro屏幕碎了一个角 上海哪里可以修 最好是浦东的", times=3)
+    assert any("上海附近的网点" in t for texts in found for t in texts), found
+
+
+def test_a_place_named_without_asking_where_changes_no_store_line() -> None:
+    for texts in drafts("在上海外滩拍的夜景 X7 Pro 太顶了", times=2):
+        assert not any("上海附近" in t for t in texts), texts

@@ -39,6 +39,11 @@ from responder.library.shelf import Shelf
 from sentiment import Label
 
 log = logging.getLogger(__name__)
+# A person asking where to go ("上海哪里可以修", "光谷附近有没有售后"): the stores near the
+# place they name.
+_ASKS_WHERE = re.compile(
+    r"哪里|哪儿|哪家|哪个店|附近|有没有[^，。？！?]{0,6}(?:店|网点|售后|澜星之家)"
+)
 # Said first to someone who says nobody answered them, one wording per draft.
 _SORRY_FOR_WAIT = ("抱歉，让你久等了。", "不好意思，回复晚了。", "对不起，让你等了这么久。")
 _SAID_SORRY_FOR_WAIT = ("久等", "回晚", "回复晚", "让你等", "回得慢", "来晚")
@@ -192,6 +197,7 @@ class Drafter:
             avoid=avoid,
             given=facts.given,
             answer=kb.answer if kb is not None and understanding.question and not english else "",
+            near=facts.place if facts.place and _ASKS_WHERE.search(text) else "",
         )
         drafts = make_drafts(request, self.templates, self.style, ranking, self.manners)
         if facts.unanswered and tone != "crisis":

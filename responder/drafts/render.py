@@ -39,6 +39,7 @@ _NOT_WORD = re.compile(r"[\W_]+")
 # part of the link, so a space goes between.
 _URL_THEN_TEXT = re.compile(r"(https?://[\x21-\x7e]+?)(?=[\u4e00-\u9fff])")
 _VARIATIONS = 4  # renderings of one block tried before giving up on it for a mention
+_NEAR = re.compile(r"(?:附近的?|就近的?|离你最近的)(?P<place>售后网点|门店|网点|澜星之家)")
 
 
 Render = Callable[[jinja2.runtime.Context], Iterator[str]]
@@ -192,6 +193,8 @@ class Request:
     # The knowledge answer to what they asked ("" for none): drafts that quote it go first,
     # so a question the brand's files answer is answered in every draft that can.
     answer: str = ""
+    # The place a person asking where names ("浦东"): "附近门店" becomes "浦东附近的门店".
+    near: str = ""
 
 
 def make_drafts(
@@ -301,6 +304,8 @@ class _Variants:
             _report_once(block.id, exc)
             self.broken.add(block.id)
             return None
+        if request.near:
+            text = _near(text, request.near, request.variables.get("kb"))
         if self.manners is not None:
             if request.channel == "private":
                 text = self.manners.private(text)
@@ -319,6 +324,17 @@ class _Variants:
         if findings:
             return None  # another variation may be shorter or worded otherwise
         return Draft(text=text, template=block.id), said
+
+
+def _near(text: str, place: str, kb: Any) -> str:
+    """The first "附近门店" of a draft said as "<place>附近的门店", outside the quoted
+    knowledge answer (quoted word for word)."""
+    quoted = text.find(kb.answer) if kb is not None and kb.answer else -1
+    for found in _NEAR.finditer(text):
+        if quoted >= 0 and quoted <= found.start() < quoted + len(kb.answer):
+            continue
+        return text[: found.start()] + f"{place}附近的{found['place']}" + text[found.end() :]
+    return text
 
 
 def _rank(blocks: list[_Block], seed: str, ranking: Mapping[str, float]) -> list[_Block]:
