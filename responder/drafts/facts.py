@@ -231,12 +231,17 @@ def language(text: str) -> str:
 
 
 def _said(topics: Table, text: str, folded: str) -> str:
-    """The topic word found first in the text, as the person wrote it ("" for none)."""
-    found = topics.first(folded)
-    if found is None:
-        return ""
+    """The topic word found first in the text, as the person wrote it, not one they say
+    they did not do ("还没贴膜 能退不" is not about 贴膜; "" for none)."""
     source = text if len(text) == len(folded) else folded
-    return source[found.start() : found.end()]
+    for found in topics.pattern.finditer(folded):
+        start = found.start()
+        if folded[max(start - 1, 0) : start] in ("没", "未") or folded[
+            max(start - 2, 0) : start
+        ] in ("没有", "不用", "不想"):
+            continue
+        return source[start : found.end()]
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
