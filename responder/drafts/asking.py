@@ -28,6 +28,7 @@ _MODALS = {
     "够": "够不够",
     "算": "算不算",
 }
+_MAYBE = re.compile(r"[吗嘛]|(.)[不没]\1|有没有|可不可以|支不支持")
 _HAS = re.compile(r"(?<![没所还只拥具占享带含])有(?![点些的])")
 # Openers that are not part of the question itself.
 _OPENER = re.compile(r"^(?:官方|请问|问一?下|想问一?下?|问问|求问|那么?|所以|到底|真的|就是)+")
@@ -44,12 +45,15 @@ _HEARD = re.compile(
     r"(?P<said>[^，,。！!？?；;\n…~～\[]{4,40})"
 )
 _GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")  # a clause ends there
+_HEARD_CUE = re.compile(r"听说|据说|网传|网上|传闻|有人说|看到说|爆料")
 _HEARD_OPENER = re.compile(r"^(?:澜星|你们|官方|贵司|咱们)+")
 RUMOUR_MAX = 18  # characters: a longer one is said back by its topic instead
 
 
 def rumour_of(text: str) -> str:
     """What they heard, as they wrote it ("要把线下澜星之家都关了"), or "" for none."""
+    if not _HEARD_CUE.search(text):
+        return ""
     found = _HEARD.search(_NAMES.sub(" ", text))
     if found is None:
         return ""
@@ -60,6 +64,8 @@ def rumour_of(text: str) -> str:
 
 def question_of(text: str) -> str:
     """The first yes-or-no question of a text said back ("有没有红外"), or "" for none."""
+    if not _MAYBE.search(text):  # most mentions ask nothing this way: no clause to read
+        return ""
     for clause in _CLAUSE.split(_NAMES.sub(" ", text)):
         clause = (clause or "").strip()
         found = _ASKED.match(clause)

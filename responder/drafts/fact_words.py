@@ -62,14 +62,15 @@ class FactWords:
     occasions: Table
     subjects: Table  # who is in a photo they share
     services: frozenset[str]  # topics a problem is never said of
-    photo_words: tuple[str, ...]
-    dropped_words: tuple[str, ...]
-    still_words: tuple[str, ...]  # what we suggested did not help
-    waiting_words: tuple[str, ...]  # still waiting for an update others have
-    unshipped_words: tuple[str, ...]  # the order has not shipped yet (待发货)
-    thanks_words: tuple[str, ...]  # they thank us (谢谢你们)
-    unanswered_words: tuple[str, ...]  # they say nobody answered them (没人回)
-    tried: dict[str, tuple[str, ...]]  # what they already tried (restart: 重启过 …)
+    # Word lists a text either says or not, each one pattern (lower case, as facts reads)
+    photo_words: re.Pattern[str]
+    dropped_words: re.Pattern[str]
+    still_words: re.Pattern[str]  # what we suggested did not help
+    waiting_words: re.Pattern[str]  # still waiting for an update others have
+    unshipped_words: re.Pattern[str]  # the order has not shipped yet (待发货)
+    thanks_words: re.Pattern[str]  # they thank us (谢谢你们)
+    unanswered_words: re.Pattern[str]  # they say nobody answered them (没人回)
+    tried: re.Pattern[str]  # what they already tried, each kind a named group (restart: 重启过)
 
 
 @cache
@@ -88,12 +89,19 @@ def fact_words() -> FactWords:
         occasions=Table.of(raw["occasions"]),
         subjects=Table.of(raw["subjects"]),
         services=frozenset(w.lower() for w in raw["topics"]["services"]["words"]),
-        photo_words=tuple(w.lower() for w in raw["photo"]["words"]),
-        dropped_words=tuple(w.lower() for w in raw["dropped"]["words"]),
-        still_words=tuple(w.lower() for w in raw["still"]["words"]),
-        waiting_words=tuple(w.lower() for w in raw["waiting"]["words"]),
-        unshipped_words=tuple(w.lower() for w in raw["unshipped"]["words"]),
-        thanks_words=tuple(w.lower() for w in raw["thanks"]["words"]),
-        unanswered_words=tuple(w.lower() for w in raw["unanswered"]["words"]),
-        tried={k: tuple(w.lower() for w in v) for k, v in raw["tried"].items()},
+        photo_words=_any(raw["photo"]["words"]),
+        dropped_words=_any(raw["dropped"]["words"]),
+        still_words=_any(raw["still"]["words"]),
+        waiting_words=_any(raw["waiting"]["words"]),
+        unshipped_words=_any(raw["unshipped"]["words"]),
+        thanks_words=_any(raw["thanks"]["words"]),
+        unanswered_words=_any(raw["unanswered"]["words"]),
+        tried=re.compile(
+            "|".join(f"(?P<{k}>{_trie(w.lower() for w in v)})" for k, v in raw["tried"].items())
+        ),
     )
+
+
+def _any(words: Iterable[str]) -> re.Pattern[str]:
+    """One pattern for a word list: a search says whether a text has any of them."""
+    return re.compile(_trie(w.lower() for w in words))

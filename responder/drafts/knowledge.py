@@ -83,7 +83,10 @@ class Knowledge:
     ) -> None:
         self.entries = tuple(entries)
         # Each device's words, and the entries about it: those answer only a text naming it.
-        self.devices = {d: tuple(fold(w) for w in ws) for d, ws in (devices or {}).items()}
+        self.devices = {
+            d: re.compile("|".join(re.escape(fold(w)) for w in ws))
+            for d, ws in (devices or {}).items()
+        }
         self.bound = {
             d: np.array([i for i, e in enumerate(self.entries) if e.device == d], dtype=np.intp)
             for d in self.devices
@@ -151,16 +154,18 @@ class Knowledge:
 
     def names(self, entry: Entry, text: str) -> bool:
         """Whether a text names the device an entry is about (always, for an entry of none)."""
-        folded = fold(text)
-        return not entry.device or any(w in folded for w in self.devices.get(entry.device, ()))
+        if not entry.device:
+            return True
+        said = self.devices.get(entry.device)
+        return said is not None and bool(said.search(fold(text)))
 
     def _unnamed_out(self, scores: Any, text: str) -> Any:
         """The scores with the entries of each device the text does not name set to 0: the
         watch's charging steps never answer "充电器插上没反应"."""
         folded = fold(text)
-        for device, words in self.devices.items():
+        for device, said in self.devices.items():
             bound = self.bound[device]
-            if len(bound) and not any(w in folded for w in words):
+            if len(bound) and not said.search(folded):
                 scores[bound] = 0.0  # a sum of the terms' rows: a new array of this text
         return scores
 
