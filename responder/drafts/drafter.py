@@ -29,6 +29,7 @@ from responder.drafts.render import (
     TemplateProblem,
     Templates,
     make_drafts,
+    sentences,
     unknown_facts,
 )
 from responder.drafts.routes import FOLLOWUP, PARCEL, routes, template_for
@@ -201,9 +202,7 @@ class Drafter:
         )
         drafts = make_drafts(request, self.templates, self.style, ranking, self.manners)
         if facts.unanswered and tone != "crisis":
-            drafts = [
-                self._sorry_first(d, i, platform, channel, tone) for i, d in enumerate(drafts)
-            ]
+            drafts = self._sorry_first(drafts, avoid, platform, channel, tone)
         if library is not None and not understanding.crisis.flag:
             asking = Asking(
                 text=text,
@@ -222,16 +221,25 @@ class Drafter:
         return DraftSet(tone=tone, drafts=tuple(drafts))
 
     def _sorry_first(
-        self, draft: Draft, place: int, platform: str, channel: str, tone: str
-    ) -> Draft:
-        """A draft to someone who says nobody answered, opening with sorry for the wait
-        (a different wording in each draft), unless it says so already or grows too long."""
-        if any(w in draft.text for w in _SAID_SORRY_FOR_WAIT):
-            return draft
-        text = _SORRY_FOR_WAIT[place % len(_SORRY_FOR_WAIT)] + draft.text
-        if check(text, platform=platform, channel=channel, tone=tone, rules=self.style):
-            return draft
-        return Draft(text=text, template=draft.template)
+        self, drafts: list[Draft], avoid: frozenset[str], platform: str, channel: str, tone: str
+    ) -> list[Draft]:
+        """Drafts to someone who says nobody answered, each opening with sorry for the wait
+        in a wording no draft and nothing said in the thread has, unless it says so already
+        or would grow too long."""
+        used = set(avoid).union(*(sentences(d.text) for d in drafts))
+        out = []
+        for draft in drafts:
+            fresh = [o for o in _SORRY_FOR_WAIT if not used.intersection(sentences(o))]
+            if any(w in draft.text for w in _SAID_SORRY_FOR_WAIT) or not fresh:
+                out.append(draft)
+                continue
+            text = fresh[0] + draft.text
+            if check(text, platform=platform, channel=channel, tone=tone, rules=self.style):
+                out.append(draft)
+                continue
+            used.update(sentences(fresh[0]))
+            out.append(Draft(text=text, template=draft.template))
+        return out
 
     def _file(self, name: str) -> Path:
         path = self.directory / name
