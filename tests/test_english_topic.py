@@ -22,7 +22,7 @@ KB = load_knowledge(default_directory() / "kb.toml")
             "Is there a way to use WhatsApp and Google Maps on the X7 Pro?",
             "WhatsApp and Google Maps",
         ),
-        ("hey does X7 have NFC for Octopus card", "NFC"),
+        ("hey does X7 have NFC for Octopus card", "NFC for Octopus card"),  # what it is for
         ("I need an invoice for my company. How do I request it?", "the invoice"),
         ("when will my order ship?", "shipping"),
         ("Landed in Seoul and the hotspot keeps dropping, any fix?", "the hotspot"),

@@ -20,12 +20,15 @@ from responder.drafts.english_words import (
 
 MAX_WORDS = 4  # a longer run is a chunking slip: its last words are the head noun
 
-# Latin letters with their accents count as letters (Tromsø).
-WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'+&-]*")
+# Latin letters with their accents count as letters (Tromsø); a quote or hyphen only inside
+# a word ("it's", "USB-C"), never the one closing a quote ('processing').
+_L = "A-Za-z0-9\u00c0-\u024f"
+WORD = re.compile(rf"[{_L}](?:[{_L}'+&-]*[{_L}+])?")
 DETERMINERS = words_of("the a an my this that your new latest it them all our his her")
 _PEOPLE = words_of("i you we they please")
 _NEGATIONS = words_of("no without never")  # "no tripod": not what it is about
 _OBJECTS = words_of("the a an my your our this these those his her their")  # after a verb
+_STILL = words_of("still also always already usually")  # "it still shows 'processing'"
 _NOT = words_of("can't cannot won't don't doesn't didn't couldn't wouldn't isn't aren't")
 _ID_LIKE = re.compile(r"^[A-Za-z]{0,4}\d{6,}$")  # an order or tracking number
 
@@ -38,6 +41,7 @@ class Phrase:
     prep: str  # the preposition before it ("" for none)
     the: bool  # "the" stood before it
     a: bool  # "a", "an" or "any" stood before it
+    mine: bool  # "my" stood before it
     joined: bool  # "and"/"or" joins it to the phrase before
 
 
@@ -75,9 +79,10 @@ def _starts_name(words: list[str], i: int) -> bool:
 
 
 def _verb(words: list[str], i: int) -> bool:
-    """ "I transfer my", "to install Spotify": a lower-case word after a person or "to",
-    before what it acts on, is a verb; so is one just before "the", "my" … ("walking the
-    Great Wall"), and a sentence's first word there ("Spent the morning")."""
+    """ "I transfer my", "to install Spotify", "it shows": a lower-case word after a person,
+    "it", "still" or "to", before what it acts on, is a verb; so is one just before "the",
+    "my" … ("walking the Great Wall"), and a sentence's first word there ("Spent the
+    morning")."""
     after = words[i + 1].lower() if i + 1 < len(words) else ""
     if (not i or words[i].islower()) and after in _OBJECTS and not words[i].isupper():
         return True
@@ -85,8 +90,12 @@ def _verb(words: list[str], i: int) -> bool:
         return False
     before = words[i - 1].lower()
     after = words[i + 1] if i + 1 < len(words) else ""
-    if before in _PEOPLE or before in _NOT:
+    if before in _PEOPLE or before in _NOT or before in _STILL:
         return True
+    if before in ("it", "this", "that") and words[i].endswith("ed"):
+        return True  # "is this covered", "is it included": said of it, no thing
+    if before in ("it", "he", "she"):  # "can it pair", "it shows": not "is it waterproof"
+        return i < 2 or words[i - 2].lower() not in ("is", "was", "isn't", "wasn't")
     return before == "to" and (after.lower() in DETERMINERS or after[:1].isupper())
 
 
@@ -102,7 +111,8 @@ def phrases_of(clause: str) -> list[Phrase]:
         if start is not None and (
             not inside or broken or (gap.strip() and not _both_names(words, i))
         ):
-            if not (start and words[start - 1].lower() in _NEGATIONS):
+            negated = start and words[start - 1].lower() in _NEGATIONS
+            if not negated and not all(w.isdigit() for w in words[start:i]):  # "12": no thing
                 out.append(_phrase(clause, matches, start, i))
             start = None
         if inside and start is None:
@@ -131,7 +141,8 @@ def _phrase(clause: str, matches: list[re.Match[str]], start: int, end: int) -> 
     # As written ("Wangfujing, Beijing"), but a run cut short is joined again.
     span = clause[matches[start].start() : matches[end - 1].end()]
     text = span if end - start <= MAX_WORDS else " ".join(run)
-    return Phrase(tuple(run), text, place, prep, the, a, joined)
+    mine = bool(prev) and prev[-1] == "my"
+    return Phrase(tuple(run), text, place, prep, the, a, mine, joined)
 
 
 def noun_phrase(phrase: Phrase) -> str:
@@ -143,6 +154,8 @@ def noun_phrase(phrase: Phrase) -> str:
     common = head.islower() and head.isalpha() and not head.endswith("ing")
     if common or (phrase.the and head[:1].isupper()):
         return f"the {text}"
+    if phrase.mine:
+        return f"your {text}"  # "my iPhone 15": a name of theirs
     if phrase.a:
         return f"{'an' if head[:1].lower() in 'aeio' else 'a'} {text}"
     return text
