@@ -194,3 +194,32 @@ def test_a_name_they_wrote_with_an_article_keeps_it() -> None:
     for ds in _all("does the Watch S work with an Android tablet?", "wechat", "message"):
         assert any("an Android tablet" in d for d in ds), ds
         assert not any(re.search(r"(about|into|on) Android tablet", d) for d in ds), ds
+
+
+def test_praise_before_a_question_is_said_back_before_the_answer() -> None:
+    text = "The noise cancelling on my Buds is unreal!! but how do I change what a long press does?"
+    for ds in _all(text):
+        assert sum("noise cancelling" in d for d in ds) >= 2, ds
+        assert len({d.split("!")[0] for d in ds}) == len(ds), ds  # worded apart
+
+
+def test_a_model_number_is_never_the_topic_of_a_draft() -> None:
+    for ds in _all("Will the Note 12 work with Vodafone 4G in Spain? Which bands?"):
+        assert not any(re.search(r"(about|on) 12\b", d) for d in ds), ds
+        assert sum("bands" in d for d in ds) >= 2, ds
+
+
+def test_an_order_asked_to_be_sent_somewhere_names_the_place_and_the_order() -> None:
+    text = "Hi, could order LX202612040011 be delivered to Macau? It still shows as unpaid"
+    for ds in _all(text, "wechat", "message"):
+        assert all("Macau" in d and "LX202612040011" in d for d in ds), ds
+        assert not any("the shows" in d or "unpaid" in d for d in ds), ds
+
+
+def test_a_thing_named_after_the_verb_is_what_the_drafts_answer() -> None:
+    for ds in _all("hello, can I pay in instalments with a Visa card on the app?"):
+        assert sum("instalment" in d and "credit-card" in d for d in ds) >= 2, ds
+        assert not any("about payment" in d for d in ds), ds
+    for ds in _all("Can my Watch S pair with my Pixel 8, or only with your phones?"):
+        assert all("your Pixel 8" in d for d in ds), ds
+        assert not any("the pair" in d for d in ds), ds

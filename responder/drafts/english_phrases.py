@@ -29,6 +29,7 @@ _PEOPLE = words_of("i you we they please")
 _NEGATIONS = words_of("no without never")  # "no tripod": not what it is about
 _OBJECTS = words_of("the a an my your our this these those his her their")  # after a verb
 _STILL = words_of("still also always already usually")  # "it still shows 'processing'"
+_SAID_OF = words_of("it this that be been being is was are were")  # before a participle
 _NOT = words_of("can't cannot won't don't doesn't didn't couldn't wouldn't isn't aren't")
 _ID_LIKE = re.compile(r"^[A-Za-z]{0,4}\d{6,}$")  # an order or tracking number
 
@@ -49,11 +50,11 @@ def _content(words: list[str], i: int) -> bool:
     lower = words[i].lower()
     if (
         i
-        and words[i][:1].isupper()
+        and (words[i][:1].isupper() or words[i].isdigit())
         and words[i - 1][:1].isupper()
         and words[i - 1].lower() not in STOP
     ):
-        return True  # a name goes on: "Apple Pay", "Google Play"
+        return True  # a name goes on: "Apple Pay", "Google Play", "Pixel 8"
     if lower in ADJECTIVES and _starts_name(words, i):
         return True  # "the Great Wall", "New York": the adjective is part of the name
     if lower in STOP and words[i].isupper() and i and words[i - 1].lower() == "the":
@@ -92,8 +93,8 @@ def _verb(words: list[str], i: int) -> bool:
     after = words[i + 1] if i + 1 < len(words) else ""
     if before in _PEOPLE or before in _NOT or before in _STILL:
         return True
-    if before in ("it", "this", "that") and words[i].endswith("ed"):
-        return True  # "is this covered", "is it included": said of it, no thing
+    if before in _SAID_OF and words[i].endswith("ed"):
+        return True  # "is this covered", "can it be delivered": said of it, no thing
     if before in ("it", "he", "she"):  # "can it pair", "it shows": not "is it waterproof"
         return i < 2 or words[i - 2].lower() not in ("is", "was", "isn't", "wasn't")
     return before == "to" and (after.lower() in DETERMINERS or after[:1].isupper())
