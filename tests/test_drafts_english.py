@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from responder.drafts.render import sentences
 from responder.drafts.suggest import start
 from tests.drafting import drafts, suggestions
 
@@ -223,3 +224,33 @@ def test_a_thing_named_after_the_verb_is_what_the_drafts_answer() -> None:
     for ds in _all("Can my Watch S pair with my Pixel 8, or only with your phones?"):
         assert all("your Pixel 8" in d for d in ds), ds
         assert not any("the pair" in d for d in ds), ds
+
+
+def test_english_sentences_split_at_full_stops_but_leave_the_quoted_answer_out() -> None:
+    answer = "Hold the button for 3 seconds. The light flashes white."
+    text = f"Sorry about that. {answer} Still stuck? Call us."
+    assert sentences(text) == [
+        "sorryaboutthat" + "holdthebuttonfor3secondsthelightflasheswhitestillstuck",
+        "callus",
+    ]
+    split = sentences(text, english=True, quoted=answer)
+    assert split == ["sorryaboutthat", "stillstuck", "callus"]
+    assert sentences("Version 3.1 is out. E.g. the X7 gets it", english=True) == [
+        "version31isout",
+        "egthex7getsit",
+    ]
+
+
+def test_no_two_english_drafts_of_a_mention_share_a_sentence_but_all_quote_the_answer() -> None:
+    text = "Bought my X7 in Hangzhou, moving to Canada soon. Does the warranty work there?"
+    for ds in _all(text, "wechat", "message"):
+        quoted = [d for d in ds if "There is no international warranty yet." in d]
+        assert len(quoted) >= 2, ds
+        told = [s for d in ds for s in sentences(d, english=True, quoted=ANSWER)]
+        assert len(told) == len(set(told)), ds
+
+
+ANSWER = (
+    "Warranty follows where it was bought: mainland models nationwide; Hong Kong and overseas"
+    " models are repaired for a fee in the mainland. There is no international warranty yet."
+)
