@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from responder.drafts.render import sentences
 from responder.drafts.suggest import start
 from tests.drafting import drafts, suggestions
 
@@ -194,3 +195,62 @@ def test_a_name_they_wrote_with_an_article_keeps_it() -> None:
     for ds in _all("does the Watch S work with an Android tablet?", "wechat", "message"):
         assert any("an Android tablet" in d for d in ds), ds
         assert not any(re.search(r"(about|into|on) Android tablet", d) for d in ds), ds
+
+
+def test_praise_before_a_question_is_said_back_before_the_answer() -> None:
+    text = "The noise cancelling on my Buds is unreal!! but how do I change what a long press does?"
+    for ds in _all(text):
+        assert sum("noise cancelling" in d for d in ds) >= 2, ds
+        assert len({d.split("!")[0] for d in ds}) == len(ds), ds  # worded apart
+
+
+def test_a_model_number_is_never_the_topic_of_a_draft() -> None:
+    for ds in _all("Will the Note 12 work with Vodafone 4G in Spain? Which bands?"):
+        assert not any(re.search(r"(about|on) 12\b", d) for d in ds), ds
+        assert sum("bands" in d for d in ds) >= 2, ds
+
+
+def test_an_order_asked_to_be_sent_somewhere_names_the_place_and_the_order() -> None:
+    text = "Hi, could order LX202612040011 be delivered to Macau? It still shows as unpaid"
+    for ds in _all(text, "wechat", "message"):
+        assert all("Macau" in d and "LX202612040011" in d for d in ds), ds
+        assert not any("the shows" in d or "unpaid" in d for d in ds), ds
+
+
+def test_a_thing_named_after_the_verb_is_what_the_drafts_answer() -> None:
+    for ds in _all("hello, can I pay in instalments with a Visa card on the app?"):
+        assert sum("instalment" in d and "credit-card" in d for d in ds) >= 2, ds
+        assert not any("about payment" in d for d in ds), ds
+    for ds in _all("Can my Watch S pair with my Pixel 8, or only with your phones?"):
+        assert all("your Pixel 8" in d for d in ds), ds
+        assert not any("the pair" in d for d in ds), ds
+
+
+def test_english_sentences_split_at_full_stops_but_leave_the_quoted_answer_out() -> None:
+    answer = "Hold the button for 3 seconds. The light flashes white."
+    text = f"Sorry about that. {answer} Still stuck? Call us."
+    assert sentences(text) == [
+        "sorryaboutthat" + "holdthebuttonfor3secondsthelightflasheswhitestillstuck",
+        "callus",
+    ]
+    split = sentences(text, english=True, quoted=answer)
+    assert split == ["sorryaboutthat", "stillstuck", "callus"]
+    assert sentences("Version 3.1 is out. E.g. the X7 gets it", english=True) == [
+        "version31isout",
+        "egthex7getsit",
+    ]
+
+
+def test_no_two_english_drafts_of_a_mention_share_a_sentence_but_all_quote_the_answer() -> None:
+    text = "Bought my X7 in Hangzhou, moving to Canada soon. Does the warranty work there?"
+    for ds in _all(text, "wechat", "message"):
+        quoted = [d for d in ds if "There is no international warranty yet." in d]
+        assert len(quoted) >= 2, ds
+        told = [s for d in ds for s in sentences(d, english=True, quoted=ANSWER)]
+        assert len(told) == len(set(told)), ds
+
+
+ANSWER = (
+    "Warranty follows where it was bought: mainland models nationwide; Hong Kong and overseas"
+    " models are repaired for a fee in the mainland. There is no international warranty yet."
+)

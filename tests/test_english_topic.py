@@ -3,6 +3,8 @@ entry found for it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from responder.drafts.drafter import default_directory
@@ -22,7 +24,7 @@ KB = load_knowledge(default_directory() / "kb.toml")
             "Is there a way to use WhatsApp and Google Maps on the X7 Pro?",
             "WhatsApp and Google Maps",
         ),
-        ("hey does X7 have NFC for Octopus card", "NFC"),
+        ("hey does X7 have NFC for Octopus card", "NFC for Octopus card"),  # what it is for
         ("I need an invoice for my company. How do I request it?", "the invoice"),
         ("when will my order ship?", "shipping"),
         ("Landed in Seoul and the hotspot keeps dropping, any fix?", "the hotspot"),
@@ -228,3 +230,84 @@ def test_a_shared_photo_is_called_by_their_word_for_it(text: str, shot: str) -> 
     topic = topic_of(text, PRODUCTS)
     assert topic.shot == shot and topic.photo == bool(shot)
     assert topic.subject not in ("the time-lapse", "the video", "the pics")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Does the Note 9 support wireless charging?",
+        "Is the Buds 3 Pro case waterproof?",
+    ],
+)
+def test_a_model_name_is_never_cut_to_its_number(text: str) -> None:
+    topic = topic_of(text, PRODUCTS)
+    assert not re.search(r"\b\d+\b", topic.subject) and topic.subject, topic
+    assert not any(p.isdigit() for p in topic.phrases)
+
+
+def test_a_word_after_it_or_still_is_a_verb_not_a_thing() -> None:
+    text = "Can you send my order LX202612030001 to Macau? The app still lists it as pending"
+    topic = topic_of(text, PRODUCTS)
+    assert topic.subject == "shipping" and topic.where == "to Macau"
+    assert "lists" not in topic.phrases
+    assert topic_of("Will it sync with my Garmin?", PRODUCTS).subject == "your Garmin"
+    assert topic_of("Is it waterproof?", PRODUCTS).subject == "the waterproof"  # "is it": no verb
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        # A thing named right after a service verb wins over the service, with the verb.
+        ("could I pay with Alipay on the website?", "paying with Alipay"),
+        ("how do I update the maps on my watch?", "updating the maps"),
+        ("does it pair with my Galaxy S24?", "pairing with your Galaxy S24"),
+        # With no thing right after it, the service stays.
+        ("Can I return it if the colour is wrong?", "returns"),
+        ("Will you deliver to Macau?", "delivery"),
+        # Its forms name it too.
+        ("could it be delivered to Taipei?", "delivery"),
+    ],
+)
+def test_a_thing_named_after_a_service_verb_wins(text: str, subject: str) -> None:
+    assert topic_of(text, PRODUCTS).subject == subject
+
+
+def test_what_a_question_says_before_it_starts_asking_is_no_part_of_it() -> None:
+    topic = topic_of("Really love the screen on my X7, but how do I turn on dark mode?", PRODUCTS)
+    assert topic.subject == "the dark mode" and topic.praise == "the screen"
+    topic = topic_of("Just arrived in Lisbon, how do I get mobile data working?", PRODUCTS)
+    assert topic.where == "in Lisbon"
+    # A question that names nothing asks about the thing said just before it.
+    topic = topic_of("I got the extended warranty with it, is this included?", PRODUCTS)
+    assert topic.subject == "the extended warranty"
+
+
+@pytest.mark.parametrize(
+    ("text", "praise"),
+    [
+        ("The camera on my X7 is incredible! how do I shoot RAW?", "the camera"),
+        ("Loving the battery life so far. Which charger should I buy?", "the battery life"),
+        ("The speaker is not great, how do I make it louder?", ""),  # negated: no praise
+        ("The amazing new screen keeps freezing, any fix?", ""),  # a problem with it
+    ],
+)
+def test_what_they_rave_about_is_read_besides_the_question(text: str, praise: str) -> None:
+    assert topic_of(text, PRODUCTS).praise == praise
+
+
+def test_what_a_question_wants_its_thing_for_stays_with_it() -> None:
+    text = "Can I get a receipt / invoice in English for my employer?"
+    assert topic_of(text, PRODUCTS).subject == "the receipt for your employer"
+    text = "Can I get a VAT invoice for the tax refund?"
+    found = answer_for(KB, text, topic_of(text, PRODUCTS))
+    assert found is not None and found.id in ("vat_invoice", "tourist_tax_refund", "invoice")
+
+
+def test_a_plural_topic_finds_the_entry_written_in_the_singular() -> None:
+    text = "do you offer interest-free installments on the X7 Pro?"
+    found = answer_for(KB, text, topic_of(text, PRODUCTS))
+    assert found is not None and found.id == "installment"
+    # An entry that only the added singular matches is not taken.
+    text = "Are Google Play services on the X7?"
+    found = answer_for(KB, text, topic_of(text, PRODUCTS))
+    assert found is None or found.id != "english_service"

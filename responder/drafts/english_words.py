@@ -19,6 +19,7 @@ ADJECTIVES = words_of("""
     horrible awful frustrating frustrated disappointed happy sad angry upset excited glad
     good great nice bad fine new old better best worse worst fast slow valid local physical
     last next first same other another sure able possible available free whole
+    insane incredible brilliant fantastic superb excellent impressive unreal
     """)
 # Words that never start or end a topic: function words, pronouns, common verbs, small
 # talk, time words, adverbs and the adjectives people use around a topic.
@@ -74,6 +75,24 @@ VERB_TOPICS = {
     "upgrade": "the update",
     "cancel": "cancelling the order",
     "pay": "payment",
+    "pair": "pairing",
+}
+# What a draft calls doing it to a thing they name: "pay in installments" is "paying in
+# installments", "update the firmware" "updating the firmware".
+GERUNDS = {
+    "ship": "shipping",
+    "deliver": "delivering",
+    "send": "sending",
+    "return": "returning",
+    "refund": "refunding",
+    "exchange": "exchanging",
+    "repair": "repairing",
+    "fix": "fixing",
+    "update": "updating",
+    "upgrade": "upgrading",
+    "cancel": "cancelling",
+    "pay": "paying",
+    "pair": "pairing",
 }
 REPAIR = VERB_TOPICS["fix"]  # yields to the thing that went wrong, when they name one
 ORDER_STATUS = "the order status"
@@ -92,6 +111,14 @@ PROBLEM = re.compile(
     r"lost|wrong|late|delayed|damaged|error\w*|fail\w*|bug\w*|disconnect\w*|worried|concerned)\b",
     re.IGNORECASE,
 )
+# What they rave about ("the ANC is insane", "love the camera"), unless it is negated.
+PRAISE = re.compile(
+    r"\b(?:amazing|awesome|insane|incredible|brilliant|perfect|fantastic|superb|excellent|"
+    r"impressive|stunning|gorgeous|beautiful|great|love[sd]?|loving|so good|unreal|"
+    r"mind-?blowing|blown away)\b",
+    re.IGNORECASE,
+)
+NEGATED = re.compile(r"\b(?:not|never|no)\b|n't\b", re.IGNORECASE)
 PHOTO = re.compile(
     r"\b(?:took this|shot (?:this|on|with|the|a|an|my|some)|filmed|photo\w*|pics?|pictures?|"
     r"snap(?:ped)?|captured|this shot|videos?|footage|clips?|time-?lapses?|vlogs?)\b",

@@ -35,6 +35,7 @@ ENGLISH = "_english"  # the drafts of a mention written in English (no Chinese f
 _BLOCK = re.compile(r"^(?P<tone>[a-z]+)_\w+$")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?~～…])")
 _NOT_WORD = re.compile(r"[\W_]+")
+_FULL_STOP = re.compile(r"(?<=\.)\s+(?=[A-Z0-9\"'(])|\n")  # not "e.g. the", "3.1", a link
 # A link with Chinese straight after it ("…/orders物流查不到"): apps read the characters as
 # part of the link, so a space goes between.
 _URL_THEN_TEXT = re.compile(r"(https?://[\x21-\x7e]+?)(?=[\u4e00-\u9fff])")
@@ -69,9 +70,16 @@ class _Block:
     render: Render
 
 
-def sentences(text: str) -> list[str]:
-    """Split a reply into sentences, each reduced to its letters for comparing."""
-    parts = (_NOT_WORD.sub("", part).lower() for part in _SENTENCE_END.split(text))
+def sentences(text: str, *, english: bool = False, quoted: str = "") -> list[str]:
+    """Split a reply into sentences, each reduced to its letters for comparing; `english`:
+    at full stops too, leaving out `quoted` (the knowledge answer each English draft quotes
+    on purpose, no repeat)."""
+    if english:
+        text = text.replace(quoted, "\n") if quoted else text
+        pieces = [p for part in _SENTENCE_END.split(text) for p in _FULL_STOP.split(part)]
+    else:
+        pieces = _SENTENCE_END.split(text)
+    parts = (_NOT_WORD.sub("", part).lower() for part in pieces)
     return [part for part in parts if len(part) >= 4]  # "好的" may repeat; sentences may not
 
 
@@ -312,6 +320,9 @@ class _Variants:
             if self.manners.refusal(text, channel=request.channel, given=request.given):
                 return None
         said = sentences(text)
+        if request.intent == ENGLISH:  # its sentences too, not only what ends in ! or ?
+            quoted = getattr(request.variables.get("kb"), "answer_en", "") or ""
+            said = list(dict.fromkeys([*said, *sentences(text, english=True, quoted=quoted)]))
         if not said:
             return None
         findings = check(
