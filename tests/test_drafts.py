@@ -25,8 +25,9 @@ from responder.drafts.crisis import Crisis
 from responder.drafts.data import ALL_INTENTS
 from responder.drafts.drafter import Drafter, DraftSet, default_directory
 from responder.drafts.moments import moment_at
-from responder.drafts.render import ENGLISH, GENERAL, TemplateProblem, Templates, sentences
+from responder.drafts.render import ENGLISH, GENERAL, TemplateProblem, Templates
 from responder.drafts.routes import FOLLOWUP, PARCEL, routes
+from responder.drafts.said import sentences
 from responder.drafts.style import check
 from responder.drafts.suggest import Job, start, suggest, suggest_all
 from responder.drafts.understand import Understanding

@@ -22,7 +22,8 @@ from responder.config import SlaConfig
 from responder.drafts.drafter import default_directory
 from responder.drafts.learning import UNSEEN
 from responder.drafts.priority import weights
-from responder.drafts.render import GENERAL, Templates, sentences
+from responder.drafts.render import GENERAL, Templates
+from responder.drafts.said import sentences
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
 from responder.services import SERVICES, STORE

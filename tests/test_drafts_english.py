@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from responder.drafts.render import sentences
+from responder.drafts.said import sentences
 from responder.drafts.suggest import start
 from tests.drafting import drafts, suggestions
 

@@ -15,7 +15,8 @@ from connectors.model import Author
 from responder.drafts.brand import load_brand
 from responder.drafts.drafter import default_directory
 from responder.drafts.manners import load_manners
-from responder.drafts.render import Draft, sentences
+from responder.drafts.render import Draft
+from responder.drafts.said import sentences
 from responder.drafts.suggest import Job, start, suggest_all
 from responder.library.pattern import make_pattern
 from responder.library.shelf import Ref, write_snapshot

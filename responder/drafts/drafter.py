@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from responder.drafts.facts import facts_of
 from responder.drafts.knowledge import Knowledge, load_knowledge
 from responder.drafts.manners import Manners, load_manners
 from responder.drafts.moments import festive, moment_at
+from responder.drafts.opening import product_of, sorry_first
 from responder.drafts.render import (
     ENGLISH,
     Draft,
@@ -29,7 +31,6 @@ from responder.drafts.render import (
     TemplateProblem,
     Templates,
     make_drafts,
-    sentences,
     unknown_facts,
 )
 from responder.drafts.routes import FOLLOWUP, PARCEL, routes, template_for
@@ -45,9 +46,6 @@ log = logging.getLogger(__name__)
 _ASKS_WHERE = re.compile(
     r"哪里|哪儿|哪家|哪个店|附近|有没有[^，。？！?]{0,6}(?:店|网点|售后|澜星之家)"
 )
-# Said first to someone who says nobody answered them, one wording per draft.
-_SORRY_FOR_WAIT = ("抱歉，让你久等了。", "不好意思，回复晚了。", "对不起，让你等了这么久。")
-_SAID_SORRY_FOR_WAIT = ("久等", "回晚", "回复晚", "让你等", "回得慢", "来晚")
 BIG_ACCOUNT = 100_000  # followers from which an account counts as big
 # Crisis kinds where someone may get hurt: the drafts say "are you safe" first.
 SAFETY_KINDS = frozenset({"fire", "smoke", "explosion", "swelling", "injury", "safety"})
@@ -168,7 +166,7 @@ class Drafter:
             "platform": platform,
             "channel": channel,
             "short": self.style_limit_is_short(platform, channel),
-            "product": _product(self.brand, text, facts.model),
+            "product": product_of(self.brand, text, facts.model),
             "brand": self.brand.facts,
             "time": moment.time,
             "festival": moment.festival,
@@ -202,7 +200,8 @@ class Drafter:
         )
         drafts = make_drafts(request, self.templates, self.style, ranking, self.manners)
         if facts.unanswered and tone != "crisis":
-            drafts = self._sorry_first(drafts, avoid, platform, channel, tone)
+            fits = partial(check, platform=platform, channel=channel, tone=tone, rules=self.style)
+            drafts = sorry_first(drafts, avoid, fits)
         if library is not None and not understanding.crisis.flag:
             asking = Asking(
                 text=text,
@@ -219,27 +218,6 @@ class Drafter:
                 drafts, library, asking, brand=self.brand, manners=self.manners, style=self.style
             )
         return DraftSet(tone=tone, drafts=tuple(drafts))
-
-    def _sorry_first(
-        self, drafts: list[Draft], avoid: frozenset[str], platform: str, channel: str, tone: str
-    ) -> list[Draft]:
-        """Drafts to someone who says nobody answered, each opening with sorry for the wait
-        in a wording no draft and nothing said in the thread has, unless it says so already
-        or would grow too long."""
-        used = set(avoid).union(*(sentences(d.text) for d in drafts))
-        out = []
-        for draft in drafts:
-            fresh = [o for o in _SORRY_FOR_WAIT if not used.intersection(sentences(o))]
-            if any(w in draft.text for w in _SAID_SORRY_FOR_WAIT) or not fresh:
-                out.append(draft)
-                continue
-            text = fresh[0] + draft.text
-            if check(text, platform=platform, channel=channel, tone=tone, rules=self.style):
-                out.append(draft)
-                continue
-            used.update(sentences(fresh[0]))
-            out.append(Draft(text=text, template=draft.template))
-        return out
 
     def _file(self, name: str) -> Path:
         path = self.directory / name
@@ -346,25 +324,3 @@ def _where(stem: str, exc: jinja2.TemplateError) -> str:
         frames = traceback.extract_tb(sys.exc_info()[2])
         line = next((f.lineno for f in reversed(frames) if f.filename.endswith(".j2")), None)
     return f"{stem}.j2:{line or '?'}"
-
-
-def _product(brand: Brand, text: str, model: str) -> str:
-    """The product a mention is about: the brand's product it names first, unless it first
-    names an older model of a line brand.toml lists (X6 of the X7's line: "X6还能升3.2吗"
-    is about the X6; a rumoured X8 is not ours to name)."""
-    named = brand.product_in(text)
-    older = _OLDER.fullmatch(model)
-    if older is None or brand.product_in(model):
-        return named
-    line, number = older.group(1), int(older.group(2))
-    listed = (_OLDER.match(p.name) for p in brand.products)
-    if not any(m and m.group(1) == line and int(m.group(2)) > number for m in listed):
-        return named
-    folded = text.lower()
-    at = folded.find(model.lower())
-    aliases = (a for p in brand.products if p.name == named for a in p.aliases)
-    first = min((folded.find(a) for a in aliases if a in folded), default=-1)
-    return model if at >= 0 and (first < 0 or at < first) else named
-
-
-_OLDER = re.compile(r"([A-Z])(\d{1,2})")

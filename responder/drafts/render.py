@@ -17,6 +17,7 @@ from jinja2 import nodes
 from responder.drafts.jinja_env import DraftEnvironment
 from responder.drafts.learning import UNSEEN
 from responder.drafts.manners import Manners
+from responder.drafts.said import near, sentences
 from responder.drafts.style import StyleRules, check
 
 TONES = ("upset", "happy", "question", "neutral", "crisis")
@@ -33,14 +34,10 @@ DRAFTS = 3
 GENERAL = "_general"
 ENGLISH = "_english"  # the drafts of a mention written in English (no Chinese fallback)
 _BLOCK = re.compile(r"^(?P<tone>[a-z]+)_\w+$")
-_SENTENCE_END = re.compile(r"(?<=[。！？!?~～…])")
-_NOT_WORD = re.compile(r"[\W_]+")
-_FULL_STOP = re.compile(r"(?<=\.)\s+(?=[A-Z0-9\"'(])|\n")  # not "e.g. the", "3.1", a link
 # A link with Chinese straight after it ("…/orders物流查不到"): apps read the characters as
 # part of the link, so a space goes between.
 _URL_THEN_TEXT = re.compile(r"(https?://[\x21-\x7e]+?)(?=[\u4e00-\u9fff])")
 _VARIATIONS = 4  # renderings of one block tried before giving up on it for a mention
-_NEAR = re.compile(r"(?:附近的?|就近的?|离你最近的)(?P<place>售后网点|门店|网点|澜星之家)")
 
 
 Render = Callable[[jinja2.runtime.Context], Iterator[str]]
@@ -68,19 +65,6 @@ class _Block:
     id: str
     template: jinja2.Template
     render: Render
-
-
-def sentences(text: str, *, english: bool = False, quoted: str = "") -> list[str]:
-    """Split a reply into sentences, each reduced to its letters for comparing; `english`:
-    at full stops too, leaving out `quoted` (the knowledge answer each English draft quotes
-    on purpose, no repeat)."""
-    if english:
-        text = text.replace(quoted, "\n") if quoted else text
-        pieces = [p for part in _SENTENCE_END.split(text) for p in _FULL_STOP.split(part)]
-    else:
-        pieces = _SENTENCE_END.split(text)
-    parts = (_NOT_WORD.sub("", part).lower() for part in pieces)
-    return [part for part in parts if len(part) >= 4]  # "好的" may repeat; sentences may not
 
 
 # Templates compiled in this process, by folder and its files' names, sizes and times: a
@@ -313,7 +297,7 @@ class _Variants:
             self.broken.add(block.id)
             return None
         if request.near:
-            text = _near(text, request.near, request.variables.get("kb"))
+            text = near(text, request.near, request.variables.get("kb"))
         if self.manners is not None:
             if request.channel == "private":
                 text = self.manners.private(text)
@@ -335,17 +319,6 @@ class _Variants:
         if findings:
             return None  # another variation may be shorter or worded otherwise
         return Draft(text=text, template=block.id), said
-
-
-def _near(text: str, place: str, kb: Any) -> str:
-    """The first "附近门店" of a draft said as "<place>附近的门店", outside the quoted
-    knowledge answer (quoted word for word)."""
-    quoted = text.find(kb.answer) if kb is not None and kb.answer else -1
-    for found in _NEAR.finditer(text):
-        if quoted >= 0 and quoted <= found.start() < quoted + len(kb.answer):
-            continue
-        return text[: found.start()] + f"{place}附近的{found['place']}" + text[found.end() :]
-    return text
 
 
 def _rank(blocks: list[_Block], seed: str, ranking: Mapping[str, float]) -> list[_Block]:

@@ -11,7 +11,8 @@ from pathlib import Path
 from connectors.model import Author
 from responder.drafts.drafter import Drafter, tone_of
 from responder.drafts.priority import Priority, priority
-from responder.drafts.render import Draft, sentences
+from responder.drafts.render import Draft
+from responder.drafts.said import sentences
 from responder.drafts.understand import Asked, Said, Speaker, Understanding, install, understand_all
 from responder.drafts.understand import warm_up as warm_up_understanding
 from responder.drafts.understand_model import Installed

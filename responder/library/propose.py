@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from responder.drafts.brand import Brand
 from responder.drafts.facts import Facts
 from responder.drafts.manners import Manners
-from responder.drafts.render import DRAFTS, Draft, sentences
+from responder.drafts.render import DRAFTS, Draft
+from responder.drafts.said import sentences
 from responder.drafts.style import StyleRules, check
 from responder.library.pattern import values_of
 from responder.library.shelf import Shelf

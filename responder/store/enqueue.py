@@ -9,7 +9,7 @@ from typing import Any
 
 from connectors.model import Mention
 from responder.drafts.priority import PIN, sort_key, weights
-from responder.drafts.render import sentences
+from responder.drafts.said import sentences
 from responder.drafts.suggest import Suggestion
 from responder.store import packed
 from responder.store.keys import Keys, mention_id

@@ -11,7 +11,7 @@ from aiohttp import web
 from responder.clock import from_epoch
 from responder.drafts.drafter import channel_of
 from responder.drafts.learning import usage
-from responder.drafts.render import sentences
+from responder.drafts.said import sentences
 from responder.drafts.style import StyleRules, check
 from responder.outbox.store import OutboxStore
 from responder.services import CLOCK, CONFIG, STORE

@@ -11,7 +11,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from responder.drafts.llm.brief import Brief, Kit
-from responder.drafts.render import sentences
+from responder.drafts.said import sentences
 from responder.drafts.style import check
 
 _NUMBER = re.compile(r"\d+(?:[.:/-]\d+)*")
