@@ -5,11 +5,31 @@ process took to load the templates)."""
 
 from __future__ import annotations
 
+from types import CodeType, FunctionType
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.runtime import BlockReference, Context
+
+# The code of functions a draft calls that take no context (render.py's one_of and fun):
+# called straight, without Jinja's checks for a context or environment argument.
+PLAIN: set[CodeType] = set()
+
+
+class _Context(Context):
+    """A render's context: `{{ one_of(...) }}` and `self._block()` are called directly (a
+    fifth of a draft's render went to Jinja's per-call checks for arguments to pass)."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        kind = type(__obj)
+        if kind is BlockReference or (kind is FunctionType and __obj.__code__ in PLAIN):
+            # What Jinja passes along for functions that take the context: not these.
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__obj, *args, **kwargs)
 
 
 class _Tracking(CodeGenerator):
@@ -33,6 +53,7 @@ class _Tracking(CodeGenerator):
 
 class DraftEnvironment(jinja2.Environment):
     code_generator_class = _Tracking
+    context_class = _Context
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)

@@ -9,12 +9,13 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
 
-from responder.drafts.jinja_env import DraftEnvironment
+from responder.drafts.jinja_env import PLAIN, DraftEnvironment
 from responder.drafts.learning import UNSEEN
 from responder.drafts.manners import Manners
 from responder.drafts.said import near, sentences
@@ -168,6 +169,14 @@ class Templates:
             block.template.environment.handle_exception()
         joined = " ".join("".join(line.strip() for line in text.splitlines()).split())
         return _URL_THEN_TEXT.sub(r"\1 ", joined)  # a link must end where the link ends
+
+
+# one_of and fun take no context: Jinja calls them without its argument checks.
+PLAIN.update(
+    c
+    for c in Templates.render.__code__.co_consts
+    if isinstance(c, CodeType) and c.co_name in VARIABLES
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
