@@ -12,6 +12,7 @@ from responder.cli import main
 from responder.drafts.drafter import default_directory
 from responder.drafts.knowledge import KnowledgeError, load_knowledge, terms
 from responder.drafts.suggest import start
+from responder.drafts.understand import Said
 from tests.drafting import drafts
 
 AT = datetime(2026, 5, 12, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -267,3 +268,22 @@ def test_a_device_the_file_does_not_list_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, '[devices]\n"手表" = ["手表"]\n[[faq]]\n' + ENTRY + 'device = "眼镜"\n')
     with pytest.raises(KnowledgeError, match="device '眼镜' is not in \\[devices\\]"):
         load_knowledge(path)
+
+
+def test_a_short_follow_up_is_answered_from_what_the_thread_asks() -> None:
+    earlier = (
+        Said(who="same", text="订单LX202611090777 能改地址吗"),
+        Said(who="brand", text="可以的～还没发货的话能改，请问要改到哪里呢？"),
+    )
+    chat = {"platform": "wechat", "kind": "message"}
+    for texts in drafts("改到公司吧 上海徐汇区漕河泾那边 详细的怎么发你", context=earlier, **chat):
+        assert sum("收货地址" in t for t in texts) >= 2, texts
+
+
+def test_weak_words_of_the_thread_answer_nothing() -> None:
+    earlier = (
+        Said(who="same", text="我订单LX202611120456 帮我查一下"),
+        Said(who="brand", text="收到～正在帮你看，稍等一下哈"),
+    )
+    for texts in drafts("到哪了呀 明天要出差 想带着新手机走", context=earlier, times=2):
+        assert not any("取消" in t for t in texts), texts

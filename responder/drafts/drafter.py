@@ -41,6 +41,9 @@ from responder.library.shelf import Shelf
 from sentiment import Label
 
 log = logging.getLogger(__name__)
+# A thread's earlier words find an answer only this strongly (twice the single-text floor
+# or so): "订单…帮我查一下 / 到哪了" found the cancellation rules at 9.5.
+THREAD_SCORE = 16.0
 # A person asking where to go ("上海哪里可以修", "光谷附近有没有售后"): the stores near the
 # place they name.
 _ASKS_WHERE = re.compile(
@@ -158,6 +161,18 @@ class Drafter:
         else:
             topics = (stem, routed, understanding.intent, *understanding.secondary)
             kb = self.knowledge.answer(text, topics)
+            if kb is None and earlier and tone != "happy" and stem != FOLLOWUP:
+                # "修到哪一步了" after "上周送修的X7": what the thread asks, unless we said it
+                thread = "\n".join((*earlier[-2:], text))
+                kb = self.knowledge.answer(thread, topics)
+                strong = kb is not None and any(
+                    h.entry is kb and h.score >= THREAD_SCORE for h in self.knowledge.search(thread)
+                )
+                kb = (
+                    kb
+                    if strong and not (ours and kb is not None and kb.answer[:20] in ours)
+                    else None
+                )
         if kb is not None and self.manners.refusal(kb.answer, channel="", given=facts.given):
             kb = None  # it tells them to try what they tried: the drafts do without it
         variables = {
