@@ -15,6 +15,8 @@ from tests.drafting import drafts
         ("青海湖边上随手一拍 Note 12 也能这么清楚", "青海湖"),
         ("国内的手机拍照都卷疯了", ""),  # no place a photo is taken in
         ("X7 Pro 夜景真的绝了", ""),
+        ("国庆去了趟梅里 X7 Pro长焦拍的日照金山", "梅里"),  # a trip jieba knows no place of
+        ("去了趟医院 手机摔了", ""),  # an errand, not a trip
     ],
 )
 def test_the_place_is_read_as_named(text: str, place: str) -> None:

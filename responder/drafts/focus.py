@@ -84,6 +84,7 @@ _MASK = re.compile(
     r"|(?<![a-z])(?:x|note|pad|buds|watch)\s?(?:\d{1,2}|s\d?)(?:\s?pro)?(?![a-z0-9])"
     r"|\d+\s?(?:g|gb|t|tb|w|hz|mah|%)(?![a-z])|\b(?:pro|max|plus|ultra|lite)\b"
 )
+_TRIP = re.compile(r"去了一?趟(?P<place>[\u4e00-\u9fff]{2,5}?)(?=[\s，,。！!？?]|拍|玩|旅|$)")
 _WORDY = re.compile(r"[\u4e00-\u9fffa-z]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _REPEAT = re.compile(r"^(.)\1+$|^(.)(.)\2\3$|(.)不\4")  # 哈哈, 呜呜, 跳来跳去-like, 算不算
@@ -98,6 +99,7 @@ class _Words:
     feeling: frozenset[str]  # the lexicon's positive and negative words: feelings, no thing
     places: frozenset[str]  # words jieba tags as places (成都, 洱海, 冰岛), less the vague ones
     landmarks: tuple[str, ...]  # facts.toml's landmarks, longest first (jieba cuts some)
+    errands: frozenset[str]  # where one goes on an errand, not a trip (医院, 公司, 售后)
 
 
 @cache
@@ -137,6 +139,7 @@ def _words() -> _Words:
         feeling=frozenset(lexicon.negative.word_set | lexicon.positive.word_set),
         places=frozenset(places - vague - generic),
         landmarks=tuple(sorted({w.lower() for w in raw["landmarks"]}, key=len, reverse=True)),
+        errands=frozenset(raw["errands"]),
     )
 
 
@@ -167,7 +170,11 @@ def place_of(text: str) -> str:
     if found := next((w for w in words.landmarks if w in folded), ""):
         return found
     tokens = tokenize(text, default_lexicon()).tokens
-    return next((w for w in tokens if w in words.places), "")
+    if found := next((w for w in tokens if w in words.places), ""):
+        return found
+    # A trip they name, wherever it is: "国庆去了趟梅里 …", "去了一趟稻城亚丁".
+    trip = _TRIP.search(text)
+    return trip["place"] if trip and trip["place"] not in words.errands else ""
 
 
 def names_a_thing(phrase: str) -> bool:
