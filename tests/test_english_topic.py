@@ -109,7 +109,6 @@ def test_an_english_question_finds_its_entry(text: str, entry: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Can I use the X7 as a webcam for my laptop?",  # the brand files do not say
         "Does the X7 come in a pink colour?",  # "colour" in passing (colour temperature)
         "Is there any way to get Google Play on the X7?",
     ],

@@ -62,3 +62,11 @@ def test_most_round4_probes_find_their_entry_first() -> None:
         top = hits[0].entry.id if telling and hits[0].score >= MIN_SCORE else ""
         found += top == row["expect"]
     assert found / len(rows) >= 0.85, f"{found} of {len(rows)} probes find their entry first"
+
+
+def test_an_english_webcam_question_finds_the_webcam_entry() -> None:
+    from responder.drafts.english import answer_for, topic_of
+
+    text = "Can I use the X7 as a webcam for my laptop?"
+    found = answer_for(KB, text, topic_of(text, ("x7 pro", "x7")))
+    assert found is not None and found.id == "phone_webcam"
