@@ -4,17 +4,14 @@ phone's return no plain return), and the area's probes mostly find their entry f
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from responder.drafts.drafter import default_directory
 from responder.drafts.english import answer_for, topic_of
-from responder.drafts.knowledge import MIN_SCORE, load_knowledge
+from responder.drafts.knowledge import load_knowledge
+from tests.kb_probes import found_first, probes
 
 KB = load_knowledge(default_directory() / "kb.toml")
-PROBES = Path(__file__).resolve().parent / "data" / "kb_probe_policy.jsonl"
 PRODUCTS = ("x7 pro", "x7", "buds", "watch", "note")
 
 
@@ -52,12 +49,7 @@ def test_a_tourist_asking_in_english_gets_the_tax_refund_answer() -> None:
 def test_most_policy_probes_find_their_entry_first() -> None:
     """kb_probe_policy.jsonl: mentions written apart from the phrasings, each with the entry
     that answers it ("" for none). Retrieval or phrasing changes that lose many show here."""
-    rows = [json.loads(line) for line in PROBES.read_text(encoding="utf-8").splitlines()]
+    rows = probes("policy")
     assert len(rows) >= 100 and {r["expect"] for r in rows} >= {"", "vat_invoice", "presale"}
-    found = 0
-    for row in rows:
-        hits = KB.search(row["text"], limit=1)
-        telling = hits and any(t not in KB.weak for t in hits[0].matched)
-        top = hits[0].entry.id if telling and hits[0].score >= MIN_SCORE else ""
-        found += top == row["expect"]
+    found = found_first(KB, rows)
     assert found / len(rows) >= 0.9, f"{found} of {len(rows)} probes find their entry first"

@@ -4,17 +4,14 @@ lagging pen no pen to pair), and the round's probes mostly find their entry firs
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from responder.drafts.drafter import default_directory
 from responder.drafts.english import answer_for, topic_of
-from responder.drafts.knowledge import MIN_SCORE, load_knowledge
+from responder.drafts.knowledge import load_knowledge
+from tests.kb_probes import found_first, probes
 
 KB = load_knowledge(default_directory() / "kb.toml")
-PROBES = Path(__file__).resolve().parent / "data" / "kb_probe_kb3.jsonl"
 PRODUCTS = ("x7 pro", "x7", "buds", "watch", "note")
 
 
@@ -50,12 +47,7 @@ def test_an_english_speaker_asking_for_english_service_gets_the_hotline() -> Non
 def test_most_round3_probes_find_their_entry_first() -> None:
     """kb_probe_kb3.jsonl: mentions written apart from the phrasings, each with the entry that
     answers it ("" for none). Retrieval or phrasing changes that lose many show here."""
-    rows = [json.loads(line) for line in PROBES.read_text(encoding="utf-8").splitlines()]
+    rows = probes("kb3")
     assert len(rows) >= 100 and {r["expect"] for r in rows} >= {"", "esim", "lost_parcel"}
-    found = 0
-    for row in rows:
-        hits = KB.search(row["text"], limit=1)
-        telling = hits and any(t not in KB.weak for t in hits[0].matched)
-        top = hits[0].entry.id if telling and hits[0].score >= MIN_SCORE else ""
-        found += top == row["expect"]
+    found = found_first(KB, rows)
     assert found / len(rows) >= 0.9, f"{found} of {len(rows)} probes find their entry first"

@@ -4,17 +4,14 @@ each found by its own question, and the round's probes mostly find their entry f
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from responder.drafts.drafter import default_directory
 from responder.drafts.english import answer_for, topic_of
-from responder.drafts.knowledge import MIN_SCORE, load_knowledge
+from responder.drafts.knowledge import load_knowledge
+from tests.kb_probes import found_first, probes
 
 KB = load_knowledge(default_directory() / "kb.toml")
-PROBES = Path(__file__).resolve().parent / "data" / "kb_probe_kb4.jsonl"
 PRODUCTS = ("x7 pro", "x7", "buds", "watch", "note")
 
 
@@ -53,20 +50,13 @@ def test_an_english_tourist_who_left_the_phone_in_a_taxi_finds_find_device() -> 
 def test_most_round4_probes_find_their_entry_first() -> None:
     """kb_probe_kb4.jsonl: mentions written apart from the phrasings, each with the entry that
     answers it ("" for none). Retrieval or phrasing changes that lose many show here."""
-    rows = [json.loads(line) for line in PROBES.read_text(encoding="utf-8").splitlines()]
+    rows = probes("kb4")
     assert len(rows) >= 36 and {r["expect"] for r in rows} >= {"", "phone_webcam", "find_device"}
-    found = 0
-    for row in rows:
-        hits = KB.search(row["text"], limit=1)
-        telling = hits and any(t not in KB.weak for t in hits[0].matched)
-        top = hits[0].entry.id if telling and hits[0].score >= MIN_SCORE else ""
-        found += top == row["expect"]
+    found = found_first(KB, rows)
     assert found / len(rows) >= 0.85, f"{found} of {len(rows)} probes find their entry first"
 
 
 def test_an_english_webcam_question_finds_the_webcam_entry() -> None:
-    from responder.drafts.english import answer_for, topic_of
-
     text = "Can I use the X7 as a webcam for my laptop?"
-    found = answer_for(KB, text, topic_of(text, ("x7 pro", "x7")))
+    found = answer_for(KB, text, topic_of(text, PRODUCTS))
     assert found is not None and found.id == "phone_webcam"
