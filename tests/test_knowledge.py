@@ -287,3 +287,10 @@ def test_weak_words_of_the_thread_answer_nothing() -> None:
     )
     for texts in drafts("到哪了呀 明天要出差 想带着新手机走", context=earlier, times=2):
         assert not any("取消" in t for t in texts), texts
+
+
+def test_an_answer_needs_the_floor_it_is_asked_for() -> None:
+    knowledge = load_knowledge(KB)
+    text = "我订单LX202611120456 帮我查一下\n到哪了呀 明天要出差"
+    assert knowledge.answer(text, ["order_payment", "shipping"]) is not None  # 9.5 > 9
+    assert knowledge.answer(text, ["order_payment", "shipping"], floor=16.0) is None

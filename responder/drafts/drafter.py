@@ -164,15 +164,9 @@ class Drafter:
             if kb is None and earlier and tone != "happy" and stem != FOLLOWUP:
                 # "修到哪一步了" after "上周送修的X7": what the thread asks, unless we said it
                 thread = "\n".join((*earlier[-2:], text))
-                kb = self.knowledge.answer(thread, topics)
-                strong = kb is not None and any(
-                    h.entry is kb and h.score >= THREAD_SCORE for h in self.knowledge.search(thread)
-                )
-                kb = (
-                    kb
-                    if strong and not (ours and kb is not None and kb.answer[:20] in ours)
-                    else None
-                )
+                kb = self.knowledge.answer(thread, topics, floor=THREAD_SCORE)
+                if kb is not None and ours and kb.answer[:20] in ours:
+                    kb = None  # we already answered it in the thread
         if kb is not None and self.manners.refusal(kb.answer, channel="", given=facts.given):
             kb = None  # it tells them to try what they tried: the drafts do without it
         variables = {

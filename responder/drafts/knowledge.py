@@ -132,9 +132,12 @@ class Knowledge:
             if scores[i] > 0
         ]
 
-    def answer(self, text: str, intents: Iterable[str], *, anywhere: bool = True) -> Entry | None:
+    def answer(
+        self, text: str, intents: Iterable[str], *, anywhere: bool = True, floor: float = MIN_SCORE
+    ) -> Entry | None:
         """The entry that answers a mention of these intents, or None when none does; with
-        `anywhere`, an entry of another intent that fits the text far better answers it.
+        `anywhere`, an entry of another intent that fits the text far better answers it;
+        `floor`: the score an answer needs (higher for a thread's words than a mention's).
         One scoring of the text serves both (drafting calls this for every mention)."""
         query = [t for t in dict.fromkeys(terms(text, self.stop)) if t in self.weights]
         if not query:
@@ -143,10 +146,10 @@ class Knowledge:
         allowed = self._allowed(tuple(intents))
         # The best of the intents' entries, the first of equal scores (allowed is sorted).
         own = int(allowed[int(found[allowed].argmax())]) if len(allowed) else None
-        own_score = float(found[own]) if own is not None and found[own] >= MIN_SCORE else 0.0
+        own_score = float(found[own]) if own is not None and found[own] >= floor else 0.0
         if anywhere:
             best = int(found.argmax())  # the first of equal scores, as search orders them
-            if found[best] >= max(ANYWHERE_SCORE, ANYWHERE_RATIO * own_score):
+            if found[best] >= max(ANYWHERE_SCORE, ANYWHERE_RATIO * own_score, floor):
                 return self.entries[best] if self.telling(query, best) else None
         if own is None or not own_score or not self.telling(query, own):
             return None
