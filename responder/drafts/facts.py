@@ -177,6 +177,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         thing = _said(words.topics, ours, ours.lower())
         about = _About(problem=about.problem, cause=about.cause, topic=thing, core=thing)
     everything_folded = everything.lower()
+    model = _model(text)
     return Facts(
         order=_first(_ORDER, everything),
         tracking=_first(_TRACKING, everything),
@@ -187,7 +188,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         cause=about.cause,
         topic=about.topic,
         core=about.core,
-        model=_model(text),
+        model=model,
         person=(m.group(0) if (m := _PERSON.search(text)) else ""),
         since=_first(_SINCE, text).replace(" ", ""),
         count=(m.group(0) if (m := _COUNT.search(text)) else ""),
@@ -198,7 +199,7 @@ def facts_of(text: str, earlier: Iterable[str] = (), ours: str = "") -> Facts:
         still=bool(ours) and bool(words.still_words.search(folded)),
         waiting=bool(words.waiting_words.search(folded)),
         unshipped=bool(words.unshipped_words.search(folded)),
-        question=_question(text, _model(text)),
+        question=_question(text, model),
         rumour=rumour_of(text),
         thanks=bool(words.thanks_words.search(folded)),
         unanswered=bool(words.unanswered_words.search(folded)),
