@@ -294,3 +294,10 @@ def test_an_answer_needs_the_floor_it_is_asked_for() -> None:
     text = "我订单LX202611120456 帮我查一下\n到哪了呀 明天要出差"
     assert knowledge.answer(text, ["order_payment", "shipping"]) is not None  # 9.5 > 9
     assert knowledge.answer(text, ["order_payment", "shipping"], floor=16.0) is None
+
+
+def test_filler_words_find_no_entry() -> None:
+    # "小一点的" once found the elders' phone guide through 一点 and 点的.
+    knowledge = load_knowledge(KB)
+    text = "Buds 2 戴着跑步老掉 有没有小一点的耳塞套卖"
+    assert knowledge.answer(text, ["purchase_intent"]) is None
