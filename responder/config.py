@@ -38,6 +38,10 @@ class ConfigError(Exception):
 class ServerConfig:
     host: str = field(default="127.0.0.1", metadata={"nonempty": True})
     port: int = field(default=8080, metadata={"gt": 0, "le": 65535})
+    # A connection that has not sent a whole request this long after opening (or after
+    # its last answer), or a body this long in coming, is closed: slow clients hold no
+    # connection for long.
+    read_timeout: timedelta = timedelta(seconds=15)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

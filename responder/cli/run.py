@@ -100,6 +100,7 @@ async def serve(config: Config, sock: socket.socket) -> int:
 
     from responder.runtime import create_app
     from responder.services import SERVICES
+    from responder.web.front import Runner
 
     app = create_app(config)
     supervisor = app[SERVICES].supervisor
@@ -108,7 +109,7 @@ async def serve(config: Config, sock: socket.socket) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    runner = web.AppRunner(app, shutdown_timeout=STOP_GRACE)
+    runner = Runner(app, shutdown_timeout=STOP_GRACE)  # with server.read_timeout
     try:
         await runner.setup()  # data-dir lock, Redis, workers, supervised tasks
         await web.SockSite(runner, sock).start()

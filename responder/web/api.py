@@ -7,7 +7,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from responder.health import report as health_report
-from responder.services import CLOCK, STORE
+from responder.services import CLOCK, CONFIG, STORE
 from responder.store.records import State
 from responder.store.views import DETAIL_FIELDS, to_api, to_detail
 from responder.web import (
@@ -15,6 +15,7 @@ from responder.web import (
     audit,
     auth,
     errors,
+    front,
     incidents,
     library,
     login,
@@ -89,8 +90,11 @@ async def correct_sentiment(request: web.Request) -> web.Response:
 
 @routes.get("/api/health")
 async def health(request: web.Request) -> web.Response:
-    """Answer 200 when every part is ok, else 503 naming the failing ones; JSON either way."""
+    """Answer 200 when every part is ok, else 503; JSON either way. The details (queue
+    sizes, connector errors, file paths) go only to a login or an API token."""
     status, body = await health_report(request.app)
+    if not isinstance(request.get(auth.USER), auth.User):
+        body = {"status": body["status"]}
     return json_response(body, status=status)
 
 
@@ -98,10 +102,12 @@ def add_routes(app: web.Application) -> None:
     """Register the API and the page on `app`, with JSON errors for the API."""
     errors.install(app)
     auth.install(app)  # after the JSON errors: they wrap it (sessions go outermost)
+    # Bodies are read (in time) only once the sender is known to be signed in.
+    front.install(app, app[CONFIG].server.read_timeout.total_seconds())
     app.add_routes(routes)
     app.add_routes(replies.routes)
     app.add_routes(incidents.routes)
-    app.add_routes(login.routes)
+    login.install(app)
     queue.setup(app)
     app.add_routes(queue.routes)
     app.add_routes(audit.routes)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from redis import exceptions as redis_errors
 
 from responder.store.availability import UNREACHABLE
@@ -40,6 +41,8 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if not api or exc.status < 400:
             raise
         return json_response({"error": _message(exc)}, status=exc.status)
+    except HttpProcessingError as exc:  # a body aiohttp could not decode (a bad chunk)
+        return _answer(api, exc.code or 400, f"malformed request: {exc.message}")
     except UNAVAILABLE as exc:
         # An unreachable Redis is logged once per outage by store.availability, from the
         # call that failed; a refusal (read-only, out of memory) is said here.

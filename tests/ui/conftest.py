@@ -74,9 +74,24 @@ async def page(browser: Browser, client: Client) -> AsyncIterator[Page]:
     """A desktop-sized page signed in as amy (an agent)."""
     context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     opened = await context.new_page()
+    refused = watch_policy(opened)
     await sign_in(opened, client, "amy")
     yield opened
     await context.close()
+    assert not refused, f"the page broke its Content-Security-Policy: {refused}"
+
+
+def watch_policy(page: Page) -> list[str]:
+    """What the browser refused under the Content-Security-Policy (an inline script or
+    style, a framed page): every test's page is held to it."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
 
 
 async def sign_in(page: Page, client: Client, user: str) -> None:
