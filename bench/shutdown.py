@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.fresh import bench_mention  # noqa: E402  (after the path is set)
+from bench.soak_config import TOKEN, USERS  # noqa: E402
 
 LIMIT = 120.0  # seconds a start or a catch-up may take before the run is declared failed
 
@@ -69,7 +70,7 @@ def one_run(tmp: Path, mentions: int, checkout: Path) -> tuple[float, int, dict[
     config.write_text(
         f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
         '[connectors.feed]\ntype = "replay"\npath = "feed.jsonl"\n'
-        'poll_interval = "50ms"\nbatch_size = 100\n',
+        'poll_interval = "50ms"\nbatch_size = 100\n' + USERS,  # USERS: health's details
         "utf-8",
     )
     process = _start(config, checkout)
@@ -118,8 +119,10 @@ def _until(check: Any, process: subprocess.Popen[bytes], *, quiet: bool = False)
 
 
 def _health(port: int) -> dict[str, Any]:
+    url = f"http://127.0.0.1:{port}/api/health"
+    asking = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as resp:
+        with urllib.request.urlopen(asking, timeout=5) as resp:
             body: dict[str, Any] = json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         body = json.loads(exc.read())

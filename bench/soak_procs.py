@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import redis
 
-from bench.soak_config import CONNECTOR
+from bench.soak_config import CONNECTOR, TOKEN
 from responder.procs import parent_death_hook
 from responder.store.embedded import SETTINGS, server_binary
 
@@ -143,8 +143,10 @@ class Tiexin:
     def health(self) -> tuple[int, dict[str, Any]]:
         """The status and body of /api/health ((0, {}) when it does not answer)."""
         url = f"http://127.0.0.1:{self.port}/api/health"
+        # The details (connector states) need a login: the soak's agent token.
+        asking = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
+            with urllib.request.urlopen(asking, timeout=2) as resp:
                 return resp.status, json.loads(resp.read())
         except urllib.error.HTTPError as exc:
             try:

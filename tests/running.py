@@ -60,10 +60,12 @@ def wait_for(check: Callable[[], bool], what: str, process: subprocess.Popen[str
     raise AssertionError(f"gave up waiting for {what}")
 
 
-def health_of(port: int) -> tuple[int, Any]:
-    """Return the status and JSON body of /api/health, 503 included."""
+def health_of(port: int, token: str | None = OPS_TOKEN) -> tuple[int, Any]:
+    """Return the status and JSON body of /api/health, 503 included (the details need the
+    token of a user in the process's config: USERS_TOML)."""
+    asking = urllib.request.Request(f"http://127.0.0.1:{port}/api/health", headers=_headers(token))
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as resp:
+        with urllib.request.urlopen(asking, timeout=5) as resp:
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         assert exc.headers.get_content_type() == "application/json"

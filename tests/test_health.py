@@ -30,6 +30,7 @@ from responder.store.embedded import EmbeddedRedis, EmbeddedRedisError
 from responder.supervisor import State as SupervisedState
 from responder.supervisor import Supervisor
 from responder.watchdog import RedisWatchdog
+from tests.conftest import USERS, bearer
 from tests.fakes import FakeClock, mention
 
 Client = TestClient[Any, Any]
@@ -44,9 +45,12 @@ async def client(
     feed = tmp_path / "feed.jsonl"
     feed.write_text(mention("1").to_json() + "\n", "utf-8")
     source = ConnectorConfig(name="feed", type="replay", options=ReplayConfig(path=feed))
-    config = Config(redis=RedisConfig(data_dir=tmp_path / "data"), connectors=(source,))
+    config = Config(
+        redis=RedisConfig(data_dir=tmp_path / "data"), connectors=(source,), users=USERS
+    )
     app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
-    return await aiohttp_client(app)  # type: ignore[no-any-return]
+    # The details need a login: a lead's API token, as monitoring would send.
+    return await aiohttp_client(app, headers=bearer("lee"))  # type: ignore[no-any-return]
 
 
 def _services(client: Client) -> Services:
@@ -172,9 +176,9 @@ async def test_a_pipeline_dying_of_a_redis_error_shows_in_health_and_logs_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     clock = FakeClock(blocking=True)  # restart backoff passes only when the test says so
-    config = Config(redis=RedisConfig(data_dir=tmp_path / "data"))
+    config = Config(redis=RedisConfig(data_dir=tmp_path / "data"), users=USERS)
     app = create_app(config, clock=clock, scorer=scoring_pool)  # background tasks running
-    client: Client = await aiohttp_client(app)
+    client: Client = await aiohttp_client(app, headers=bearer("lee"))
     pipeline, supervisor = app[SERVICES].pipeline, app[SERVICES].supervisor
     assert pipeline is not None and supervisor is not None
     calls = 0
@@ -226,9 +230,9 @@ async def test_a_dead_scoring_worker_shows_in_health_and_scoring_heals(
     pool = ScoringPool(1)  # its own pool: this test kills a worker
     pool.start()
     try:
-        config = Config(redis=RedisConfig(data_dir=tmp_path / "data"))
+        config = Config(redis=RedisConfig(data_dir=tmp_path / "data"), users=USERS)
         client = await aiohttp_client(
-            create_app(config, clock=clock, scorer=pool, background=False)
+            create_app(config, clock=clock, scorer=pool, background=False), headers=bearer("lee")
         )
         assert await asyncio.to_thread(pool.wait_ready, READY)
         assert (await client.get("/api/health")).status == 200
@@ -261,9 +265,9 @@ async def test_scoring_is_not_ready_until_its_workers_have_loaded(
     [worker] = set(await asyncio.to_thread(_workers, os.getpid())) - others
     os.kill(worker, signal.SIGSTOP)  # held before it can load the model: a slow first start
     try:
-        config = Config(redis=RedisConfig(data_dir=tmp_path / "data"))
+        config = Config(redis=RedisConfig(data_dir=tmp_path / "data"), users=USERS)
         client = await aiohttp_client(
-            create_app(config, clock=clock, scorer=pool, background=False)
+            create_app(config, clock=clock, scorer=pool, background=False), headers=bearer("lee")
         )
         resp = await client.get("/api/health")
         body = await resp.json()

@@ -63,7 +63,7 @@ async def _process(
         name="feed", type="replay", options=ReplayConfig(path=feed), poll_interval=WEIBO
     )
     return await api_client(
-        aiohttp_client, redis_url, pool, clock, data_dir, "handover", (source,), user=None
+        aiohttp_client, redis_url, pool, clock, data_dir, "handover", (source,), user="lee"
     )
 
 

@@ -21,7 +21,7 @@ from responder.web.auth import (
 from responder.web.common import json_response
 from responder.web.pages import render
 
-MAX_FAILURES = 5  # per login name and per client address...
+MAX_FAILURES = 5  # tries per login name and per client address (a success is not kept)...
 WINDOW = 15 * 60  # ...in this many seconds, then 429 until the window ends
 FAILED = "用户名或密码不对"  # the same for an unknown name: names are not to be guessed
 
@@ -69,17 +69,19 @@ async def login(request: web.Request) -> web.StreamResponse:
         return await _page(request, status=403, error="页面已过期，请重新登录", name=name)
     redis, root = request.app[STORE].redis, request.app[STORE].keys.root
     keys = (f"{root}:login:name:{name}", f"{root}:login:ip:{request.remote or '-'}")
-    wait = await _blocked(redis, keys)
+    # Every try is counted before its password is checked, in one step: thirty tries sent
+    # at once get five checks, not thirty (each check costs the hash's memory and a core).
+    wait = await _attempt(redis, keys)
     if wait:
         minutes = max(1, math.ceil(wait / 60))
         message = f"登录失败次数太多，请 {minutes} 分钟后再试"
         return await _page(request, status=429, error=message, name=name)
     directory = request.app[DIRECTORY]
-    user = await asyncio.to_thread(directory.check_password, name, password)
+    async with request.app[HASHING]:
+        user = await asyncio.to_thread(directory.check_password, name, password)
     if user is None:
-        await _failed(redis, keys)
         return await _page(request, status=401, error=FAILED, name=name)
-    await redis.delete(keys[0])
+    await redis.eval(_SIGNED_IN, len(keys), *keys)
     fresh = await new_session(request)  # a new session on login: no fixation
     fresh["user"] = user.name
     fresh["at"] = request.app[CLOCK].now().timestamp()
@@ -108,21 +110,46 @@ async def me(request: web.Request) -> web.Response:
     )
 
 
-async def _blocked(redis: Redis, keys: tuple[str, ...]) -> float:
-    """Seconds until a name or address may try again (0: now)."""
-    counts = await redis.mget(keys)
-    wait = 0.0
-    for key, count in zip(keys, counts, strict=True):
-        if count is not None and int(count) >= MAX_FAILURES:
-            wait = max(wait, (await redis.pttl(key)) / 1000)
-    return wait
+# Count a try on every key (each window starts at its first try) and answer how many
+# milliseconds are left of the longest window already full (0: the try may go ahead). A
+# try past the limit is not counted, so a flood does not stretch the wait.
+_ATTEMPT = """
+local wait = 0
+for _, key in ipairs(KEYS) do
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count >= tonumber(ARGV[1]) then
+    wait = math.max(wait, redis.call('PTTL', key))
+  end
+end
+if wait > 0 then return wait end
+for _, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('PEXPIRE', key, ARGV[2]) end
+end
+return 0
+"""
 
 
-async def _failed(redis: Redis, keys: tuple[str, ...]) -> None:
-    """Count a failure; each counter's window starts at its first failure (SET NX: Redis
-    6.2 has no EXPIRE NX)."""
-    async with redis.pipeline(transaction=True) as pipe:
-        for key in keys:
-            pipe.set(key, 0, ex=WINDOW, nx=True)
-            pipe.incr(key)
-        await pipe.execute()
+# A try that signed in is no failure: the name starts afresh and the address gets its try
+# back (an office signs in from one address).
+_SIGNED_IN = """
+redis.call('DEL', KEYS[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DECR', KEYS[2]) end
+return 0
+"""
+
+
+async def _attempt(redis: Redis, keys: tuple[str, ...]) -> float:
+    """Count a login try; seconds until a name or address may try again (0: go ahead)."""
+    left = await redis.eval(_ATTEMPT, len(keys), *keys, MAX_FAILURES, WINDOW * 1000)
+    return int(left) / 1000
+
+
+# Password checks at once: argon2 takes its memory (64 MiB by default) and a core for each.
+HASHES = 2
+HASHING = web.AppKey("login_hashing", asyncio.Semaphore)
+
+
+def install(app: web.Application) -> None:
+    """The login routes, with their bound on password checks at once."""
+    app[HASHING] = asyncio.Semaphore(HASHES)
+    app.add_routes(routes)
