@@ -68,8 +68,10 @@ async def test_views_filters_and_search_come_from_the_server(
     await feed(client, clock, mention("a", created_at=early), chat, mention("c", text="发货太慢"))
     bo = await client_as(client, "bo")
     assert (await bo.post(f"/api/mentions/{mid('c')}/claim")).status == 200
-    await open_page(page, client)  # amy opens the most urgent, "a", and so claims it
+    await open_page(page, client)  # amy opens the most urgent, "a"...
     await expect(page.locator("#list .row.selected")).to_have_attribute("data-id", mid("a"))
+    await page.locator(".draft").first.click()  # ...and claims it by picking a draft
+    await expect(page.locator("#list .row.selected .claim")).to_have_text("我在处理")
     count, rows = page.locator("#count"), page.locator("#list .row")
 
     async def shown(total: int, *ids: str) -> None:

@@ -100,3 +100,31 @@ async def test_generated_drafts_arrive_live_marked_and_picked_with_4(
     await expect(page.locator(f'#list [data-id="{mid("1")}"]')).to_have_count(0)
     item = await (await client.get(f"/api/mentions/{mid('1')}")).json()
     assert item["state"] == "approved" and item["reply_text"] == written
+
+
+async def test_new_mentions_are_cued_and_counted_in_the_title_and_icon(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    await feed(client, clock, mention("1", created_at=clock.now() - timedelta(minutes=5)))
+    await open_page(page, client)
+    await expect(page.locator("#live")).to_have_text("实时更新中")
+    cue, icon = page.locator("#new-cue"), page.locator("#favicon")
+    await expect(cue).to_be_hidden()
+    plain = await page.title()
+    assert not plain.startswith("(") and await icon.get_attribute("href") == "/static/favicon.svg"
+    await feed(client, clock, mention("2"), mention("3"))  # land below: later deadlines
+    await expect(cue).to_have_text("2 条新提及")
+    await expect(page).to_have_title(f"(2) {plain}")
+    assert (await icon.get_attribute("href") or "").startswith("data:image/png")
+    await expect(page.locator("#list .row .badge.new")).to_have_count(2)
+    await expect(page.locator("#list .row.selected")).to_have_attribute("data-id", mid("1"))
+    await cue.click()  # leads to the most urgent new one
+    await expect(page.locator("#list .row.selected")).to_have_attribute("data-id", mid("2"))
+    await expect(cue).to_have_text("1 条新提及")
+    await expect(page).to_have_title(f"(1) {plain}")
+    await page.keyboard.press("j")  # opening the other one clears the count
+    await expect(page.locator("#list .row.selected")).to_have_attribute("data-id", mid("3"))
+    await expect(cue).to_be_hidden()
+    await expect(page).to_have_title(plain)
+    assert await icon.get_attribute("href") == "/static/favicon.svg"
+    await expect(page.locator("#list .row .badge.new")).to_have_count(0)

@@ -1,6 +1,7 @@
 """What the page does as time passes, with the browser's clock under the test's control:
-the countdown runs in the page, claims are renewed while a mention is open, and an agent
-who opted in is told when a mention enters the warning window.
+the countdown runs in the page (the list's and the open mention's), browsing claims
+nothing, a claim made by intent is renewed while the mention stays open, and an agent who
+opted in is told when a mention enters the warning window.
 
 `later` moves the server's clock and the browser's together: the page sets its clock by the
 server's `now` whenever it loads the list."""
@@ -37,6 +38,7 @@ async def test_the_countdown_runs_in_the_page(page: Page, client: Client, clock:
     await page.clock.install()
     await open_page(page, client)
     box = page.locator(f'#list [data-id="{mid("1")}"] .countdown')
+    shown = page.locator("#detail-countdown")  # the open mention's, ticking with the list's
     await expect(box).to_have_text(re.compile(r"^剩 1[45]分\d+秒$"))
     await page.keyboard.press("e")
     await page.keyboard.type("正在写")
@@ -44,17 +46,44 @@ async def test_the_countdown_runs_in_the_page(page: Page, client: Client, clock:
     await expect(box).to_have_text(re.compile(r"^剩 [34]分\d+秒$"))
     await expect(box).to_have_class(re.compile("warn"))
     await expect(box.locator("svg.i-warn")).to_have_count(1)
+    await expect(shown.locator(".left")).to_have_text(await box.inner_text())
+    await expect(shown).to_have_class(re.compile("warn"))
     await later(page, clock, 5)
     await expect(box).to_have_text(re.compile(r"^已超时 \d分\d+秒$"))
+    await expect(shown.locator(".left")).to_have_text(re.compile(r"^已超时 \d分\d+秒$"))
     await expect(page.locator("#reply")).to_be_focused()  # typed text and focus survive
     assert (await page.locator("#reply").input_value()).endswith("正在写")
 
 
-async def test_an_open_mention_stays_claimed(page: Page, client: Client, clock: FakeClock) -> None:
-    await feed(client, clock, mention("1"))
+async def test_browsing_claims_nothing(page: Page, client: Client, clock: FakeClock) -> None:
+    await feed(client, clock, *(mention(str(n)) for n in range(6)))
+    claims: list[str] = []
+    page.on("request", lambda r: claims.append(r.url) if r.url.endswith("/claim") else None)
+    await open_page(page, client)
+    for _ in range(5):
+        await page.keyboard.press("j")  # six mentions read, one after another
+    await expect(page.locator("#list .row").last).to_have_class(re.compile("selected"))
+    await expect(page.locator("#reply")).to_have_attribute("data-id", mid("5"))
+    assert claims == []
+    for n in range(6):
+        item = await (await client.get(f"/api/mentions/{mid(str(n))}")).json()
+        assert not item.get("claimed_by")
+    await expect(page.locator("#list .row .claim")).to_have_count(0)
+    async with page.expect_response(lambda r: r.url.endswith("/claim")) as taken:
+        await page.keyboard.press("c")  # claimed on purpose
+    assert (await taken.value).status == 200
+    await expect(page.locator("#list .row .claim")).to_have_text("我在处理")
+    assert (await (await client.get(f"/api/mentions/{mid('5')}")).json())["claimed_by"] == "amy"
+
+
+async def test_intent_claims_and_an_open_mention_stays_claimed(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    await feed(client, clock, mention("1"), mention("2"))
     await page.clock.install()
+    await open_page(page, client)
     async with page.expect_request(lambda r: r.url.endswith("/claim")) as first:
-        await open_page(page, client)
+        await page.locator("#reply").fill("好的，我们马上看")  # the first edit
     assert (await first.value).headers.get("x-csrf-token") is not None  # every write has it
     await expect(page.locator("#list .row .claim")).to_have_text("我在处理")
     for _ in range(2):  # renewed every 4 minutes of a 5-minute lock

@@ -21,8 +21,8 @@
     polarities: { pos: "+", neg: "−", neutral: "·" },
     events: { no_reply: "无需回复", marked_no_reply: "标记无需回复", needs_reply: "需要回复", ingested: "收到", scored: "已评分", queued: "进入队列", joined: "追问并入", warned: "即将超时", breached: "已超时", claimed: "认领", corrected: "更正", approved: "批准", sending: "发送中", sent: "已发送", send_retry: "重试发送", send_failed: "发送失败", manual: "待手动发布", marked_sent: "标记已发送", dismissed: "忽略", intent: "更正意图", acked: "已确认", escalated: "已升级", paged: "已通知", page_failed: "通知失败", page_held: "静默时段未通知" },
   };
-  const S = { items: [], total: 0, view: "all", skew: 0, sel: null, detail: null, tz: meta("tiexin-timezone").content, live: false, claimTimer: 0, mustReread: false, notify: false, warned: new Map(), pinMost: 3 };
-  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents;
+  const S = { items: [], total: 0, view: "all", skew: 0, sel: null, detail: null, tz: meta("tiexin-timezone").content, live: false, claimTimer: 0, claimed: null, mustReread: false, notify: false, warned: new Map(), pinMost: 3 };
+  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents, U = window.tiexinUnread;
   const list = $("list"), pane = $("detail");
 
   // Icons as inline SVG (24x24 paths), so they show without an emoji font.
@@ -118,6 +118,7 @@
       el("span", { class: "author" }, m.author.name, m.author.verified ? el("span", { class: "verified", title: "认证用户", "aria-label": "认证用户" }, "✔V") : null, el("span", { class: "reach" }, " 粉丝 " + reach(m.author.followers))),
       el("p", { class: "text" }, m.text),
       el("span", { class: "badges" },
+        U.isNew(m.id) ? el("span", { class: "badge new" }, "新") : null,
         m.crisis.flag ? el("span", { class: "badge crisis" }, icon("warn"), "危机") : null,
         m.intent && !(m.crisis.flag && m.intent === "crisis") ? el("span", { class: "badge intent" + (m.uncertain ? " uncertain" : "") }, m.uncertain ? "意图不确定（可能是" + label("intents", m.intent) + "）" : label("intents", m.intent)) : null,
         ...understood(m),
@@ -197,6 +198,7 @@
   function remove(id) {
     const i = S.items.findIndex((m) => m.id === id);
     if (i >= 0) { S.items.splice(i, 1); S.total = Math.max(0, S.total - 1); }
+    U.seen(id);
     renderList();
   }
   function tick() {
@@ -208,11 +210,18 @@
       const was = S.warned.get(m.id); S.warned.set(m.id, c.cls);
       if (was === "calm" && c.cls === "warn") alertAgent("即将超时：" + m.author.name, m.text);
     }
+    const shown = $("detail-countdown"); // the open mention's timer runs with the list's
+    if (shown && S.detail && S.detail.state !== "no_reply") {
+      const c = countdown(S.detail);
+      if (!shown.classList.contains(c.cls)) { shown.className = "countdown " + c.cls; shown.firstChild.replaceWith(icon(c.cls)); }
+      shown.querySelector(".left").textContent = c.text;
+    }
   }
 
   // ---- the detail ----
   async function select(id, focusRow) {
-    if (S.sel !== id) { S.sel = id; S.detail = null; clearInterval(S.claimTimer); }
+    if (S.sel !== id) { S.sel = id; S.detail = null; S.claimed = null; clearInterval(S.claimTimer); }
+    if (U.isNew(id)) { U.seen(id); patchItem(id, {}); }
     for (const node of list.querySelectorAll(".row")) {
       const on = node.dataset.id === id; node.classList.toggle("selected", on);
       if (on) node.setAttribute("aria-current", "true"); else node.removeAttribute("aria-current");
@@ -226,10 +235,19 @@
     if (S.sel !== id) return;
     if (r.status !== 200) { toast(r.status === 404 ? "找不到这条提及：可能已处理完并过期" : r.data.error || "加载详情失败"); return; }
     if (fresh) { S.chosen = 0; S.findings = null; S.mustReread = false; S.note = ""; }
+    const holder = claimText(r.data); // a colleague's claim shows before anyone types
+    if (fresh && holder && r.data.claimed_by !== ME) S.note = r.data.claimed_by + " 正在处理这条，先别重复回复";
     // Follow-ups that arrived while the mention was open are marked 新 until it is reopened.
     S.before = fresh || !S.detail ? null : new Set((S.detail.thread || []).map((t) => t.id));
     S.detail = r.data; renderDetail();
-    if (fresh && OPEN.includes(r.data.state)) { await claim(); S.claimTimer = setInterval(claim, CLAIM_RENEW_MS); }
+    if (fresh) { pane.scrollTop = 0; if (pane.getBoundingClientRect().top < 0) pane.scrollIntoView({ block: "start" }); } // author, platform and timer first
+  }
+  // Opening a mention only reads it: the agent claims it by showing intent (the first
+  // edit, picking a draft, or c), and keeps it while it stays open.
+  async function intend() {
+    const id = S.sel; if (!id || S.claimed === id || !S.detail || !OPEN.includes(S.detail.state)) return;
+    S.claimed = id; clearInterval(S.claimTimer); S.claimTimer = setInterval(claim, CLAIM_RENEW_MS);
+    await claim();
   }
   function claimedBy(data) {
     if (data.claimed_by) return data.claimed_by;
@@ -257,7 +275,7 @@
     const drafts = d.drafts || [];
     const kids = [
       el("h2", { id: "detail-title" }, where(d), " · ", d.author.name, d.author.verified ? el("span", { class: "verified", "aria-label": "认证用户" }, " ✔V") : null, el("span", { class: "reach" }, " 粉丝 " + reach(d.author.followers))),
-      el("p", { class: "countdown " + c.cls }, icon(c.cls), c.text, d.state === "no_reply" ? " · 不计时" : [" · 截止 ", when(d.deadline)]),
+      el("p", { class: "countdown " + c.cls, id: "detail-countdown" }, icon(c.cls), el("span", { class: "left" }, c.text), d.state === "no_reply" ? " · 不计时" : [" · 截止 ", when(d.deadline)]),
       A.ackLine(d, { el, when, onAck: ack }),
       el("p", { id: "claim-note", class: "note claim", role: "status", hidden: !S.note }, S.note),
       R.note(d, { el }),
@@ -278,7 +296,7 @@
       kids.push(section("草稿", drafts.length ? el("ol", { class: "drafts" }, drafts.map((x, i) => el("li", null, el("button", { type: "button", class: "draft", "aria-pressed": String(i === S.chosen), onclick: () => pick(i) }, el("kbd", null, String(i + 1)), " ", x.source === "llm" ? el("span", { class: "badge llm", title: "由模型生成，已过风格和事实检查；发送前请再看一遍" }, "模型") : null, x.source === "llm" ? " " : null, x.text)))) : el("p", { class: "meta" }, "没有草稿，请自己写。")));
       kids.push(section("回复",
         el("label", { for: "reply" }, "回复内容（按 e 编辑）"),
-        el("textarea", { id: "reply", rows: "4", "data-id": d.id, oninput: counter, "aria-describedby": "counter" }),
+        el("textarea", { id: "reply", rows: "4", "data-id": d.id, oninput: () => { counter(); intend(); }, "aria-describedby": "counter" }),
         el("p", { id: "counter", class: "counter", "aria-live": "polite" }),
         el("div", { id: "findings", class: "note findings", role: "alert", hidden: !S.findings }, S.findings ? [el("p", null, "风格检查没通过："), el("ul", null, S.findings.map((f) => el("li", null, f.message + (f.words && f.words.length ? "（" + f.words.join("、") + "）" : "")))),
           el("label", null, el("input", { type: "checkbox", id: "override" }), " 仍然发送（需写原因）"), " ", el("label", null, "原因 ", el("input", { type: "text", id: "override-reason", maxlength: "400" }))] : null),
@@ -321,7 +339,7 @@
     const d = S.detail; if (!d || !d.drafts || i >= d.drafts.length || !$("reply")) return;
     S.chosen = i; $("reply").value = d.drafts[i].text; S.findings = null;
     for (const [n, b] of [...pane.querySelectorAll(".draft")].entries()) b.setAttribute("aria-pressed", String(n === i));
-    const f = $("findings"); if (f) f.hidden = true; counter();
+    const f = $("findings"); if (f) f.hidden = true; counter(); intend();
   }
   function reread() { S.mustReread = false; const b = $("approve"); if (b) b.disabled = !!S.detail.window_closed || !I.approval(S.detail).allowed; $("stale").hidden = true; $("reply").focus(); }
   // One approval at a time: a second call while the first waits on the resend dialog
@@ -357,7 +375,7 @@
   function advance(id) {
     const i = S.items.findIndex((m) => m.id === id); remove(id);
     const next = S.items[Math.min(i, S.items.length - 1)];
-    S.sel = null; S.detail = null; clearInterval(S.claimTimer);
+    S.sel = null; S.detail = null; S.claimed = null; clearInterval(S.claimTimer);
     if (next) select(next.id, true); else pane.replaceChildren(el("h2", { id: "detail-title" }, "详情"), el("p", { class: "hint" }, "全部处理完了。"));
   }
   async function needsReply() {
@@ -414,7 +432,7 @@
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); approve(); return; }
     if (typing) { if (e.key === "Escape") t.blur(); return; }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const acts = { j: () => move(1), k: () => move(-1), e: () => { const a = $("reply"); if (a) a.focus(); }, a: approve, d: dismiss, "?": () => $("help").showModal(), "/": () => $("q").focus() };
+    const acts = { j: () => move(1), k: () => move(-1), e: () => { const a = $("reply"); if (a) a.focus(); }, c: intend, a: approve, d: dismiss, "?": () => $("help").showModal(), "/": () => $("q").focus() };
     if (acts[e.key]) { e.preventDefault(); acts[e.key](); }
     else if (["1", "2", "3", "4", "5", "6"].includes(e.key)) { e.preventDefault(); pick(Number(e.key) - 1); }
   });
@@ -443,7 +461,10 @@
     if (ev.id === S.sel && ev.type === "claimed" && ev.actor !== ME) { S.note = ev.actor + " 正在处理这条，先别重复回复"; const b = $("claim-note"); if (b) { b.textContent = S.note; b.hidden = false; } }
     const known = S.items.some((m) => m.id === item.id), first = !(S.known && S.known.has(item.id));
     if (S.known) S.known.add(item.id);
-    if (known || (noReplyView() ? item.state === "no_reply" : matches(item))) upsert(item);
+    const shown = known || (noReplyView() ? item.state === "no_reply" : matches(item));
+    if (ev.type === "queued" && first && shown && item.id !== S.sel) U.arrived(item.id);
+    if (!OPEN.includes(item.state)) U.seen(item.id);
+    if (shown) upsert(item);
     if (ev.type === "queued" && item.crisis && item.crisis.flag && first) alertAgent("🚨 危机提及：" + item.author.name, item.text);
     if (ev.type === "queued" && item.crisis && item.crisis.flag) I.reloadSoon(() => loadList(false, true));
   }
@@ -499,6 +520,7 @@
   $("filter-form").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => loadList(false, true), 250); });
   $("filter-form").addEventListener("submit", (e) => { e.preventDefault(); loadList(false, true); });
   $("more").addEventListener("click", () => loadList(true));
+  $("new-cue").addEventListener("click", () => { const id = U.first(S.items); if (id) select(id, true); });
   $("help-open").addEventListener("click", () => $("help").showModal());
   window.tiexin = { weiboLength, reach, duration }; // for the browser tests
   async function start() { // a link may name the view, the filters and a mention to open
