@@ -49,6 +49,8 @@ warn_after = "{t.warn_after}s"
 escalate_after = "{t.escalate_after}s"
 [pipeline]
 scoring_processes = 1
+[outbox]
+undo_seconds = 2
 [alerts]
 group_window = "{t.group_window}s"
 group_min = 3

@@ -147,6 +147,13 @@ class SweeperConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxConfig:
+    # An approved reply waits this many seconds before it counts, with a countdown and
+    # 撤销 in the workspace; nothing reaches the platform until then. 0: at once.
+    undo_seconds: int = field(default=10, metadata={"gt": -1, "le": 300})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DraftsConfig:
     """Where reply templates live and whose clock they read (time of day, festivals)."""
 
@@ -197,9 +204,12 @@ class Config:
     pipeline: PipelineConfig = PipelineConfig()
     retention: RetentionConfig = RetentionConfig()
     sweeper: SweeperConfig = SweeperConfig()
+    outbox: OutboxConfig = OutboxConfig()
     drafts: DraftsConfig = DraftsConfig()
     incidents: IncidentsConfig = IncidentsConfig()
     connectors: tuple[ConnectorConfig, ...] = ()
+    # How the team names the brand's own accounts: "platform/account" = "澜星官方微博".
+    accounts: dict[str, str] = field(default_factory=dict)
     auth: AuthConfig = AuthConfig()  # noqa: RUF009  (frozen; ruff cannot see it in another module)
     users: tuple[UserConfig, ...] = ()
     oncall: OncallConfig = OncallConfig()  # noqa: RUF009  (frozen, as auth above)

@@ -50,6 +50,7 @@ from responder.supervisor import Supervisor
 from responder.watchdog import RedisWatchdog
 from responder.web import live
 from responder.web.api import MAX_BODY, add_routes
+from responder.web.approving import Committer
 from responder.web.replies import STYLE
 
 log = logging.getLogger(__name__)
@@ -278,6 +279,7 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
             supervisor.loop(f"drafts-llm-{i + 1}", services.generator.step, interruptible=True)
     supervisor.loop("sweeper", sweeper.step, interruptible=True)
     supervisor.loop("live", app[LIVE].step, interruptible=True)
+    supervisor.loop("holds", Committer(app).step, interruptible=True)
     if services.sender is not None:
         sender = services.sender
         supervisor.loop("outbox", lambda: sender.step(block_ms=PIPELINE_BLOCK_MS))

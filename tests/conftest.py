@@ -20,6 +20,7 @@ from responder.accounts import UserConfig
 from responder.config import (
     Config,
     ConnectorConfig,
+    OutboxConfig,
     PipelineConfig,
     RedisConfig,
     SlaConfig,
@@ -133,14 +134,17 @@ async def api_client(
     prefix: str,
     connectors: tuple[ConnectorConfig, ...] = (),
     user: str | None = "amy",
+    undo: int = 0,
 ) -> TestClient[Any, Any]:
     """The app over the session's Redis and scoring pool, nothing running by itself; the
-    client sends `user`'s API token (None: nobody's)."""
+    client sends `user`'s API token (None: nobody's). Approvals count at once unless `undo`
+    (the send delay in seconds) says otherwise: tests of other things need not wait it."""
     config: Config = replace(
         defaults(),
         connectors=connectors,
         redis=RedisConfig(url=redis_url, prefix=prefix, data_dir=data_dir),
         users=USERS,
+        outbox=OutboxConfig(undo_seconds=undo),
     )
     app = create_app(config, clock=clock, scorer=scorer, background=False)
     headers = bearer(user) if user else {}

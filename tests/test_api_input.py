@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from responder.config import Config, RedisConfig, defaults
+from responder.config import Config, OutboxConfig, RedisConfig, defaults
 from responder.pipeline.scoring import ScoringPool
 from responder.runtime import create_app
 from responder.services import SERVICES
@@ -35,7 +35,9 @@ LABEL = '"label" must be one of "negative", "neutral", "positive"'
 
 def _app_for(url: str, clock: FakeClock, scorer: ScoringPool, tmp: Path) -> web.Application:
     redis = RedisConfig(url=url, prefix="api", data_dir=tmp / "data")
-    config: Config = replace(defaults(), connectors=(), redis=redis, users=USERS)
+    config: Config = replace(
+        defaults(), connectors=(), redis=redis, users=USERS, outbox=OutboxConfig(undo_seconds=0)
+    )
     return create_app(config, clock=clock, scorer=scorer, background=False)
 
 

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from redis.asyncio import Redis
 
-from responder.config import DraftsConfig, RedisConfig, defaults
+from responder.config import DraftsConfig, OutboxConfig, RedisConfig, defaults
 from responder.drafts.llm.config import LlmConfig
 from responder.pipeline.scoring import ScoringPool
 from responder.runtime import create_app
@@ -99,6 +99,7 @@ def make_app(
             redis=RedisConfig(url=redis_url, prefix=prefix, data_dir=data_dir),
             users=USERS,
             drafts=drafts,
+            outbox=OutboxConfig(undo_seconds=0),  # approvals count at once here
         )
         return create_app(config, clock=clock, scorer=scoring_pool, background=False)
 

@@ -1,6 +1,8 @@
 """End to end: a real `tiexin run` against the fake Weibo as its own process. Mentions
 come in with drafts; an approved reply reaches Weibo exactly once, correctly formed, also
-when Tiexin is SIGKILLed right after the approval or in the middle of the send."""
+when Tiexin is SIGKILLed right after the approval or in the middle of the send, or during
+the send delay (undo window): a held reply goes out once after the restart, an undone one
+never."""
 
 from __future__ import annotations
 
@@ -107,7 +109,7 @@ def test_mentions_in_replies_out_once_across_kills(tmp_path: Path, fake_weibo: s
         "[connectors.brand]\n"
         'type = "weibo"\naccess_token_env = "E2E_WEIBO_TOKEN"\n'
         f'uid = "{BRAND_UID}"\nrip = "{RIP}"\napi_base = "{fake_weibo}/2"\n'
-        'poll_interval = "200ms"\n' + USERS_TOML,
+        'poll_interval = "200ms"\n[outbox]\nundo_seconds = 0\n' + USERS_TOML,
         "utf-8",
     )
     env = os.environ | {"E2E_WEIBO_TOKEN": TOKEN}
@@ -165,6 +167,48 @@ def test_mentions_in_replies_out_once_across_kills(tmp_path: Path, fake_weibo: s
         assert create["form"]["rip"] == RIP and "comment_ori" not in create["form"]
         assert _writes(fake_weibo, "comments/reply", cid=str(ASKS)) == []
         assert _state(port, FLICKER) == "queued"
+    finally:
+        if process.poll() is None:
+            stop_tiexin(process)
+
+
+def test_a_kill_during_the_send_delay_sends_once_and_an_undone_reply_never(
+    tmp_path: Path, fake_weibo: str
+) -> None:
+    port = free_port()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
+        "[connectors.brand]\n"
+        'type = "weibo"\naccess_token_env = "E2E_WEIBO_TOKEN"\n'
+        f'uid = "{BRAND_UID}"\nrip = "{RIP}"\napi_base = "{fake_weibo}/2"\n'
+        'poll_interval = "200ms"\n[outbox]\nundo_seconds = 3\n' + USERS_TOML,
+        "utf-8",
+    )
+    env = os.environ | {"E2E_WEIBO_TOKEN": TOKEN}
+    process = start_tiexin(config, env=env)
+    try:
+        queued = lambda: get_json(port, "/api/queue?limit=10", OPS_TOKEN)["total"] == 4  # noqa: E731
+        wait_for(queued, "4 mentions queued", process)
+        for platform_id in (LAG, SLOW):
+            path = f"/api/mentions/{_id(platform_id, port)}/approve"
+            status, answer = post_json(port, path, {"draft": 0}, OPS_TOKEN)
+            assert (status, answer["state"]) == (200, "held"), answer
+        status, _ = post_json(port, f"/api/mentions/{_id(SLOW, port)}/undo", {}, OPS_TOKEN)
+        assert status == 200
+        _kill(process)  # within the 3 s delay of both
+        assert _fake(fake_weibo, "/_fake/writes")["writes"] == []
+
+        process = start_tiexin(config, env=env)
+        wait_for(lambda: _state(port, LAG) == "sent", "LAG sent after the restart", process)
+        assert len(_writes(fake_weibo, "comments/reply", cid=str(LAG))) == 1
+        # A later approval goes out after the undone one would have: still nothing for it.
+        path = f"/api/mentions/{_id(FLICKER, port)}/approve"
+        assert post_json(port, path, {"draft": 0}, OPS_TOKEN)[0] == 200
+        wait_for(lambda: _state(port, FLICKER) == "sent", "FLICKER sent", process)
+        assert _writes(fake_weibo, "comments/reply", cid=str(SLOW)) == []
+        assert _state(port, SLOW) == "queued"
+        assert len(_writes(fake_weibo, "comments/reply", cid=str(LAG))) == 1
     finally:
         if process.poll() is None:
             stop_tiexin(process)

@@ -155,6 +155,12 @@ class Keys:
         return f"{self.root}:outbox:later"
 
     @property
+    def held(self) -> str:
+        """ZSET of approvals waiting out their send delay (mention ids), scored by when they
+        go out; undoing one takes it out (responder/outbox/holds.py)."""
+        return f"{self.root}:outbox:held"
+
+    @property
     def manual(self) -> str:
         """ZSET of approved replies waiting to be posted by a person, scored by when."""
         return f"{self.root}:outbox:manual"

@@ -103,6 +103,9 @@ end
 """
 )
 
+# The open-and-unclaimed check, for scripts elsewhere that act like a close.
+REFUSAL = _OPEN
+
 # KEYS: 1 mention hash, 2 queue, 3 due:warn, 4 due:breach, 5 mention events,
 #       6 global events, 7 followups list, 8 seen marker, 9 priority queue, 10 draft
 #       stats, 11 what the thread was told (or the stats key again when there is no
@@ -119,8 +122,11 @@ end
 # own (the mention id and its approval count), in the same step.
 # A reply whose last send may have gone out (`send_unknown`) is approved again only when
 # the event says `resend` (a person checked the platform and confirmed).
+# An approval held for its send delay (responder/outbox/holds.py) blocks every other close;
+# committing it passes its `held_until` as the event's `held`.
 # Returns {1, state} closed, {0, state} not open (state as it was), {-1, ""} unknown,
-# {2, agent} claimed by another agent, {4, "maybe_sent"} a resend not confirmed, or
+# {2, agent} claimed by another agent, {4, "maybe_sent"} a resend not confirmed,
+# {6, agent} an approval of `agent` waits out its send delay, or
 # {3, conversation, follow-up ids...} when the keys passed do not match: call again
 # with those.
 CLOSE = (
@@ -131,6 +137,8 @@ CLOSE = (
 local ev = cjson.decode(ARGV[4])
 local refused = refusal(KEYS[1], ev['actor'], ev['at'])
 if refused then return refused end
+local held = redis.call('HMGET', KEYS[1], 'held_by', 'held_until')
+if held[1] and ev['held'] ~= held[2] then return {6, held[1]} end
 if ARGV[3] == 'approved' and not ev['resend']
    and redis.call('HGET', KEYS[1], 'send_unknown') == '1' then
   return {4, 'maybe_sent'}
@@ -152,7 +160,7 @@ if ARGV[3] == 'approved' then
   fields[#fields + 1] = key
   redis.call('XADD', KEYS[12], '*', 'mention', ARGV[2], 'key', key)
 end
-redis.call('HDEL', KEYS[1], 'send_error', 'resend_by')
+redis.call('HDEL', KEYS[1], 'send_error', 'resend_by', 'held', 'held_by', 'held_until')
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
@@ -203,6 +211,8 @@ return {1, ARGV[3]}
 # ARGV: 1 events MAXLEN, 2 now, 3 stage event type (warned, breached, escalated),
 #       4 seconds from breach to escalation as JSON {"*": s, "weibo": s, "weibo/acct": s}
 #       (read when breaching), 5.. candidate ids
+# A mention whose approval waits out its send delay is not fired but looked at again 5 s
+# after the delay ends: committed, it has left the due ZSET; undone, it fires then.
 # Fires a candidate only if it is still due (ZREM in the same script), so each stage fires
 # once across processes, and appends it to the alerts stream in the same step for the
 # notifier (key: mention, stage and cycle; a mention's stages fire once per cycle, and a
@@ -215,6 +225,7 @@ return {1, ARGV[3]}
 # Returns a flat list of (id, due) for each fired.
 SWEEP = (
     LOG
+    + "local HELD_GRACE = 5\n"
     + lua_str("WARNED", Stage.WARNED)
     + lua_str("BREACHED", Stage.BREACHED)
     + """
@@ -224,9 +235,13 @@ if ARGV[3] == BREACHED then after = cjson.decode(ARGV[4]) end
 for i = 5, #ARGV do
   local id = ARGV[i]
   local due = redis.call('ZSCORE', KEYS[1], id)
-  if due and tonumber(due) <= tonumber(ARGV[2]) then
+  local k = 5 + 2 * (i - 5)
+  local held = redis.call('HGET', KEYS[k], 'held_until')
+  if due and held and tonumber(due) <= tonumber(ARGV[2]) then
+    -- approved, waiting out its send delay: looked at again after it (gone once it closes)
+    redis.call('ZADD', KEYS[1], math.max(tonumber(held), tonumber(ARGV[2])) + HELD_GRACE, id)
+  elseif due and tonumber(due) <= tonumber(ARGV[2]) then
     redis.call('ZREM', KEYS[1], id)
-    local k = 5 + 2 * (i - 5)
     local row = redis.call('HMGET', KEYS[k], 'platform', 'account', 'acked_at', 'deadline')
     redis.call('HSET', KEYS[k], ARGV[3] .. '_at', ARGV[2])
     local event = cjson.encode({type = ARGV[3], at = tonumber(ARGV[2]), actor = 'sla',

@@ -38,6 +38,7 @@ class Result(StrEnum):
     NOT_OPEN = "not_open"  # already replied, dismissed or joined to another
     CLAIMED = "claimed"  # another agent holds an unexpired claim
     MAYBE_SENT = "maybe_sent"  # its last send may have gone out: a resend must be confirmed
+    HELD = "held"  # an approval waits out its send delay (undo possible): detail is who
 
 
 _RESULTS = {
@@ -45,6 +46,7 @@ _RESULTS = {
     0: Result.NOT_OPEN,
     -1: Result.UNKNOWN,
     2: Result.CLAIMED,
+    6: Result.HELD,
     4: Result.MAYBE_SENT,
 }
 

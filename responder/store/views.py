@@ -53,6 +53,8 @@ API_FIELDS = (
     "head",
     "claimed_by",
     "claim_until",
+    "held_by",
+    "held_until",
     "closed_at",
     "closed_by",
     "reply_text",
@@ -162,6 +164,9 @@ def _fixed(items: tuple[tuple[str, str], ...]) -> dict[str, Any]:
         "head": fields.get("head") or None,
         "claimed_by": fields.get("claimed_by") or None,
         "claim_until": _iso(fields.get("claim_until")),
+        # Approved, waiting out the send delay: goes out at held_until unless undone.
+        "held_by": fields.get("held_by") or None,
+        "held_until": _iso(fields.get("held_until")),
         "closed_at": _iso(fields.get("closed_at")),
         "closed_by": fields.get("closed_by") or None,
         "reply_text": fields.get("reply_text") or None,

@@ -22,6 +22,12 @@ def check_outcome(mid: str, outcome: Outcome) -> None:
         raise ApiError(f"mention {mid} is claimed by {outcome.detail}", status=409)
     if outcome.result is Result.MAYBE_SENT:
         raise ApiError(MAYBE_SENT, status=409, details={"code": "maybe_sent"})
+    if outcome.result is Result.HELD:
+        raise ApiError(
+            f"{outcome.detail} 刚批准了这条回复，几秒后发出（可撤销）",
+            status=409,
+            details={"code": "held", "held_by": outcome.detail},
+        )
 
 
 MAYBE_SENT = (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from responder.drafts.priority import INTENT_NAMES
 from responder.store.records import EventType, State
 from sentiment import Label
@@ -38,13 +41,23 @@ STATES = {
     str(State.APPROVED): "已批准",
     str(State.SENDING): "发送中",
     str(State.SENT): "已发送",
-    str(State.MANUAL): "待手动发帖",
+    str(State.MANUAL): "待手动发布",
     str(State.DISMISSED): "已忽略",
     str(State.JOINED): "已合并",
     str(State.NO_REPLY): "无需回复",
 }
 
-VIEWS = {"all": "全部", "mine": "我的", "unassigned": "未分配", "no_reply": "无需回复"}
+VIEWS = {"all": "全部", "mine": "我的", "unassigned": "未认领", "no_reply": "无需回复"}
+
+# The system's own actors in event logs, as people read them. A process's consumer name
+# (host-1a2b3c4d: its sends, pages, pipeline steps) is shown as 系统（host-…）.
+SYSTEM_ACTORS = {
+    "pipeline": "系统",
+    "sla": "超时计时",
+    "outbox": "发送队列",
+    "alerts": "值班通知",
+    "link": "确认链接",
+}
 
 # Who is speaking (Understanding.role).
 ROLES = {
@@ -125,6 +138,8 @@ EVENTS = {
     str(EventType.CLAIMED): "认领",
     str(EventType.CORRECTED): "修正情绪",
     str(EventType.INTENT_CORRECTED): "修正意图",
+    str(EventType.HELD): "批准（待发出，可撤销）",
+    str(EventType.UNDONE): "撤销发送",
     str(EventType.APPROVED): "批准回复",
     str(EventType.SENDING): "发送中",
     str(EventType.SENT): "已发送",
@@ -147,6 +162,8 @@ HUMAN_EVENTS = (
     str(EventType.CLAIMED),
     str(EventType.CORRECTED),
     str(EventType.INTENT_CORRECTED),
+    str(EventType.HELD),
+    str(EventType.UNDONE),
     str(EventType.APPROVED),
     str(EventType.MARKED_SENT),
     str(EventType.DISMISSED),
@@ -164,3 +181,16 @@ AUDITED = (
     str(EventType.PAGE_FAILED),
     str(EventType.PAGE_HELD),
 )
+
+
+def actors(config: Any) -> dict[str, str]:
+    """Who did things, by the name events keep: each user's display name, the sources
+    (a mention taken in is logged by its connector: 采集：demo), the system's own actors."""
+    people = {u.name: u.display or u.name for u in config.users}
+    sources = {c.name: f"采集：{c.name}" for c in config.connectors}
+    return {**sources, **SYSTEM_ACTORS, **people}
+
+
+def account_name(accounts: Mapping[str, str], platform: str, account: str) -> str:
+    """An account as the team calls it (`[accounts]` in config), else as the platform does."""
+    return accounts.get(f"{platform}/{account}", account)

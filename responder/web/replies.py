@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,12 +14,15 @@ from responder.drafts.drafter import channel_of
 from responder.drafts.learning import usage
 from responder.drafts.said import sentences
 from responder.drafts.style import StyleRules, check
+from responder.outbox.holds import Holds
 from responder.outbox.store import OutboxStore
 from responder.services import CLOCK, CONFIG, STORE
 from responder.store.records import State
-from responder.store.store import Bookkeeping
+from responder.store.store import Bookkeeping, Outcome, Result
 from responder.store.views import to_api
-from responder.web import incidents, library
+from responder.web import incidents
+from responder.web.approving import CLAIM_AFTER, FIELDS, book_json, commit
+from responder.web.auth import Role, current_user
 from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
 
@@ -34,18 +38,43 @@ SEEN = Field(name="seen", max_length=12, one_line=True)
 # looked on the platform and wants it sent again. Without it such a mention answers 409.
 RESEND = Field(name="resend", kind=bool)
 APPROVE = Body((DRAFT, TEXT, OVERRIDE, OVERRIDE_REASON, SEEN, RESEND))
+UNDO = Body((), optional=True)
 REPLY = Body(
     (Field(name="text", max_length=2000, required=True, visible=True), *APPROVE.fields[2:])
 )
-# What approving reads of a mention: where it is, its tone, its drafts, whose thread it is.
-_FIELDS = (
-    *("state", "platform", "account", "kind", "tone", "drafts", "thread_id", "author_id"),
-    *("reply_until", "send_unknown", "drafts_llm"),
-    *incidents.FIELDS,  # who may approve; the incident's next row
-    *library.FIELDS,  # what the team's best replies keep of it
-)
+
+# What holding answers (as closing would refuse) in the store's terms.
+_HELD_RESULTS = {
+    1: Result.OK,
+    0: Result.NOT_OPEN,
+    -1: Result.UNKNOWN,
+    2: Result.CLAIMED,
+    4: Result.MAYBE_SENT,
+    6: Result.HELD,
+}
 
 routes = web.RouteTableDef()
+
+
+@routes.post("/api/mentions/{id}/undo")
+async def undo(request: web.Request) -> web.Response:
+    """Take back an approval still waiting out its send delay: nothing is sent, and the
+    mention is open again (claimed by the one who approved it). The approver may undo
+    their own; a lead or an admin anyone's."""
+    mid = mention_id(request)
+    await read_body(request, UNDO)
+    user, now = current_user(request), request.app[CLOCK].now()
+    holds = Holds(request.app[STORE])
+    code, value = await holds.undo(mid, user.name, now, anyone=user.role >= Role.LEAD)
+    if code == -1:
+        raise unknown(mid)
+    if code == 0:
+        raise ApiError(
+            "这条回复已经发出或正在发送，无法撤销", status=409, details={"code": "not_held"}
+        )
+    if code == 2:
+        raise ApiError(f"这是 {value} 批准的回复，只有本人或组长可以撤销", status=403)
+    return json_response({"id": mid, "state": value, "by": user.name, "at": now.isoformat()})
 
 
 @routes.post("/api/mentions/{id}/approve")
@@ -97,7 +126,7 @@ async def mark_sent(request: web.Request) -> web.Response:
 
 async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Response:
     store, now = request.app[STORE], request.app[CLOCK].now()
-    row, expect = await store.for_closing(mid, _FIELDS)
+    row, expect = await store.for_closing(mid, FIELDS)
     if row is None:
         raise unknown(mid)
     incidents.check_approver(request, row)
@@ -155,36 +184,37 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
         context_key=store.keys.context(*where) if thread else None,
         reply=text,
     )
-    outcome = await store.close(
-        mid,
-        State.APPROVED,
-        agent,
-        now,
-        details=details,
-        book=book,
-        expect=expect,
-        reply_text=text,
-        draft_template=template,
-        **({"resend_by": agent} if resend else {}),
-    )
-    check_outcome(mid, outcome)
-    await incidents.answered(request.app, mid, row.get("incident_id", ""))
-    await library.approved(
-        request.app, mid, row, text=text, how=how, agent=agent, overridden=bool(findings)
-    )
-    return json_response(
-        {
-            "id": mid,
-            "state": str(State.APPROVED),
-            "by": agent,
-            "at": now.isoformat(),
-            "text": text,
-            "template": template or None,
-            "draft_use": how,
-            "overridden": [f["rule"] for f in found],
-            "resend": resend,
-        }
-    )
+    approval = {
+        "agent": agent,
+        "at": now.timestamp(),
+        "details": details,
+        "book": book_json(book),
+        "text": text,
+        "template": template,
+        "how": how,
+        "overridden": bool(findings),
+        "resend": resend,
+    }
+    answered = {
+        "id": mid,
+        "by": agent,
+        "at": now.isoformat(),
+        "text": text,
+        "template": template or None,
+        "draft_use": how,
+        "overridden": [f["rule"] for f in found],
+        "resend": resend,
+    }
+    delay = request.app[CONFIG].outbox.undo_seconds
+    if delay:  # it counts once the delay ends, unless undone (the Committer task)
+        code, value = await Holds(store).hold(
+            mid, agent, now, timedelta(seconds=delay), approval, claim=CLAIM_AFTER, resend=resend
+        )
+        check_outcome(mid, Outcome(result=_HELD_RESULTS[code], detail=value))
+        until = from_epoch(float(value)).isoformat()
+        return json_response({**answered, "state": "held", "held_until": until})
+    check_outcome(mid, await commit(request.app, mid, approval, row, expect))
+    return json_response({**answered, "state": str(State.APPROVED)})
 
 
 def _check_seen(body: dict[str, Any], followups: int) -> None:

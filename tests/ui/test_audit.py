@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 from redis.asyncio import Redis
 
-from responder.config import RedisConfig, defaults
+from responder.config import OutboxConfig, RedisConfig, defaults
 from responder.pipeline.scoring import ScoringPool
 from responder.runtime import create_app
 from tests.conftest import USERS, ClientAs
@@ -41,6 +41,7 @@ async def client(
         drafts=replace(base.drafts, timezone="Asia/Tokyo"),
         redis=RedisConfig(url=redis_url, prefix="ui", data_dir=data_dir),
         users=USERS,
+        outbox=OutboxConfig(undo_seconds=0),  # approvals count at once here
     )
     app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
     return cast(Client, await aiohttp_client(app))

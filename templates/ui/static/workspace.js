@@ -9,20 +9,10 @@
   const PAGE = 200;
   const CLAIM_RENEW_MS = 4 * 60 * 1000; // claims last 5 minutes on the server
   const OPEN = ["queued", "failed"];
-  const L = {
-    platforms: { weibo: "微博", wechat: "微信", tieba: "贴吧", douyin: "抖音", xiaohongshu: "小红书", bilibili: "B站", zhihu: "知乎", forum: "论坛", replay: "演示" },
-    kinds: { mention: "提及", comment: "评论", comment_mention: "评论里@", dm: "私信", message: "消息", reply: "回复", at: "@提及", post: "帖子" },
-    sentiments: { positive: "正面", neutral: "中性", negative: "负面" },
-    intents: {},
-    states: { queued: "待回复", joined: "已并入", approved: "已批准", sending: "发送中", sent: "已发送", failed: "发送失败", manual: "待手动发布", dismissed: "已忽略", no_reply: "无需回复" },
-    roles: { customer: "顾客", bystander: "围观", media: "媒体/大V", fan_reply: "网友互答", brand: "品牌自己", bot: "机器人" },
-    reasons: { chatter: "网友闲聊", cheer: "加油打气", bare_repost: "单纯转发", fan_answered: "网友之间已解答", bystander_reaction: "围观议论", own_post: "品牌自己发的", spam: "垃圾信息", greeting: "只是打招呼", other: "其他" },
-    aspects: { battery: "续航", charging: "充电", smoothness: "流畅", heat: "发热", camera: "拍照", screen: "屏幕", signal: "信号", price: "价格", system: "系统", service: "服务" },
-    polarities: { pos: "+", neg: "−", neutral: "·" },
-    events: { no_reply: "无需回复", marked_no_reply: "标记无需回复", needs_reply: "需要回复", ingested: "收到", scored: "已评分", queued: "进入队列", joined: "追问并入", warned: "即将超时", breached: "已超时", claimed: "认领", corrected: "更正", approved: "批准", sending: "发送中", sent: "已发送", send_retry: "重试发送", send_failed: "发送失败", manual: "待手动发布", marked_sent: "标记已发送", dismissed: "忽略", intent: "更正意图", acked: "已确认", escalated: "已升级", paged: "已通知", page_failed: "通知失败", page_held: "静默时段未通知" },
-  };
+  // Every label comes from the server (GET /api/meta): one source for page and API.
+  const L = { platforms: {}, kinds: {}, sentiments: {}, intents: {}, states: {}, roles: {}, reasons: {}, aspects: {}, polarities: {}, events: {}, accounts: {}, actors: {} };
   const S = { items: [], total: 0, view: "all", skew: 0, sel: null, detail: null, tz: meta("tiexin-timezone").content, live: false, claimTimer: 0, claimed: null, mustReread: false, notify: false, warned: new Map(), pinMost: 3 };
-  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents, U = window.tiexinUnread;
+  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents, U = window.tiexinUnread, UN = window.tiexinUndo;
   const list = $("list"), pane = $("detail");
 
   // Icons as inline SVG (24x24 paths), so they show without an emoji font.
@@ -90,6 +80,10 @@
     return null;
   }
   const label = (group, key) => (key && L[group][key]) || key || "";
+  // The brand's accounts and the actors of events as the team calls them ([accounts] and
+  // the users' display names in config); a process's own name reads as 系统.
+  const accountOf = (m) => L.accounts[m.platform + "/" + m.account] || m.account;
+  const actorOf = (a) => L.actors[a] || (/-[0-9a-f]{8}(-\d+)?$/.test(a || "") ? "系统（" + a + "）" : a || "");
   const where = (m) => label("platforms", m.platform) + (m.platform === "wechat" ? "" : label("kinds", m.kind));
   const sentimentOf = (m) => m.sentiment.corrected || m.sentiment.label;
 
@@ -114,7 +108,7 @@
     const c = countdown(m), claim = claimText(m), st = stateText(m), sent = sentimentOf(m);
     const li = el("li", { class: "row" + (m.crisis.flag ? " crisis" : "") + (m.id === S.sel ? " selected" : ""), "data-id": m.id, "aria-current": m.id === S.sel ? "true" : null, tabindex: "-1", onclick: () => select(m.id, true) },
       el("span", { class: "countdown " + c.cls, "data-deadline": m.deadline }, icon(c.cls), el("span", { class: "left" }, c.text)),
-      el("span", { class: "where" }, where(m), el("span", { class: "account" }, " · " + m.account)),
+      el("span", { class: "where" }, where(m), el("span", { class: "account" }, " · " + accountOf(m))),
       el("span", { class: "author" }, m.author.name, m.author.verified ? el("span", { class: "verified", title: "认证用户", "aria-label": "认证用户" }, "✔V") : null, el("span", { class: "reach" }, " 粉丝 " + reach(m.author.followers))),
       el("p", { class: "text" }, m.text),
       el("span", { class: "badges" },
@@ -125,7 +119,8 @@
         el("span", { class: "badge s-" + sent }, label("sentiments", sent) + (m.sentiment.corrected ? "（已更正）" : "")),
         m.followups ? el("span", { class: "badge" }, "追问 " + m.followups) : null,
         I.badge(m, { el, reach }),
-        claim ? el("span", { class: "badge claim" }, icon("lock"), claim) : null,
+        claim && !m.held_by ? el("span", { class: "badge claim" }, icon("lock"), claim) : null,
+        m.held_by ? el("span", { class: "badge held" }, "待发出（" + (m.held_by === ME ? "我" : m.held_by) + "批准）") : null,
         m.send_unknown ? R.badge(m, { el }) : st ? el("span", { class: "badge state st-" + m.state }, st) : null));
     return li;
   }
@@ -240,6 +235,7 @@
     // Follow-ups that arrived while the mention was open are marked 新 until it is reopened.
     S.before = fresh || !S.detail ? null : new Set((S.detail.thread || []).map((t) => t.id));
     S.detail = r.data; renderDetail();
+    if (S.restore && S.restore.id === id) { if (S.restore.text && $("reply")) { $("reply").value = S.restore.text; counter(); } S.restore = null; }
     if (fresh) { pane.scrollTop = 0; if (pane.getBoundingClientRect().top < 0) pane.scrollIntoView({ block: "start" }); } // author, platform and timer first
   }
   // Opening a mention only reads it: the agent claims it by showing intent (the first
@@ -280,7 +276,7 @@
       el("p", { id: "claim-note", class: "note claim", role: "status", hidden: !S.note }, S.note),
       R.note(d, { el }),
       I.block(d, { el, section, reach, label, open: (id) => select(id, false) }),
-      section("原帖", el("blockquote", { class: "post" }, d.text), el("p", { class: "meta" }, "发布于 ", when(d.created_at), " · 账号 ", d.account),
+      section("原帖", el("blockquote", { class: "post" }, d.text), el("p", { class: "meta" }, "发布于 ", when(d.created_at), " · 账号 ", accountOf(d)),
         d.url && d.url.startsWith("https://") ? el("a", { href: d.url, target: "_blank", rel: "noopener noreferrer" }, "打开原帖") : null),
       (d.thread || []).length ? section("后续消息", el("ol", { class: "thread" }, d.thread.map((t) => el("li", { class: S.before && !S.before.has(t.id) ? "new" : null }, S.before && !S.before.has(t.id) ? el("strong", { class: "badge state" }, "新") : null, el("span", { class: "meta" }, when(t.created_at)), " ", t.text)))) : null,
       el("div", { id: "stale", class: "note stale", role: "alert", hidden: !S.mustReread }, "对方又发了新消息，请先读完上面的后续消息。 ", el("button", { type: "button", id: "reread", onclick: reread }, "我已阅读")),
@@ -291,7 +287,8 @@
         el("p", { class: "badges", id: "understood" }, d.uncertain ? el("span", { class: "badge intent uncertain" }, "意图不确定（可能是" + label("intents", d.intent) + "）") : null, ...understood(d))),
     ];
     if (d.window_closed) kids.push(el("p", { class: "note closed", role: "status" }, "已超出平台的回复窗口（微信 48 小时），无法再回复。请换个渠道联系对方，或忽略这条。"));
-    const may = I.approval(d);
+    const may = d.held_by ? { allowed: false, reason: d.held_by + " 已批准，等待发出" } : I.approval(d);
+    if (d.held_by) kids.push(el("p", { class: "note held", role: "status", id: "held-note" }, (d.held_by === ME ? "你" : d.held_by) + " 已批准这条回复，" + when(d.held_until) + " 发出；发出前可以撤销。 ", el("button", { type: "button", id: "undo-open", onclick: () => undoHeld(d.id, "") }, "撤销")));
     if (open) {
       kids.push(section("草稿", drafts.length ? el("ol", { class: "drafts" }, drafts.map((x, i) => el("li", null, el("button", { type: "button", class: "draft", "aria-pressed": String(i === S.chosen), onclick: () => pick(i) }, el("kbd", null, String(i + 1)), " ", x.source === "llm" ? el("span", { class: "badge llm", title: "由模型生成，已过风格和事实检查；发送前请再看一遍" }, "模型") : null, x.source === "llm" ? " " : null, x.text)))) : el("p", { class: "meta" }, "没有草稿，请自己写。")));
       kids.push(section("回复",
@@ -315,7 +312,7 @@
         d.send_url && d.send_url.startsWith("https://") ? el("a", { href: d.send_url, target: "_blank", rel: "noopener noreferrer" }, "去贴吧发布") : null, " ",
         el("button", { type: "button", id: "mark-sent", class: "primary", onclick: markSent }, "标记已发送")));
     }
-    kids.push(section("记录", el("ol", { class: "events" }, (d.events || []).map((ev) => el("li", null, el("time", null, when(ev.at)), " ", label("events", ev.type) || ev.type, R.eventNote(ev), ev.actor ? " · " + ev.actor : "", ev.reason ? "：" + label("reasons", ev.reason) : "", ev.note ? "：" + ev.note : "")))));
+    kids.push(section("记录", el("ol", { class: "events" }, (d.events || []).map((ev) => el("li", null, el("time", null, when(ev.at)), " ", label("events", ev.type) || ev.type, R.eventNote(ev), ev.actor ? " · " + actorOf(ev.actor) : "", ev.reason ? "：" + label("reasons", ev.reason) : "", ev.note ? "：" + ev.note : "")))));
     pane.replaceChildren(...kids.filter(Boolean));
     const area = $("reply");
     if (area) {
@@ -366,15 +363,28 @@
       if (!(await R.confirm($("resend")))) return;
       body.resend = true; r = await api("POST", `/api/mentions/${d.id}/approve`, body);
     }
+    if (r.status === 200 && r.data.state === "held") { // goes out when the countdown ends, unless undone
+      const text = area.value; UN.start(d.id, d.author.name, r.data.held_until, nowMs, () => undoHeld(d.id, text));
+      patchItem(d.id, { held_by: ME, held_until: r.data.held_until }); // stays listed until it goes out
+      return advance(d.id, true);
+    }
     if (r.status === 200) { toast((body.resend ? "已确认重发：" : "已批准：") + d.author.name); return advance(d.id); }
     if (r.status === 422 && r.data.findings) { S.findings = r.data.findings; renderDetail(); $("override").focus(); return; }
     if (r.status === 409 && r.data.code === "stale") { S.mustReread = true; await refreshDetail(false); toast(r.data.error || "对方又发了新消息"); $("reread").focus(); return; }
     if (r.status === 409 && claimedBy(r.data)) return toast(claimedBy(r.data) + " 正在处理这条");
     toast(r.data.error || "批准失败");
   }
-  function advance(id) {
-    const i = S.items.findIndex((m) => m.id === id); remove(id);
-    const next = S.items[Math.min(i, S.items.length - 1)];
+  async function undoHeld(id, text) {
+    const r = await api("POST", `/api/mentions/${id}/undo`, {});
+    if (r.status !== 200) { toast(r.data.error || "撤销失败"); if (r.status === 409) UN.settled(id, r.data.error); return false; }
+    S.restore = { id, text }; // back in the editor, as it was approved
+    await loadList(false); await select(id, true);
+    return true;
+  }
+  function advance(id, keep) {
+    const i = S.items.findIndex((m) => m.id === id); if (!keep) remove(id);
+    const rest = S.items.filter((m) => m.id !== id && !m.held_by);
+    const next = keep ? rest.find((m) => S.items.indexOf(m) > i) || rest[rest.length - 1] : S.items[Math.min(i, S.items.length - 1)];
     S.sel = null; S.detail = null; S.claimed = null; clearInterval(S.claimTimer);
     if (next) select(next.id, true); else pane.replaceChildren(el("h2", { id: "detail-title" }, "详情"), el("p", { class: "hint" }, "全部处理完了。"));
   }
@@ -432,7 +442,7 @@
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); approve(); return; }
     if (typing) { if (e.key === "Escape") t.blur(); return; }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const acts = { j: () => move(1), k: () => move(-1), e: () => { const a = $("reply"); if (a) a.focus(); }, c: intend, a: approve, d: dismiss, "?": () => $("help").showModal(), "/": () => $("q").focus() };
+    const acts = { j: () => move(1), k: () => move(-1), e: () => { const a = $("reply"); if (a) a.focus(); }, c: intend, u: () => { const b = UN.newest(); if (b) b.click(); }, a: approve, d: dismiss, "?": () => $("help").showModal(), "/": () => $("q").focus() };
     if (acts[e.key]) { e.preventDefault(); acts[e.key](); }
     else if (["1", "2", "3", "4", "5", "6"].includes(e.key)) { e.preventDefault(); pick(Number(e.key) - 1); }
   });
@@ -457,8 +467,9 @@
       if (item.head) patchItem(item.head, { followups: ((S.items.find((m) => m.id === item.head) || {}).followups || 0) + 1 });
       return;
     }
-    if (ev.id === S.sel && S.detail && !OPEN.includes(item.state) && ev.actor !== ME) { S.detail = Object.assign(S.detail, item); S.note = (ev.actor || "同事") + " 已处理这条：" + label("states", item.state); renderDetail(); }
-    if (ev.id === S.sel && ev.type === "claimed" && ev.actor !== ME) { S.note = ev.actor + " 正在处理这条，先别重复回复"; const b = $("claim-note"); if (b) { b.textContent = S.note; b.hidden = false; } }
+    if (ev.id === S.sel && S.detail && !OPEN.includes(item.state) && ev.actor !== ME) { S.detail = Object.assign(S.detail, item); S.note = (actorOf(ev.actor) || "同事") + " 已处理这条：" + label("states", item.state); renderDetail(); }
+    if (ev.type === "undone" && ev.actor !== ME && UN.has(ev.id)) UN.settled(ev.id, (actorOf(ev.actor) || "同事") + " 撤销了这条回复");
+    if (ev.id === S.sel && ev.type === "claimed" && ev.actor !== ME) { S.note = actorOf(ev.actor) + " 正在处理这条，先别重复回复"; const b = $("claim-note"); if (b) { b.textContent = S.note; b.hidden = false; } }
     const known = S.items.some((m) => m.id === item.id), first = !(S.known && S.known.has(item.id));
     if (S.known) S.known.add(item.id);
     const shown = known || (noReplyView() ? item.state === "no_reply" : matches(item));
@@ -500,15 +511,14 @@
   function toast(text) { const t = $("toast"); t.textContent = text; t.hidden = false; clearTimeout(toastTimer); toastTimer = setTimeout(() => { t.hidden = true; }, 6000); }
 
   // ---- start ----
-  const FALLBACK_INTENTS = { after_sales: "售后", battery: "电池续航", camera: "拍照", chit_chat: "闲聊", crisis: "危机", feature_request: "功能建议", how_to: "使用咨询", lag: "卡顿", order_payment: "订单支付", overheating: "发热", praise: "表扬", purchase_intent: "购买意向", service_complaint: "服务投诉", shipping: "物流", store_appointment: "门店预约", system_update: "系统更新" };
   async function loadMeta() {
-    L.intents = Object.assign({}, FALLBACK_INTENTS);
     const r = await api("GET", "/api/meta");
-    if (r.status === 200) { // the api part's labels win over the built-in ones
+    if (r.status !== 200) toast("加载标签失败：" + (r.data.error || r.status) + "，页面先显示代码");
+    if (r.status === 200) {
       if (r.data.timezone) S.tz = r.data.timezone;
-      for (const k of ["intents", "platforms", "kinds", "states", "roles", "aspects", "polarities"]) if (r.data[k]) Object.assign(L[k], r.data[k]);
+      for (const k of ["intents", "platforms", "kinds", "states", "roles", "aspects", "polarities", "events", "accounts", "actors"]) if (r.data[k]) Object.assign(L[k], r.data[k]);
       if (r.data.reply_reasons) Object.assign(L.reasons, r.data.reply_reasons);
-      if (r.data.labels && r.data.labels.sentiments) Object.assign(L.sentiments, r.data.labels.sentiments);
+      if (r.data.labels) Object.assign(L.sentiments, r.data.labels);
       if (r.data.user && r.data.user.display) $("me").textContent = r.data.user.display;
       if (r.data.incidents) S.pinMost = r.data.incidents.pin_most;
     }

@@ -1,0 +1,172 @@
+"""Send with undo, over the API with the real Redis and the fake forum on real HTTP: an
+approval waits out its send delay; undone within it, the forum sees no call; after it,
+exactly one. Nobody else acts on a held mention, and its SLA stages wait for the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
+
+from connectors.http import Http
+from connectors.http_json import HttpJsonConnector
+from responder.config import load
+from responder.outbox.sender import Sender
+from responder.outbox.store import OutboxStore
+from responder.pipeline.scoring import ScoringPool
+from responder.services import SERVICES, STORE
+from responder.store.keys import mention_id
+from responder.web.approving import Committer
+from tests.conftest import ClientAs, api_client
+from tests.fake_forum import TOKEN, Forum, running, write_config
+from tests.fakes import FakeClock, mention
+from tests.workspace import app_of, feed
+
+Client = TestClient[Any, Any]
+POST = mention("101", platform="forum", kind="comment", thread_id="7", text="@澜星 充电好慢")
+MID = mention_id("forum", "lanxing", "101")
+TEXT = "来啦，马上帮你看看充电的事"
+
+
+@pytest.fixture
+async def forum() -> AsyncIterator[tuple[Forum, str]]:
+    fake = Forum()
+    async with running(fake) as base:
+        yield fake, base
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Any,
+    redis: Redis,  # a clean database
+    redis_url: str,
+    scoring_pool: ScoringPool,
+    clock: FakeClock,
+    data_dir: Path,
+) -> Client:
+    del redis
+    return await api_client(
+        aiohttp_client, redis_url, scoring_pool, clock, data_dir, "undo", undo=10
+    )
+
+
+@pytest.fixture
+async def sender(
+    client: Client,
+    clock: FakeClock,
+    forum: tuple[Forum, str],
+    http: Http,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Sender:
+    """The outbox over the fake forum, as `tiexin run` would run it for this mention."""
+    monkeypatch.setenv("FORUM_TOKEN", TOKEN)
+    options = load(write_config(tmp_path, forum[1])).connectors[0].options
+    connector = HttpJsonConnector("forum", options, http=http, now=clock.now)
+    outbox = OutboxStore(app_of(client)[STORE])
+    await outbox.ensure_group()
+    return Sender(outbox, {"demo": connector}.get, clock, consumer="t")
+
+
+def _posts(forum: tuple[Forum, str]) -> int:
+    return sum(1 for seen in forum[0].seen if seen.method == "POST")
+
+
+async def _item(client: Client) -> dict[str, Any]:
+    answer = await client.get(f"/api/mentions/{MID}")
+    assert answer.status == 200
+    body: dict[str, Any] = await answer.json()
+    return body
+
+
+async def _run(client: Client, sender: Sender) -> None:
+    """What the background tasks would do now: commit what is due, then send."""
+    await Committer(app_of(client)).step()
+    for _ in range(2):
+        await sender.step(block_ms=None)
+
+
+async def test_an_undo_within_the_delay_sends_nothing(
+    client: Client, clock: FakeClock, sender: Sender, forum: tuple[Forum, str]
+) -> None:
+    await feed(client, clock, POST)
+    answer = await client.post(f"/api/mentions/{MID}/approve", json={"text": TEXT})
+    assert answer.status == 200
+    body = await answer.json()
+    assert body["state"] == "held" and body["text"] == TEXT
+    assert body["held_until"] == (clock.now() + timedelta(seconds=10)).isoformat()
+    item = await _item(client)
+    assert (item["state"], item["held_by"], item["claimed_by"]) == ("queued", "amy", "amy")
+    clock.advance(9)
+    await _run(client, sender)
+    assert _posts(forum) == 0 and (await _item(client))["state"] == "queued"
+    undone = await client.post(f"/api/mentions/{MID}/undo")
+    assert undone.status == 200 and (await undone.json())["state"] == "queued"
+    clock.advance(60)
+    await _run(client, sender)
+    assert _posts(forum) == 0
+    item = await _item(client)
+    assert item["state"] == "queued" and item["held_by"] is None and item["reply_text"] is None
+    assert [e["type"] for e in item["events"]][-2:] == ["held", "undone"]
+    again = await client.post(f"/api/mentions/{MID}/undo")
+    assert again.status == 409 and (await again.json())["code"] == "not_held"
+
+
+async def test_after_the_delay_it_goes_out_exactly_once(
+    client: Client, clock: FakeClock, sender: Sender, forum: tuple[Forum, str]
+) -> None:
+    await feed(client, clock, POST)
+    approved_at = clock.now()
+    assert (await client.post(f"/api/mentions/{MID}/approve", json={"text": TEXT})).status == 200
+    clock.advance(10)
+    await _run(client, sender)
+    await _run(client, sender)  # a second look, as another process would: nothing more
+    assert _posts(forum) == 1 and forum[0].replies[0]["raw"] == TEXT
+    item = await _item(client)
+    assert item["state"] == "sent" and item["reply_text"] == TEXT and item["held_by"] is None
+    assert item["closed_at"] == approved_at.isoformat()  # answered when the agent approved
+    late = await client.post(f"/api/mentions/{MID}/undo")
+    assert late.status == 409 and "无法撤销" in (await late.json())["error"]
+
+
+async def test_nobody_else_acts_on_a_held_mention(
+    client: Client, clock: FakeClock, client_as: ClientAs
+) -> None:
+    await feed(client, clock, POST)
+    assert (await client.post(f"/api/mentions/{MID}/approve", json={"draft": 0})).status == 200
+    bo, lee = await client_as(client, "bo"), await client_as(client, "lee")
+    for who, path, body in (
+        (bo, "approve", {"text": "我来回"}),
+        (bo, "dismiss", {}),
+        (client, "dismiss", {}),  # amy too: her approval is on its way
+        (client, "approve", {"text": "改一下"}),
+    ):
+        refused = await who.post(f"/api/mentions/{MID}/{path}", json=body)
+        assert refused.status == 409, (path, await refused.text())
+    assert (await bo.post(f"/api/mentions/{MID}/undo")).status == 403  # not hers to undo
+    assert (await lee.post(f"/api/mentions/{MID}/undo")).status == 200  # a lead may
+    assert (await bo.post(f"/api/mentions/{MID}/approve", json={"text": "我来回"})).status == 409
+    # ...amy still holds the claim her approval took: she edits and approves again.
+    fixed = await client.post(f"/api/mentions/{MID}/approve", json={"text": "改一下"})
+    assert fixed.status == 200 and (await fixed.json())["state"] == "held"
+
+
+async def test_sla_stages_wait_for_a_held_approval(client: Client, clock: FakeClock) -> None:
+    """Approved a second before the breach: no breach while it waits; undone, the breach
+    fires soon after (a committed one would have left the queue)."""
+    await feed(client, clock, POST)
+    sweeper = app_of(client)[SERVICES].sweeper
+    assert sweeper is not None
+    clock.advance(15 * 60 - 1)
+    await sweeper.sweep()
+    assert (await client.post(f"/api/mentions/{MID}/approve", json={"text": TEXT})).status == 200
+    clock.advance(5)
+    assert [f.stage.value for f in await sweeper.sweep()] == []
+    assert (await client.post(f"/api/mentions/{MID}/undo")).status == 200
+    clock.advance(11)
+    assert [f.stage.value for f in await sweeper.sweep()] == ["breached"]

@@ -1,0 +1,171 @@
+"""Send with undo in the browser, at desk and phone width: approving shows a countdown
+with 撤销; undone within it, the fake forum (real HTTP) sees no call and the reply is back
+in the editor; left alone, the forum sees exactly one call once the countdown ends."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+from redis.asyncio import Redis
+
+from connectors.http import Http
+from connectors.http_json import HttpJsonConnector
+from responder.config import load
+from responder.outbox.sender import Sender
+from responder.outbox.store import OutboxStore
+from responder.pipeline.scoring import ScoringPool
+from responder.services import STORE
+from responder.store.keys import mention_id
+from responder.web.approving import Committer
+from tests.conftest import api_client
+from tests.fake_forum import TOKEN, Forum, running, write_config
+from tests.fakes import FakeClock, mention
+from tests.ui.conftest import Client, open_page, watch_policy
+from tests.workspace import app_of, feed
+
+POST = mention("101", platform="forum", kind="comment", thread_id="7", text="@澜星 充电好慢")
+MID = mention_id("forum", "lanxing", "101")
+SIZES = {"desk": (1400, 900), "phone": (390, 844)}
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Any,
+    redis: Redis,
+    redis_url: str,
+    scoring_pool: ScoringPool,
+    clock: FakeClock,
+    data_dir: Path,
+) -> Client:
+    del redis  # a clean database
+    return await api_client(
+        aiohttp_client, redis_url, scoring_pool, clock, data_dir, "ui-undo", undo=10
+    )
+
+
+@pytest.fixture
+async def forum() -> AsyncIterator[tuple[Forum, str]]:
+    fake = Forum()
+    async with running(fake) as base:
+        yield fake, base
+
+
+@pytest.fixture
+async def sender(
+    client: Client,
+    clock: FakeClock,
+    forum: tuple[Forum, str],
+    http: Http,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Sender:
+    monkeypatch.setenv("FORUM_TOKEN", TOKEN)
+    options = load(write_config(tmp_path, forum[1])).connectors[0].options
+    connector = HttpJsonConnector("forum", options, http=http, now=clock.now)
+    outbox = OutboxStore(app_of(client)[STORE])
+    await outbox.ensure_group()
+    return Sender(outbox, {"demo": connector}.get, clock, consumer="ui")
+
+
+async def _page(browser: Browser, client: Client, size: str) -> tuple[Page, list[str]]:
+    width, height = SIZES[size]
+    context = await browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = await context.new_page()
+    refused = watch_policy(page)
+    await page.clock.install()
+    await open_page(page, client)
+    return page, refused
+
+
+async def _after(
+    page: Page, clock: FakeClock, seconds: float, client: Client, sender: Sender
+) -> None:
+    """Time passes on both clocks; the background tasks do their part."""
+    clock.advance(seconds)
+    await page.clock.fast_forward(int(seconds * 1000))
+    await Committer(app_of(client)).step()
+    for _ in range(2):
+        await sender.step(block_ms=None)
+
+
+def _posts(forum: tuple[Forum, str]) -> int:
+    return sum(1 for seen in forum[0].seen if seen.method == "POST")
+
+
+@pytest.mark.parametrize("size", ["desk", "phone"])
+async def test_undo_within_the_countdown_sends_nothing(
+    browser: Browser,
+    client: Client,
+    clock: FakeClock,
+    sender: Sender,
+    forum: tuple[Forum, str],
+    size: str,
+) -> None:
+    await feed(client, clock, POST)
+    page, refused = await _page(browser, client, size)
+    await page.locator("#reply").fill("来啦，马上帮你看看充电的事")
+    await page.locator("#approve").click()
+    bar = page.locator(".undo-bar")
+    await expect(bar).to_contain_text("10 秒后发出")
+    await _after(page, clock, 4, client, sender)
+    await expect(bar).to_contain_text(re.compile(r"[56] 秒后发出"))
+    await bar.get_by_role("button", name="撤销").click()
+    await expect(bar).to_contain_text("已撤销，回复没有发出")
+    await expect(page.locator("#list .row.selected")).to_have_attribute("data-id", MID)
+    await expect(page.locator("#reply")).to_have_value("来啦，马上帮你看看充电的事")
+    await _after(page, clock, 30, client, sender)
+    assert _posts(forum) == 0
+    item = await (await client.get(f"/api/mentions/{MID}")).json()
+    assert item["state"] == "queued" and item["held_by"] is None
+    assert not refused
+    await page.context.close()
+
+
+@pytest.mark.parametrize("size", ["desk", "phone"])
+async def test_after_the_countdown_it_goes_out_once(
+    browser: Browser,
+    client: Client,
+    clock: FakeClock,
+    sender: Sender,
+    forum: tuple[Forum, str],
+    size: str,
+) -> None:
+    await feed(client, clock, POST)
+    page, refused = await _page(browser, client, size)
+    await page.locator(".draft").first.click()
+    await page.locator("#approve").click()
+    bar = page.locator(".undo-bar")
+    await expect(bar).to_contain_text("秒后发出")
+    await _after(page, clock, 10, client, sender)
+    await expect(bar).to_contain_text("已发出给")
+    await _after(page, clock, 10, client, sender)
+    assert _posts(forum) == 1
+    item = await (await client.get(f"/api/mentions/{MID}")).json()
+    assert item["state"] == "sent" and forum[0].replies[0]["raw"] == item["reply_text"]
+    assert not refused
+    await page.context.close()
+
+
+@pytest.mark.usefixtures("live")  # the held row comes back by the live stream
+async def test_u_takes_back_the_newest_and_a_held_row_says_so(
+    browser: Browser, client: Client, clock: FakeClock, sender: Sender, forum: tuple[Forum, str]
+) -> None:
+    await feed(client, clock, POST, mention("2", text="耳机连不上"))
+    page, _ = await _page(browser, client, "desk")
+    await page.keyboard.press("1")
+    await page.keyboard.press("a")
+    await expect(page.locator(".undo-bar")).to_have_count(1)
+    held = page.locator(f'#list [data-id="{MID}"] .badge.held')
+    await expect(held).to_have_text("待发出（我批准）")
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("u")
+    await expect(page.locator(".undo-bar")).to_contain_text("已撤销")
+    await expect(held).to_have_count(0)
+    await _after(page, clock, 30, client, sender)
+    assert _posts(forum) == 0
+    await page.context.close()
