@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from responder.alerts.store import AlertStore
+from responder.config import defaults
 from responder.pipeline.scoring import ScoringPool
 from responder.services import STORE
 from responder.store.records import EventType, event
+from responder.web import labels
+from tests.conftest import USERS
 from tests.fakes import FakeClock, entries, mention
 from tests.workspace import Client, app_of, as_user, feed, mid, user_client
 
@@ -114,16 +118,18 @@ async def test_csv_download_opens_in_excel(client: Client, clock: FakeClock) -> 
     raw = await resp.read()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == ["时间", "操作人", "操作", "提及ID", "内容", "详情"]
-    assert rows[1][:5] == ["2026-11-20 09:05:00", "bo", "忽略", mid("2"), "'=广告+1"]
-    assert rows[2][:5] == [
+    assert rows[0] == ["时间", "操作人", "操作", "提及ID", "提及内容", "内容", "详情"]
+    text = (await (await client.get(f"/api/mentions/{mid('2')}")).json())["text"]
+    assert rows[1][:6] == ["2026-11-20 09:05:00", "bo", "忽略", mid("2"), text, "'=广告+1"]
+    assert rows[2][:6] == [
         "2026-11-20 09:04:00",
         "amy",
         "批准回复",
         mid("1"),
+        text,  # the test mentions share their text
         "抱歉，马上帮您看😀𠮷",
     ]
-    assert '"draft_use": "written"' in rows[2][5]
+    assert '"draft_use": "written"' in rows[2][6]
     assert len(rows) == 6
 
 
@@ -191,3 +197,23 @@ async def test_the_pipeline_steps_of_a_mention_show_as_three_rows_from_one_entry
     logged = {e["type"]: e for e in await store.events_of(mid("3"))}
     for row in rows[:3]:
         assert row["actor"] == logged[row["type"]]["actor"]
+
+
+async def test_the_log_names_people_the_system_and_the_mention(
+    client: Client, clock: FakeClock
+) -> None:
+    await _act(client, clock)
+    body = await (await client.get("/api/audit", params={"type": "all"}, headers=LEAD)).json()
+    text = (await (await client.get(f"/api/mentions/{mid('1')}")).json())["text"]
+    by_actor = {row["actor"]: row["actor_label"] for row in body["items"]}
+    assert by_actor["amy"] == "amy" and by_actor["pipeline"] == "系统"
+    assert {row["mention_text"] for row in body["items"]} == {text}
+
+
+def test_actors_are_called_by_their_display_names() -> None:
+    people = (replace(USERS[0], name="wang", display="王小美"),)
+    names = labels.actors(replace(defaults(), users=people))
+    assert (names["wang"], names["sla"], names["pipeline"]) == ("王小美", "超时计时", "系统")
+    accounts = {"weibo/lanxing": "澜星官方微博"}
+    assert labels.account_name(accounts, "weibo", "lanxing") == "澜星官方微博"
+    assert labels.account_name(accounts, "wechat", "lanxing") == "lanxing"

@@ -34,7 +34,7 @@ async def test_meta_names_codes_in_chinese_for_the_user(
     assert body["views"] == {
         "all": "全部",
         "mine": "我的",
-        "unassigned": "未分配",
+        "unassigned": "未认领",
         "no_reply": "无需回复",
     }
     resp = await client.get("/api/meta", headers=as_user("ada"))

@@ -37,7 +37,7 @@ TEXT_OF = {
     "library_pinned": "reply",
     "library_retired": "reply",
 }
-HEADERS = ("时间", "操作人", "操作", "提及ID", "内容", "详情")
+HEADERS = ("时间", "操作人", "操作", "提及ID", "提及内容", "内容", "详情")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # cells Excel would run as formulas
 
 routes = web.RouteTableDef()
@@ -100,7 +100,26 @@ async def audit_rows(
         if len(entries) < CHUNK:
             break
         top = "(" + entries[-1][0]
+    await _named(request, rows)
     return rows
+
+
+TEXT_SHOWN = 60  # characters of a mention's text the log shows beside its id
+
+
+async def _named(request: web.Request, rows: list[dict[str, Any]]) -> None:
+    """Say who acted and what about as people read it: the actor's display name (系统 for
+    the system's own), the mention's text (gone once a closed mention expired)."""
+    config = request.app[CONFIG]
+    names = labels.actors(config)
+    ids = list(dict.fromkeys(r["mention"] for r in rows if r["mention"]))
+    found = await request.app[STORE].mentions(ids, ["id", "text"]) if ids else []
+    texts = {f["id"]: f.get("text", "") for f in found}
+    for row in rows:
+        actor = row["actor"]
+        row["actor_label"] = names.get(actor) or (f"系统（{actor}）" if actor else "系统")
+        text = texts.get(row["mention"], "")
+        row["mention_text"] = text[:TEXT_SHOWN] + ("…" if len(text) > TEXT_SHOWN else "")
 
 
 def _newest_first(
@@ -140,8 +159,9 @@ def _csv(rows: list[dict[str, Any]], zone: ZoneInfo, now: datetime) -> web.Respo
     for row in rows:
         local = datetime.fromisoformat(row["at_local"])
         details = json.dumps(row["details"], ensure_ascii=False) if row["details"] else ""
-        cells = (f"{local:%Y-%m-%d %H:%M:%S}", row["actor"], row["type_label"])
-        writer.writerow(_safe((*cells, row["mention"], row["text"], details)))
+        cells = (f"{local:%Y-%m-%d %H:%M:%S}", row["actor_label"], row["type_label"])
+        said = (row["mention"], row["mention_text"], row["text"], details)
+        writer.writerow(_safe((*cells, *said)))
     name = f"tiexin-audit-{now.astimezone(zone):%Y%m%d-%H%M}.csv"
     return web.Response(
         body=("\ufeff" + out.getvalue()).encode("utf-8"),  # the BOM tells Excel it is UTF-8

@@ -76,6 +76,7 @@ async def audit(request: web.Request) -> web.Response:
         full=len(rows) >= AUDIT_ROWS,
         error=error,
         actors=[u.name for u in config.users],
+        actor_names=labels.actors(config),
         events=labels.EVENTS,
         csv="/api/audit?" + urlencode({**chosen, "format": "csv"}),
     )

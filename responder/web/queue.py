@@ -174,6 +174,8 @@ async def meta(request: web.Request) -> web.Response:
             "states": labels.STATES,
             "views": labels.VIEWS,
             "events": labels.EVENTS,
+            "accounts": request.app[CONFIG].accounts,
+            "actors": labels.actors(request.app[CONFIG]),
             # The list keeps this many incidents pinned on top, as the server orders it.
             "incidents": {"pin_most": request.app[CONFIG].incidents.pin_most},
             "roles": labels.ROLES,
