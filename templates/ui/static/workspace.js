@@ -12,7 +12,7 @@
   // Every label comes from the server (GET /api/meta): one source for page and API.
   const L = { platforms: {}, kinds: {}, sentiments: {}, intents: {}, states: {}, roles: {}, reasons: {}, aspects: {}, polarities: {}, events: {}, accounts: {}, actors: {} };
   const S = { items: [], total: 0, view: "all", skew: 0, sel: null, detail: null, tz: meta("tiexin-timezone").content, live: false, claimTimer: 0, claimed: null, mustReread: false, notify: false, warned: new Map(), pinMost: 3 };
-  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents, U = window.tiexinUnread, UN = window.tiexinUndo;
+  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents, U = window.tiexinUnread, UN = window.tiexinUndo, P = window.tiexinPhone;
   const list = $("list"), pane = $("detail");
 
   // Icons as inline SVG (24x24 paths), so they show without an emoji font.
@@ -221,8 +221,9 @@
       const on = node.dataset.id === id; node.classList.toggle("selected", on);
       if (on) node.setAttribute("aria-current", "true"); else node.removeAttribute("aria-current");
     }
-    const r = selectedRow(); if (r) { r.scrollIntoView({ block: "nearest" }); if (focusRow) r.focus(); }
+    const r = selectedRow(); if (r && (focusRow || !P.phone())) { r.scrollIntoView({ block: "nearest" }); if (focusRow) r.focus(); } // a phone's list stays where the agent left it
     await refreshDetail(true);
+    if (focusRow && S.detail && S.detail.id === id) P.open(id, false); // a phone shows it full screen
   }
   async function refreshDetail(fresh) {
     const id = S.sel; if (!id) return;
@@ -292,22 +293,22 @@
     if (open) {
       kids.push(section("草稿", drafts.length ? el("ol", { class: "drafts" }, drafts.map((x, i) => el("li", null, el("button", { type: "button", class: "draft", "aria-pressed": String(i === S.chosen), onclick: () => pick(i) }, el("kbd", null, String(i + 1)), " ", x.source === "llm" ? el("span", { class: "badge llm", title: "由模型生成，已过风格和事实检查；发送前请再看一遍" }, "模型") : null, x.source === "llm" ? " " : null, x.text)))) : el("p", { class: "meta" }, "没有草稿，请自己写。")));
       kids.push(section("回复",
-        el("label", { for: "reply" }, "回复内容（按 e 编辑）"),
+        el("label", { for: "reply" }, "回复内容", el("span", { class: "key-hint" }, "（按 e 编辑）")),
         el("textarea", { id: "reply", rows: "4", "data-id": d.id, oninput: () => { counter(); intend(); }, "aria-describedby": "counter" }),
         el("p", { id: "counter", class: "counter", "aria-live": "polite" }),
         el("div", { id: "findings", class: "note findings", role: "alert", hidden: !S.findings }, S.findings ? [el("p", null, "风格检查没通过："), el("ul", null, S.findings.map((f) => el("li", null, f.message + (f.words && f.words.length ? "（" + f.words.join("、") + "）" : "")))),
           el("label", null, el("input", { type: "checkbox", id: "override" }), " 仍然发送（需写原因）"), " ", el("label", null, "原因 ", el("input", { type: "text", id: "override-reason", maxlength: "400" }))] : null),
-        el("p", { class: "actions" },
-          el("button", { type: "button", id: "approve", class: "primary", onclick: approve, disabled: d.window_closed || S.mustReread || !may.allowed, title: may.allowed ? null : may.reason, "aria-describedby": may.allowed ? null : "lead-required", "aria-keyshortcuts": "a Control+Enter" }, "批准发送 (a)"),
-          " ", el("button", { type: "button", id: "dismiss-open", onclick: dismiss, "aria-keyshortcuts": "d" }, "忽略 (d)")),
+        el("p", { class: "actions bar" },
+          el("button", { type: "button", id: "approve", class: "primary", onclick: approve, disabled: d.window_closed || S.mustReread || !may.allowed, title: may.allowed ? null : may.reason, "aria-describedby": may.allowed ? null : "lead-required", "aria-keyshortcuts": "a Control+Enter" }, "批准发送", el("span", { class: "key-hint" }, " (a)")),
+          " ", el("button", { type: "button", id: "dismiss-open", onclick: dismiss, "aria-keyshortcuts": "d" }, "忽略", el("span", { class: "key-hint" }, " (d)"))),
         I.note(d, { el })));
     } else if (d.state === "no_reply") {
       kids.push(el("p", { class: "note noreply", id: "noreply-note" }, "无需回复：" + (label("reasons", d.reply_reason) || "其他") + "。这条不计时，也不会通知值班。"));
-      kids.push(el("p", { class: "actions" }, el("button", { type: "button", id: "needs-reply", class: "primary", onclick: needsReply }, "需要回复"), el("span", { class: "meta" }, " 移回队列，从现在开始计时")));
+      kids.push(el("p", { class: "actions bar" }, el("button", { type: "button", id: "needs-reply", class: "primary", onclick: needsReply }, "需要回复"), el("span", { class: "meta" }, " 移回队列，从现在开始计时")));
     } else {
       kids.push(el("p", { class: "note" }, "状态：" + (stateText(d) || label("states", d.state)) + (d.closed_by ? "（" + d.closed_by + "）" : "")));
       if (d.reply_text) kids.push(section("已批准的回复", el("blockquote", { class: "post", id: "approved-text" }, d.reply_text)));
-      if (d.state === "manual") kids.push(el("p", { class: "actions" },
+      if (d.state === "manual") kids.push(el("p", { class: "actions bar" },
         el("button", { type: "button", id: "copy", onclick: () => copy(d.reply_text) }, "复制回复"), " ",
         d.send_url && d.send_url.startsWith("https://") ? el("a", { href: d.send_url, target: "_blank", rel: "noopener noreferrer" }, "去贴吧发布") : null, " ",
         el("button", { type: "button", id: "mark-sent", class: "primary", onclick: markSent }, "标记已发送")));
@@ -386,7 +387,8 @@
     const rest = S.items.filter((m) => m.id !== id && !m.held_by);
     const next = keep ? rest.find((m) => S.items.indexOf(m) > i) || rest[rest.length - 1] : S.items[Math.min(i, S.items.length - 1)];
     S.sel = null; S.detail = null; S.claimed = null; clearInterval(S.claimTimer);
-    if (next) select(next.id, true); else pane.replaceChildren(el("h2", { id: "detail-title" }, "详情"), el("p", { class: "hint" }, "全部处理完了。"));
+    const phone = P.toList(); // a phone goes back to the list, not on to the next mention
+    if (next && !phone) select(next.id, true); else pane.replaceChildren(el("h2", { id: "detail-title" }, "详情"), el("p", { class: "hint" }, next ? "从列表里选一条提及。" : "全部处理完了。"));
   }
   async function needsReply() {
     const d = S.detail; if (!d || d.state !== "no_reply") return;
@@ -539,7 +541,7 @@
     if (asked.view) setView(asked.view);
     if (asked.mention) S.sel = asked.mention;
     await loadList(false);
-    if (asked.mention) await select(asked.mention, false);
+    if (asked.mention) { await select(asked.mention, false); if (S.detail && S.detail.id === asked.mention) P.open(asked.mention, true); }
   }
   start().then(connectLive);
   setInterval(tick, 1000);
