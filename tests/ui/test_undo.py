@@ -79,6 +79,8 @@ async def _page(browser: Browser, client: Client, size: str) -> tuple[Page, list
     refused = watch_policy(page)
     await page.clock.install()
     await open_page(page, client)
+    if size == "phone":  # the list is its own screen: the agent taps the mention
+        await page.locator(f'#list [data-id="{MID}"]').click()
     return page, refused
 
 
@@ -117,6 +119,7 @@ async def test_undo_within_the_countdown_sends_nothing(
     await bar.get_by_role("button", name="撤销").click()
     await expect(bar).to_contain_text("已撤销，回复没有发出")
     await expect(page.locator("#list .row.selected")).to_have_attribute("data-id", MID)
+    await expect(page.locator("#reply")).to_be_visible()  # back in the editor (a phone: its screen)
     await expect(page.locator("#reply")).to_have_value("来啦，马上帮你看看充电的事")
     await _after(page, clock, 30, client, sender)
     assert _posts(forum) == 0
