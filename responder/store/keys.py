@@ -155,6 +155,12 @@ class Keys:
         return f"{self.root}:outbox:later"
 
     @property
+    def away(self) -> str:
+        """HASH of the users on a break (login name -> since, POSIX seconds): they get no
+        hand-offs."""
+        return f"{self.root}:away"
+
+    @property
     def held(self) -> str:
         """ZSET of approvals waiting out their send delay (mention ids), scored by when they
         go out; undoing one takes it out (responder/outbox/holds.py)."""

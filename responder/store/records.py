@@ -58,6 +58,8 @@ class EventType(StrEnum):
     CLAIMED = "claimed"
     CORRECTED = "corrected"  # an agent corrected the sentiment label
     INTENT_CORRECTED = "intent_corrected"  # an agent corrected the intent
+    NOTED = "noted"  # an internal note for colleagues (never sent)
+    HANDED_OFF = "handed_off"  # given to a named colleague (`to`), who now holds its claim
     HELD = "held"  # approved with a send delay: it goes out when the delay ends, unless undone
     UNDONE = "undone"  # the approver took a held reply back before it went out
     APPROVED = "approved"

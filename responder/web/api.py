@@ -23,6 +23,7 @@ from responder.web import (
     pages,
     queue,
     replies,
+    team,
 )
 from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import Body, Field, mention_id, read_body
@@ -113,5 +114,6 @@ def add_routes(app: web.Application) -> None:
     app.add_routes(audit.routes)
     app.add_routes(noreply.routes)
     app.add_routes(library.routes)
+    app.add_routes(team.routes)
     ack.install(app)
     pages.install(app)

@@ -34,6 +34,8 @@ TEXT_OF = {
     "marked_sent": "posted_url",
     "marked_no_reply": "reason",
     "needs_reply": "note",
+    "noted": "note",
+    "handed_off": "note",
     "library_pinned": "reply",
     "library_retired": "reply",
 }

@@ -124,6 +124,10 @@ class Directory:
             return None
         return self.user(name) if found else None
 
+    def names(self) -> list[str]:
+        """Every login, in config order."""
+        return list(self._users)
+
     def by_token(self, token: str) -> User | None:
         digest, match = token_hash(token), None
         for user in self._users.values():  # every one compared, in constant time each

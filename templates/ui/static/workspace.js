@@ -12,7 +12,7 @@
   // Every label comes from the server (GET /api/meta): one source for page and API.
   const L = { platforms: {}, kinds: {}, sentiments: {}, intents: {}, states: {}, roles: {}, reasons: {}, aspects: {}, polarities: {}, events: {}, accounts: {}, actors: {} };
   const S = { items: [], total: 0, view: "all", skew: 0, sel: null, detail: null, tz: meta("tiexin-timezone").content, live: false, claimTimer: 0, claimed: null, mustReread: false, notify: false, warned: new Map(), pinMost: 3 };
-  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents, U = window.tiexinUnread, UN = window.tiexinUndo, P = window.tiexinPhone;
+  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents, U = window.tiexinUnread, UN = window.tiexinUndo, P = window.tiexinPhone, T = window.tiexinTeam;
   const list = $("list"), pane = $("detail");
 
   // Icons as inline SVG (24x24 paths), so they show without an emoji font.
@@ -313,6 +313,7 @@
         d.send_url && d.send_url.startsWith("https://") ? el("a", { href: d.send_url, target: "_blank", rel: "noopener noreferrer" }, "去贴吧发布") : null, " ",
         el("button", { type: "button", id: "mark-sent", class: "primary", onclick: markSent }, "标记已发送")));
     }
+    kids.push(T.block(d, { el, section, when, actorOf, api, toast, open, refresh: () => refreshDetail(false), handedOff: (id, data) => { patchItem(id, { claimed_by: data.to, claim_until: data.until }); advance(id, true); } }));
     kids.push(section("记录", el("ol", { class: "events" }, (d.events || []).map((ev) => el("li", null, el("time", null, when(ev.at)), " ", label("events", ev.type) || ev.type, R.eventNote(ev), ev.actor ? " · " + actorOf(ev.actor) : "", ev.reason ? "：" + label("reasons", ev.reason) : "", ev.note ? "：" + ev.note : "")))));
     pane.replaceChildren(...kids.filter(Boolean));
     const area = $("reply");
@@ -470,6 +471,7 @@
       return;
     }
     if (ev.id === S.sel && S.detail && !OPEN.includes(item.state) && ev.actor !== ME) { S.detail = Object.assign(S.detail, item); S.note = (actorOf(ev.actor) || "同事") + " 已处理这条：" + label("states", item.state); renderDetail(); }
+    if (T.toMe(ev)) { alertAgent("同事转给你：" + item.author.name, item.text); toast(actorOf(ev.actor) + " 把一条提及转给了你"); }
     if (ev.type === "undone" && ev.actor !== ME && UN.has(ev.id)) UN.settled(ev.id, (actorOf(ev.actor) || "同事") + " 撤销了这条回复");
     if (ev.id === S.sel && ev.type === "claimed" && ev.actor !== ME) { S.note = actorOf(ev.actor) + " 正在处理这条，先别重复回复"; const b = $("claim-note"); if (b) { b.textContent = S.note; b.hidden = false; } }
     const known = S.items.some((m) => m.id === item.id), first = !(S.known && S.known.has(item.id));
@@ -537,6 +539,7 @@
   window.tiexin = { weiboLength, reach, duration }; // for the browser tests
   async function start() { // a link may name the view, the filters and a mention to open
     await loadMeta();
+    await T.start(api, toast, ME);
     const asked = A.fromQuery($("filter-form"), location.search);
     if (asked.view) setView(asked.view);
     if (asked.mention) S.sel = asked.mention;

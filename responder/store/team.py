@@ -1,0 +1,98 @@
+"""What colleagues leave for each other on a mention: internal notes (never sent) and
+hand-offs to a named colleague, and who is away on a break (no hand-offs, no pages).
+
+Notes and hand-offs are events in the mention's own log (and the global stream the audit
+log reads), so they cost nothing on a mention nobody annotates. Who is away is one small
+hash for the whole team."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import orjson
+
+from responder.store.lua import LOG, REFUSAL
+from responder.store.records import EventType, event
+from responder.store.store import Store
+
+# KEYS: 1 mention hash, 2 global events
+# ARGV: 1 events MAXLEN, 2 id, 3 event JSON
+# Returns 1, or -1 for an unknown mention.
+NOTE = (
+    LOG
+    + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+log(KEYS[2], ARGV[2], KEYS[1], ARGV[3])
+return 1
+"""
+)
+
+# KEYS: 1 mention hash, 2 global events
+# ARGV: 1 events MAXLEN, 2 id, 3 from, 4 now, 5 to, 6 claim until, 7 event JSON
+# Gives the mention's claim to `to`. Returns {1, to}, {-1, ""} unknown, {0, state} not open,
+# {2, agent} claimed by a third agent, {6, agent} an approval of `agent` waits to go out.
+HANDOFF = (
+    LOG
+    + REFUSAL
+    + """
+local refused = refusal(KEYS[1], ARGV[3], tonumber(ARGV[4]))
+if refused then return refused end
+local holder = redis.call('HGET', KEYS[1], 'held_by')
+if holder then return {6, holder} end
+redis.call('HSET', KEYS[1], 'claimed_by', ARGV[5], 'claim_until', ARGV[6])
+log(KEYS[2], ARGV[2], KEYS[1], ARGV[7])
+return {1, ARGV[5]}
+"""
+)
+
+
+class Team:
+    """Notes, hand-offs and breaks over the Store's Redis."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.redis, self.keys = store, store.redis, store.keys
+        self._note = self.redis.register_script(NOTE)
+        self._handoff = self.redis.register_script(HANDOFF)
+
+    async def note(self, mid: str, agent: str, now: datetime, text: str) -> bool:
+        """Add an internal note; False if the mention is unknown."""
+        record = orjson.dumps(event(EventType.NOTED, now, agent, note=text)).decode()
+        keys = [self.keys.mention(mid), self.keys.events]
+        return (
+            int(await self._note(keys=keys, args=[self.store.retention.events, mid, record])) == 1
+        )
+
+    async def hand_off(
+        self, mid: str, agent: str, to: str, now: datetime, claim: timedelta, note: str
+    ) -> tuple[int, str]:
+        """Give the mention to colleague `to` (see HANDOFF for the answers)."""
+        until = now + claim
+        details = {
+            "to": to,
+            "until": round(until.timestamp(), 3),
+            **({"note": note} if note else {}),
+        }
+        record = orjson.dumps(event(EventType.HANDED_OFF, now, agent, **details)).decode()
+        keys = [self.keys.mention(mid), self.keys.events]
+        args: list[str | int] = [
+            self.store.retention.events,
+            mid,
+            agent,
+            f"{now.timestamp():.3f}",
+            to,
+            f"{until.timestamp():.3f}",
+            record,
+        ]
+        code, value = await self._handoff(keys=keys, args=args)
+        return int(code), str(value)
+
+    async def away(self) -> dict[str, float]:
+        """Who is on a break, and since when (POSIX seconds)."""
+        found = await self.redis.hgetall(self.keys.away)
+        return {str(name): float(since) for name, since in found.items()}
+
+    async def set_away(self, name: str, away: bool, now: datetime) -> None:
+        if away:
+            await self.redis.hset(self.keys.away, name, f"{now.timestamp():.3f}")
+        else:
+            await self.redis.hdel(self.keys.away, name)
