@@ -154,6 +154,10 @@ class Keys:
         """ZSET of replies to try again ("id send_key"), scored by when."""
         return f"{self.root}:outbox:later"
 
+    def snippets(self, user: str | None) -> str:
+        """HASH of saved snippets (name -> text): one agent's, or the team's for None."""
+        return f"{self.root}:snippets:" + ("team" if user is None else f"user:{user}")
+
     @property
     def away(self) -> str:
         """HASH of the users on a break (login name -> since, POSIX seconds): they get no

@@ -23,6 +23,7 @@ from responder.web import (
     pages,
     queue,
     replies,
+    snippets,
     team,
 )
 from responder.web.common import agent_of, check_outcome, json_response, unknown
@@ -115,5 +116,6 @@ def add_routes(app: web.Application) -> None:
     app.add_routes(noreply.routes)
     app.add_routes(library.routes)
     app.add_routes(team.routes)
+    app.add_routes(snippets.routes)
     ack.install(app)
     pages.install(app)

@@ -540,6 +540,7 @@
   async function start() { // a link may name the view, the filters and a mention to open
     await loadMeta();
     await T.start(api, toast, ME);
+    await window.tiexinSnippets.start(api, toast);
     const asked = A.fromQuery($("filter-form"), location.search);
     if (asked.view) setView(asked.view);
     if (asked.mention) S.sel = asked.mention;
