@@ -22,6 +22,7 @@ from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
 from responder.store.records import State
 from responder.store.store import Store
+from responder.store.team import Team
 from tests.alerting import BASE, SECRET, fire, queue, rig, schedule_of, warned
 from tests.fake_robots import Answer
 from tests.fakes import FakeClock, entries
@@ -394,3 +395,30 @@ async def test_a_step_cut_short_by_redis_pages_at_the_next_step(
         assert r.pages() == []
         await notifier.step()  # its own pending entry at once, not after `reclaim_after`
         assert [p["key"] for p in r.pages()] == [f"{mid('1')}:warned:1"]
+
+
+async def test_someone_on_a_break_is_not_paged_unless_everyone_on_call_is(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    """The primary set 暂时离开 in the workspace: the secondary gets the warning alone, the
+    escalation skips the primary too; with both away, the page still reaches the primary."""
+    team = Team(store)
+    async with rig(store, clock) as r:
+        notifier = await r.started()
+        await team.set_away("zhao", True, clock.now())
+        assert await warned(store, pipeline, clock) == 1
+        await notifier.step()
+        assert [p["name"] for p in r.pages()[-1]["to"]] == ["qian"]
+        clock.advance(10 * 60)  # breached, then escalated
+        await fire(store, clock)
+        await notifier.step()
+        clock.advance(5 * 60)
+        await fire(store, clock)
+        await notifier.step()
+        assert [p["name"] for p in r.pages()[-1]["to"]] == ["qian"]
+        await team.set_away("qian", True, clock.now())
+        await queue(store, pipeline, clock, "2")
+        clock.advance(10 * 60)
+        await fire(store, clock)
+        await notifier.step()
+        assert [p["name"] for p in r.pages()[-1]["to"]] == ["zhao"]  # nobody else to wake

@@ -84,6 +84,8 @@ class Notifier:
         self.fallback, self.schedule, self.links, self.clock = fallback, schedule, links, clock
         self.consumer = consumer
         self.settings = settings or Settings()
+        self._redis, self._away_key = store.redis, store.keys.away
+        self._away: set[str] = set()  # who is on a break (the workspace's 暂时离开), per step
         self._own_done = False  # read back this consumer's unfinished entries once
         self._later: dict[str, float] = {}  # entry id: when to try its page again
         self._backoff = Backoff(
@@ -128,6 +130,7 @@ class Notifier:
         now = self.clock.now()
         jobs: list[_Job] = []
         done: list[str] = []
+        self._away = {str(name) for name in await self._redis.hkeys(self._away_key)}
         rows = await self.alerts.mentions([f.get("mention", "") for _, f in entries])
         owed = await self.alerts.owed([f.get("key", "") for _, f in entries])
         ahead = Counter(f.get("stage", "") for _, f in entries)  # of each stage, still to place
@@ -342,6 +345,8 @@ class Notifier:
 
     def _to(self, stage: str) -> tuple[Person, ...]:
         """Whom the page is for: the primary (the secondary too when escalating; the
-        secondary alone when there is no primary)."""
+        secondary alone when there is no primary). Someone on a break is skipped, unless
+        everyone on call is: a page must reach somebody."""
         people = self.schedule.who_is_on_call(self.clock.now()).people
-        return people if stage == Stage.ESCALATED else people[:1]
+        here = tuple(p for p in people if p.name not in self._away) or people
+        return here if stage == Stage.ESCALATED else here[:1]
