@@ -26,6 +26,7 @@ from responder.config import (
     SlaConfig,
     defaults,
 )
+from responder.outbox.sender import Sender
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
 from responder.runtime import create_app
@@ -33,10 +34,12 @@ from responder.store.embedded import EmbeddedRedis
 from responder.store.keys import Keys
 from responder.store.store import Store
 from responder.web.auth import token_hash
+from tests.fake_forum import TOKEN, Forum, running
 from tests.fake_robots import FakeRobots
 from tests.fake_weibo import FakeWeibo
 from tests.fake_weibo.running import serve
 from tests.fakes import FakeClock
+from tests.forum_outbox import forum_sender
 
 
 @pytest.fixture(scope="session")
@@ -134,18 +137,20 @@ async def api_client(
     prefix: str,
     connectors: tuple[ConnectorConfig, ...] = (),
     user: str | None = "amy",
-    undo: int = 0,
+    **changes: Any,
 ) -> TestClient[Any, Any]:
     """The app over the session's Redis and scoring pool, nothing running by itself; the
-    client sends `user`'s API token (None: nobody's). Approvals count at once unless `undo`
-    (the send delay in seconds) says otherwise: tests of other things need not wait it."""
+    client sends `user`'s API token (None: nobody's). Approvals count at once (tests of
+    other things need not wait out a send delay) unless `changes`, other Config fields,
+    say otherwise (`outbox=OutboxConfig(undo_seconds=10)`)."""
     config: Config = replace(
         defaults(),
         connectors=connectors,
         redis=RedisConfig(url=redis_url, prefix=prefix, data_dir=data_dir),
         users=USERS,
-        outbox=OutboxConfig(undo_seconds=undo),
+        outbox=OutboxConfig(undo_seconds=0),
     )
+    config = replace(config, **changes)
     app = create_app(config, clock=clock, scorer=scorer, background=False)
     headers = bearer(user) if user else {}
     return cast(TestClient[Any, Any], await aiohttp_client(app, headers=headers))
@@ -169,7 +174,9 @@ def client_as(aiohttp_client: Any) -> ClientAs:
 
 
 class MakeClient(Protocol):
-    async def __call__(self, prefix: str, *connectors: ConnectorConfig) -> TestClient[Any, Any]: ...
+    async def __call__(
+        self, prefix: str, *connectors: ConnectorConfig, **changes: Any
+    ) -> TestClient[Any, Any]: ...
 
 
 @pytest.fixture
@@ -184,9 +191,11 @@ def make_client(
     """`api_client` over a clean database; each module names its own key prefix, so the
     keys a test looks at in Redis say which module wrote them."""
 
-    async def make(prefix: str, *connectors: ConnectorConfig) -> TestClient[Any, Any]:
+    async def make(
+        prefix: str, *connectors: ConnectorConfig, **changes: Any
+    ) -> TestClient[Any, Any]:
         return await api_client(
-            aiohttp_client, redis_url, scoring_pool, clock, data_dir, prefix, connectors
+            aiohttp_client, redis_url, scoring_pool, clock, data_dir, prefix, connectors, **changes
         )
 
     return make
@@ -236,3 +245,25 @@ async def base(robots: FakeRobots) -> AsyncIterator[str]:
     await server.start_server()
     yield str(server.make_url("")).rstrip("/")
     await server.close()
+
+
+@pytest.fixture
+async def forum() -> AsyncIterator[tuple[Forum, str]]:
+    """The fake forum on loopback, and its base URL."""
+    fake = Forum()
+    async with running(fake) as base:
+        yield fake, base
+
+
+@pytest.fixture
+async def sender(
+    client: TestClient[Any, Any],
+    clock: FakeClock,
+    forum: tuple[Forum, str],
+    http: Http,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Sender:
+    """The outbox of the module's `client` over the fake forum (tests/forum_outbox.py)."""
+    monkeypatch.setenv("FORUM_TOKEN", TOKEN)
+    return await forum_sender(client, clock, forum[1], http, tmp_path)

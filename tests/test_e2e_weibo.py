@@ -96,22 +96,29 @@ def _state(port: int, platform_id: int) -> str:
     return str(get_json(port, f"/api/mentions/{_id(platform_id, port)}", OPS_TOKEN)["state"])
 
 
+def _config(folder: Path, fake_weibo: str, *, undo: int) -> tuple[int, Path]:
+    """A config for the brand's Weibo account at the fake, on a port of its own; approvals
+    wait `undo` seconds before they go out."""
+    port = free_port()
+    config = folder / "config.toml"
+    config.write_text(
+        f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
+        "[connectors.brand]\n"
+        'type = "weibo"\naccess_token_env = "E2E_WEIBO_TOKEN"\n'
+        f'uid = "{BRAND_UID}"\nrip = "{RIP}"\napi_base = "{fake_weibo}/2"\n'
+        f'poll_interval = "200ms"\n[outbox]\nundo_seconds = {undo}\n' + USERS_TOML,
+        "utf-8",
+    )
+    return port, config
+
+
 def _kill(process: subprocess.Popen[str]) -> None:
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)  # reaps it and closes its pipes
 
 
 def test_mentions_in_replies_out_once_across_kills(tmp_path: Path, fake_weibo: str) -> None:
-    port = free_port()
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
-        "[connectors.brand]\n"
-        'type = "weibo"\naccess_token_env = "E2E_WEIBO_TOKEN"\n'
-        f'uid = "{BRAND_UID}"\nrip = "{RIP}"\napi_base = "{fake_weibo}/2"\n'
-        'poll_interval = "200ms"\n[outbox]\nundo_seconds = 0\n' + USERS_TOML,
-        "utf-8",
-    )
+    port, config = _config(tmp_path, fake_weibo, undo=0)
     env = os.environ | {"E2E_WEIBO_TOKEN": TOKEN}
     process = start_tiexin(config, env=env)
     try:
@@ -175,16 +182,7 @@ def test_mentions_in_replies_out_once_across_kills(tmp_path: Path, fake_weibo: s
 def test_a_kill_during_the_send_delay_sends_once_and_an_undone_reply_never(
     tmp_path: Path, fake_weibo: str
 ) -> None:
-    port = free_port()
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[server]\nport = {port}\n[redis]\ndata_dir = "data"\n'
-        "[connectors.brand]\n"
-        'type = "weibo"\naccess_token_env = "E2E_WEIBO_TOKEN"\n'
-        f'uid = "{BRAND_UID}"\nrip = "{RIP}"\napi_base = "{fake_weibo}/2"\n'
-        'poll_interval = "200ms"\n[outbox]\nundo_seconds = 3\n' + USERS_TOML,
-        "utf-8",
-    )
+    port, config = _config(tmp_path, fake_weibo, undo=3)
     env = os.environ | {"E2E_WEIBO_TOKEN": TOKEN}
     process = start_tiexin(config, env=env)
     try:

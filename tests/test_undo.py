@@ -4,27 +4,20 @@ exactly one. Nobody else acts on a held mention, and its SLA stages wait for the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from redis.asyncio import Redis
 
-from connectors.http import Http
-from connectors.http_json import HttpJsonConnector
-from responder.config import load
+from responder.config import OutboxConfig
 from responder.outbox.sender import Sender
-from responder.outbox.store import OutboxStore
-from responder.pipeline.scoring import ScoringPool
-from responder.services import SERVICES, STORE
+from responder.services import SERVICES
 from responder.store.keys import mention_id
-from responder.web.approving import Committer
-from tests.conftest import ClientAs, api_client
-from tests.fake_forum import TOKEN, Forum, running, write_config
+from tests.conftest import ClientAs, MakeClient
+from tests.fake_forum import Forum
 from tests.fakes import FakeClock, mention
+from tests.forum_outbox import background, posts
 from tests.workspace import app_of, feed
 
 Client = TestClient[Any, Any]
@@ -34,47 +27,8 @@ TEXT = "来啦，马上帮你看看充电的事"
 
 
 @pytest.fixture
-async def forum() -> AsyncIterator[tuple[Forum, str]]:
-    fake = Forum()
-    async with running(fake) as base:
-        yield fake, base
-
-
-@pytest.fixture
-async def client(
-    aiohttp_client: Any,
-    redis: Redis,  # a clean database
-    redis_url: str,
-    scoring_pool: ScoringPool,
-    clock: FakeClock,
-    data_dir: Path,
-) -> Client:
-    del redis
-    return await api_client(
-        aiohttp_client, redis_url, scoring_pool, clock, data_dir, "undo", undo=10
-    )
-
-
-@pytest.fixture
-async def sender(
-    client: Client,
-    clock: FakeClock,
-    forum: tuple[Forum, str],
-    http: Http,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Sender:
-    """The outbox over the fake forum, as `tiexin run` would run it for this mention."""
-    monkeypatch.setenv("FORUM_TOKEN", TOKEN)
-    options = load(write_config(tmp_path, forum[1])).connectors[0].options
-    connector = HttpJsonConnector("forum", options, http=http, now=clock.now)
-    outbox = OutboxStore(app_of(client)[STORE])
-    await outbox.ensure_group()
-    return Sender(outbox, {"demo": connector}.get, clock, consumer="t")
-
-
-def _posts(forum: tuple[Forum, str]) -> int:
-    return sum(1 for seen in forum[0].seen if seen.method == "POST")
+async def client(make_client: MakeClient) -> Client:
+    return await make_client("undo", outbox=OutboxConfig(undo_seconds=10))
 
 
 async def _item(client: Client) -> dict[str, Any]:
@@ -82,13 +36,6 @@ async def _item(client: Client) -> dict[str, Any]:
     assert answer.status == 200
     body: dict[str, Any] = await answer.json()
     return body
-
-
-async def _run(client: Client, sender: Sender) -> None:
-    """What the background tasks would do now: commit what is due, then send."""
-    await Committer(app_of(client)).step()
-    for _ in range(2):
-        await sender.step(block_ms=None)
 
 
 async def test_an_undo_within_the_delay_sends_nothing(
@@ -103,13 +50,13 @@ async def test_an_undo_within_the_delay_sends_nothing(
     item = await _item(client)
     assert (item["state"], item["held_by"], item["claimed_by"]) == ("queued", "amy", "amy")
     clock.advance(9)
-    await _run(client, sender)
-    assert _posts(forum) == 0 and (await _item(client))["state"] == "queued"
+    await background(client, sender)
+    assert posts(forum[0]) == 0 and (await _item(client))["state"] == "queued"
     undone = await client.post(f"/api/mentions/{MID}/undo")
     assert undone.status == 200 and (await undone.json())["state"] == "queued"
     clock.advance(60)
-    await _run(client, sender)
-    assert _posts(forum) == 0
+    await background(client, sender)
+    assert posts(forum[0]) == 0
     item = await _item(client)
     assert item["state"] == "queued" and item["held_by"] is None and item["reply_text"] is None
     assert [e["type"] for e in item["events"]][-2:] == ["held", "undone"]
@@ -124,9 +71,9 @@ async def test_after_the_delay_it_goes_out_exactly_once(
     approved_at = clock.now()
     assert (await client.post(f"/api/mentions/{MID}/approve", json={"text": TEXT})).status == 200
     clock.advance(10)
-    await _run(client, sender)
-    await _run(client, sender)  # a second look, as another process would: nothing more
-    assert _posts(forum) == 1 and forum[0].replies[0]["raw"] == TEXT
+    await background(client, sender)
+    await background(client, sender)  # a second look, as another process would: nothing more
+    assert posts(forum[0]) == 1 and forum[0].replies[0]["raw"] == TEXT
     item = await _item(client)
     assert item["state"] == "sent" and item["reply_text"] == TEXT and item["held_by"] is None
     assert item["closed_at"] == approved_at.isoformat()  # answered when the agent approved

@@ -3,19 +3,14 @@ system's own steps in a mention's log as 系统 or 采集：<source>, never raw 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
 
 import pytest
 from playwright.async_api import Page, expect
-from redis.asyncio import Redis
 
 from connectors.replay import ReplayConfig
-from responder.config import ConnectorConfig, RedisConfig, defaults
-from responder.pipeline.scoring import ScoringPool
-from responder.runtime import create_app
-from tests.conftest import USERS
+from responder.config import ConnectorConfig
+from tests.conftest import MakeClient
 from tests.fakes import FakeClock, mention
 from tests.ui.conftest import Client, open_page
 from tests.workspace import feed as take_in
@@ -24,26 +19,11 @@ NAMED = {"weibo/lanxing": "澜星官方微博"}
 
 
 @pytest.fixture
-async def client(
-    aiohttp_client: Any,
-    redis: Redis,
-    redis_url: str,
-    scoring_pool: ScoringPool,
-    clock: FakeClock,
-    data_dir: Path,
-) -> Client:
-    del redis  # a clean database
+async def client(make_client: MakeClient, data_dir: Path) -> Client:
     feed = data_dir.parent / "feed.jsonl"  # the source "demo" by name; the test feeds it
     feed.write_text("", "utf-8")
-    config = replace(
-        defaults(),
-        redis=RedisConfig(url=redis_url, prefix="ui-names", data_dir=data_dir),
-        users=USERS,
-        accounts=NAMED,
-        connectors=(ConnectorConfig(name="demo", type="replay", options=ReplayConfig(path=feed)),),
-    )
-    app = create_app(config, clock=clock, scorer=scoring_pool, background=False)
-    return cast(Client, await aiohttp_client(app))
+    demo = ConnectorConfig(name="demo", type="replay", options=ReplayConfig(path=feed))
+    return await make_client("ui-names", demo, accounts=NAMED)
 
 
 async def test_accounts_and_system_steps_read_as_names(

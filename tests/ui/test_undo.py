@@ -5,28 +5,19 @@ in the editor; left alone, the forum sees exactly one call once the countdown en
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
-from redis.asyncio import Redis
 
-from connectors.http import Http
-from connectors.http_json import HttpJsonConnector
-from responder.config import load
+from responder.config import OutboxConfig
 from responder.outbox.sender import Sender
-from responder.outbox.store import OutboxStore
-from responder.pipeline.scoring import ScoringPool
-from responder.services import STORE
 from responder.store.keys import mention_id
-from responder.web.approving import Committer
-from tests.conftest import api_client
-from tests.fake_forum import TOKEN, Forum, running, write_config
+from tests.conftest import MakeClient
+from tests.fake_forum import Forum
 from tests.fakes import FakeClock, mention
+from tests.forum_outbox import background, posts
 from tests.ui.conftest import Client, open_page, watch_policy
-from tests.workspace import app_of, feed
+from tests.workspace import feed
 
 POST = mention("101", platform="forum", kind="comment", thread_id="7", text="@澜星 充电好慢")
 MID = mention_id("forum", "lanxing", "101")
@@ -34,42 +25,8 @@ SIZES = {"desk": (1400, 900), "phone": (390, 844)}
 
 
 @pytest.fixture
-async def client(
-    aiohttp_client: Any,
-    redis: Redis,
-    redis_url: str,
-    scoring_pool: ScoringPool,
-    clock: FakeClock,
-    data_dir: Path,
-) -> Client:
-    del redis  # a clean database
-    return await api_client(
-        aiohttp_client, redis_url, scoring_pool, clock, data_dir, "ui-undo", undo=10
-    )
-
-
-@pytest.fixture
-async def forum() -> AsyncIterator[tuple[Forum, str]]:
-    fake = Forum()
-    async with running(fake) as base:
-        yield fake, base
-
-
-@pytest.fixture
-async def sender(
-    client: Client,
-    clock: FakeClock,
-    forum: tuple[Forum, str],
-    http: Http,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Sender:
-    monkeypatch.setenv("FORUM_TOKEN", TOKEN)
-    options = load(write_config(tmp_path, forum[1])).connectors[0].options
-    connector = HttpJsonConnector("forum", options, http=http, now=clock.now)
-    outbox = OutboxStore(app_of(client)[STORE])
-    await outbox.ensure_group()
-    return Sender(outbox, {"demo": connector}.get, clock, consumer="ui")
+async def client(make_client: MakeClient) -> Client:
+    return await make_client("ui-undo", outbox=OutboxConfig(undo_seconds=10))
 
 
 async def _page(browser: Browser, client: Client, size: str) -> tuple[Page, list[str]]:
@@ -90,13 +47,7 @@ async def _after(
     """Time passes on both clocks; the background tasks do their part."""
     clock.advance(seconds)
     await page.clock.fast_forward(int(seconds * 1000))
-    await Committer(app_of(client)).step()
-    for _ in range(2):
-        await sender.step(block_ms=None)
-
-
-def _posts(forum: tuple[Forum, str]) -> int:
-    return sum(1 for seen in forum[0].seen if seen.method == "POST")
+    await background(client, sender)
 
 
 @pytest.mark.parametrize("size", ["desk", "phone"])
@@ -122,7 +73,7 @@ async def test_undo_within_the_countdown_sends_nothing(
     await expect(page.locator("#reply")).to_be_visible()  # back in the editor (a phone: its screen)
     await expect(page.locator("#reply")).to_have_value("来啦，马上帮你看看充电的事")
     await _after(page, clock, 30, client, sender)
-    assert _posts(forum) == 0
+    assert posts(forum[0]) == 0
     item = await (await client.get(f"/api/mentions/{MID}")).json()
     assert item["state"] == "queued" and item["held_by"] is None
     assert not refused
@@ -147,7 +98,7 @@ async def test_after_the_countdown_it_goes_out_once(
     await _after(page, clock, 10, client, sender)
     await expect(bar).to_contain_text("已发出给")
     await _after(page, clock, 10, client, sender)
-    assert _posts(forum) == 1
+    assert posts(forum[0]) == 1
     item = await (await client.get(f"/api/mentions/{MID}")).json()
     assert item["state"] == "sent" and forum[0].replies[0]["raw"] == item["reply_text"]
     assert not refused
@@ -170,5 +121,5 @@ async def test_u_takes_back_the_newest_and_a_held_row_says_so(
     await expect(page.locator(".undo-bar")).to_contain_text("已撤销")
     await expect(held).to_have_count(0)
     await _after(page, clock, 30, client, sender)
-    assert _posts(forum) == 0
+    assert posts(forum[0]) == 0
     await page.context.close()
