@@ -32,10 +32,8 @@ HOLD = (
     LOG
     + REFUSAL
     + """
-local refused = refusal(KEYS[1], ARGV[3], tonumber(ARGV[4]))
+local refused = refused_or_held(KEYS[1], ARGV[3], tonumber(ARGV[4]))
 if refused then return refused end
-local holder = redis.call('HGET', KEYS[1], 'held_by')
-if holder then return {6, holder} end
 if ARGV[9] ~= '1' and redis.call('HGET', KEYS[1], 'send_unknown') == '1' then
   return {4, 'maybe_sent'}
 end

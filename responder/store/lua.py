@@ -103,8 +103,20 @@ end
 """
 )
 
-# The open-and-unclaimed check, for scripts elsewhere that act like a close.
-REFUSAL = _OPEN
+# The open-and-unclaimed check, for scripts elsewhere that act like a close; with
+# `refused_or_held`, also not waiting out an approval's send delay ({6, approver}).
+REFUSAL = (
+    _OPEN
+    + """
+local function refused_or_held(key, actor, now)
+  local refused = refusal(key, actor, now)
+  if refused then return refused end
+  local holder = redis.call('HGET', key, 'held_by')
+  if holder then return {6, holder} end
+  return nil
+end
+"""
+)
 
 # KEYS: 1 mention hash, 2 queue, 3 due:warn, 4 due:breach, 5 mention events,
 #       6 global events, 7 followups list, 8 seen marker, 9 priority queue, 10 draft

@@ -35,10 +35,8 @@ HANDOFF = (
     LOG
     + REFUSAL
     + """
-local refused = refusal(KEYS[1], ARGV[3], tonumber(ARGV[4]))
+local refused = refused_or_held(KEYS[1], ARGV[3], tonumber(ARGV[4]))
 if refused then return refused end
-local holder = redis.call('HGET', KEYS[1], 'held_by')
-if holder then return {6, holder} end
 redis.call('HSET', KEYS[1], 'claimed_by', ARGV[5], 'claim_until', ARGV[6])
 log(KEYS[2], ARGV[2], KEYS[1], ARGV[7])
 return {1, ARGV[5]}
