@@ -193,7 +193,7 @@ async def measure(base: str, server: int, args: argparse.Namespace) -> tuple[flo
                 f" the server used {cpu:.1f} s of CPU, {cpu / max(1, len(ok_ms)) * 1000:.1f} ms"
                 " per approval"
             )
-            url = f"{base}/api/queue?limit={args.changes + args.agents * args.rounds}"
+            url = f"{base}/api/queue?limit={min(1000, args.changes + args.agents * args.rounds)}"
             async with session.get(url, headers=auth_headers("bench-live")) as resp:
                 items = (await resp.json())["items"]
             # Not those approved above: they wait out the send delay, held by the bench user
