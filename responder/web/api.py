@@ -16,6 +16,7 @@ from responder.web import (
     auth,
     errors,
     front,
+    history,
     incidents,
     library,
     login,
@@ -113,5 +114,6 @@ def add_routes(app: web.Application) -> None:
     app.add_routes(audit.routes)
     app.add_routes(noreply.routes)
     app.add_routes(library.routes)
+    app.add_routes(history.routes)
     ack.install(app)
     pages.install(app)
