@@ -6,16 +6,20 @@ unlink them), recorded in the audit log; bad input gets a clear 400."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from redis.asyncio import Redis
 
 from connectors.model import Author
 from responder.config import RetentionConfig
+from responder.pipeline.scoring import ScoringPool
 from responder.services import STORE
 from responder.store.people import HISTORY_KEPT
 from responder.store.store import Store
-from tests.conftest import MakeClient
+from responder.web.approving import Committer
+from tests.conftest import MakeClient, api_client
 from tests.fakes import FakeClock, mention
 from tests.workspace import Client, app_of, as_user, feed, mid
 
@@ -100,6 +104,30 @@ async def test_pending_mentions_are_not_indexed_and_closing_keeps_the_retention(
     assert await store.redis.zrange(key, 0, -1) == [first]
     kept = RetentionConfig().closed.total_seconds()
     assert kept - 5 < await store.redis.ttl(key) <= kept
+
+
+async def test_an_approval_held_for_its_send_delay_joins_the_history_when_it_counts(
+    aiohttp_client: Any,
+    redis: Redis,  # a clean database
+    redis_url: str,
+    scoring_pool: ScoringPool,
+    clock: FakeClock,
+    data_dir: Path,
+) -> None:
+    del redis
+    client = await api_client(
+        aiohttp_client, redis_url, scoring_pool, clock, data_dir, "hist", undo=10
+    )
+    first = await _said(client, clock, "1", 60, author=WANG)
+    now = await _said(client, clock, "2", 1, author=WANG)
+    told = "抱歉抱歉，马上帮你看"
+    held = await _post(client, f"/api/mentions/{first}/reply", {"text": told, "override": True})
+    assert held["state"] == "held"
+    assert (await _history(client, now))["total"] == 0  # undo is still possible
+    clock.advance(11)
+    await Committer(app_of(client)).step()
+    got = await _history(client, now)
+    assert [(i["id"], i["reply_text"]) for i in got["items"]] == [(first, told)]
 
 
 async def test_at_most_20_shown_with_the_total_and_the_newest_50_kept(
