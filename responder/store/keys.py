@@ -253,6 +253,21 @@ class Keys:
         re-ordering the pinned incidents needs without reading every hash)."""
         return f"{self.root}:incidents:rows"
 
+    def history(self, platform: str, author_id: str) -> str:
+        """ZSET of one person's closed mentions on a platform (any of the brand's accounts
+        there): mention ids scored by when each was written, the newest HISTORY_KEPT kept
+        (store/people.py). Written when a mention closes (approved, dismissed, set aside
+        by an agent), never when one is taken in, so pending mentions cost nothing here;
+        it expires with the closed mentions (retention.closed), and an id whose hash
+        expired first is skipped when read."""
+        return f"{self.root}:hist:{_tail(platform, author_id)}"
+
+    def linked(self, platform: str, author_id: str) -> str:
+        """SET of the other accounts ("platform:author_id") agents linked to this one as
+        the same person; every account of a group lists all the others (store/people.py).
+        Kept until unlinked: agents made it, and it is small."""
+        return f"{self.root}:linked:{_tail(platform, author_id)}"
+
     def context(self, platform: str, account: str, thread: str, author: str) -> str:
         """LIST of the last messages of one author's thread, oldest first, each JSON
         `[who, text]` (who: "same" the author, "brand" our approved reply): what

@@ -9,6 +9,7 @@ ARGV[1] is always the MAXLEN of the global event stream.
 
 from responder.store.enqueue import CONTEXT_KEPT
 from responder.store.luaconst import lua_set, lua_str
+from responder.store.people import HISTORY_KEPT
 from responder.store.records import OPEN_STATES, PIPELINE
 from responder.store.stages import Stage
 
@@ -122,14 +123,16 @@ end
 #       6 global events, 7 followups list, 8 seen marker, 9 priority queue, 10 draft
 #       stats, 11 what the thread was told (or the stats key again when there is no
 #       thread), 12 outbox stream, 13 due:escalate, 14 the thread's context list (or the
-#       stats key again), 15 no-reply ZSET, [16 conversation], then per follow-up its
-#       hash, its events list and its seen marker.
+#       stats key again), 15 no-reply ZSET, 16 the author's history ZSET (or the stats
+#       key again), [17 conversation], then per follow-up its hash, its events list and
+#       its seen marker.
 # ARGV: 1 events MAXLEN, 2 id, 3 new state, 4 event JSON, 5 retention TTL (s),
 #       6 dedupe TTL (s), 7 expected conversation key ("" if none), 8 expected follow-up
 #       count, 9 bookkeeping JSON or "": {counts: {template|outcome: n}, said: [sentences],
 #       ctx: the reply as a context entry or ""} (what agents did with the drafts, what
-#       the author was told, what the thread's context keeps of it), 10.. extra
-#       field/value pairs
+#       the author was told, what the thread's context keeps of it), 10 the mention's
+#       score in its author's history (when it was written; "" for none: store/people.py),
+#       11.. extra field/value pairs
 # Approving (state "approved") also puts the reply in the outbox with a send key of its
 # own (the mention id and its approval count), in the same step.
 # A reply whose last send may have gone out (`send_unknown`) is approved again only when
@@ -145,6 +148,7 @@ CLOSE = (
     LOG
     + _OPEN
     + f"local CONTEXT_KEPT = {CONTEXT_KEPT}\n"
+    + f"local HISTORY_KEPT = {HISTORY_KEPT}\n"
     + """
 local ev = cjson.decode(ARGV[4])
 local refused = refusal(KEYS[1], ev['actor'], ev['at'])
@@ -165,7 +169,7 @@ if conv ~= ARGV[7] or n ~= tonumber(ARGV[8]) then
   return retry
 end
 local fields = {'state', ARGV[3], 'closed_at', ev['at'], 'closed_by', ev['actor']}
-for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 11, #ARGV do fields[#fields + 1] = ARGV[i] end
 if ARGV[3] == 'approved' then
   local key = ARGV[2] .. ':' .. redis.call('HINCRBY', KEYS[1], 'approvals', 1)
   fields[#fields + 1] = 'send_key'
@@ -180,12 +184,18 @@ redis.call('ZREM', KEYS[4], ARGV[2])
 redis.call('ZREM', KEYS[9], ARGV[2])
 redis.call('ZREM', KEYS[13], ARGV[2])
 redis.call('ZREM', KEYS[15], ARGV[2])
-local f = 16
+local f = 17
 if conv ~= '' then
-  if redis.call('GET', KEYS[16]) == ARGV[2] then redis.call('DEL', KEYS[16]) end
-  f = 17
+  if redis.call('GET', KEYS[17]) == ARGV[2] then redis.call('DEL', KEYS[17]) end
+  f = 18
 end
 local ttl = ARGV[5]
+if ARGV[10] ~= '' then
+  -- the customer's history: indexed once closed, the newest kept, expiring with it
+  redis.call('ZADD', KEYS[16], ARGV[10], ARGV[2])
+  redis.call('ZREMRANGEBYRANK', KEYS[16], 0, -HISTORY_KEPT - 1)
+  redis.call('EXPIRE', KEYS[16], ttl)
+end
 if ARGV[9] ~= '' then
   local book = cjson.decode(ARGV[9])
   for field, count in pairs(book.counts) do redis.call('HINCRBY', KEYS[10], field, count) end

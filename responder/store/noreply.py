@@ -10,6 +10,7 @@ from typing import cast
 
 from responder.store.lua import _OPEN, LOG
 from responder.store.luaconst import lua_str
+from responder.store.people import ACCOUNT_FIELDS, HISTORY_KEPT, Mark, mark_of
 from responder.store.records import EventType, State, dumps, event
 from responder.store.stages import Stage
 from responder.store.store import Outcome, Result, Store
@@ -17,7 +18,8 @@ from responder.store.stream import ROUNDS, seconds
 
 # Both scripts: KEYS: 1 mention hash, 2 its events, 3 global events, 4 queue, 5 priority
 # queue, 6 due:warn, 7 due:breach, 8 due:escalate, 9 no-reply ZSET, 10 stats, 11 its
-# follow-ups list, [12 conversation], then per follow-up its hash and its events list.
+# follow-ups list, 12 its author's history ZSET (or the stats key again; only setting
+# aside writes it), [13 conversation], then per follow-up its hash and its events list.
 # ARGV: 1 events MAXLEN, 2 id, 3 event JSON, 4 expected conversation key ("" if none),
 # 5 expected follow-up count, then each script's own.
 # Return {1, state} done, {0, state} not in the state it moves from, {-1, ""} unknown,
@@ -31,11 +33,11 @@ if conv ~= ARGV[4] or n ~= tonumber(ARGV[5]) then
   for _, f in ipairs(redis.call('LRANGE', KEYS[11], 0, -1)) do retry[#retry + 1] = f end
   return retry
 end
-local f = 12
-if conv ~= '' then f = 13 end
+local f = 13
+if conv ~= '' then f = 14 end
 local function each(command, ...)
   for _, key in ipairs({KEYS[1], KEYS[2], KEYS[11]}) do redis.call(command, key, ...) end
-  if conv ~= '' then redis.call(command, KEYS[12], ...) end
+  if conv ~= '' then redis.call(command, KEYS[13], ...) end
   for j = f, #KEYS do redis.call(command, KEYS[j], ...) end
 end
 """
@@ -69,12 +71,14 @@ return {1, 'queued'}
 """
 )
 
-# Out of the queue, set aside as needing no answer. ARGV: 6 how long it is kept (s),
-# 7 the reason code, 8 now.
+# Out of the queue, set aside as needing no answer: closed, so it joins its author's
+# history (as store.lua.CLOSE does). ARGV: 6 how long it is kept (s), 7 the reason code,
+# 8 now, 9 its score in its author's history ("" for none: store/people.py).
 SET_ASIDE = (
     LOG
     + _OPEN
     + lua_str("NO_REPLY", State.NO_REPLY)
+    + f"local HISTORY_KEPT = {HISTORY_KEPT}\n"
     + """
 local ev = cjson.decode(ARGV[3])
 local refused = refusal(KEYS[1], ev['actor'], ev['at'])
@@ -89,6 +93,11 @@ redis.call('ZADD', KEYS[9], -tonumber(ARGV[8]), ARGV[2])
 redis.call('HINCRBY', KEYS[10], 'marked_no_reply', 1)
 log(KEYS[3], ARGV[2], KEYS[1], ARGV[3])
 each('EXPIRE', ARGV[6])
+if ARGV[9] ~= '' then
+  redis.call('ZADD', KEYS[12], ARGV[9], ARGV[2])
+  redis.call('ZREMRANGEBYRANK', KEYS[12], 0, -HISTORY_KEPT - 1)
+  redis.call('EXPIRE', KEYS[12], ARGV[6])
+end
 return {1, NO_REPLY}
 """
 )
@@ -147,23 +156,38 @@ class NoReply:
         )
 
     async def set_aside(
-        self, mid: str, actor: str, now: datetime, reason: str, note: str = ""
+        self,
+        mid: str,
+        actor: str,
+        now: datetime,
+        reason: str,
+        note: str = "",
+        mark: Mark | None = None,
     ) -> Outcome:
-        """Take an open mention out of the queue as needing no answer, for `reason`."""
+        """Take an open mention out of the queue as needing no answer, for `reason`; it
+        joins its author's history (`mark`, read here when not given)."""
         more = {"note": note} if note else {}
         record = event(EventType.MARKED_NO_REPLY, now, actor, reason=reason, **more)
         keep = seconds(self.store.retention.closed)
-        return await self._move(self._aside, mid, record, [keep, reason, f"{now.timestamp():.3f}"])
+        if mark is None:
+            mark = mark_of(self.store.keys, await self.store.mention(mid, ACCOUNT_FIELDS) or {})
+        args = [keep, reason, f"{now.timestamp():.3f}", mark.score if mark else ""]
+        return await self._move(self._aside, mid, record, args, mark)
 
     async def _move(
-        self, script: object, mid: str, record: dict[str, object], more: Sequence[object]
+        self,
+        script: object,
+        mid: str,
+        record: dict[str, object],
+        more: Sequence[object],
+        mark: Mark | None = None,
     ) -> Outcome:
         k, store = self.store.keys, self.store
         conv, followers = "", list[str]()
         for _ in range(ROUNDS):
             keys = [k.mention(mid), k.mention_events(mid), k.events, k.queue, k.priority]
             keys += [k.due(Stage.WARNED), k.due(Stage.BREACHED), k.due(Stage.ESCALATED)]
-            keys += [k.no_reply, k.stats, k.followups(mid)]
+            keys += [k.no_reply, k.stats, k.followups(mid), mark.key if mark else k.stats]
             if conv:
                 keys.append(conv)
             for follower in followers:

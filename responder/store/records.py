@@ -78,6 +78,10 @@ class EventType(StrEnum):
     # `mention` in the global stream is the entry's id (the mention its reply answered).
     LIBRARY_PINNED = "library_pinned"
     LIBRARY_RETIRED = "library_retired"
+    # An agent linked two accounts as one person (the customer's history shows both), or
+    # unlinked one; `mention` in the global stream is the mention it was done from.
+    LINKED = "linked"
+    UNLINKED = "unlinked"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,6 +20,7 @@ from responder.store import lua, packed, reads, steps
 from responder.store.enqueue import context_entry
 from responder.store.keys import Keys
 from responder.store.packing import PACKER
+from responder.store.people import ACCOUNT_FIELDS, Mark, mark_of
 from responder.store.records import EventType, State, dumps, event
 from responder.store.source_health import SourceHealth
 from responder.store.stages import TIMED, Stage
@@ -185,6 +186,7 @@ class Store(StreamStore):
         details: dict[str, Any] | None = None,
         book: Bookkeeping | None = None,
         expect: tuple[str, list[str]] | None = None,
+        mark: Mark | None = None,
         **extra: str,
     ) -> Outcome:
         """Reply to or dismiss an open mention once, unless another agent claimed it.
@@ -194,18 +196,21 @@ class Store(StreamStore):
         The mention, its follow-ups and their logs then expire after `retention.closed`.
         The first call assumes `expect` (conversation key, follow-up ids; default none: one
         round trip for most mentions); if they differ, the script names them and the call
-        is made again.
+        is made again. The mention joins its author's history (`mark`: people.mark_of
+        the mention; read here when not given) in the same step.
         """
         kind = EventType.APPROVED if state is State.APPROVED else EventType.DISMISSED
         record = _dumps(event(kind, now, actor, **extra, **(details or {})))
         k = self.keys
         conv, followers = expect or ("", list[str]())
+        if mark is None:
+            mark = mark_of(k, await self.mention(mid, ACCOUNT_FIELDS) or {})
         for _ in range(ROUNDS):
             keys = [k.mention(mid), k.queue, k.due(Stage.WARNED), k.due(Stage.BREACHED)]
             keys += [k.mention_events(mid), k.events, k.followups(mid), k.seen(mid), k.priority]
             keys += [k.draft_stats, (book and book.said_key) or k.draft_stats, k.outbox]
             keys += [k.due(Stage.ESCALATED), (book and book.context_key) or k.draft_stats]
-            keys.append(k.no_reply)
+            keys += [k.no_reply, mark.key if mark else k.draft_stats]
             if conv:
                 keys.append(conv)
             for follower in followers:
@@ -222,6 +227,7 @@ class Store(StreamStore):
                     conv,
                     len(followers),
                     book.packed() if book else "",
+                    mark.score if mark else "",
                     *[item for pair in extra.items() for item in pair],
                 ],
             )

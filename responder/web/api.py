@@ -16,6 +16,7 @@ from responder.web import (
     auth,
     errors,
     front,
+    history,
     incidents,
     library,
     login,
@@ -117,5 +118,6 @@ def add_routes(app: web.Application) -> None:
     app.add_routes(library.routes)
     app.add_routes(team.routes)
     app.add_routes(snippets.routes)
+    app.add_routes(history.routes)
     ack.install(app)
     pages.install(app)

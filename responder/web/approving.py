@@ -14,6 +14,7 @@ from aiohttp import web
 from responder.clock import from_epoch
 from responder.outbox.holds import Holds
 from responder.services import CLOCK, STORE
+from responder.store.people import mark_of
 from responder.store.records import State
 from responder.store.store import Bookkeeping, Outcome, Result
 from responder.web import incidents, library
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 # What approving reads of a mention: where it is, its tone, its drafts, whose thread it is.
 FIELDS = (
     *("state", "platform", "account", "kind", "tone", "drafts", "thread_id", "author_id"),
-    *("reply_until", "send_unknown", "drafts_llm"),
+    *("reply_until", "send_unknown", "drafts_llm", "created_at"),
     *incidents.FIELDS,  # who may approve; the incident's next row
     *library.FIELDS,  # what the team's best replies keep of it
 )
@@ -77,6 +78,7 @@ async def commit(
         details=details,
         book=book_of(approval),
         expect=expect,
+        mark=mark_of(app[STORE].keys, row),  # the customer's history
         reply_text=approval["text"],
         draft_template=approval["template"],
         **resend,

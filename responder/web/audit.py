@@ -38,6 +38,8 @@ TEXT_OF = {
     "handed_off": "note",
     "library_pinned": "reply",
     "library_retired": "reply",
+    "linked": "account",
+    "unlinked": "account",
 }
 HEADERS = ("时间", "操作人", "操作", "提及ID", "提及内容", "内容", "详情")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # cells Excel would run as formulas

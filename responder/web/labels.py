@@ -156,6 +156,8 @@ EVENTS = {
     str(EventType.DRAFTED): "生成草稿",
     str(EventType.LIBRARY_PINNED): "置顶范例",
     str(EventType.LIBRARY_RETIRED): "停用范例",
+    str(EventType.LINKED): "关联账号",
+    str(EventType.UNLINKED): "取消关联账号",
 }
 
 # The events people cause (the audit log's default); the rest are the pipeline's own.
@@ -175,6 +177,8 @@ HUMAN_EVENTS = (
     str(EventType.NEEDS_REPLY),
     str(EventType.LIBRARY_PINNED),
     str(EventType.LIBRARY_RETIRED),
+    str(EventType.LINKED),
+    str(EventType.UNLINKED),
 )
 # What the audit log shows unless asked for more: people's actions, and who was paged
 # about what (and when paging failed or was held) since the lead answers for both.

@@ -13,6 +13,7 @@ from aiohttp import web
 from responder.drafts.priority import sort_key
 from responder.services import CLOCK, CONFIG, STORE
 from responder.store.noreply import NoReply, Timer
+from responder.store.people import ACCOUNT_FIELDS, mark_of
 from responder.store.views import to_api
 from responder.web import labels
 from responder.web.common import agent_of, check_outcome, json_response, unknown
@@ -25,7 +26,7 @@ ASIDE = Body(
     optional=True,
 )
 # What the moves read of a mention first.
-_FIELDS = ("state", "platform", "account", "priority", "crisis", "role")
+_FIELDS = ("state", "account", "priority", "crisis", "role", *ACCOUNT_FIELDS)
 
 routes = web.RouteTableDef()
 
@@ -93,7 +94,8 @@ async def no_reply(request: web.Request) -> web.Response:
         raise ApiError("危机中的当事人一定要回复，不能标记为无需回复", status=409)
     reason = str(body.get("reason") or "other")
     note = str(body.get("note", ""))
-    outcome = await NoReply(store).set_aside(mid, agent, now, reason, note)
+    mark = mark_of(store.keys, row)  # the customer's history
+    outcome = await NoReply(store).set_aside(mid, agent, now, reason, note, mark)
     check_outcome(mid, outcome)
     return json_response(
         {"id": mid, "state": "no_reply", "reason": reason, "by": agent, "at": now.isoformat()}

@@ -48,7 +48,8 @@ class Field:
 
     name: str
     max_length: int = 0
-    kind: type = str  # str, int (from `low` to `high`) or bool
+    kind: type = str  # str, int (from `low` to `high`), bool, or dict (a JSON object
+    # the handler reads further)
     low: int = 0
     high: int = 0
     required: bool = False
@@ -94,6 +95,10 @@ def check(field: Field, value: Any, source: str | None = None) -> Any:
     if field.kind is bool:
         if not isinstance(value, bool):
             raise ApiError(f'"{name}" must be true or false', field=name)
+        return value
+    if field.kind is dict:
+        if not isinstance(value, dict):
+            raise ApiError(f'"{name}" must be a JSON object', field=name)
         return value
     if field.kind is int:
         # JSON true is an int to Python, and 1.0 is not a draft number.

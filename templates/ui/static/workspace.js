@@ -12,7 +12,7 @@
   // Every label comes from the server (GET /api/meta): one source for page and API.
   const L = { platforms: {}, kinds: {}, sentiments: {}, intents: {}, states: {}, roles: {}, reasons: {}, aspects: {}, polarities: {}, events: {}, accounts: {}, actors: {} };
   const S = { items: [], total: 0, view: "all", skew: 0, sel: null, detail: null, tz: meta("tiexin-timezone").content, live: false, claimTimer: 0, claimed: null, mustReread: false, notify: false, warned: new Map(), pinMost: 3 };
-  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents, U = window.tiexinUnread, UN = window.tiexinUndo, P = window.tiexinPhone, T = window.tiexinTeam;
+  const $ = (id) => document.getElementById(id), A = window.tiexinAlerts, R = window.tiexinResend, I = window.tiexinIncidents, U = window.tiexinUnread, UN = window.tiexinUndo, P = window.tiexinPhone, T = window.tiexinTeam, H = window.tiexinHistory;
   const list = $("list"), pane = $("detail");
 
   // Icons as inline SVG (24x24 paths), so they show without an emoji font.
@@ -286,6 +286,7 @@
         " ", el("label", null, "意图 ", el("select", { id: "fix-intent", onchange: (e) => correct("intent", e.target.value) }, intentOptions(d.intent))),
         d.sentiment.cues.length ? el("span", { class: "meta" }, " 线索：" + d.sentiment.cues.join(" · ")) : null),
         el("p", { class: "badges", id: "understood" }, d.uncertain ? el("span", { class: "badge intent uncertain" }, "意图不确定（可能是" + label("intents", d.intent) + "）") : null, ...understood(d))),
+      H.block(d, { el, section, when, label, where, accountOf, api, toast, open: (id) => select(id, false), platforms: () => L.platforms }),
     ];
     if (d.window_closed) kids.push(el("p", { class: "note closed", role: "status" }, "已超出平台的回复窗口（微信 48 小时），无法再回复。请换个渠道联系对方，或忽略这条。"));
     const may = d.held_by ? { allowed: false, reason: d.held_by + " 已批准，等待发出" } : I.approval(d);
