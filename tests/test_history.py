@@ -6,20 +6,17 @@ unlink them), recorded in the audit log; bad input gets a clear 400."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from redis.asyncio import Redis
 
 from connectors.model import Author
-from responder.config import RetentionConfig
-from responder.pipeline.scoring import ScoringPool
+from responder.config import OutboxConfig, RetentionConfig
 from responder.services import STORE
 from responder.store.people import HISTORY_KEPT
 from responder.store.store import Store
 from responder.web.approving import Committer
-from tests.conftest import MakeClient, api_client
+from tests.conftest import MakeClient
 from tests.fakes import FakeClock, mention
 from tests.workspace import Client, app_of, as_user, feed, mid
 
@@ -107,17 +104,9 @@ async def test_pending_mentions_are_not_indexed_and_closing_keeps_the_retention(
 
 
 async def test_an_approval_held_for_its_send_delay_joins_the_history_when_it_counts(
-    aiohttp_client: Any,
-    redis: Redis,  # a clean database
-    redis_url: str,
-    scoring_pool: ScoringPool,
-    clock: FakeClock,
-    data_dir: Path,
+    make_client: MakeClient, clock: FakeClock
 ) -> None:
-    del redis
-    client = await api_client(
-        aiohttp_client, redis_url, scoring_pool, clock, data_dir, "hist", undo=10
-    )
+    client = await make_client("hist", outbox=OutboxConfig(undo_seconds=10))
     first = await _said(client, clock, "1", 60, author=WANG)
     now = await _said(client, clock, "2", 1, author=WANG)
     told = "抱歉抱歉，马上帮你看"
