@@ -108,7 +108,7 @@ class Holds:
             orjson.dumps(record).decode(),
             "1" if resend else "",
         ]
-        code, value = await self._undo_or_hold(self._hold, keys, args)
+        code, value = await self._run(self._hold, keys, args)
         return code, value
 
     async def undo(self, mid: str, agent: str, now: datetime, *, anyone: bool) -> tuple[int, str]:
@@ -116,7 +116,7 @@ class Holds:
         record = event(EventType.UNDONE, now, agent)
         keys = [self.keys.mention(mid), self.keys.events, self.keys.held]
         args = [self.store.retention.events, mid, agent, "1" if anyone else ""]
-        return await self._undo_or_hold(self._undo, keys, [*args, orjson.dumps(record).decode()])
+        return await self._run(self._undo, keys, [*args, orjson.dumps(record).decode()])
 
     async def due(self, now: datetime, limit: int = 50) -> list[str]:
         """The ids whose delay has ended by `now`, oldest first."""
@@ -142,6 +142,6 @@ class Holds:
         await self.redis.zrem(self.keys.held, mid)
 
     @staticmethod
-    async def _undo_or_hold(script: Any, keys: list[str], args: list[Any]) -> tuple[int, str]:
+    async def _run(script: Any, keys: list[str], args: list[Any]) -> tuple[int, str]:
         code, value = await script(keys=keys, args=args)
         return int(code), value.decode() if isinstance(value, bytes) else str(value)

@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -69,16 +70,28 @@ async def browser() -> AsyncIterator[Browser]:
         await running.close()
 
 
+@asynccontextmanager
+async def signed_in(
+    browser: Browser, client: Client, user: str = "amy", **options: Any
+) -> AsyncIterator[Page]:
+    """A page in a context of its own (`options`: viewport, has_touch …), signed in as
+    `user`, held to the Content-Security-Policy until it closes."""
+    context = await browser.new_context(locale="zh-CN", **options)
+    opened = await context.new_page()
+    refused = watch_policy(opened)
+    await sign_in(opened, client, user)
+    try:
+        yield opened
+    finally:
+        await context.close()
+    assert not refused, f"the page broke its Content-Security-Policy: {refused}"
+
+
 @pytest.fixture
 async def page(browser: Browser, client: Client) -> AsyncIterator[Page]:
     """A desktop-sized page signed in as amy (an agent)."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    opened = await context.new_page()
-    refused = watch_policy(opened)
-    await sign_in(opened, client, "amy")
-    yield opened
-    await context.close()
-    assert not refused, f"the page broke its Content-Security-Policy: {refused}"
+    async with signed_in(browser, client, viewport={"width": 1280, "height": 800}) as opened:
+        yield opened
 
 
 def watch_policy(page: Page) -> list[str]:

@@ -13,7 +13,7 @@ from playwright.async_api import Browser, Page, expect
 
 from connectors.model import Author
 from tests.fakes import FakeClock, mention
-from tests.ui.conftest import SHOTS, Client, sign_in, url, watch_policy
+from tests.ui.conftest import SHOTS, Client, signed_in, url
 from tests.workspace import feed, mid
 
 WANG = Author(id="u1", name="小王", followers=12)
@@ -93,15 +93,9 @@ async def test_the_detail_shows_the_persons_history_and_links_another_account(
 @pytest.fixture
 async def phone(browser: Browser, client: Client) -> AsyncIterator[Page]:
     """A touch phone (390x844) signed in as amy."""
-    context = await browser.new_context(
-        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, locale="zh-CN"
-    )
-    opened = await context.new_page()
-    refused = watch_policy(opened)
-    await sign_in(opened, client, "amy")
-    yield opened
-    await context.close()
-    assert not refused, f"the page broke its Content-Security-Policy: {refused}"
+    size = {"width": 390, "height": 844}
+    async with signed_in(browser, client, viewport=size, has_touch=True, is_mobile=True) as opened:
+        yield opened
 
 
 async def test_on_a_phone_the_tapped_mention_shows_the_history(
