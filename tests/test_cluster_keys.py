@@ -17,7 +17,8 @@ from responder.alerts.monitor import Monitor
 from responder.alerts.store import AlertStore
 from responder.config import defaults
 from responder.pipeline.worker import Pipeline
-from responder.store.filters import Filters, QueueFilter
+from responder.store.index import QueueFilter
+from responder.store.index_sync import LiveIndex
 from responder.store.keys import mention_id
 from responder.store.records import State
 from responder.store.stages import Stage
@@ -109,11 +110,11 @@ async def test_every_script_and_multi_key_call_stays_in_one_slot(
     await acks.mention(ids["1"], "amy", clock.now(), "ui")
     assert {r["id"] for r in (await store.queue(10))[1]} == set(ids.values())
     assert (await store.queue(10, by="priority"))[0] == 2
-    filters, now = Filters(store.redis, store.keys), clock.now()
-    found = await filters.page(QueueFilter(q="人呢"), 10, 0, by="deadline", now=now)
+    filters, now = LiveIndex(store), clock.now()
+    found = await filters.find(QueueFilter(q="人呢"), 10, 0, by="deadline", now=now)
     assert found == (1, [ids["1"]])  # through the follow-up's text
     comments = QueueFilter(view="unassigned", user="amy", kind="comment")  # the claim ran out
-    assert await filters.page(comments, 10, 0, by="priority", now=now) == (1, [ids["1"]])
+    assert await filters.find(comments, 10, 0, by="priority", now=now) == (1, [ids["1"]])
     await store.close(ids["1"], State.APPROVED, "amy", clock.now(), reply_text="来了")
     await store.close(ids["3"], State.DISMISSED, "amy", clock.now())
     failed: dict[str, str | int] = {"state": "auth_failed", "last_error_at": "1"}

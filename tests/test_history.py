@@ -89,6 +89,33 @@ async def test_the_same_persons_closed_mentions_show_with_our_reply(
     assert (await _history(client, tieba))["account"] == {"platform": "tieba", "author_id": "u1"}
 
 
+async def test_the_same_persons_open_mentions_show_until_they_close(
+    client: Client, clock: FakeClock
+) -> None:
+    """Still in the queue: the same person's other open conversations, by deadline, on
+    this platform and on the accounts linked to theirs; never the mention itself."""
+    older = await _said(client, clock, "1", 12, author=WANG, text="充电器能单独买吗")
+    newer = await _said(client, clock, "2", 3, author=WANG, text="上面那个问题还没人回")
+    await _said(client, clock, "3", 5, author=LI, text="X7 电池也不行")
+    tieba = await _said(
+        client, clock, "4", 8, author=WANG, platform="tieba", account="lanxingba", kind="post"
+    )
+    got = await _history(client, newer)
+    assert [i["id"] for i in got["open"]] == [older]
+    assert got["open"][0]["state"] == "queued" and got["open"][0]["closed_at"] is None
+    assert got["total"] == 0 and got["items"] == []
+    link = {
+        "a": {"platform": "weibo", "author_id": "u1"},
+        "b": {"platform": "tieba", "author_id": "u1"},
+    }
+    await _post(client, "/api/people/link", link)
+    assert [i["id"] for i in (await _history(client, newer))["open"]] == [older, tieba]
+    await _post(client, f"/api/mentions/{older}/dismiss", {})
+    got = await _history(client, newer)
+    assert [i["id"] for i in got["open"]] == [tieba]
+    assert [i["id"] for i in got["items"]] == [older]
+
+
 async def test_pending_mentions_are_not_indexed_and_closing_keeps_the_retention(
     client: Client, clock: FakeClock
 ) -> None:

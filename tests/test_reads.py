@@ -18,7 +18,8 @@ from responder.drafts.learning import SIMILAR, usage
 from responder.live.broadcaster import Broadcaster
 from responder.pipeline.worker import Pipeline
 from responder.store import packed
-from responder.store.filters import Filters, QueueFilter
+from responder.store.index import QueueFilter
+from responder.store.index_sync import LiveIndex
 from responder.store.keys import mention_id
 from responder.store.store import Store
 from responder.store.views import API_FIELDS, to_api
@@ -140,25 +141,23 @@ async def test_broadcaster_sends_first_at_once_and_gathers_what_follows(
     assert [json.loads(m.data)["id"] for m in (first, *got)] == ["m1", "m2", "m3"]  # type: ignore[union-attr]
 
 
-async def test_a_mention_queued_as_a_filter_walk_is_asked_is_walked_too(
+async def test_a_mention_queued_while_the_index_is_built_is_in_the_first_answer(
     store: Store, pipeline: Pipeline, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The walk is given the keys of the mentions read just before it: one queued in
-    between is named by the walk, which runs again with its key."""
-    await store.ingest("demo", [mention("1"), mention("2", text="人呢")], None, clock.now())
-    assert await pipeline.run_once() == 2
-    late = mention_id("weibo", "lanxing", "2")
-    score = await store.redis.zscore(store.keys.queue, late)
-    assert score is not None
-    await store.redis.zrem(store.keys.queue, late)  # not there when the walk reads the ids
+    """Building reads the queue's members, then their hashes; a mention queued in between
+    is named by its event in the stream, read on from where the build began."""
+    await store.ingest("demo", [mention("1")], None, clock.now())
+    assert await pipeline.run_once() == 1
+    await store.ingest("demo", [mention("2", text="人呢")], None, clock.now())
     zrange = store.redis.zrange
 
     async def then_queued(*args: Any, **kwargs: Any) -> Any:
         ids = await zrange(*args, **kwargs)
-        await store.redis.zadd(store.keys.queue, {late: score})
+        assert await pipeline.run_once() == 1  # queued once the members were read
         return ids
 
     monkeypatch.setattr(store.redis, "zrange", then_queued)
-    filters = Filters(store.redis, store.keys)
-    found = await filters.page(QueueFilter(q="人呢"), 10, 0, by="deadline", now=clock.now())
-    assert found == (1, [late])
+    found = await LiveIndex(store).find(
+        QueueFilter(q="人呢"), 10, 0, by="deadline", now=clock.now()
+    )
+    assert found == (1, [mention_id("weibo", "lanxing", "2")])

@@ -80,7 +80,9 @@ class Notifier:
         settings: Settings | None = None,
     ) -> None:
         self.alerts = AlertStore(store)
-        self.incidents = IncidentStore(store.redis, store.keys)
+        self.incidents = IncidentStore(
+            store.redis, store.keys, events_maxlen=store.retention.events
+        )
         self.fallback, self.schedule, self.links, self.clock = fallback, schedule, links, clock
         self.consumer = consumer
         self.settings = settings or Settings()

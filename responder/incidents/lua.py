@@ -16,6 +16,7 @@ from responder.store.stages import Stage
 # same per mention as one. Only rows still in the queue move (ZADD XX), so a row answered
 # meanwhile never comes back.
 _RESCORE = """
+local moved = {}  -- rows whose place in the queue changed: announced in the event stream
 local function score_row(rows_key, queue, priority, a, iid, pinned)
   local v = redis.call('HGET', rows_key, iid)
   if not v then return end
@@ -30,8 +31,16 @@ local function score_row(rows_key, queue, priority, a, iid, pinned)
     order = deadline
     rank = deadline - base * per_point
   end
-  redis.call('ZADD', queue, 'XX', order, row)
-  redis.call('ZADD', priority, 'XX', rank, row)
+  local changed = redis.call('ZADD', queue, 'XX', 'CH', order, row)
+  if redis.call('ZADD', priority, 'XX', 'CH', rank, row) + changed > 0 then moved[row] = true end
+end
+-- Every row moved gets a stream entry (type moved, no actor: the pipeline's), so whoever
+-- mirrors the queue (store/index_sync.py, the open pages) reads it again.
+local function announce(events, maxlen, at)
+  for row in pairs(moved) do
+    redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*', 'mention', row, 'type', 'moved',
+               'at', string.format('%.3f', at))
+  end
 end
 local function rescore(open_key, rows_key, queue, priority, a, changed)
   local seen = false
@@ -52,13 +61,13 @@ end
 #       5 its due hash, 6 its spread, 7 incidents:open, 8 incidents:rows, 9 the queue,
 #       10 the priority queue, 11 the alerts stream, 12 the row's hash as expected (the
 #       mention's own when none), then the clue keys (`a.clues` of them, in order), then
-#       the mark keys that are no clues.
+#       the mark keys that are no clues, last the global event stream.
 # ARGV: 1 MAXLEN of the alerts stream, 2 JSON: {id, iid: expected incident (the mention's
 #       own id for a new one), row: expected row ("" for none), strong: [0|1 per clue],
 #       clues: how many, marks: which keys after the 12th to point at the incident, at,
 #       created, followers, hand (1: a first-hand report), injury (1: a first-hand
 #       injury), deadline, base, product, hazard, window, every, ttl, pin_most,
-#       per_minute, pin, w: {reach, size, size_most, injury}}
+#       per_minute, pin, events_maxlen, w: {reach, size, size_most, injury}}
 # A mention set aside as 无需回复 (a bystander's reaction, a bare repost) is a member, in
 # its size, reach and spread, but never the incident's row: only open members are rows,
 # and an incident pages when it first has one.
@@ -124,12 +133,12 @@ if top ~= row and top ~= '' then
   if row ~= '' then
     redis.call('ZREM', KEYS[9], row)
     redis.call('ZREM', KEYS[10], row)
+    moved[row] = true
   end
   redis.call('HSET', inc, 'row', top)
 end
-if top ~= a.id then
-  redis.call('ZREM', KEYS[9], a.id)
-  redis.call('ZREM', KEYS[10], a.id)
+if top ~= a.id and redis.call('ZREM', KEYS[9], a.id) + redis.call('ZREM', KEYS[10], a.id) > 0 then
+  moved[a.id] = true
 end
 local w = a.w
 local sev = w.reach * math.log10(reach + 1) + w.size * math.min(size, w.size_most)
@@ -150,6 +159,7 @@ if top ~= '' and redis.call('HSETNX', inc, 'paged', 1) == 1 then
              'stage', CRISIS, 'cycle', '1', 'key', iid .. ':' .. CRISIS .. ':1',
              'due', a.at, 'at', a.at, 'incident', iid)
 end
+announce(KEYS[#KEYS], a.events_maxlen, a.at)
 return {1, iid}
 """
 )
@@ -158,9 +168,9 @@ return {1, iid}
 # (first-hand reports first) becomes the incident's row in the queue.
 # KEYS: 1 the incident's hash, 2 its open members, 3 its due hash, 4 incidents:open,
 #       5 incidents:rows, 6 the queue, 7 the priority queue, 8 the next row's hash as
-#       expected (the incident's hash when none is expected).
+#       expected (the incident's hash when none is expected), 9 the global event stream.
 # ARGV: 1 the closed member, 2 JSON {iid, top: expected next row or "", pin_most,
-#       per_minute, pin}
+#       per_minute, pin, events_maxlen, at}
 # Returns {1, row} done ("" when every member is answered), {3, row}: call again.
 REPIN = (
     lua_set("OPEN", OPEN_STATES)
@@ -181,6 +191,7 @@ if top == '' then
   redis.call('ZREM', KEYS[4], a.iid)
   redis.call('HDEL', KEYS[5], a.iid)
   rescore(KEYS[4], KEYS[5], KEYS[6], KEYS[7], a, nil)
+  announce(KEYS[9], a.events_maxlen, a.at)
   return {1, ''}
 end
 local due = redis.call('HGET', KEYS[3], top) or '0 0'
@@ -190,11 +201,13 @@ if redis.call('HGET', inc, 'row') ~= top then
   local deadline = string.match(due, '^(%S+)')
   redis.call('ZADD', KEYS[6], deadline, top)
   redis.call('ZADD', KEYS[7], deadline, top)
+  moved[top] = true
   redis.call('HSET', KEYS[8], 'incident', info(inc, a.iid))
 end
 redis.call('ZADD', KEYS[4], -tonumber(sev), a.iid)
 redis.call('HSET', KEYS[5], a.iid, top .. ' ' .. due .. ' ' .. sev)
 rescore(KEYS[4], KEYS[5], KEYS[6], KEYS[7], a, a.iid)
+announce(KEYS[9], a.events_maxlen, a.at)
 return {1, top}
 """
 )

@@ -72,7 +72,12 @@ class IncidentStore:
         self._repin = redis.register_script(lua.REPIN)
 
     def _order(self) -> dict[str, Any]:
-        return {"pin_most": self.config.pin_most, "per_minute": weights().per_minute, "pin": PIN}
+        return {
+            "pin_most": self.config.pin_most,
+            "per_minute": weights().per_minute,
+            "pin": PIN,
+            "events_maxlen": self.maxlen,
+        }
 
     async def attach(self, item: Joining, now: datetime) -> str:
         """Put a queued crisis mention in its incident (founding one if none fits); return
@@ -90,6 +95,7 @@ class IncidentStore:
             keys += [k.incidents_open, k.incident_rows, k.queue, k.priority, k.alerts]
             keys.append(k.mention(row) if row else k.mention(f.id))
             keys += [k.incident_match(c) for c in every]
+            keys.append(k.events)
             packed = {
                 **self._order(),
                 "id": f.id,
@@ -124,7 +130,7 @@ class IncidentStore:
             iid, row = str(reply[1]), str(reply[2])
         raise RuntimeError(f"incident of mention {f.id} kept changing while joining it")
 
-    async def repin(self, iid: str, closed: str) -> str:
+    async def repin(self, iid: str, closed: str, now: datetime) -> str:
         """A member was answered: make the next open member the incident's row; return it
         ("" when every member is answered)."""
         k, top = self.keys, ""
@@ -132,7 +138,8 @@ class IncidentStore:
             keys = [k.incident(iid), k.incident_open(iid), k.incident_due(iid)]
             keys += [k.incidents_open, k.incident_rows, k.queue, k.priority]
             keys.append(k.mention(top) if top else k.incident(iid))
-            packed = {**self._order(), "iid": iid, "top": top}
+            keys.append(k.events)
+            packed = {**self._order(), "iid": iid, "top": top, "at": round(now.timestamp(), 3)}
             reply = await self._repin(keys=keys, args=[closed, json.dumps(packed)])
             if int(reply[0]) == 1:
                 return str(reply[1])

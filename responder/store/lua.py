@@ -302,6 +302,10 @@ local till = tonumber(redis.call('HGET', KEYS[1], 'claim_until') or '0')
 redis.call('HSET', KEYS[1], 'claimed_by', ARGV[3], 'claim_until', ARGV[5])
 if holder ~= ARGV[3] or till <= now then
   log(KEYS[3], ARGV[2], KEYS[1], ARGV[6])
+else  -- renewed: not in its log, but whoever shows claims learns the new expiry
+  local ev = cjson.decode(ARGV[6])
+  ev['type'] = 'claim_renewed'
+  publish(KEYS[3], ARGV[2], cjson.encode(ev))
 end
 return {1, ARGV[3]}
 """

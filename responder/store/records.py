@@ -56,6 +56,10 @@ class EventType(StrEnum):
     PAGE_HELD = "page_held"  # quiet hours: recorded, not paged
     ACKED = "acked"  # someone acknowledged its page: it stops escalating
     CLAIMED = "claimed"
+    # In the global stream only (not the mention's log): the holder renewed an unexpired
+    # claim, and an incident moved a row in the queue (its place or in and out of it).
+    CLAIM_RENEWED = "claim_renewed"
+    MOVED = "moved"
     CORRECTED = "corrected"  # an agent corrected the sentiment label
     INTENT_CORRECTED = "intent_corrected"  # an agent corrected the intent
     NOTED = "noted"  # an internal note for colleagues (never sent)

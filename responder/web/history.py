@@ -12,10 +12,11 @@ from aiohttp import web
 
 from responder.clock import from_epoch
 from responder.services import CLOCK, STORE
-from responder.store.history import MAX_LINKED, Found, History, LinkError
+from responder.store.history import FIELDS, MAX_LINKED, Found, History, LinkError
 from responder.store.people import MAX_ID, Account
 from responder.web import labels
 from responder.web.common import agent_of, json_response, unknown
+from responder.web.queue import index_of
 from responder.web.validate import MENTION_ID, ApiError, Body, Field, mention_id, read_body
 
 SHOWN = 20  # earlier mentions a detail shows at most (the total says how many are kept)
@@ -40,22 +41,33 @@ routes = web.RouteTableDef()
 @routes.get("/api/mentions/{id}/history")
 async def history(request: web.Request) -> web.Response:
     """The same person's other mentions (this platform, and the accounts linked to this
-    one), newest first, at most SHOWN, with how many are kept in all. Closed mentions
-    only: a mention joins its author's history when it closes (store/people.py)."""
+    one): the closed ones newest first, at most SHOWN, with how many are kept in all (a
+    mention joins its author's history when it closes: store/people.py), and those still
+    open, from this process's queue index (store/index.py)."""
     mid = mention_id(request)
-    found = await History(request.app[STORE]).of(mid, SHOWN)
+    store = request.app[STORE]
+    found = await History(store).of(mid, SHOWN)
     if found is None:
         raise unknown(mid)
-    return json_response(as_json(found))
+    waiting: list[str] = []
+    if found.account is not None:
+        index = index_of(request.app)
+        for account in (found.account, *found.linked):
+            waiting += await index.open_of(account.platform, account.author_id)
+    ids = [i for i in dict.fromkeys(waiting) if i != mid][:SHOWN]
+    return json_response(as_json(found, await store.mentions(ids, FIELDS)))
 
 
-def as_json(found: Found) -> dict[str, Any]:
+def as_json(found: Found, waiting: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """`items`: closed, newest first; `open`: still in the queue (this one left out), by
+    deadline, at most SHOWN."""
     return {
         "account": found.account.as_json() if found.account else None,
         "linked": [a.as_json() for a in found.linked],
         "total": found.total,
         "limit": SHOWN,
         "items": [_item(row) for row in found.items],
+        "open": [_item(row) for row in waiting or ()],
     }
 
 

@@ -25,7 +25,9 @@ routes = web.RouteTableDef()
 
 def incidents(app: web.Application) -> IncidentStore:
     store = app[STORE]
-    return IncidentStore(store.redis, store.keys, app[CONFIG].incidents)
+    return IncidentStore(
+        store.redis, store.keys, app[CONFIG].incidents, events_maxlen=store.retention.events
+    )
 
 
 @routes.get("/api/incidents/{id}")
@@ -79,7 +81,7 @@ async def answered(app: web.Application, mid: str, iid: str) -> None:
     if not iid:
         return
     try:
-        await incidents(app).repin(iid, mid)
+        await incidents(app).repin(iid, mid, app[CLOCK].now())
     except Exception:
         log.exception("incident %s: choosing its next row after %s failed", iid, mid)
 

@@ -136,6 +136,8 @@ EVENTS = {
     str(EventType.PAGE_HELD): "静默时段未通知",
     str(EventType.ACKED): "已确认",
     str(EventType.CLAIMED): "认领",
+    str(EventType.CLAIM_RENEWED): "续期认领",
+    str(EventType.MOVED): "调整队列位置",
     str(EventType.CORRECTED): "修正情绪",
     str(EventType.INTENT_CORRECTED): "修正意图",
     str(EventType.NOTED): "内部备注",

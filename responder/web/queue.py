@@ -4,13 +4,13 @@ Chinese labels (GET /api/meta) and an agent's correction of a mention's intent."
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 
 import orjson
 from aiohttp import web
 
 from responder.services import CLOCK, CONFIG, STORE
-from responder.store.filters import Filters, QueueFilter
+from responder.store.index import QueueFilter
+from responder.store.index_sync import LiveIndex
 from responder.store.intent import IntentStore
 from responder.store.records import State
 from responder.store.views import to_api
@@ -44,7 +44,7 @@ async def queue(request: web.Request) -> web.Response:
         body = await _shared_page(request.app, (limit, offset, by))
         return web.Response(body=body, content_type="application/json")
     store, now = request.app[STORE], request.app[CLOCK].now()
-    total, ids = await _shared_walk(request.app, (want, limit, offset, by), now)
+    total, ids = await index_of(request.app).find(want, limit, offset, by=by, now=now)
     items = [to_api(row, now) for row in await store.mentions(ids)]
     return json_response({"now": now.isoformat(), "total": total, "items": items})
 
@@ -83,45 +83,21 @@ def _retrieved(task: asyncio.Task[bytes]) -> None:
         task.exception()  # raised to every waiter still there; none left is no warning
 
 
-Walk = tuple[QueueFilter, int, int, str]  # what is asked, limit, offset, sort
-Found = asyncio.Task[tuple[int, list[str]]]  # how many match, the page's ids
-FLIGHTS = web.AppKey("queue_flights", dict[Walk, Found])
+INDEX = web.AppKey("queue_index", dict[str, LiveIndex])
 
 
 def setup(app: web.Application) -> None:
-    app[FLIGHTS] = {}
     app[PAGES] = {}
+    app[INDEX] = {}
 
 
-async def _shared_walk(app: web.Application, walk: Walk, now: datetime) -> tuple[int, list[str]]:
-    """Run the filter walk, or join one already running for the same question.
-
-    A walk reads every open mention (~30 ms of Redis time at 10,000 pending) and Redis
-    runs one script at a time; when an event makes every open page ask again at once,
-    the agents with the same view share a walk instead of queueing up behind each other.
-    Nothing is cached: a request never gets an answer computed before it arrived began.
-    """
-    flights = app[FLIGHTS]
-    task = flights.get(walk)
-    if task is None:
-        store = app[STORE]
-        want, limit, offset, by = walk
-        task = asyncio.ensure_future(
-            Filters(store.redis, store.keys).page(want, limit, offset, by=by, now=now)
-        )
-        flights[walk] = task
-        task.add_done_callback(lambda done: _landed(flights, walk, done))
-    return await asyncio.shield(task)  # one client going away does not cancel the others
-
-
-def _landed(
-    flights: dict[Walk, asyncio.Task[tuple[int, list[str]]]],
-    walk: Walk,
-    task: asyncio.Task[tuple[int, list[str]]],
-) -> None:
-    flights.pop(walk, None)
-    if not task.cancelled():
-        task.exception()  # retrieved: raised to every waiter still there
+def index_of(app: web.Application) -> LiveIndex:
+    """This process's index of the open conversations (store/index.py), made on first use
+    over the app's store (there from start-up on)."""
+    held = app[INDEX]
+    if "live" not in held:
+        held["live"] = LiveIndex(app[STORE])
+    return held["live"]
 
 
 def queue_filter(request: web.Request) -> QueueFilter:

@@ -1,7 +1,7 @@
-"""The customer's history in chromium: the detail lists the same person's earlier mentions
-with what we replied (on a desk at 1280 px, and on a touch phone at 390 px where the
-detail opens when the row is tapped), and an agent links another account as the same
-person and unlinks it."""
+"""The customer's history in chromium: the detail lists the same person's mentions still
+in the queue, and their earlier ones with what we replied (on a desk at 1280 px, and on a
+touch phone at 390 px where the detail opens when the row is tapped), and an agent links
+another account as the same person and unlinks it."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ TOLD = "抱歉让你着急了，电池的问题我们已经登记售后检测，
 NOW = "第三次说电池了！还是一天一充"
 OTHER = "小李的 X7 屏幕有条线"
 WECHAT = "我在微信上也问过电池的事"
+WAITING = "顺便问下，X7 的充电器可以单独买吗"  # 小王's other mention, still in the queue
 
 
 async def _seed(client: Client, clock: FakeClock) -> str:
@@ -43,18 +44,23 @@ async def _seed(client: Client, clock: FakeClock) -> str:
     assert (await client.post(f"/api/mentions/{mid('o1')}/dismiss", json={})).status == 200
     wx = mid("w1", "wechat", "gh_3f2a")
     assert (await client.post(f"/api/mentions/{wx}/dismiss", json={})).status == 200
+    await feed(client, clock, mention("q1", author=WANG, text=WAITING))
     await feed(client, clock, mention("n1", author=WANG, text=NOW))
     return mid("n1")
 
 
 async def _shows_the_earlier_reply(page: Page) -> None:
     history = page.locator("#history")
-    await expect(page.locator("#history-count")).to_have_text("共 1 条（只记已处理完的提及）")
+    await expect(page.locator("#history-count")).to_have_text("已处理 1 条")
     item = history.locator(f'#history-items li[data-id="{mid("e1")}"]')
     await expect(item.locator("button.said")).to_have_text(EARLIER)
     await expect(item.locator("blockquote.reply")).to_have_text("我们回复：" + TOLD)
     await expect(item.locator(".badge.state")).to_have_text("已批准")
     await expect(history).not_to_contain_text(OTHER)  # another person's
+    await expect(page.locator("#history-open-count")).to_have_text("此人还有 1 条在队列里：")
+    waiting = history.locator(f'#history-open li[data-id="{mid("q1")}"]')
+    await expect(waiting.locator("button.said")).to_have_text(WAITING)
+    await expect(waiting.locator(".badge.state")).to_have_text("待回复")
 
 
 async def test_the_detail_shows_the_persons_history_and_links_another_account(
@@ -73,7 +79,7 @@ async def test_the_detail_shows_the_persons_history_and_links_another_account(
     await page.locator("#link-platform").select_option("wechat")
     await page.locator("#link-author").fill("oXyz")
     await page.locator("#link-add").click()
-    await expect(page.locator("#history-count")).to_have_text("共 2 条（只记已处理完的提及）")
+    await expect(page.locator("#history-count")).to_have_text("已处理 2 条")
     first = page.locator("#history-items li").first
     await expect(first.locator("button.said")).to_have_text(WECHAT)
     await expect(first.locator(".meta").first).to_contain_text("微信 · 王先生")
@@ -83,7 +89,7 @@ async def test_the_detail_shows_the_persons_history_and_links_another_account(
     assert history["linked"] == [{"platform": "wechat", "author_id": "oXyz"}]
 
     await page.locator("#linked button.unlink").click()
-    await expect(page.locator("#history-count")).to_have_text("共 1 条（只记已处理完的提及）")
+    await expect(page.locator("#history-count")).to_have_text("已处理 1 条")
     await expect(page.locator("#linked")).to_have_count(0)
     # Opening an earlier one from the history shows it (closed: its reply, no editor).
     await page.locator(f'#history-items li[data-id="{mid("e1")}"] button.said').click()

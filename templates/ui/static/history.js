@@ -1,7 +1,8 @@
 // 贴心 workspace, the customer's history: in a mention's detail, the same person's other
 // mentions on the platform (and on the accounts linked to theirs), newest first, each with
 // when, its text, its state and what we replied; and linking another account as the same
-// person (or unlinking one). Only closed mentions are kept (GET /api/mentions/{id}/history).
+// person (or unlinking one). Their other mentions still in the queue come first (GET
+// /api/mentions/{id}/history: `open`, then the closed ones in `items`).
 // Loaded before workspace.js (both deferred, so in order); it keeps the history of the
 // mention on screen and reads it again when another mention opens or a link changes.
 "use strict";
@@ -33,10 +34,12 @@ window.tiexinHistory = (function () {
     const data = got.data;
     if (!data) return [h.el("p", { class: "meta" }, "正在读取……")];
     if (!data.account) return [h.el("p", { class: "meta" }, "这条提及没有作者 ID，查不到历史。")];
-    const items = data.items || [];
-    const count = !data.total ? "没有更早的记录（只记已处理完的提及）。"
-      : `共 ${data.total} 条` + (data.total > items.length ? `，显示最近 ${items.length} 条` : "") + "（只记已处理完的提及）";
+    const items = data.items || [], waiting = data.open || [];
+    const count = !data.total ? "没有已处理完的记录。"
+      : `已处理 ${data.total} 条` + (data.total > items.length ? `，显示最近 ${items.length} 条` : "");
     return [
+      waiting.length ? h.el("p", { class: "meta", id: "history-open-count" }, `此人还有 ${waiting.length} 条在队列里：`) : null,
+      waiting.length ? h.el("ol", { class: "history open", id: "history-open" }, waiting.map((m) => item(m, h))) : null,
       h.el("p", { class: "meta", id: "history-count" }, count),
       items.length ? h.el("ol", { class: "history", id: "history-items" }, items.map((m) => item(m, h))) : null,
       linked(d, data, h),
