@@ -56,7 +56,7 @@ async def _read_all(store: Store) -> Snapshot:
         out[by] = []
         for mid in ids:
             r = rows[mid]
-            later = await store.redis.lrange(store.keys.followups(mid), 0, -1)
+            later = cast(list[str], await store.redis.lrange(store.keys.followups(mid), 0, -1))
             said = [f["text"] for f in await store.mentions(later, ("id", "text"))]
             words = "\n".join([r.get("text", ""), r.get("author_name", ""), *said])
             out[by].append((mid, r, _fold(words)))

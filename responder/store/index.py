@@ -12,7 +12,7 @@ Memory: ~1.3 KB a pending mention in the web process (bench/queue_api.py prints 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TypeVar
@@ -84,7 +84,7 @@ class QueueIndex:
         self.rows: dict[str, Row] = {}
         self._facets: dict[tuple[int, str], set[str]] = {}
         self._chars: dict[str, set[str]] = {}
-        self._claimed: set[str] = set()
+        self._claims = SortedKeyList(key=lambda mid: self.rows[mid].claim_until)
         self._authors: dict[str, set[str]] = {}
         self._orders = tuple(SortedKeyList(key=self._key(i)) for i in range(len(SORTS)))
 
@@ -107,7 +107,7 @@ class QueueIndex:
         for char in set(row.words):
             self._chars.setdefault(char, set()).add(mid)
         if row.claimed_by:
-            self._claimed.add(mid)
+            self._claims.add(mid)
         self._authors.setdefault(row.author, set()).add(mid)
         for order in self._orders:
             order.add(mid)
@@ -117,13 +117,14 @@ class QueueIndex:
         if row is None:
             return
         for order in self._orders:
-            order.remove(mid)  # before the row goes: the order's key reads it
+            order.remove(mid)  # before the row goes: the orders' keys read it
+        if row.claimed_by:
+            self._claims.remove(mid)
         del self.rows[mid]
         for i, value in enumerate(row.facets):
             _discard(self._facets, (i, value), mid)
         for char in set(row.words):
             _discard(self._chars, char, mid)
-        self._claimed.discard(mid)
         _discard(self._authors, row.author, mid)
 
     def by_author(self, author: str) -> list[str]:
@@ -134,18 +135,21 @@ class QueueIndex:
         self, want: QueueFilter, limit: int, offset: int, *, by: str, now: datetime
     ) -> tuple[int, list[str]]:
         """Return (how many open conversations match, the ids of the page), in order."""
-        found = self._matching(want, now.timestamp())
-        total = len(found)
+        base, held = self._matching(want, now.timestamp())
+        held = {mid for mid in held if mid in base}
+        total = len(base) - len(held)
         end = offset + limit
         order = SORTS.index(by) if by in SORTS else 0
         if total <= SORTED_AT_MOST:
+            found = set(base).difference(held)
             ranked = sorted(found, key=lambda mid: (self.rows[mid].scores[order], mid))
             return total, ranked[offset:end]
-        return total, list(
-            _slice((mid for mid in self._orders[order] if mid in found), offset, end)
-        )
+        walked = (mid for mid in self._orders[order] if mid in base and mid not in held)
+        return total, list(_slice(walked, offset, end))
 
-    def _matching(self, want: QueueFilter, now: float) -> set[str] | dict[str, Row]:
+    def _matching(self, want: QueueFilter, now: float) -> tuple[Collection[str], set[str]]:
+        """What matches `want`, as what to take and what of it to leave out (the claimed
+        ones for the unassigned view, so that view never copies the whole queue)."""
         sets: list[set[str]] = []
         state = "" if want.state == "open" else want.state
         for i, name in enumerate(SHOWN):
@@ -156,21 +160,15 @@ class QueueIndex:
         sets += (self._chars.get(char, set()) for char in set(q))
         if want.view == "mine":
             sets.append(self._held(now, want.user))
-        found: set[str] | dict[str, Row] = _intersect(sets) if sets else self.rows
-        if want.view == "unassigned":
-            found = set(found).difference(self._held(now))
+        base: Collection[str] = _intersect(sets) if sets else self.rows
         if len(q) > 1:  # every character is there; in that order?
-            found = {mid for mid in found if q in self.rows[mid].words}
-        return found
+            base = {mid for mid in base if q in self.rows[mid].words}
+        return base, self._held(now) if want.view == "unassigned" else set()
 
     def _held(self, now: float, who: str = "") -> set[str]:
         """The conversations under an unexpired claim (by `who` only, if given)."""
-        rows = self.rows
-        return {
-            mid
-            for mid in self._claimed
-            if rows[mid].claim_until > now and (not who or rows[mid].claimed_by == who)
-        }
+        live = self._claims.irange_key(min_key=now, inclusive=(False, True))
+        return {mid for mid in live if not who or self.rows[mid].claimed_by == who}
 
 
 def _intersect(sets: list[set[str]]) -> set[str]:

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from responder.store.index import SHOWN, QueueFilter, QueueIndex, Row, fold
-from responder.store.store import Store
+from responder.store.store import Store, rows_of
 
 CHUNK = 500  # mentions read per script call, stream entries per XRANGE
 FIELDS = (
@@ -94,7 +94,7 @@ class LiveIndex:
     async def _build(self) -> None:
         redis, keys = self.store.redis, self.store.keys
         newest = await redis.xrevrange(keys.events, max="+", min="-", count=1)
-        last = newest[0][0] if newest else "0-0"
+        last = str(newest[0][0]) if newest else "0-0"
         ids = cast(list[str], await redis.zrange(keys.queue, 0, -1))
         self.last = ""  # built again next time unless this ends well
         self.index.clear()
@@ -112,11 +112,9 @@ class LiveIndex:
             async with redis.pipeline(transaction=False) as pipe:
                 pipe.zmscore(keys.queue, part)
                 pipe.zmscore(keys.priority, part)
-                by_deadline, by_priority = await pipe.execute()
-            queued = [
-                mid for mid, score in zip(part, by_deadline, strict=True) if score is not None
-            ]
-            rows = {row["id"]: row for row in await self.store.mentions(queued, FIELDS)}
+                await self.store.read_in(pipe, part, FIELDS)
+                by_deadline, by_priority, read = await pipe.execute()
+            rows = {row["id"]: row for row in rows_of(read, FIELDS)}
             said = await self._followups([r for r in rows.values() if _int(r.get("followups"))])
             for mid, first, second in zip(part, by_deadline, by_priority, strict=True):
                 row = rows.get(mid)

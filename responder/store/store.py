@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import orjson
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from responder.clock import from_epoch
 from responder.config import RetentionConfig, SlaConfig
@@ -131,9 +132,13 @@ class Store(StreamStore):
         if not ids:
             return []
         keys = [self.keys.mention(mid) for mid in ids]
-        reply = await self._read(keys=keys, args=packed.fetch(fields))
-        rows = cast(list[dict[str, str]], orjson.loads(reply))
-        return [packed.unpack(row, fields) for row in rows if row]
+        return rows_of(await self._read(keys=keys, args=packed.fetch(fields)), fields)
+
+    async def read_in(self, pipe: Pipeline, ids: Sequence[str], fields: Sequence[str]) -> None:
+        """Queue what `mentions` reads on `pipe` (its reply: `rows_of`), so it goes to
+        Redis with other reads in one round trip."""
+        keys = [self.keys.mention(mid) for mid in ids]
+        await self._read(keys=keys, args=packed.fetch(fields), client=pipe)
 
     async def mention(self, mid: str, fields: Sequence[str] | None = None) -> dict[str, str] | None:
         """Return one mention's hash (all of it, or only `fields`), or None if unknown."""
@@ -331,3 +336,9 @@ _dumps = dumps
 def _row(fields: Sequence[str], values: Sequence[str | None]) -> dict[str, str]:
     """Pair HMGET's values with their field names, leaving out fields the hash lacks."""
     return {f: v for f, v in zip(fields, values, strict=True) if v is not None}
+
+
+def rows_of(reply: Any, fields: Sequence[str]) -> list[dict[str, str]]:
+    """The mentions a READ script's reply holds that exist, each with `fields`."""
+    rows = cast(list[dict[str, str]], orjson.loads(reply))
+    return [packed.unpack(row, fields) for row in rows if row]
