@@ -17,7 +17,7 @@ from connectors.model import Mention
 from connectors.replay import demo_path
 from responder.services import STORE
 from responder.store.index import SORTS, QueueFilter
-from responder.store.index_sync import FIELDS
+from responder.store.index_sync import FIELDS, LiveIndex
 from responder.store.store import Store
 from responder.web import labels
 from responder.web.queue import index_of
@@ -204,3 +204,20 @@ async def test_a_stream_trimmed_past_the_index_builds_it_again(
     found = await index.find(everyone, 50, 0, by="deadline", now=clock.now())
     assert first not in found[1]
     assert found == await _walk(store, everyone, "deadline", clock.now())
+
+
+async def test_an_index_in_another_process_sees_a_change_made_here(
+    client: Client, clock: FakeClock
+) -> None:
+    """Two web processes on one Redis: each reads the stream before answering."""
+    await feed(client, clock, *_demo(clock)[:30])
+    app = app_of(client)
+    store = app[STORE]
+    other = LiveIndex(store)  # another process's index: its own memory, the same Redis
+    mine = QueueFilter(view="mine", user="amy")
+    assert (await other.find(mine, 5, 0, by="deadline", now=clock.now()))[0] == 0
+    first = (await store.queue(1))[1][0]["id"]
+    assert (await client.post(f"/api/mentions/{first}/claim")).status == 200  # here, as amy
+    assert await other.find(mine, 5, 0, by="deadline", now=clock.now()) == (1, [first])
+    assert (await client.post(f"/api/mentions/{first}/dismiss", json={})).status == 200
+    assert await other.find(mine, 5, 0, by="deadline", now=clock.now()) == (0, [])
