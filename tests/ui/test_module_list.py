@@ -17,7 +17,10 @@ ORDER = [mid("fire"), mid("late"), mid("soon"), mid("fresh")]
 
 
 async def rows(page: Page) -> list[str]:
-    return await page.locator("#list .row").evaluate_all("(rs) => rs.map((r) => r.dataset.id)")
+    ids: list[str] = await page.locator("#list .row").evaluate_all(
+        "(rs) => rs.map((r) => r.dataset.id)"
+    )
+    return ids
 
 
 async def test_order_countdowns_upsert_and_remove(
@@ -34,22 +37,25 @@ async def test_order_countdowns_upsert_and_remove(
     await expect(page.locator("#more")).to_be_hidden()
     # A mention closed elsewhere leaves the list; a new open one goes in its place in order.
     await page.evaluate(
-        """([closed, back]) => import("/static/list.js").then((l) => import("/static/state.js").then((s) => {
+        """async ([closed, back]) => {
+          const l = await import("/static/list.js"), s = await import("/static/state.js");
           const item = (id) => structuredClone(s.S.items.find((m) => m.id === id));
           const gone = item(closed), again = item(back);
           l.remove(back);
           l.upsert(Object.assign(gone, { state: "dismissed" }));
           l.upsert(again);
-        }))""",
+        }""",
         [mid("late"), mid("soon")],
     )
     assert await rows(page) == [mid("fire"), mid("soon"), mid("fresh")]
     await expect(page.locator("#count")).to_have_text("3 / 3")
     # Twelve minutes on the server's clock: fresh's 15 minutes are down to 3 (warn).
     await page.evaluate(
-        """() => import("/static/list.js").then((l) => import("/static/state.js").then((s) => {
-          s.S.skew += 12 * 60 * 1000; l.tickRows();
-        }))"""
+        """async () => {
+          const l = await import("/static/list.js"), s = await import("/static/state.js");
+          s.S.skew += 12 * 60 * 1000;
+          l.tickRows();
+        }"""
     )
     fresh = page.locator(f'#list [data-id="{mid("fresh")}"] .countdown')
     await expect(fresh).to_have_class("countdown warn")
@@ -62,13 +68,13 @@ async def test_search_and_the_no_reply_view(page: Page, client: Client, clock: F
     await page.fill("#q", "发货")
     await expect(page.locator("#list .row")).to_have_count(1)
     assert await rows(page) == [mid("late")]
-    assert await page.evaluate(
-        "() => import('/static/list.js').then((l) => [l.matches({ state: 'queued', platform: 'weibo',"
-        " account: 'x', kind: 'comment', intent: null, sentiment: { label: 'negative' },"
-        " text: '还没发货', author: { name: 'a' } }), l.matches({ state: 'queued', platform: 'weibo',"
-        " account: 'x', kind: 'comment', intent: null, sentiment: { label: 'negative' },"
-        " text: '拍照好看', author: { name: 'a' } })])"
-    ) == [True, False]
+    matched = await page.evaluate(
+        """(texts) => import("/static/list.js").then((l) => texts.map((text) => l.matches({
+          state: "queued", platform: "weibo", account: "x", kind: "comment", intent: null,
+          sentiment: { label: "negative" }, text, author: { name: "a" } })))""",
+        ["还没发货", "拍照好看"],
+    )
+    assert matched == [True, False]
     await page.locator('[data-view="no_reply"]').click()
     await expect(page.locator('[data-view="no_reply"]')).to_have_attribute("aria-pressed", "true")
     await expect(page.locator("#noreply-why")).to_contain_text("不计时")

@@ -18,7 +18,8 @@ async def test_labels_clock_and_api_with_the_token(
     got = await page.evaluate(
         """(id) => import("/static/state.js").then(async (s) => ({
           me: s.ME, open: s.OPEN, warn: s.WARN_BEFORE,
-          labels: [s.label("platforms", "weibo"), s.label("states", "nonsense"), s.label("kinds", "")],
+          labels: [s.label("platforms", "weibo"), s.label("states", "nonsense"),
+            s.label("kinds", "")],
           actors: [s.actorOf("sla"), s.actorOf("host-1a2b3c4d"), s.actorOf("")],
           where: s.where({ platform: "weibo", kind: "comment" }),
           skew: s.nowMs() - Date.now(), items: s.S.items.map((m) => m.id),
@@ -33,7 +34,8 @@ async def test_labels_clock_and_api_with_the_token(
     assert got["actors"] == ["超时计时", "系统（host-1a2b3c4d）", ""]
     assert got["where"] == "微博评论"
     # The page runs on the server's (fake) clock, not the browser's.
-    assert abs(got["skew"] - (clock.now().timestamp() * 1000 - await page.evaluate("Date.now()"))) < 5_000
+    behind = clock.now().timestamp() * 1000 - await page.evaluate("Date.now()")
+    assert abs(got["skew"] - behind) < 5_000
     assert got["items"] == [mid("1")]
     assert (got["claim"], got["bare"]) == (200, 403)
     assert got["missing"]["status"] == 404 and got["missing"]["data"]["error"]
