@@ -41,19 +41,22 @@ async def test_the_counter_counts_as_the_connector_does(
     page: Page, client: Client, clock: FakeClock
 ) -> None:
     await page.goto(url(client))
-    await page.wait_for_function("window.tiexin !== undefined")
-    counted = await page.evaluate("xs => xs.map(window.tiexin.weiboLength)", SAMPLES)
+    counted = await page.evaluate(
+        "xs => import('/static/reply.js').then((m) => xs.map(m.weiboLength))", SAMPLES
+    )
     assert counted == [weibo_length(s) for s in SAMPLES]
 
 
 async def test_reach_and_durations_read_in_chinese(page: Page, client: Client) -> None:
     await page.goto(url(client))
-    await page.wait_for_function("window.tiexin !== undefined")
     shown = await page.evaluate(
-        "xs => xs.map(window.tiexin.reach)", [0, 9800, 10000, 12345, 3820457, 120000000]
+        "xs => import('/static/dom.js').then((m) => xs.map(m.reach))",
+        [0, 9800, 10000, 12345, 3820457, 120000000],
     )
     assert shown == ["0", "9,800", "1万", "1.2万", "382万", "1.2亿"]
-    left = await page.evaluate("xs => xs.map(window.tiexin.duration)", [0, 151000, -328000])
+    left = await page.evaluate(
+        "xs => import('/static/dom.js').then((m) => xs.map(m.duration))", [0, 151000, -328000]
+    )
     assert left == ["0秒", "2分31秒", "5分28秒"]
 
 

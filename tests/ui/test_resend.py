@@ -96,11 +96,12 @@ async def test_a_close_left_over_from_the_last_time_does_not_answer_the_next_que
     await feed(client, clock, mention("1", text="X7 又卡了，烦死了"))
     await open_page(page, client)
     await page.evaluate(
-        """() => {
+        """async () => {
+          const R = await import("/static/resend.js");
           const d = document.getElementById("resend");
           d.showModal(); d.close("cancel");  // its close event is only queued here
           window.answer = "pending";
-          window.tiexinResend.confirm(d).then((ok) => { window.answer = ok; });
+          R.confirm(d).then((ok) => { window.answer = ok; });
         }"""
     )
     await expect(page.locator("#resend")).to_be_visible()
