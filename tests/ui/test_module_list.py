@@ -9,9 +9,9 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, mention
 from tests.ui.conftest import Client, open_page, seed
-from tests.workspace import mid
+from tests.workspace import feed, mid
 
 ORDER = [mid("fire"), mid("late"), mid("soon"), mid("fresh")]
 
@@ -79,3 +79,30 @@ async def test_search_and_the_no_reply_view(page: Page, client: Client, clock: F
     await expect(page.locator('[data-view="no_reply"]')).to_have_attribute("aria-pressed", "true")
     await expect(page.locator("#noreply-why")).to_contain_text("不计时")
     await expect(page.locator("#empty")).to_be_visible()
+
+
+async def test_a_keyword_the_server_finds_in_a_follow_up_is_shown_and_counted(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    """The page shows the server's answer as it is: a keyword found only in a follow-up
+    (which the page never loads) is one row of one, not "0 / 1"; ASCII in either case."""
+    await feed(
+        client,
+        clock,
+        mention("head", thread_id="t1", kind="comment", text="X7 的快充头在哪买"),
+        mention("more", thread_id="t1", kind="comment", text="人呢？等半天了"),
+        mention("other", text="拍照很好看"),
+    )
+    await open_page(page, client)
+    await page.fill("#q", "人呢")
+    await expect(page.locator("#count")).to_have_text("1 / 1")
+    assert await rows(page) == [mid("head")]
+    await page.fill("#q", "x7")
+    await expect(page.locator("#count")).to_have_text("1 / 1")
+    assert await rows(page) == [mid("head")]
+    found = await page.evaluate(
+        """() => import("/static/list.js").then((l) => l.matches({
+          state: "queued", platform: "weibo", account: "x", kind: "comment", intent: null,
+          sentiment: { label: "neutral" }, text: "新的 X7 问题", author: { name: "a" } }))"""
+    )
+    assert found is True  # a live arrival is checked the way the server folds case

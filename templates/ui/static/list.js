@@ -81,7 +81,8 @@ function query(offset) {
   return p;
 }
 const manualView = () => $("filter-form").elements.state.value === "manual";
-// Whether a mention belongs in the chosen view and filters.
+// Whether a mention arriving live belongs in the chosen view and filters (a loaded page
+// is the server's answer, shown as it is).
 export function matches(m) {
   const f = $("filter-form").elements, claim = m.claimed_by && Date.parse(m.claim_until || 0) > nowMs();
   const state = f.state.value || "open";
@@ -89,8 +90,11 @@ export function matches(m) {
   if (S.view === "mine" && m.claimed_by !== ME) return false;
   if (S.view === "unassigned" && claim) return false;
   for (const [n, v] of [["platform", m.platform], ["account", m.account], ["kind", m.kind], ["intent", m.intent], ["sentiment", sentimentOf(m)]]) if (f[n].value && f[n].value !== v) return false;
-  return !f.q.value.trim() || m.text.includes(f.q.value.trim()) || m.author.name.includes(f.q.value.trim());
+  const q = fold(f.q.value.trim());
+  return !q || fold(m.text).includes(q) || fold(m.author.name).includes(q);
 }
+// As the server folds a keyword: ASCII to lower case, every other letter as it is.
+const fold = (text) => text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
 // Load the first page (or, with `more`, the next); "loaded" then tells detail.js, which
 // opens the first row when none is open (or, with `reselect`, when the open one is gone).
 export async function loadList(more, reselect) {
@@ -98,9 +102,9 @@ export async function loadList(more, reselect) {
   const r = await api("GET", (manualView() ? "/api/manual?" : "/api/queue?") + query(offset));
   if (r.status !== 200) return toast(r.data.error || "队列加载失败");
   S.skew = Date.parse(r.data.now) - Date.now();
-  // The server filters; filtering here too keeps a server without filters from showing
-  // rows that do not belong in the chosen view.
-  const page = manualView() || noReplyView() ? r.data.items : r.data.items.filter(matches);
+  // The server filters and counts: its page is shown as it is (filtering it again here hid
+  // what only the server can see, such as a keyword found in a follow-up: "19 / 20").
+  const page = r.data.items;
   S.items = more ? S.items.concat(page) : page;
   S.total = r.data.total;
   // A crisis that appeared since the last load (the polling fallback has no events).
