@@ -20,7 +20,7 @@ from responder.store.index import SORTS, QueueFilter
 from responder.store.index_sync import FIELDS, LiveIndex
 from responder.store.store import Store
 from responder.web import labels
-from responder.web.queue import index_of
+from responder.web.filtered import index_of
 from tests.conftest import MakeClient
 from tests.fakes import FakeClock
 from tests.workspace import Client, app_of, as_user, feed

@@ -16,7 +16,7 @@ from responder.store.history import FIELDS, MAX_LINKED, Found, History, LinkErro
 from responder.store.people import MAX_ID, Account
 from responder.web import labels
 from responder.web.common import agent_of, json_response, unknown
-from responder.web.queue import index_of
+from responder.web.filtered import index_of
 from responder.web.validate import MENTION_ID, ApiError, Body, Field, mention_id, read_body
 
 SHOWN = 20  # earlier mentions a detail shows at most (the total says how many are kept)

@@ -10,11 +10,10 @@ from aiohttp import web
 
 from responder.services import CLOCK, CONFIG, STORE
 from responder.store.index import QueueFilter
-from responder.store.index_sync import LiveIndex
 from responder.store.intent import IntentStore
 from responder.store.records import State
 from responder.store.views import to_api
-from responder.web import labels, noreply
+from responder.web import filtered, labels, noreply
 from responder.web.auth import ROLE_NAMES, current_user
 from responder.web.common import json_response, unknown
 from responder.web.validate import ApiError, Body, Field, check, int_param, mention_id, read_body
@@ -43,10 +42,8 @@ async def queue(request: web.Request) -> web.Response:
     if not want.active():
         body = await _shared_page(request.app, (limit, offset, by))
         return web.Response(body=body, content_type="application/json")
-    store, now = request.app[STORE], request.app[CLOCK].now()
-    total, ids = await index_of(request.app).find(want, limit, offset, by=by, now=now)
-    items = [to_api(row, now) for row in await store.mentions(ids)]
-    return json_response({"now": now.isoformat(), "total": total, "items": items})
+    body = await filtered.answer(request.app, want, limit, offset, by)
+    return web.Response(body=body, content_type="application/json")
 
 
 Page = tuple[int, int, str]  # limit, offset, sort of an unfiltered read
@@ -83,21 +80,9 @@ def _retrieved(task: asyncio.Task[bytes]) -> None:
         task.exception()  # raised to every waiter still there; none left is no warning
 
 
-INDEX = web.AppKey("queue_index", dict[str, LiveIndex])
-
-
 def setup(app: web.Application) -> None:
     app[PAGES] = {}
-    app[INDEX] = {}
-
-
-def index_of(app: web.Application) -> LiveIndex:
-    """This process's index of the open conversations (store/index.py), made on first use
-    over the app's store (there from start-up on)."""
-    held = app[INDEX]
-    if "live" not in held:
-        held["live"] = LiveIndex(app[STORE])
-    return held["live"]
+    filtered.setup(app)
 
 
 def queue_filter(request: web.Request) -> QueueFilter:
