@@ -201,7 +201,7 @@ async def test_queries_asked_at_once_share_one_catch_up_and_one_page_read(
     stats = await redis.info("commandstats")
     assert int(stats["cmdstat_xrange"]["calls"]) <= 4  # two a catch-up: at most two ran
     assert int(stats["cmdstat_evalsha"]["calls"]) <= 2  # page reads: one a catch-up at most
-    assert "cmdstat_zrange" not in stats  # not built again
+    assert "cmdstat_zscan" not in stats  # not built again
     resp = await client.post(f"/api/mentions/{mid('p0')}/claim")
     assert resp.status == 200
     later = orjson.loads(await answer(app, replace(want, user="bo"), 3, 0, "deadline"))

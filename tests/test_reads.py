@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -149,14 +150,14 @@ async def test_a_mention_queued_while_the_index_is_built_is_in_the_first_answer(
     await store.ingest("demo", [mention("1")], None, clock.now())
     assert await pipeline.run_once() == 1
     await store.ingest("demo", [mention("2", text="人呢")], None, clock.now())
-    zrange = store.redis.zrange
+    zscan_iter = store.redis.zscan_iter
 
-    async def then_queued(*args: Any, **kwargs: Any) -> Any:
-        ids = await zrange(*args, **kwargs)
+    async def then_queued(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        async for member in zscan_iter(*args, **kwargs):
+            yield member
         assert await pipeline.run_once() == 1  # queued once the members were read
-        return ids
 
-    monkeypatch.setattr(store.redis, "zrange", then_queued)
+    monkeypatch.setattr(store.redis, "zscan_iter", then_queued)
     found = await LiveIndex(store).find(
         QueueFilter(q="人呢"), 10, 0, by="deadline", now=clock.now()
     )

@@ -8,9 +8,10 @@ applied and reads those mentions again: a query sees every change made before it
 arrived, from any process. When the stream no longer holds the entry it stopped at (it
 was trimmed past it, or Redis lost it), the index is built again.
 
-Redis does only short reads for it: XRANGE pages, and per changed mention its fields and
-its two scores. Building reads the queue's members and scores once, then the hashes in
-chunks.
+Redis does only short reads for it, none longer than the workspace's page read: XRANGE
+pages, and per changed mention its fields and its two scores, 200 mentions a call at most.
+Building scans the queue (ZSCAN: a member there all along is met at least once; one added
+or removed meanwhile has its entry after the build's start, read on afterwards).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from responder.store.index import SHOWN, QueueFilter, QueueIndex, Row, fold
 from responder.store.store import Store, rows_of
 
-CHUNK = 500  # mentions read per script call, stream entries per XRANGE
+CHUNK = 500  # stream entries per XRANGE
+READ = 200  # mentions read per script call: no longer than the workspace's page read
+SCAN = 500  # queue members per ZSCAN while building
 FIELDS = (
     "id",
     *dict.fromkeys(f for pair in SHOWN.values() for f in pair if f),
@@ -95,11 +98,15 @@ class LiveIndex:
         redis, keys = self.store.redis, self.store.keys
         newest = await redis.xrevrange(keys.events, max="+", min="-", count=1)
         last = str(newest[0][0]) if newest else "0-0"
-        ids = cast(list[str], await redis.zrange(keys.queue, 0, -1))
         self.last = ""  # built again next time unless this ends well
         self.index.clear()
-        for start in range(0, len(ids), CHUNK):
-            await self._read(ids[start : start + CHUNK])
+        seen: set[str] = set()
+        async for mid, _score in redis.zscan_iter(keys.queue, count=SCAN):
+            seen.add(str(mid))
+            if len(seen) >= READ:
+                await self._read(sorted(seen))
+                seen.clear()
+        await self._read(sorted(seen))
         self.last = last
 
     async def _read(self, ids: Sequence[str]) -> None:
@@ -107,8 +114,8 @@ class LiveIndex:
         if not ids:
             return
         redis, keys = self.store.redis, self.store.keys
-        for start in range(0, len(ids), CHUNK):
-            part = list(ids[start : start + CHUNK])
+        for start in range(0, len(ids), READ):
+            part = list(ids[start : start + READ])
             async with redis.pipeline(transaction=False) as pipe:
                 pipe.zmscore(keys.queue, part)
                 pipe.zmscore(keys.priority, part)
