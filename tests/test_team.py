@@ -118,6 +118,29 @@ async def test_what_cannot_be_handed_off(
     assert (await lee.post(f"/api/mentions/{MID}/handoff", json={"to": "bo"})).status == 200
 
 
+async def test_a_claim_let_go_is_free_for_others_and_logged(
+    client: Client, clock: FakeClock, client_as: ClientAs
+) -> None:
+    await feed(client, clock, mention("1"))
+    assert (await client.post(f"/api/mentions/{MID}/claim")).status == 200
+    bo = await client_as(client, "bo")
+    mine = await bo.post(f"/api/mentions/{MID}/release")
+    assert mine.status == 409 and (await mine.json())["code"] == "not_holder"
+    resp = await client.post(f"/api/mentions/{MID}/release")
+    assert resp.status == 200 and (await resp.json())["released"] is True
+    item = await _item(client)
+    assert item["claimed_by"] is None and item["events"][-1]["type"] == "released"
+    free = await (await bo.get("/api/queue", params={"view": "unassigned"})).json()
+    assert [i["id"] for i in free["items"]] == [MID]
+    again = await client.post(f"/api/mentions/{MID}/release")  # nothing left to let go
+    assert again.status == 409 and (await again.json())["claimed_by"] is None
+    assert (await bo.post(f"/api/mentions/{MID}/claim")).status == 200  # bo may take it now
+    clock.advance(6 * 60)  # bo's claim ran out: it is nobody's to let go
+    assert (await bo.post(f"/api/mentions/{MID}/release")).status == 409
+    assert (await client.post(f"/api/mentions/{mid('9')}/release")).status == 404
+    assert (await client.post(f"/api/mentions/{MID}/release", json={"x": 1})).status == 400
+
+
 async def test_notes_and_hand_offs_are_in_the_audit_log(
     client: Client, clock: FakeClock, client_as: ClientAs
 ) -> None:

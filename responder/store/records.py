@@ -56,6 +56,7 @@ class EventType(StrEnum):
     PAGE_HELD = "page_held"  # quiet hours: recorded, not paged
     ACKED = "acked"  # someone acknowledged its page: it stops escalating
     CLAIMED = "claimed"
+    RELEASED = "released"  # the holder let go of a claim (left the mention untouched)
     # In the global stream only (not the mention's log): the holder renewed an unexpired
     # claim, and an incident moved a row in the queue (its place or in and out of it).
     CLAIM_RENEWED = "claim_renewed"

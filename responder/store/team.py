@@ -1,5 +1,6 @@
-"""What colleagues leave for each other on a mention: internal notes (never sent) and
-hand-offs to a named colleague, and who is away on a break (no hand-offs, no pages).
+"""What colleagues leave for each other on a mention: internal notes (never sent),
+hand-offs to a named colleague, claims let go, and who is away on a break (no hand-offs,
+no pages).
 
 Notes and hand-offs are events in the mention's own log (and the global stream the audit
 log reads), so they cost nothing on a mention nobody annotates. Who is away is one small
@@ -44,6 +45,26 @@ return {1, ARGV[5]}
 )
 
 
+# KEYS: 1 mention hash, 2 global events
+# ARGV: 1 events MAXLEN, 2 id, 3 agent, 4 now, 5 event JSON
+# Lets go of `agent`'s claim. Returns {1, ""} released, {0, holder} not theirs to release
+# (someone else's, or none: holder ""), {-1, ""} unknown, {6, agent} held to go out.
+RELEASE = (
+    LOG
+    + """
+local row = redis.call('HMGET', KEYS[1], 'state', 'claimed_by', 'claim_until', 'held_by')
+if not row[1] then return {-1, ''} end
+if row[4] then return {6, row[4]} end
+if row[2] ~= ARGV[3] or tonumber(row[3] or '0') <= tonumber(ARGV[4]) then
+  return {0, row[2] or ''}
+end
+redis.call('HDEL', KEYS[1], 'claimed_by', 'claim_until')
+log(KEYS[2], ARGV[2], KEYS[1], ARGV[5])
+return {1, ''}
+"""
+)
+
+
 class Team:
     """Notes, hand-offs and breaks over the Store's Redis."""
 
@@ -51,6 +72,7 @@ class Team:
         self.store, self.redis, self.keys = store, store.redis, store.keys
         self._note = self.redis.register_script(NOTE)
         self._handoff = self.redis.register_script(HANDOFF)
+        self._release = self.redis.register_script(RELEASE)
 
     async def note(self, mid: str, agent: str, now: datetime, text: str) -> bool:
         """Add an internal note; False if the mention is unknown."""
@@ -82,6 +104,14 @@ class Team:
             record,
         ]
         code, value = await self._handoff(keys=keys, args=args)
+        return int(code), str(value)
+
+    async def release(self, mid: str, agent: str, now: datetime) -> tuple[int, str]:
+        """Let go of `agent`'s unexpired claim (see RELEASE for the answers)."""
+        record = orjson.dumps(event(EventType.RELEASED, now, agent)).decode()
+        keys = [self.keys.mention(mid), self.keys.events]
+        args = [self.store.retention.events, mid, agent, f"{now.timestamp():.3f}", record]
+        code, value = await self._release(keys=keys, args=args)
         return int(code), str(value)
 
     async def away(self) -> dict[str, float]:

@@ -137,6 +137,7 @@ EVENTS = {
     str(EventType.ACKED): "已确认",
     str(EventType.CLAIMED): "认领",
     str(EventType.CLAIM_RENEWED): "续期认领",
+    str(EventType.RELEASED): "放开认领",
     str(EventType.MOVED): "调整队列位置",
     str(EventType.CORRECTED): "修正情绪",
     str(EventType.INTENT_CORRECTED): "修正意图",
@@ -166,6 +167,7 @@ EVENTS = {
 HUMAN_EVENTS = (
     str(EventType.ACKED),
     str(EventType.CLAIMED),
+    str(EventType.RELEASED),
     str(EventType.CORRECTED),
     str(EventType.INTENT_CORRECTED),
     str(EventType.NOTED),

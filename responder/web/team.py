@@ -1,5 +1,5 @@
-"""Team tools over the API: internal notes on a mention, handing it to a colleague, and
-the away status that keeps hand-offs from someone on a break."""
+"""Team tools over the API: internal notes on a mention, handing it to a colleague,
+letting go of a claim, and the away status that keeps hand-offs from someone on a break."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ HANDOFF = Body(
     )
 )
 AWAY = Body((Field(name="away", kind=bool, required=True),))
+EMPTY = Body((), optional=True)
 # A hand-off holds the mention for the colleague this long (their open page renews it).
 HANDOFF_CLAIM = timedelta(minutes=30)
 _RESULTS = {1: Result.OK, 0: Result.NOT_OPEN, -1: Result.UNKNOWN, 2: Result.CLAIMED, 6: Result.HELD}
@@ -66,6 +67,24 @@ async def hand_off(request: web.Request) -> web.Response:
     check_outcome(mid, Outcome(result=_RESULTS[code], detail=value))
     until = (now + HANDOFF_CLAIM).isoformat()
     return json_response({"id": mid, "to": colleague.name, "by": user.name, "until": until})
+
+
+@routes.post("/api/mentions/{id}/release")
+async def release(request: web.Request) -> web.Response:
+    """Let go of one's own unexpired claim (the page does when its agent leaves a mention
+    they claimed without writing anything). 409 `not_holder` when it is not theirs."""
+    mid = mention_id(request)
+    await read_body(request, EMPTY)
+    user, now = current_user(request), request.app[CLOCK].now()
+    code, value = await Team(request.app[STORE]).release(mid, user.name, now)
+    if code == 0:
+        raise ApiError(
+            f"这条不在你名下（{value or '没有人'}认领）",
+            status=409,
+            details={"code": "not_holder", "claimed_by": value or None},
+        )
+    check_outcome(mid, Outcome(result=_RESULTS[code], detail=value))
+    return json_response({"id": mid, "released": True, "by": user.name})
 
 
 @routes.get("/api/team")

@@ -1,7 +1,8 @@
 """What the page does as time passes, with the browser's clock under the test's control:
 the countdown runs in the page (the list's and the open mention's), browsing claims
-nothing, a claim made by intent is renewed while the mention stays open, and an agent who
-opted in is told when a mention enters the warning window.
+nothing, a claim made by intent is renewed while the mention stays open and let go when
+it is left untouched, and an agent who opted in is told when a mention enters the warning
+window.
 
 `later` moves the server's clock and the browser's together: the page sets its clock by the
 server's `now` whenever it loads the list."""
@@ -93,6 +94,32 @@ async def test_intent_claims_and_an_open_mention_stays_claimed(
         item = await (await client.get(f"/api/mentions/{mid('1')}")).json()
         assert item["claimed_by"] == "amy"
         assert item["claim_until"] == (clock.now() + timedelta(minutes=5)).isoformat()
+
+
+async def test_leaving_a_claimed_mention_untouched_lets_the_claim_go(
+    page: Page, client: Client, clock: FakeClock
+) -> None:
+    """c then j: nothing was written, so the claim goes at once (others may take it). Words
+    of one's own typed, then j: the claim stays until it runs out."""
+    await feed(client, clock, mention("1"), mention("2"), mention("3"))
+    await open_page(page, client)
+    async with page.expect_response(lambda r: r.url.endswith("/claim")):
+        await page.keyboard.press("c")
+    async with page.expect_response(lambda r: r.url.endswith("/release")) as let_go:
+        await page.keyboard.press("j")
+    assert (await let_go.value).status == 200
+    assert not (await (await client.get(f"/api/mentions/{mid('1')}")).json())["claimed_by"]
+    await expect(page.locator(f'#list [data-id="{mid("1")}"] .claim')).to_have_count(0)
+    await expect(page.locator("#reply")).to_have_attribute("data-id", mid("2"))
+    async with page.expect_response(lambda r: r.url.endswith("/claim")):
+        await page.locator("#reply").fill("稍等，我帮你查一下订单")  # their own words
+    releases: list[str] = []
+    page.on("request", lambda r: releases.append(r.url) if r.url.endswith("/release") else None)
+    await page.locator("#reply").press("Escape")
+    await page.keyboard.press("j")
+    await expect(page.locator("#reply")).to_have_attribute("data-id", mid("3"))
+    assert releases == []
+    assert (await (await client.get(f"/api/mentions/{mid('2')}")).json())["claimed_by"] == "amy"
 
 
 async def test_opted_in_agents_hear_of_a_mention_entering_the_warning_window(

@@ -16,7 +16,7 @@ import * as H from "./history.js";
 const pane = $("detail");
 
 export async function select(id, focusRow) {
-  if (S.sel !== id) { S.sel = id; S.detail = null; S.claimed = null; clearInterval(S.claimTimer); }
+  if (S.sel !== id) { leave(); S.sel = id; S.detail = null; S.claimed = null; clearInterval(S.claimTimer); }
   if (U.isNew(id)) { U.seen(id); patchItem(id, {}); }
   for (const node of list.querySelectorAll(".row")) {
     const on = node.dataset.id === id; node.classList.toggle("selected", on);
@@ -25,6 +25,14 @@ export async function select(id, focusRow) {
   const r = selectedRow(); if (r && (focusRow || !P.phone())) { r.scrollIntoView({ block: "nearest" }); if (focusRow) r.focus(); } // a phone's list stays where the agent left it
   await refreshDetail(true);
   if (focusRow && S.detail && S.detail.id === id) P.open(id, false); // a phone shows it full screen
+}
+// Leaving a mention this page claimed lets the claim go, unless the agent wrote words of
+// their own (a draft as it was, or nothing, is untouched); those keep it until it runs out.
+function leave() {
+  const id = S.claimed, area = $("reply"); if (!id || id !== S.sel || !area) return;
+  const text = area.value.trim(), drafts = ((S.detail && S.detail.drafts) || []).map((d) => d.text.trim());
+  if (text && !drafts.includes(text)) return;
+  api("POST", `/api/mentions/${id}/release`, {}).then((r) => { if (r.status === 200) patchItem(id, { claimed_by: null, claim_until: null }); });
 }
 export async function refreshDetail(fresh) {
   const id = S.sel; if (!id) return;
