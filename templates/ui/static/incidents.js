@@ -41,8 +41,8 @@ function note(d, h) {
   return h.el("p", { id: "lead-required", class: "note lead-required", role: "status" }, a.reason);
 }
 
-// A crisis joins its incident just after it is queued, without an event of its own:
-// reload the list shortly after a crisis arrives, so its row folds into its incident's.
+// A crisis joins its incident just after it is queued (its row then leaves the queue with a
+// `moved` event): reload the list shortly after, so its row folds into its incident's.
 let timer = 0;
 function reloadSoon(reload) { clearTimeout(timer); timer = setTimeout(reload, 1000); }
 

@@ -31,7 +31,9 @@ export function onEvent(ev) {
   if (!OPEN.includes(item.state)) U.seen(item.id);
   if (shown) upsert(item);
   if (ev.type === "queued" && item.crisis && item.crisis.flag && first) alertAgent("🚨 危机提及：" + item.author.name, item.text);
-  if (ev.type === "queued" && item.crisis && item.crisis.flag) I.reloadSoon(() => loadList(false, true));
+  // An incident moved rows (folded one into its incident's, or put the next member up):
+  // the server's order is read again, once for a burst.
+  if ((ev.type === "queued" && item.crisis && item.crisis.flag) || ev.type === "moved") I.reloadSoon(() => loadList(false, true));
 }
 export function connectLive() {
   if (!window.EventSource) return poll();
