@@ -1,7 +1,7 @@
 """Benchmark the agents' workspace: the queue page, approving, and live updates.
 
     python bench/ui.py [--pending 10000] [--agents 20] [--rounds 50] [--pages 100]
-                       [--changes 30]
+                       [--changes 30] [--view unassigned|all]
 
 1. Fills a fresh embedded Redis with --pending open mentions through the real write path
    (bench/queue_api.py `fill`).
@@ -9,7 +9,7 @@
    broadcaster running as the runtime runs it (`Supervisor.loop`).
 3. Opens --pages SSE connections to GET /api/live and keeps them open throughout, so the
    agents' load below is measured while every approval is fanned out to every page.
-4. --agents concurrent agents each run --rounds of `GET /api/queue?limit=50` then
+4. --agents concurrent agents each run --rounds of `GET /api/queue?limit=50&view=<--view>` then
    `POST /api/mentions/{id}/approve` on a listed mention no other agent took; p95 of each
    (after one warm-up round).
 5. SSE fan-out: --changes times, one claim through the API; the time from sending it until
@@ -136,13 +136,24 @@ class Pages:
 
 
 async def _agent(
-    base: str, name: str, rounds: int, taken: set[str], queue_ms: list[float], ok_ms: list[float]
+    base: str,
+    name: str,
+    rounds: int,
+    taken: set[str],
+    queue_ms: list[float],
+    ok_ms: list[float],
+    view: str,
 ) -> None:
-    """One agent: list the queue, approve a reply to a mention nobody else took."""
+    """One agent: list the queue, approve a reply to a mention nobody else took.
+
+    An approval waits out the send delay in the queue (待发出, claimed by its approver), so
+    agents reading the whole queue see the same head again and again and soon find nothing
+    left to approve (30 approvals in 1,000 rounds); agents working 未认领 (the default view
+    here) get fresh mentions each round, as a team working the queue does."""
     async with aiohttp.ClientSession(base, headers=auth_headers(name)) as session:
         for n in range(rounds + 1):  # round 0 warms the connection up, unmeasured
             started = time.perf_counter()
-            async with session.get("/api/queue", params={"limit": "50"}) as resp:
+            async with session.get("/api/queue", params={"limit": "50", "view": view}) as resp:
                 data: dict[str, Any] = await resp.json()
                 if resp.status != 200:
                     raise RuntimeError(f"GET /api/queue: {resp.status}")
@@ -182,7 +193,7 @@ async def measure(base: str, server: int, args: argparse.Namespace) -> tuple[flo
             started, cpu = time.perf_counter(), _cpu_s(server)
             await asyncio.gather(
                 *(
-                    _agent(base, f"agent{i}", args.rounds, taken, queue_ms, ok_ms)
+                    _agent(base, f"agent{i}", args.rounds, taken, queue_ms, ok_ms, args.view)
                     for i in range(args.agents)
                 )
             )
@@ -241,6 +252,12 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=50, help="queue reads + approvals each")
     parser.add_argument("--pages", type=int, default=100, help="open SSE connections")
     parser.add_argument("--changes", type=int, default=30, help="claims timed to every page")
+    parser.add_argument(
+        "--view",
+        default="unassigned",
+        choices=("unassigned", "all"),
+        help="the queue view agents read (default 未认领: approved ones wait there no more)",
+    )
     parser.add_argument("--serve", metavar="REDIS_URL", help=argparse.SUPPRESS)
     parsed = parser.parse_args()
     if parsed.serve:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from connectors.model import Author
 from responder.live.broadcaster import LIVE
@@ -143,3 +143,10 @@ async def open_page(page: Page, client: Client, user: str = "amy") -> None:
         await page.goto(url(client))
     await page.wait_for_selector("#list .row")
     await page.wait_for_selector("#reply")
+
+
+async def open_live(page: Page, client: Client, clock: FakeClock) -> None:
+    """Queue one complaint, load the workspace and wait until its live stream is on."""
+    await feed(client, clock, mention("1", text="X7 又卡了，烦死了"))
+    await open_page(page, client)
+    await expect(page.locator("#live")).to_have_text("实时更新中")

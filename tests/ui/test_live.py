@@ -13,7 +13,7 @@ from responder.services import STORE
 from responder.store.drafts_llm import LlmStore
 from tests.conftest import ClientAs
 from tests.fakes import FakeClock, mention
-from tests.ui.conftest import Client, open_page
+from tests.ui.conftest import Client, open_live, open_page
 from tests.workspace import app_of, feed, mid
 
 pytestmark = pytest.mark.usefixtures("live")
@@ -22,9 +22,7 @@ pytestmark = pytest.mark.usefixtures("live")
 async def test_a_new_mention_arrives_while_typing(
     page: Page, client: Client, clock: FakeClock
 ) -> None:
-    await feed(client, clock, mention("1", text="X7 又卡了，烦死了"))
-    await open_page(page, client)
-    await expect(page.locator("#live")).to_have_text("实时更新中")
+    await open_live(page, client, clock)
     await page.evaluate("window.notReloaded = true")
     await page.keyboard.press("e")
     await page.keyboard.type("马上帮你查😀")

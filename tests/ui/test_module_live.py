@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.fakes import FakeClock, mention
-from tests.ui.conftest import Client, open_page
-from tests.workspace import feed, mid
+from tests.fakes import FakeClock
+from tests.ui.conftest import Client, open_live
+from tests.workspace import mid
 
 pytestmark = pytest.mark.usefixtures("live")
 
@@ -26,9 +26,7 @@ EVENT = """async ([type, id, changes, actor]) => {
 async def test_status_events_and_the_alert_switch(
     page: Page, client: Client, clock: FakeClock
 ) -> None:
-    await feed(client, clock, mention("1", text="X7 又卡了，烦死了"))
-    await open_page(page, client)
-    await expect(page.locator("#live")).to_have_text("实时更新中")
+    await open_live(page, client, clock)
     await expect(page.locator("#live")).to_have_class("live on")
     new = "0123456789abcdef"
     await page.evaluate(EVENT, ["queued", new, {"text": "新来的"}, "pipeline"])
