@@ -204,12 +204,12 @@ async def measure(base: str, server: int, args: argparse.Namespace) -> tuple[flo
                 f" the server used {cpu:.1f} s of CPU, {cpu / max(1, len(ok_ms)) * 1000:.1f} ms"
                 " per approval"
             )
-            url = f"{base}/api/queue?limit={min(1000, args.changes + args.agents * args.rounds)}"
+            # Not those approved above (they wait out the send delay, claimed by their
+            # approver, so claiming them again changes nothing a page would hear of): 未认领.
+            url = f"{base}/api/queue?view=unassigned&limit={args.changes}"
             async with session.get(url, headers=auth_headers("bench-live")) as resp:
                 items = (await resp.json())["items"]
-            # Not those approved above: they wait out the send delay, held by the bench user
-            # already, so claiming them again changes nothing a page would hear of.
-            ids = [item["id"] for item in items if not item.get("held_by")][: args.changes]
+            ids = [item["id"] for item in items if not item.get("held_by")]
             fanout = [await pages.time_claim(session, base, mid) for mid in ids]
             print(
                 f"live: {len(fanout)} claims reached all {args.pages} pages;"
