@@ -110,7 +110,13 @@ class Team:
         """Let go of `agent`'s unexpired claim (see RELEASE for the answers)."""
         record = orjson.dumps(event(EventType.RELEASED, now, agent)).decode()
         keys = [self.keys.mention(mid), self.keys.events]
-        args = [self.store.retention.events, mid, agent, f"{now.timestamp():.3f}", record]
+        args: list[str | int] = [
+            self.store.retention.events,
+            mid,
+            agent,
+            f"{now.timestamp():.3f}",
+            record,
+        ]
         code, value = await self._release(keys=keys, args=args)
         return int(code), str(value)
 
