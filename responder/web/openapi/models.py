@@ -41,8 +41,15 @@ SENTIMENT = obj(
 )
 CRISIS = obj({"flag": BOOLEAN, "words": STRINGS, "kinds": STRINGS})
 PRIORITY = obj({"score": NUMBER, "base": NUMBER, "reasons": STRINGS})
+INCIDENT_FIELDS: dict[str, Schema] = {
+    "id": string(),
+    "size": INTEGER,
+    "reach": INTEGER,
+    "lead": MAYBE_STRING,
+}
 INCIDENT_SUMMARY = obj(
-    {"id": string(), "size": INTEGER, "reach": INTEGER, "lead": MAYBE_STRING},
+    {**INCIDENT_FIELDS, "severity": {**NUMBER, "description": "严重程度（置顶的事件按它排）"}},
+    tuple(INCIDENT_FIELDS),
     description="它所属的危机事件",
 )
 
@@ -134,7 +141,7 @@ DETAIL_FIELDS: dict[str, Schema] = {
     "intent_words": STRINGS,
     "drafts": array(DRAFT),
     "incident": {
-        **obj({**INCIDENT_SUMMARY["properties"], "members": array(MEMBER)}),
+        **obj({**INCIDENT_FIELDS, "members": array(MEMBER)}),
         "description": "它所属的危机事件，和事件里的人",
     },
     "approval": obj(
