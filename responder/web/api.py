@@ -14,6 +14,7 @@ from responder.web import (
     ack,
     audit,
     auth,
+    docs,
     errors,
     front,
     history,
@@ -121,3 +122,4 @@ def add_routes(app: web.Application) -> None:
     app.add_routes(history.routes)
     ack.install(app)
     pages.install(app)
+    docs.install(app)

@@ -60,6 +60,8 @@ PUBLIC = ("/static/", "/hooks/")  # assets; push platforms prove themselves by s
 # browser acks as that user).
 OPEN = frozenset({"/api/health", "/login"})
 SIGNED = ("/ack/",)
+# Pages a browser opens under /api/: without a login they go to the login page, not a 401.
+API_PAGES = frozenset({"/api/docs"})
 
 
 def current_user(request: web.Request) -> User:
@@ -181,7 +183,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     if user is None:
         if by_cookie and "user" in session:
             session.pop("user", None)  # expired, or the user was removed from config
-        if path.startswith("/api/") or request.method != "GET":
+        if (path.startswith("/api/") and path not in API_PAGES) or request.method != "GET":
             return refuse(401, "请先登录")
         raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='')}")
     request[USER] = user
