@@ -17,13 +17,14 @@ from connectors.model import Author
 from connectors.secret import Secret
 from responder.alerts.channels.config import AlertsConfig, NamedChannel
 from responder.alerts.channels.webhook import WebhookConfig
-from responder.config import MetricsConfig, RedisConfig, defaults
+from responder.config import MetricsConfig, OutboxConfig, RedisConfig, defaults
 from responder.outbox.sender import Sender
 from responder.pipeline.scoring import ScoringPool
 from responder.runtime import create_app
 from responder.services import SERVICES
 from responder.store.embedded import EmbeddedRedis
 from responder.store.keys import mention_id
+from responder.web.approving import Committer
 from tests.conftest import USERS, MakeClient, bearer
 from tests.fake_forum import Forum
 from tests.fake_robots import HOOK_SECRET, Answer, FakeRobots
@@ -233,3 +234,25 @@ async def test_two_apps_count_apart(
     weibo = {"platform": "weibo", "account": "lanxing"}
     assert value(await scrape(a), "tiexin_mentions_ingested_total", **weibo) == 2
     assert ("tiexin_mentions_ingested_total", frozenset(weibo.items())) not in await scrape(b)
+
+
+async def test_a_held_approval_counts_its_own_time_once_it_is_committed(
+    make_client: MakeClient, clock: FakeClock
+) -> None:
+    """With the send delay, the first response is the approval's time, observed when the
+    delay ends and the approval counts; an undone one is never observed."""
+    client = await make_client(
+        "mxheld", metrics=MetricsConfig(token=Secret(TOKEN)), outbox=OutboxConfig(undo_seconds=10)
+    )
+    await feed(client, clock, *WEIBO)
+    first, second = (mention_id("weibo", "lanxing", m.platform_id) for m in WEIBO)
+    clock.advance(60)
+    assert (await client.post(f"/api/mentions/{first}/approve", json={"draft": 0})).status == 200
+    assert (await client.post(f"/api/mentions/{second}/approve", json={"draft": 0})).status == 200
+    assert (await client.post(f"/api/mentions/{second}/undo")).status == 200
+    assert value(await scrape(client), "tiexin_first_response_seconds_count") == 0
+    clock.advance(10)
+    await Committer(app_of(client)).step()
+    s = await scrape(client)
+    assert value(s, "tiexin_first_response_seconds_count") == 1
+    assert value(s, "tiexin_first_response_seconds_sum") == 60
