@@ -188,6 +188,13 @@ class IncidentsConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MetricsConfig:
+    """GET /metrics for Prometheus (docs/metrics.md): off until a scrape token is set."""
+
+    token: Secret | None = None  # `token_env`: the variable holding it; sent as a Bearer token
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectorConfig:
     name: str
     type: str
@@ -207,6 +214,7 @@ class Config:
     outbox: OutboxConfig = OutboxConfig()
     drafts: DraftsConfig = DraftsConfig()
     incidents: IncidentsConfig = IncidentsConfig()
+    metrics: MetricsConfig = MetricsConfig()
     connectors: tuple[ConnectorConfig, ...] = ()
     # How the team names the brand's own accounts: "platform/account" = "澜星官方微博".
     accounts: dict[str, str] = field(default_factory=dict)

@@ -25,6 +25,7 @@ from responder.drafts.style import load_style
 from responder.ingest.lease import Leases, owner_id
 from responder.ingest.poller import Poller, keep_leases
 from responder.live.broadcaster import LIVE, Broadcaster
+from responder.metrics import Metrics
 from responder.outbox.sender import Sender
 from responder.outbox.store import OutboxStore
 from responder.pipeline.generate import Generator
@@ -34,6 +35,7 @@ from responder.services import (
     CLOCK,
     CONFIG,
     CONNECTORS,
+    METRICS,
     SCORER,
     SERVICES,
     STORE,
@@ -48,7 +50,7 @@ from responder.store.packing import PACKER, dictionary_of
 from responder.store.shared import RedisShared
 from responder.supervisor import Supervisor
 from responder.watchdog import RedisWatchdog
-from responder.web import live
+from responder.web import live, scrape
 from responder.web.api import MAX_BODY, add_routes
 from responder.web.approving import Committer
 from responder.web.replies import STYLE
@@ -70,6 +72,7 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY)
     app[CONFIG] = config
     app[CLOCK] = clock or SystemClock()
+    app[METRICS] = Metrics()
     app[SERVICES] = Services(supervisor=Supervisor(app[CLOCK]), redis=Availability(app[CLOCK]))
     if scorer is not None:
         app[SCORER] = scorer
@@ -82,6 +85,7 @@ def create_app(
     if background:
         app.cleanup_ctx.append(_background_ctx)
     add_routes(app)
+    scrape.install(app)
     live.add_routes(app)
     for connector in connectors:
         if isinstance(connector, PushConnector):
@@ -163,6 +167,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
                 incidents=config.incidents,
                 drafting=services.generator,
                 library=config.drafts.library,
+                metrics=app[METRICS],
             )
             for i in range(config.pipeline.workers)
         ]
@@ -172,11 +177,15 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
             clock,
             max_wait=config.sweeper.interval.total_seconds(),
             escalations=config.sla.escalations(),
+            metrics=app[METRICS],
         )
         outbox = OutboxStore(store)
         await outbox.ensure_group()
-        services.sender = Sender(outbox, app[CONNECTORS].named, clock, consumer=base)
-        services.notifier = await build_notifier(config, store, http, clock, consumer=base)
+        named = app[CONNECTORS].named
+        services.sender = Sender(outbox, named, clock, consumer=base, metrics=app[METRICS])
+        services.notifier = await build_notifier(
+            config, store, http, clock, consumer=base, metrics=app[METRICS]
+        )
         grace = {poller.name: poller.timing.stall_grace for poller in services.pollers}
         services.monitor = Monitor(store, config, clock, stall_grace=grace)
         app[LIVE] = Broadcaster(store, clock)

@@ -13,6 +13,7 @@ from responder.alerts.notifier import Notifier
 from responder.clock import Clock
 from responder.config import Config
 from responder.ingest.poller import Poller
+from responder.metrics import Metrics
 from responder.outbox.sender import Sender
 from responder.pipeline.generate import Generator
 from responder.pipeline.worker import Pipeline, Scorer
@@ -59,3 +60,4 @@ CLOCK = web.AppKey("clock", Clock)
 STORE = web.AppKey("store", Store)
 SERVICES = web.AppKey("services", Services)
 SCORER = web.AppKey("scorer", Scorer)
+METRICS = web.AppKey("metrics", Metrics)  # this app's own registry (docs/metrics.md)

@@ -16,6 +16,7 @@ from responder.alerts.notifier import STALE, Notifier, Settings
 from responder.alerts.schedule import Schedule
 from responder.clock import Clock
 from responder.config import Config
+from responder.metrics import Metrics
 from responder.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,13 @@ class PageLinks:
 
 
 async def build_notifier(
-    config: Config, store: Store, http: Http, clock: Clock, *, consumer: str
+    config: Config,
+    store: Store,
+    http: Http,
+    clock: Clock,
+    *,
+    consumer: str,
+    metrics: Metrics | None = None,
 ) -> Notifier | None:
     """The notifier, or None (and a warning) when no channel is configured."""
     alerts = config.alerts
@@ -52,7 +59,7 @@ async def build_notifier(
     tokens = await load_tokens(alerts, store, clock)
     notifier = Notifier(
         store,
-        Fallback(channels, clock=clock),
+        Fallback(channels, clock=clock, metrics=metrics),
         Schedule.from_config(config),
         PageLinks(public_base(config), tokens),
         clock,

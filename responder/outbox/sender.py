@@ -34,6 +34,7 @@ from connectors.model import Mention
 from responder.backoff import BackoffPolicy
 from responder.clock import Clock
 from responder.drafts.priority import sort_key
+from responder.metrics import Metrics
 from responder.outbox.store import OutboxStore, Send
 from responder.store.records import EventType, event, to_mention
 
@@ -65,12 +66,14 @@ class Sender:
         reclaim_after_ms: int = 300_000,
         batch: int = 20,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.outbox, self.connectors, self.clock = outbox, connectors, clock
         self.consumer, self.max_attempts, self.batch = consumer, max_attempts, batch
         self.reclaim_after_ms = reclaim_after_ms
         self.rng = rng or random.Random()
         self._own_done = False
+        self.metrics = metrics or Metrics()
 
     async def step(self, block_ms: int | None = None) -> float:
         """Handle what is due; return how long to wait before the next step."""
@@ -227,6 +230,7 @@ class Sender:
         record = event(kind, now, self.consumer, key=send.key, **details)
         fields = {k: str(v) for k, v in details.items() if k in _STORED}
         await self.outbox.end(send, outcome, record, retry_at=retry_at, scores=scores, **fields)
+        self.metrics.outbox(outcome)
 
 
 # What an outcome's details also leave on the mention itself.

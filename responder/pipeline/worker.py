@@ -24,6 +24,7 @@ from responder.incidents.join import join_incidents
 from responder.incidents.store import IncidentStore
 from responder.library.config import LibraryConfig
 from responder.library.shelf import Ref
+from responder.metrics import Metrics
 from responder.pipeline.generate import Wanted
 from responder.pipeline.inputs import Inputs
 from responder.pipeline.jobs import describe
@@ -94,6 +95,7 @@ class Pipeline:
         incidents: IncidentsConfig | None = None,
         drafting: Offer | None = None,
         library: LibraryConfig | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.scorer = scorer
@@ -112,6 +114,7 @@ class Pipeline:
         )
         self.drafting = drafting  # generated drafts ([drafts.llm]), after the batch is queued
         self.inputs = Inputs(store, clock, library or LibraryConfig())
+        self.metrics = metrics or Metrics()
 
     def stop(self) -> None:
         """Ask run_forever to return after the batch in hand."""
@@ -224,6 +227,7 @@ class Pipeline:
                 extra={"event": "dead_letter", "entry": letter.entry_id},
             )
         await self.store.ack([entry.entry_id for entry in entries], dead)
+        self.metrics.ingested((i.mention.platform, i.mention.account) for i in fresh)
 
     def _ready(self, item: _Item, suggestion: Suggestion) -> Ready:
         mention = item.mention

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from responder.clock import Clock
 from responder.config import SlaConfig
+from responder.metrics import Metrics
 from responder.store.stages import TIMED, Stage
 from responder.store.store import Store
 
@@ -40,12 +41,14 @@ class Sweeper:
         batch: int = 500,
         max_wait: float = 0.25,
         escalations: dict[str, float] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.batch = batch
         self.max_wait = max_wait  # bounds the lateness of stages queued after we looked
         self.escalations = json.dumps(escalations or SlaConfig().escalations())
+        self.metrics = metrics or Metrics()
 
     async def step(self) -> float:
         """Sweep, then return how long to wait: until the next due stage, at most max_wait."""
@@ -66,6 +69,7 @@ class Sweeper:
                 fired += [Fired(mention_id=m, stage=stage, due=d, fired_at=now) for m, d in due]
                 if len(due) < self.batch:
                     break
+        self.metrics.breaches(sum(f.stage is Stage.BREACHED for f in fired))
         if fired:  # one line per sweep: a launch-day burst must not flood the log
             worst = max((f.fired_at - f.due).total_seconds() for f in fired)
             counts = {str(s): sum(f.stage is s for f in fired) for s in TIMED}

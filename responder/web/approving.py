@@ -13,7 +13,7 @@ from aiohttp import web
 
 from responder.clock import from_epoch
 from responder.outbox.holds import Holds
-from responder.services import CLOCK, STORE
+from responder.services import CLOCK, METRICS, STORE
 from responder.store.people import mark_of
 from responder.store.records import State
 from responder.store.store import Bookkeeping, Outcome, Result
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # What approving reads of a mention: where it is, its tone, its drafts, whose thread it is.
 FIELDS = (
     *("state", "platform", "account", "kind", "tone", "drafts", "thread_id", "author_id"),
-    *("reply_until", "send_unknown", "drafts_llm", "created_at"),
+    *("reply_until", "send_unknown", "drafts_llm", "created_at", "clock_start"),
     *incidents.FIELDS,  # who may approve; the incident's next row
     *library.FIELDS,  # what the team's best replies keep of it
 )
@@ -84,6 +84,7 @@ async def commit(
         **resend,
     )
     if outcome.result is Result.OK:
+        app[METRICS].first_response(waited(row, approval["at"]))
         await incidents.answered(app, mid, row.get("incident_id", ""))
         await library.approved(
             app,
@@ -95,6 +96,14 @@ async def commit(
             overridden=approval["overridden"],
         )
     return outcome
+
+
+def waited(row: Mapping[str, str], at: float) -> float | None:
+    """Seconds from the timer's start to an approval at `at`, if it is the mention's first
+    response (approving a reply whose send failed is not)."""
+    if row.get("state") == str(State.FAILED) or not row.get("clock_start"):
+        return None
+    return at - float(row["clock_start"])
 
 
 class Committer:

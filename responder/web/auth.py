@@ -58,7 +58,7 @@ PUBLIC = ("/static/", "/hooks/")  # assets; push platforms prove themselves by s
 # only to a login or a token), the login page (it checks its own CSRF), and the pages whose
 # link is their own authority, a signed token (an ack link opened in the workspace's
 # browser acks as that user).
-OPEN = frozenset({"/api/health", "/login"})
+OPEN = frozenset({"/api/health", "/login", "/metrics"})  # /metrics checks its own token
 SIGNED = ("/ack/",)
 # Pages a browser opens under /api/: without a login they go to the login page, not a 401.
 API_PAGES = frozenset({"/api/docs"})

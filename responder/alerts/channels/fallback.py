@@ -18,6 +18,7 @@ from responder.alerts.channels.page import (
 )
 from responder.backoff import Backoff, BackoffPolicy
 from responder.clock import Clock
+from responder.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class Fallback:
         clock: Clock,
         policy: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         if not channels:
             raise ValueError("a fallback needs at least one channel")
@@ -101,6 +103,7 @@ class Fallback:
         self.rng = rng or random.Random()
         self._health = {c.name: ChannelHealth(name=c.name) for c in self.channels}
         self._down: set[str] = set()  # channels whose last attempt failed
+        self.metrics = metrics or Metrics()
 
     def health(self) -> tuple[ChannelHealth, ...]:
         """Each channel's health, in fallback order."""
@@ -114,7 +117,9 @@ class Fallback:
                 delivery = await self._try(channel, page)
             except ChannelError as exc:
                 reasons.append(str(exc))
+                self.metrics.page(channel.name, "failed")
                 continue
+            self.metrics.page(channel.name, "sent")
             return delivery
         raise AllFailed(reasons)
 
