@@ -11,6 +11,7 @@ from aiohttp import web
 from openapi_spec_validator import validate
 
 from responder.config import ConnectorConfig
+from responder.web.docs import SECURITY
 from responder.web.openapi import TAGS
 from tests.conftest import MakeClient
 from tests.openapi_check import DOC, errors_at, pointer
@@ -145,3 +146,8 @@ def test_every_operation_has_an_area_with_a_chinese_heading() -> None:
     assert len(ids) == len(set(ids)), "operationIds must be unique"
     for path, method, op in operations():
         assert [tag for tag in op["tags"] if tag in areas] == op["tags"], (method, path)
+
+
+def test_the_reference_page_names_every_security_scheme() -> None:
+    """/api/docs says in Chinese what each scheme is; one it cannot name would fail it."""
+    assert set(DOC["components"]["securitySchemes"]) == set(SECURITY)

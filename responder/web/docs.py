@@ -17,7 +17,12 @@ from responder.web.pages import render
 
 routes = web.RouteTableDef()
 METHODS = ("get", "post", "put", "patch", "delete")
-SECURITY = {"bearer": "API 令牌", "session": "登录会话", "csrf": "X-CSRF-Token"}
+SECURITY = {
+    "bearer": "API 令牌",
+    "session": "登录会话",
+    "csrf": "X-CSRF-Token",
+    "metricsToken": "指标令牌（[metrics] token_env）",
+}
 PLACES = {"path": "路径", "query": "查询", "header": "请求头", "cookie": "Cookie"}
 
 

@@ -234,6 +234,11 @@ def components() -> dict[str, Any]:
                 "name": "tiexin_session",
                 "description": "在 /login 登录后浏览器带的会话 cookie",
             },
+            "metricsToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "只开 /metrics 的令牌，放在 [metrics] token_env 说的环境变量里",
+            },
             "csrf": {
                 "type": "apiKey",
                 "in": "header",

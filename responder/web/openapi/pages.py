@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from responder.web.openapi.common import (
+    ERROR_NAMES,
     NONE,
     OPTIONAL,
     READ,
@@ -94,6 +95,31 @@ def _form(fields: dict[str, Schema], example: dict[str, str]) -> Schema:
     }
 
 
+# Prometheus scrapes this process's /metrics with the token `[metrics] token_env` names
+# (docs/metrics.md); a user's API token does not open it.
+METRICS: dict[str, Any] = {
+    "operationId": "getMetrics",
+    "tags": [SYSTEM],
+    "summary": "Prometheus 指标（本进程的计数和队列状态；令牌见 [metrics] token_env）",
+    "security": [{"metricsToken": []}],
+    "responses": {
+        "200": {
+            "description": "Prometheus 文本格式（Accept 要 OpenMetrics 时是 OpenMetrics）",
+            "content": {
+                "text/plain": {
+                    "schema": {"type": "string"},
+                    "example": "# TYPE tiexin_queue_depth gauge\ntiexin_queue_depth 12.0\n",
+                }
+            },
+        },
+        "401": {"$ref": f"#/components/responses/{ERROR_NAMES[401]}"},
+        "404": {
+            "description": "没有配置 [metrics] token_env：/metrics 没有开启（JSON 说明怎么开）"
+        },
+    },
+}
+
+
 def operations() -> list[tuple[str, str, dict[str, Any]]]:
     """(path, method, operation) of every route this area has."""
     health = operation(
@@ -110,6 +136,7 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
     )
     return [
         ("/api/health", "get", health),
+        ("/metrics", "get", METRICS),
         (
             "/api/openapi.json",
             "get",
