@@ -35,6 +35,8 @@ def system_page(fields: dict[str, str], *, link: str) -> Page:
         title, lines, severity = _lag(detail)
     elif stage == "recovered":
         title, lines, severity = _recovered(fields.get("subject", ""), detail)
+    elif stage == "spike":
+        title, lines, severity = _spike(detail)
     else:
         title, lines, severity = f"【系统告警】{fields.get('subject', '')} · {stage}", [], "breach"
     return Page(
@@ -73,6 +75,18 @@ def _lag(detail: dict[str, Any]) -> Wording:
     lines = [f"待处理 {int(detail.get('waiting') or 0)} 条，新消息未能及时进入队列。"]
     if detail.get("source"):
         lines.append(f"最早一条来自：{detail['source']}")
+    return title, lines, "breach"
+
+
+def _spike(detail: dict[str, Any]) -> Wording:
+    """A topic or hazard far above its usual level (responder/voice/spikes.py), with what
+    people said."""
+    window = duration(timedelta(minutes=float(detail.get("window_min") or 60)))
+    usual = float(detail.get("usual") or 0)
+    title = f"【话题激增】{detail.get('name', '')} · 近 {window} {int(detail.get('count') or 0)} 条"
+    lines = [f"平时同一时段约 {usual:g} 条。"]
+    for said in detail.get("samples") or ():
+        lines.append(f"「{_short(str(said.get('text', '')))}」 {said.get('link', '')}".rstrip())
     return title, lines, "breach"
 
 
