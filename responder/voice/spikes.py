@@ -82,6 +82,6 @@ async def page(redis: Redis, keys: Keys, spike: Spike, at: datetime, *, maxlen: 
         "samples": [{"id": s.id, "text": s.text, "link": s.link} for s in spike.samples[:SAMPLES]],
     }
     script = redis.register_script(PAGE)
-    args = [maxlen, f"{at.timestamp():.3f}", spike.subject, key]
+    args: list[str | int] = [maxlen, f"{at.timestamp():.3f}", spike.subject, key]
     args += [json.dumps(detail, ensure_ascii=False), DAY]
     return int(await script(keys=[keys.alert_raised(key), keys.alerts], args=args)) == 1
