@@ -3,9 +3,14 @@ mentions as their writer labelled them, and over small weeks made up for one rul
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
+import pytest
+
 from connectors.replay import demo_path
+from responder.voice.render import csv_text, html, markdown, parse_week
 from responder.voice.topics import Said, voice
 
 NAMES = ("澜星", "X7", "Pro", "Note", "Watch", "Buds")
@@ -88,3 +93,39 @@ def test_topics_split_by_the_aspect_spoken_of_badly_and_products_are_felt_about(
     assert found.topics[0].name.startswith("系统更新 · 续航")
     assert found.topics[0].products == (("X7", 2),)
     assert found.products == {"X7": {"negative": 2, "positive": 1}, "Buds": {"neutral": 1}}
+
+
+def test_the_report_names_its_week_dates_and_zone_in_every_format() -> None:
+    week = parse_week("2026-W49", "Asia/Shanghai")
+    assert week.start.isoformat() == "2026-11-30T00:00:00+08:00"
+    assert week.before.name == "2026-W48" and week.end.isoformat() == "2026-12-07T00:00:00+08:00"
+    found = voice(_demo(), [], names=NAMES)
+    md = markdown(found, week)
+    assert md.startswith("# 客户之声 2026-W49\n2026年11月30日–12月06日（Asia/Shanghai）")
+    assert "| 1 | 系统更新：" in md and "## 各产品口碑" in md
+    text = csv_text(found, week)
+    assert text.startswith("\ufeff客户之声 2026-W49,")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[1][:4] == ["话题", "意图", "方面", "本周"]
+    assert len(rows) == 2 + len(found.topics)
+    page = html(found, week)
+    assert "<h1>客户之声 2026-W49</h1>" in page and "起火" in page
+
+
+def test_what_people_wrote_cannot_break_the_report() -> None:
+    week = parse_week("2026-W01", "Asia/Shanghai")
+    said = [
+        _said(1, "lag", text='=HYPERLINK("http://x")卡死 | 表格'),
+        _said(2, "lag", text="<script>alert(1)</script> 卡顿"),
+    ]
+    found = voice(said, [])
+    assert "<script>" not in html(found, week) and "&lt;script&gt;" in html(found, week)
+    rows = list(csv.reader(io.StringIO(csv_text(found, week).lstrip("\ufeff"))))
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows[2:] for cell in row)
+    assert '> =HYPERLINK("http://x")卡死 ｜ 表格' in markdown(found, week)
+
+
+def test_a_week_that_is_not_one_is_refused_by_name() -> None:
+    for bad in ("2026-49", "2026-W54", "W49", ""):
+        with pytest.raises(ValueError, match="week"):
+            parse_week(bad, "Asia/Shanghai")
