@@ -24,6 +24,7 @@ from responder.web import (
     pages,
     queue,
     replies,
+    reports,
     snippets,
     team,
 )
@@ -120,4 +121,5 @@ def add_routes(app: web.Application) -> None:
     app.add_routes(snippets.routes)
     app.add_routes(history.routes)
     ack.install(app)
+    reports.install(app)
     pages.install(app)
