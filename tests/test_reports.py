@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from responder.outbox.sender import Sender
-from responder.reports.buckets import hours_of
+from responder.reports.buckets import hour_of, hours_of
+from responder.reports.rebuild import rebuild
 from responder.reports.rollup import IDLE, Rollup
 from responder.services import SERVICES, STORE
 from responder.sla.sweeper import Sweeper
@@ -214,3 +215,44 @@ async def test_agents_are_refused_and_csv_opens_in_excel(client: Client, clock: 
     assert unknown.status == 404
     bad = await client.get("/api/reports", params={"since": "2026-13-01"}, headers=as_user("lee"))
     assert bad.status == 400
+
+
+async def test_rebuild_recounts_from_the_mentions_logs_and_the_step_goes_on(
+    client: Client, clock: FakeClock
+) -> None:
+    await feed(client, clock, mention("a"), mention("b"), mention("c"))
+    clock.advance(60)
+    await _approve(client, "a", "amy", draft=0)
+    clock.advance(20 * 60)
+    await Sweeper(_store(client), clock).sweep()
+    await _catch_up(client)
+    store = _store(client)
+    counted = await store.redis.hgetall(store.keys.report_day(DAY))
+    hours = {
+        h: await store.redis.hgetall(store.keys.report_hour(h))
+        for h in (hour_of(T0.timestamp()), hour_of(T0.timestamp()) + 1)
+    }
+    # The counters go wrong (or the stream was trimmed before they were counted) ...
+    await store.redis.hset(store.keys.report_day(DAY), mapping={"ok": 40, "in": 7})
+    await store.redis.delete(store.keys.report_list(DAY))
+    await store.redis.hset(store.keys.report_day("2026-11-25"), "in", 3)
+    await store.redis.hdel(store.keys.mention(mid("a")), "rollup")
+    done = await rebuild(_rollup(client))
+    assert done.mentions == 3
+    assert await store.redis.hgetall(store.keys.report_day(DAY)) == counted
+    assert {h: await store.redis.hgetall(store.keys.report_hour(h)) for h in hours} == hours
+    assert not await store.redis.exists(store.keys.report_day("2026-11-25"))
+    report = await _report(client, since=DAY, until=DAY)
+    assert {k: report["sla"][k] for k in ("need", "ok", "miss")} == {"need": 3, "ok": 1, "miss": 2}
+    listed = sorted((r["id"], r["type"]) for r in report["breaches"]["rows"])
+    assert listed == sorted((mid(p), t) for p in "bc" for t in ("breached", "escalated"))
+    # ... and the step goes on after it: nothing counted twice, new events counted once.
+    assert await _rollup(client).step() == IDLE
+    await _approve(client, "b", "bo", draft=0)  # late: its breach already counted it
+    await _catch_up(client)
+    report = await _report(client, since=DAY, until=DAY)
+    assert {k: report["sla"][k] for k in ("need", "ok", "miss")} == {"need": 3, "ok": 1, "miss": 2}
+    assert report["response_time"]["answered"] == 2 and report["volume"]["rows"][0]["backlog"] == 1
+    since = await rebuild(_rollup(client), date(2026, 11, 21))  # a later day: this one stays
+    assert since.wiped == 0
+    assert (await _report(client, since=DAY, until=DAY))["sla"] == report["sla"]

@@ -13,10 +13,7 @@ A mention's mark is written only on a hash that still exists (an expired mention
 brought back as a stray hash).
 """
 
-APPLY = """
-local current = redis.call('GET', KEYS[1]) or ''
-if current ~= ARGV[1] then return 0 end
-local b = cjson.decode(ARGV[3])
+_BODY = """
 for _, row in ipairs(b.inc) do
   local k = KEYS[row[1]]
   for i = 2, #row, 2 do redis.call('HINCRBY', k, row[i], row[i + 1]) end
@@ -52,3 +49,34 @@ for _, row in ipairs(b.expire) do redis.call('EXPIREAT', KEYS[row[1]], row[2]) e
 redis.call('SET', KEYS[1], ARGV[2])
 return 1
 """
+
+APPLY = (
+    """
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[1] then return 0 end
+local b = cjson.decode(ARGV[3])
+"""
+    + _BODY
+)
+
+
+# A rebuild's last step: wipe the counters it recounted and put its counts in their
+# place, then move the cursor to the stream entry the rebuild read the logs up to.
+# KEYS: 1 the cursor, 2 the backlog gauge, 3.. as APPLY's, then the keys to wipe.
+# ARGV: 1 the id of the last stream entry when the logs were read, 2 the batch (as
+#       APPLY's, with `wipe`: how many keys at the end of KEYS to delete first, and
+#       `gauge`: the backlog before the first event recounted).
+# Refuses (0) when the rollup step already counted past ARGV[1]: entries after it would
+# be wiped and never counted again, so the rebuild reads the logs anew.
+RESET = """
+local function id_of(s)
+  local ms, seq = string.match(s, '^(%d+)-(%d+)$')
+  return tonumber(ms or '0'), tonumber(seq or '0')
+end
+local cur_ms, cur_seq = id_of(redis.call('GET', KEYS[1]) or '0-0')
+local end_ms, end_seq = id_of(ARGV[1])
+if cur_ms > end_ms or (cur_ms == end_ms and cur_seq > end_seq) then return 0 end
+local b = cjson.decode(ARGV[2])
+for i = #KEYS - b.wipe + 1, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('SET', KEYS[2], b.gauge)
+""" + _BODY.replace("ARGV[2]", "ARGV[1]")

@@ -57,15 +57,19 @@ class Tally:
     mention (`marks`: s = ok|miss, a = answered, n = need counted, c = first claim)."""
 
     zone: ZoneInfo
+    since: float = 0.0  # events before this (epoch s) update marks only (a rebuild)
+    before: int = 0  # the backlog's change from the events before `since`
     counts: dict[Bucket, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     marks: dict[str, dict[str, Any]] = field(default_factory=dict)
     listed: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    backlog: list[tuple[int, str, int]] = field(default_factory=list)
+    backlog: dict[tuple[int, str], int] = field(default_factory=dict)
     incidents: dict[str, float] = field(default_factory=dict)
     replies: dict[str, float] = field(default_factory=dict)
     _changed: set[str] = field(default_factory=set)
 
     def count(self, at: float, name: str, n: int = 1) -> None:
+        if at < self.since:
+            return
         for bucket in (("h", hour_of(at)), ("d", local_day(at, self.zone))):
             fields = self.counts[bucket]
             fields[name] = fields.get(name, 0) + n
@@ -105,7 +109,8 @@ class Tally:
                     "at": at,
                     **dict(zip(("platform", "account"), where, strict=False)),
                 }
-                self.listed[local_day(at, self.zone)].append(json.dumps(item))
+                if at >= self.since:
+                    self.listed[local_day(at, self.zone)].append(json.dumps(item))
             if kind == "breached" and row is not None and not mark.get("s"):
                 self._set(mid, mark, s="miss")
                 self._dims(_start(row, at), "miss", where)
@@ -196,10 +201,11 @@ class Tally:
             self.count(at, f"{name}|a:{platform}/{account}", n)
 
     def _backlog(self, at: float, delta: int) -> None:
-        hour, day = hour_of(at), local_day(at, self.zone)
-        if self.backlog and self.backlog[-1][:2] == (hour, day):
-            delta += self.backlog.pop()[2]
-        self.backlog.append((hour, day, delta))
+        if at < self.since:
+            self.before += delta
+            return
+        bucket = (hour_of(at), local_day(at, self.zone))
+        self.backlog[bucket] = self.backlog.get(bucket, 0) + delta
 
     def _mark(self, mid: str, row: Mapping[str, Any] | None) -> dict[str, Any]:
         if mid not in self.marks:
@@ -207,12 +213,23 @@ class Tally:
             self.marks[mid] = json.loads(stored) if stored else {}
         return self.marks[mid]
 
+    def changed_marks(self) -> dict[str, str]:
+        """The marks this tally changed, as their field's value, by mention id."""
+        return {mid: json.dumps(self.marks[mid]) for mid in sorted(self._changed)}
+
     def _set(self, mid: str, mark: dict[str, Any], **values: Any) -> None:
         mark.update(values)
         self._changed.add(mid)
 
     def payload(
-        self, keys: Keys, *, hours_kept: float, days_kept: float, listed: int
+        self,
+        keys: Keys,
+        *,
+        hours_kept: float,
+        days_kept: float,
+        listed: int,
+        marks: bool = True,
+        **extra: Any,
     ) -> tuple[list[str], str]:
         """The keys and the JSON argument of the apply script (reports/lua.py); each
         bucket expires `hours_kept` or `days_kept` seconds after it ends."""
@@ -236,13 +253,15 @@ class Tally:
             return k
 
         inc = [[bucket(*b), *_flat(fields)] for b, fields in self.counts.items() if fields]
-        backlog = [[delta, bucket("h", h), bucket("d", d)] for h, d, delta in self.backlog]
+        # In hour order: the gauge after an hour is the sum of the changes up to it, so
+        # events counted in any order within a batch (or a rebuild) give the same values.
+        ordered = sorted(self.backlog.items())
+        backlog = [[delta, bucket("h", h), bucket("d", d)] for (h, d), delta in ordered]
         lists = [[key(keys.report_list(day)), *items] for day, items in self.listed.items()]
         for day in self.listed:
             expire[key(keys.report_list(day))] = int(_day_end(day, self.zone) + days_kept)
-        marks = [
-            [key(keys.mention(mid)), json.dumps(self.marks[mid])] for mid in sorted(self._changed)
-        ]
+        changed = sorted(self._changed) if marks else []
+        marked = [[key(keys.mention(mid)), json.dumps(self.marks[mid])] for mid in changed]
         incidents = [key(keys.report_incidents), key(keys.report_incident_reply)]
         arg = {
             "inc": inc,
@@ -250,11 +269,12 @@ class Tally:
             "bl": backlog,
             "list": lists,
             "cap": listed,
-            "mark": marks,
+            "mark": marked,
             "inc_seen": [v for iid, at in self.incidents.items() for v in (at, iid)],
             "inc_reply": [v for iid, at in self.replies.items() for v in (iid, at)],
             "inc_keys": incidents,
             "mark_field": MARK,
+            **extra,
         }
         return names, json.dumps(arg, ensure_ascii=False)
 
