@@ -147,6 +147,23 @@ TABLES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     ),
 }
 ROW_FIGURES = frozenset({"sla", "response_time", "outbox"})  # one row each
+TITLES = {
+    "sla": "SLA 汇总",
+    "sla_by_day": "每日达标率",
+    "sla_by_hour": "各时段达标率",
+    "sla_by_platform": "各平台达标率",
+    "sla_by_account": "各账号达标率",
+    "sla_by_agent": "各客服达标率",
+    "response_time": "首次回复用时",
+    "volume": "每日提及量与积压",
+    "volume_by_hour": "每小时提及量与积压",
+    "breaches": "超时与升级",
+    "incidents": "危机事件",
+    "agents": "客服工作量",
+    "no_reply": "无需回复的原因",
+    "templates": "草稿采用（按模板）",
+    "outbox": "发送结果",
+}
 
 routes = web.RouteTableDef()
 
@@ -209,7 +226,10 @@ async def page(request: web.Request) -> web.Response:
         until=span.until.isoformat(),
         timezone=str(span.zone),
         error=error,
-        tables=list(TABLES),
+        tables=[
+            {"name": name, "title": TITLES[name], "columns": columns, "one": name in ROW_FIGURES}
+            for name, (_, columns) in TABLES.items()
+        ],
     )
 
 
