@@ -66,13 +66,23 @@ class Tally:
     incidents: dict[str, float] = field(default_factory=dict)
     replies: dict[str, float] = field(default_factory=dict)
     _changed: set[str] = field(default_factory=set)
+    _days: dict[int, str] = field(default_factory=dict)
 
     def count(self, at: float, name: str, n: int = 1) -> None:
         if at < self.since:
             return
-        for bucket in (("h", hour_of(at)), ("d", local_day(at, self.zone))):
+        hour = hour_of(at)
+        for bucket in (("h", hour), ("d", self.day_of(hour))):
             fields = self.counts[bucket]
             fields[name] = fields.get(name, 0) + n
+
+    def day_of(self, hour: int) -> str:
+        """The local day of an hour (that of its start: a zone whose offset is not whole
+        hours counts an hour in the day it starts in), remembered: each count asks."""
+        day = self._days.get(hour)
+        if day is None:
+            day = self._days[hour] = local_day(hour * HOUR, self.zone)
+        return day
 
     def add(self, mid: str, ev: Mapping[str, Any], row: Mapping[str, Any] | None) -> None:
         """Count one event of mention `mid` (`row`: its hash's FIELDS, None if gone)."""
@@ -110,7 +120,7 @@ class Tally:
                     **dict(zip(("platform", "account"), where, strict=False)),
                 }
                 if at >= self.since:
-                    self.listed[local_day(at, self.zone)].append(json.dumps(item))
+                    self.listed[self.day_of(hour_of(at))].append(json.dumps(item))
             if kind == "breached" and row is not None and not mark.get("s"):
                 self._set(mid, mark, s="miss")
                 self._dims(_start(row, at), "miss", where)
@@ -204,7 +214,8 @@ class Tally:
         if at < self.since:
             self.before += delta
             return
-        bucket = (hour_of(at), local_day(at, self.zone))
+        hour = hour_of(at)
+        bucket = (hour, self.day_of(hour))
         self.backlog[bucket] = self.backlog.get(bucket, 0) + delta
 
     def _mark(self, mid: str, row: Mapping[str, Any] | None) -> dict[str, Any]:
