@@ -149,7 +149,7 @@ async def time_page(url: str, days: int, first: date, requests: int) -> tuple[fl
         first + timedelta(days=days - 1), datetime.min.time(), ZoneInfo(ZONE)
     ) + timedelta(hours=20)
     clock = _Fixed(now.astimezone(UTC))
-    app = create_app(config, clock=clock, scorer=_NoScorer(), background=False)  # type: ignore[arg-type]
+    app = create_app(config, clock=clock, scorer=_NoScorer(), background=False)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -229,7 +229,8 @@ async def main(args: argparse.Namespace) -> None:
             spent = await fill(store, args.days, args.per_day, first)
             used = (await redis.info("memory"))["used_memory"] / 2**20
             print(
-                f"fill: {args.days * args.per_day} mentions counted in {spent:.0f} s; Redis {used:.0f} MiB"
+                f"fill: {args.days * args.per_day} mentions counted in {spent:.0f} s;"
+                f" Redis {used:.0f} MiB"
             )
             p95, median = await time_page(server.url, args.days, first, args.requests)
             print(f"page: p50 {median:.1f} ms, p95 {p95:.1f} ms over {args.requests} loads")
@@ -245,7 +246,8 @@ async def main(args: argparse.Namespace) -> None:
                 pool.stop()
             server.stop()
     print(
-        f"reports days={args.days} per_day={args.per_day} page_p95_ms={p95:.0f} pipeline_overhead_pct={pct:.1f}"
+        f"reports days={args.days} per_day={args.per_day} page_p95_ms={p95:.0f}"
+        f" pipeline_overhead_pct={pct:.1f}"
     )
 
 
