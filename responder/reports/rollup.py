@@ -70,13 +70,12 @@ class Rollup:
     async def rows(self, ids: Sequence[str], wanted: set[str]) -> dict[str, dict[str, Any]]:
         """The FIELDS of mentions `ids` (those that still exist); for those in `wanted`,
         also `templates`, the templates of the drafts they were offered."""
-        names = (*FIELDS, "id", "drafts", "drafts_llm")
-        found: dict[str, dict[str, Any]] = {}
-        for row in await self.store.mentions(ids, names):
-            mid = row["id"]
-            found[mid] = dict(row)
-            if mid in wanted:
-                found[mid]["templates"] = await self._templates(row)
+        rows = await self.store.mentions(ids, ("id", *FIELDS))
+        found: dict[str, dict[str, Any]] = {row["id"]: dict(row) for row in rows}
+        approved = [mid for mid in ids if mid in wanted and mid in found]
+        if approved:  # the drafts are the bulk of a hash: read only for approvals
+            for row in await self.store.mentions(approved, ("id", "drafts", "drafts_llm")):
+                found[row["id"]]["templates"] = await self._templates(row)
         return found
 
     async def _templates(self, row: Mapping[str, str]) -> list[str]:
