@@ -140,6 +140,20 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReportsConfig:
+    """How long the reports' rollups are kept (docs/reports.md)."""
+
+    hours_kept: timedelta = timedelta(days=35)  # hourly counters: the hour-of-day views
+    days_kept: timedelta = timedelta(days=400)  # daily counters (in the team's zone)
+    listed: int = field(default=1000, metadata={"gt": 0, "le": 100_000})  # breaches a day
+    batch: int = field(default=500, metadata={"gt": 0, "le": 10_000})  # entries a step
+
+    def __post_init__(self) -> None:
+        if self.days_kept < self.hours_kept:
+            raise ValueError("days_kept must be at least as long as hours_kept")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SweeperConfig:
     # The sweeper wakes at the next due stage; this caps its wait, so a stage queued after
     # it looked fires at most this late.
@@ -210,6 +224,7 @@ class Config:
     sla: SlaConfig = SlaConfig()
     pipeline: PipelineConfig = PipelineConfig()
     retention: RetentionConfig = RetentionConfig()
+    reports: ReportsConfig = ReportsConfig()
     sweeper: SweeperConfig = SweeperConfig()
     outbox: OutboxConfig = OutboxConfig()
     drafts: DraftsConfig = DraftsConfig()

@@ -31,6 +31,7 @@ from responder.outbox.store import OutboxStore
 from responder.pipeline.generate import Generator
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline, Scorer, consumer_name
+from responder.reports.rollup import Rollup
 from responder.services import (
     CLOCK,
     CONFIG,
@@ -189,6 +190,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         grace = {poller.name: poller.timing.stall_grace for poller in services.pollers}
         services.monitor = Monitor(store, config, clock, stall_grace=grace)
         app[LIVE] = Broadcaster(store, clock)
+        services.rollup = Rollup(store, config.reports, config.drafts.timezone)
         yield
     finally:
         for poller in services.pollers:
@@ -297,6 +299,9 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
         supervisor.loop("notifier", lambda: notifier.step(block_ms=PIPELINE_BLOCK_MS))
     else:
         supervisor.loop("alerts-trim", trimmer(app[STORE], app[CLOCK]), interruptible=True)
+    if services.rollup is not None:
+        # Interruptible: a step applies its batch in one script, or nothing.
+        supervisor.loop("reports", services.rollup.step, interruptible=True)
     if services.monitor is not None:
         supervisor.loop("monitor", services.monitor.step, interruptible=True)
     scheduler.start()

@@ -17,6 +17,7 @@ from responder.metrics import Metrics
 from responder.outbox.sender import Sender
 from responder.pipeline.generate import Generator
 from responder.pipeline.worker import Pipeline, Scorer
+from responder.reports.rollup import Rollup
 from responder.sla.sweeper import Sweeper
 from responder.store.availability import Availability
 from responder.store.store import Store
@@ -40,6 +41,7 @@ class Services:
     notifier: Notifier | None = None  # None when no alert channel is configured
     monitor: Monitor | None = None  # pages at once for sources down, auth, pipeline lag
     generator: Generator | None = None  # generated drafts, when [drafts.llm] is set
+    rollup: Rollup | None = None  # keeps the reports' counters up with the event stream
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from responder.cli import connectors, deadletters, drafts, oncall, run, sentiment, users
+from responder.cli import connectors, deadletters, drafts, oncall, report, run, sentiment, users
 from responder.cli.common import DEFAULT_CONFIG, config_for
 from responder.config import ConfigError, load
 
@@ -22,6 +22,7 @@ SUBCOMMANDS: tuple[ModuleType, ...] = (
     connectors,
     users,
     oncall,
+    report,
 )
 
 

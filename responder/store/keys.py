@@ -274,6 +274,43 @@ class Keys:
         understanding reads as the thread's context (at most CONTEXT_KEPT)."""
         return f"{self.root}:ctx:{_tail(platform, account, thread, author)}"
 
+    @property
+    def report_cursor(self) -> str:
+        """String: the id of the last global event stream entry the reports' rollups
+        counted; only the rollup script that counts the next entries moves it
+        (responder/reports/)."""
+        return f"{self.root}:rep:cursor"
+
+    @property
+    def report_backlog(self) -> str:
+        """String: how many conversations are open now, as the rollups counted them."""
+        return f"{self.root}:rep:backlog"
+
+    def report_hour(self, hour: int) -> str:
+        """Hash of the reports' counters for one UTC hour (epoch seconds // 3600); the
+        fields are in responder/reports/tally.py. Kept `[reports] hours_kept`."""
+        return f"{self.root}:rep:h:{hour}"
+
+    def report_day(self, day: str) -> str:
+        """Hash of the same counters for one day (YYYY-MM-DD) in the team's zone: the sum
+        of its hours, written in the same step. Kept `[reports] days_kept`."""
+        return f"{self.root}:rep:d:{day}"
+
+    def report_list(self, day: str) -> str:
+        """List of one day's breaches and escalations (JSON: id, type, at, platform,
+        account), the first `[reports] listed` kept."""
+        return f"{self.root}:rep:l:{day}"
+
+    @property
+    def report_incidents(self) -> str:
+        """ZSET of crisis incidents the rollups saw, scored by their first member's time."""
+        return f"{self.root}:rep:incidents"
+
+    @property
+    def report_incident_reply(self) -> str:
+        """Hash: incident id -> when one of its members was first answered (epoch s)."""
+        return f"{self.root}:rep:incidents:reply"
+
     def cursor(self, connector: str) -> str:
         """String: where a connector's next fetch starts."""
         return f"{self.root}:cursor:{connector}"

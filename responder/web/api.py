@@ -25,6 +25,7 @@ from responder.web import (
     pages,
     queue,
     replies,
+    reports,
     snippets,
     team,
 )
@@ -121,5 +122,6 @@ def add_routes(app: web.Application) -> None:
     app.add_routes(snippets.routes)
     app.add_routes(history.routes)
     ack.install(app)
+    reports.install(app)
     pages.install(app)
     docs.install(app)

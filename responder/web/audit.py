@@ -165,7 +165,7 @@ def _csv(rows: list[dict[str, Any]], zone: ZoneInfo, now: datetime) -> web.Respo
         details = json.dumps(row["details"], ensure_ascii=False) if row["details"] else ""
         cells = (f"{local:%Y-%m-%d %H:%M:%S}", row["actor_label"], row["type_label"])
         said = (row["mention"], row["mention_text"], row["text"], details)
-        writer.writerow(_safe((*cells, *said)))
+        writer.writerow(safe_cells((*cells, *said)))
     name = f"tiexin-audit-{now.astimezone(zone):%Y%m%d-%H%M}.csv"
     return web.Response(
         body=("\ufeff" + out.getvalue()).encode("utf-8"),  # the BOM tells Excel it is UTF-8
@@ -175,7 +175,7 @@ def _csv(rows: list[dict[str, Any]], zone: ZoneInfo, now: datetime) -> web.Respo
     )
 
 
-def _safe(cells: tuple[str, ...]) -> list[str]:
+def safe_cells(cells: tuple[str, ...]) -> list[str]:
     """Cells as text: one starting like a formula gets a leading quote (Excel runs them)."""
     return ["'" + c if c.startswith(FORMULA) else c for c in cells]
 
