@@ -115,3 +115,13 @@ async def test_the_audit_log_and_health(client: Client) -> None:
     anyone = await client.get("/api/health", headers={"Authorization": "Bearer x"})
     assert await anyone.json() in ({"status": "ok"}, {"status": "failing"})
     check_answer("get", "/api/health", anyone.status, await anyone.json())
+
+
+async def test_the_reports(client: Client) -> None:
+    await client.post(f"/api/mentions/{mid('1')}/dismiss", json={"reason": "spam"})
+    found = await call(client, "GET", "/api/reports", "/api/reports", 200, headers=LEE)
+    assert found["range"]["zone"] == "Asia/Shanghai"
+    await call(client, "GET", "/api/reports", "/api/reports", 403)  # amy is an agent
+    await call(client, "GET", "/api/reports?since=nope", "/api/reports", 400, headers=LEE)
+    gone = "/api/reports/nothing.csv"
+    await call(client, "GET", gone, "/api/reports/{table}.csv", 404, headers=LEE)

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from responder.voice.topics import Topic, Voice
+from responder.web.audit import safe_cells
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 LABELS = {"positive": "正面", "neutral": "中性", "negative": "负面"}
-FORMULA = ("=", "+", "-", "@", "\t", "\r")  # cells Excel would run as formulas
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ def csv_text(voice: Voice, week: Week) -> str:
         products = "、".join(f"{p} {n}" for p, n in t.products)
         said = " / ".join(s.text for s in t.samples)
         row = [t.name, t.intent, t.aspect, t.count, t.before, t.rise, "、".join(t.phrases)]
-        writer.writerow([_safe(str(v)) for v in (*row, products, said)])
+        writer.writerow(safe_cells(tuple(str(v) for v in (*row, products, said))))
     return out.getvalue()
 
 
@@ -122,7 +122,3 @@ def _rise(topic: Topic) -> str:
 def _cell(text: str) -> str:
     """One line, no table breaks: a Markdown cell or quote."""
     return " ".join(text.split()).replace("|", "｜")
-
-
-def _safe(cell: str) -> str:
-    return "'" + cell if cell.startswith(FORMULA) else cell

@@ -14,13 +14,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from responder.web.openapi import common, leads, mentions, models, pages, workspace
+from responder.web.openapi import common, leads, mentions, models, pages, reports, workspace
 
-AREAS = (mentions, workspace, leads, pages)
+AREAS = (mentions, workspace, leads, reports, pages)
 TAGS = (
     ("mentions", "一条提及：查看、回复和处理"),
     ("workspace", "工作台：队列、名称、实时更新、同事和快捷短语"),
     ("leads", "组长：操作记录和回复库"),
+    ("reports", "组长：报表"),
     ("system", "系统：健康检查和这份说明"),
     ("pages", "页面和表单"),
     ("hooks", "平台推送"),

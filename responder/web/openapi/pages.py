@@ -68,7 +68,7 @@ HEALTH_EXAMPLE = {
 TOKEN = path_param("token", "告警里签名的确认令牌（会过期）", "m.3f2a9c0d1e8b7a64.1796347200.c2ln")
 
 
-def _page(
+def html_page(
     op_id: str, tag: str, summary: str, security: list[dict[str, list[str]]], **more: Any
 ) -> dict[str, Any]:
     """An HTML page: 200 and its other answers (`responses`)."""
@@ -154,13 +154,13 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
         (
             "/api/docs",
             "get",
-            _page("getApiDocs", SYSTEM, "这份描述的阅读页", READ, responses=TO_LOGIN),
+            html_page("getApiDocs", SYSTEM, "这份描述的阅读页", READ, responses=TO_LOGIN),
         ),
-        ("/", "get", _page("getWorkspace", PAGES, "工作台", READ, responses=TO_LOGIN)),
+        ("/", "get", html_page("getWorkspace", PAGES, "工作台", READ, responses=TO_LOGIN)),
         (
             "/audit",
             "get",
-            _page(
+            html_page(
                 "getAuditPage",
                 PAGES,
                 "操作记录页（组长、管理员；客服得到 403 页）",
@@ -179,7 +179,7 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
         (
             "/login",
             "get",
-            _page(
+            html_page(
                 "getLogin",
                 PAGES,
                 "登录页",
@@ -192,7 +192,7 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
         (
             "/login",
             "post",
-            _page(
+            html_page(
                 "login",
                 PAGES,
                 "登录：成功时 302 到 next，否则回到登录页并说明",
@@ -229,7 +229,7 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
         (
             "/ack/{token}",
             "get",
-            _page(
+            html_page(
                 "getAckPage",
                 PAGES,
                 "告警链接：显示要确认什么和一个按钮，打开它不会确认",
@@ -245,7 +245,7 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
         (
             "/ack/{token}",
             "post",
-            _page(
+            html_page(
                 "postAck",
                 PAGES,
                 "按下确认：不再升级（登录的浏览器按其用户记，否则按告警发给的人）",
