@@ -47,9 +47,10 @@ from connectors.model import Mention
 from connectors.replay import demo_path
 from responder.accounts import DEMO_HASH, UserConfig
 from responder.clock import SystemClock
-from responder.config import Config, RedisConfig, SlaConfig, defaults
+from responder.config import Config, RedisConfig, ReportsConfig, SlaConfig, defaults
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
+from responder.reports.rollup import Rollup
 from responder.runtime import create_app
 from responder.services import SERVICES
 from responder.store.embedded import EmbeddedRedis
@@ -107,6 +108,11 @@ async def fill(url: str, pending: int) -> int:
                 pass
         if queued != pending:
             raise RuntimeError(f"{queued} mentions queued, expected {pending}")
+        # The reports' rollup step counts what the pipeline logged (every `tiexin run`
+        # runs it): its marks on the mentions and its hour and day hashes count too.
+        rollup = Rollup(store, ReportsConfig(), defaults().drafts.timezone)
+        while await rollup.step() == 0:
+            pass
         return await _used_memory(redis) - before
     finally:
         await redis.aclose()
