@@ -51,6 +51,14 @@ async def test_a_lead_reads_every_figure_at_desktop_and_phone_width(
         main = page.locator("#report")
         await expect(main).to_have_attribute("data-ready", "1")
         await expect(page.locator("#sla-cards dd").first).to_have_text("50.0%")
+        # Each figure sits beside its label, at any width (they are separate grid items).
+        rows = await page.locator("#sla-cards").evaluate(
+            """(cards) => [...cards.querySelectorAll("dt")].map((dt) => {
+              const top = (node) => node.getBoundingClientRect().top;
+              return Math.abs(top(dt) - top(dt.nextElementSibling));
+            })"""
+        )
+        assert rows and all(gap < 20 for gap in rows), rows
         ranges = page.locator("section.figure .range")
         count = await ranges.count()
         assert count >= 15
