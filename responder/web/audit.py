@@ -166,12 +166,16 @@ def _csv(rows: list[dict[str, Any]], zone: ZoneInfo, now: datetime) -> web.Respo
         cells = (f"{local:%Y-%m-%d %H:%M:%S}", row["actor_label"], row["type_label"])
         said = (row["mention"], row["mention_text"], row["text"], details)
         writer.writerow(safe_cells((*cells, *said)))
-    name = f"tiexin-audit-{now.astimezone(zone):%Y%m%d-%H%M}.csv"
+    return csv_response(out.getvalue(), f"tiexin-audit-{now.astimezone(zone):%Y%m%d-%H%M}.csv")
+
+
+def csv_response(text: str, filename: str) -> web.Response:
+    """CSV as a download Excel opens right: UTF-8 with a BOM (which tells Excel so)."""
     return web.Response(
-        body=("\ufeff" + out.getvalue()).encode("utf-8"),  # the BOM tells Excel it is UTF-8
+        body=("\ufeff" + text).encode("utf-8"),
         content_type="text/csv",
         charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

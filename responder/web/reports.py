@@ -13,7 +13,7 @@ from aiohttp import web
 
 from responder.reports.figures import Span, figures
 from responder.services import CLOCK, CONFIG, STORE
-from responder.web.audit import safe_cells
+from responder.web.audit import csv_response, safe_cells
 from responder.web.auth import ROLE_NAMES, Role, csrf_token, current_user, require
 from responder.web.common import json_response
 from responder.web.pages import render
@@ -196,12 +196,7 @@ async def table_csv(request: web.Request) -> web.Response:
     for row in rows:
         writer.writerow(safe_cells(tuple(_cell(row.get(key)) for key, _ in columns)))
     filename = f"tiexin-{name}-{span.since:%Y%m%d}-{span.until:%Y%m%d}.csv"
-    return web.Response(
-        body=("\ufeff" + out.getvalue()).encode("utf-8"),  # the BOM tells Excel it is UTF-8
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(out.getvalue(), filename)
 
 
 async def page(request: web.Request) -> web.Response:
