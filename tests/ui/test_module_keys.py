@@ -23,6 +23,8 @@ async def test_moving_picking_and_the_help(page: Page, client: Client, clock: Fa
     await expect(selected).to_have_attribute("data-id", mid("2"))
     await page.keyboard.press("k")
     await expect(selected).to_have_attribute("data-id", mid("1"))
+    # The pane shows the mention before last until this one is read: busy till then.
+    await expect(page.locator("#detail")).not_to_have_attribute("aria-busy", "true")
     await expect(page.locator("#detail .post")).to_have_text("X7 又卡了")
     await page.keyboard.press("2")
     await expect(page.locator("#detail .draft").nth(1)).to_have_attribute("aria-pressed", "true")

@@ -16,7 +16,8 @@ import * as H from "./history.js";
 const pane = $("detail");
 
 export async function select(id, focusRow) {
-  if (S.sel !== id) { leave(); S.sel = id; S.detail = null; S.claimed = null; clearInterval(S.claimTimer); }
+  // Until the new one is read, the pane still shows the last: busy, so keys wait for it.
+  if (S.sel !== id) { leave(); S.sel = id; S.detail = null; S.claimed = null; clearInterval(S.claimTimer); pane.setAttribute("aria-busy", "true"); }
   if (U.isNew(id)) { U.seen(id); patchItem(id, {}); }
   for (const node of list.querySelectorAll(".row")) {
     const on = node.dataset.id === id; node.classList.toggle("selected", on);
@@ -38,7 +39,7 @@ export async function refreshDetail(fresh) {
   const id = S.sel; if (!id) return;
   const r = await api("GET", `/api/mentions/${id}`);
   if (S.sel !== id) return;
-  if (r.status !== 200) { toast(r.status === 404 ? "找不到这条提及：可能已处理完并过期" : r.data.error || "加载详情失败"); return; }
+  if (r.status !== 200) { pane.removeAttribute("aria-busy"); toast(r.status === 404 ? "找不到这条提及：可能已处理完并过期" : r.data.error || "加载详情失败"); return; }
   if (fresh) { S.chosen = 0; S.findings = null; S.mustReread = false; S.note = ""; }
   const holder = claimText(r.data); // a colleague's claim shows before anyone types
   if (fresh && holder && r.data.claimed_by !== ME) S.note = r.data.claimed_by + " 正在处理这条，先别重复回复";
@@ -74,6 +75,7 @@ export function renderDetail() {
     section("记录", el("ol", { class: "events" }, (d.events || []).map((ev) => el("li", null, el("time", null, when(ev.at)), " ", label("events", ev.type) || ev.type, R.eventNote(ev), ev.actor ? " · " + actorOf(ev.actor) : "", ev.reason ? "：" + label("reasons", ev.reason) : "", ev.note ? "：" + ev.note : "")))),
   ];
   pane.replaceChildren(...kids.filter(Boolean));
+  pane.removeAttribute("aria-busy");
   const area = $("reply");
   if (area) {
     if (keep && keep.id === d.id) { area.value = keep.text; if (keep.focus) { area.focus(); area.setSelectionRange(keep.a, keep.b); } }
@@ -109,7 +111,7 @@ export function advance(id, keep) {
   const next = keep ? rest.find((m) => S.items.indexOf(m) > i) || rest[rest.length - 1] : S.items[Math.min(i, S.items.length - 1)];
   S.sel = null; S.detail = null; S.claimed = null; clearInterval(S.claimTimer);
   const phone = P.toList(); // a phone goes back to the list, not on to the next mention
-  if (next && !phone) select(next.id, true); else pane.replaceChildren(el("h2", { id: "detail-title" }, "详情"), el("p", { class: "hint" }, next ? "从列表里选一条提及。" : "全部处理完了。"));
+  if (next && !phone) select(next.id, true); else { pane.replaceChildren(el("h2", { id: "detail-title" }, "详情"), el("p", { class: "hint" }, next ? "从列表里选一条提及。" : "全部处理完了。")); pane.removeAttribute("aria-busy"); }
 }
 // The open mention's timer runs with the list's.
 export function tickDetail() {
