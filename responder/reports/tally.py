@@ -35,11 +35,14 @@ from zoneinfo import ZoneInfo
 
 from responder.reports.buckets import HOUR, bucket_of, day_start, hour_of, local_day
 from responder.store.keys import Keys
+from responder.voice.topics import FIELDS as VOICE_FIELDS
+from responder.voice.topics import counted
 
 # What the tally reads of a mention (the rollup adds `templates`, the drafts offered).
 FIELDS = (
     *("platform", "account", "clock_start", "created_at", "deadline", "incident_id"),
     "rollup",
+    *VOICE_FIELDS,
 )
 MARK = "rollup"  # the mention's own field: what the rollups counted of it (JSON)
 OPENING = frozenset({"queued", "needs_reply", "send_failed"})  # into the queue
@@ -62,6 +65,7 @@ class Tally:
     counts: dict[Bucket, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     marks: dict[str, dict[str, Any]] = field(default_factory=dict)
     listed: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    samples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     backlog: dict[tuple[int, str], int] = field(default_factory=dict)
     incidents: dict[str, float] = field(default_factory=dict)
     replies: dict[str, float] = field(default_factory=dict)
@@ -96,6 +100,7 @@ class Tally:
             self.incidents[iid] = min(self.incidents.get(iid, at), at)
         if kind == "ingested":
             self._dims(at, "in", where)
+            self._voice(mid, at, row)
         elif kind == "joined":
             self.count(at, "joined")
         elif kind in OPENING:
@@ -203,6 +208,20 @@ class Tally:
         began = float(mark.get("c") or _start(row, at))
         self.count(at, f"ht:{bucket_of(at - began)}|g:{agent}")
 
+    def _voice(self, mid: str, at: float, row: Mapping[str, Any] | None) -> None:
+        """The voice of the customer's counts (responder/voice): a complaint's topic
+        (`v:<intent>|<aspect>`, the day's first complaints kept as samples) and a named
+        product's sentiment (`vp:<product>|<sentiment>`), where the mention was taken in."""
+        found = counted(row) if row and at >= self.since else None
+        if found is None:
+            return
+        topic, felt = found
+        if topic:
+            self.count(at, f"v:{topic}")
+            self.samples[self.day_of(hour_of(at))].append(mid)
+        if felt:
+            self.count(at, f"vp:{felt}")
+
     def _dims(self, at: float, name: str, where: tuple[str, ...], n: int = 1) -> None:
         self.count(at, name, n)
         if where:
@@ -269,8 +288,11 @@ class Tally:
         ordered = sorted(self.backlog.items())
         backlog = [[delta, bucket("h", h), bucket("d", d)] for (h, d), delta in ordered]
         lists = [[key(keys.report_list(day)), *items] for day, items in self.listed.items()]
+        lists += [[key(keys.voice_samples(day)), *ids] for day, ids in self.samples.items()]
         for day in self.listed:
             expire[key(keys.report_list(day))] = int(_day_end(day, self.zone) + days_kept)
+        for day in self.samples:
+            expire[key(keys.voice_samples(day))] = int(_day_end(day, self.zone) + days_kept)
         changed = sorted(self._changed) if marks else []
         marked = [[key(keys.mention(mid)), json.dumps(self.marks[mid])] for mid in changed]
         incidents = [key(keys.report_incidents), key(keys.report_incident_reply)]

@@ -296,6 +296,11 @@ class Keys:
         of its hours, written in the same step. Kept `[reports] days_kept`."""
         return f"{self.root}:rep:d:{day}"
 
+    def voice_samples(self, day: str) -> str:
+        """List of one day's complaints (mention ids) the voice of the customer quotes and
+        names topics by, the first `[reports] listed` of the day; kept as the days are."""
+        return f"{self.root}:rep:v:{day}"
+
     def report_list(self, day: str) -> str:
         """List of one day's breaches and escalations (JSON: id, type, at, platform,
         account), the first `[reports] listed` kept."""

@@ -18,6 +18,7 @@ from responder.web.audit import safe_cells
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 LABELS = {"positive": "正面", "neutral": "中性", "negative": "负面"}
+PRODUCTS = {"accessory": "配件"}  # what the understanding says when no product is named
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ def markdown(voice: Voice, week: Week) -> str:
     lines += ["", "## 各产品口碑", "", "| 产品 | 正面 | 中性 | 负面 |", "|---|---|---|---|"]
     for product, felt in voice.products.items():
         counts = " | ".join(str(felt.get(k, 0)) for k in LABELS)
-        lines.append(f"| {_cell(product)} | {counts} |")
+        lines.append(f"| {_cell(PRODUCTS.get(product, product))} | {counts} |")
     lines += ["", "## 原话摘录", ""]
     for topic in voice.topics[:5]:
         lines.append(f"**{topic.name}**")
@@ -112,7 +113,9 @@ def html(voice: Voice, week: Week) -> str:
     env = Environment(
         loader=PackageLoader("templates", "voice"), autoescape=True, undefined=StrictUndefined
     )
-    return env.get_template("voice.html").render(voice=voice, week=week, labels=LABELS)
+    return env.get_template("voice.html").render(
+        voice=voice, week=week, labels=LABELS, products=PRODUCTS
+    )
 
 
 def _rise(topic: Topic) -> str:

@@ -2,19 +2,23 @@
 the week before, and how each product is felt about, from the mentions themselves.
 
 A complaint is a mention the team read as negative, or one whose intent is a problem
-(PROBLEMS). Complaints are grouped into topics by intent and the first aspect they speak
-badly of ("续航", "充电"…); each topic is named by its intent, its aspect and the words
-that set its texts apart (jieba's TF-IDF over the topic's texts, brand and product names
-and filler left out), with a few sample mentions. Pure: the caller brings the mentions.
+(PROBLEMS) said without praise ("更新后锁屏好看" is about an update, and no complaint).
+Complaints are grouped into topics by intent and the first aspect they speak badly of
+("续航", "充电"…), except a crisis, which is one topic whatever it burnt, and an aspect
+that only repeats its intent (系统更新 · 更新). Each topic is named by its intent, its
+aspect and the words that set its texts apart (jieba's TF-IDF over the topic's texts,
+brand and product names and filler left out), with a few sample mentions. Pure: the
+caller brings the mentions.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,8 +79,13 @@ FILLER = frozenset(
         "呵呵",
     ]
 )
-NUMBERISH = re.compile(r"^[\d.]+$|^[A-Za-z]{1,2}$")  # 5.1, OS: versions and stray letters
+NUMBERISH = re.compile(r"^[\d.%]+$|^[A-Za-z]{1,2}$")  # 5.1, 3%, OS: numbers, stray letters
 PHRASES = 5  # words that name a topic
+# What the rollups read of a mention to count it (said_of, counted).
+FIELDS = (
+    *("intent", "intent_corrected", "sentiment_label", "sentiment_corrected", "aspects"),
+    "product",
+)
 SAMPLES = 3  # mentions shown for a topic
 
 
@@ -94,7 +103,7 @@ class Said:
 
     @property
     def complaint(self) -> bool:
-        if self.intent in NOISE:
+        if self.intent in NOISE or self.sentiment == "positive":
             return False
         return self.sentiment == "negative" or self.intent in PROBLEMS
 
@@ -185,9 +194,83 @@ def _tfidf() -> Any:
         return jieba.analyse.TFIDF()
 
 
+def from_counts(
+    counts: Mapping[str, int],
+    before: Mapping[str, int],
+    felt: Mapping[str, int],
+    samples: Sequence[Said],
+    *,
+    total: int = 0,
+    names: Iterable[str] = (),
+) -> Voice:
+    """The voice of the customer from the rollups: `counts` and `before` by topic
+    (`intent|aspect`) this week and last, `felt` by `product|sentiment`, and the week's
+    sampled complaints, which name each topic and are quoted; `total`: every mention
+    taken in that week."""
+    stop = set(FILLER) | {n.lower() for n in names}
+    by_topic: dict[tuple[str, str], list[Said]] = defaultdict(list)
+    for said in samples:
+        if said.complaint:
+            by_topic[_key(said)].append(said)
+    topics = []
+    for name, count in counts.items():
+        intent, _, aspect = name.partition("|")
+        group = by_topic.get((intent, aspect), [])
+        topics.append(
+            Topic(
+                intent=intent,
+                aspect=aspect,
+                count=count,
+                before=before.get(name, 0),
+                phrases=_phrases(group, stop) if group else (),
+                products=tuple(Counter(s.product for s in group if s.product).most_common(3)),
+                samples=tuple(sorted(group, key=lambda s: (-s.followers, s.id))[:SAMPLES]),
+            )
+        )
+    topics.sort(key=lambda t: (-t.count, -t.rise, t.intent, t.aspect))
+    products: dict[str, dict[str, int]] = defaultdict(dict)
+    for name, n in felt.items():
+        product, _, label = name.partition("|")
+        products[product][label] = n
+    ranked = sorted(products.items(), key=lambda pc: -sum(pc[1].values()))
+    return Voice(
+        total=max(total, sum(counts.values())),
+        complaints=sum(counts.values()),
+        topics=tuple(topics),
+        products=dict(ranked),
+    )
+
+
 def _key(said: Said) -> tuple[str, str]:
     bad = next((a for a, polarity in said.aspects if polarity == "neg"), "")
+    named = ASPECTS.get(bad, bad)
+    if said.intent == "crisis" or (named and named in INTENT_NAMES.get(said.intent, "")):
+        bad = ""
     return said.intent, bad
+
+
+def counted(row: Mapping[str, str]) -> tuple[str, str] | None:
+    """What the rollups count of a stored mention (its hash's intent, sentiment_label,
+    aspects, product): its topic as `intent|aspect` if it is a complaint (else ""), and
+    `product|sentiment` if it names a product (else ""); None when it says neither."""
+    said = said_of(row)
+    topic = "|".join(_key(said)) if said.complaint else ""
+    felt = f"{said.product}|{said.sentiment}" if said.product not in ("", "other") else ""
+    return (topic, felt) if topic or felt else None
+
+
+def said_of(row: Mapping[str, str]) -> Said:
+    """A stored mention's hash fields as the report reads them (the team's corrections win)."""
+    aspects = json.loads(row.get("aspects") or "[]")
+    return Said(
+        id=row.get("id", ""),
+        text=row.get("text", ""),
+        intent=row.get("intent_corrected") or row.get("intent") or "",
+        sentiment=row.get("sentiment_corrected") or row.get("sentiment_label") or "neutral",
+        aspects=tuple((str(a), str(p)) for a, p in aspects),
+        product=row.get("product", ""),
+        followers=int(row.get("author_followers") or 0),
+    )
 
 
 def _phrases(said: Sequence[Said], stop: set[str]) -> tuple[str, ...]:
