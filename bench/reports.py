@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -37,6 +38,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import ClientSession, web
 from argon2 import PasswordHasher
 from redis.asyncio import Redis
+
+# Run the checkout this file is in (`python bench/NAME.py` puts only bench/ on the path).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pipeline import KEYS, _cpu_seconds, burst
 from responder.accounts import UserConfig
