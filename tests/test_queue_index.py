@@ -8,7 +8,7 @@ obvious, and written apart from the index on purpose."""
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
@@ -16,7 +16,8 @@ import pytest
 from connectors.model import Mention
 from connectors.replay import demo_path
 from responder.services import STORE
-from responder.store.index import SORTS, QueueFilter
+from responder.store import index as queue_index
+from responder.store.index import SORTS, QueueFilter, QueueIndex, Row
 from responder.store.index_sync import FIELDS, LiveIndex
 from responder.store.store import Store
 from responder.web import labels
@@ -221,3 +222,28 @@ async def test_an_index_in_another_process_sees_a_change_made_here(
     assert await other.find(mine, 5, 0, by="deadline", now=clock.now()) == (1, [first])
     assert (await client.post(f"/api/mentions/{first}/dismiss", json={})).status == 200
     assert await other.find(mine, 5, 0, by="deadline", now=clock.now()) == (0, [])
+
+
+def test_many_matches_are_paged_by_walking_the_order_as_few_are_by_sorting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past SORTED_AT_MOST matches the page comes from walking the kept order: the same
+    page, offset and count as sorting the matches gives."""
+    index = QueueIndex()
+    for n in range(60):
+        intent = "lag" if n % 3 else "battery"
+        row = Row(
+            facets=("weibo", "lanxing", "comment", intent, "negative", "queued"),
+            claimed_by="amy" if n % 7 == 0 else "",
+            claim_until=2e9,
+            author=f"weibo\nu{n}",
+            words=f"第{n}条 卡了",
+            scores=(float(60 - n), float(n)),
+        )
+        index.put(f"{n:016x}", row)
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    asked = [QueueFilter(view="unassigned"), QueueFilter(intent="lag", q="卡")]
+    sorted_pages = [index.find(w, 7, 5, by=by, now=now) for w in asked for by in SORTS]
+    monkeypatch.setattr(queue_index, "SORTED_AT_MOST", 3)
+    assert [index.find(w, 7, 5, by=by, now=now) for w in asked for by in SORTS] == sorted_pages
+    assert sorted_pages[0][0] == 60 - 9 and len(sorted_pages[0][1]) == 7

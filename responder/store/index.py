@@ -12,9 +12,10 @@ Memory: ~1.3 KB a pending mention in the web process (bench/queue_api.py prints 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, fields
 from datetime import datetime
+from itertools import islice
 from typing import TypeVar
 
 from sortedcontainers import SortedKeyList
@@ -145,7 +146,7 @@ class QueueIndex:
             ranked = sorted(found, key=lambda mid: (self.rows[mid].scores[order], mid))
             return total, ranked[offset:end]
         walked = (mid for mid in self._orders[order] if mid in base and mid not in held)
-        return total, list(_slice(walked, offset, end))
+        return total, list(islice(walked, offset, end))
 
     def _matching(self, want: QueueFilter, now: float) -> tuple[Collection[str], set[str]]:
         """What matches `want`, as what to take and what of it to leave out (the claimed
@@ -174,14 +175,6 @@ class QueueIndex:
 def _intersect(sets: list[set[str]]) -> set[str]:
     ordered = sorted(sets, key=len)
     return ordered[0].intersection(*ordered[1:])
-
-
-def _slice(ids: Iterator[str] | Iterable[str], start: int, stop: int) -> Iterator[str]:
-    for n, mid in enumerate(ids):
-        if n >= stop:
-            return
-        if n >= start:
-            yield mid
 
 
 def _discard(index: dict[K, set[str]], key: K, mid: str) -> None:
