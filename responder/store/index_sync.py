@@ -17,7 +17,7 @@ or removed meanwhile has its entry after the build's start, read on afterwards).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -56,10 +56,11 @@ class LiveIndex:
         await self.fresh()
         return self.index.find(want, limit, offset, by=by, now=now)
 
-    async def open_of(self, platform: str, author_id: str) -> list[str]:
-        """The open conversations of one person on one platform, by deadline."""
+    async def open_of(self, accounts: Iterable[tuple[str, str]]) -> list[str]:
+        """The open conversations of one person's accounts (platform, author id), each
+        account's by deadline; one catch-up for all."""
         await self.fresh()
-        return self.index.by_author(f"{platform}\n{author_id}")
+        return [mid for p, a in accounts for mid in self.index.by_author(f"{p}\n{a}")]
 
     async def fresh(self) -> None:
         """Apply every change made before this call (one catch-up at a time; a call that

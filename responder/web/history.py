@@ -51,9 +51,8 @@ async def history(request: web.Request) -> web.Response:
         raise unknown(mid)
     waiting: list[str] = []
     if found.account is not None:
-        index = index_of(request.app)
-        for account in (found.account, *found.linked):
-            waiting += await index.open_of(account.platform, account.author_id)
+        accounts = [(a.platform, a.author_id) for a in (found.account, *found.linked)]
+        waiting = await index_of(request.app).open_of(accounts)
     ids = [i for i in dict.fromkeys(waiting) if i != mid][:SHOWN]
     return json_response(as_json(found, await store.mentions(ids, FIELDS)))
 
