@@ -20,6 +20,7 @@ from responder.alerts.oncall_config import OncallConfig, unknown_people
 from responder.drafts.llm.config import LlmConfig
 from responder.library.config import LibraryConfig
 from responder.schema import Binder
+from responder.voice.weekly import parse_when
 
 _COMMON_KEYS = ("type", "enabled", "poll_interval")
 
@@ -147,10 +148,22 @@ class ReportsConfig:
     days_kept: timedelta = timedelta(days=400)  # daily counters (in the team's zone)
     listed: int = field(default=1000, metadata={"gt": 0, "le": 100_000})  # breaches a day
     batch: int = field(default=500, metadata={"gt": 0, "le": 10_000})  # entries a step
+    # The week's voice of the customer to the alert channels, e.g. "mon 09:30"; "" is off.
+    digest: str = ""
+    spikes: bool = True  # page when a complaint topic or a product's complaints spike
+    # The usual level a spike is measured against: the same hours on this many days before.
+    spike_days: int = field(default=7, metadata={"gt": 0, "le": 30})
 
     def __post_init__(self) -> None:
         if self.days_kept < self.hours_kept:
             raise ValueError("days_kept must be at least as long as hours_kept")
+        if self.digest:
+            try:
+                parse_when(self.digest)
+            except ValueError as exc:
+                raise ValueError(f"digest {exc}") from None
+        if timedelta(days=self.spike_days + 1) > self.hours_kept:
+            raise ValueError("spike_days must be shorter than hours_kept (the hours compared)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -50,6 +50,7 @@ from responder.store.embedded import DataDir
 from responder.store.packing import PACKER, dictionary_of
 from responder.store.shared import RedisShared
 from responder.supervisor import Supervisor
+from responder.voice.watch import VoiceWatch
 from responder.watchdog import RedisWatchdog
 from responder.web import live, scrape
 from responder.web.api import MAX_BODY, add_routes
@@ -191,6 +192,7 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         services.monitor = Monitor(store, config, clock, stall_grace=grace)
         app[LIVE] = Broadcaster(store, clock)
         services.rollup = Rollup(store, config.reports, config.drafts.timezone)
+        services.voice = VoiceWatch(store, config, clock)
         yield
     finally:
         for poller in services.pollers:
@@ -304,6 +306,9 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
         supervisor.loop("reports", services.rollup.step, interruptible=True)
     if services.monitor is not None:
         supervisor.loop("monitor", services.monitor.step, interruptible=True)
+    if services.voice is not None:
+        # Interruptible: a page or the digest goes out in one script, or not at all.
+        supervisor.loop("voice", services.voice.step, interruptible=True)
     scheduler.start()
     try:
         yield

@@ -22,6 +22,7 @@ from responder.sla.sweeper import Sweeper
 from responder.store.availability import Availability
 from responder.store.store import Store
 from responder.supervisor import Supervisor
+from responder.voice.watch import VoiceWatch
 from responder.watchdog import RedisWatchdog
 
 
@@ -42,6 +43,7 @@ class Services:
     monitor: Monitor | None = None  # pages at once for sources down, auth, pipeline lag
     generator: Generator | None = None  # generated drafts, when [drafts.llm] is set
     rollup: Rollup | None = None  # keeps the reports' counters up with the event stream
+    voice: VoiceWatch | None = None  # spikes paged, the weekly digest sent (responder/voice)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """Chinese wording of the monitor's pages (alerts stream entries with `subject` instead of
-`mention`): an auth failure, a source down, the pipeline behind, and their recovery."""
+`mention`): an auth failure, a source down, the pipeline behind, their recovery, a spike
+and the weekly digest (which brings its own words and link)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def system_page(fields: dict[str, str], *, link: str) -> Page:
         title, lines, severity = _recovered(fields.get("subject", ""), detail)
     elif stage == "spike":
         title, lines, severity = _spike(detail)
+    elif stage == "digest":  # the week's voice of the customer (responder/voice/watch.py)
+        title, lines, severity = str(detail.get("title", "")), list(detail.get("lines", [])), "info"
     else:
         title, lines, severity = f"【系统告警】{fields.get('subject', '')} · {stage}", [], "breach"
     return Page(
@@ -44,7 +47,7 @@ def system_page(fields: dict[str, str], *, link: str) -> Page:
         title=title,
         lines=tuple(lines),
         platform=str(detail.get("platform", "")),
-        link=link,
+        link=str(detail.get("link") or link),
         severity=severity,
     )
 

@@ -39,6 +39,7 @@ from responder.store.store import Store
 
 log = logging.getLogger(__name__)
 GROUPED = frozenset(TIMED)  # stages gathered into group pages (a crisis always goes alone)
+UNADDRESSED = frozenset({"digest"})  # for the team to read: nobody on call is @-mentioned
 STALE = timedelta(hours=1)  # an entry older than this (the notifier was off) is not paged
 
 
@@ -178,7 +179,8 @@ class Notifier:
         said, mid, key = fields.get("stage", ""), fields.get("mention", ""), fields.get("key", "")
         at = from_epoch(float(fields.get("at") or now.timestamp()))
         if fields.get("subject") and key:  # a source or the pipeline: at once, never held
-            page = replace(system_page(fields, link=self.links.queue()), to=self._to(said))
+            to = () if said in UNADDRESSED else self._to(said)
+            page = replace(system_page(fields, link=self.links.queue()), to=to)
             return _Job(key=key, page=page, mentions=[], entries=[entry_id], stage=said)
         if not mid or not key or now - at > STALE:
             log.info("alert %s not paged: %s", key or entry_id, "stale" if mid else "no mention")

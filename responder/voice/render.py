@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from responder.cells import safe_cells
 from responder.voice.topics import Topic, Voice
-from responder.web.audit import safe_cells
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 LABELS = {"positive": "正面", "neutral": "中性", "negative": "负面"}
@@ -125,3 +125,34 @@ def _rise(topic: Topic) -> str:
 def _cell(text: str) -> str:
     """One line, no table breaks: a Markdown cell or quote."""
     return " ".join(text.split()).replace("|", "｜")
+
+
+DIGEST_TOPICS = 5  # topics a digest lists; the page and the report have the rest
+DIGEST_QUOTE = 40  # characters of one sample quoted under a topic
+
+
+def digest(voice: Voice, week: Week) -> tuple[str, list[str]]:
+    """The weekly digest for a chat robot: a title and short lines, no tables (DingTalk and
+    WeCom markdown draw none), well within WeCom's 4,096 bytes."""
+    title = f"【客户之声】{week.name} 周报"
+    lines = [f"{week.span} · 共 {voice.total} 条提及，其中投诉 {voice.complaints} 条"]
+    if voice.topics:
+        lines.append("投诉最多的话题：")
+    for n, topic in enumerate(voice.topics[:DIGEST_TOPICS], 1):
+        line = f"{n}. {_cell(topic.name)} — {topic.count} 条（上周 {topic.before}，{_rise(topic)}）"
+        lines.append(line)
+        if topic.samples:
+            said = _cell(topic.samples[0].text)
+            lines.append(f"　「{said[:DIGEST_QUOTE]}{'…' if len(said) > DIGEST_QUOTE else ''}」")
+    grown = voice.rising()[:3]
+    if grown:
+        lines.append(
+            "比上周明显增多：" + "；".join(f"{t.name} {t.before}→{t.count}" for t in grown)
+        )
+    felt = []
+    for product, counts in list(voice.products.items())[:5]:
+        shown = " / ".join(f"{LABELS[k]} {counts.get(k, 0)}" for k in LABELS)
+        felt.append(f"{PRODUCTS.get(product, product)}：{shown}")
+    if felt:
+        lines.append("各产品口碑：" + "；".join(felt))
+    return title, lines

@@ -11,7 +11,6 @@ in one script keeps a second detector (another process, a later window) from pag
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,22 +19,12 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from responder.store.keys import Keys
+from responder.voice.paging import DAY, raise_once
 
 LEAST = 5  # mentions in the window, at least
 FACTOR = 3.0  # times the usual level, at least
 SIGMAS = 3.0  # and this far above it, counted in √usual (chance's spread of a count)
 SAMPLES = 3
-DAY = 86400
-
-# KEYS: 1 the subject's marker for the day, 2 the alerts stream
-# ARGV: 1 the stream's MAXLEN, 2 now (epoch s), 3 subject, 4 key, 5 detail JSON, 6 marker TTL
-# Returns 1 paged, 0 already paged today.
-PAGE = """
-if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[6]) == false then return 0 end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'subject', ARGV[3], 'stage', 'spike',
-           'cycle', '1', 'key', ARGV[4], 'at', ARGV[2], 'due', ARGV[2], 'detail', ARGV[5])
-return 1
-"""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,8 +61,6 @@ def rising(
 
 async def page(redis: Redis, keys: Keys, spike: Spike, at: datetime, *, maxlen: int) -> bool:
     """Put the spike's page in the alerts stream, unless its subject paged today."""
-    day = int(at.timestamp() // DAY)
-    key = f"spike:{spike.subject}:{day}"
     detail = {
         "name": spike.name,
         "count": spike.count,
@@ -81,7 +68,20 @@ async def page(redis: Redis, keys: Keys, spike: Spike, at: datetime, *, maxlen: 
         "window_min": spike.window_min,
         "samples": [{"id": s.id, "text": s.text, "link": s.link} for s in spike.samples[:SAMPLES]],
     }
-    script = redis.register_script(PAGE)
-    args: list[str | int] = [maxlen, f"{at.timestamp():.3f}", spike.subject, key]
-    args += [json.dumps(detail, ensure_ascii=False), DAY]
-    return int(await script(keys=[keys.alert_raised(key), keys.alerts], args=args)) == 1
+    key = marker(spike.subject, at)
+    return await raise_once(
+        redis,
+        keys,
+        subject=spike.subject,
+        stage="spike",
+        key=key,
+        detail=detail,
+        at=at,
+        maxlen=maxlen,
+        ttl=DAY,
+    )
+
+
+def marker(subject: str, at: datetime) -> str:
+    """The key of `subject`'s page on the (UTC) day of `at`."""
+    return f"spike:{subject}:{int(at.timestamp() // DAY)}"

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from responder.cells import safe_cells as safe_cells
 from responder.clock import from_epoch
 from responder.services import CLOCK, CONFIG, STORE
 from responder.store.records import stream_events
@@ -42,7 +43,6 @@ TEXT_OF = {
     "unlinked": "account",
 }
 HEADERS = ("时间", "操作人", "操作", "提及ID", "提及内容", "内容", "详情")
-FORMULA = ("=", "+", "-", "@", "\t", "\r")  # cells Excel would run as formulas
 
 routes = web.RouteTableDef()
 
@@ -177,11 +177,6 @@ def csv_response(text: str, filename: str) -> web.Response:
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def safe_cells(cells: tuple[str, ...]) -> list[str]:
-    """Cells as text: one starting like a formula gets a leading quote (Excel runs them)."""
-    return ["'" + c if c.startswith(FORMULA) else c for c in cells]
 
 
 def parse_time(value: str | None, zone: ZoneInfo, name: str) -> datetime | None:
