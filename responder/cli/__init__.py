@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+from redis.exceptions import RedisError
+
 from responder.cli import connectors, deadletters, drafts, oncall, report, run, sentiment, users
 from responder.cli.common import DEFAULT_CONFIG, config_for
 from responder.config import ConfigError, load
@@ -40,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "check-config":
         return check_config(args.path)
-    return handlers[args.command](args)
+    try:
+        return handlers[args.command](args)
+    except RedisError as exc:  # its messages name host and port, never the password
+        print(f"tiexin {args.command}: cannot use Redis: {exc}", file=sys.stderr)
+        return 1
 
 
 def check_config(path: Path) -> int:

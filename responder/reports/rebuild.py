@@ -28,6 +28,7 @@ from responder.reports.tally import MARK, Tally
 
 log = logging.getLogger(__name__)
 CHUNK = 200  # mentions read per round
+PARALLEL = 20  # mentions' logs read at once (a connection each; redis-py's pool holds 100)
 ATTEMPTS = 3
 _MENTION = re.compile(r":m:([0-9a-f]{16})$")
 _BUCKET = re.compile(r":rep:([hdl]):([0-9-]+)$")
@@ -60,7 +61,10 @@ async def _attempt(rollup: Rollup, since: date | None) -> Rebuilt | None:
     tally = Tally(rollup.zone, since=low)
     mentions = 0
     async for ids in _mention_ids(rollup):
-        logs = await asyncio.gather(*(store.events_of(mid) for mid in ids))
+        logs = []
+        for start in range(0, len(ids), PARALLEL):  # within the client's connection pool
+            part = ids[start : start + PARALLEL]
+            logs += await asyncio.gather(*(store.events_of(mid) for mid in part))
         wanted = {mid for mid, evs in zip(ids, logs, strict=True) if _approved(evs)}
         rows = await rollup.rows(ids, wanted)
         for mid, evs in zip(ids, logs, strict=True):
