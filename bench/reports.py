@@ -2,6 +2,7 @@
 rollup step adds to the pipeline's cost per mention.
 
     python bench/reports.py [--days 30] [--per-day 50000] [--requests 40] [--burst 3000]
+                            [--profile]
 
 Phase 1 fills the rollups of a fresh embedded Redis with --days days of --per-day
 mentions each, written through the same code as the rollup step (tally.Tally and the
@@ -25,6 +26,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import cProfile
+import pstats
 import random
 import sys
 import tempfile
@@ -209,9 +213,12 @@ async def overhead(store: Store, pool: ScoringPool, args: argparse.Namespace) ->
     rollup = Rollup(store, ReportsConfig(), ZONE)
     cpu = _cpu_seconds()
     started = time.perf_counter()
-    while await rollup.step() != IDLE:
-        pass
+    with cProfile.Profile() if args.profile else contextlib.nullcontext() as profile:
+        while await rollup.step() != IDLE:
+            pass
     wall = time.perf_counter() - started
+    if profile is not None:
+        pstats.Stats(profile).sort_stats("tottime").print_stats(15)
     rolled = {name: used - cpu.get(name, 0.0) for name, used in _cpu_seconds().items()}
     extra = rolled.get("bench and pipeline", 0.0) + rolled.get("redis", 0.0)
     print(
@@ -266,4 +273,7 @@ if __name__ == "__main__":
     parser.add_argument("--processes", type=int, default=2, help="scoring processes")
     parser.add_argument("--workers", type=int, default=3, help="pipeline workers")
     parser.add_argument("--batch", type=int, default=100, help="pipeline batch size")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the rollup step (cProfile, top 15)"
+    )
     asyncio.run(main(parser.parse_args()))

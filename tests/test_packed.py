@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 from unittest.mock import ANY
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from responder.alerts.store import AlertStore
@@ -57,6 +57,23 @@ def test_every_value_reads_back_as_written(members: dict[str, str]) -> None:
     stored = packed.pack(fields)
     assert not set(stored) & set(MEMBERS)
     assert packed.unpack(stored) == {**USUAL, **fields} | _clock(fields)
+
+
+@given(
+    st.dictionaries(st.sampled_from(MEMBERS), VALUES),
+    st.sets(st.sampled_from([*MEMBERS, "clock_start", "id", *packed.DEFAULTS])),
+)
+@example({"created_at": "1796570816.027", "queued_at": "1796570816.059"}, {"queued_at"})
+def test_a_reader_of_some_fields_gets_those_as_written(
+    members: dict[str, str], names: set[str]
+) -> None:
+    """Only the members asked for are expanded (times after created_at included)."""
+    fields = {"id": "m", **members}
+    full = {**USUAL, **fields} | _clock(fields)
+    stored = packed.pack(fields)
+    names.add("id")  # a hash read as nothing is no hash
+    read = {k: v for k, v in stored.items() if k in packed.fetch(names)}
+    assert packed.unpack(read, names) == {n: full[n] for n in names if n in full}
 
 
 def _clock(fields: dict[str, str]) -> dict[str, str]:

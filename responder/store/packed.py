@@ -146,7 +146,7 @@ def unpack(row: Mapping[str, str], names: Iterable[str] | None = None) -> dict[s
             continue
         for name in out.keys() & _MEMBERS[group]:  # separate fields written before
             del out[name]
-        out.update(_expanded(members, held))
+        out.update(_expanded(members, held, plan.keep))
     for name, same in plan.same:
         if name not in out and same in out:
             out[name] = out[same]
@@ -158,12 +158,17 @@ def unpack(row: Mapping[str, str], names: Iterable[str] | None = None) -> dict[s
 
 
 @functools.lru_cache(maxsize=4096)
-def _expanded(members: tuple[str, ...], held: str) -> tuple[tuple[str, str], ...]:
-    """The (name, value) pairs a group's value holds. Cached: every agent's queue read
-    shows the same head of the queue again, as views.to_api's cache says."""
+def _expanded(
+    members: tuple[str, ...], held: str, keep: frozenset[str] | None
+) -> tuple[tuple[str, str], ...]:
+    """The (name, value) pairs a group's value holds, of the members in `keep` (None: all;
+    a reader of a few fields, like the rollup step, pays for those). Cached: every agent's
+    queue read shows the same head of the queue again, as views.to_api's cache says."""
     out: dict[str, str] = {}
     offsets: list[tuple[str, float]] = []
     for name, value in zip(members, orjson.loads(held) if held else (), strict=False):
+        if keep is not None and name not in keep:
+            continue
         if value.__class__ is str:
             out[name] = value
         elif value is None:
@@ -185,6 +190,7 @@ class _Plan:
     drop: frozenset[str]  # what unpacking those may give that was not asked for
     same: tuple[tuple[str, str], ...]  # SAME_AS, of the names asked for
     defaults: tuple[tuple[str, str], ...]  # DEFAULTS, of the names asked for
+    keep: frozenset[str] | None = None  # the group members to expand (None: all)
 
 
 _ALL = _Plan(
@@ -207,4 +213,5 @@ def _plan(names: tuple[str, ...]) -> _Plan:
         drop=frozenset(name for name in given if name not in names),
         same=tuple((name, same) for name, same in SAME_AS.items() if name in names),
         defaults=tuple((name, value) for name, value in DEFAULTS.items() if name in names),
+        keep=frozenset([*read, *(AFTER[name] for name in names if name in AFTER)]),
     )
