@@ -192,6 +192,15 @@ class Knowledge:
 
 def load_knowledge(path: Path) -> Knowledge:
     """Load and check a knowledge file; raise KnowledgeError naming every bad entry."""
+    return Knowledge(*_read(path))
+
+
+def load_entries(path: Path) -> tuple[Entry, ...]:
+    """The checked entries of a knowledge file, without building its search index."""
+    return tuple(_read(path)[0])
+
+
+def _read(path: Path) -> tuple[list[Entry], list[str], list[str], dict[str, list[str]]]:
     raw = read_table(path, KnowledgeError)
     problems: list[str] = []
     entries: list[Entry] = []
@@ -223,7 +232,7 @@ def load_knowledge(path: Path) -> Knowledge:
             problems.append(f"faq {entry.id}: device {entry.device!r} is not in [devices]")
     if problems:
         raise KnowledgeError(f"{path}:\n" + "\n".join(f"  {p}" for p in problems))
-    return Knowledge(entries, stop, weak, devices)
+    return entries, stop, weak, devices
 
 
 def _entry(item: dict[str, object], where: str, problems: list[str]) -> Entry | None:

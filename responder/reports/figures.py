@@ -26,6 +26,7 @@ for _, k in ipairs(KEYS) do
 end
 return out
 """
+KNOWLEDGE = ("offered", "as_is", "edited", "written")  # k:<entry id>|<how>
 AGENT = ("handled", "approved", "as_is", "edited", "written", "dismissed", "set_aside")
 
 
@@ -47,10 +48,15 @@ class Span:
 
 
 async def figures(
-    store: Store, span: Span, now: datetime, listed_most: int | None = LISTED
+    store: Store,
+    span: Span,
+    now: datetime,
+    listed_most: int | None = LISTED,
+    titles: Mapping[str, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the reports page for `span`; the newest `listed_most` breaches and
-    escalations (None: all kept)."""
+    escalations (None: all kept); `titles`: each knowledge-base entry's title and first
+    question, by id (responder/drafts/quoting.py)."""
     day_list = days(span.since, span.until)
     hours = [h for d in day_list for h in hours_of(d, span.zone)]
     k = store.keys
@@ -95,6 +101,7 @@ async def figures(
     out["agents"] = _table(named, _agents(total))
     out["no_reply"] = _table(named, _no_reply(total), counts={"back": total.get("back", 0)})
     out["templates"] = _table(named, _templates(total))
+    out["knowledge"] = _table(named, _knowledge(total, titles or {}))
     out["outbox"] = {"range": named, **_pick(total, OUTBOX)}
     return out
 
@@ -321,3 +328,27 @@ def _templates(total: Mapping[str, int]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _knowledge(
+    total: Mapping[str, int], titles: Mapping[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Per knowledge-base entry: approvals offered a draft quoting it, and how many sent
+    the one that did as is or edited, or wrote their own; most offered first. An entry
+    since taken out of the knowledge base keeps its id, without a title."""
+    ids = {name[2:].rsplit("|", 1)[0] for name in total if name.startswith("k:")}
+    rows = []
+    for ident in ids:
+        counts = {how: total.get(f"k:{ident}|{how}", 0) for how in KNOWLEDGE}
+        title, question = titles.get(ident, ("", ""))
+        used = counts["as_is"] + counts["edited"]
+        rows.append(
+            {
+                "entry": ident,
+                "title": title,
+                "question": question,
+                **counts,
+                "acceptance": _share(used, counts["offered"]),
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["offered"], r["entry"]))

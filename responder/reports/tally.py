@@ -17,6 +17,8 @@ response-time bucket, buckets.BOUNDS):
 - per agent `handled`, `approved`, `as_is`, `edited`, `written`, `ht:<i>` handling time
   (first claim to close);
 - per template `t:<template>|offered`, `|as_is`, `|edited`;
+- per knowledge-base entry `k:<entry id>|offered` (approvals offered a draft quoting it),
+  `|as_is`, `|edited` (the chosen draft quoted it), `|written` (offered, written anew);
 - `bl` the open conversations after the last event of the bucket (a gauge).
 
 SLA figures are counted in the hour and day the mention's timer started; everything
@@ -170,6 +172,7 @@ class Tally:
         chosen = ev.get("draft_template")
         if chosen and how in ("as_is", "edited"):
             self.count(at, f"t:{chosen}|{how}")
+        self._entries(at, ev, how)
         if row is None or mark.get("a"):
             return  # answered before (a failed send approved again): counted then
         self._set(mid, mark, a=1)
@@ -192,6 +195,18 @@ class Tally:
             if not mark.get("s"):
                 self._set(mid, mark, s="miss")
                 self._dims(start, "miss", where)
+
+    def _entries(self, at: float, ev: Mapping[str, Any], how: str) -> None:
+        """The knowledge-base entries of an approval (its event says which the drafts
+        offered quoted, web/replies.py): offered once per approval, and how it was used."""
+        offered: Sequence[str] = ev.get("kb_offered") or ()
+        for entry in offered:
+            self.count(at, f"k:{entry}|offered")
+        if how == "written":
+            for entry in offered:
+                self.count(at, f"k:{entry}|written")
+        elif used := ev.get("draft_kb"):
+            self.count(at, f"k:{used}|{how}")
 
     def _closed(
         self,

@@ -12,6 +12,7 @@ from aiohttp import web
 from responder.clock import from_epoch
 from responder.drafts.drafter import channel_of
 from responder.drafts.learning import usage
+from responder.drafts.quoting import Quotes
 from responder.drafts.said import sentences
 from responder.drafts.style import StyleRules, check
 from responder.outbox.holds import Holds
@@ -27,6 +28,7 @@ from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
 
 STYLE = web.AppKey("style", StyleRules)
+QUOTES = web.AppKey("quotes", Quotes)  # which knowledge-base entry a draft quotes
 TEXT = Field(name="text", max_length=2000, visible=True)
 # Three template drafts, then up to three generated ones ([drafts.llm] max_drafts).
 DRAFT = Field(name="draft", kind=int, low=0, high=5)
@@ -167,6 +169,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
     template = drafts[use.chosen][1] if use.chosen is not None else ""
     how = "written" if use.chosen is None else "edited" if use.edited else "as_is"
     details: dict[str, Any] = {"draft_use": how}
+    details |= _entries(request.app[QUOTES], [d[0] for d in drafts], use.chosen)
     if use.diff:
         details["diff"] = use.diff
     if findings:
@@ -230,3 +233,15 @@ def _check_seen(body: dict[str, Any], followups: int) -> None:
             status=409,
             details={"code": "stale", "seen": str(followups)},
         )
+
+
+def _entries(quotes: Quotes, texts: list[str], chosen: int | None) -> dict[str, Any]:
+    """What the approval's event records of the knowledge base (the reports count it):
+    `kb_offered`, the entries the drafts offered quote, and `draft_kb`, the chosen draft's.
+    Nothing when no draft quotes one."""
+    quoted = [quotes.entry_of(text) for text in texts]
+    offered = sorted({ident for ident in quoted if ident})
+    if not offered:
+        return {}
+    used = quoted[chosen] if chosen is not None else ""
+    return {"kb_offered": offered, **({"draft_kb": used} if used else {})}

@@ -17,6 +17,7 @@ from responder.web.audit import csv_response, safe_cells
 from responder.web.auth import ROLE_NAMES, Role, csrf_token, current_user, require
 from responder.web.common import json_response
 from responder.web.pages import render
+from responder.web.replies import QUOTES
 from responder.web.validate import ApiError
 
 DEFAULT_DAYS = 7  # the range without since/until: the last week, today included
@@ -135,6 +136,14 @@ TABLES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
             ("acceptance", "采用率"),
         ),
     ),
+    "knowledge": (
+        "knowledge",
+        (
+            *(("title", "条目"), ("question", "常见问法"), ("offered", "提供")),
+            *(("as_is", "直接用"), ("edited", "改后用"), ("written", "自己写")),
+            *(("acceptance", "采用率"), ("entry", "条目ID")),
+        ),
+    ),
     "outbox": (
         "outbox",
         (
@@ -162,6 +171,7 @@ TITLES = {
     "agents": "客服工作量",
     "no_reply": "无需回复的原因",
     "templates": "草稿采用（按模板）",
+    "knowledge": "知识库条目采纳率",
     "outbox": "发送结果",
 }
 
@@ -174,7 +184,10 @@ async def reports(request: web.Request) -> web.Response:
     default the last 7 days), each naming its range and zone."""
     require(request, Role.LEAD)
     span = span_of(request)
-    return json_response(await figures(request.app[STORE], span, request.app[CLOCK].now()))
+    found = await figures(
+        request.app[STORE], span, request.app[CLOCK].now(), titles=_titles(request)
+    )
+    return json_response(found)
 
 
 @routes.get("/api/reports/{table}.csv")
@@ -186,7 +199,8 @@ async def table_csv(request: web.Request) -> web.Response:
     if name not in TABLES:
         raise ApiError(f"unknown table {name[:64]!r}; one of {', '.join(TABLES)}", status=404)
     span = span_of(request)
-    found = await figures(request.app[STORE], span, request.app[CLOCK].now(), listed_most=None)
+    now = request.app[CLOCK].now()
+    found = await figures(request.app[STORE], span, now, listed_most=None, titles=_titles(request))
     figure, columns = TABLES[name]
     rows = [found[figure]] if figure in ROW_FIGURES else found[figure]["rows"]
     out = io.StringIO()
@@ -238,6 +252,11 @@ def span_of(request: web.Request) -> Span:
     if (until - since).days >= MAX_DAYS:
         raise ApiError(f"at most {MAX_DAYS} days at a time", field="since")
     return Span(since=since, until=until, zone=default.zone)
+
+
+def _titles(request: web.Request) -> dict[str, tuple[str, str]]:
+    """Each knowledge-base entry's title and first question, as the team knows it."""
+    return request.app[QUOTES].titles()
 
 
 def _default(request: web.Request) -> Span:

@@ -17,11 +17,12 @@ DAY = "2026-11-20"  # the fake clock's day in Shanghai
 
 
 async def _counted(client: Client, clock: FakeClock) -> None:
-    """Three mentions: one answered within the timer, one late, one needing no reply."""
+    """Three mentions: one answered within the timer (a draft quoting the knowledge base's
+    NFC entry, sent as is), one late, one needing no reply."""
     await feed(
         client,
         clock,
-        mention("1"),
+        mention("1", text="小区门禁卡能用手机刷吗？"),
         mention("2", text="@澜星 你们客服电话是多少？"),
         mention("3", text="哈哈哈 转发微博"),
     )
@@ -67,6 +68,11 @@ async def test_a_lead_reads_every_figure_at_desktop_and_phone_width(
         agents = page.locator("#t-sla_by_agent tbody tr")
         await expect(agents).to_have_count(2)
         await expect(agents.nth(0)).to_contain_text("amy")
+        entries = page.locator("#t-knowledge tbody tr")
+        await expect(entries).to_have_count(1)
+        await expect(entries.nth(0)).to_contain_text("NFC门禁卡怎么添加")
+        await expect(entries.nth(0)).to_contain_text("100.0%")
+        await expect(page.locator("#h-t-knowledge")).to_contain_text("知识库条目采纳率")
         # Chart.js drew into each canvas, sized by its box (no inline style from HTML).
         for canvas in ("c-sla-day", "c-sla-hour", "c-rt", "c-volume"):
             box = await page.locator(f"#{canvas}").bounding_box()

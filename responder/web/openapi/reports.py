@@ -27,6 +27,7 @@ FIGURES = (
     *("sla", "sla_by_day", "sla_by_hour", "sla_by_platform", "sla_by_account"),
     *("sla_by_agent", "response_time", "volume", "volume_by_hour", "breaches"),
     *("incidents", "agents", "no_reply", "templates", "outbox"),
+    "knowledge",
 )
 REPORTS = obj(
     {"range": RANGE, "generated_at": string(format="date-time"), **dict.fromkeys(FIGURES, FIGURE)}
