@@ -14,7 +14,7 @@ from responder.services import SERVICES
 from tests.conftest import MakeClient
 from tests.fakes import FakeClock, mention
 from tests.openapi_check import check_answer
-from tests.voice_demo import ZONE, demo_counted
+from tests.test_voice_week import ZONE, _demo_counted
 from tests.workspace import Client, app_of, as_user, feed, mid
 
 WEEK = "2026-W47"  # the fake clock's week (2026-11-20, a Friday, in Shanghai)
@@ -38,7 +38,8 @@ async def test_a_lead_reads_the_demo_weeks_topics_products_and_samples(
     make_client: MakeClient, clock: FakeClock
 ) -> None:
     client = await make_client("voc")
-    await demo_counted(_pipeline(client), clock)
+    pipeline = _pipeline(client)
+    await _demo_counted(pipeline.store, pipeline, clock)
     answer = await client.get("/api/reports/voice", headers=LEE)  # this week by default
     assert answer.status == 200, await answer.text()
     found = await answer.json()
@@ -82,7 +83,8 @@ async def test_the_csv_opens_in_excel_with_one_bom_and_formulas_quoted(
     loud = Author(id="u9", name="大V", followers=50_000_000)  # quoted first in its topic
     formula = '=HYPERLINK("http://evil.example","X7 又卡了") X7 又卡了，卡死了，烦死了'
     await feed(client, clock, mention("f1", text=formula, author=loud))
-    await demo_counted(_pipeline(client), clock)
+    pipeline = _pipeline(client)
+    await _demo_counted(pipeline.store, pipeline, clock)
     found = await (await client.get("/api/reports/voice", headers=LEE)).json()
     quoted = [t for t in found["topics"] if t["samples"] and t["samples"][0]["id"] == mid("f1")]
     assert quoted and quoted[0]["samples"][0]["text"] == formula  # the JSON keeps it as said

@@ -9,15 +9,31 @@ from pathlib import Path
 
 import pytest
 
+from connectors.model import Mention
+from connectors.replay import demo_path
 from responder.cli import main
-from responder.config import defaults
+from responder.config import ReportsConfig, defaults
 from responder.pipeline.worker import Pipeline
+from responder.reports.rollup import Rollup
 from responder.store.store import Store
 from responder.voice.render import week_of
 from responder.voice.topics import Voice
 from responder.voice.week import products_of, voice_of
 from tests.fakes import FakeClock
-from tests.voice_demo import ZONE, demo_counted
+
+ZONE = "Asia/Shanghai"
+
+
+async def _demo_counted(store: Store, pipeline: Pipeline, clock: FakeClock) -> None:
+    lines = demo_path().read_text("utf-8").splitlines()
+    mentions = [Mention.from_json(line) for line in lines]
+    for start in range(0, len(mentions), 100):
+        await store.ingest("demo", mentions[start : start + 100], None, clock.now())
+        while await pipeline.run_once(block_ms=None):
+            pass
+    rollup = Rollup(store, ReportsConfig(), ZONE)
+    while await rollup.step() == 0:
+        pass
 
 
 def _named(found: Voice, intent: str) -> set[str]:
@@ -27,7 +43,7 @@ def _named(found: Voice, intent: str) -> set[str]:
 async def test_the_demo_week_names_the_fire_the_battery_drain_and_lag(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
-    await demo_counted(pipeline, clock)
+    await _demo_counted(store, pipeline, clock)
     week = week_of(clock.now().date(), ZONE)
     found = await voice_of(store, week, names=products_of(defaults()))
     assert found.complaints > 100
@@ -45,13 +61,14 @@ async def test_the_demo_week_names_the_fire_the_battery_drain_and_lag(
 
 
 async def test_tiexin_report_voc_prints_the_week(
+    store: Store,
     pipeline: Pipeline,
     clock: FakeClock,
     redis_url: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    await demo_counted(pipeline, clock)
+    await _demo_counted(store, pipeline, clock)
     config = tmp_path / "config.toml"
     config.write_text(f'[redis]\nurl = "{redis_url}"\nprefix = "test"\n', "utf-8")
     week = week_of(clock.now().date(), ZONE).name

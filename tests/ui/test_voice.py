@@ -12,8 +12,8 @@ from playwright.async_api import Browser, expect
 
 from responder.services import SERVICES
 from tests.fakes import FakeClock
+from tests.test_voice_week import _demo_counted
 from tests.ui.conftest import SHOTS, Client, signed_in, url
-from tests.voice_demo import demo_counted
 from tests.workspace import app_of
 
 WEEK, BEFORE = "2026-W47", "2026-W46"  # the fake clock's week (2026-11-20) and the one before
@@ -24,7 +24,7 @@ SPAN_BEFORE = "（2026-11-09 至 2026-11-15，Asia/Shanghai）"
 async def _counted(client: Client, clock: FakeClock) -> None:
     pipeline = app_of(client)[SERVICES].pipeline
     assert pipeline is not None
-    await demo_counted(pipeline, clock)
+    await _demo_counted(pipeline.store, pipeline, clock)
 
 
 @pytest.mark.parametrize("width", [1400, 390])
