@@ -17,6 +17,7 @@ from responder.cells import safe_cells
 from responder.voice.topics import Topic, Voice
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+YEARS = (1970, 9998)
 LABELS = {"positive": "正面", "neutral": "中性", "negative": "负面"}
 PRODUCTS = {"accessory": "配件"}  # what the understanding says when no product is named
 
@@ -48,6 +49,8 @@ def parse_week(text: str, zone: str) -> Week:
     found = WEEK.match(text.strip())
     if not found:
         raise ValueError(f"week must look like 2026-W49, not {text!r}")
+    if not YEARS[0] <= int(found[1]) <= YEARS[1]:  # the week before and after stay dates
+        raise ValueError(f"week must be from {YEARS[0]}-W01 to {YEARS[1]}-W52, not {text!r}")
     try:
         monday = date.fromisocalendar(int(found[1]), int(found[2]), 1)
     except ValueError as exc:

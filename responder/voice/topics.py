@@ -121,12 +121,17 @@ class Topic:
     samples: tuple[Said, ...]
 
     @property
-    def name(self) -> str:
-        """How a person would name it: 危机 · 充电：起火、烫伤、充电器."""
+    def heading(self) -> str:
+        """Its intent and aspect as a person says them: 危机, 售后 · 维修."""
         head = INTENT_NAMES.get(self.intent, self.intent)
         if self.aspect and ASPECTS.get(self.aspect, self.aspect) != head:
             head += " · " + ASPECTS.get(self.aspect, self.aspect)
-        return head + ("：" + "、".join(self.phrases[:3]) if self.phrases else "")
+        return head
+
+    @property
+    def name(self) -> str:
+        """How a person would name it: 危机 · 充电：起火、烫伤、充电器."""
+        return self.heading + ("：" + "、".join(self.phrases[:3]) if self.phrases else "")
 
     @property
     def rise(self) -> int:

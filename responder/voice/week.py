@@ -4,6 +4,7 @@ sampled complaints, read again for their words."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import timedelta
 from typing import cast
@@ -29,7 +30,11 @@ async def voice_of(store: Store, week: Week, *, names: tuple[str, ...] = ()) -> 
         rows += await store.mentions(part, ("id", "text", "author_followers", *FIELDS))
     before.pop("", None)
     samples = [said_of(r) for r in rows]
-    return from_counts(counts, before, felt, samples, total=total, names=names)
+    # jieba's TF-IDF is CPU work (its first use loads its dictionary, about a second): a
+    # web handler asks for it too, so it runs off the event loop.
+    return await asyncio.to_thread(
+        from_counts, counts, before, felt, samples, total=total, names=names
+    )
 
 
 async def _week(store: Store, week: Week) -> tuple[Counter[str], Counter[str], list[str]]:

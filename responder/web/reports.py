@@ -13,6 +13,7 @@ from aiohttp import web
 
 from responder.reports.figures import Span, figures
 from responder.services import CLOCK, CONFIG, STORE
+from responder.web import voice
 from responder.web.audit import csv_response, safe_cells
 from responder.web.auth import ROLE_NAMES, Role, csrf_token, current_user, require
 from responder.web.common import json_response
@@ -225,6 +226,11 @@ async def page(request: web.Request) -> web.Response:
     except ApiError as exc:
         span = _default(request)
         error, status = f"日期有误：{exc.message}", 400
+    try:
+        week = voice.week_asked(request)
+    except ApiError as exc:
+        week = voice.this_week(request)
+        error, status = f"{error} 周有误：{exc.message}".strip(), 400
     return render(
         request,
         "ui/reports.html",
@@ -234,6 +240,7 @@ async def page(request: web.Request) -> web.Response:
         since=span.since.isoformat(),
         until=span.until.isoformat(),
         timezone=str(span.zone),
+        week=week.name,
         error=error,
         tables=[
             {"name": name, "title": TITLES[name], "columns": columns, "one": name in ROW_FIGURES}
@@ -287,5 +294,6 @@ def _cell(value: Any) -> str:
 
 
 def install(app: web.Application) -> None:
+    app.add_routes(voice.routes)  # before {table}.csv, which voice.csv would match too
     app.add_routes(routes)
     app.router.add_get("/reports", page)

@@ -14,9 +14,18 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from responder.web.openapi import common, leads, mentions, models, pages, reports, workspace
+from responder.web.openapi import (
+    common,
+    leads,
+    mentions,
+    models,
+    pages,
+    reports,
+    voice,
+    workspace,
+)
 
-AREAS = (mentions, workspace, leads, reports, pages)
+AREAS = (mentions, workspace, leads, reports, voice, pages)
 TAGS = (
     ("mentions", "一条提及：查看、回复和处理"),
     ("workspace", "工作台：队列、名称、实时更新、同事和快捷短语"),

@@ -39,6 +39,8 @@ EXAMPLE: dict[str, Any] = {
     **{name: {"range": SPAN, "rows": []} for name in FIGURES},
     "sla": {"range": SPAN, "need": 120, "ok": 114, "miss": 6, "attainment": 0.95},
 }
+WEEK_NAME = string("ISO 周", pattern="^[0-9]{4}-W[0-9]{2}$")
+WEEK = query("week", "ISO 周（周一零点到周日 24 点，团队时区；默认本周）", WEEK_NAME, "2026-W49")
 SINCE_UNTIL = (
     query("since", "第一天（默认：到 until 为止的 7 天）", DAY, "2026-11-30"),
     query("until", "最后一天（默认：今天）", DAY, "2026-12-06"),
@@ -78,12 +80,12 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
             html_page(
                 "getReportsPage",
                 "pages",
-                "报表页（组长、管理员；客服得到 403 页）",
+                "报表页，含用户之声（组长、管理员；客服得到 403 页）",
                 READ,
-                parameters=list(SINCE_UNTIL),
+                parameters=[*SINCE_UNTIL, WEEK],
                 responses={
                     **TO_LOGIN,
-                    "400": {"description": "日期有误（页面上说明）", "content": HTML},
+                    "400": {"description": "日期或周有误（页面上说明）", "content": HTML},
                     "403": {"description": "需要组长权限", "content": HTML},
                 },
             ),
