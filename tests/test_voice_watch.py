@@ -125,7 +125,7 @@ async def test_the_weekly_digest_goes_out_once_when_due(
         [paged] = r.pages()
         assert paged["title"] == "【客户之声】2026-W47 周报"
         assert paged["severity"] == "info" and paged["to"] == [] and not paged["ack_link"]
-        assert paged["link"] == "http://127.0.0.1:8080/reports#voice"
+        assert paged["link"] == "http://127.0.0.1:8080/reports?week=2026-W47#voice"
         body = "\n".join(paged["lines"])
         assert "2026年11月16日–11月22日（Asia/Shanghai）" in body
         assert "危机：起火、烫伤" in body and "续航：电池、耗电" in body  # the demo's own

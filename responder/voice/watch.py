@@ -175,7 +175,8 @@ class VoiceWatch:
         if not voice.total:
             return False
         title, lines = digest(voice, week)
-        detail = {"title": title, "lines": lines, "link": f"{self.base}/reports#voice"}
+        link = f"{self.base}/reports?week={week.name}#voice"
+        detail = {"title": title, "lines": lines, "link": link}
         sent = await raise_once(
             redis,
             keys,

@@ -80,7 +80,7 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
             html_page(
                 "getReportsPage",
                 "pages",
-                "报表页，含用户之声（组长、管理员；客服得到 403 页）",
+                "报表页，含客户之声（组长、管理员；客服得到 403 页）",
                 READ,
                 parameters=[*SINCE_UNTIL, WEEK],
                 responses={

@@ -116,8 +116,8 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
             operation(
                 "getVoice",
                 TAG,
-                "一周的用户之声：投诉最多的话题（和上周比）、各产品口碑、每个话题的原话",
-                ok=json_answer("用户之声", VOICE, {"week": EXAMPLE}),
+                "一周的客户之声：投诉最多的话题（和上周比）、各产品口碑、每个话题的原话",
+                ok=json_answer("客户之声", VOICE, {"week": EXAMPLE}),
                 errors=(400, 403),
                 params=(WEEK,),
             ),
@@ -128,7 +128,7 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
             operation(
                 "getVoiceCsv",
                 TAG,
-                "用户之声的话题表（CSV，UTF-8 带 BOM，像公式的单元格加引号）",
+                "客户之声的话题表（CSV，UTF-8 带 BOM，像公式的单元格加引号）",
                 ok={"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
                 errors=(400, 403),
                 params=(WEEK,),
@@ -140,7 +140,7 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
             operation(
                 "getVoiceMarkdown",
                 TAG,
-                "用户之声的 Markdown（和告警渠道里的一样）",
+                "客户之声的 Markdown（和告警渠道里的一样）",
                 ok={
                     "description": "Markdown",
                     "content": {"text/markdown": {"schema": {"type": "string"}}},

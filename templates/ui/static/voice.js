@@ -79,7 +79,7 @@ function links(week) {
 
 async function load(week) {
   $("week-before").disabled = $("week-after").disabled = true;
-  status.textContent = "正在读取用户之声…";
+  status.textContent = "正在读取客户之声…";
   delete section.dataset.ready;
   try {
     const resp = await fetch("/api/reports/voice?week=" + encodeURIComponent(week), { headers: { Accept: "application/json" }, credentials: "same-origin" });
@@ -98,7 +98,7 @@ async function load(week) {
     $("week-after").disabled = data.week >= data.this_week; // no report of weeks to come
     section.dataset.ready = "1";
   } catch (err) {
-    status.textContent = "用户之声读取失败，请刷新重试";
+    status.textContent = "客户之声读取失败，请刷新重试";
   }
 }
 
