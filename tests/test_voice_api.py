@@ -127,3 +127,22 @@ async def test_agents_get_403_and_strangers_401(make_client: MakeClient) -> None
         assert stranger.status == 401, path
     admin = await client.get("/api/reports/voice", headers=as_user("ada"))
     assert admin.status == 200
+
+
+async def test_a_weeks_voice_is_read_again_after_a_minute(
+    make_client: MakeClient, clock: FakeClock
+) -> None:
+    """Leads opening the page together share one read; what came in since shows within
+    FRESH (60 s) of it."""
+    client = await make_client("voc")
+    pipeline = _pipeline(client)
+    await _demo_counted(pipeline.store, pipeline, clock)
+    first = await (await client.get("/api/reports/voice", headers=LEE)).json()
+    await feed(client, clock, mention("late1", text="X7 又卡了，卡死了，烦死了"))
+    await _demo_counted(pipeline.store, pipeline, clock)  # the rollup step counts it
+    clock.advance(59)
+    again = await (await client.get("/api/reports/voice", headers=LEE)).json()
+    assert again["total"] == first["total"]  # served from the read a minute ago
+    clock.advance(1)
+    fresh = await (await client.get("/api/reports/voice", headers=LEE)).json()
+    assert fresh["total"] > first["total"]

@@ -294,6 +294,7 @@ def _cell(value: Any) -> str:
 
 
 def install(app: web.Application) -> None:
+    voice.setup(app)
     app.add_routes(voice.routes)  # before {table}.csv, which voice.csv would match too
     app.add_routes(routes)
     app.router.add_get("/reports", page)

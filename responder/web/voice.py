@@ -5,6 +5,7 @@ admins only; a week is an ISO week (2026-W49) in the team's zone, this week by d
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,14 @@ from responder.web.common import json_response
 from responder.web.validate import ApiError
 
 routes = web.RouteTableDef()
+FRESH = 60.0  # seconds a week's voice is served again before it is read anew
+# Week -> (when it was read, epoch s; the read): the topics' words cost ~0.5 s of TF-IDF
+# over a busy week's 7,000 samples, and several leads open the page at once.
+VOICES = web.AppKey("voices", dict[str, tuple[float, "asyncio.Task[Voice]"]])
+
+
+def setup(app: web.Application) -> None:
+    app[VOICES] = {}
 
 
 @routes.get("/api/reports/voice")
@@ -72,7 +81,21 @@ def this_week(request: web.Request) -> Week:
 
 
 async def _voice(request: web.Request, week: Week) -> Voice:
-    return await voice_of(request.app[STORE], week, names=products_of(request.app[CONFIG]))
+    """The week's voice, read at most once a FRESH while asked for (one read shared by
+    those who ask meanwhile)."""
+    app, now = request.app, request.app[CLOCK].now().timestamp()
+    held = app[VOICES].get(week.name)
+    if held is None or now - held[0] >= FRESH or held[1].cancelled():
+        for name, (at, _) in list(app[VOICES].items()):
+            if now - at >= FRESH:
+                del app[VOICES][name]
+        read = voice_of(app[STORE], week, names=products_of(app[CONFIG]))
+        held = app[VOICES][week.name] = (now, asyncio.ensure_future(read))
+    try:
+        return await asyncio.shield(held[1])
+    except Exception:
+        app[VOICES].pop(week.name, None)  # a failed read is not served again
+        raise
 
 
 def as_json(found: Voice, week: Week, now_week: Week, now: datetime) -> dict[str, Any]:
