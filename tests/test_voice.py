@@ -48,6 +48,7 @@ def test_the_demo_weeks_complaints_are_named_by_what_people_said() -> None:
     assert not {"spam", "praise", "chit_chat"} & set(named)
     for topic in found.topics:
         assert not {"澜星", "x7", "你们"} & {p.lower() for p in topic.phrases}
+        assert not {"林小满", "lin"} & {p.lower() for p in topic.phrases}  # @林小满Lin's handle
         assert 1 <= len(topic.samples) <= 3
     counts = [t.count for t in found.topics]
     assert counts == sorted(counts, reverse=True)

@@ -79,6 +79,7 @@ FILLER = frozenset(
         "呵呵",
     ]
 )
+HANDLE = re.compile(r"@[\w\-·]+")  # @林小满Lin: a person's handle names nobody's complaint
 NUMBERISH = re.compile(r"^[\d.%]+$|^[A-Za-z]{1,2}$")  # 5.1, 3%, OS: numbers, stray letters
 PHRASES = 5  # words that name a topic
 # What the rollups read of a mention to count it (said_of, counted).
@@ -283,7 +284,7 @@ def _phrases(said: Sequence[Said], stop: set[str]) -> tuple[str, ...]:
     the topic's own label (续航 is no news in the 续航 topic)."""
     first = said[0]
     own = {INTENT_NAMES.get(first.intent, ""), *(ASPECTS.get(a, "") for a, _ in first.aspects)}
-    text = "\n".join(s.text for s in said)
+    text = HANDLE.sub(" ", "\n".join(s.text for s in said))
     found = _tfidf().extract_tags(text, topK=PHRASES * 4)
     kept = [
         w
