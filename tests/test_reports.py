@@ -22,7 +22,7 @@ from tests.conftest import MakeClient
 from tests.fake_forum import Forum
 from tests.fakes import T0, FakeClock, mention
 from tests.forum_outbox import background
-from tests.workspace import Client, app_of, as_user, feed, mid
+from tests.workspace import Client, app_of, as_user, catch_up, feed, mid, rollup_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FAN = "回复 电池焦虑 :老哥别慌 我的也掉了3% 一年掉几个点是正常损耗"
@@ -36,20 +36,6 @@ async def client(make_client: MakeClient) -> Client:
 
 def _store(client: Client) -> Store:
     return app_of(client)[STORE]
-
-
-def _rollup(client: Client) -> Rollup:
-    rollup = app_of(client)[SERVICES].rollup
-    assert rollup is not None
-    return rollup
-
-
-async def _catch_up(client: Client) -> None:
-    """Run the rollup step until it has nothing left to count."""
-    for _ in range(100):
-        if await _rollup(client).step() == IDLE:
-            return
-    raise AssertionError("the rollup never caught up")
 
 
 async def _report(client: Client, **params: str) -> dict[str, Any]:
@@ -90,7 +76,7 @@ async def test_each_figure_is_counted_exactly(
     clock.advance(300)  # 20 min: lee answers c late, in words of his own
     await _approve(client, "c", "lee", text="好的")
     await background(client, sender)
-    await _catch_up(client)
+    await catch_up(client)
 
     report = await _report(client, since=DAY, until=DAY)
     named = {"since": DAY, "until": DAY, "zone": "Asia/Shanghai"}
@@ -154,7 +140,7 @@ async def test_days_in_shanghai_split_at_its_midnight(client: Client, clock: Fak
     before = mention("late", created_at=midnight - timedelta(seconds=1))
     after = mention("early", created_at=midnight)
     await feed(client, clock, before, after)
-    await _catch_up(client)
+    await catch_up(client)
     report = await _report(client, since="2026-11-20", until="2026-11-21")
     rows = {r["day"]: r["need"] for r in report["sla_by_day"]["rows"]}
     assert rows == {"2026-11-20": 1, "2026-11-21": 1}
@@ -195,7 +181,7 @@ async def test_agents_are_refused_and_csv_opens_in_excel(client: Client, clock: 
     await feed(client, clock, mention("x", account="=HYPERLINK(1)"))
     clock.advance(16 * 60)
     await Sweeper(_store(client), clock).sweep()
-    await _catch_up(client)
+    await catch_up(client)
     assert (await client.get("/api/reports")).status == 403  # amy is an agent
     page = await client.get("/reports")
     assert page.status == 403 and "组长" in await page.text()
@@ -225,7 +211,7 @@ async def test_rebuild_recounts_from_the_mentions_logs_and_the_step_goes_on(
     await _approve(client, "a", "amy", draft=0)
     clock.advance(20 * 60)
     await Sweeper(_store(client), clock).sweep()
-    await _catch_up(client)
+    await catch_up(client)
     store = _store(client)
     counted = await store.redis.hgetall(store.keys.report_day(DAY))
     hours = {
@@ -237,7 +223,7 @@ async def test_rebuild_recounts_from_the_mentions_logs_and_the_step_goes_on(
     await store.redis.delete(store.keys.report_list(DAY))
     await store.redis.hset(store.keys.report_day("2026-11-25"), "in", 3)
     await store.redis.hdel(store.keys.mention(mid("a")), "rollup")
-    done = await rebuild(_rollup(client))
+    done = await rebuild(rollup_of(client))
     assert done.mentions == 3
     assert await store.redis.hgetall(store.keys.report_day(DAY)) == counted
     assert {h: await store.redis.hgetall(store.keys.report_hour(h)) for h in hours} == hours
@@ -247,12 +233,12 @@ async def test_rebuild_recounts_from_the_mentions_logs_and_the_step_goes_on(
     listed = sorted((r["id"], r["type"]) for r in report["breaches"]["rows"])
     assert listed == sorted((mid(p), t) for p in "bc" for t in ("breached", "escalated"))
     # ... and the step goes on after it: nothing counted twice, new events counted once.
-    assert await _rollup(client).step() == IDLE
+    assert await rollup_of(client).step() == IDLE
     await _approve(client, "b", "bo", draft=0)  # late: its breach already counted it
-    await _catch_up(client)
+    await catch_up(client)
     report = await _report(client, since=DAY, until=DAY)
     assert {k: report["sla"][k] for k in ("need", "ok", "miss")} == {"need": 3, "ok": 1, "miss": 2}
     assert report["response_time"]["answered"] == 2 and report["volume"]["rows"][0]["backlog"] == 1
-    since = await rebuild(_rollup(client), date(2026, 11, 21))  # a later day: this one stays
+    since = await rebuild(rollup_of(client), date(2026, 11, 21))  # a later day: this one stays
     assert since.wiped == 0
     assert (await _report(client, since=DAY, until=DAY))["sla"] == report["sla"]

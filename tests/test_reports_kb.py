@@ -11,11 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from responder.reports.rebuild import rebuild
-from responder.reports.rollup import IDLE, Rollup
-from responder.services import SERVICES, STORE
+from responder.services import STORE
 from tests.conftest import MakeClient
 from tests.fakes import T0, FakeClock, mention
-from tests.workspace import Client, app_of, as_user, feed, mid
+from tests.workspace import Client, app_of, as_user, catch_up, feed, mid, rollup_of
 
 DAY = T0.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
 NFC = "小区门禁卡能用手机刷吗？"  # each draft quotes the nfc_cards entry's answer
@@ -65,19 +64,6 @@ async def client(make_client: MakeClient) -> Client:
     return await make_client("kb")
 
 
-def _rollup(client: Client) -> Rollup:
-    rollup = app_of(client)[SERVICES].rollup
-    assert rollup is not None
-    return rollup
-
-
-async def _catch_up(client: Client) -> None:
-    for _ in range(100):
-        if await _rollup(client).step() == IDLE:
-            return
-    raise AssertionError("the rollup never caught up")
-
-
 async def _approve(client: Client, pid: str, user: str, **body: Any) -> None:
     resp = await client.post(f"/api/mentions/{mid(pid)}/approve", json=body, headers=as_user(user))
     assert resp.status == 200, await resp.text()
@@ -99,7 +85,7 @@ async def _answer_each_way(client: Client, clock: FakeClock) -> None:
     await _approve(client, "b", "lee", text="换机的事我私信你一步步说哈")  # written anew
     await _approve(client, "c", "amy", draft=2)
     await _approve(client, "n", "amy", draft=0)  # its drafts quote no entry
-    await _catch_up(client)
+    await catch_up(client)
 
 
 async def test_acceptance_per_entry_counts_offers_and_how_each_was_used(
@@ -134,7 +120,7 @@ async def test_a_rebuild_counts_each_entry_the_same(client: Client, clock: FakeC
     assert counted["k:nfc_cards|offered"] == "2"
     await store.redis.hdel(day, *(k for k in counted if k.startswith("k:")))
     assert await _knowledge(client) == []
-    done = await rebuild(_rollup(client))
+    done = await rebuild(rollup_of(client))
     assert done.mentions == len(ASKS)
     assert await store.redis.hgetall(day) == counted
     assert await _knowledge(client) == EXPECTED

@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from connectors.model import Mention
 from responder.pipeline.scoring import ScoringPool
+from responder.reports.rollup import IDLE, Rollup
 from responder.services import SERVICES
 from responder.store.keys import mention_id
 from tests.conftest import api_client, bearer
@@ -49,3 +50,18 @@ async def user_client(
 def as_user(name: str) -> dict[str, str]:
     """Headers that sign a request in as test user `name` (amy, bo, lee: lead, ada: admin)."""
     return bearer(name)
+
+
+def rollup_of(client: Client) -> Rollup:
+    """The app's rollup step (the reports' counters)."""
+    rollup = app_of(client)[SERVICES].rollup
+    assert rollup is not None
+    return rollup
+
+
+async def catch_up(client: Client) -> None:
+    """Run the rollup step until it has nothing left to count."""
+    for _ in range(100):
+        if await rollup_of(client).step() == IDLE:
+            return
+    raise AssertionError("the rollup never caught up")
