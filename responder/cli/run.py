@@ -131,9 +131,8 @@ async def serve(
         await runner.setup()  # data-dir lock, Redis, workers, supervised tasks
         await web.SockSite(runner, sock).start()
         where = sock.getsockname()[:2]
-        log.info(
-            "Tiexin (%s) on http://%s:%d/ with %s", roles.describe(role), *where, config.source
-        )
+        what = (*where, config.source, roles.describe(role))
+        log.info("Tiexin on http://%s:%d/ with %s, role %s", *what)
         waiters = [
             asyncio.create_task(stop.wait()),
             asyncio.create_task(supervisor.stopping.wait()),
