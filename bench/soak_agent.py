@@ -145,8 +145,10 @@ class Agent:
             if not ports:
                 await asyncio.sleep(RETRY_S)
                 continue
-            if len(ports) >= 2 and self.rng.random() < self.dual_share:
-                a, b = self.rng.sample(ports, 2)
+            if self.rng.random() < self.dual_share:
+                # At two processes when there are two; else twice at once at the one (the
+                # soak's --roles has a single web process).
+                a, b = self.rng.sample(ports, 2) if len(ports) >= 2 else (ports[0], ports[0])
                 results = await asyncio.gather(
                     self._post_approval(http, a, mid, {}), self._post_approval(http, b, mid, {})
                 )

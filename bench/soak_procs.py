@@ -98,9 +98,16 @@ class Tiexin:
     """One `tiexin run` in its own folder; its output goes to a log file there."""
 
     def __init__(
-        self, index: int, folder: Path, config: str, port: int, env: dict[str, str]
+        self,
+        index: int,
+        folder: Path,
+        config: str,
+        port: int,
+        env: dict[str, str],
+        role: str = "all",
     ) -> None:
         self.index, self.folder, self.port, self.env = index, folder, port, env
+        self.role = role  # `tiexin run --role`
         folder.mkdir(parents=True, exist_ok=True)
         self.config = folder / "config.toml"
         self.config.write_text(config, "utf-8")
@@ -121,6 +128,11 @@ class Tiexin:
             return set()
 
     @property
+    def web(self) -> bool:
+        """It serves the workspace and its API (the agent's approvals go there)."""
+        return self.role == "all" or "web" in self.role.split(",")
+
+    @property
     def pid(self) -> int | None:
         return self.process.pid if self.process is not None else None
 
@@ -131,7 +143,7 @@ class Tiexin:
         self._out = open(self.log, "ab")  # noqa: SIM115 (kept open while the process runs)
         cmd = [sys.executable, "-m", "responder.cli", "run", "--config", str(self.config)]
         self.process = subprocess.Popen(
-            [*cmd, "--log-level", "WARNING"],
+            [*cmd, "--log-level", "WARNING", "--role", self.role],
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
             stdout=self._out,

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from responder.alerts.store import AlertStore
 from responder.clock import from_epoch
+from responder.roles import describe
 from responder.services import CLOCK, CONFIG, SERVICES, STORE, Services
 from responder.store.drafts_llm import LlmStore
 from responder.store.source_health import FAILURES, HEALTHY, TIMES, judged
@@ -71,7 +72,8 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
             failing.append(f"connector:{poller.name}")
     body["connectors"] = connectors
 
-    body = {"status": "failing" if failing else "ok", "failing": failing, **body}
+    status = "failing" if failing else "ok"
+    body = {"status": status, "role": describe(services.roles), "failing": failing, **body}
     return (503 if failing else 200), body
 
 

@@ -23,7 +23,7 @@ from responder.drafts.drafter import default_directory
 from responder.drafts.llm.brief import Kit
 from responder.drafts.quoting import load_quotes
 from responder.drafts.style import load_style
-from responder.ingest.lease import Leases, owner_id
+from responder.ingest.lease import Leases, LeaseTiming, owner_id
 from responder.ingest.poller import Poller, keep_leases
 from responder.live.broadcaster import LIVE, Broadcaster
 from responder.metrics import Metrics
@@ -33,6 +33,7 @@ from responder.pipeline.generate import Generator
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline, Scorer, consumer_name
 from responder.reports.rollup import Rollup
+from responder.roles import ALL, Role, monitoring_only, runs
 from responder.services import (
     CLOCK,
     CONFIG,
@@ -50,13 +51,14 @@ from responder.store.connect import open_redis
 from responder.store.embedded import DataDir
 from responder.store.packing import PACKER, dictionary_of
 from responder.store.shared import RedisShared
-from responder.supervisor import Supervisor
+from responder.supervisor import Step, Supervisor
 from responder.voice.watch import VoiceWatch
 from responder.watchdog import RedisWatchdog
 from responder.web import live, scrape
 from responder.web.api import MAX_BODY, add_routes
 from responder.web.approving import Committer
 from responder.web.replies import QUOTES, STYLE
+from responder.web.session_key import SESSIONS, from_file, from_redis
 
 log = logging.getLogger(__name__)
 # The blocking reads of the pipeline, outbox and notifier; short, so a stop finds the
@@ -70,13 +72,18 @@ def create_app(
     clock: Clock | None = None,
     scorer: Scorer | None = None,
     background: bool = True,
+    roles: frozenset[Role] = ALL,
 ) -> web.Application:
-    """Build the app; with background=False nothing runs by itself (tests call run_once)."""
+    """Build the app; with background=False nothing runs by itself (tests call run_once).
+    `roles` say which loops run and which parts are built (responder/roles.py)."""
     app = web.Application(client_max_size=MAX_BODY)
     app[CONFIG] = config
     app[CLOCK] = clock or SystemClock()
     app[METRICS] = Metrics()
-    app[SERVICES] = Services(supervisor=Supervisor(app[CLOCK]), redis=Availability(app[CLOCK]))
+    supervisor = Supervisor(app[CLOCK])
+    app[SERVICES] = Services(roles=roles, supervisor=supervisor, redis=Availability(app[CLOCK]))
+    if Role.WEB not in roles:
+        app.middlewares.append(monitoring_only(roles))
     if scorer is not None:
         app[SCORER] = scorer
     http = Http()
@@ -115,6 +122,11 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
         )
         async with opened as (store, embedded):
             app[STORE] = store
+            sessions = app[SESSIONS]
+            if not sessions.keyed:  # no configured secret: the kept key
+                embedded_here = config.redis.resolved_url() is None
+                kept = from_file(data_dir.path) if embedded_here else await from_redis(store)
+                sessions.use(kept)
             if embedded is not None:
                 assert services.supervisor is not None and services.redis is not None
                 services.watchdog = RedisWatchdog(
@@ -126,76 +138,61 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Build the parts this process's roles run (the loops' table: responder/roles.py)."""
     config, clock, services, store = app[CONFIG], app[CLOCK], app[SERVICES], app[STORE]
+    roles = services.roles
     pool: ScoringPool | None = None
-    if SCORER not in app:
+    if SCORER not in app and runs(roles, "pipeline"):
         pool = ScoringPool(
             config.pipeline.scoring_processes,
             templates=config.drafts.templates,
             zone=config.drafts.timezone,
         )
         pool.start()
-    scorer = app.get(SCORER, pool)
-    assert scorer is not None
-    services.scorer = scorer
+    services.scorer = app.get(SCORER, pool)
     http, connectors = app[CONNECTORS].http, app[CONNECTORS].all
     started: list[Connector | PushConnector] = []
     try:
         for connector in connectors:
             await connector.start()
             started.append(connector)
-        # Named by host and data dir (under the data-dir lock taken above): a restart takes
-        # back at once the leases its dead predecessor held.
-        leases = Leases(store, owner_id(config.redis.data_dir))
         intervals = {c.name: c.poll_interval.total_seconds() for c in config.connectors}
-        services.pollers = [
-            Poller(c, store, clock, leases=leases, interval=intervals[c.name])
-            for c in connectors
-            if not isinstance(c, PushConnector)
-        ]
-        if config.drafts.llm is not None:
-            kit = await asyncio.to_thread(Kit.load, config.drafts.templates)
-            services.generator = Generator(config.drafts.llm, kit, store, clock)
-        # Several workers in one process overlap one batch's Redis work with another's
-        # scoring; each is its own consumer, so a restart takes back what each had read.
+        polled = [c for c in connectors if not isinstance(c, PushConnector)]
+        if runs(roles, "poll"):
+            # Named by host and data dir (under the data-dir lock taken above): a restart
+            # takes back at once the leases its dead predecessor held.
+            leases = Leases(store, owner_id(config.redis.data_dir))
+            services.pollers = [
+                Poller(c, store, clock, leases=leases, interval=intervals[c.name]) for c in polled
+            ]
         base = consumer_name(config.redis.data_dir)
-        services.pipelines = [
-            Pipeline(
+        if runs(roles, "pipeline"):
+            await _build_pipelines(app, base)
+        if runs(roles, "sweeper"):
+            services.sweeper = Sweeper(
                 store,
-                scorer,
                 clock,
-                config.sla,
-                consumer=base if i == 0 else f"{base}-{i + 1}",
-                batch_size=config.pipeline.batch_size,
-                reclaim_after_ms=int(config.pipeline.reclaim_after.total_seconds() * 1000),
-                max_deliveries=config.pipeline.max_deliveries,
-                incidents=config.incidents,
-                drafting=services.generator,
-                library=config.drafts.library,
+                max_wait=config.sweeper.interval.total_seconds(),
+                escalations=config.sla.escalations(),
                 metrics=app[METRICS],
             )
-            for i in range(config.pipeline.workers)
-        ]
-        services.pipeline = services.pipelines[0]
-        services.sweeper = Sweeper(
-            store,
-            clock,
-            max_wait=config.sweeper.interval.total_seconds(),
-            escalations=config.sla.escalations(),
-            metrics=app[METRICS],
-        )
         outbox = OutboxStore(store)
         await outbox.ensure_group()
-        named = app[CONNECTORS].named
-        services.sender = Sender(outbox, named, clock, consumer=base, metrics=app[METRICS])
-        services.notifier = await build_notifier(
-            config, store, http, clock, consumer=base, metrics=app[METRICS]
-        )
-        grace = {poller.name: poller.timing.stall_grace for poller in services.pollers}
-        services.monitor = Monitor(store, config, clock, stall_grace=grace)
-        app[LIVE] = Broadcaster(store, clock)
-        services.rollup = Rollup(store, config.reports, config.drafts.timezone)
-        services.voice = VoiceWatch(store, config, clock)
+        if runs(roles, "outbox"):
+            named = app[CONNECTORS].named
+            services.sender = Sender(outbox, named, clock, consumer=base, metrics=app[METRICS])
+        if runs(roles, "notifier"):
+            services.notifier = await build_notifier(
+                config, store, http, clock, consumer=base, metrics=app[METRICS]
+            )
+        if runs(roles, "monitor"):  # the pollers' grace, whichever process polls
+            grace = {c.name: LeaseTiming(interval=intervals[c.name]).stall_grace for c in polled}
+            services.monitor = Monitor(store, config, clock, stall_grace=grace)
+        app[LIVE] = Broadcaster(store, clock)  # the live routes use it; it runs in web
+        if runs(roles, "reports"):
+            services.rollup = Rollup(store, config.reports, config.drafts.timezone)
+        if runs(roles, "voice"):
+            services.voice = VoiceWatch(store, config, clock)
         yield
     finally:
         for poller in services.pollers:
@@ -207,6 +204,36 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
             await services.generator.stop()
         if pool is not None:
             await asyncio.to_thread(pool.stop)
+
+
+async def _build_pipelines(app: web.Application, base: str) -> None:
+    """The pipeline workers (and the generated drafts' worker, when configured)."""
+    config, clock, services, store = app[CONFIG], app[CLOCK], app[SERVICES], app[STORE]
+    scorer = services.scorer
+    assert scorer is not None
+    if config.drafts.llm is not None:
+        kit = await asyncio.to_thread(Kit.load, config.drafts.templates)
+        services.generator = Generator(config.drafts.llm, kit, store, clock)
+    # Several workers in one process overlap one batch's Redis work with another's
+    # scoring; each is its own consumer, so a restart takes back what each had read.
+    services.pipelines = [
+        Pipeline(
+            store,
+            scorer,
+            clock,
+            config.sla,
+            consumer=base if i == 0 else f"{base}-{i + 1}",
+            batch_size=config.pipeline.batch_size,
+            reclaim_after_ms=int(config.pipeline.reclaim_after.total_seconds() * 1000),
+            max_deliveries=config.pipeline.max_deliveries,
+            incidents=config.incidents,
+            drafting=services.generator,
+            library=config.drafts.library,
+            metrics=app[METRICS],
+        )
+        for i in range(config.pipeline.workers)
+    ]
+    services.pipeline = services.pipelines[0]
 
 
 class _AppShared:
@@ -260,13 +287,18 @@ def _stepper(pipeline: Pipeline) -> Callable[[], Awaitable[float]]:
 
 
 async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Supervise the pipeline, sweeper and Redis watchdog; APScheduler triggers polls."""
+    """Supervise the loops of this process's roles; APScheduler triggers polls."""
     config, services = app[CONFIG], app[SERVICES]
-    supervisor, pipeline, sweeper = services.supervisor, services.pipeline, services.sweeper
-    assert supervisor is not None and pipeline is not None and sweeper is not None
+    supervisor = services.supervisor
+    assert supervisor is not None
+
+    def loop(name: str, step: Step, *, interruptible: bool = False) -> None:
+        if runs(services.roles, name):  # every name must be in roles.LOOPS
+            supervisor.loop(name, step, interruptible=interruptible)
+
     scheduler = AsyncIOScheduler(timezone=UTC)
     intervals = {c.name: c.poll_interval for c in config.connectors}
-    for poller in services.pollers:
+    for poller in services.pollers:  # only a poller's process has any
         scheduler.add_job(
             # A poll in hand is dropped at a stop: the cursor moves with its mentions only.
             supervisor.job(f"poll:{poller.name}", poller.run_once, interruptible=True),
@@ -280,42 +312,44 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
 
     if services.pollers:  # renewed apart from polls, so a slow poll keeps its lease
         pollers = services.pollers
-        supervisor.loop("leases", lambda: keep_leases(pollers))
+        loop("leases", lambda: keep_leases(pollers))
     if services.watchdog is not None:
-        supervisor.loop("redis", services.watchdog.step)
+        loop("redis", services.watchdog.step)
     # Interruptible: a step of these is atomic in Redis, or a read; what a pipeline worker
     # has read and not acknowledged is read again at the next start. The outbox and the
     # notifier get the grace, as a reply or a page may be in flight.
     for i, worker in enumerate(services.pipelines):
         name = "pipeline" if i == 0 else f"pipeline-{i + 1}"
-        supervisor.loop(name, _stepper(worker), interruptible=True)
+        loop(name, _stepper(worker), interruptible=True)
     if services.generator is not None and config.drafts.llm is not None:
         # Interruptible: a request cut short leaves the template drafts as they are.
         for i in range(config.drafts.llm.workers):
-            supervisor.loop(f"drafts-llm-{i + 1}", services.generator.step, interruptible=True)
-    supervisor.loop("sweeper", sweeper.step, interruptible=True)
-    supervisor.loop("live", app[LIVE].step, interruptible=True)
-    supervisor.loop("holds", Committer(app).step, interruptible=True)
+            loop(f"drafts-llm-{i + 1}", services.generator.step, interruptible=True)
+    if services.sweeper is not None:
+        loop("sweeper", services.sweeper.step, interruptible=True)
+    loop("live", app[LIVE].step, interruptible=True)
+    loop("holds", Committer(app).step, interruptible=True)
     if services.sender is not None:
         sender = services.sender
-        supervisor.loop("outbox", lambda: sender.step(block_ms=PIPELINE_BLOCK_MS))
+        loop("outbox", lambda: sender.step(block_ms=PIPELINE_BLOCK_MS))
     if services.notifier is not None:
         notifier = services.notifier
-        supervisor.loop("notifier", lambda: notifier.step(block_ms=PIPELINE_BLOCK_MS))
+        loop("notifier", lambda: notifier.step(block_ms=PIPELINE_BLOCK_MS))
     else:
-        supervisor.loop("alerts-trim", trimmer(app[STORE], app[CLOCK]), interruptible=True)
+        loop("alerts-trim", trimmer(app[STORE], app[CLOCK]), interruptible=True)
     if services.rollup is not None:
         # Interruptible: a step applies its batch in one script, or nothing.
-        supervisor.loop("reports", services.rollup.step, interruptible=True)
+        loop("reports", services.rollup.step, interruptible=True)
     if services.monitor is not None:
-        supervisor.loop("monitor", services.monitor.step, interruptible=True)
+        loop("monitor", services.monitor.step, interruptible=True)
     if services.voice is not None:
         # Interruptible: a page or the digest goes out in one script, or not at all.
-        supervisor.loop("voice", services.voice.step, interruptible=True)
+        loop("voice", services.voice.step, interruptible=True)
     scheduler.start()
     try:
         yield
     finally:
-        pipeline.stop()
+        for worker in services.pipelines:
+            worker.stop()
         await supervisor.stop()  # jobs started from now on return at once
         scheduler.shutdown(wait=False)  # after: it cancels the jobs still running

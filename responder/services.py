@@ -18,6 +18,7 @@ from responder.outbox.sender import Sender
 from responder.pipeline.generate import Generator
 from responder.pipeline.worker import Pipeline, Scorer
 from responder.reports.rollup import Rollup
+from responder.roles import ALL, Role
 from responder.sla.sweeper import Sweeper
 from responder.store.availability import Availability
 from responder.store.store import Store
@@ -28,8 +29,10 @@ from responder.watchdog import RedisWatchdog
 
 @dataclass(slots=True)
 class Services:
-    """The running parts, so tests (and later, roles) can drive each step directly."""
+    """The running parts, so tests can drive each step directly; what a process builds
+    follows its roles (responder/roles.py)."""
 
+    roles: frozenset[Role] = ALL
     pollers: list[Poller] = field(default_factory=list)
     pipeline: Pipeline | None = None  # the first of `pipelines`
     pipelines: list[Pipeline] = field(default_factory=list)

@@ -73,8 +73,12 @@ def health_of(port: int, token: str | None = OPS_TOKEN) -> tuple[int, Any]:
 
 
 def start_tiexin(
-    config: Path, log_level: str = "WARNING", env: Mapping[str, str] | None = None
+    config: Path,
+    log_level: str = "WARNING",
+    env: Mapping[str, str] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> subprocess.Popen[str]:
+    """`tiexin run` on `config`, with `extra` flags (`--role web`...)."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -85,6 +89,7 @@ def start_tiexin(
             str(config),
             "--log-level",
             log_level,
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -185,9 +185,9 @@ async def test_health_tells_strangers_only_ok_or_failing(
     client: Client, anon: Client, client_as: ClientAs
 ) -> None:
     stranger = await anon.get("/api/health")
-    assert (stranger.status, await stranger.json()) == (200, {"status": "ok"})
+    assert (stranger.status, await stranger.json()) == (200, {"status": "ok", "role": "all"})
     wrong = await anon.get("/api/health", headers={"Authorization": "Bearer amy-tokeN"})
-    assert await wrong.json() == {"status": "ok"}
+    assert await wrong.json() == {"status": "ok", "role": "all"}
     for c in (client, await client_as(client, "lee")):
         body = await (await c.get("/api/health")).json()
         assert body["status"] == "ok" and body["failing"] == []
@@ -283,7 +283,7 @@ async def test_slow_clients_are_cut_off_and_the_server_goes_on(served: int) -> N
     status, _, answer = _parts(
         await _exchange(served, b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     )
-    assert (status, orjson.loads(answer)) == (200, {"status": "ok"})
+    assert (status, orjson.loads(answer)) == (200, {"status": "ok", "role": "all"})
 
 
 def test_the_read_timeout_is_a_setting() -> None:

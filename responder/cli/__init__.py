@@ -30,6 +30,21 @@ SUBCOMMANDS: tuple[ModuleType, ...] = (
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    parser, handlers = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "check-config":
+        return check_config(args.path)
+    try:
+        return handlers[args.command](args)
+    except RedisError as exc:  # its messages name host and port, never the password
+        print(f"tiexin {args.command}: cannot use Redis: {exc}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> tuple[
+    argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]
+]:
+    """The `tiexin` parser, and the handler of each subcommand (check-config: main's own)."""
     parser = argparse.ArgumentParser(prog="tiexin", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -39,14 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         handlers.update(dict.fromkeys(set(commands.choices) - known, module.run))
     check = commands.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("path", nargs="?", type=Path, default=DEFAULT_CONFIG)
-    args = parser.parse_args(argv)
-    if args.command == "check-config":
-        return check_config(args.path)
-    try:
-        return handlers[args.command](args)
-    except RedisError as exc:  # its messages name host and port, never the password
-        print(f"tiexin {args.command}: cannot use Redis: {exc}", file=sys.stderr)
-        return 1
+    return parser, handlers
 
 
 def check_config(path: Path) -> int:

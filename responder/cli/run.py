@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import signal
 import socket
 import sys
 from pathlib import Path
 
+from responder import roles
 from responder.cli.common import config_for
 from responder.config import Config, ConfigError, with_server
 from responder.drafts.drafter import Drafter
@@ -28,6 +30,16 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run_cmd.add_argument("--host", help="override [server] host")
     run_cmd.add_argument("--port", type=int, help="override [server] port")
     run_cmd.add_argument(
+        "--data-dir", type=Path, help="override [redis] data_dir (one per process on a machine)"
+    )
+    run_cmd.add_argument(
+        "--role",
+        type=roles.parse,
+        default=roles.ALL,
+        help="which loops to run: all (default), or web, worker, poller, sweeper,"
+        " or a comma list such as web,sweeper (docs/deploy.md)",
+    )
+    run_cmd.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
 
@@ -44,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
     try:
         config = with_server(config_for(args.config), host=args.host, port=args.port)
+        if args.data_dir is not None:
+            redis = dataclasses.replace(config.redis, data_dir=args.data_dir.resolve())
+            config = dataclasses.replace(config, redis=redis)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -59,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"tiexin: cannot serve on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     try:
-        return asyncio.run(serve(config, sock))
+        return asyncio.run(serve(config, sock, args.role))
     except EmbeddedRedisError as exc:
         print(f"tiexin: {exc}", file=sys.stderr)
         return 1
@@ -94,7 +109,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve(config: Config, sock: socket.socket) -> int:
+async def serve(
+    config: Config, sock: socket.socket, role: frozenset[roles.Role] = roles.ALL
+) -> int:
     """Start the app on the bound socket; stop on a signal or when the supervisor gives up."""
     from aiohttp import web
 
@@ -102,7 +119,7 @@ async def serve(config: Config, sock: socket.socket) -> int:
     from responder.services import SERVICES
     from responder.web.front import Runner
 
-    app = create_app(config)
+    app = create_app(config, roles=role)
     supervisor = app[SERVICES].supervisor
     assert supervisor is not None
     stop = asyncio.Event()
@@ -113,7 +130,9 @@ async def serve(config: Config, sock: socket.socket) -> int:
     try:
         await runner.setup()  # data-dir lock, Redis, workers, supervised tasks
         await web.SockSite(runner, sock).start()
-        log.info("Tiexin on http://%s:%d/ with %s", *sock.getsockname()[:2], config.source)
+        where = sock.getsockname()[:2]
+        what = (*where, config.source, roles.describe(role))
+        log.info("Tiexin on http://%s:%d/ with %s, role %s", *what)
         waiters = [
             asyncio.create_task(stop.wait()),
             asyncio.create_task(supervisor.stopping.wait()),

@@ -144,6 +144,12 @@ class Keys:
         return f"{self.root}:alert:secret"
 
     @property
+    def session_secret(self) -> str:
+        """String: the secret the session cookies' key comes from when config names none
+        and Redis is external (made once, kept; shared by every process on this Redis)."""
+        return f"{self.root}:session:secret"
+
+    @property
     def outbox(self) -> str:
         """Stream of approved replies to post: mention id and send key (consumer group
         `outbox`)."""

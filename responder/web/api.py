@@ -99,7 +99,7 @@ async def health(request: web.Request) -> web.Response:
     sizes, connector errors, file paths) go only to a login or an API token."""
     status, body = await health_report(request.app)
     if not isinstance(request.get(auth.USER), auth.User):
-        body = {"status": body["status"]}
+        body = {"status": body["status"], "role": body["role"]}  # for load balancers too
     return json_response(body, status=status)
 
 

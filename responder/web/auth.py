@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import orjson
 from aiohttp import web
-from aiohttp_session import get_session, session_middleware
+from aiohttp_session import get_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from responder.accounts import UserConfig
 from responder.config import Config
 from responder.services import CLOCK, CONFIG
+from responder.web.session_key import SESSIONS, Sessions, digest
 from responder.web.validate import ApiError
 
 log = logging.getLogger(__name__)
@@ -222,26 +223,26 @@ def install(app: web.Application) -> None:
     if not config.users:
         log.warning("no [[users]] in %s: nobody can sign in (see `tiexin user add`)", config.source)
     auth = config.auth
-    if auth.session_secret is None:
-        log.warning(
-            "auth.session_secret_env is not set: using a random key, so everyone must "
-            "sign in again after every restart"
-        )
-        key = secrets.token_bytes(32)
-    else:  # Fernet (via aiohttp-session) wants 32 bytes: a digest of any length of secret
-        key = hashlib.sha256(auth.session_secret.reveal().encode()).digest()
     secure = auth.cookie_secure
     if secure is None:
         secure = not is_loopback(config.server.host)
-    storage = EncryptedCookieStorage(
-        key,
-        cookie_name=COOKIE,
-        max_age=int(auth.session_ttl.total_seconds()),
-        secure=secure,
-        httponly=True,
-        samesite="Lax",
-    )
-    app.middlewares.insert(0, session_middleware(storage))
+
+    def storage(key: bytes) -> EncryptedCookieStorage:
+        return EncryptedCookieStorage(
+            key,
+            cookie_name=COOKIE,
+            max_age=int(auth.session_ttl.total_seconds()),
+            secure=secure,
+            httponly=True,
+            samesite="Lax",
+        )
+
+    sessions = Sessions(storage)
+    if auth.session_secret is not None:
+        sessions.use(digest(auth.session_secret.reveal()))
+    # else the runtime gives it the kept key once Redis is open (web/session_key.py)
+    app[SESSIONS] = sessions
+    app.middlewares.insert(0, sessions.middleware)
     app.middlewares.append(authenticate)
     warn_demo(config)
 

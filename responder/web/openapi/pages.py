@@ -30,9 +30,10 @@ TO_LOGIN = {"302": {**FOUND, "description": "没登录：跳到 /login?next=…"
 
 HEALTH = {
     "type": "object",
-    "required": ["status"],
+    "required": ["status", "role"],
     "properties": {
         "status": string(enum=["ok", "failing"]),
+        "role": string(description="这个进程的角色：all，或 web、worker、poller、sweeper 的组合"),
         "failing": {"type": "array", "items": {"type": "string"}, "description": "出问题的部分"},
         "redis": obj({"state": string(enum=["ok", "down", "restarting"])}, closed=False),
         "tasks": {"type": "object", "additionalProperties": {"type": "object"}},
@@ -51,10 +52,11 @@ HEALTH = {
         "drafts_llm": {"type": "object"},
     },
     "additionalProperties": False,
-    "description": "没登录只有 status；登录或带令牌时是全部细节",
+    "description": "没登录只有 status 和 role；登录或带令牌时是全部细节",
 }
 HEALTH_EXAMPLE = {
     "status": "ok",
+    "role": "all",
     "failing": [],
     "redis": {"state": "ok"},
     "tasks": {"pipeline": {"state": "ok", "failures": 0}},
@@ -126,13 +128,15 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
         "getHealth",
         SYSTEM,
         "健康检查：都正常 200，否则 503（JSON）",
-        ok=json_answer("都正常", HEALTH, {"signed_in": HEALTH_EXAMPLE, "open": {"status": "ok"}}),
+        ok=json_answer(
+            "都正常", HEALTH, {"signed_in": HEALTH_EXAMPLE, "open": {"status": "ok", "role": "all"}}
+        ),
         security=OPTIONAL,
     )
     health["responses"]["503"] = json_answer(
         "有部分出了问题（failing 说是哪些）",
         HEALTH,
-        {"failing": {"status": "failing"}},
+        {"failing": {"status": "failing", "role": "all"}},
     )
     return [
         ("/api/health", "get", health),
