@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from responder.services import CONFIG
+from responder.services import config_of
 from responder.web import labels
 from responder.web.audit import audit_rows, parse_time, parse_types
 from responder.web.auth import ROLE_NAMES, Role, csrf_token, current_user
@@ -29,7 +29,7 @@ STATIC = Path(__file__).resolve().parents[2] / "templates" / "ui" / "static"
 
 
 async def workspace(request: web.Request) -> web.Response:
-    config, user = request.app[CONFIG], current_user(request)
+    config, user = config_of(request.app), current_user(request)
     within, warn = config.sla.respond_within, config.sla.warn_after
     return render(
         request,
@@ -50,7 +50,7 @@ async def audit(request: web.Request) -> web.Response:
     if user.role < Role.LEAD:
         need = f"查看操作记录需要{ROLE_NAMES[Role.LEAD]}或{ROLE_NAMES[Role.ADMIN]}权限。"
         return render(request, "ui/forbidden.html", status=403, message=need)
-    config = request.app[CONFIG]
+    config = config_of(request.app)
     zone = ZoneInfo(config.drafts.timezone)
     asked = {k: request.query.get(k, "").strip()[:64] for k in ("since", "until", "actor", "type")}
     rows: list[dict[str, Any]] = []
