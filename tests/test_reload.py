@@ -308,3 +308,21 @@ def test_masking_hides_secrets_and_url_userinfo() -> None:
     assert diff(before, after) == [
         {"path": "redis.url", "before": "redis://***@h/0", "after": "redis://***@h/0"}
     ]
+
+
+async def test_the_config_page_shows_admins_the_config_in_effect_masked(
+    start: Any, redis_url: str, tmp_path: Path, aiohttp_client: Any
+) -> None:
+    kim = f'\n[[users]]\nname = "kim"\nrole = "agent"\npassword_hash = "{CHEAP.hash("kim-pw")}"\n'
+    path = write(tmp_path / "a", base_text(redis_url) + kim)
+    client, _ = await start(path)
+    page = await client.get("/admin/config")
+    text = await page.text()
+    assert page.status == 200 and "生效中的配置" in text
+    assert '<dd id="config-version">1</dd>' in text
+    assert OPS_HASH not in text and MASK in text
+    agent = await aiohttp_client(client.server)
+    assert await _sign_in(agent, "kim", "kim-pw") == 302
+    refused = await agent.get("/admin/config")
+    assert refused.status == 403 and "需要管理员权限" in await refused.text()
+    assert (await agent.get("/api/admin/config")).status == 403
