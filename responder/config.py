@@ -43,6 +43,8 @@ class ServerConfig:
     # its last answer), or a body this long in coming, is closed: slow clients hold no
     # connection for long.
     read_timeout: timedelta = timedelta(seconds=15)
+    # Reload when config.toml changes (its mtime, looked at every 2 s): docs/config-reload.md.
+    watch_config: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from responder.alerts.store import AlertStore
 from responder.clock import from_epoch
 from responder.roles import describe
-from responder.services import CLOCK, CONFIG, SERVICES, STORE, Services
+from responder.services import CLOCK, SERVICES, STORE, Services, config_of
 from responder.store.drafts_llm import LlmStore
 from responder.store.source_health import FAILURES, HEALTHY, TIMES, judged
 from responder.store.store import Store
@@ -24,7 +24,7 @@ REDIS_TIMEOUT = 0.5  # seconds; health must answer fast while Redis is away
 async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
     """Return (HTTP status, body): 200 when every part is ok, else 503 naming the failing."""
     services, store = app[SERVICES], app[STORE]
-    names = [c.name for c in app[CONFIG].connectors if c.enabled]
+    names = [c.name for c in config_of(app).connectors if c.enabled]
     failing: list[str] = []
     body: dict[str, Any] = {}
 
@@ -54,7 +54,7 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
             body["alerts"] = await _bounded(_alerts(app))
             if body["alerts"]["state"] == "failing":
                 failing.append("alerts")
-            if (llm := app[CONFIG].drafts.llm) is not None:
+            if (llm := config_of(app).drafts.llm) is not None:
                 # Optional: the template drafts stay whatever it does, so it never fails health.
                 figures = await _bounded(LlmStore(store).figures())
                 body["drafts_llm"] = {"model": llm.model, **figures}
@@ -106,7 +106,7 @@ async def _outbox(store: Store) -> dict[str, int]:
 async def _alerts(app: web.Application) -> dict[str, Any]:
     """Each alert channel's last success and failure (from every process) and the stages
     waiting to be paged. Failing when no channel's last attempt worked: nobody can be paged."""
-    store, names = app[STORE], [c.name for c in app[CONFIG].alerts.channels]
+    store, names = app[STORE], [c.name for c in config_of(app).alerts.channels]
     channels = await AlertStore(store).health(names)
     waiting = int(await store.redis.xlen(store.keys.alerts))
     if not names:

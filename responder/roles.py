@@ -28,7 +28,8 @@ ALL = frozenset(Role)
 
 # Every supervised loop and scheduled job, by the name health shows (numbered copies such
 # as pipeline-2 and drafts-llm-1, and poll:<connector>, go with their first word), and the
-# role that runs it; None: every process (the watchdog of its own embedded Redis).
+# role that runs it; None: every process (the watchdog of its own embedded Redis, the
+# config's follower).
 LOOPS: dict[str, Role | None] = {
     "live": Role.WEB,  # this process's live page updates (SSE)
     "holds": Role.WEB,  # approvals whose undo delay ended, committed to the outbox
@@ -38,12 +39,13 @@ LOOPS: dict[str, Role | None] = {
     "drafts-llm": Role.WORKER,
     "outbox": Role.WORKER,
     "notifier": Role.WORKER,
-    "alerts-trim": Role.WORKER,  # instead of the notifier when no channel is configured
     "reports": Role.WORKER,
     "voice": Role.WORKER,
     "sweeper": Role.SWEEPER,
     "monitor": Role.SWEEPER,
     "redis": None,
+    "config": None,  # config.toml reloads, followed by every process (responder/reload)
+    "config-watch": None,  # [server] watch_config: this process's file, looked at
 }
 # What a process without the web role still answers on its port: monitoring.
 MONITORING = frozenset({"/api/health", "/metrics"})

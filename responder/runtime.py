@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC
+from typing import Protocol
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -32,17 +33,22 @@ from responder.outbox.store import OutboxStore
 from responder.pipeline.generate import Generator
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline, Scorer, consumer_name
+from responder.reload.connectors import add_poll_job
+from responder.reload.follower import Follower, config_file
+from responder.reload.triggers import file_watch
 from responder.reports.rollup import Rollup
 from responder.roles import ALL, Role, monitoring_only, runs
 from responder.services import (
     CLOCK,
     CONFIG,
     CONNECTORS,
+    LIVE_CONFIG,
     METRICS,
     SCORER,
     SERVICES,
     STORE,
     Connectors,
+    LiveConfig,
     Services,
 )
 from responder.sla.sweeper import Sweeper
@@ -78,6 +84,7 @@ def create_app(
     `roles` say which loops run and which parts are built (responder/roles.py)."""
     app = web.Application(client_max_size=MAX_BODY)
     app[CONFIG] = config
+    app[LIVE_CONFIG] = LiveConfig(config)
     app[CLOCK] = clock or SystemClock()
     app[METRICS] = Metrics()
     supervisor = Supervisor(app[CLOCK])
@@ -89,7 +96,7 @@ def create_app(
     http = Http()
     ctx = Context(http=http, shared=lambda name: _AppShared(app, name), now=app[CLOCK].now)
     connectors = [build(c.type, c.name, c.options, ctx) for c in config.connectors if c.enabled]
-    app[CONNECTORS] = Connectors(http=http, all=connectors)
+    app[CONNECTORS] = Connectors(http=http, all=connectors, context=ctx)
     app.cleanup_ctx.append(_redis_ctx)
     app.cleanup_ctx.append(_workers_ctx)
     if background:
@@ -296,23 +303,14 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
         if runs(services.roles, name):  # every name must be in roles.LOOPS
             supervisor.loop(name, step, interruptible=interruptible)
 
-    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler = services.scheduler = AsyncIOScheduler(timezone=UTC)
     intervals = {c.name: c.poll_interval for c in config.connectors}
     for poller in services.pollers:  # only a poller's process has any
-        scheduler.add_job(
-            # A poll in hand is dropped at a stop: the cursor moves with its mentions only.
-            supervisor.job(f"poll:{poller.name}", poller.run_once, interruptible=True),
-            "interval",
-            id=f"poll:{poller.name}",
-            seconds=intervals[poller.name].total_seconds(),
-            max_instances=1,
-            coalesce=True,
-            next_run_time=app[CLOCK].now(),
-        )
-
-    if services.pollers:  # renewed apart from polls, so a slow poll keeps its lease
-        pollers = services.pollers
-        loop("leases", lambda: keep_leases(pollers))
+        seconds = intervals[poller.name].total_seconds()
+        add_poll_job(scheduler, supervisor, poller, seconds, app[CLOCK].now())
+    # Renewed apart from polls, so a slow poll keeps its lease; the list a reload changes.
+    loop("leases", lambda: keep_leases(services.pollers))
+    _follow_config(app, supervisor)
     if services.watchdog is not None:
         loop("redis", services.watchdog.step)
     # Interruptible: a step of these is atomic in Redis, or a read; what a pipeline worker
@@ -332,19 +330,16 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     if services.sender is not None:
         sender = services.sender
         loop("outbox", lambda: sender.step(block_ms=PIPELINE_BLOCK_MS))
-    if services.notifier is not None:
-        notifier = services.notifier
-        loop("notifier", lambda: notifier.step(block_ms=PIPELINE_BLOCK_MS))
-    else:
-        loop("alerts-trim", trimmer(app[STORE], app[CLOCK]), interruptible=True)
+    # Each step takes the part a reload may have replaced (services.*) anew.
+    loop("notifier", _notify_step(app))
     if services.rollup is not None:
         # Interruptible: a step applies its batch in one script, or nothing.
-        loop("reports", services.rollup.step, interruptible=True)
+        loop("reports", lambda: _step(services.rollup), interruptible=True)
     if services.monitor is not None:
-        loop("monitor", services.monitor.step, interruptible=True)
+        loop("monitor", lambda: _step(services.monitor), interruptible=True)
     if services.voice is not None:
         # Interruptible: a page or the digest goes out in one script, or not at all.
-        loop("voice", services.voice.step, interruptible=True)
+        loop("voice", lambda: _step(services.voice), interruptible=True)
     scheduler.start()
     try:
         yield
@@ -353,3 +348,33 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
             worker.stop()
         await supervisor.stop()  # jobs started from now on return at once
         scheduler.shutdown(wait=False)  # after: it cancels the jobs still running
+
+
+class _Stepping(Protocol):
+    def step(self) -> Awaitable[float]: ...
+
+
+async def _step(part: _Stepping | None) -> float:
+    assert part is not None
+    return await part.step()
+
+
+def _notify_step(app: web.Application) -> Callable[[], Awaitable[float]]:
+    """Page with the notifier of the config in effect; with none (no channel), keep the
+    alerts stream trimmed instead."""
+    services, trim = app[SERVICES], trimmer(app[STORE], app[CLOCK])
+
+    async def step() -> float:
+        if services.notifier is None:
+            return await trim()
+        return await services.notifier.step(block_ms=PIPELINE_BLOCK_MS)
+
+    return step
+
+
+def _follow_config(app: web.Application, supervisor: Supervisor) -> None:
+    """Follow the config version in Redis (responder/reload); watch the file if asked."""
+    supervisor.loop("config", Follower(app).step, interruptible=True)
+    path = config_file(app[CONFIG])
+    if app[CONFIG].server.watch_config and path is not None:
+        supervisor.loop("config-watch", file_watch(app, path), interruptible=True)

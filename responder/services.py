@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
 from connectors.base import Connector, PushConnector
 from connectors.http import Http
+from connectors.registry import Context
 from responder.alerts.monitor import Monitor
 from responder.alerts.notifier import Notifier
 from responder.clock import Clock
@@ -47,6 +50,7 @@ class Services:
     generator: Generator | None = None  # generated drafts, when [drafts.llm] is set
     rollup: Rollup | None = None  # keeps the reports' counters up with the event stream
     voice: VoiceWatch | None = None  # spikes paged, the weekly digest sent (responder/voice)
+    scheduler: Any = None  # the APScheduler that triggers polls (a reload adds and removes jobs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +60,34 @@ class Connectors:
 
     http: Http
     all: list[Connector | PushConnector]
+    context: Context | None = None  # what a connector is built with (a reload builds more)
 
     def named(self, name: str) -> Connector | PushConnector | None:
         return next((c for c in self.all if c.name == name), None)
 
 
+@dataclass(slots=True)
+class LiveConfig:
+    """The config in effect now: the one the process started with until a reload
+    (responder/reload) replaces it. `version` counts the configs stored in Redis (0: none
+    stored yet)."""
+
+    current: Config
+    version: int = 0
+    loaded_at: datetime | None = None
+    by: str = ""
+    refused: str = ""  # why the newest stored version was not applied here, if it was not
+    drafts_stamp: object = None  # the template files the drafter loaded (reload/parts.py)
+
+
+def config_of(app: web.Application) -> Config:
+    """The config in effect (what request handlers read; `app[CONFIG]` is the start's)."""
+    return app[LIVE_CONFIG].current
+
+
 CONNECTORS = web.AppKey("connectors", Connectors)
-CONFIG = web.AppKey("config", Config)
+CONFIG = web.AppKey("config", Config)  # the config the process started with
+LIVE_CONFIG = web.AppKey("live_config", LiveConfig)
 CLOCK = web.AppKey("clock", Clock)
 STORE = web.AppKey("store", Store)
 SERVICES = web.AppKey("services", Services)

@@ -40,6 +40,8 @@ def test_the_systemd_unit_runs_one_role_per_instance() -> None:
         assert args.role == {role}
         assert args.port == 8081
         assert str(args.data_dir) == f"/var/lib/tiexin/{role}"
+    # systemctl reload: the SIGHUP `tiexin run` reads its config again on
+    assert shlex.split(unit["Service"]["ExecReload"]) == ["/bin/kill", "-HUP", "$MAINPID"]
 
 
 def test_the_compose_file_runs_redis_and_every_role() -> None:

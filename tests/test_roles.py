@@ -24,11 +24,11 @@ from tests.conftest import USERS, bearer
 from tests.fakes import FakeClock
 
 Client = TestClient[Any, Any]
-EXPECTED = {
-    Role.WEB: {"live", "holds"},
-    Role.POLLER: {"poll:feed", "leases"},
-    Role.WORKER: {"pipeline", "pipeline-2", "outbox", "alerts-trim", "reports", "voice"},
-    Role.SWEEPER: {"sweeper", "monitor"},
+EXPECTED = {  # and in every process, the config's follower
+    Role.WEB: {"config", "live", "holds"},
+    Role.POLLER: {"config", "poll:feed", "leases"},
+    Role.WORKER: {"config", "pipeline", "pipeline-2", "outbox", "notifier", "reports", "voice"},
+    Role.SWEEPER: {"config", "sweeper", "monitor"},
 }
 
 
@@ -97,7 +97,7 @@ async def test_all_runs_every_roles_loops_and_a_comma_list_the_union(
     assert names == set().union(*EXPECTED.values())  # nothing runs that no role runs
     # Every loop of the table has a role (the Redis watchdog: every process with an
     # embedded Redis), and every loop started is in the table.
-    assert {family(n) for n in names} | {"redis", "notifier", "drafts-llm"} == set(LOOPS)
+    assert {family(n) for n in names} | {"redis", "config-watch", "drafts-llm"} == set(LOOPS)
 
 
 def test_a_wrong_role_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:

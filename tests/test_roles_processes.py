@@ -126,8 +126,8 @@ async def test_web_worker_and_poller_processes_carry_a_mention_in_and_a_reply_ou
         wait_for(sent, "the reply sent by the worker", procs["worker"])
         assert len(_replies(fake_weibo)) == 1
         tasks = {role: set(health_of(port)[1]["tasks"]) for role, port in ports.items()}
-        assert tasks["web"] == {"live", "holds"}
-        assert tasks["poller"] == {"poll:brand", "leases"}
+        assert tasks["web"] == {"config", "live", "holds"}
+        assert tasks["poller"] == {"config", "poll:brand", "leases"}
         assert "outbox" in tasks["worker"] and "pipeline" in tasks["worker"]
     finally:
         for process in procs.values():

@@ -10,7 +10,17 @@ from types import ModuleType
 
 from redis.exceptions import RedisError
 
-from responder.cli import connectors, deadletters, drafts, oncall, report, run, sentiment, users
+from responder.cli import (
+    connectors,
+    deadletters,
+    drafts,
+    oncall,
+    reload,
+    report,
+    run,
+    sentiment,
+    users,
+)
 from responder.cli.common import DEFAULT_CONFIG, config_for
 from responder.config import ConfigError, load
 
@@ -25,6 +35,7 @@ SUBCOMMANDS: tuple[ModuleType, ...] = (
     users,
     oncall,
     report,
+    reload,
 )
 
 

@@ -115,6 +115,7 @@ async def serve(
     """Start the app on the bound socket; stop on a signal or when the supervisor gives up."""
     from aiohttp import web
 
+    from responder.reload.triggers import on_sighup
     from responder.runtime import create_app
     from responder.services import SERVICES
     from responder.web.front import Runner
@@ -126,6 +127,7 @@ async def serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    on_sighup(app)  # SIGHUP: reload config.toml on every process (responder/reload)
     runner = Runner(app, shutdown_timeout=STOP_GRACE)  # with server.read_timeout
     try:
         await runner.setup()  # data-dir lock, Redis, workers, supervised tasks

@@ -119,6 +119,17 @@ class ScoringPool:
             seen.update(f.result() for f in batch)
         return False
 
+    def reload(self, templates: Path | None, zone: str) -> None:
+        """Start new workers on other templates (a config reload); the old ones finish
+        the batch in hand, then exit."""
+        old = self._pool
+        self.templates, self.zone = templates, zone
+        with self._settled:
+            self._ready = None
+        self.start()
+        if old is not None:
+            old.shutdown(wait=False)
+
     def state(self) -> State:
         """Say whether the pool can score now (for health)."""
         if self._pool is None or not self.alive():

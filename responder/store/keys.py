@@ -96,6 +96,17 @@ class Keys:
         return f"{self.root}:events"
 
     @property
+    def config(self) -> str:
+        """Hash of the config in effect on every process: its TOML text, version (a
+        counter), sha256, when and by whom it was loaded (responder/reload)."""
+        return f"{self.root}:config"
+
+    @property
+    def config_changed(self) -> str:
+        """Pub/sub channel: a new config version was stored (the message is the version)."""
+        return f"{self.root}:config:changed"
+
+    @property
     def dead(self) -> str:
         """Stream of ingest entries the pipeline could not queue (dead letters), with why."""
         return f"{self.root}:dead"

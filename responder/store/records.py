@@ -87,6 +87,9 @@ class EventType(StrEnum):
     # unlinked one; `mention` in the global stream is the mention it was done from.
     LINKED = "linked"
     UNLINKED = "unlinked"
+    # An admin's reload applied a new config.toml on every process (responder/reload);
+    # `mention` in the global stream is empty, `diff` lists what changed, secrets masked.
+    CONFIG_RELOADED = "config_reloaded"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,7 +18,7 @@ from aiohttp import web
 from responder.alerts.ack import AckError, AckTarget, AckTokens, load_tokens
 from responder.alerts.acking import Ack, Acks, Via
 from responder.alerts.links import mention_link, queue_link
-from responder.services import CLOCK, CONFIG, STORE
+from responder.services import CLOCK, STORE, config_of
 from responder.store.records import OPEN_STATES
 from responder.store.stages import Stage
 from responder.store.views import API_FIELDS
@@ -53,7 +53,7 @@ class AckDesk:
 
     async def tokens(self, app: web.Application) -> AckTokens:
         if self._tokens is None:  # two first requests at once agree: the secret is shared
-            self._tokens = await load_tokens(app[CONFIG].alerts, app[STORE], app[CLOCK])
+            self._tokens = await load_tokens(config_of(app).alerts, app[STORE], app[CLOCK])
         return self._tokens
 
     def acks(self, app: web.Application) -> Acks:
@@ -135,7 +135,7 @@ def _actor(request: web.Request, target: AckTarget, sent_csrf: str) -> str:
 async def _describe(request: web.Request, target: AckTarget) -> dict[str, Any] | None:
     """What the page shows of the target; None if it is gone."""
     store, app = request.app[STORE], request.app
-    zone = ZoneInfo(app[CONFIG].drafts.timezone)
+    zone = ZoneInfo(config_of(app).drafts.timezone)
     now = app[CLOCK].now()
     if target.kind == "m":
         row = await store.mention(target.id, (*FIELDS, "acked_by", "acked_at"))
@@ -194,7 +194,7 @@ def _ack_of(fields: dict[str, str], zone: ZoneInfo) -> dict[str, str] | None:
 def _page(
     request: web.Request, target: AckTarget, shown: dict[str, Any], *, acked: Ack | None
 ) -> web.Response:
-    zone = ZoneInfo(request.app[CONFIG].drafts.timezone)
+    zone = ZoneInfo(config_of(request.app).drafts.timezone)
     done = None
     if acked is not None:
         done = {"by": acked.by, "at": _local(str(acked.at.timestamp()), zone), "now": acked.now}

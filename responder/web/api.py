@@ -7,13 +7,14 @@ from datetime import timedelta
 from aiohttp import web
 
 from responder.health import report as health_report
-from responder.services import CLOCK, CONFIG, STORE
+from responder.services import CLOCK, STORE, config_of
 from responder.store.records import State
 from responder.store.views import DETAIL_FIELDS, to_api, to_detail
 from responder.web import (
     ack,
     audit,
     auth,
+    config_view,
     docs,
     errors,
     front,
@@ -108,7 +109,7 @@ def add_routes(app: web.Application) -> None:
     errors.install(app)
     auth.install(app)  # after the JSON errors: they wrap it (sessions go outermost)
     # Bodies are read (in time) only once the sender is known to be signed in.
-    front.install(app, app[CONFIG].server.read_timeout.total_seconds())
+    front.install(app, config_of(app).server.read_timeout.total_seconds())
     app.add_routes(routes)
     app.add_routes(replies.routes)
     app.add_routes(incidents.routes)
@@ -116,6 +117,7 @@ def add_routes(app: web.Application) -> None:
     queue.setup(app)
     app.add_routes(queue.routes)
     app.add_routes(audit.routes)
+    app.add_routes(config_view.routes)
     app.add_routes(noreply.routes)
     app.add_routes(library.routes)
     app.add_routes(team.routes)

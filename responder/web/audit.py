@@ -15,7 +15,7 @@ from aiohttp import web
 
 from responder.cells import safe_cells as safe_cells
 from responder.clock import from_epoch
-from responder.services import CLOCK, CONFIG, STORE
+from responder.services import CLOCK, STORE, config_of
 from responder.store.records import stream_events
 from responder.web import labels
 from responder.web.auth import Role, require
@@ -41,6 +41,7 @@ TEXT_OF = {
     "library_retired": "reply",
     "linked": "account",
     "unlinked": "account",
+    "config_reloaded": "summary",
 }
 HEADERS = ("时间", "操作人", "操作", "提及ID", "提及内容", "内容", "详情")
 
@@ -53,7 +54,7 @@ async def audit(request: web.Request) -> web.StreamResponse:
     (comma-separated event types, or "all"; default: people's actions), `limit`,
     `format=csv`."""
     require(request, Role.LEAD)
-    zone = ZoneInfo(request.app[CONFIG].drafts.timezone)
+    zone = ZoneInfo(config_of(request.app).drafts.timezone)
     query = request.query
     since = parse_time(query.get("since"), zone, "since")
     until = parse_time(query.get("until"), zone, "until")
@@ -114,7 +115,7 @@ TEXT_SHOWN = 60  # characters of a mention's text the log shows beside its id
 async def _named(request: web.Request, rows: list[dict[str, Any]]) -> None:
     """Say who acted and what about as people read it: the actor's display name (系统 for
     the system's own), the mention's text (gone once a closed mention expired)."""
-    config = request.app[CONFIG]
+    config = config_of(request.app)
     names = labels.actors(config)
     ids = list(dict.fromkeys(r["mention"] for r in rows if r["mention"]))
     found = await request.app[STORE].mentions(ids, ["id", "text"]) if ids else []

@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from responder.accounts import UserConfig
 from responder.config import Config
-from responder.services import CLOCK, CONFIG
+from responder.services import CLOCK, config_of
 from responder.web.session_key import SESSIONS, Sessions, digest
 from responder.web.validate import ApiError
 
@@ -101,6 +101,12 @@ class Directory:
     """The users from config: check a password or an API token, find a user by name."""
 
     def __init__(self, users: tuple[UserConfig, ...]) -> None:
+        self.use(users)
+        self._verifier = PasswordHasher()
+        self.checks = 0  # passwords checked since start (the login limit keeps it low)
+
+    def use(self, users: tuple[UserConfig, ...]) -> None:
+        """Take these users from now on (a config reload)."""
         self._users = {u.name: u for u in users}
         model = users[0].password_hash if users else None
         hasher = (
@@ -108,8 +114,6 @@ class Directory:
         )
         # Unknown names are checked against this, so they take as long as a wrong password.
         self._dummy = hasher.hash(new_token())
-        self._verifier = PasswordHasher()
-        self.checks = 0  # passwords checked since start (the login limit keeps it low)
 
     def user(self, name: str) -> User | None:
         found = self._users.get(name)
@@ -161,7 +165,7 @@ def _who(request: web.Request, session: MutableMapping[str, Any]) -> tuple[User 
     name, at = session.get("user"), session.get("at")
     if not isinstance(name, str) or not isinstance(at, int | float):
         return None, True
-    ttl = request.app[CONFIG].auth.session_ttl.total_seconds()
+    ttl = config_of(request.app).auth.session_ttl.total_seconds()
     if request.app[CLOCK].now().timestamp() - at > ttl:
         return None, True
     return directory.user(name), True
@@ -218,7 +222,7 @@ def same(sent: str, expected: str) -> bool:
 def install(app: web.Application) -> None:
     """Add sessions (outermost, so the cookie is written whatever happens) and the auth
     middleware (inside the JSON errors, so a Redis outage at login is a 503)."""
-    config = app[CONFIG]
+    config = config_of(app)
     app[DIRECTORY] = Directory(config.users)
     if not config.users:
         log.warning("no [[users]] in %s: nobody can sign in (see `tiexin user add`)", config.source)

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from responder.incidents.approval import LEAD_REQUIRED, lead_reason
 from responder.incidents.store import IncidentStore
-from responder.services import CLOCK, CONFIG, STORE
+from responder.services import CLOCK, STORE, config_of
 from responder.store.views import to_api
 from responder.web.auth import Role, current_user
 from responder.web.common import json_response
@@ -26,7 +26,7 @@ routes = web.RouteTableDef()
 def incidents(app: web.Application) -> IncidentStore:
     store = app[STORE]
     return IncidentStore(
-        store.redis, store.keys, app[CONFIG].incidents, events_maxlen=store.retention.events
+        store.redis, store.keys, config_of(app).incidents, events_maxlen=store.retention.events
     )
 
 
@@ -54,7 +54,7 @@ async def detail(request: web.Request, fields: dict[str, str]) -> dict[str, Any]
                 **summary_of(found),
                 "members": await members(request.app, found["members"]),
             }
-    reason = lead_reason(fields, request.app[CONFIG].incidents.big_account)
+    reason = lead_reason(fields, config_of(request.app).incidents.big_account)
     user = current_user(request)
     out["approval"] = {
         "lead_required": bool(reason),
@@ -70,7 +70,7 @@ def summary_of(found: dict[str, Any]) -> dict[str, Any]:
 
 def check_approver(request: web.Request, fields: dict[str, str]) -> None:
     """Refuse (403 `lead_required`) an agent's approval a lead or an admin must give."""
-    reason = lead_reason(fields, request.app[CONFIG].incidents.big_account)
+    reason = lead_reason(fields, config_of(request.app).incidents.big_account)
     if reason and current_user(request).role < Role.LEAD:
         raise ApiError(reason, status=403, details={"code": LEAD_REQUIRED})
 

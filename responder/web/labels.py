@@ -161,6 +161,7 @@ EVENTS = {
     str(EventType.LIBRARY_RETIRED): "停用范例",
     str(EventType.LINKED): "关联账号",
     str(EventType.UNLINKED): "取消关联账号",
+    str(EventType.CONFIG_RELOADED): "重新加载配置",
 }
 
 # The events people cause (the audit log's default); the rest are the pipeline's own.
@@ -183,6 +184,7 @@ HUMAN_EVENTS = (
     str(EventType.LIBRARY_RETIRED),
     str(EventType.LINKED),
     str(EventType.UNLINKED),
+    str(EventType.CONFIG_RELOADED),
 )
 # What the audit log shows unless asked for more: people's actions, and who was paged
 # about what (and when paging failed or was held) since the lead answers for both.

@@ -17,7 +17,7 @@ from responder.drafts.drafter import channel_of, default_directory
 from responder.drafts.manners import Manners, load_manners
 from responder.library.pattern import Unfit, make_pattern
 from responder.library.store import LISTED, STATES, Library, LibraryError, UnknownEntry
-from responder.services import CLOCK, CONFIG, STORE
+from responder.services import CLOCK, STORE, config_of
 from responder.web.auth import Role, require
 from responder.web.common import json_response
 from responder.web.validate import ApiError
@@ -47,7 +47,7 @@ async def approved(
     """Remember a reply just approved: one written or edited by the agent, on a mention that
     is no crisis and with nothing about one person left once its facts are slots, may become
     an entry once it is sent; any other forgets what an earlier approval left."""
-    config = app[CONFIG].drafts.library
+    config = config_of(app).drafts.library
     if not config.enabled:
         return
     pattern = None
@@ -80,7 +80,7 @@ async def approved(
 
 
 def _facts(app: web.Application) -> tuple[Brand, Manners]:
-    return _facts_in(app[CONFIG].drafts.templates or default_directory())
+    return _facts_in(config_of(app).drafts.templates or default_directory())
 
 
 @functools.cache

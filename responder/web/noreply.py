@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from responder.drafts.priority import sort_key
-from responder.services import CLOCK, CONFIG, STORE
+from responder.services import CLOCK, STORE, config_of
 from responder.store.noreply import NoReply, Timer
 from responder.store.people import ACCOUNT_FIELDS, mark_of
 from responder.store.views import to_api
@@ -64,7 +64,7 @@ async def needs_reply(request: web.Request) -> web.Response:
     row = await store.mention(mid, _FIELDS)
     if row is None:
         raise unknown(mid)
-    within, warn = request.app[CONFIG].sla.for_account(row["platform"], row["account"])
+    within, warn = config_of(request.app).sla.for_account(row["platform"], row["account"])
     deadline = now + within
     crisis, base = bool(row.get("crisis")), float(row.get("priority") or 0)
     timer = Timer(

@@ -6,6 +6,7 @@ rendered on the server (no script) from the same query as GET /api/audit."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -14,7 +15,8 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from responder.services import CONFIG
+from responder.reload.masking import masked
+from responder.services import LIVE_CONFIG, config_of
 from responder.web import labels
 from responder.web.audit import audit_rows, parse_time, parse_types
 from responder.web.auth import ROLE_NAMES, Role, csrf_token, current_user
@@ -29,7 +31,7 @@ STATIC = Path(__file__).resolve().parents[2] / "templates" / "ui" / "static"
 
 
 async def workspace(request: web.Request) -> web.Response:
-    config, user = request.app[CONFIG], current_user(request)
+    config, user = config_of(request.app), current_user(request)
     within, warn = config.sla.respond_within, config.sla.warn_after
     return render(
         request,
@@ -50,7 +52,7 @@ async def audit(request: web.Request) -> web.Response:
     if user.role < Role.LEAD:
         need = f"查看操作记录需要{ROLE_NAMES[Role.LEAD]}或{ROLE_NAMES[Role.ADMIN]}权限。"
         return render(request, "ui/forbidden.html", status=403, message=need)
-    config = request.app[CONFIG]
+    config = config_of(request.app)
     zone = ZoneInfo(config.drafts.timezone)
     asked = {k: request.query.get(k, "").strip()[:64] for k in ("since", "until", "actor", "type")}
     rows: list[dict[str, Any]] = []
@@ -82,6 +84,28 @@ async def audit(request: web.Request) -> web.Response:
     )
 
 
+async def effective_config(request: web.Request) -> web.Response:
+    """The config in effect, read-only, for admins (GET /api/admin/config as a page)."""
+    user = current_user(request)
+    if user.role < Role.ADMIN:
+        need = f"查看配置需要{ROLE_NAMES[Role.ADMIN]}权限。"
+        return render(request, "ui/forbidden.html", status=403, message=need)
+    live = request.app[LIVE_CONFIG]
+    zone = ZoneInfo(live.current.drafts.timezone)
+    shown = masked(live.current)
+    return render(
+        request,
+        "ui/config.html",
+        csrf=csrf_token(request),
+        display=user.display or user.name,
+        version=live.version,
+        loaded_at=f"{live.loaded_at.astimezone(zone):%Y-%m-%d %H:%M:%S}" if live.loaded_at else "",
+        by=live.by,
+        refused=live.refused,
+        text=json.dumps(shown, ensure_ascii=False, indent=2),
+    )
+
+
 def render(request: web.Request, name: str, /, *, status: int = 200, **values: Any) -> web.Response:
     html = request.app[PAGES].get_template(name).render(**values)
     return web.Response(text=html, status=status, content_type="text/html", headers=NO_STORE)
@@ -97,4 +121,5 @@ def install(app: web.Application) -> None:
     )
     app.router.add_get("/", workspace)
     app.router.add_get("/audit", audit)
+    app.router.add_get("/admin/config", effective_config)
     app.router.add_static("/static/", STATIC)

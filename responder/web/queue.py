@@ -8,7 +8,7 @@ import asyncio
 import orjson
 from aiohttp import web
 
-from responder.services import CLOCK, CONFIG, STORE
+from responder.services import CLOCK, STORE, config_of
 from responder.store.index import QueueFilter
 from responder.store.intent import IntentStore
 from responder.store.records import State
@@ -127,7 +127,7 @@ async def meta(request: web.Request) -> web.Response:
                 "role_label": ROLE_NAMES[user.role],
                 "display": user.display or user.name,
             },
-            "timezone": request.app[CONFIG].drafts.timezone,
+            "timezone": config_of(request.app).drafts.timezone,
             "intents": labels.INTENTS,
             "platforms": labels.PLATFORMS,
             "kinds": labels.KINDS,
@@ -135,10 +135,10 @@ async def meta(request: web.Request) -> web.Response:
             "states": labels.STATES,
             "views": labels.VIEWS,
             "events": labels.EVENTS,
-            "accounts": request.app[CONFIG].accounts,
-            "actors": labels.actors(request.app[CONFIG]),
+            "accounts": config_of(request.app).accounts,
+            "actors": labels.actors(config_of(request.app)),
             # The list keeps this many incidents pinned on top, as the server orders it.
-            "incidents": {"pin_most": request.app[CONFIG].incidents.pin_most},
+            "incidents": {"pin_most": config_of(request.app).incidents.pin_most},
             "roles": labels.ROLES,
             "reply_reasons": labels.REPLY_REASONS,
             "no_reply_reasons": labels.NO_REPLY_REASONS,

@@ -17,7 +17,7 @@ from responder.drafts.said import sentences
 from responder.drafts.style import StyleRules, check
 from responder.outbox.holds import Holds
 from responder.outbox.store import OutboxStore
-from responder.services import CLOCK, CONFIG, STORE
+from responder.services import CLOCK, STORE, config_of
 from responder.store.records import State
 from responder.store.store import Bookkeeping, Outcome, Result
 from responder.store.views import to_api
@@ -136,7 +136,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
     until = row.get("reply_until")
     if until and float(until) <= now.timestamp():
         closed = from_epoch(float(until))
-        local = closed.astimezone(ZoneInfo(request.app[CONFIG].drafts.timezone))
+        local = closed.astimezone(ZoneInfo(config_of(request.app).drafts.timezone))
         raise ApiError(
             f"回复窗口已关闭：平台只接受 {local:%m月%d日 %H:%M} 之前的回复。"
             "请换个渠道联系对方，或忽略这条",
@@ -208,7 +208,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
         "overridden": [f["rule"] for f in found],
         "resend": resend,
     }
-    delay = request.app[CONFIG].outbox.undo_seconds
+    delay = config_of(request.app).outbox.undo_seconds
     if delay:  # it counts once the delay ends, unless undone (the Committer task)
         code, value = await Holds(store).hold(
             mid, agent, now, timedelta(seconds=delay), approval, claim=CLAIM_AFTER, resend=resend

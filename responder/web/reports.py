@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from responder.reports.figures import Span, figures
-from responder.services import CLOCK, CONFIG, STORE
+from responder.services import CLOCK, STORE, config_of
 from responder.web import voice
 from responder.web.audit import csv_response, safe_cells
 from responder.web.auth import ROLE_NAMES, Role, csrf_token, current_user, require
@@ -267,7 +267,7 @@ def _titles(request: web.Request) -> dict[str, tuple[str, str]]:
 
 
 def _default(request: web.Request) -> Span:
-    zone = ZoneInfo(request.app[CONFIG].drafts.timezone)
+    zone = ZoneInfo(config_of(request.app).drafts.timezone)
     today = request.app[CLOCK].now().astimezone(zone).date()
     return Span(since=today - timedelta(days=DEFAULT_DAYS - 1), until=today, zone=zone)
 

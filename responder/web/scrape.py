@@ -12,7 +12,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from responder.metrics import State
-from responder.services import CLOCK, CONFIG, METRICS, STORE
+from responder.services import CLOCK, METRICS, STORE, config_of
 from responder.store.store import Store
 from responder.web.auth import Handler, same
 from responder.web.common import json_response
@@ -30,7 +30,7 @@ WRONG = "指标令牌不对：请带上 Authorization: Bearer <[metrics] token_e
 
 async def metrics(request: web.Request) -> web.Response:
     """Answer the text exposition to the right Bearer token; 404 while no token is set."""
-    token = request.app[CONFIG].metrics.token
+    token = config_of(request.app).metrics.token
     if token is None:
         return json_response({"error": OFF}, status=404)
     scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
@@ -105,5 +105,5 @@ def install(app: web.Application) -> None:
     """Add GET /metrics and the timing (outermost, so it times everything else too)."""
     app.router.add_get(PATH, metrics)
     app.middlewares.insert(0, timed)
-    if app[CONFIG].metrics.token is None:
+    if config_of(app).metrics.token is None:
         log.info("/metrics is off: set [metrics] token_env to turn it on (docs/metrics.md)")

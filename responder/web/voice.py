@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from responder.services import CLOCK, CONFIG, STORE
+from responder.services import CLOCK, STORE, config_of
 from responder.voice.render import LABELS, PRODUCTS, Week, csv_text, markdown, parse_week, week_of
 from responder.voice.topics import Said, Topic, Voice
 from responder.voice.week import products_of, voice_of
@@ -70,13 +70,13 @@ def week_asked(request: web.Request) -> Week:
     if not text:
         return this_week(request)
     try:
-        return parse_week(text[:64], request.app[CONFIG].drafts.timezone)
+        return parse_week(text[:64], config_of(request.app).drafts.timezone)
     except ValueError as exc:
         raise ApiError(str(exc), field="week") from exc
 
 
 def this_week(request: web.Request) -> Week:
-    zone = request.app[CONFIG].drafts.timezone
+    zone = config_of(request.app).drafts.timezone
     return week_of(request.app[CLOCK].now().astimezone(ZoneInfo(zone)).date(), zone)
 
 
@@ -89,7 +89,7 @@ async def _voice(request: web.Request, week: Week) -> Voice:
         for name, (at, _) in list(app[VOICES].items()):
             if now - at >= FRESH:
                 del app[VOICES][name]
-        read = voice_of(app[STORE], week, names=products_of(app[CONFIG]))
+        read = voice_of(app[STORE], week, names=products_of(config_of(app)))
         held = app[VOICES][week.name] = (now, asyncio.ensure_future(read))
     try:
         return await asyncio.shield(held[1])

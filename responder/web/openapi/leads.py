@@ -125,9 +125,40 @@ def _mark(verb: str, state: str, summary: str) -> tuple[str, str, dict[str, Any]
     )
 
 
+CONFIG_VIEW = obj(
+    {
+        "version": INTEGER,
+        "loaded_at": nullable(string("载入时间", format="date-time")),
+        "by": string("谁载入的：tiexin reload 的用户@主机、start:主机、SIGHUP:主机"),
+        "source": string("配置文件"),
+        "refused": string("最新版本未能在本进程生效的原因（空：已生效）"),
+        "config": {"type": "object", "description": "生效中的配置，密钥已隐去（***）"},
+    }
+)
+CONFIG_EXAMPLE = {
+    "version": 3,
+    "loaded_at": AT,
+    "by": "ops@host-1",
+    "source": "config.toml",
+    "refused": "",
+    "config": {"sla": {"respond_within": 900.0, "warn_after": 600.0}, "users": []},
+}
+
+
 def operations() -> list[tuple[str, str, dict[str, Any]]]:
     """(path, method, operation) of every route this area has."""
     return [
+        (
+            "/api/admin/config",
+            "get",
+            operation(
+                "getEffectiveConfig",
+                TAG,
+                "生效中的配置（只读，密钥隐去；管理员）",
+                ok=_ok("配置", CONFIG_VIEW, CONFIG_EXAMPLE),
+                errors=(403,),
+            ),
+        ),
         (
             "/api/audit",
             "get",

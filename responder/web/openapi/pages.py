@@ -181,6 +181,20 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
             ),
         ),
         (
+            "/admin/config",
+            "get",
+            html_page(
+                "getConfigPage",
+                PAGES,
+                "生效中的配置页（只读，密钥隐去；管理员，其他人得到 403 页）",
+                READ,
+                responses={
+                    **TO_LOGIN,
+                    "403": {"description": "需要管理员权限", "content": HTML},
+                },
+            ),
+        ),
+        (
             "/login",
             "get",
             html_page(

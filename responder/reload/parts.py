@@ -1,0 +1,124 @@
+"""Apply a reload to each part that holds a piece of the config, one small function each;
+`APPLIERS` runs them in order. Each looks at its own piece and does nothing when it is the
+same. What request handlers read (`config_of(app)`) needs nothing: it is swapped after."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from responder.alerts.monitor import Monitor
+from responder.alerts.wiring import build_notifier
+from responder.config import Config
+from responder.drafts.drafter import default_directory
+from responder.incidents.store import IncidentStore
+from responder.pipeline.inputs import Inputs
+from responder.pipeline.scoring import ScoringPool
+from responder.pipeline.worker import consumer_name
+from responder.reload.connectors import apply_connectors
+from responder.reports.rollup import Rollup
+from responder.services import CLOCK, CONNECTORS, LIVE_CONFIG, METRICS, SERVICES, STORE
+from responder.voice.watch import VoiceWatch
+from responder.web.auth import DIRECTORY
+
+log = logging.getLogger(__name__)
+Applier = Callable[[web.Application, Config, Config], Awaitable[None]]
+
+
+async def apply_sla(app: web.Application, old: Config, new: Config) -> None:
+    """New mentions get the new durations; deadlines already set stay as they are."""
+    services = app[SERVICES]
+    for pipeline in services.pipelines:
+        pipeline.sla = new.sla
+    if services.sweeper is not None:
+        services.sweeper.escalations = json.dumps(new.sla.escalations())
+
+
+async def apply_pipeline(app: web.Application, old: Config, new: Config) -> None:
+    """Incident grouping and the library of best replies the pipeline workers read."""
+    store, services = app[STORE], app[SERVICES]
+    for pipeline in services.pipelines:
+        if old.incidents != new.incidents:
+            pipeline.incidents = IncidentStore(
+                store.redis, store.keys, new.incidents, events_maxlen=store.retention.events
+            )
+        if old.drafts.library != new.drafts.library:
+            pipeline.inputs = Inputs(store, app[CLOCK], new.drafts.library)
+
+
+async def apply_users(app: web.Application, old: Config, new: Config) -> None:
+    """Who can sign in: a removed user's next request is refused, a new one can sign in."""
+    if old.users != new.users and DIRECTORY in app:
+        app[DIRECTORY].use(new.users)
+
+
+async def apply_alerts(app: web.Application, old: Config, new: Config) -> None:
+    """Channels, grouping and the on-call rota: a new notifier (the loop takes it at its
+    next step; an alert in hand is finished by the old one)."""
+    parts = ("alerts", "oncall", "users", "server")
+    if all(getattr(old, p) == getattr(new, p) for p in parts):
+        return
+    services = app[SERVICES]
+    services.notifier = await build_notifier(
+        new,
+        app[STORE],
+        app[CONNECTORS].http,
+        app[CLOCK],
+        consumer=consumer_name(new.redis.data_dir),
+        metrics=app[METRICS],
+    )
+
+
+async def apply_watches(app: web.Application, old: Config, new: Config) -> None:
+    """The monitor (sources, channels), the reports' rollup and the voice watch."""
+    services, store, clock = app[SERVICES], app[STORE], app[CLOCK]
+    if services.monitor is not None and (
+        old.connectors != new.connectors or old.alerts != new.alerts
+    ):
+        grace = {poller.name: poller.timing.stall_grace for poller in services.pollers}
+        services.monitor = Monitor(store, new, clock, stall_grace=grace)
+    if old.reports != new.reports or old.drafts.timezone != new.drafts.timezone:
+        if services.rollup is not None:
+            services.rollup = Rollup(store, new.reports, new.drafts.timezone)
+        if services.voice is not None:
+            services.voice = VoiceWatch(store, new, clock)
+
+
+def drafts_stamp(config: Config) -> tuple[object, ...]:
+    """What the drafter loads: the templates folder (brand facts, knowledge base, style)
+    by each file's path, size and mtime, and the team's zone."""
+    folder = config.drafts.templates or default_directory()
+    files = sorted(p for p in Path(folder).rglob("*") if p.is_file())
+    seen = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    return (str(folder), config.drafts.timezone, seen)
+
+
+async def apply_drafts(app: web.Application, old: Config, new: Config) -> None:
+    """Templates, brand facts and the knowledge base: the scoring processes draft, so they
+    are started anew on the new files; a batch in hand finishes in the old ones."""
+    scorer = app[SERVICES].scorer
+    if not isinstance(scorer, ScoringPool):
+        return
+    live = app[LIVE_CONFIG]
+    stamp = await asyncio.to_thread(drafts_stamp, new)
+    if stamp == live.drafts_stamp and old.drafts == new.drafts:
+        return
+    await asyncio.to_thread(scorer.reload, new.drafts.templates, new.drafts.timezone)
+    live.drafts_stamp = stamp
+    log.info("reload: drafting processes restarted on %s", stamp[0])
+
+
+APPLIERS: tuple[tuple[str, Applier], ...] = (
+    ("connectors", apply_connectors),
+    ("sla", apply_sla),
+    ("pipeline", apply_pipeline),
+    ("users", apply_users),
+    ("alerts", apply_alerts),
+    ("watches", apply_watches),
+    ("drafts", apply_drafts),
+)
