@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -159,17 +158,6 @@ def test_cues_are_whole_tokens() -> None:
 def test_understanding_pickles_for_worker_processes() -> None:
     got = _understand(NEWS)
     assert pickle.loads(pickle.dumps(got)) == got
-
-
-def test_understanding_is_fast() -> None:
-    texts = [json.loads(line)["text"] for line in DEMO.read_text(encoding="utf-8").splitlines()]
-    sentiments = score_texts(texts)
-    _understand("预热")
-    started = time.perf_counter()
-    for text, model in zip(texts, sentiments, strict=True):
-        understand(text, platform="weibo", sentiment=model)
-    per_mention = (time.perf_counter() - started) / len(texts)
-    assert per_mention < 0.002  # ~0.16 ms here; generous, so a busy machine does not fail it
 
 
 def _broken(tmp_path: Path, name: str, old: str, new: str) -> Path:
