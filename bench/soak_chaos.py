@@ -47,9 +47,9 @@ class Chaos:
     health: list[tuple[float, int, int]] = field(default_factory=list)  # at, process, status
 
     def holder(self) -> int | None:
-        """The index of the process holding the poll lease: named in the lease's value (by
-        its pid, or by a name kept in its data dir), else the one process whose health does
-        not say standby."""
+        """The index of the process holding the poll lease: named in the lease's value
+        (`OWNER UNTIL`, OWNER `host:id` with the id kept in its data dir, or its pid), else
+        the one polling process (all, or --role poller) whose health does not say standby."""
         client = self.server.client()
         try:
             value = str(client.get(KEYS.lease(CONNECTOR)) or "")
@@ -57,11 +57,13 @@ class Chaos:
             value = ""
         finally:
             client.close()
-        parts = set(value.split(":")) - {""}
+        owner = value.rsplit(" ", 1)[0]  # without UNTIL, which glued itself to the id
+        parts = set(owner.split(":")) - {""}
         for p in self.procs:
             if str(p.pid) in parts or parts & p.names():
                 return p.index
-        polling = [p.index for p in self.procs if p.source_state() not in ("standby", "")]
+        pollers = [p for p in self.procs if p.role == "all" or "poller" in p.role.split(",")]
+        polling = [p.index for p in pollers if p.source_state() not in ("standby", "")]
         return polling[0] if len(polling) == 1 else None
 
     def sender(self) -> int | None:

@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from responder.alerts.store import AlertStore
 from responder.clock import from_epoch
 from responder.roles import describe
-from responder.services import CLOCK, SERVICES, STORE, Services, config_of
+from responder.services import CLOCK, LIVE_CONFIG, SERVICES, STORE, Services, config_of
 from responder.store.drafts_llm import LlmStore
 from responder.store.source_health import FAILURES, HEALTHY, TIMES, judged
 from responder.store.store import Store
@@ -71,6 +71,8 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
             row[FAILURES] = poller.failures
             failing.append(f"connector:{poller.name}")
     body["connectors"] = connectors
+    live = app[LIVE_CONFIG]  # the config version this process runs (responder/reload)
+    body["config"] = {"version": live.version, "refused": live.refused}
 
     status = "failing" if failing else "ok"
     body = {"status": status, "role": describe(services.roles), "failing": failing, **body}

@@ -22,8 +22,6 @@ from responder.clock import Clock, SystemClock
 from responder.config import Config
 from responder.drafts.drafter import default_directory
 from responder.drafts.llm.brief import Kit
-from responder.drafts.quoting import load_quotes
-from responder.drafts.style import load_style
 from responder.ingest.lease import Leases, LeaseTiming, owner_id
 from responder.ingest.poller import Poller, keep_leases
 from responder.live.broadcaster import LIVE, Broadcaster
@@ -63,7 +61,7 @@ from responder.watchdog import RedisWatchdog
 from responder.web import live, scrape
 from responder.web.api import MAX_BODY, add_routes
 from responder.web.approving import Committer
-from responder.web.replies import QUOTES, STYLE
+from responder.web.replies import RULES, ReplyRules
 from responder.web.session_key import SESSIONS, from_file, from_redis
 
 log = logging.getLogger(__name__)
@@ -108,9 +106,7 @@ def create_app(
         if isinstance(connector, PushConnector):
             app.router.add_route("*", connector.path, _push_handler(app, connector))
     templates = config.drafts.templates or default_directory()
-    app[STYLE] = load_style(templates / "style.toml")
-    kb = templates / "kb.toml"  # a folder from before it keeps the packaged one
-    app[QUOTES] = load_quotes(kb if kb.exists() else default_directory() / "kb.toml")
+    app[RULES] = ReplyRules.load(templates)
     PACKER.use(dictionary_of(templates, default_directory()))  # drafts stored compactly
     return app
 

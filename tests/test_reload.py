@@ -5,6 +5,7 @@ invalid; audited with a masked diff; shown to admins. Real Redis, HTTP on loopba
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -17,14 +18,18 @@ from aiohttp.test_utils import TestClient, TestServer
 from connectors.secret import Secret
 from responder.cli import main
 from responder.config import load
+from responder.drafts.drafter import default_directory
 from responder.pipeline.scoring import ScoringPool
 from responder.reload import published
 from responder.reload.follower import Follower
 from responder.reload.masking import MASK, diff, mask_url, masked
 from responder.reload.publish import reload_file
+from responder.roles import ALL, Role, runs
 from responder.runtime import create_app
 from responder.services import CLOCK, LIVE_CONFIG, SERVICES, STORE
 from responder.store.keys import mention_id
+from responder.store.packing import PACKER
+from responder.web.replies import RULES
 from tests.conftest import CHEAP
 from tests.fake_forum import CONFIG as FORUM
 from tests.fake_forum import TOKEN, Forum, post
@@ -55,8 +60,10 @@ async def start(
     subscribed; yield (client as ops, follower)."""
     followers: list[Follower] = []
 
-    async def make(path: Path) -> tuple[Client, Follower]:
-        app = create_app(load(path), clock=clock, scorer=scoring_pool, background=False)
+    async def make(path: Path, roles: frozenset[Role] = ALL) -> tuple[Client, Follower]:
+        # The shared scoring pool only where a pipeline runs (a reload may restart it).
+        scorer = scoring_pool if runs(roles, "pipeline") else None
+        app = create_app(load(path), clock=clock, scorer=scorer, background=False, roles=roles)
         client = await aiohttp_client(app, headers={"Authorization": f"Bearer {OPS_TOKEN}"})
         follower = Follower(app)
         followers.append(follower)
@@ -326,3 +333,40 @@ async def test_the_config_page_shows_admins_the_config_in_effect_masked(
     refused = await agent.get("/admin/config")
     assert refused.status == 403 and "需要管理员权限" in await refused.text()
     assert (await agent.get("/api/admin/config")).status == 403
+
+
+async def test_a_reload_applies_the_style_rules_and_the_knowledge_base_in_a_web_process(
+    start: Any, redis_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    worker, _ = await start(write(tmp_path / "a", base_text(redis_url)))
+    store, pipeline = worker.app[STORE], worker.app[SERVICES].pipeline
+    assert pipeline is not None
+    comment = mention("long", kind="comment", created_at=clock.now())
+    await store.ingest("demo", [comment], None, clock.now())
+    await pipeline.run_once()
+    mid = mention_id("weibo", "lanxing", "long")
+
+    folder = tmp_path / "b"
+    shutil.copytree(default_directory(), folder / "tpl")
+    path = write(folder, base_text(redis_url) + '[drafts]\ntemplates = "tpl"\n')
+    web, follower = await start(path, frozenset({Role.WEB}))
+    reply = {"text": "您好，" + "很抱歉给您添麻烦了" * 20}
+
+    async def said() -> str:
+        resp = await web.post(f"/api/mentions/{mid}/reply", json=reply)
+        assert resp.status == 422
+        return str((await resp.json())["error"])
+
+    assert "微博评论最多 140 字" in await said()
+    assert web.app[RULES].quotes.titles()["data_migration"][0] == "换机"
+    packed_with = PACKER.current[0]
+
+    style, kb = folder / "tpl" / "style.toml", folder / "tpl" / "kb.toml"
+    style.write_text(style.read_text("utf-8").replace("limit = 140", "limit = 100"), "utf-8")
+    kb.write_text(kb.read_text("utf-8").replace('title = "换机"', 'title = "换机搬家"'), "utf-8")
+    await reload(web, path)
+    await follow(follower)
+    assert "微博评论最多 100 字" in await said()
+    assert web.app[RULES].quotes.titles()["data_migration"][0] == "换机搬家"
+    ident = PACKER.current[0]  # drafts are packed with the new words, readable by all
+    assert ident != packed_with and await store.redis.exists(store.keys.drafts_dictionary(ident))

@@ -16,6 +16,7 @@ from responder.alerts.monitor import Monitor
 from responder.alerts.wiring import build_notifier
 from responder.config import Config
 from responder.drafts.drafter import default_directory
+from responder.drafts.llm.brief import Kit
 from responder.incidents.store import IncidentStore
 from responder.pipeline.inputs import Inputs
 from responder.pipeline.scoring import ScoringPool
@@ -23,8 +24,10 @@ from responder.pipeline.worker import consumer_name
 from responder.reload.connectors import apply_connectors
 from responder.reports.rollup import Rollup
 from responder.services import CLOCK, CONNECTORS, LIVE_CONFIG, METRICS, SERVICES, STORE
+from responder.store.packing import PACKER, dictionary_of, ident_of
 from responder.voice.watch import VoiceWatch
 from responder.web.auth import DIRECTORY
+from responder.web.replies import RULES, ReplyRules
 
 log = logging.getLogger(__name__)
 Applier = Callable[[web.Application, Config, Config], Awaitable[None]]
@@ -98,19 +101,59 @@ def drafts_stamp(config: Config) -> tuple[object, ...]:
     return (str(folder), config.drafts.timezone, seen)
 
 
+async def _files_changed(app: web.Application, new: Config) -> bool:
+    """Whether the templates folder or a file in it changed since the last reload (or the
+    start): apply_drafts, the last part, notes the new stamp."""
+    stamp = await asyncio.to_thread(drafts_stamp, new)
+    return bool(stamp != app[LIVE_CONFIG].drafts_stamp)
+
+
+async def apply_replies(app: web.Application, old: Config, new: Config) -> None:
+    """The style rules the reply check applies and the knowledge base's quotes (web)."""
+    if RULES not in app or not await _files_changed(app, new):
+        return
+    rules = await asyncio.to_thread(ReplyRules.load, new.drafts.templates)
+    app[RULES].style, app[RULES].quotes = rules.style, rules.quotes
+    log.info("reload: style rules and knowledge-base quotes read again")
+
+
+async def apply_packing(app: web.Application, old: Config, new: Config) -> None:
+    """The dictionary drafts are stored with: made from the new templates, stored in Redis
+    before the first value packed with it, so every process can read that value."""
+    if not await _files_changed(app, new):
+        return
+    folder = new.drafts.templates or default_directory()
+    dictionary = await asyncio.to_thread(dictionary_of, folder, default_directory())
+    store = app[STORE]
+    await store.redis.set(
+        store.keys.drafts_dictionary(ident_of(dictionary)), dictionary.decode(), nx=True
+    )
+    PACKER.use(dictionary)
+
+
+async def apply_kit(app: web.Application, old: Config, new: Config) -> None:
+    """What generated drafts ([drafts.llm]) are written from and checked against; a draft
+    being written finishes with the old files."""
+    generator = app[SERVICES].generator
+    if generator is None or not await _files_changed(app, new):
+        return
+    generator.kit = await asyncio.to_thread(Kit.load, new.drafts.templates)
+    log.info("reload: the generated drafts' files read again")
+
+
 async def apply_drafts(app: web.Application, old: Config, new: Config) -> None:
     """Templates, brand facts and the knowledge base: the scoring processes draft, so they
-    are started anew on the new files; a batch in hand finishes in the old ones."""
-    scorer = app[SERVICES].scorer
-    if not isinstance(scorer, ScoringPool):
-        return
+    are started anew on the new files; a batch in hand finishes in the old ones. Last of
+    the parts: it notes the files' stamp the parts before it compare with."""
     live = app[LIVE_CONFIG]
     stamp = await asyncio.to_thread(drafts_stamp, new)
     if stamp == live.drafts_stamp and old.drafts == new.drafts:
         return
-    await asyncio.to_thread(scorer.reload, new.drafts.templates, new.drafts.timezone)
+    scorer = app[SERVICES].scorer
+    if isinstance(scorer, ScoringPool):
+        await asyncio.to_thread(scorer.reload, new.drafts.templates, new.drafts.timezone)
+        log.info("reload: drafting processes restarted on %s", stamp[0])
     live.drafts_stamp = stamp
-    log.info("reload: drafting processes restarted on %s", stamp[0])
 
 
 APPLIERS: tuple[tuple[str, Applier], ...] = (
@@ -120,5 +163,8 @@ APPLIERS: tuple[tuple[str, Applier], ...] = (
     ("users", apply_users),
     ("alerts", apply_alerts),
     ("watches", apply_watches),
-    ("drafts", apply_drafts),
+    ("replies", apply_replies),
+    ("packing", apply_packing),
+    ("kit", apply_kit),
+    ("drafts", apply_drafts),  # last: it notes the templates' stamp
 )

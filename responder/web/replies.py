@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from responder.clock import from_epoch
-from responder.drafts.drafter import channel_of
+from responder.drafts.drafter import channel_of, default_directory
 from responder.drafts.learning import usage
-from responder.drafts.quoting import Quotes
+from responder.drafts.quoting import Quotes, load_quotes
 from responder.drafts.said import sentences
-from responder.drafts.style import StyleRules, check
+from responder.drafts.style import StyleRules, check, load_style
 from responder.outbox.holds import Holds
 from responder.outbox.store import OutboxStore
 from responder.services import CLOCK, STORE, config_of
@@ -27,8 +29,27 @@ from responder.web.auth import Role, current_user
 from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
 
-STYLE = web.AppKey("style", StyleRules)
-QUOTES = web.AppKey("quotes", Quotes)  # which knowledge-base entry a draft quotes
+
+@dataclass(slots=True)
+class ReplyRules:
+    """What answering reads from the templates folder: the style rules the reply check
+    applies, and the knowledge base's answers (which entry a draft quotes). A reload puts
+    new ones in place (responder/reload/parts.py)."""
+
+    style: StyleRules
+    quotes: Quotes
+
+    @classmethod
+    def load(cls, templates: Path | None) -> ReplyRules:
+        folder = templates or default_directory()
+        kb = folder / "kb.toml"  # a folder from before it keeps the packaged one
+        return cls(
+            style=load_style(folder / "style.toml"),
+            quotes=load_quotes(kb if kb.exists() else default_directory() / "kb.toml"),
+        )
+
+
+RULES = web.AppKey("reply_rules", ReplyRules)
 TEXT = Field(name="text", max_length=2000, visible=True)
 # Three template drafts, then up to three generated ones ([drafts.llm] max_drafts).
 DRAFT = Field(name="draft", kind=int, low=0, high=5)
@@ -155,7 +176,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
         platform=row["platform"],
         channel=channel_of(row["platform"], row["kind"]),
         tone=row.get("tone") or "neutral",
-        rules=request.app[STYLE],
+        rules=request.app[RULES].style,
     )
     found = [{"rule": f.rule, "message": f.message, "words": list(f.words)} for f in findings]
     if findings and not body.get("override"):
@@ -169,7 +190,7 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
     template = drafts[use.chosen][1] if use.chosen is not None else ""
     how = "written" if use.chosen is None else "edited" if use.edited else "as_is"
     details: dict[str, Any] = {"draft_use": how}
-    details |= _entries(request.app[QUOTES], [d[0] for d in drafts], use.chosen)
+    details |= _entries(request.app[RULES].quotes, [d[0] for d in drafts], use.chosen)
     if use.diff:
         details["diff"] = use.diff
     if findings:

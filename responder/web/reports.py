@@ -18,7 +18,7 @@ from responder.web.audit import csv_response, safe_cells
 from responder.web.auth import ROLE_NAMES, Role, csrf_token, current_user, require
 from responder.web.common import json_response
 from responder.web.pages import render
-from responder.web.replies import QUOTES
+from responder.web.replies import RULES
 from responder.web.validate import ApiError
 
 DEFAULT_DAYS = 7  # the range without since/until: the last week, today included
@@ -263,7 +263,7 @@ def span_of(request: web.Request) -> Span:
 
 def _titles(request: web.Request) -> dict[str, tuple[str, str]]:
     """Each knowledge-base entry's title and first question, as the team knows it."""
-    return request.app[QUOTES].titles()
+    return request.app[RULES].quotes.titles()
 
 
 def _default(request: web.Request) -> Span:

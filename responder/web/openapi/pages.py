@@ -50,6 +50,12 @@ HEALTH = {
         ),
         "alerts": obj({"state": string()}, closed=False),
         "drafts_llm": {"type": "object"},
+        "config": obj(
+            {
+                "version": {"type": "integer", "description": "这个进程在用的配置版本"},
+                "refused": string(description="没能用上的版本和原因（空：都用上了）"),
+            }
+        ),
     },
     "additionalProperties": False,
     "description": "没登录只有 status 和 role；登录或带令牌时是全部细节",
@@ -66,6 +72,7 @@ HEALTH_EXAMPLE = {
     "queued": 3,
     "outbox": {"to_send": 0, "retrying": 0, "manual": 0},
     "alerts": {"state": "off", "detail": "no [alerts.channels]: nobody is paged", "waiting": 0},
+    "config": {"version": 3, "refused": ""},
 }
 TOKEN = path_param("token", "告警里签名的确认令牌（会过期）", "m.3f2a9c0d1e8b7a64.1796347200.c2ln")
 
