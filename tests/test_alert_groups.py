@@ -139,6 +139,43 @@ async def test_an_opener_that_died_before_paging_still_pages_its_group(
         assert len(delivered(r)) == 1
 
 
+async def test_a_joiner_that_died_before_logging_is_logged_as_paged_when_read_again(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    """The soak across roles: a worker killed between joining an open group (in Redis) and
+    logging the page on the mention left the mention with no page in its history."""
+    async with rig(store, clock) as r:
+        opener, dead = r.notifier("n1"), r.notifier("n2")
+        await dead.ensure_group()
+        for pid in ("1", "2", "3"):
+            await queue(store, pipeline, clock, pid)
+            clock.advance(10)
+        clock.advance(10 * 60 - 30)
+        assert await fire(store, clock) == 1
+        await opener.step()  # 1 opens the group
+        clock.advance(10)
+        assert await fire(store, clock) == 1
+        [(_, fields)] = await dead.alerts.stream.read("n2", 10, None, own=False)
+        placed = await dead.alerts.place(  # n2 joins 2 into it, then dies before logging
+            Stage.WARNED,
+            fields["mention"],
+            clock.now(),
+            window=60,
+            minimum=3,
+            others=0,
+            summary_at=None,
+            marker=fields["key"],
+        )
+        assert placed.kind == "joined" and not placed.again
+        assert await paged_in(store, mid("2"), "warned") == []
+        again = r.notifier("n2")  # n2 restarted: its entry is read again
+        await again.step()
+        [joined] = await paged_in(store, mid("2"), "warned")
+        assert joined["group"] == placed.group
+        await again.step()
+        assert len(await paged_in(store, mid("2"), "warned")) == 1  # logged once
+
+
 async def test_an_opener_whose_page_failed_pages_its_group_on_retry(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:

@@ -18,14 +18,18 @@ from responder.store.lua import LOG
 # twice, so a new window can never inherit a page already sent), when this stage, those
 # read with it and those due within the window make at least group_min; or answers
 # "single". The decision is kept on the entry's marker in the same step, so an entry read
-# again (a failed page, a restart) keeps it. Returns {"joined", gid}, {"opened", gid,
-# count}, {"single"}, {"done"} (settled before), {"retry", gid} (a group is open: call
-# again naming it, with its keys) or {"taken"} (the candidate id was used before: call
-# again with another).
+# again (a failed page, a restart) keeps it. Returns {"joined", gid} ({"joined", gid,
+# "again"} when it joined before: its log may lack the page, if the process died between),
+# {"opened", gid, count}, {"single"}, {"done"} (settled before), {"retry", gid} (a group
+# is open: call again naming it, with its keys) or {"taken"} (the candidate id was used
+# before: call again with another).
 GROUP = """
 local mark = redis.call('GET', KEYS[6])
 if mark then
   if string.sub(mark, 1, 7) == 'opened:' then return {'opened', string.sub(mark, 8), 0} end
+  if string.sub(mark, 1, 11) == 'sent:group:' then
+    return {'joined', string.sub(mark, 12), 'again'}
+  end
   if string.sub(mark, 1, 5) == 'sent:' then return {'done'} end
   return {'single'}
 end

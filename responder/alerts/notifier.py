@@ -80,7 +80,7 @@ class Notifier:
         consumer: str,
         settings: Settings | None = None,
     ) -> None:
-        self.alerts = AlertStore(store)
+        self.store, self.alerts = store, AlertStore(store)
         self.incidents = IncidentStore(
             store.redis, store.keys, events_maxlen=store.retention.events
         )
@@ -214,6 +214,8 @@ class Notifier:
             if placed.kind == "done":
                 return None
             if placed.kind == "joined":
+                if placed.again and await self._paged_in(mid, placed.group):
+                    return None  # read again after its page was logged
                 record = event(EventType.PAGED, now, "notifier", stage=stage, group=placed.group)
                 await self.alerts.log([mid], record)
                 return None
@@ -346,6 +348,14 @@ class Notifier:
     def _summary_at(self, now: datetime) -> datetime:
         s = self.settings
         return now + timedelta(seconds=s.window + s.summary_after)
+
+    async def _paged_in(self, mid: str, group: str) -> bool:
+        """Whether mention `mid`'s log says it was paged in `group` (a process killed after
+        joining it and before logging it left the page out of the log)."""
+        return any(
+            e.get("type") == EventType.PAGED and e.get("group") == group
+            for e in await self.store.events_of(mid)
+        )
 
     def _to(self, stage: str) -> tuple[Person, ...]:
         """Whom the page is for: the primary (the secondary too when escalating; the

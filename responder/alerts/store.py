@@ -46,6 +46,7 @@ class Placement:
 
     kind: str  # single | opened | joined | done (settled when first read)
     group: str = ""
+    again: bool = False  # joined when read before (the page may not be in its log yet)
 
 
 class AlertStore:
@@ -131,7 +132,7 @@ class AlertStore:
             if what[0] == "taken":
                 continue
             if what[0] in ("opened", "joined"):
-                return Placement(kind=what[0], group=what[1])
+                return Placement(kind=what[0], group=what[1], again=what[2:] == ["again"])
             if what[0] == "done":
                 return Placement(kind="done")
             return Placement(kind="single")
