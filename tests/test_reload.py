@@ -190,6 +190,21 @@ async def test_a_reload_reaches_both_apps_on_one_redis_and_the_sla_applies_to_ne
     assert float(new["deadline"]) - float(new["created_at"]) == 30 * 60
 
 
+async def test_a_start_from_a_file_that_differs_only_in_its_own_port_adds_no_version(
+    start: Any, redis_url: str, tmp_path: Path
+) -> None:
+    """Each machine's file names its own port and data dir (deploy/): starting from it is
+    no change of the team's config, and it does not make the others apply one."""
+    first, _ = await start(write(tmp_path / "a", base_text(redis_url)))
+    own = base_text(redis_url).replace('data_dir = "data"', 'data_dir = "data-b"')
+    second, _ = await start(write(tmp_path / "b", own + "# a comment\n[server]\nport = 8091\n"))
+    assert first.app[LIVE_CONFIG].version == second.app[LIVE_CONFIG].version == 1
+    assert second.app[LIVE_CONFIG].current.server.port == 8091  # its own, kept
+    changed = base_text(redis_url) + '[sla]\nrespond_within = "30m"\n'
+    third, _ = await start(write(tmp_path / "c", changed))
+    assert third.app[LIVE_CONFIG].version == 2  # a change of what all share: the last start wins
+
+
 async def _sign_in(client: Client, name: str, password: str) -> int:
     page = await client.get("/login")
     found = re.search(r'name="csrf" value="([^"]+)"', await page.text())

@@ -76,7 +76,8 @@ class Follower:
     async def seed(self) -> None:
         """At start: store this process's file if it differs from the stored config (the
         last start or reload wins, and says so in the audit log), else take the stored
-        version as the one in effect."""
+        version as the one in effect. Differences in what is each process's own (MACHINE:
+        its port, its data dir and Redis address) and in comments are not a change."""
         live, store, now = self.app[LIVE_CONFIG], self.app[STORE], self.app[CLOCK].now()
         path = config_file(live.current)
         if path is None:
@@ -84,6 +85,9 @@ class Follower:
         text = await asyncio.to_thread(path.read_text, encoding="utf-8")
         before = await published.read(store.redis, store.keys)
         by = f"start:{socket.gethostname()}"
+        if before is not None and _same_but_here(before.text, text):
+            live.version, live.loaded_at, live.by = before.version, before.at, before.by
+            return  # a file of this machine's own: its port and data dir are no change
         version, stored = await published.store(
             store.redis, store.keys, text, by=by, at=now, always=False
         )
@@ -127,3 +131,12 @@ class Follower:
         live.loaded_at, live.by = found.at, found.by
         log.info("config version %d applied (by %s)", found.version, found.by)
         return True
+
+
+MACHINE = ("server", "redis")  # sections a process keeps its own of; a restart applies them
+
+
+def _same_but_here(stored: str, text: str) -> bool:
+    """Whether `text` says what `stored` says but for each process's own sections."""
+    changes = diff_texts(stored, text)
+    return all(c["path"].split(".", 1)[0] in MACHINE for c in changes)
