@@ -160,15 +160,28 @@ class LocalCluster:
             for server in self.servers[1:]:
                 _cluster(clients[0], "MEET", "127.0.0.1", server.port)
 
-            def formed() -> bool:
-                for client in clients:
-                    info = str(_cluster(client, "INFO"))
-                    if "cluster_state:ok" not in info or f"cluster_known_nodes:{n}" not in info:
-                        return False
-                    if len(_cluster(client, "SLOTS")) != n:
-                        return False
-                return True
+        finally:
+            for client in clients:
+                client.close()
+        self.wait_ok()
 
+    def wait_ok(self) -> None:
+        """Wait until every node knows the others and says the cluster is ok."""
+        clients = [s.client() for s in self.servers]
+
+        def formed() -> bool:
+            for client in clients:
+                info = str(_cluster(client, "INFO"))
+                if (
+                    "cluster_state:ok" not in info
+                    or f"cluster_known_nodes:{len(clients)}" not in info
+                ):
+                    return False
+                if len(_cluster(client, "SLOTS")) != len(clients):
+                    return False
+            return True
+
+        try:
             _wait("the cluster did not form", formed)
         finally:
             for client in clients:
