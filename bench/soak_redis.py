@@ -31,7 +31,7 @@ class ClusterServer(RedisServer):
 
     def client(self) -> redis.Redis:
         port = self.cluster.servers[0].port
-        return cast(redis.Redis, RedisCluster(port=port, decode_responses=True))
+        return cast(redis.Redis, RedisCluster(host="127.0.0.1", port=port, decode_responses=True))
 
     def launch(self) -> None:
         if not self.formed:
