@@ -52,6 +52,7 @@ from bench.soak_check import Figures, judge, read
 from bench.soak_config import CONNECTOR, HOOK_SECRET_ENV, PLATFORM, Timers, config_text
 from bench.soak_fakes import Forum, Hook, serve
 from bench.soak_procs import RedisServer, Tiexin, free_port
+from bench.soak_redis import ClusterServer, SentinelServer
 from responder.store.keys import mention_id
 
 SETTLE_EXTRA_S = 60.0  # beyond the last escalation's due time
@@ -76,6 +77,13 @@ def parse() -> argparse.Namespace:
         help="configure [reply.lookup] (needs an http_json that knows it)",
     )
     p.add_argument("--redis-kill", action="store_true", help="SIGKILL Redis, not SIGTERM")
+    p.add_argument(
+        "--redis",
+        choices=("single", "cluster", "sentinel"),
+        default="single",
+        help="one server, a 3-master cluster, or a master+replica under 3 sentinels"
+        " (there the Redis restart is a failover)",
+    )
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--keep", action="store_true", help="keep the folder with logs and AOF")
     return p.parse_args()
@@ -96,7 +104,8 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
     timers = Timers(poll_interval=args.poll, group_window=args.group_window)
     forum, hook = Forum(args.rate, args.reply_delay, rng), Hook(secrets.token_hex(16))
     runner, fake_port = await serve(forum, hook)
-    server = RedisServer(folder / "redis")
+    layouts = {"single": RedisServer, "cluster": ClusterServer, "sentinel": SentinelServer}
+    server = layouts[args.redis](folder / "redis")
     procs: list[Tiexin] = []
     try:
         server.launch()
@@ -108,7 +117,8 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
             text = config_text(i, port, server.url, fake_port, timers, lookup=args.lookup)
             procs.append(Tiexin(i, folder / f"p{i}", text, port, env, role))
         print(
-            f"soak: {len(procs)} processes ({', '.join(roles)}), {args.rate:g} mentions/s,"
+            f"soak: {len(procs)} processes ({', '.join(roles)}) on {args.redis} Redis,"
+            f" {args.rate:g} mentions/s,"
             f" seed {seed},"
             f" lookup {'on' if args.lookup else 'off'}, folder {folder}",
             flush=True,

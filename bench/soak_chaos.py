@@ -137,7 +137,7 @@ class Chaos:
 
     async def restart_redis(self) -> None:
         t0 = time.monotonic()
-        await asyncio.to_thread(self.server.stop, kill=self.redis_kill)
+        await asyncio.to_thread(self.server.interrupt, kill=self.redis_kill)
         await asyncio.sleep(self.redis_down_s)
         self.server.launch()
         await asyncio.to_thread(self.server.wait_ready)

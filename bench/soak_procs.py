@@ -81,6 +81,10 @@ class RedisServer:
             client.close()
         raise RuntimeError("redis-server did not answer")
 
+    def interrupt(self, *, kill: bool = False) -> None:
+        """The chaos's Redis outage: stop it (`launch` and `wait_ready` bring it back)."""
+        self.stop(kill=kill)
+
     def stop(self, *, kill: bool = False) -> None:
         """SIGTERM (the AOF is flushed) or SIGKILL, and wait for it to exit."""
         if self.process is None:

@@ -20,6 +20,7 @@ from responder.alerts.oncall_config import OncallConfig, unknown_people
 from responder.drafts.llm.config import LlmConfig
 from responder.library.config import LibraryConfig
 from responder.schema import Binder
+from responder.store.urls import parse_url
 from responder.voice.weekly import parse_when
 
 _COMMON_KEYS = ("type", "enabled", "poll_interval")
@@ -57,6 +58,8 @@ class RedisConfig:
     def __post_init__(self) -> None:
         if self.url and self.url_env:
             raise ValueError("set url or url_env, not both")
+        if self.url:
+            parse_url(self.url)  # a Sentinel or Cluster URL is read here, so a check lists it
 
     def resolved_url(self) -> Secret | None:
         """Return the external Redis URL, or None for the embedded server."""

@@ -4,6 +4,7 @@ loopback."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -30,8 +31,10 @@ from responder.outbox.sender import Sender
 from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import Pipeline
 from responder.runtime import create_app
+from responder.store.connect import connected
 from responder.store.embedded import EmbeddedRedis
 from responder.store.keys import Keys
+from responder.store.layouts import LocalCluster, LocalSentinel
 from responder.store.store import Store
 from responder.web.auth import token_hash
 from tests.fake_forum import TOKEN, Forum, running
@@ -50,6 +53,50 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.stop()
 
 
+# Tests marked `layouts` run once more on a real Redis Cluster (three masters) and once
+# more on a Sentinel-watched master, both started once per test worker when first asked
+# for; the `redis` fixture and `make_client` follow `store_url`, the test's layout.
+LAYOUTS = ("embedded", "cluster", "sentinel")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "layouts: run on the embedded, cluster and sentinel Redis")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "layout" in metafunc.fixturenames and metafunc.definition.get_closest_marker("layouts"):
+        metafunc.parametrize("layout", LAYOUTS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    cluster = LocalCluster(tmp_path_factory.mktemp("cluster"))
+    cluster.start()
+    yield cluster.url
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def sentinel_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    setup = LocalSentinel(tmp_path_factory.mktemp("sentinel"))
+    setup.start()
+    yield setup.url
+    setup.stop()
+
+
+@pytest.fixture
+def layout(request: pytest.FixtureRequest) -> str:
+    """`embedded` unless the test is marked `layouts`; TIEXIN_TEST_REDIS=cluster (or
+    sentinel) runs every test on that layout instead, to look for what does not work."""
+    return str(getattr(request, "param", os.environ.get("TIEXIN_TEST_REDIS", "embedded")))
+
+
+@pytest.fixture
+def store_url(layout: str, redis_url: str, request: pytest.FixtureRequest) -> str:
+    """The URL of this test's Redis: the embedded one unless the test runs on a layout."""
+    return redis_url if layout == "embedded" else str(request.getfixturevalue(f"{layout}_url"))
+
+
 @pytest.fixture(scope="session")
 def scoring_pool() -> Iterator[ScoringPool]:
     pool = ScoringPool(1)
@@ -60,11 +107,10 @@ def scoring_pool() -> Iterator[ScoringPool]:
 
 
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url, decode_responses=True)
-    await client.flushdb()
-    yield client
-    await client.aclose()
+async def redis(store_url: str) -> AsyncIterator[Redis]:
+    async with connected(store_url) as client:
+        await client.flushdb()  # on a cluster: on every master
+        yield client
 
 
 @pytest.fixture
@@ -183,7 +229,7 @@ class MakeClient(Protocol):
 def make_client(
     aiohttp_client: Any,
     redis: Redis,
-    redis_url: str,
+    store_url: str,
     scoring_pool: ScoringPool,
     clock: FakeClock,
     data_dir: Path,
@@ -195,7 +241,7 @@ def make_client(
         prefix: str, *connectors: ConnectorConfig, **changes: Any
     ) -> TestClient[Any, Any]:
         return await api_client(
-            aiohttp_client, redis_url, scoring_pool, clock, data_dir, prefix, connectors, **changes
+            aiohttp_client, store_url, scoring_pool, clock, data_dir, prefix, connectors, **changes
         )
 
     return make

@@ -75,6 +75,7 @@ async def test_queue_is_ordered_by_deadline_with_time_left(
         assert key in first
 
 
+@pytest.mark.layouts
 async def test_reply_takes_the_mention_out_and_records_who_and_when(
     client: Client, clock: FakeClock
 ) -> None:
@@ -162,6 +163,7 @@ async def test_oversized_body_is_refused(client: Client, clock: FakeClock) -> No
     assert (await (await client.get("/api/queue")).json())["total"] == 1
 
 
+@pytest.mark.layouts
 async def test_health_lists_stats(client: Client, clock: FakeClock) -> None:
     await _feed(client, clock, mention("1"), mention("1"))
     body = await (await client.get("/api/health")).json()

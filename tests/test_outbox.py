@@ -49,6 +49,7 @@ async def _events(store: Store) -> list[str]:
     return [e["type"] for e in await store.events_of(MID)]
 
 
+@pytest.mark.layouts
 async def test_an_approved_reply_is_posted_once_and_confirmed(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
@@ -219,6 +220,7 @@ async def test_another_process_leaves_a_send_in_flight_alone(
     assert await outbox.begin(send, "p2", clock.now() + timedelta(seconds=5), 60) == ("busy", "")
 
 
+@pytest.mark.layouts
 async def test_two_processes_post_one_approval_once(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:

@@ -158,11 +158,12 @@ async def test_an_invalid_reload_is_refused_with_every_problem_and_the_config_st
     assert (await resp.json())["refused"] == live.refused
 
 
+@pytest.mark.layouts
 async def test_a_reload_reaches_both_apps_on_one_redis_and_the_sla_applies_to_new_mentions(
-    start: Any, redis_url: str, tmp_path: Path, clock: FakeClock
+    start: Any, store_url: str, tmp_path: Path, clock: FakeClock
 ) -> None:
-    first_path = write(tmp_path / "a", base_text(redis_url))
-    second_path = write(tmp_path / "b", base_text(redis_url))
+    first_path = write(tmp_path / "a", base_text(store_url))
+    second_path = write(tmp_path / "b", base_text(store_url))
     first, first_follower = await start(first_path)
     second, second_follower = await start(second_path)
     assert second.app[LIVE_CONFIG].version == 1  # the same file: no new version at start
@@ -172,7 +173,7 @@ async def test_a_reload_reaches_both_apps_on_one_redis_and_the_sla_applies_to_ne
     await store.ingest("demo", [mention("old", created_at=clock.now())], None, clock.now())
     await pipeline.run_once()
 
-    write(tmp_path / "a", base_text(redis_url) + '[sla]\nrespond_within = "30m"\n')
+    write(tmp_path / "a", base_text(store_url) + '[sla]\nrespond_within = "30m"\n')
     assert await reload(first, first_path) == 2
     await follow(first_follower, second_follower)
     for app in (first.app, second.app):

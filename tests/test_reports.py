@@ -54,6 +54,7 @@ async def _first_draft(client: Client, pid: str) -> dict[str, Any]:
     return cast(dict[str, Any], detail["drafts"][0])
 
 
+@pytest.mark.layouts
 async def test_each_figure_is_counted_exactly(
     client: Client, clock: FakeClock, forum: tuple[Forum, str], sender: Sender
 ) -> None:
@@ -203,6 +204,7 @@ async def test_agents_are_refused_and_csv_opens_in_excel(client: Client, clock: 
     assert bad.status == 400
 
 
+@pytest.mark.layouts
 async def test_rebuild_recounts_from_the_mentions_logs_and_the_step_goes_on(
     client: Client, clock: FakeClock
 ) -> None:

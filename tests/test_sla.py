@@ -49,6 +49,7 @@ async def _queue(store: Store, pipeline: Pipeline, clock: FakeClock, *pids: str)
     await pipeline.run_once()
 
 
+@pytest.mark.layouts
 async def test_warn_and_breach_fire_once_each_at_their_time(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:
@@ -86,6 +87,7 @@ async def test_warn_and_breach_fire_once_each_at_their_time(
     assert float(alerts[0]["at"]) == (T0 + W).timestamp()
 
 
+@pytest.mark.layouts
 async def test_two_sweepers_racing_fire_each_stage_once(
     store: Store, pipeline: Pipeline, clock: FakeClock
 ) -> None:

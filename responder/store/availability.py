@@ -15,6 +15,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from redis.exceptions import ClusterDownError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -24,7 +25,8 @@ log = logging.getLogger(__name__)
 
 # Redis cannot be reached (down, restarting, loading, a dropped connection, no answer in
 # time). BusyLoadingError is a ConnectionError. Refusals (READONLY, OOM) are answers.
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
+# A cluster that lost a master's slots answers CLUSTERDOWN: for us, Redis is down.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError, ClusterDownError)
 
 
 class Availability:
