@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 
 from responder.alerts.notifier import Notifier
+from responder.alerts.store import Placement
 from responder.pipeline.worker import Pipeline
 from responder.store.keys import mention_id
 from responder.store.records import State
@@ -70,6 +71,22 @@ async def paged_in(store: Store, m: str, stage: str) -> list[dict[str, Any]]:
     return [e for e in await store.events_of(m) if e["type"] == "paged" and e.get("stage") == stage]
 
 
+async def placed_by(notifier: Notifier, consumer: str, clock: FakeClock) -> Placement:
+    """What the notifier's first step does with the one warning it reads: place it in a
+    group (and nothing after, as if its process died there)."""
+    [(_, fields)] = await notifier.alerts.stream.read(consumer, 10, None, own=False)
+    return await notifier.alerts.place(
+        Stage.WARNED,
+        fields["mention"],
+        clock.now(),
+        window=60,
+        minimum=3,
+        others=0,
+        summary_at=None,
+        marker=fields["key"],
+    )
+
+
 async def test_a_window_closing_between_two_calls_opens_a_fresh_group(
     store: Store, pipeline: Pipeline, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,17 +130,7 @@ async def test_an_opener_that_died_before_paging_still_pages_its_group(
             clock.advance(10)
         clock.advance(10 * 60 - 30)
         assert await fire(store, clock) == 1
-        [(_, fields)] = await dead.alerts.stream.read("n1", 10, None, own=False)
-        placed = await dead.alerts.place(  # n1 opens the group, then dies before paging
-            Stage.WARNED,
-            fields["mention"],
-            clock.now(),
-            window=60,
-            minimum=3,
-            others=0,
-            summary_at=None,
-            marker=fields["key"],
-        )
+        placed = await placed_by(dead, "n1", clock)  # n1 opens the group, then dies before paging
         assert placed.kind == "opened"
         clock.advance(10)
         assert await fire(store, clock) == 1
@@ -155,17 +162,7 @@ async def test_a_joiner_that_died_before_logging_is_logged_as_paged_when_read_ag
         await opener.step()  # 1 opens the group
         clock.advance(10)
         assert await fire(store, clock) == 1
-        [(_, fields)] = await dead.alerts.stream.read("n2", 10, None, own=False)
-        placed = await dead.alerts.place(  # n2 joins 2 into it, then dies before logging
-            Stage.WARNED,
-            fields["mention"],
-            clock.now(),
-            window=60,
-            minimum=3,
-            others=0,
-            summary_at=None,
-            marker=fields["key"],
-        )
+        placed = await placed_by(dead, "n2", clock)  # n2 joins 2 into it, then dies before logging
         assert placed.kind == "joined" and not placed.again
         assert await paged_in(store, mid("2"), "warned") == []
         again = r.notifier("n2")  # n2 restarted: its entry is read again

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
@@ -21,7 +20,7 @@ import pytest
 
 from responder.store.keys import mention_id
 from tests.fake_weibo import BRAND_UID, WeiboState, user
-from tests.fake_weibo.running import RIP, TOKEN
+from tests.fake_weibo.running import RIP, TOKEN, in_process
 from tests.fake_weibo.state import CST
 from tests.running import (
     OPS_TOKEN,
@@ -51,22 +50,8 @@ def fake_weibo(tmp_path: Path) -> Iterator[str]:
     state.add_comment(LAG, POST, "X7 又卡了，刷个微博都卡", by=user(2001, "小王"), at=now)
     state.add_comment(SLOW, POST, "充电好慢啊，正常吗", by=user(2002, "阿杰"), at=now)
     state.add_comment(FLICKER, POST, "屏幕偶尔闪一下𠮷", by=user(2003, "Momo"), at=now)
-    state_file = tmp_path / "weibo.json"
-    state_file.write_text(json.dumps(state.to_dict(), ensure_ascii=False), encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_weibo", "--port", "0", "--state", str(state_file)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("listening on "), line
-        yield line.removeprefix("listening on ").strip()
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
+    with in_process(state, tmp_path) as url:
+        yield url
 
 
 def _fake(base: str, path: str, body: Any = None) -> Any:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -18,7 +16,7 @@ from redis.asyncio import Redis
 
 from responder.store.keys import mention_id
 from tests.fake_weibo import BRAND_UID, WeiboState, user
-from tests.fake_weibo.running import RIP, TOKEN
+from tests.fake_weibo.running import RIP, TOKEN, in_process
 from tests.fake_weibo.state import CST
 from tests.running import (
     OPS_TOKEN,
@@ -44,22 +42,8 @@ def fake_weibo(tmp_path: Path) -> Iterator[str]:
     state = WeiboState()
     state.add_status(POST, "澜星X7 正式发布！", at=now)
     state.add_comment(COMMENT, POST, "X7 又卡了，刷个微博都卡", by=user(2001, "小王"), at=now)
-    state_file = tmp_path / "weibo.json"
-    state_file.write_text(json.dumps(state.to_dict(), ensure_ascii=False), encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_weibo", "--port", "0", "--state", str(state_file)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("listening on "), line
-        yield line.removeprefix("listening on ").strip()
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
+    with in_process(state, tmp_path) as url:
+        yield url
 
 
 def _replies(base: str) -> list[dict[str, object]]:
