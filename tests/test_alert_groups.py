@@ -71,6 +71,15 @@ async def paged_in(store: Store, m: str, stage: str) -> list[dict[str, Any]]:
     return [e for e in await store.events_of(m) if e["type"] == "paged" and e.get("stage") == stage]
 
 
+async def first_of_three_warned(store: Store, pipeline: Pipeline, clock: FakeClock) -> None:
+    """Queue 1, 2 and 3 ten seconds apart, and let 1 reach its warning (alone)."""
+    for pid in ("1", "2", "3"):
+        await queue(store, pipeline, clock, pid)
+        clock.advance(10)
+    clock.advance(10 * 60 - 30)
+    assert await fire(store, clock) == 1
+
+
 async def placed_by(notifier: Notifier, consumer: str, clock: FakeClock) -> Placement:
     """What the notifier's first step does with the one warning it reads: place it in a
     group (and nothing after, as if its process died there)."""
@@ -125,11 +134,7 @@ async def test_an_opener_that_died_before_paging_still_pages_its_group(
     async with rig(store, clock) as r:
         dead, other = r.notifier("n1"), r.notifier("n2")
         await dead.ensure_group()
-        for pid in ("1", "2", "3"):
-            await queue(store, pipeline, clock, pid)
-            clock.advance(10)
-        clock.advance(10 * 60 - 30)
-        assert await fire(store, clock) == 1
+        await first_of_three_warned(store, pipeline, clock)
         placed = await placed_by(dead, "n1", clock)  # n1 opens the group, then dies before paging
         assert placed.kind == "opened"
         clock.advance(10)
@@ -154,11 +159,7 @@ async def test_a_joiner_that_died_before_logging_is_logged_as_paged_when_read_ag
     async with rig(store, clock) as r:
         opener, dead = r.notifier("n1"), r.notifier("n2")
         await dead.ensure_group()
-        for pid in ("1", "2", "3"):
-            await queue(store, pipeline, clock, pid)
-            clock.advance(10)
-        clock.advance(10 * 60 - 30)
-        assert await fire(store, clock) == 1
+        await first_of_three_warned(store, pipeline, clock)
         await opener.step()  # 1 opens the group
         clock.advance(10)
         assert await fire(store, clock) == 1
@@ -181,11 +182,7 @@ async def test_an_opener_whose_page_failed_pages_its_group_on_retry(
         r.robots.script["dingtalk"] = [FAIL] * 2
         opener, other = r.notifier("n1"), r.notifier("n2")
         await opener.ensure_group()
-        for pid in ("1", "2", "3"):
-            await queue(store, pipeline, clock, pid)
-            clock.advance(10)
-        clock.advance(10 * 60 - 30)
-        assert await fire(store, clock) == 1
+        await first_of_three_warned(store, pipeline, clock)
         await opener.step()  # 1 opens the group; no channel takes its page
         assert delivered(r) == []
         await store.close(mid("1"), State.DISMISSED, "amy", clock.now())
