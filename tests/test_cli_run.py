@@ -13,6 +13,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import redis
 
 from responder.store.embedded import PID_FILE, EmbeddedRedis
@@ -303,3 +304,7 @@ def _children(parent: int) -> dict[int, str]:
             if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
                 found[int(entry.name)] = cmdline
     return found
+
+
+# Real processes: one such module at a time (pyproject.toml, [tool.pytest], says why).
+pytestmark = pytest.mark.xdist_group("processes")

@@ -128,3 +128,7 @@ def test_a_running_service_pages_acks_and_escalates(tmp_path: Path, receiver: Re
     finally:
         if process.poll() is None:
             stop_tiexin(process)
+
+
+# Real processes: one such module at a time (pyproject.toml, [tool.pytest], says why).
+pytestmark = pytest.mark.xdist_group("processes")

@@ -195,3 +195,7 @@ def test_a_kill_during_the_send_delay_sends_once_and_an_undone_reply_never(
     finally:
         if process.poll() is None:
             stop_tiexin(process)
+
+
+# Real processes: one such module at a time (pyproject.toml, [tool.pytest], says why).
+pytestmark = pytest.mark.xdist_group("processes")

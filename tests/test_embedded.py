@@ -23,7 +23,11 @@ from responder.store.embedded import (
     server_binary,
 )
 
-pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process trees in /proc")
+# Real processes: one such module at a time (pyproject.toml, [tool.pytest], says why).
+pytestmark = [
+    pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process trees in /proc"),
+    pytest.mark.xdist_group("processes"),
+]
 
 BOUND = 15.0  # seconds processes get to go away (a bound on real processes, not a timer)
 

@@ -318,3 +318,7 @@ async def test_weibo_asks_before_a_confirmed_resend_and_keeps_the_first_comment(
     assert item["state"] == "sent" and item["reply_id"] == first["idstr"]
     assert [w["path"] for w in fake.writes] == ["comments/create"]  # asked, not posted
     assert len([c for c in fake.state.comments.values() if c["text"] == TEXT]) == 1
+
+
+# Real processes: one such module at a time (pyproject.toml, [tool.pytest], says why).
+pytestmark = pytest.mark.xdist_group("processes")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
@@ -191,3 +192,7 @@ def test_a_killed_holder_restarted_on_its_data_dir_polls_again_at_once(tmp_path:
 
 def _queued(port: int) -> int:
     return int(get_json(port, "/api/queue", OPS_TOKEN)["total"])
+
+
+# Real processes: one such module at a time (pyproject.toml, [tool.pytest], says why).
+pytestmark = pytest.mark.xdist_group("processes")

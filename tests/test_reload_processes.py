@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from redis.asyncio import Redis
 
 from responder.store.keys import Keys, mention_id
@@ -120,3 +121,7 @@ async def test_two_processes_follow_reload_sighup_and_refuse_an_invalid_file(
         for process in procs.values():
             if process.poll() is None:
                 stop_tiexin(process)
+
+
+# Real processes: one such module at a time (pyproject.toml, [tool.pytest], says why).
+pytestmark = pytest.mark.xdist_group("processes")

@@ -117,3 +117,7 @@ async def test_web_worker_and_poller_processes_carry_a_mention_in_and_a_reply_ou
         for process in procs.values():
             if process.poll() is None:
                 stop_tiexin(process)
+
+
+# Real processes: one such module at a time (pyproject.toml, [tool.pytest], says why).
+pytestmark = pytest.mark.xdist_group("processes")

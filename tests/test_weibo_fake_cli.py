@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from connectors.http import Http
 from connectors.weibo import WeiboConnector
 from tests.fake_weibo import BRAND_UID, WeiboState, user
@@ -54,3 +56,7 @@ async def test_the_fake_serves_a_state_file_and_records_writes(tmp_path: Path) -
         await http.stop()
         process.terminate()
         await process.wait()
+
+
+# Real processes: one such module at a time (pyproject.toml, [tool.pytest], says why).
+pytestmark = pytest.mark.xdist_group("processes")
