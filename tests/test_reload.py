@@ -281,6 +281,14 @@ async def test_a_rota_change_pages_the_new_person(
         await notifier.step(block_ms=None)
         pages = [g.body for g in robots.of("webhook")]
         assert [p["name"] for p in pages[-1]["to"]] == ["qian"]
+        other = write(tmp_path / "b", base_text(redis_url) + rota.replace("{who}", "qian"))
+        web, web_follower = await start(other, frozenset({Role.WEB}))  # pages nobody
+        write(tmp_path / "a", base_text(redis_url) + rota.replace("{who}", "zhao"))
+        await reload(client, path)
+        await follow(follower, web_follower)
+        assert web.app[LIVE_CONFIG].version == client.app[LIVE_CONFIG].version
+        assert web.app[SERVICES].notifier is None  # no notifier built where none runs
+        assert client.app[SERVICES].notifier is not notifier  # the worker's is new
     finally:
         await server.close()
 

@@ -23,6 +23,7 @@ from responder.pipeline.scoring import ScoringPool
 from responder.pipeline.worker import consumer_name
 from responder.reload.connectors import apply_connectors
 from responder.reports.rollup import Rollup
+from responder.roles import runs
 from responder.services import CLOCK, CONNECTORS, LIVE_CONFIG, METRICS, SERVICES, STORE
 from responder.store.packing import PACKER, dictionary_of, ident_of
 from responder.voice.watch import VoiceWatch
@@ -64,9 +65,11 @@ async def apply_alerts(app: web.Application, old: Config, new: Config) -> None:
     """Channels, grouping and the on-call rota: a new notifier (the loop takes it at its
     next step; an alert in hand is finished by the old one)."""
     parts = ("alerts", "oncall", "users", "server")
-    if all(getattr(old, p) == getattr(new, p) for p in parts):
-        return
     services = app[SERVICES]
+    if not runs(services.roles, "notifier") or all(
+        getattr(old, p) == getattr(new, p) for p in parts
+    ):
+        return  # a process of no worker role pages nobody: it keeps no notifier
     services.notifier = await build_notifier(
         new,
         app[STORE],
