@@ -28,6 +28,21 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
 
 
+def format_duration(span: timedelta) -> str:
+    """A duration as config writes it ("15m", "1h30m", "250ms"): parse_duration's inverse."""
+    ms = round(span.total_seconds() * 1000)
+    if ms == 0:
+        return "0s"
+    sign, ms = ("-", -ms) if ms < 0 else ("", ms)
+    out = []
+    for unit in ("d", "h", "m", "s", "ms"):
+        size = round(_UNITS[unit] * 1000)
+        count, ms = divmod(ms, size)
+        if count:
+            out.append(f"{count}{unit}")
+    return sign + "".join(out)
+
+
 def show(value: Any) -> str:
     """Render a config value the way the user wrote it."""
     if isinstance(value, str):

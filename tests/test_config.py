@@ -6,9 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from responder.cli import main
 from responder.config import ConfigError, defaults, load
+from responder.schema import format_duration, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = sorted((ROOT / "tests" / "configs" / "bad").glob("*.toml"))
@@ -109,3 +112,14 @@ def test_drafts_llm_is_off_unless_configured(
         '[drafts.llm]\nbase_url = "http://localhost:8000/v1"\nmodel = "m"\n'
     )
     assert load(tmp_path / "local.toml").drafts.llm.api_key is None  # type: ignore[union-attr]
+
+
+@given(st.integers(min_value=-(10**11), max_value=10**11))
+def test_a_duration_is_shown_as_config_writes_it_and_reads_back(ms: int) -> None:
+    span = timedelta(milliseconds=ms)
+    assert parse_duration(format_duration(span).lstrip("-")) == abs(span)
+
+
+def test_durations_are_shown_in_their_largest_units() -> None:
+    shown = [format_duration(timedelta(seconds=s)) for s in (900, 5400, 0.25, 0, 86400 * 30)]
+    assert shown == ["15m", "1h30m", "250ms", "0s", "30d"]

@@ -317,7 +317,7 @@ async def test_each_reload_is_audited_with_a_masked_diff(
     assert NEW_HASH not in await resp.text()
     view = await (await client.get("/api/admin/config")).json()
     assert view["version"] == 2 and view["by"] == "ops"
-    assert view["config"]["sla"]["respond_within"] == 20 * 60
+    assert view["config"]["sla"]["respond_within"] == "20m"
     assert view["config"]["users"][0]["password_hash"] == MASK
 
 

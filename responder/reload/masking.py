@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from connectors.secret import Secret
+from responder.schema import format_duration
 
 MASK = "***"
 # Key names whose values are masked (config holds env-var names, masked all the same).
@@ -51,7 +52,7 @@ def masked(value: Any, key: str = "") -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [masked(v) for v in value]
     if isinstance(value, timedelta):
-        return value.total_seconds()
+        return format_duration(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Path):
