@@ -7,6 +7,7 @@ import re
 import threading
 from datetime import timedelta
 
+import pytest
 import redis
 from redis.asyncio import Redis
 from redis.crc import key_slot
@@ -65,15 +66,9 @@ async def _touched(client: Redis, words: list[str]) -> list[str]:
         return []
 
 
-async def test_every_script_and_multi_key_call_stays_in_one_slot(
-    store: Store, pipeline: Pipeline, clock: FakeClock, redis_url: str
-) -> None:
-    seen: list[Command] = []
-    ready = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(redis_url, seen, ready), daemon=True)
-    watcher.start()
-    await asyncio.to_thread(ready.wait, 10)
-
+async def _flow(store: Store, pipeline: Pipeline, clock: FakeClock) -> None:
+    """Ingest, the pipeline, claims, sweeps, alert groups, acks, the queue's filters,
+    closing and the monitor: every script and multi-key call Tiexin makes."""
     head = mention("1", thread_id="t1", kind="comment")
     follow = mention("2", thread_id="t1", kind="comment", text="人呢")
     alone = mention("3")  # no thread: once passed "" as its conversation key
@@ -124,6 +119,26 @@ async def test_every_script_and_multi_key_call_stays_in_one_slot(
     await Monitor(store, defaults(), clock).step()  # pages the source and the lag
     paged = {f.get("subject") for _, f in await entries(store.redis, store.keys.alerts)}
     assert {"source:demo", "pipeline"} <= paged
+
+
+@pytest.mark.layouts
+async def test_the_whole_flow_runs_on_each_layout(
+    store: Store, pipeline: Pipeline, clock: FakeClock
+) -> None:
+    """On the cluster a call across slots is refused (CROSSSLOT), so this fails there."""
+    await _flow(store, pipeline, clock)
+    assert await store.redis.exists(store.keys.alerts) == 1
+
+
+async def test_every_script_and_multi_key_call_stays_in_one_slot(
+    store: Store, pipeline: Pipeline, clock: FakeClock, redis_url: str
+) -> None:
+    seen: list[Command] = []
+    ready = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(redis_url, seen, ready), daemon=True)
+    watcher.start()
+    await asyncio.to_thread(ready.wait, 10)
+    await _flow(store, pipeline, clock)
     await store.redis.echo(DONE)
     await asyncio.to_thread(watcher.join, 10)
 
