@@ -11,21 +11,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from responder.backoff import Backoff, BackoffPolicy
 from responder.clock import Clock, sleep_or_stop
+from responder.store.availability import REDIS_AWAY
 
 log = logging.getLogger(__name__)
 
 # Short and capped: a task should be back within seconds of Redis coming back.
 RESTART = BackoffPolicy(initial=0.25, factor=2.0, maximum=5.0, jitter=0.2)
 # Redis (or the network) being away is expected now and then: one line, no traceback.
-OUTAGES = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
-# Redis out of reach: store.availability logs the outage once, from the call that failed,
-# so a task failing of it is not logged again (health still shows it failing).
-REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
+# Redis out of reach (REDIS_AWAY, cluster errors included): store.availability logs the
+# outage once, from the call that failed, so a task failing of it is not logged again
+# (health still shows it failing).
+OUTAGES = (*REDIS_AWAY, OSError, TimeoutError)
 
 Run = Callable[[], Coroutine[Any, Any, None]]
 Step = Callable[[], Awaitable[float | None]]  # returns how long to wait before the next step

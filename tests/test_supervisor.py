@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 import pytest
+from redis.exceptions import ClusterDownError, RedisClusterUnreachableError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from responder.backoff import BackoffPolicy
@@ -86,9 +87,14 @@ async def test_tasks_failing_while_redis_is_away_leave_the_outage_to_one_line(
 ) -> None:
     supervisor = Supervisor(FakeClock(blocking=True), policy=POLICY)
     caplog.set_level(logging.INFO)
-    for name in ("pipeline", "sweeper", "poll:x"):
-        supervisor.failed(name, RedisConnectionError("Connection refused"))
-        supervisor.failed(name, RedisConnectionError("Connection refused"))
+    away = {  # one server, then a cluster with every node restarting, or one without a master
+        "pipeline": RedisConnectionError("Connection refused"),
+        "sweeper": RedisClusterUnreachableError("Redis Cluster cannot be connected"),
+        "poll:x": ClusterDownError("The cluster is down"),
+    }
+    for name, exc in away.items():
+        supervisor.failed(name, exc)
+        supervisor.failed(name, exc)
     assert {s["state"] for s in supervisor.snapshot().values()} == {"failing"}  # health shows it
     assert caplog.records == []  # store.availability says it, once, from the call that failed
     supervisor.ok("pipeline")

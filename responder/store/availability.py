@@ -15,7 +15,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.exceptions import ClusterDownError
+from redis.exceptions import ClusterDownError, RedisClusterUnreachableError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -26,7 +26,14 @@ log = logging.getLogger(__name__)
 # Redis cannot be reached (down, restarting, loading, a dropped connection, no answer in
 # time). BusyLoadingError is a ConnectionError. Refusals (READONLY, OOM) are answers.
 # A cluster that lost a master's slots answers CLUSTERDOWN: for us, Redis is down.
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError, ClusterDownError)
+# A cluster none of whose nodes answers (all restarting) is unreachable too.
+REDIS_AWAY = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ClusterDownError,
+    RedisClusterUnreachableError,
+)
+UNREACHABLE = (*REDIS_AWAY, OSError, TimeoutError)
 
 
 class Availability:
