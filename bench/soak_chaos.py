@@ -138,12 +138,13 @@ class Chaos:
     async def restart_redis(self) -> None:
         t0 = time.monotonic()
         await asyncio.to_thread(self.server.interrupt, kill=self.redis_kill)
+        interrupted_s = time.monotonic() - t0
         await asyncio.sleep(self.redis_down_s)
         self.server.launch()
         await asyncio.to_thread(self.server.wait_ready)
         self.outage_s = time.monotonic() - t0
         how = "SIGKILL" if self.redis_kill else "SIGTERM"
-        print(f"  Redis stopped ({how}) and back on its AOF in {self.outage_s:.1f}s", flush=True)
+        print(f"  {self.server.outage(how, self.outage_s, interrupted_s)}", flush=True)
 
     async def revive(self) -> None:
         """Restart a process that exited by itself (counted: it should not happen)."""

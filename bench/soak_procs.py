@@ -85,6 +85,10 @@ class RedisServer:
         """The chaos's Redis outage: stop it (`launch` and `wait_ready` bring it back)."""
         self.stop(kill=kill)
 
+    def outage(self, how: str, seconds: float, interrupted_s: float) -> str:
+        """The chaos's line for the outage it made."""
+        return f"Redis stopped ({how}) and back on its AOF in {seconds:.1f}s"
+
     def stop(self, *, kill: bool = False) -> None:
         """SIGTERM (the AOF is flushed) or SIGKILL, and wait for it to exit."""
         if self.process is None:

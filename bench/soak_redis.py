@@ -48,6 +48,9 @@ class ClusterServer(RedisServer):
         self.cluster.wait_ok()
         return time.monotonic() - t0
 
+    def outage(self, how: str, seconds: float, interrupted_s: float) -> str:
+        return f"every cluster node stopped ({how}) and back on its AOF in {seconds:.1f}s"
+
     def stop(self, *, kill: bool = False) -> None:
         for server in self.cluster.servers:
             server.stop(kill=kill)
@@ -87,6 +90,12 @@ class SentinelServer(RedisServer):
         """A failover: the master SIGKILLed (whatever `kill` says), the replica promoted."""
         self.killed = self.setup.master()
         self.setup.kill_master()
+
+    def outage(self, how: str, seconds: float, interrupted_s: float) -> str:
+        return (
+            f"Redis master SIGKILLed, the replica promoted in {interrupted_s:.1f}s,"
+            f" the old master a replica again after {seconds:.1f}s"
+        )
 
     def stop(self, *, kill: bool = False) -> None:
         self.setup.stop()
