@@ -1,25 +1,33 @@
 """The replicas' confirmation of a write (responder/store/durable.py) on the real servers:
 nothing at all is sent when none is asked for, a healthy Sentinel replica confirms at once,
 and on a cluster the barrier and its WAIT go to the master of the deployment's slot, whose
-missing replica makes it time out: not confirmed, then refused at once for a while."""
+missing replica makes it time out: not confirmed, then refused at once for a while. In the
+app, only an agent's writes answered 2xx wait, and unconfirmed they answer 503."""
 
 from __future__ import annotations
 
 import logging
 import time
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 import redis as blocking
 from redis.asyncio import Redis
 from redis.crc import key_slot
 
+from responder.config import RedisConfig
 from responder.metrics import Metrics
+from responder.pipeline.scoring import ScoringPool
+from responder.services import SERVICES
 from responder.store.connect import connected
 from responder.store.durable import SKIP_AFTER, Durable
-from responder.store.keys import Keys
+from responder.store.keys import Keys, mention_id
 from responder.store.urls import parse_url
-from tests.fakes import FakeClock
+from tests.conftest import api_client
+from tests.fakes import FakeClock, mention
+from tests.workspace import app_of, feed
 
 TIMEOUT = timedelta(milliseconds=150)
 
@@ -118,3 +126,33 @@ def _owns(node: blocking.Redis, slot: int) -> bool:
     ranges = node.execute_command("CLUSTER", "SLOTS")  # type: ignore[no-untyped-call]
     me = int(node.connection_pool.connection_kwargs["port"])
     return any(lo <= slot <= hi and int(master[1]) == me for lo, hi, master, *_ in ranges)
+
+
+@pytest.mark.layouts
+async def test_only_writes_answered_2xx_wait_and_unconfirmed_they_are_503(
+    aiohttp_client: Any,
+    cluster_url: str,
+    scoring_pool: ScoringPool,
+    clock: FakeClock,
+    data_dir: Path,
+) -> None:
+    """A cluster without replicas, told to wait for one: every write misses."""
+    redis = RedisConfig(url=cluster_url, prefix="dur-api", data_dir=data_dir, wait_replicas=1)
+    client = await api_client(
+        aiohttp_client, cluster_url, scoring_pool, clock, data_dir, "dur-api", redis=redis
+    )
+    durable = app_of(client)[SERVICES].durable
+    assert durable is not None and durable.replicas == 1
+    await feed(client, clock, mention("1"))
+    mid = mention_id("weibo", "lanxing", "1")
+
+    assert (await client.get("/api/queue")).status == 200  # a read: no wait
+    bad = await client.post(f"/api/mentions/{mid}/claim", json={"nope": 1})
+    assert bad.status == 400 and durable.refused == 0  # refused: nothing to confirm
+    claim = await client.post(f"/api/mentions/{mid}/claim")
+    assert claim.status == 503
+    body = await claim.json()
+    assert body["code"] == "not_saved" and "请稍后再做一次" in body["error"]
+    assert durable.refused == 1
+    health = await client.get("/api/health")
+    assert health.status == 200 and (await health.json())["status"] == "degraded"
