@@ -36,6 +36,7 @@ from responder.clock import Clock
 from responder.drafts.priority import sort_key
 from responder.metrics import Metrics
 from responder.outbox.store import OutboxStore, Send
+from responder.store.availability import UNREACHABLE
 from responder.store.durable import Durable
 from responder.store.records import EventType, event, to_mention
 
@@ -178,8 +179,11 @@ class Sender:
         after the post would let the reply go out twice; unconfirmed, the reply is not
         posted but tried again later (this attempt not counted: it never reached the
         platform), and the approval stays."""
-        if self.durable is None or await self.durable.confirm("outbox"):
-            return True
+        try:
+            if self.durable is None or await self.durable.confirm("outbox"):
+                return True
+        except UNREACHABLE as exc:  # a blip: not confirmed either (a real outage fails below)
+            log.warning("could not confirm the mark of the reply to %s: %s", send.mention, exc)
         now = self.clock.now()
         record = event(EventType.SEND_RETRY, now, self.consumer, key=send.key, error=UNMARKED)
         attempts = max(0, int(row.get("send_attempts") or 1) - 1)
