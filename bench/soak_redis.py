@@ -3,7 +3,7 @@ interface of the one-server `RedisServer`: a URL for the processes, a client for
 and the chaos's stop and start. On a cluster the chaos stops every node (SIGTERM, or SIGKILL
 with --redis-kill) and starts them again on their AOF and nodes.conf; under Sentinel it
 SIGKILLs the master, so the replica is promoted (a failover), and starts the old master
-again, which the sentinels make a replica of the new one."""
+again as a replica of the new one."""
 
 from __future__ import annotations
 
@@ -77,7 +77,9 @@ class SentinelServer(RedisServer):
             self.setup.start()
             self.started = True
         elif self.killed is not None:
-            self.killed.launch()  # the sentinels make it a replica of the new master
+            # A replica of the new master again at once (the sentinels would take some
+            # seconds), so writes waiting for a replica (WAIT) are confirmed again soon.
+            self.setup.restart(self.killed)
 
     def wait_ready(self) -> float:
         t0 = time.monotonic()

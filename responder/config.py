@@ -19,11 +19,12 @@ from responder.alerts.channels.config import AlertsConfig, bind_alerts
 from responder.alerts.oncall_config import OncallConfig, unknown_people
 from responder.drafts.llm.config import LlmConfig
 from responder.library.config import LibraryConfig
-from responder.schema import Binder
+from responder.schema import Binder, KeyProblems
 from responder.store.urls import parse_url
 from responder.voice.weekly import parse_when
 
 _COMMON_KEYS = ("type", "enabled", "poll_interval")
+MIN_WAIT, MAX_WAIT = timedelta(milliseconds=1), timedelta(seconds=5)  # [redis] wait_timeout
 
 
 class ConfigError(Exception):
@@ -54,18 +55,45 @@ class RedisConfig:
     url_env: str | None = None  # name of an env var holding the URL (with password)
     prefix: str = field(default="tiexin", metadata={"nonempty": True})
     data_dir: Path = Path(".tiexin")  # the embedded server's socket and AOF files
+    # Replicas that must have a write before it is acknowledged outside (a webhook's 200,
+    # an agent's action, a reply about to be posted): Redis WAIT, docs/redis.md. Unset: 1
+    # with a redis+sentinel:// URL, 0 otherwise.
+    wait_replicas: int | None = field(default=None, metadata={"ge": 0, "le": 16})
+    wait_timeout: timedelta = timedelta(seconds=1)  # how long a write waits for them
 
     def __post_init__(self) -> None:
         if self.url and self.url_env:
             raise ValueError("set url or url_env, not both")
         if self.url:
             parse_url(self.url)  # a Sentinel or Cluster URL is read here, so a check lists it
+        problems: list[tuple[str, str]] = []
+        if self.wait_timeout < MIN_WAIT:
+            problems.append(("wait_timeout", "must be at least 1ms (WAIT 0 waits forever)"))
+        if self.wait_timeout > MAX_WAIT:
+            problems.append(
+                ("wait_timeout", "must be at most 5s: platforms give a webhook about 5s to answer")
+            )
+        if self.wait_replicas and not (self.url or self.url_env):
+            problems.append(
+                ("wait_replicas", "the embedded Redis has no replicas: leave it unset or 0")
+            )
+        if problems:
+            raise KeyProblems(problems)
 
     def resolved_url(self) -> Secret | None:
         """Return the external Redis URL, or None for the embedded server."""
         if self.url_env:
             return Secret(os.environ[self.url_env])
         return Secret(self.url) if self.url else None
+
+    def replicas_to_wait(self) -> int:
+        """`wait_replicas`, or its default for the URL in effect: 1 behind Sentinel (a
+        failover promotes a replica), 0 otherwise (the embedded server, one server, and a
+        cluster, whose replicas are optional)."""
+        if self.wait_replicas is not None:
+            return self.wait_replicas
+        url = self.resolved_url()
+        return 1 if url is not None and parse_url(url.reveal()).kind == "sentinel" else 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,7 +22,8 @@ REDIS_TIMEOUT = 0.5  # seconds; health must answer fast while Redis is away
 
 
 async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
-    """Return (HTTP status, body): 200 when every part is ok, else 503 naming the failing."""
+    """Return (HTTP status, body): 200 when every part is ok (status "degraded" when Redis's
+    replicas do not confirm writes), else 503 naming the failing."""
     services, store = app[SERVICES], app[STORE]
     names = [c.name for c in config_of(app).connectors if c.enabled]
     failing: list[str] = []
@@ -32,6 +33,13 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
     body["redis"] = redis
     if redis["state"] != "ok":
         failing.append("redis")
+    # Replicas not confirming writes: webhooks and agents' writes answer 503 meanwhile, and
+    # replies wait, but reads serve: degraded, not failing (no balancer takes it out).
+    degraded: list[str] = []
+    if services.durable is not None:
+        body["replication"] = services.durable.to_json()
+        if body["replication"]["state"] == "degraded":
+            degraded.append("replication")
 
     tasks = services.supervisor.snapshot() if services.supervisor else {}
     body["tasks"] = tasks
@@ -74,8 +82,10 @@ async def report(app: web.Application) -> tuple[int, dict[str, Any]]:
     live = app[LIVE_CONFIG]  # the config version this process runs (responder/reload)
     body["config"] = {"version": live.version, "refused": live.refused}
 
-    status = "failing" if failing else "ok"
+    status = "failing" if failing else "degraded" if degraded else "ok"
     body = {"status": status, "role": describe(services.roles), "failing": failing, **body}
+    if degraded:
+        body["degraded"] = degraded
     return (503 if failing else 200), body
 
 

@@ -23,6 +23,9 @@ from prometheus_client.registry import Collector
 RESPONSE_BUCKETS = (60, 180, 300, 420, 600, 720, 840, 900, 960, 1200, 1800, 3600, 14400, 86400)
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 OUTBOX_RESULTS = ("sent", "manual", "retry", "failed")  # responder/outbox/sender.py `_end`
+# Writes not acknowledged for want of replicas (responder/store/durable.py): where, and why.
+WAIT_PARTS = ("push", "api", "outbox")
+WAIT_REASONS = ("timeout", "skipped", "failover")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -107,6 +110,16 @@ class Metrics:
             ["channel", "result"],
             registry=r,
         )
+        self._wait_misses = Counter(
+            "tiexin_redis_wait_misses",
+            "Writes this process did not acknowledge because too few Redis replicas confirmed "
+            "them in time: a webhook or an agent's action answered 503, a reply held back",
+            ["part", "reason"],
+            registry=r,
+        )
+        for part in WAIT_PARTS:
+            for reason in WAIT_REASONS:
+                self._wait_misses.labels(part, reason)
         self._http = Histogram(
             "tiexin_http_request_seconds",
             "Seconds to answer an HTTP request, by route (its pattern, never the raw URL)",
@@ -134,6 +147,10 @@ class Metrics:
 
     def page(self, channel: str, result: str) -> None:
         self._pages.labels(channel, result).inc()
+
+    def wait_missed(self, part: str, reason: str) -> None:
+        """Count one write the replicas did not confirm (`part`: push, api or outbox)."""
+        self._wait_misses.labels(part, reason).inc()
 
     def request(self, route: str, method: str, seconds: float) -> None:
         """Time one request; `route` is its pattern (/api/mentions/{id}), so it stays few."""

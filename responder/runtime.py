@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC
 from typing import Protocol
 
@@ -13,7 +13,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from connectors.base import Connector, PushConnector
 from connectors.http import Http
-from connectors.model import Mention
 from connectors.registry import Context, build
 from connectors.shared import Shared
 from responder.alerts.monitor import Monitor
@@ -52,13 +51,14 @@ from responder.services import (
 from responder.sla.sweeper import Sweeper
 from responder.store.availability import Availability
 from responder.store.connect import open_redis
+from responder.store.durable import Durable
 from responder.store.embedded import DataDir
 from responder.store.packing import PACKER, dictionary_of
 from responder.store.shared import RedisShared
 from responder.supervisor import Step, Supervisor
 from responder.voice.watch import VoiceWatch
 from responder.watchdog import RedisWatchdog
-from responder.web import live, scrape
+from responder.web import live, push, scrape
 from responder.web.api import MAX_BODY, add_routes
 from responder.web.approving import Committer
 from responder.web.replies import RULES, ReplyRules
@@ -104,7 +104,7 @@ def create_app(
     live.add_routes(app)
     for connector in connectors:
         if isinstance(connector, PushConnector):
-            app.router.add_route("*", connector.path, _push_handler(app, connector))
+            push.mount(app, connector)
     templates = config.drafts.templates or default_directory()
     app[RULES] = ReplyRules.load(templates)
     PACKER.use(dictionary_of(templates, default_directory()))  # drafts stored compactly
@@ -125,6 +125,14 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
         )
         async with opened as (store, embedded):
             app[STORE] = store
+            services.durable = Durable(
+                store.redis,
+                store.keys,
+                app[CLOCK],
+                replicas=config.redis.replicas_to_wait(),
+                timeout=config.redis.wait_timeout,
+                metrics=app[METRICS],
+            )
             sessions = app[SESSIONS]
             if not sessions.keyed:  # no configured secret: the kept key
                 embedded_here = config.redis.resolved_url() is None
@@ -183,7 +191,14 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         await outbox.ensure_group()
         if runs(roles, "outbox"):
             named = app[CONNECTORS].named
-            services.sender = Sender(outbox, named, clock, consumer=base, metrics=app[METRICS])
+            services.sender = Sender(
+                outbox,
+                named,
+                clock,
+                consumer=base,
+                metrics=app[METRICS],
+                durable=services.durable,
+            )
         if runs(roles, "notifier"):
             services.notifier = await build_notifier(
                 config, store, http, clock, consumer=base, metrics=app[METRICS]
@@ -264,21 +279,6 @@ class _AppShared:
 
     async def delete(self, key: str, value: str | None = None) -> None:
         await self._target().delete(key, value)
-
-
-def _push_handler(
-    app: web.Application, connector: PushConnector
-) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Mount a push connector: what it decodes goes to the ingest stream like a poll's."""
-
-    async def deliver(mentions: Sequence[Mention]) -> None:
-        # Health of a push source: when the platform last reached us, in the same step.
-        await app[STORE].ingest(connector.name, mentions, None, app[CLOCK].now(), mark_healthy=True)
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        return await connector.handle(request, deliver)
-
-    return handle
 
 
 def _stepper(pipeline: Pipeline) -> Callable[[], Awaitable[float]]:

@@ -56,6 +56,15 @@ def show(value: Any) -> str:
     return str(value)
 
 
+class KeyProblems(ValueError):
+    """A table's own check failing on some of its keys: the binder reports each problem
+    under its key (`problems` = ((key, message), ...))."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(f"{k}: {m}" for k, m in self.problems))
+
+
 class Binder:
     """Collect errors as `path: message` while building dataclasses from tables."""
 
@@ -229,14 +238,16 @@ class Binder:
                 return self._fail(path, 'a duration > 0 such as "30s", "15m" or "1h30m"', value)
             return parsed
         if hint is int or hint is float:
-            high = meta.get("le")
-            bounds = " and ".join(b for b in (_gt(low), _le(high)) if b)
+            least, high = meta.get("ge"), meta.get("le")
+            bounds = " and ".join(b for b in (_gt(low), _ge(least), _le(high)) if b)
             what = ("an integer" if hint is int else "a number") + (f" {bounds}" if bounds else "")
             number_ok = isinstance(value, int | float) and not isinstance(value, bool)
             if not number_ok or (hint is int and not isinstance(value, int)):
                 return self._fail(path, what, value)
-            if (low is not None and value <= low) or (
-                meta.get("le") is not None and value > meta["le"]
+            if (
+                (low is not None and value <= low)
+                or (least is not None and value < least)
+                or (high is not None and value > high)
             ):
                 return self._fail(path, what, value)
             return hint(value)
@@ -279,6 +290,10 @@ def _is_secret(hint: Any) -> bool:
 
 def _gt(limit: Any) -> str:
     return "" if limit is None else f"> {limit}"
+
+
+def _ge(limit: Any) -> str:
+    return "" if limit is None else f">= {limit}"
 
 
 def _le(limit: Any) -> str:

@@ -24,6 +24,7 @@ from responder.reports.rollup import Rollup
 from responder.roles import ALL, Role
 from responder.sla.sweeper import Sweeper
 from responder.store.availability import Availability
+from responder.store.durable import Durable
 from responder.store.store import Store
 from responder.supervisor import Supervisor
 from responder.voice.watch import VoiceWatch
@@ -45,6 +46,7 @@ class Services:
     supervisor: Supervisor | None = None
     watchdog: RedisWatchdog | None = None  # only with an embedded Redis we started
     redis: Availability | None = None  # whether Redis answers, from every call we make
+    durable: Durable | None = None  # replicas confirm a write before it is acknowledged
     notifier: Notifier | None = None  # None when no alert channel is configured
     monitor: Monitor | None = None  # pages at once for sources down, auth, pipeline lag
     generator: Generator | None = None  # generated drafts, when [drafts.llm] is set

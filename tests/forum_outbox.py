@@ -15,7 +15,7 @@ from connectors.http_json import HttpJsonConnector
 from responder.config import load
 from responder.outbox.sender import Sender
 from responder.outbox.store import OutboxStore
-from responder.services import METRICS, STORE
+from responder.services import METRICS, SERVICES, STORE
 from responder.web.approving import Committer
 from tests.fake_forum import Forum, write_config
 from tests.fakes import FakeClock
@@ -29,8 +29,11 @@ async def forum_sender(
     connector = HttpJsonConnector("forum", options, http=http, now=clock.now)
     outbox = OutboxStore(_app(client)[STORE])
     await outbox.ensure_group()
-    metrics = _app(client)[METRICS]  # counted with the app's, as `tiexin run` counts them
-    return Sender(outbox, {"demo": connector}.get, clock, consumer="t", metrics=metrics)
+    app = _app(client)
+    metrics = app[METRICS]  # counted with the app's, as `tiexin run` counts them
+    durable = app[SERVICES].durable  # the replicas' confirmation, as `tiexin run` waits for it
+    lookup = {"demo": connector}.get
+    return Sender(outbox, lookup, clock, consumer="t", metrics=metrics, durable=durable)
 
 
 async def background(client: TestClient[Any, Any], sender: Sender) -> None:

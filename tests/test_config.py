@@ -73,6 +73,35 @@ def test_redis_url_from_env_is_a_secret(tmp_path: Path, monkeypatch: pytest.Monk
     assert "hunter2" not in repr(url) and "hunter2" not in f"{url}"
 
 
+@pytest.mark.parametrize(
+    ("table", "replicas"),
+    [
+        ("", 0),  # the embedded Redis: no replicas
+        ('url = "redis://db:6379/0"', 0),
+        ('url = "redis+cluster://db1:7000,db2:7000/"', 0),
+        ('url = "redis+sentinel://s1,s2,s3/tiexin"', 1),  # a failover promotes a replica
+        ('url = "redis+sentinel://s1,s2,s3/tiexin"\nwait_replicas = 0', 0),
+        ('url = "redis+cluster://db1:7000/"\nwait_replicas = 2', 2),
+        ('url_env = "TIEXIN_TEST_WAIT_URL"', 1),  # read from the environment at start
+    ],
+)
+def test_replicas_waited_for_follow_the_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, replicas: int
+) -> None:
+    monkeypatch.setenv("TIEXIN_TEST_WAIT_URL", "redis+sentinel://:pw@s1,s2/tiexin/0")
+    (tmp_path / "c.toml").write_text(f'[redis]\n{table}\nwait_timeout = "150ms"\n')
+    redis = load(tmp_path / "c.toml").redis
+    assert redis.replicas_to_wait() == replicas
+    assert redis.wait_timeout == timedelta(milliseconds=150)
+
+
+def test_check_config_names_a_bad_wait(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = ROOT / "tests" / "configs" / "bad" / "redis_wait_limits.toml"
+    assert main(["check-config", str(bad)]) == 2
+    said = capsys.readouterr()
+    assert "redis.wait_timeout: must be at most 5s" in said.out + said.err
+
+
 def test_defaults_run_the_demo_feed() -> None:
     config = defaults()
     assert [(c.name, c.type) for c in config.connectors] == [("demo", "replay")]

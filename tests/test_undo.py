@@ -14,6 +14,7 @@ from responder.config import OutboxConfig
 from responder.outbox.sender import Sender
 from responder.services import SERVICES
 from responder.store.keys import mention_id
+from responder.web.approving import Committer
 from tests.conftest import ClientAs, MakeClient
 from tests.fake_forum import Forum
 from tests.fakes import FakeClock, mention
@@ -101,6 +102,33 @@ async def test_nobody_else_acts_on_a_held_mention(
     # ...amy still holds the claim her approval took: she edits and approves again.
     fixed = await client.post(f"/api/mentions/{MID}/approve", json={"text": "改一下"})
     assert fixed.status == 200 and (await fixed.json())["state"] == "held"
+
+
+async def test_the_same_approval_sent_again_is_answered_as_the_first(
+    client: Client, clock: FakeClock, client_as: ClientAs
+) -> None:
+    """Its answer did not arrive (a 503 while Redis's replicas lagged, a dropped
+    connection), so the agent approves again: held or committed, the retry is answered as
+    the first was, and nothing is approved twice. Anyone else, or another text, is 409."""
+    await feed(client, clock, POST)
+    approve = f"/api/mentions/{MID}/approve"
+    first = await (await client.post(approve, json={"text": TEXT})).json()
+    again = await client.post(approve, json={"text": TEXT})
+    assert again.status == 200 and await again.json() == {**first, "again": True}
+    bo = await client_as(client, "bo")
+    assert (await bo.post(approve, json={"text": TEXT})).status == 409
+    assert (await client.post(approve, json={"text": "改一下"})).status == 409
+
+    clock.advance(10)
+    await Committer(app_of(client)).step()  # the delay ended: approved
+    again = await client.post(approve, json={"text": TEXT})
+    assert again.status == 200
+    body = await again.json()
+    assert (body["state"], body["again"], body["text"]) == ("approved", True, TEXT)
+    assert "held_until" not in body
+    assert (await bo.post(approve, json={"text": TEXT})).status == 409
+    events = [e["type"] for e in (await _item(client))["events"]]
+    assert events.count("held") == 1 and events.count("approved") == 1
 
 
 async def test_sla_stages_wait_for_a_held_approval(client: Client, clock: FakeClock) -> None:

@@ -36,11 +36,15 @@ from responder.clock import Clock
 from responder.drafts.priority import sort_key
 from responder.metrics import Metrics
 from responder.outbox.store import OutboxStore, Send
+from responder.store.availability import UNREACHABLE
+from responder.store.durable import Durable
 from responder.store.records import EventType, event, to_mention
 
 log = logging.getLogger(__name__)
 RETRY = BackoffPolicy(initial=5.0, factor=2.0, maximum=300.0, jitter=0.2)
 UNSURE = "发送中途中断，无法确认是否已发出：请先到平台上查看，再决定是否重新发送"
+UNMARKED = "Redis 备份没有及时确认发送标记，这次没有发出，稍后再试"
+HOLD_BACK = RETRY.initial  # seconds before a reply held back for want of replicas is tried again
 NO_ANSWER = "平台超时没有答复，无法确认是否已发出：请先到平台上查看，再决定是否重新发送"
 
 
@@ -67,6 +71,7 @@ class Sender:
         batch: int = 20,
         rng: random.Random | None = None,
         metrics: Metrics | None = None,
+        durable: Durable | None = None,
     ) -> None:
         self.outbox, self.connectors, self.clock = outbox, connectors, clock
         self.consumer, self.max_attempts, self.batch = consumer, max_attempts, batch
@@ -74,6 +79,7 @@ class Sender:
         self.rng = rng or random.Random()
         self._own_done = False
         self.metrics = metrics or Metrics()
+        self.durable = durable  # the in-flight mark must outlive a failover before a post
 
     async def step(self, block_ms: int | None = None) -> float:
         """Handle what is due; return how long to wait before the next step."""
@@ -142,6 +148,8 @@ class Sender:
                         await self._sent(send, found, read_back=True)
                         return
                     looked = {"looked": "not_found"}
+        if not await self._marked(send, row):
+            return
         try:
             receipt = await connector.send_reply(mention, text)
         except PostByHand as exc:
@@ -165,6 +173,25 @@ class Sender:
             await self._retry(send, row, exc)
         else:
             await self._sent(send, receipt, **looked)
+
+    async def _marked(self, send: Send, row: dict[str, str]) -> bool:
+        """Whether Redis's replicas have the in-flight mark. A failover that dropped it
+        after the post would let the reply go out twice; unconfirmed, the reply is not
+        posted but tried again later (this attempt not counted: it never reached the
+        platform), and the approval stays."""
+        try:
+            if self.durable is None or await self.durable.confirm("outbox"):
+                return True
+        except UNREACHABLE as exc:  # a blip: not confirmed either (a real outage fails below)
+            log.warning("could not confirm the mark of the reply to %s: %s", send.mention, exc)
+        now = self.clock.now()
+        record = event(EventType.SEND_RETRY, now, self.consumer, key=send.key, error=UNMARKED)
+        attempts = max(0, int(row.get("send_attempts") or 1) - 1)
+        at = now.timestamp() + HOLD_BACK
+        await self.outbox.end(send, "retry", record, retry_at=at, send_attempts=str(attempts))
+        self.metrics.outbox("retry")
+        log.info("reply to %s held back: Redis replicas did not confirm its mark", send.mention)
+        return False
 
     async def _sent(self, send: Send, receipt: ReplyReceipt, **looked: Any) -> None:
         """Record the reply; `read_back`: found on the platform (an earlier attempt's)."""

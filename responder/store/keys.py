@@ -102,6 +102,13 @@ class Keys:
         return f"{self.root}:config"
 
     @property
+    def barrier(self) -> str:
+        """String: a counter every acknowledged write bumps before Redis WAIT, on the
+        connection that then waits, so the replicas' count covers the writes before it
+        (store/durable.py). Its value means nothing."""
+        return f"{self.root}:wait"
+
+    @property
     def config_changed(self) -> str:
         """Pub/sub channel: a new config version was stored (the message is the version)."""
         return f"{self.root}:config:changed"

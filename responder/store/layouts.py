@@ -28,6 +28,7 @@ POLL = 0.05  # seconds between looks at real servers
 MASTER = "mymaster"
 DOWN_AFTER_MS = 500  # a sentinel's "subjectively down" threshold: a quick failover
 FAILOVER_TIMEOUT_MS = 5000
+RELAYED_FAILOVER_TIMEOUT_MS = 60_000  # longer than a test: the relayed replica stays relayed
 
 
 def free_port(*, bus: bool = False) -> int:
@@ -193,19 +194,31 @@ class LocalCluster:
 
 
 class LocalSentinel:
-    """A master, a replica and three sentinels (quorum 2); `url` is `redis+sentinel://`."""
+    """A master, a replica and three sentinels (quorum 2); `url` is `redis+sentinel://`.
 
-    def __init__(self, folder: Path, *, appendonly: bool = False) -> None:
+    With `relay`, the replica replicates through the port `relay(master's port)` returns (a
+    test's proxy that can stall the link). The sentinels then wait longer before they "fix"
+    a replica whose master address is not the master's own (their failover timeout)."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        appendonly: bool = False,
+        relay: Callable[[int], int] | None = None,
+    ) -> None:
         aof = ["--appendonly", "yes" if appendonly else "no", "--save", ""]
         master_port = free_port()
+        upstream = relay(master_port) if relay is not None else master_port
         self.redis = [
             Server(folder / "a", master_port, *aof),
-            Server(folder / "b", free_port(), *aof, "--replicaof", "127.0.0.1", str(master_port)),
+            Server(folder / "b", free_port(), *aof, "--replicaof", "127.0.0.1", str(upstream)),
         ]
+        timeout = FAILOVER_TIMEOUT_MS if relay is None else RELAYED_FAILOVER_TIMEOUT_MS
         conf = (
             f"sentinel monitor {MASTER} 127.0.0.1 {master_port} 2\n"
             f"sentinel down-after-milliseconds {MASTER} {DOWN_AFTER_MS}\n"
-            f"sentinel failover-timeout {MASTER} {FAILOVER_TIMEOUT_MS}\n"
+            f"sentinel failover-timeout {MASTER} {timeout}\n"
         )
         self.sentinels = [Server(folder / f"s{i}", free_port(), sentinel=conf) for i in range(3)]
 
@@ -216,11 +229,17 @@ class LocalSentinel:
 
     def start(self) -> None:
         try:
-            for server in self.redis + self.sentinels:
+            for server in self.redis:
                 server.launch()
-            for server in self.redis + self.sentinels:
+            for server in self.redis:
                 server.wait_ready()
             _wait("the replica did not sync", lambda: self._synced(self.redis[1]))
+            # Now: the sentinels' first look at the master finds the replica, instead of
+            # their next one, ten seconds later.
+            for server in self.sentinels:
+                server.launch()
+            for server in self.sentinels:
+                server.wait_ready()
             _wait("the sentinels did not find each other", self._watching)
         except BaseException:
             self.stop()
@@ -237,18 +256,47 @@ class LocalSentinel:
         return next(s for s in self.redis if s.port == int(port))
 
     def kill_master(self) -> Server:
-        """SIGKILL the master, wait until the sentinels promote the replica; return it."""
+        """SIGKILL the master, wait until the sentinels promote the replica and all of them
+        have heard from it (a client asking any of them finds it); return it."""
         old = self.master()
         old.stop(kill=True)
         _wait("no failover", lambda: self.master() is not old)
+        switched = time.monotonic()
         new = self.master()
         _wait("the new master is not writable", lambda: self._role(new) == "master")
+        _wait(
+            "the sentinels did not all reach the new master", lambda: self._settled(new, switched)
+        )
         return new
 
+    def _settled(self, new: Server, switched: float) -> bool:
+        """Every sentinel names `new`, does not flag it down, and had a PING answered by it
+        since `switched`: until then one may flag it down for a moment (down-after is short
+        here), and a client asking then is told there is no master."""
+        for sentinel in self.sentinels:
+            client = sentinel.client()
+            try:
+                state: Any = client.sentinel_master(MASTER)
+            finally:
+                client.close()
+            heard = int(state["last-ok-ping-reply"]) / 1000  # seconds since its last PONG
+            if int(state["port"]) != new.port or state["is_sdown"] or state["is_odown"]:
+                return False
+            if heard >= time.monotonic() - switched:
+                return False
+        return True
+
     def restart(self, server: Server) -> None:
-        """Start a killed server again: the sentinels make it a replica of the new master."""
+        """Start a killed server again as a replica of the master now (what the sentinels
+        would make it, some seconds later); return once it has synced."""
+        master = self.master()
         server.launch()
         server.wait_ready()
+        client = server.client()
+        try:
+            client.replicaof("127.0.0.1", master.port)
+        finally:
+            client.close()
         _wait("the old master did not rejoin", lambda: self._synced(server))
 
     def _role(self, server: Server) -> str:

@@ -16,6 +16,7 @@ from responder.web import (
     auth,
     config_view,
     docs,
+    durability,
     errors,
     front,
     history,
@@ -107,6 +108,7 @@ async def health(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     """Register the API and the page on `app`, with JSON errors for the API."""
     errors.install(app)
+    durability.install(app)  # inside the JSON errors, outside everything that writes
     auth.install(app)  # after the JSON errors: they wrap it (sessions go outermost)
     # Bodies are read (in time) only once the sender is known to be signed in.
     front.install(app, config_of(app).server.read_timeout.total_seconds())

@@ -98,6 +98,29 @@ async def commit(
     return outcome
 
 
+# Where an approval has gone once it counted: a retry finding it there repeats nothing.
+AHEAD = frozenset({State.APPROVED, State.SENDING, State.SENT, State.MANUAL})
+
+
+async def repeated(
+    app: web.Application, mid: str, agent: str, text: str, outcome: Outcome
+) -> dict[str, Any] | None:
+    """An approval sent again after its answer did not arrive (a 503 while Redis's replicas
+    did not confirm it, a dropped connection): when `outcome`, the refusal of the retry,
+    is the mention holding or having gone ahead with this agent's same reply, what the
+    first would have answered (`again`: true); else None. Nothing is approved twice."""
+    if outcome.result is Result.HELD and outcome.detail == agent:
+        held = await Holds(app[STORE]).held(mid)
+        if held is not None and held.approval.get("text") == text:
+            until = from_epoch(float(held.until)).isoformat()
+            return {"state": "held", "held_until": until, "again": True}
+    if outcome.result is Result.NOT_OPEN and outcome.detail in AHEAD:
+        row = await app[STORE].mention(mid, ["closed_by", "reply_text"])
+        if row is not None and row.get("closed_by") == agent and row.get("reply_text") == text:
+            return {"state": str(State.APPROVED), "again": True}
+    return None
+
+
 def waited(row: Mapping[str, str], at: float) -> float | None:
     """Seconds from the timer's start to an approval at `at`, if it is the mention's first
     response (approving a reply whose send failed is not)."""

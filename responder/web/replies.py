@@ -24,7 +24,7 @@ from responder.store.records import State
 from responder.store.store import Bookkeeping, Outcome, Result
 from responder.store.views import to_api
 from responder.web import incidents
-from responder.web.approving import CLAIM_AFTER, FIELDS, book_json, commit
+from responder.web.approving import CLAIM_AFTER, FIELDS, book_json, commit, repeated
 from responder.web.auth import Role, current_user
 from responder.web.common import agent_of, check_outcome, json_response, unknown
 from responder.web.validate import ApiError, Body, Field, int_param, mention_id, read_body
@@ -234,11 +234,20 @@ async def answer(request: web.Request, mid: str, body: dict[str, Any]) -> web.Re
         code, value = await Holds(store).hold(
             mid, agent, now, timedelta(seconds=delay), approval, claim=CLAIM_AFTER, resend=resend
         )
-        check_outcome(mid, Outcome(result=_HELD_RESULTS[code], detail=value))
-        until = from_epoch(float(value)).isoformat()
-        return json_response({**answered, "state": "held", "held_until": until})
-    check_outcome(mid, await commit(request.app, mid, approval, row, expect))
-    return json_response({**answered, "state": str(State.APPROVED)})
+        outcome = Outcome(result=_HELD_RESULTS[code], detail=value)
+        if outcome.result is Result.OK:
+            until = from_epoch(float(value)).isoformat()
+            return json_response({**answered, "state": "held", "held_until": until})
+    else:
+        outcome = await commit(request.app, mid, approval, row, expect)
+        if outcome.result is Result.OK:
+            return json_response({**answered, "state": str(State.APPROVED)})
+    # Refused: unless it is this very approval, made before by a request whose answer did
+    # not arrive, and now sent again (answered as the first was).
+    again = await repeated(request.app, mid, agent, text, outcome)
+    if again is None:
+        check_outcome(mid, outcome)  # raises: every result but OK is a refusal
+    return json_response({**answered, **(again or {})})
 
 
 def _check_seen(body: dict[str, Any], followups: int) -> None:

@@ -167,6 +167,7 @@ ERROR = obj(
                 "linked",
                 "not_linked",
                 "too_many",
+                "not_saved",
             ],
         ),
         "held_by": string("code 为 held：谁批准的回复正在倒计时"),
@@ -206,7 +207,8 @@ ERRORS: dict[int, tuple[str, str, dict[str, Any]]] = {
     ),
     503: (
         "Unavailable",
-        "Redis 暂时不可用，稍后再试",
+        "Redis 暂时不可用，稍后再试；写入时也可能是 Redis 备份没有及时确认（code not_saved），"
+        "这次操作可能没有保存，再做一次",
         {"error": "Redis is unavailable; try again in a few seconds"},
     ),
 }

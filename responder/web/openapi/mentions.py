@@ -56,6 +56,10 @@ ANSWERED = obj(
         "resend": BOOLEAN,
         "state": string(enum=["held", "approved"]),
         "held_until": TIME,
+        "again": {
+            **BOOLEAN,
+            "description": "重发的批准：上次已经记下了（那次的答复没送到），不会发两次",
+        },
     },
     required=("id", "by", "at", "text", "template", "draft_use", "overridden", "resend", "state"),
 )

@@ -11,6 +11,7 @@ from responder.web.openapi.common import (
     NONE,
     OPTIONAL,
     READ,
+    TIME,
     Schema,
     json_answer,
     obj,
@@ -32,10 +33,26 @@ HEALTH = {
     "type": "object",
     "required": ["status", "role"],
     "properties": {
-        "status": string(enum=["ok", "failing"]),
+        "status": string(enum=["ok", "degraded", "failing"]),
         "role": string(description="这个进程的角色：all，或 web、worker、poller、sweeper 的组合"),
         "failing": {"type": "array", "items": {"type": "string"}, "description": "出问题的部分"},
+        "degraded": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "能用但打了折扣的部分（replication：写入先回 503）",
+        },
         "redis": obj({"state": string(enum=["ok", "down", "restarting"])}, closed=False),
+        "replication": obj(
+            {
+                "state": string(enum=["off", "ok", "degraded"]),
+                "replicas": {"type": "integer", "description": "每次写入要等几个副本确认"},
+                "timeout_ms": {"type": "integer", "description": "最多等多久（毫秒）"},
+                "since": TIME,
+                "reason": string("为什么没确认（degraded 时）"),
+                "refused": {"type": "integer", "description": "从那以后没能确认的写入数"},
+            },
+            ("state", "replicas"),
+        ),
         "tasks": {"type": "object", "additionalProperties": {"type": "object"}},
         "scoring": obj({"state": string(), "detail": string()}, ("state",)),
         "connectors": {"type": "object", "additionalProperties": {"type": "object"}},
@@ -140,6 +157,9 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
         ),
         security=OPTIONAL,
     )
+    health["responses"]["200"]["content"]["application/json"]["examples"]["degraded"] = {
+        "value": {"status": "degraded", "role": "all"}
+    }
     health["responses"]["503"] = json_answer(
         "有部分出了问题（failing 说是哪些）",
         HEALTH,
@@ -281,6 +301,10 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
                     "400": {"description": "令牌是伪造的", "content": HTML},
                     "404": {"description": "告警已过期不见了", "content": HTML},
                     "410": {"description": "链接已过期", "content": HTML},
+                    "503": {
+                        "description": "可能没有保存成功（Redis 备份没有及时确认）：再按一次",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
                 },
             ),
         ),
@@ -349,6 +373,7 @@ def _hooks() -> list[tuple[str, str, dict[str, Any]]]:
                     "200": {"description": "收下了（平台要的回答）"},
                     "403": {"description": "签名不对"},
                     "413": {"description": "请求体太大"},
+                    "503": {"description": "没存好（Redis 不可用，或备份没及时确认）：平台会重推"},
                 },
             },
         ),
