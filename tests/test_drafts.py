@@ -512,8 +512,12 @@ def test_suggest_all_never_repeats_a_sentence_within_a_thread_in_one_batch(
         ]
 
     def repeats(batch: list[Job]) -> list[str]:
+        """Sentences offered for more than one mention of the batch (one mention's drafts
+        may all quote the same knowledge answer)."""
         counts = Counter(
-            s for got in suggest_all(batch) for d in got.drafts for s in set(sentences(d.text))
+            s
+            for got in suggest_all(batch)
+            for s in {s for d in got.drafts for s in sentences(d.text)}
         )
         return [s for s, n in counts.items() if n > 1]
 

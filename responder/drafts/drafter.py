@@ -206,6 +206,7 @@ class Drafter:
             given=facts.given,
             answer=kb.answer if kb is not None and understanding.question and not english else "",
             near=facts.place if facts.place and _ASKS_WHERE.search(text) else "",
+            said=text,
         )
         drafts = make_drafts(request, self.templates, self.style, ranking, self.manners)
         if facts.unanswered and tone != "crisis":

@@ -18,7 +18,7 @@ from jinja2 import nodes
 from responder.drafts.jinja_env import PLAIN, DraftEnvironment
 from responder.drafts.learning import UNSEEN
 from responder.drafts.manners import Manners
-from responder.drafts.said import near, sentences
+from responder.drafts.said import near, no_restated_lead, one_colon, sentences
 from responder.drafts.style import StyleRules, check
 
 TONES = ("upset", "happy", "question", "neutral", "crisis")
@@ -196,6 +196,7 @@ class Request:
     answer: str = ""
     # The place a person asking where names ("浦东"): "附近门店" becomes "浦东附近的门店".
     near: str = ""
+    said: str = ""  # what the mention says: a lead-in naming what they named is kept
 
 
 def make_drafts(
@@ -227,13 +228,16 @@ def _pick(
     file quoted it (with an answer, it stops looking once the own file's blocks are tried
     and none did, or a few more blocks after)."""
     used = set(request.avoid)
+    # The quoted knowledge answer may stand in every draft (said once in the thread, it is
+    # in `avoid`): a draft's other sentences are what must differ.
+    quoted = set(sentences(getattr(request.variables.get("kb"), "answer", "") or ""))
     drafts: list[Draft] = []
     if not answer:  # the common case: the first three blocks that render fit
         for block in order:
             found = made.first(block, used)
             if found is not None:
                 drafts.append(found[0])
-                used.update(found[1])
+                used.update(set(found[1]) - quoted)
                 if len(drafts) == DRAFTS:
                     break
         return drafts, False
@@ -257,7 +261,7 @@ def _pick(
             continue
         own_quotes = own_quotes or mine
         drafts.append(draft)
-        used.update(said)
+        used.update(set(said) - quoted)
         if len(drafts) == DRAFTS:
             break
     for draft, said in spare:  # the best of the rest, when too few quote the answer
@@ -265,7 +269,7 @@ def _pick(
             break
         if not used.intersection(said):
             drafts.append(draft)
-            used.update(said)
+            used.update(set(said) - quoted)
     return drafts, own_quotes
 
 
@@ -307,6 +311,8 @@ class _Variants:
             return None
         if request.near:
             text = near(text, request.near, request.variables.get("kb"))
+        kb = request.variables.get("kb")
+        text = one_colon(no_restated_lead(text, kb, request.said), kb)
         if self.manners is not None:
             if request.channel == "private":
                 text = self.manners.private(text)
