@@ -94,6 +94,8 @@ def test_a_screen_defect_is_not_drafted_as_a_fall() -> None:
         ("星空黑x7 寄来是白色的", "topic", "发错货"),  # about the order, not the colour
         ("之前的掉帧也没了，丝滑", "problem", ""),  # gone is no problem
         ("一点不发烫，续航也好", "problem", ""),  # negated
+        ("刚买的Watch S心率显示180，是不是坏了", "topic", "心率"),  # 坏了 is their guess
+        ("Pad充到80%就停，会不会是电池坏了", "problem", ""),
         ("x6充电口修了两次", "model", "X6"),
         ("note12真的是续航怪兽", "model", "Note 12"),
         ("刚买的x7pro", "model", "X7 Pro"),

@@ -56,6 +56,9 @@ _SINCE = re.compile(
 _NEGATED = frozenset("不没无别")
 _NEGATED_TWO = frozenset({"没有", "不会", "不再", "没再", "从没", "毫无"})  # 没有杂音了, 不会闪
 _GONE = re.compile(r"也?(?:没了|好了|没有了|消失了|解决了)")  # 之前的掉帧也没了: no problem now
+# Their guess, not what they saw: "是不是电池坏了", "会不会是主板问题" (a draft must not say it back
+# as the fact "电池坏了问题").
+_GUESS = re.compile(r"(?:是不是|会不会|难道是|是否|该不会)[^，,。！？!?]{0,8}$")
 _NEAR_BEFORE = 10  # characters between a thing and what went wrong with it ("手写笔画画老是断触")
 _NEAR_AFTER = 3  # a problem said first: "连不上我的MacBook"
 # Another brand's phone they name, with its model when given: 小米15, iPhone 11, 华为 Mate 60.
@@ -313,13 +316,14 @@ def _says(name: str, thing: str) -> bool:
 
 def _real(words: FactWords, folded: str, match: re.Match[str]) -> bool:
     """A problem word that is no look-alike (`[not_problems]`: 烫不烫, 低延迟), not negated
-    ("一点不卡", "没有杂音了": right after 不/没/无/没有…, unless the word says so itself)
-    nor gone ("之前的掉帧也没了")."""
+    ("一点不卡", "没有杂音了": right after 不/没/无/没有…, unless the word says so itself),
+    not gone ("之前的掉帧也没了") nor their guess ("是不是电池坏了")."""
     (start, end), word = match.span(), match.group(0)
     said = word[0] not in _NEGATED and start > 0  # 不充电 says its own 不
     before = folded[start - 1] in _NEGATED or folded[max(start - 2, 0) : start] in _NEGATED_TWO
     gone = _GONE.match(folded, end)
-    return bool(words.problems.names[word]) and not (said and before) and not gone
+    guess = _GUESS.search(folded, max(0, start - 12), start)
+    return bool(words.problems.names[word]) and not (said and before) and not gone and not guess
 
 
 def _model(text: str) -> str:
