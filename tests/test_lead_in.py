@@ -32,6 +32,9 @@ def test_a_lead_in_is_kept_where_the_answer_does_not_name_its_topic_first() -> N
     swap = SimpleNamespace(title="以旧换新", answer="商城「以旧换新」里先给旧机估价。")
     mine = "在的，拿小米12以旧换新这么弄：" + swap.answer  # says what they have: kept
     assert no_restated_lead(mine, swap) == mine
+    twin = SimpleNamespace(title="应用分身", answer="「设置-应用-应用分身」里打开。")
+    now = "谢谢你的建议。先说下现在的应用分身：" + twin.answer  # it exists already: kept
+    assert no_restated_lead(now, twin) == now
     theirs = "说到拿苹果以旧换新：" + swap.answer  # short, but names their phone: kept
     assert no_restated_lead(theirs, swap, "我有个苹果11，能抵多少") == theirs
     assert no_restated_lead("说到以旧换新：" + swap.answer, swap, "我有个苹果11") == swap.answer
@@ -41,6 +44,8 @@ def test_a_lead_in_is_kept_where_the_answer_does_not_name_its_topic_first() -> N
 def test_an_answer_with_its_own_colon_takes_a_comma_before_it() -> None:
     assert one_colon("给你个准信：" + GUARD.answer, GUARD) == "给你个准信，" + GUARD.answer
     assert one_colon("说下价保：" + PRICE.answer, PRICE) == "说下价保：" + PRICE.answer
+    hours = SimpleNamespace(title="门店", answer="澜星之家每天 10:00-22:00 营业。")
+    assert one_colon("门店是这样的：" + hours.answer, hours) == "门店是这样的：" + hours.answer
 
 
 def test_the_pad_that_stops_at_80_gets_the_answer_once_in_every_draft() -> None:

@@ -11,6 +11,8 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?~～…])")
 _NOT_WORD = re.compile(r"[\W_]+")
 _FULL_STOP = re.compile(r"(?<=\.)\s+(?=[A-Z0-9\"'(])|\n")  # not "e.g. the", "3.1", a link
 _CLAUSE_END = "。！？!?，,；;"
+_COLON = re.compile(r"：|(?<!\d):(?!\d)")  # not the colon of a time, 10:00
+_NOW = re.compile(r"现在|眼下|目前")  # "现在的应用分身": it is there already, for a wish
 _GLUE = 7  # at most this many characters besides the title: "问…的话，看这里", "是这样的"
 _FIRST_CLAUSE = re.compile(r"[^，,。：:；;！？!?]*")
 _NEAR = re.compile(r"(?:附近的?|就近的?|离你最近的)(?P<place>售后网点|门店|网点|澜星之家)")
@@ -61,7 +63,8 @@ def no_restated_lead(text: str, kb: Any, said: str = "") -> str:
         if len(lead[back : start - 1]) <= len(title) + 4:  # only a lead-in, not what went before
             start = back
     rest = _NOT_WORD.sub("", lead[start:].replace(title, "", 1)).lower()
-    if title not in lead[start:] or len(rest) > _GLUE or _echoes(rest, said.lower(), answer):
+    more = len(rest) > _GLUE or _echoes(rest, said.lower(), answer) or _NOW.search(rest)
+    if title not in lead[start:] or more:
         return text  # a lead-in saying more than the title ("拿小米12以旧换新这么弄") stays
     return text[:start] + text[at:]
 
@@ -82,4 +85,4 @@ def one_colon(text: str, kb: Any) -> str:
     if at <= 0 or text[at - 1] not in "：:":
         return text
     first = re.split(r"[。！？!?]", answer, maxsplit=1)[0]
-    return text[: at - 1] + "，" + text[at:] if "：" in first or ":" in first else text
+    return text[: at - 1] + "，" + text[at:] if _COLON.search(first) else text
