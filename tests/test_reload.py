@@ -318,6 +318,7 @@ async def test_each_reload_is_audited_with_a_masked_diff(
     view = await (await client.get("/api/admin/config")).json()
     assert view["version"] == 2 and view["by"] == "ops"
     assert view["config"]["sla"]["respond_within"] == "20m"
+    assert view["config"]["redis"]["wait_replicas"] == 0  # unset: the value in effect
     assert view["config"]["users"][0]["password_hash"] == MASK
 
 

@@ -20,6 +20,7 @@ async def effective_config(request: web.Request) -> web.Response:
     body = masked(live.current)
     assert isinstance(body, dict)
     body.pop("source", None)
+    body["redis"]["wait_replicas"] = live.current.redis.replicas_to_wait()  # unset: by URL
     return json_response(
         {
             "version": live.version,
