@@ -3,8 +3,11 @@ masked, with its version and when and by whom it was loaded (responder/reload)."
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
+from responder.config import Config
 from responder.reload.masking import masked
 from responder.services import LIVE_CONFIG
 from responder.web.auth import Role, require
@@ -13,14 +16,21 @@ from responder.web.common import json_response
 routes = web.RouteTableDef()
 
 
+def shown(config: Config) -> dict[str, Any]:
+    """The config as an admin sees it: masked, values in effect (an unset wait_replicas
+    as the URL makes it), without the file's path (shown apart)."""
+    body = masked(config)
+    assert isinstance(body, dict)
+    body.pop("source", None)
+    body["redis"]["wait_replicas"] = config.redis.replicas_to_wait()
+    return body
+
+
 @routes.get("/api/admin/config")
 async def effective_config(request: web.Request) -> web.Response:
     require(request, Role.ADMIN)
     live = request.app[LIVE_CONFIG]
-    body = masked(live.current)
-    assert isinstance(body, dict)
-    body.pop("source", None)
-    body["redis"]["wait_replicas"] = live.current.redis.replicas_to_wait()  # unset: by URL
+    body = shown(live.current)
     return json_response(
         {
             "version": live.version,

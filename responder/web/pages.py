@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from responder.reload.masking import masked
 from responder.services import LIVE_CONFIG, config_of
 from responder.web import labels
 from responder.web.audit import audit_rows, parse_time, parse_types
 from responder.web.auth import ROLE_NAMES, Role, csrf_token, current_user
+from responder.web.config_view import shown
 from responder.web.validate import ApiError
 
 PAGES = web.AppKey("pages", jinja2.Environment)
@@ -92,7 +92,6 @@ async def effective_config(request: web.Request) -> web.Response:
         return render(request, "ui/forbidden.html", status=403, message=need)
     live = request.app[LIVE_CONFIG]
     zone = ZoneInfo(live.current.drafts.timezone)
-    shown = masked(live.current)
     return render(
         request,
         "ui/config.html",
@@ -102,7 +101,7 @@ async def effective_config(request: web.Request) -> web.Response:
         loaded_at=f"{live.loaded_at.astimezone(zone):%Y-%m-%d %H:%M:%S}" if live.loaded_at else "",
         by=live.by,
         refused=live.refused,
-        text=json.dumps(shown, ensure_ascii=False, indent=2),
+        text=json.dumps(shown(live.current), ensure_ascii=False, indent=2),
     )
 
 
