@@ -273,12 +273,7 @@ class LocalSentinel:
         """Every sentinel names `new`, does not flag it down, and had a PING answered by it
         since `switched`: until then one may flag it down for a moment (down-after is short
         here), and a client asking then is told there is no master."""
-        for sentinel in self.sentinels:
-            client = sentinel.client()
-            try:
-                state: Any = client.sentinel_master(MASTER)
-            finally:
-                client.close()
+        for state in self._views():
             heard = int(state["last-ok-ping-reply"]) / 1000  # seconds since its last PONG
             if int(state["port"]) != new.port or state["is_sdown"] or state["is_odown"]:
                 return False
@@ -300,32 +295,39 @@ class LocalSentinel:
         _wait("the old master did not rejoin", lambda: self._synced(server))
 
     def _role(self, server: Server) -> str:
-        client = server.client()
-        try:
-            info: dict[str, Any] = client.info("replication")
-            return str(info["role"])
-        finally:
-            client.close()
+        return str(_replication(server)["role"])
 
     def _synced(self, server: Server) -> bool:
-        client = server.client()
-        try:
-            info: dict[str, Any] = client.info("replication")
-        finally:
-            client.close()
+        info = _replication(server)
         return bool(info["role"] == "slave" and info["master_link_status"] == "up")
 
     def _watching(self) -> bool:
+        return all(
+            int(state["num-other-sentinels"]) >= 2 and int(state["num-slaves"]) >= 1
+            for state in self._views()
+        )
+
+    def _views(self) -> list[Any]:
+        """What each sentinel says of the master (SENTINEL MASTER), in turn."""
+        views = []
         for sentinel in self.sentinels:
             client = sentinel.client()
             try:
-                state: Any = client.sentinel_master(MASTER)
+                views.append(client.sentinel_master(MASTER))
             finally:
                 client.close()
-            if int(state["num-other-sentinels"]) < 2 or int(state["num-slaves"]) < 1:
-                return False
-        return True
+        return views
 
     def stop(self) -> None:
         for server in self.sentinels + self.redis:
             server.stop(kill=True)
+
+
+def _replication(server: Server) -> dict[str, Any]:
+    """INFO replication of one server."""
+    client = server.client()
+    try:
+        info: dict[str, Any] = client.info("replication")
+        return info
+    finally:
+        client.close()
