@@ -15,6 +15,7 @@ from responder.drafts.data import ALL_INTENTS
 DATA = Path(__file__).parent / "data"
 TRAIN, HELDOUT = DATA / "understanding_train.jsonl", DATA / "understanding_heldout.jsonl"
 DEV = DATA / "understanding_dev.jsonl"  # for choosing recipes: never trained on
+WEAR = DATA / "understanding_wearables_heldout.jsonl"  # a held-out probe: the watch's readings
 # The rules' intents and the eight issue 23 adds (one home: responder/drafts/data.py).
 INTENTS = frozenset(ALL_INTENTS)
 ASPECTS = frozenset(
@@ -143,10 +144,18 @@ def test_each_set_is_large_and_every_row_is_labelled_in_the_schema(path: Path, l
     assert 0.1 < sum(not row["reply_needed"] for row in rows) / len(rows) < 0.4
 
 
-@pytest.mark.parametrize(("one", "other"), [(TRAIN, HELDOUT), (TRAIN, DEV), (DEV, HELDOUT)])
+@pytest.mark.parametrize(
+    ("one", "other"), [(TRAIN, HELDOUT), (TRAIN, DEV), (DEV, HELDOUT), (TRAIN, WEAR), (DEV, WEAR)]
+)
 def test_the_sets_share_no_ids_or_texts(one: Path, other: Path) -> None:
     first, second = _rows(one), _rows(other)
     assert not {r["id"] for r in first} & {r["id"] for r in second}
     # Short stock phrases (你好, 在吗, 转发微博) occur anywhere; anything longer is its own.
     longer = {r["text"] for r in first if len(r["text"]) > 8}
     assert [r["id"] for r in second if r["text"] in longer] == []
+
+
+def test_the_wearables_probe_is_labelled_in_the_schema() -> None:
+    rows = _rows(WEAR)
+    assert len(rows) == 30 and len({row["id"] for row in rows}) == 30
+    assert {row["id"]: p for row in rows if (p := _problems(row))} == {}
