@@ -74,9 +74,7 @@ async def test_a_healthy_sentinel_replica_confirms_at_once(
     async with connected(sentinel_url) as client:
         durable = Durable(client, Keys("dur"), clock, replicas=1, timeout=timedelta(seconds=2))
         await client.set("dur-written", "1")  # on some connection of the pool
-        started = time.monotonic()
-        assert await durable.confirm("api")
-        assert time.monotonic() - started < 0.5  # the replica's ack, not the 2s timeout
+        assert await durable.confirm("api")  # True only with the replica's ack: a timeout is False
         assert durable.to_json() == {"state": "ok", "replicas": 1, "timeout_ms": 2000}
         assert int(await client.get(Keys("dur").barrier) or 0) >= 1
 
